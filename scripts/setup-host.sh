@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Prepares a Debian or Ubuntu host for agent-sandbox: Docker Engine, gVisor (runsc), the
+# runtimes registered with the daemon, a running daemon, and the locally built test image.
+# Idempotent: safe to run again; it only does what is missing.
+set -euo pipefail
+
+TEST_IMAGE="${AGENT_SANDBOX_TEST_IMAGE:-agent-sandbox/test-base:bookworm}"
+CACHE_DIR="${AGENT_SANDBOX_CACHE:-/var/cache/agent-sandbox}"
+DAEMON_JSON=/etc/docker/daemon.json
+
+log() { printf '[setup-host] %s\n' "$*" >&2; }
+die() { printf '[setup-host] error: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" -eq 0 ] || die "run as root (it installs packages and configures the Docker daemon)"
+command -v apt-get >/dev/null || die "apt-get not found: this script supports Debian and Ubuntu only"
+
+# --- packages -------------------------------------------------------------------------------
+want=(docker.io runsc debootstrap jq git ca-certificates maven openjdk-17-jdk-headless chromium)
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+# A JDK and Maven already on the PATH are good enough; do not force Debian's over them.
+command -v mvn >/dev/null && missing=("${missing[@]/maven/}")
+command -v javac >/dev/null && missing=("${missing[@]/openjdk-17-jdk-headless/}")
+command -v chromium >/dev/null && missing=("${missing[@]/chromium/}")
+read -r -a missing <<<"${missing[*]:-}"
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+# docker.io may not be the client on PATH (a client-only binary can shadow it); prefer Debian's.
+DOCKER=/usr/bin/docker; [ -x "$DOCKER" ] || DOCKER=$(command -v docker)
+RUNSC=$(command -v runsc) || die "runsc not found after install"
+
+# --- runtimes in daemon.json, merged with what is there ----------------------------------------
+# Debian's runsc (2022) refuses to start on new kernels with "cannot run with network enabled in
+# root network namespace" unless told --network=none; --host-uds=open lets the sandbox reach a
+# host Unix socket mounted into it (the model-API proxy).
+mkdir -p /etc/docker
+[ -s "$DAEMON_JSON" ] || echo '{}' >"$DAEMON_JSON"
+jq -e . "$DAEMON_JSON" >/dev/null || die "$DAEMON_JSON is not valid JSON: fix or remove it, then run again"
+want_json=$(jq -n --arg p "$RUNSC" '{runtimes: {runsc: {path: $p, runtimeArgs: ["--network=none", "--host-uds=open"]}}}')
+merged=$(jq -S --argjson w "$want_json" '. * $w' "$DAEMON_JSON")
+changed=0
+if [ "$merged" != "$(jq -S . "$DAEMON_JSON")" ]; then
+  cp "$DAEMON_JSON" "$DAEMON_JSON.bak.$(date +%s)"
+  printf '%s\n' "$merged" >"$DAEMON_JSON"
+  changed=1
+  log "registered runtime runsc in $DAEMON_JSON"
+fi
+
+# --- the daemon ------------------------------------------------------------------------------
+daemon_up() { "$DOCKER" info >/dev/null 2>&1; }
+has_service_manager() { [ -d /run/systemd/system ] && command -v systemctl >/dev/null; }
+if has_service_manager; then
+  if [ "$changed" -eq 1 ] && systemctl is-active --quiet docker; then systemctl restart docker; fi
+  systemctl is-active --quiet docker || systemctl start docker
+else
+  if [ "$changed" -eq 1 ] && daemon_up; then
+    log "restarting dockerd to load the new runtime"
+    pkill -TERM -x dockerd || true
+    for _ in $(seq 1 50); do pgrep -x dockerd >/dev/null || break; sleep 0.2; done
+  fi
+  if ! daemon_up; then
+    pgrep -x dockerd >/dev/null && die "dockerd runs but does not answer: see /var/log/dockerd.log"
+    log "starting dockerd (no service manager runs it)"
+    nohup dockerd >/var/log/dockerd.log 2>&1 &
+  fi
+fi
+for _ in $(seq 1 120); do daemon_up && break; sleep 0.5; done
+daemon_up || die "the Docker daemon did not answer within 60 s: see /var/log/dockerd.log"
+"$DOCKER" info --format '{{json .Runtimes}}' | jq -e '.runsc' >/dev/null \
+  || die "the daemon does not list the runsc runtime: check $DAEMON_JSON and restart dockerd"
+log "Docker $("$DOCKER" version --format '{{.Server.Version}}') answers; runtimes: $("$DOCKER" info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}')"
+
+# --- the test image, built locally (no registry can be reached) ----------------------------------
+apt_mirror() {
+  # The first Debian mirror the host's apt sources name; never a fixed host.
+  local m
+  m=$(grep -h -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  [ -n "$m" ] || m=$(grep -h -E '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  [ -n "$m" ] || die "no apt mirror found in /etc/apt/sources.list*: set AGENT_SANDBOX_MIRROR"
+  printf '%s' "$m"
+}
+if ! "$DOCKER" image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
+  mkdir -p "$CACHE_DIR"
+  tarball="$CACHE_DIR/test-base-bookworm.tar"
+  if [ ! -s "$tarball" ]; then
+    mirror="${AGENT_SANDBOX_MIRROR:-$(apt_mirror)}"
+    root=$(mktemp -d "$CACHE_DIR/rootfs.XXXXXX")
+    trap 'rm -rf "$root"' EXIT
+    log "building $TEST_IMAGE with debootstrap (about a minute)"
+    debootstrap --variant=minbase --include=git,python3,socat bookworm "$root" "$mirror" >"$CACHE_DIR/debootstrap.log" 2>&1 \
+      || die "debootstrap failed: see $CACHE_DIR/debootstrap.log"
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    tar -C "$root" -cf "$tarball.tmp" . && mv "$tarball.tmp" "$tarball"
+    rm -rf "$root"; trap - EXIT
+  fi
+  "$DOCKER" import -c 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'WORKDIR /workspace' "$tarball" "$TEST_IMAGE" >/dev/null
+  log "imported $TEST_IMAGE"
+fi
+
+# --- smoke: gVisor really starts -------------------------------------------------------------------
+if ! out=$("$DOCKER" run --rm --runtime runsc --network none "$TEST_IMAGE" true 2>&1); then
+  die "a gVisor container does not start: $out"
+fi
+log "ready: docker + runsc + $TEST_IMAGE"

@@ -1,0 +1,14 @@
+package dev.agentsandbox.change;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/** A read-only view of the files of one version of the repository (regular files only). */
+public interface Tree {
+    /** Repository-relative paths with '/' separators, sorted. */
+    List<String> paths() throws IOException;
+
+    /** The content of a regular file, or empty when there is none at that path. */
+    Optional<byte[]> read(String path) throws IOException;
+}

@@ -1,0 +1,24 @@
+package dev.agentsandbox.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A user command run on the head tree in a fresh sandbox (lint, tests).
+ *
+ * @param name gate name ("lint", "tests", ...)
+ * @param command argv
+ * @param image image to run it in (null: the agent's image)
+ * @param timeout wall-clock limit (null: the sandbox default)
+ * @param junit glob, relative to the workspace, of JUnit XML files the command writes (may be null)
+ */
+public record CheckConfig(String name, List<String> command, String image, Duration timeout, String junit) {
+    public CheckConfig {
+        Objects.requireNonNull(name, "name");
+        command = command == null ? List.of() : List.copyOf(command);
+        if (command.isEmpty()) {
+            throw new IllegalArgumentException("check '" + name + "' needs a command");
+        }
+    }
+}

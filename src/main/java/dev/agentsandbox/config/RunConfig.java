@@ -1,0 +1,25 @@
+package dev.agentsandbox.config;
+
+import java.util.List;
+
+/**
+ * The whole configuration of a run, as read from {@code .agent-sandbox.yml} at the BASE commit
+ * and overridden by command-line options. Every section has defaults.
+ */
+public record RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig branch, PolicyConfig policy,
+                        SecretsConfig secrets, DependencyConfig dependencies, List<CheckConfig> checks, ProxyConfig proxy,
+                        MergeConfig merge) {
+    public static final RunConfig DEFAULT = new RunConfig(null, null, null, null, null, null, null, null, null);
+
+    public RunConfig {
+        agent = agent == null ? AgentConfig.DEFAULT : agent;
+        sandbox = sandbox == null ? SandboxConfig.DEFAULT : sandbox;
+        branch = branch == null ? BranchConfig.DEFAULT : branch;
+        policy = policy == null ? PolicyConfig.DEFAULT : policy;
+        secrets = secrets == null ? SecretsConfig.DEFAULT : secrets;
+        dependencies = dependencies == null ? DependencyConfig.DEFAULT : dependencies;
+        checks = checks == null ? List.of() : List.copyOf(checks);
+        proxy = proxy == null ? ProxyConfig.DEFAULT : proxy;
+        merge = merge == null ? MergeConfig.DEFAULT : merge;
+    }
+}

@@ -1,0 +1,54 @@
+package dev.agentsandbox.config;
+
+import dev.agentsandbox.sandbox.Tier;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Isolation and limits for every sandbox of a run (the agent's and the checks'). Nulls take the
+ * defaults of seed 001.
+ *
+ * @param tier isolation tier
+ * @param runtime Docker runtime name; required for microvm, otherwise derived from the tier
+ * @param cpus CPU limit in cores
+ * @param memoryBytes memory limit (swap is not granted on top)
+ * @param pids process limit
+ * @param timeout wall-clock limit of one sandbox
+ * @param tmpfsBytes size of the noexec tmpfs at /tmp
+ * @param maxOutputBytes how much of stdout+stderr is kept; the rest is counted and dropped
+ * @param envAllow names of host environment variables passed through (values never logged)
+ * @param env fixed variables set in the sandbox
+ */
+public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout,
+                            Long tmpfsBytes, Long maxOutputBytes, List<String> envAllow, Map<String, String> env) {
+    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null);
+
+    public SandboxConfig {
+        tier = tier == null ? Tier.GVISOR : tier;
+        cpus = cpus == null ? 1.0 : cpus;
+        memoryBytes = memoryBytes == null ? 2L << 30 : memoryBytes;
+        pids = pids == null ? 256 : pids;
+        timeout = timeout == null ? Duration.ofMinutes(30) : timeout;
+        tmpfsBytes = tmpfsBytes == null ? 64L << 20 : tmpfsBytes;
+        maxOutputBytes = maxOutputBytes == null ? 8L << 20 : maxOutputBytes;
+        envAllow = envAllow == null ? List.of() : List.copyOf(envAllow);
+        env = env == null ? Map.of() : Map.copyOf(env);
+        if (cpus <= 0 || memoryBytes < (16L << 20) || pids < 8 || timeout.isNegative() || timeout.isZero()
+                || tmpfsBytes <= 0 || maxOutputBytes <= 0) {
+            throw new IllegalArgumentException("sandbox limits out of range: cpus > 0, memory >= 16m, pids >= 8, timeout > 0");
+        }
+        if (tier == Tier.MICROVM && (runtime == null || runtime.isBlank())) {
+            throw new IllegalArgumentException("tier microvm needs sandbox.runtime: the Docker runtime name of the VM runtime (e.g. kata)");
+        }
+    }
+
+    /** The Docker runtime this configuration asks for. */
+    public String runtimeName() {
+        return switch (tier) {
+            case CONTAINER -> "runc";
+            case GVISOR -> runtime == null ? "runsc" : runtime;
+            case MICROVM -> runtime;
+        };
+    }
+}
