@@ -1,0 +1,336 @@
+package dev.agentsandbox.sandbox;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerResponse;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.LogConfig;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.api.model.Volume;
+import dev.agentsandbox.error.InfrastructureException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The Docker Engine backend. Every container it creates is hardened the same way (seed 001):
+ * the runtime asked for and no other, no network, read-only root, a small noexec tmpfs at /tmp,
+ * all capabilities dropped, no-new-privileges, uid 65534, limits, no log driver (output goes
+ * through the attach stream only, so a flood cannot fill the daemon's disk). It is removed on
+ * every path: normal exit, timeout, error, interrupt, and JVM shutdown.
+ */
+public final class DockerSandbox implements SandboxBackend {
+    private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
+    private final DockerClient docker;
+    private final String endpoint;
+    private final Set<String> live = ConcurrentHashMap.newKeySet();
+    private final Thread shutdownHook;
+    private final SecureRandom random = new SecureRandom();
+
+    DockerSandbox(DockerClient docker, String endpoint) {
+        this.docker = docker;
+        this.endpoint = endpoint;
+        this.shutdownHook = new Thread(this::removeLive, "agent-sandbox-container-cleanup");
+        Runtime.getRuntime().addShutdownHook(shutdownHook);
+    }
+
+    /** Connects to the daemon named by DOCKER_HOST (or the default socket) and checks it answers. */
+    public static DockerSandbox connect() throws InfrastructureException {
+        return DockerConnection.open().sandbox();
+    }
+
+    DockerClient client() {
+        return docker;
+    }
+
+    @Override
+    public SandboxResult run(SandboxSpec spec, OutputListener output) throws InfrastructureException {
+        requireRuntime(spec.runtime(), spec.tier());
+        String imageId = imageId(spec.image());
+        OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
+        long t0 = System.nanoTime();
+        String id = create(spec);
+        long t1 = System.nanoTime();
+        long t2 = t1;
+        long t3 = t1;
+        SandboxResult.Ending ending = SandboxResult.Ending.EXITED;
+        int exitCode = -1;
+        Map<String, Object> used = Map.of();
+        try (Attached attached = attach(id, capture)) {
+            try {
+                docker.startContainerCmd(id).exec();
+            } catch (DockerException e) {
+                throw new InfrastructureException("the " + spec.runtime() + " runtime could not start the container: "
+                        + firstLine(e.getMessage()) + " (run `agent-sandbox doctor`)", e);
+            }
+            t2 = System.nanoTime();
+            InspectContainerResponse started = docker.inspectContainerCmd(id).exec();
+            used = describe(started, spec);
+            verifyRuntime(started, spec.runtime());
+            try {
+                exitCode = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback())
+                        .awaitStatusCode(spec.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (DockerClientException timeout) {
+                ending = SandboxResult.Ending.TIMED_OUT;
+                kill(id);
+            }
+            if (Thread.currentThread().isInterrupted()) {
+                ending = SandboxResult.Ending.CANCELLED;
+                kill(id);
+            }
+            t3 = System.nanoTime();
+            attached.drain();
+            InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
+            if (state.getExitCodeLong() != null) {
+                exitCode = state.getExitCodeLong().intValue();
+            }
+            if (ending == SandboxResult.Ending.EXITED && Boolean.TRUE.equals(state.getOOMKilled())) {
+                ending = SandboxResult.Ending.OUT_OF_MEMORY;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ending = SandboxResult.Ending.CANCELLED;
+            t3 = System.nanoTime();
+        } catch (DockerException | DockerClientException e) {
+            throw new InfrastructureException("the Docker daemon failed while the sandbox ran: " + firstLine(e.getMessage()), e);
+        } finally {
+            remove(id);
+        }
+        long t4 = System.nanoTime();
+        capture.finish();
+        var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
+                Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
+        return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(),
+                timings, imageId, used);
+    }
+
+    /** Fails unless the daemon has this runtime: asking for gVisor never silently gets runc. */
+    public void requireRuntime(String runtime, Tier tier) throws InfrastructureException {
+        Map<String, ?> runtimes;
+        try {
+            runtimes = docker.infoCmd().exec().getRuntimes();
+        } catch (DockerException e) {
+            throw new InfrastructureException("cannot ask the Docker daemon for its runtimes: " + firstLine(e.getMessage()), e);
+        }
+        if (runtimes == null || !runtimes.containsKey(runtime)) {
+            throw new InfrastructureException("runtime '" + runtime + "' (tier " + tier.id() + ") is not registered with the Docker daemon"
+                    + " (it has: " + (runtimes == null ? "none" : String.join(", ", runtimes.keySet())) + "): "
+                    + "run scripts/setup-host.sh or add it to /etc/docker/daemon.json and restart dockerd."
+                    + " agent-sandbox never falls back to a weaker runtime.");
+        }
+    }
+
+    /** The content digest of a local image; nothing is pulled (images are the operator's choice). */
+    public String imageId(String image) throws InfrastructureException {
+        try {
+            return docker.inspectImageCmd(image).exec().getId();
+        } catch (NotFoundException e) {
+            throw new InfrastructureException("image '" + image + "' does not exist on this Docker host;"
+                    + " agent-sandbox never pulls: build or load it first (docker build / docker load / docker import)");
+        } catch (DockerException e) {
+            throw new InfrastructureException("cannot inspect image '" + image + "': " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private String create(SandboxSpec spec) throws InfrastructureException {
+        Limits l = spec.limits();
+        List<Bind> binds = spec.mounts().stream()
+                .map(m -> new Bind(m.hostPath().toString(), new Volume(m.containerPath()), m.readOnly() ? AccessMode.ro : AccessMode.rw))
+                .toList();
+        HostConfig host = HostConfig.newHostConfig()
+                .withRuntime(spec.runtime())
+                .withNetworkMode("none")
+                .withReadonlyRootfs(true)
+                .withTmpFs(Map.of("/tmp", "rw,noexec,nosuid,nodev,size=" + l.tmpfsBytes()))
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges:true"))
+                .withMemory(l.memoryBytes())
+                .withMemorySwap(l.memoryBytes())
+                .withNanoCPUs((long) (l.cpus() * 1_000_000_000L))
+                .withPidsLimit((long) l.pids())
+                .withBinds(binds)
+                .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE))
+                .withAutoRemove(false);
+        List<String> env = spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        String name = "agent-sandbox-" + spec.runId() + "-" + spec.purpose() + "-" + HexFormat.of().formatHex(random.generateSeed(3));
+        try {
+            CreateContainerResponse created = docker.createContainerCmd(spec.image())
+                    .withName(name)
+                    .withCmd(spec.command())
+                    .withEntrypoint(List.of())
+                    .withUser(SandboxSpec.USER)
+                    .withWorkingDir(spec.workdir())
+                    .withEnv(env)
+                    .withLabels(Labels.forSandbox(spec))
+                    .withNetworkDisabled(true)
+                    .withAttachStdout(true)
+                    .withAttachStderr(true)
+                    .withHostConfig(host)
+                    .exec();
+            live.add(created.getId());
+            return created.getId();
+        } catch (DockerException e) {
+            throw new InfrastructureException("the Docker daemon refused to create the sandbox: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private Attached attach(String id, OutputCapture capture) throws InfrastructureException, InterruptedException {
+        Attached a = new Attached(capture);
+        docker.attachContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true).withLogs(false).exec(a);
+        // Start only once the stream is open, so that no early output is lost.
+        if (!a.awaitStarted(30, TimeUnit.SECONDS)) {
+            a.close();
+            throw new InfrastructureException("the Docker daemon did not open the output stream of the sandbox within 30 s");
+        }
+        return a;
+    }
+
+    private static void verifyRuntime(InspectContainerResponse started, String runtime) throws InfrastructureException {
+        String actual = started.getHostConfig() == null ? null : started.getHostConfig().getRuntime();
+        if (!runtime.equals(actual)) {
+            throw new InfrastructureException("the sandbox runs under runtime '" + actual + "', not '" + runtime
+                    + "' as asked: refusing to go on");
+        }
+    }
+
+    private static Map<String, Object> describe(InspectContainerResponse c, SandboxSpec spec) {
+        HostConfig h = c.getHostConfig();
+        Map<String, Object> m = new LinkedHashMap<>(spec.describe());
+        m.put("containerName", c.getName());
+        m.put("imageId", c.getImageId());
+        m.put("runtime", h.getRuntime());
+        m.put("networkMode", h.getNetworkMode());
+        m.put("readonlyRootfs", h.getReadonlyRootfs());
+        m.put("capDrop", h.getCapDrop() == null ? List.of() : List.of(h.getCapDrop()).stream().map(Enum::name).toList());
+        m.put("securityOpt", h.getSecurityOpts());
+        m.put("user", c.getConfig().getUser());
+        m.put("memoryBytes", h.getMemory());
+        m.put("nanoCpus", h.getNanoCPUs());
+        m.put("pidsLimit", h.getPidsLimit());
+        m.put("tmpfs", h.getTmpFs());
+        return m;
+    }
+
+    private void kill(String id) {
+        try {
+            docker.killContainerCmd(id).exec();
+        } catch (DockerException ignored) {
+            // Already gone or exited between the wait and the kill: removal follows either way.
+        }
+    }
+
+    private void remove(String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+            live.remove(id);
+        } catch (NotFoundException e) {
+            live.remove(id);
+        } catch (RuntimeException e) {
+            // Keep it in `live`: the shutdown hook and `cleanup` (by label) try again.
+            System.err.println("agent-sandbox: could not remove container " + id + ": " + firstLine(e.getMessage())
+                    + " (`agent-sandbox cleanup` will)");
+        }
+    }
+
+    private void removeLive() {
+        for (String id : List.copyOf(live)) {
+            remove(id);
+        }
+    }
+
+    @Override
+    public int cleanup(boolean all) throws InfrastructureException {
+        List<Container> found;
+        try {
+            found = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.MANAGED, "true")).exec();
+        } catch (DockerException e) {
+            throw new InfrastructureException("cannot list containers: " + firstLine(e.getMessage()), e);
+        }
+        int removed = 0;
+        for (Container c : found) {
+            if (all || Labels.creatorIsGone(c.getLabels())) {
+                remove(c.getId());
+                removed++;
+            }
+        }
+        return removed;
+    }
+
+    /** Containers this tool created and still holds (for tests and diagnostics). */
+    public Set<String> liveContainers() {
+        return Set.copyOf(live);
+    }
+
+    public String endpoint() {
+        return endpoint;
+    }
+
+    @Override
+    public void close() {
+        removeLive();
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException shuttingDown) {
+            // The hook is running or will run; nothing to undo.
+        }
+        try {
+            docker.close();
+        } catch (java.io.IOException e) {
+            System.err.println("agent-sandbox: closing the Docker connection failed: " + e.getMessage());
+        }
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "(no message)";
+        }
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl);
+    }
+
+    /** The attach stream: feeds frames to the capture and lets the caller wait for the end. */
+    private static final class Attached extends ResultCallback.Adapter<Frame> {
+        private final OutputCapture capture;
+
+        Attached(OutputCapture capture) {
+            this.capture = capture;
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            OutputListener.Stream s = frame.getStreamType() == StreamType.STDERR ? OutputListener.Stream.STDERR : OutputListener.Stream.STDOUT;
+            capture.accept(s, frame.getPayload());
+        }
+
+        void drain() throws InterruptedException {
+            awaitCompletion(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void close() {
+            try {
+                super.close();
+            } catch (java.io.IOException e) {
+                // The stream is done with; nothing left to read.
+            }
+        }
+    }
+}

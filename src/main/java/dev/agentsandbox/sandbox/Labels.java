@@ -1,0 +1,66 @@
+package dev.agentsandbox.sandbox;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Labels on every container the tool creates: they let {@code cleanup} find what a crashed or
+ * killed process left behind, and tell it apart from containers of runs still going.
+ */
+public final class Labels {
+    public static final String MANAGED = "dev.agentsandbox.managed";
+    public static final String RUN = "dev.agentsandbox.run";
+    public static final String PURPOSE = "dev.agentsandbox.purpose";
+    public static final String CREATOR_HOST = "dev.agentsandbox.creator-host";
+    public static final String CREATOR_PID = "dev.agentsandbox.creator-pid";
+    public static final String CREATOR_START = "dev.agentsandbox.creator-start";
+
+    private Labels() {
+    }
+
+    static Map<String, String> forSandbox(SandboxSpec spec) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(MANAGED, "true");
+        m.put(RUN, spec.runId());
+        m.put(PURPOSE, spec.purpose());
+        m.put(CREATOR_HOST, hostName());
+        ProcessHandle self = ProcessHandle.current();
+        m.put(CREATOR_PID, Long.toString(self.pid()));
+        m.put(CREATOR_START, self.info().startInstant().map(i -> Long.toString(i.toEpochMilli())).orElse("0"));
+        return m;
+    }
+
+    /**
+     * Whether the process that created a container with these labels is gone. Only answers for
+     * this host; a pid alone is not enough since pids are reused, so the start time must match.
+     */
+    static boolean creatorIsGone(Map<String, String> labels) {
+        if (!hostName().equals(labels.get(CREATOR_HOST))) {
+            return false;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(labels.getOrDefault(CREATOR_PID, ""));
+        } catch (NumberFormatException e) {
+            return true;
+        }
+        Optional<ProcessHandle> p = ProcessHandle.of(pid);
+        if (p.isEmpty() || !p.get().isAlive()) {
+            return true;
+        }
+        String start = p.get().info().startInstant().map(Instant::toEpochMilli).map(String::valueOf).orElse("0");
+        return !start.equals(labels.get(CREATOR_START));
+    }
+
+    static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return System.getenv().getOrDefault("HOSTNAME", "unknown");
+        }
+    }
+}

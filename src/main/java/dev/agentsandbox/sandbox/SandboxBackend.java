@@ -1,0 +1,18 @@
+package dev.agentsandbox.sandbox;
+
+import dev.agentsandbox.error.AgentSandboxException;
+
+/**
+ * Runs one command in one ephemeral sandbox. The Docker Engine is the first backend; a Kubernetes
+ * one (a Pod with runtimeClassName gvisor) fits the same shape. Implementations always remove
+ * what they created, whatever happens, and refuse a tier they cannot give.
+ */
+public interface SandboxBackend extends AutoCloseable {
+    SandboxResult run(SandboxSpec spec, OutputListener output) throws AgentSandboxException;
+
+    /** Removes sandboxes that a dead process left behind; returns how many were removed. */
+    int cleanup(boolean all) throws AgentSandboxException;
+
+    @Override
+    void close();
+}
