@@ -50,7 +50,8 @@ public final class DockerConnection {
         return endpoint;
     }
 
-    DockerSandbox sandbox() {
+    /** A sandbox backend over this connection; closing it closes the connection. */
+    public DockerSandbox sandbox() {
         return new DockerSandbox(client, endpoint);
     }
 }

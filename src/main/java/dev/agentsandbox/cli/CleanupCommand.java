@@ -1,0 +1,28 @@
+package dev.agentsandbox.cli;
+
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.sandbox.DockerSandbox;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "cleanup", description = "Remove sandboxes and temporary folders that killed or crashed runs left behind.")
+final class CleanupCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--all", description = "also remove sandboxes of runs still going on this host")
+    boolean all;
+
+    @Override
+    public Integer call() throws AgentSandboxException {
+        int containers;
+        try (DockerSandbox sandbox = DockerSandbox.connect()) {
+            containers = sandbox.cleanup(all);
+        }
+        int folders = dev.agentsandbox.run.Scratch.cleanup(all);
+        spec.commandLine().getOut().printf("cleanup: removed %d container(s) and %d temporary folder(s)%n", containers, folders);
+        return ExitCodes.OK;
+    }
+}

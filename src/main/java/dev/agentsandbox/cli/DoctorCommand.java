@@ -1,0 +1,43 @@
+package dev.agentsandbox.cli;
+
+import dev.agentsandbox.doctor.Check;
+import dev.agentsandbox.doctor.Doctor;
+import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.sandbox.Tier;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "doctor", description = "Check that this host can run sandboxes of a tier; say how to fix what fails.")
+final class DoctorCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--tier", defaultValue = "gvisor", description = "container, gvisor or microvm (default: ${DEFAULT-VALUE})")
+    String tier;
+
+    @Option(names = "--runtime", description = "Docker runtime name (required for microvm)")
+    String runtime;
+
+    @Option(names = "--image", description = "also check this image and start a sandbox from it")
+    String image;
+
+    @Override
+    public Integer call() throws UsageException {
+        Tier t = CliSupport.tier(tier);
+        String rt = CliSupport.runtime(t, runtime);
+        List<Check> checks = new Doctor(t, rt, image).run();
+        var out = spec.commandLine().getOut();
+        for (Check c : checks) {
+            out.printf("%-5s %-20s %s%n", c.status(), c.name(), c.detail());
+            if (!c.fix().isEmpty()) {
+                out.printf("      %-20s fix: %s%n", "", c.fix());
+            }
+        }
+        boolean ok = Doctor.passed(checks);
+        out.println(ok ? "doctor: this host can run " + t.id() + " sandboxes" : "doctor: a run would fail on this host");
+        return ok ? ExitCodes.OK : ExitCodes.INFRASTRUCTURE;
+    }
+}

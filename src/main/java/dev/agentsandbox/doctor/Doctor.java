@@ -1,0 +1,158 @@
+package dev.agentsandbox.doctor;
+
+import com.github.dockerjava.api.model.Info;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.sandbox.DockerConnection;
+import dev.agentsandbox.sandbox.DockerSandbox;
+import dev.agentsandbox.sandbox.Limits;
+import dev.agentsandbox.sandbox.OutputListener;
+import dev.agentsandbox.sandbox.SandboxResult;
+import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.sandbox.Tier;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Checks that this host can give the isolation a run asks for, and says how to fix what it
+ * cannot. Checks run in order and each later one needs the earlier: no daemon, no runtime check.
+ */
+public final class Doctor {
+    private static final String SETUP = "run scripts/setup-host.sh as root";
+
+    private final Tier tier;
+    private final String runtime;
+    private final String image;
+
+    /**
+     * @param tier the tier to check for
+     * @param runtime the Docker runtime name of that tier
+     * @param image an image to check and to smoke-test with (null: only the runtime is checked)
+     */
+    public Doctor(Tier tier, String runtime, String image) {
+        this.tier = tier;
+        this.runtime = runtime;
+        this.image = image;
+    }
+
+    public List<Check> run() {
+        List<Check> checks = new ArrayList<>();
+        DockerConnection connection;
+        try {
+            connection = DockerConnection.open();
+        } catch (AgentSandboxException e) {
+            checks.add(Check.fail("docker daemon", e.getMessage(), SETUP + ", or start dockerd, or set DOCKER_HOST"));
+            return checks;
+        }
+        try (DockerSandbox sandbox = connection.sandbox()) {
+            Info info = connection.client().infoCmd().exec();
+            checks.add(Check.ok("docker daemon", "Docker " + info.getServerVersion() + " at " + connection.endpoint()));
+            checks.add(cgroups(info));
+            Map<String, ?> runtimes = info.getRuntimes() == null ? Map.of() : info.getRuntimes();
+            if (!runtimes.containsKey(runtime)) {
+                checks.add(Check.fail("runtime " + runtime, "not registered (daemon has: " + String.join(", ", runtimes.keySet()) + ")",
+                        SETUP + ", or add \"" + runtime + "\" under \"runtimes\" in /etc/docker/daemon.json and restart dockerd"));
+                return checks;
+            }
+            checks.add(Check.ok("runtime " + runtime, "registered for tier " + tier.id()));
+            if (tier == Tier.GVISOR) {
+                checks.add(runscVersion());
+            }
+            if (image == null) {
+                return checks;
+            }
+            try {
+                checks.add(Check.ok("image", image + " (" + sandbox.imageId(image) + ")"));
+            } catch (AgentSandboxException e) {
+                checks.add(Check.fail("image", e.getMessage(), "build or load the image on this host"));
+                return checks;
+            }
+            checks.add(smoke(sandbox));
+        } catch (RuntimeException e) {
+            checks.add(Check.fail("docker daemon", "the daemon failed: " + e.getMessage(), SETUP));
+        }
+        return checks;
+    }
+
+    private static Check cgroups(Info info) {
+        String detail = "cgroup " + info.getCGroupVersion() + " (" + info.getCGroupDriver() + "), memory limit "
+                + (Boolean.TRUE.equals(info.getMemoryLimit()) ? "supported" : "NOT supported");
+        if (!Boolean.TRUE.equals(info.getMemoryLimit())) {
+            return Check.fail("cgroups", detail, "enable the memory cgroup controller (kernel cmdline cgroup_enable=memory)");
+        }
+        return Check.ok("cgroups", detail);
+    }
+
+    private static Check runscVersion() {
+        try {
+            Process p = new ProcessBuilder("runsc", "--version").redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+                return Check.warn("runsc version", "runsc --version failed: " + out, "reinstall runsc (" + SETUP + ")");
+            }
+            String first = out.lines().findFirst().orElse(out);
+            // Releases before 2023 refuse to start on new kernels unless given --network=none.
+            boolean old = first.matches(".*(2019|2020|2021|2022)\\d{4}.*");
+            if (old && registeredWithNetworkNone()) {
+                return Check.ok("runsc version", first + " (old release, registered with --network=none)");
+            }
+            return old ? Check.warn("runsc version", first + ": an old release; it needs \"runtimeArgs\": [\"--network=none\"]"
+                    + " in /etc/docker/daemon.json on recent kernels", SETUP + " registers it that way")
+                    : Check.ok("runsc version", first);
+        } catch (IOException e) {
+            return Check.warn("runsc version", "runsc is not on this host's PATH (the daemon may be remote)", "");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Check.warn("runsc version", "interrupted", "");
+        }
+    }
+
+    private static boolean registeredWithNetworkNone() {
+        try {
+            var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(java.nio.file.Path.of("/etc/docker/daemon.json").toFile());
+            for (var arg : json.path("runtimes").path("runsc").path("runtimeArgs")) {
+                if (arg.asText().equals("--network=none")) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Check smoke(DockerSandbox sandbox) {
+        String probe = "dmesg 2>/dev/null | head -n 1; id -u";
+        SandboxSpec spec = new SandboxSpec("doctor-" + ProcessHandle.current().pid(), "doctor", image, List.of("sh", "-c", probe),
+                "/", Map.of(), List.of(), tier, runtime, new Limits(0.5, 128L << 20, 128, 8L << 20, Duration.ofSeconds(60), 1 << 16), null);
+        try {
+            SandboxResult r = sandbox.run(spec, OutputListener.NONE);
+            String out = r.output().strip();
+            if (!r.succeeded()) {
+                String fix = out.contains("network enabled in root network namespace")
+                        ? "add \"runtimeArgs\": [\"--network=none\"] to runsc in /etc/docker/daemon.json (" + SETUP + ")" : SETUP;
+                return Check.fail("sandbox smoke test", "exit " + r.exitCode() + ": " + out, fix);
+            }
+            if (tier == Tier.GVISOR && !out.contains("gVisor")) {
+                return Check.fail("sandbox smoke test", "the kernel inside is not gVisor's: " + out, SETUP);
+            }
+            if (!out.endsWith("65534")) {
+                return Check.fail("sandbox smoke test", "the sandbox does not run as uid 65534: " + out, "report this as a bug");
+            }
+            return Check.ok("sandbox smoke test", "started under " + runtime + " in " + r.timings().total().toMillis() + " ms, uid 65534"
+                    + (tier == Tier.GVISOR ? ", gVisor kernel" : ""));
+        } catch (AgentSandboxException e) {
+            String msg = e.getMessage();
+            String fix = msg.contains("network enabled") ? "add \"runtimeArgs\": [\"--network=none\"] to runsc (" + SETUP + ")" : SETUP;
+            return Check.fail("sandbox smoke test", msg, fix);
+        }
+    }
+
+    public static boolean passed(List<Check> checks) {
+        return checks.stream().noneMatch(c -> c.status() == Check.Status.FAIL);
+    }
+}
