@@ -1,0 +1,107 @@
+package dev.agentsandbox.cli;
+
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.run.RunPipeline;
+import dev.agentsandbox.run.RunRequest;
+import dev.agentsandbox.run.RunResult;
+import dev.agentsandbox.sandbox.DockerSandbox;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "run", description = "Run an agent in a sandbox on a copy of the repository, commit its change on a feature branch, and check it.")
+final class RunCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--repo", defaultValue = ".", description = "the repository (default: the current folder)")
+    Path repo;
+
+    static final class Task {
+        @Option(names = "--task", description = "the task, as text")
+        String text;
+
+        @Option(names = "--task-file", description = "a file holding the task")
+        Path file;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Task task;
+
+    @Option(names = "--image", description = "the agent's image (local; nothing is pulled)")
+    String image;
+
+    @Option(names = "--command", description = "the agent's command, run with sh -c")
+    String command;
+
+    @Option(names = "--config", description = "a configuration file (default: .agent-sandbox.yml at the base commit)")
+    Path config;
+
+    @Option(names = "--bundle", defaultValue = "agent-sandbox-run", description = "where the run bundle goes (default: ${DEFAULT-VALUE})")
+    Path bundle;
+
+    @Option(names = "--tier", description = "container, gvisor or microvm")
+    String tier;
+
+    @Option(names = "--runtime", description = "Docker runtime name (microvm tier)")
+    String runtime;
+
+    @Option(names = "--base", description = "the base branch (default: the branch checked out)")
+    String base;
+
+    @Option(names = "--signing-key", description = "Ed25519 private key (PEM) that signs the attestation (default: $AGENT_SANDBOX_SIGNING_KEY)")
+    Path signingKey;
+
+    @Option(names = "--push", description = "push the feature branch to this remote when the gates pass")
+    String push;
+
+    @Option(names = "--continue", description = "continue a rejected run: its reviewer's comment joins the task")
+    Path previous;
+
+    @Option(names = "--quiet", description = "do not show the sandbox's output")
+    boolean quiet;
+
+    @Override
+    public Integer call() throws AgentSandboxException {
+        String taskText = task.text != null ? task.text : readTask(task.file);
+        if (taskText.isBlank()) {
+            throw new UsageException("the task is empty: give --task TEXT or --task-file FILE with the work to do");
+        }
+        List<String> cmd = command == null ? null : List.of("sh", "-c", command);
+        RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
+                image, cmd, tier, runtime, base, signingKey, push, previous);
+        var out = spec.commandLine().getOut();
+        Clock clock = Clock.systemUTC();
+        try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {
+            RunPipeline pipeline = new RunPipeline(sandbox, clock, RunPipeline.RunIds.random(clock), progress, Configs.fromBaseCommit());
+            RunResult r = pipeline.run(request);
+            out.println();
+            out.println("verdict: " + r.verdict());
+            r.gates().forEach(g -> out.printf("  %-14s %-5s %d finding(s)%n", g.gate(), g.verdict().id(), g.findings().size()));
+            if (r.headCommit() != null) {
+                out.println("feature branch: " + r.featureBranch() + " @ " + r.headCommit());
+            } else {
+                out.println("nothing was committed");
+            }
+            out.println("bundle: " + r.bundle());
+            return r.passed() ? ExitCodes.OK : ExitCodes.GATES_FAILED;
+        }
+    }
+
+    private static String readTask(Path file) throws UsageException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UsageException("cannot read --task-file " + file + ": " + e.getMessage(), e);
+        }
+    }
+}

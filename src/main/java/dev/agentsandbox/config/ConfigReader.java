@@ -1,0 +1,357 @@
+package dev.agentsandbox.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentsandbox.error.ConfigException;
+import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.sandbox.Tier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/** Maps the YAML tree onto the configuration records, collecting every error with its place. */
+final class ConfigReader {
+    private record Problem(int line, int column, String text) {
+    }
+
+    private final String source;
+    private final Map<String, JsonLocation> locations;
+    private final List<Problem> problems = new ArrayList<>();
+
+    ConfigReader(String source, Map<String, JsonLocation> locations) {
+        this.source = source;
+        this.locations = locations;
+    }
+
+    RunConfig read(JsonNode root) {
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            return RunConfig.DEFAULT;
+        }
+        if (!object(root, "")) {
+            return RunConfig.DEFAULT;
+        }
+        keys(root, "", Set.of("version", "agent", "sandbox", "branch", "policy", "secrets", "dependencies", "checks", "proxy", "merge"));
+        if (root.has("version") && !(root.get("version").isInt() && root.get("version").asInt() == 1)) {
+            error("/version", "version", "must be 1");
+        }
+        return new RunConfig(section(root, "agent", this::agent), section(root, "sandbox", this::sandbox),
+                section(root, "branch", this::branch), section(root, "policy", this::policy), section(root, "secrets", this::secrets),
+                section(root, "dependencies", this::dependencies), checks(root.get("checks")), section(root, "proxy", this::proxy),
+                section(root, "merge", this::merge));
+    }
+
+    void throwIfErrors() throws ConfigException {
+        if (problems.isEmpty()) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder(problems.size() == 1 ? "" : problems.size() + " problems in " + source + ":\n");
+        problems.stream().sorted(Comparator.comparingInt(Problem::line).thenComparingInt(Problem::column)).forEach(p ->
+                sb.append(source).append(':').append(p.line()).append(':').append(p.column()).append(": ").append(p.text()).append('\n'));
+        throw new ConfigException(sb.toString().strip());
+    }
+
+    private <T> T section(JsonNode root, String key, Function<JsonNode, T> f) {
+        JsonNode n = root.get(key);
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!object(n, "/" + key)) {
+            return null;
+        }
+        try {
+            return f.apply(n);
+        } catch (IllegalArgumentException e) {
+            error("/" + key, key, e.getMessage());
+            return null;
+        }
+    }
+
+    private AgentConfig agent(JsonNode n) {
+        keys(n, "/agent", Set.of("image", "command", "identity"));
+        String name = null;
+        String email = null;
+        JsonNode id = n.get("identity");
+        if (id != null && object(id, "/agent/identity")) {
+            keys(id, "/agent/identity", Set.of("name", "email"));
+            name = text(id, "/agent/identity", "name");
+            email = text(id, "/agent/identity", "email");
+        }
+        return new AgentConfig(text(n, "/agent", "image"), command(n, "/agent", "command"), name, email);
+    }
+
+    private SandboxConfig sandbox(JsonNode n) {
+        String p = "/sandbox";
+        keys(n, p, Set.of("tier", "runtime", "cpus", "memory", "pids", "timeout", "tmpfs", "max-output", "env-allow", "env"));
+        Tier tier = parsed(n, p, "tier", Tier::parse);
+        Map<String, String> env = null;
+        JsonNode e = n.get("env");
+        if (e != null && object(e, p + "/env")) {
+            env = new LinkedHashMap<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
+                var f = it.next();
+                if (!f.getValue().isValueNode()) {
+                    error(p + "/env/" + f.getKey(), "sandbox.env." + f.getKey(), "must be a string");
+                } else {
+                    env.put(f.getKey(), f.getValue().asText());
+                }
+            }
+        }
+        Double cpus = n.has("cpus") ? number(n, p, "cpus") : null;
+        Integer pids = n.has("pids") ? integer(n, p, "pids") : null;
+        return new SandboxConfig(tier, text(n, p, "runtime"), cpus, size(n, p, "memory"), pids, duration(n, p, "timeout"),
+                size(n, p, "tmpfs"), size(n, p, "max-output"), strings(n, p, "env-allow"), env);
+    }
+
+    private BranchConfig branch(JsonNode n) {
+        keys(n, "/branch", Set.of("base", "pattern"));
+        return new BranchConfig(text(n, "/branch", "base"), text(n, "/branch", "pattern"));
+    }
+
+    private PolicyConfig policy(JsonNode n) {
+        String p = "/policy";
+        keys(n, p, Set.of("protected-paths", "max-files", "max-lines", "allow-binary", "allow-mode-changes", "max-file-size"));
+        return new PolicyConfig(strings(n, p, "protected-paths"), n.has("max-files") ? integer(n, p, "max-files") : null,
+                n.has("max-lines") ? integer(n, p, "max-lines") : null, bool(n, p, "allow-binary"), bool(n, p, "allow-mode-changes"),
+                size(n, p, "max-file-size"));
+    }
+
+    private SecretsConfig secrets(JsonNode n) {
+        String p = "/secrets";
+        keys(n, p, Set.of("enabled", "allow-paths", "disabled-rules", "allow-fingerprints"));
+        return new SecretsConfig(bool(n, p, "enabled"), strings(n, p, "allow-paths"), strings(n, p, "disabled-rules"),
+                strings(n, p, "allow-fingerprints"));
+    }
+
+    private DependencyConfig dependencies(JsonNode n) {
+        String p = "/dependencies";
+        keys(n, p, Set.of("enabled", "added", "changed", "removed", "registry-change", "denied"));
+        Function<String, Verdict> v = s -> {
+            try {
+                return Verdict.valueOf(s.toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("'" + s + "' is not a verdict (use pass, warn or fail)");
+            }
+        };
+        return new DependencyConfig(bool(n, p, "enabled"), parsed(n, p, "added", v), parsed(n, p, "changed", v),
+                parsed(n, p, "removed", v), parsed(n, p, "registry-change", v), strings(n, p, "denied"));
+    }
+
+    private List<CheckConfig> checks(JsonNode n) {
+        if (n == null || n.isNull() || !object(n, "/checks")) {
+            return null;
+        }
+        List<CheckConfig> out = new ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            var f = it.next();
+            String p = "/checks/" + f.getKey();
+            if (!f.getKey().matches("[a-z][a-z0-9-]{0,31}")) {
+                error(p, "checks." + f.getKey(), "a check name must be lower-case letters, digits and dashes");
+                continue;
+            }
+            JsonNode c = f.getValue();
+            if (!object(c, p)) {
+                continue;
+            }
+            keys(c, p, Set.of("command", "image", "timeout", "junit"));
+            List<String> command = command(c, p, "command");
+            if (command == null || command.isEmpty()) {
+                error(p, "checks." + f.getKey(), "needs a command");
+                continue;
+            }
+            out.add(new CheckConfig(f.getKey(), command, text(c, p, "image"), duration(c, p, "timeout"), text(c, p, "junit")));
+        }
+        return out;
+    }
+
+    private ProxyConfig proxy(JsonNode n) {
+        String p = "/proxy";
+        keys(n, p, Set.of("upstreams", "registries", "max-requests", "max-request-size", "token-budget", "record-bodies"));
+        List<ProxyConfig.Upstream> ups = new ArrayList<>();
+        JsonNode u = n.get("upstreams");
+        if (u != null && !u.isArray()) {
+            error(p + "/upstreams", "proxy.upstreams", "must be a list");
+        } else if (u != null) {
+            for (int i = 0; i < u.size(); i++) {
+                String q = p + "/upstreams/" + i;
+                JsonNode x = u.get(i);
+                if (!object(x, q)) {
+                    continue;
+                }
+                keys(x, q, Set.of("provider", "url", "path-prefixes", "methods", "key-env", "key-file"));
+                String provider = text(x, q, "provider");
+                String url = text(x, q, "url");
+                if (provider == null || url == null) {
+                    error(q, "proxy.upstreams[" + i + "]", "needs provider and url");
+                    continue;
+                }
+                ups.add(new ProxyConfig.Upstream(provider, url, strings(x, q, "path-prefixes"), strings(x, q, "methods"),
+                        text(x, q, "key-env"), text(x, q, "key-file")));
+            }
+        }
+        return new ProxyConfig(ups, strings(n, p, "registries"), n.has("max-requests") ? integer(n, p, "max-requests") : null,
+                size(n, p, "max-request-size"), n.has("token-budget") ? (long) integer(n, p, "token-budget") : null, bool(n, p, "record-bodies"));
+    }
+
+    private MergeConfig merge(JsonNode n) {
+        String p = "/merge";
+        keys(n, p, Set.of("strategy", "remote", "allow-override"));
+        return new MergeConfig(parsed(n, p, "strategy", MergeConfig.Strategy::parse), text(n, p, "remote"), bool(n, p, "allow-override"));
+    }
+
+    // --- scalar helpers -----------------------------------------------------------------------
+
+    private boolean object(JsonNode n, String path) {
+        if (!n.isObject()) {
+            error(path, key(path), "must be a mapping of keys to values");
+            return false;
+        }
+        return true;
+    }
+
+    private void keys(JsonNode n, String path, Set<String> allowed) {
+        for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+            String k = it.next();
+            if (!allowed.contains(k)) {
+                String hint = allowed.stream().min(Comparator.comparingInt(a -> distance(a, k)))
+                        .filter(a -> distance(a, k) <= 2).map(a -> " (did you mean '" + a + "'?)").orElse(" (known: " + String.join(", ", new java.util.TreeSet<>(allowed)) + ")");
+                error(path + "/" + k, key(path + "/" + k), "unknown key '" + k + "'" + hint);
+            }
+        }
+    }
+
+    private String text(JsonNode n, String path, String key) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual() && !v.isNumber()) {
+            error(path + "/" + key, key(path + "/" + key), "must be a string");
+            return null;
+        }
+        return v.asText();
+    }
+
+    private Boolean bool(JsonNode n, String path, String key) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isBoolean()) {
+            error(path + "/" + key, key(path + "/" + key), "'" + v.asText() + "' is not true or false");
+            return null;
+        }
+        return v.booleanValue();
+    }
+
+    private Integer integer(JsonNode n, String path, String key) {
+        JsonNode v = n.get(key);
+        if (!v.isIntegralNumber() || v.asLong() < 0 || v.asLong() > Integer.MAX_VALUE) {
+            error(path + "/" + key, key(path + "/" + key), "'" + v.asText() + "' is not a whole number >= 0");
+            return null;
+        }
+        return v.intValue();
+    }
+
+    private Double number(JsonNode n, String path, String key) {
+        JsonNode v = n.get(key);
+        if (!v.isNumber() || v.asDouble() <= 0) {
+            error(path + "/" + key, key(path + "/" + key), "'" + v.asText() + "' is not a number > 0");
+            return null;
+        }
+        return v.doubleValue();
+    }
+
+    private Long size(JsonNode n, String path, String key) {
+        return parsed(n, path, key, Sizes::parse);
+    }
+
+    private Duration duration(JsonNode n, String path, String key) {
+        return parsed(n, path, key, Durations::parse);
+    }
+
+    private <T> T parsed(JsonNode n, String path, String key, Function<String, T> f) {
+        String s = text(n, path, key);
+        if (s == null) {
+            return null;
+        }
+        try {
+            return f.apply(s);
+        } catch (IllegalArgumentException e) {
+            error(path + "/" + key, key(path + "/" + key), e.getMessage());
+            return null;
+        }
+    }
+
+    private List<String> strings(JsonNode n, String path, String key) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isArray()) {
+            error(path + "/" + key, key(path + "/" + key), "must be a list of strings");
+            return null;
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < v.size(); i++) {
+            if (!v.get(i).isValueNode() || v.get(i).isNull()) {
+                error(path + "/" + key + "/" + i, key(path + "/" + key) + "[" + i + "]", "must be a string");
+            } else {
+                out.add(v.get(i).asText());
+            }
+        }
+        return out;
+    }
+
+    /** A command is a list (argv) or a string (run with sh -c). */
+    private List<String> command(JsonNode n, String path, String key) {
+        JsonNode v = n.get(key);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isTextual()) {
+            return List.of("sh", "-c", v.asText());
+        }
+        return strings(n, path, key);
+    }
+
+    private void error(String path, String key, String text) {
+        JsonLocation loc = locations.get(path);
+        String parent = path;
+        while (loc == null && parent.contains("/")) {
+            parent = parent.substring(0, parent.lastIndexOf('/'));
+            loc = locations.get(parent);
+        }
+        int line = loc == null ? 1 : loc.getLineNr();
+        int col = loc == null ? 1 : loc.getColumnNr();
+        problems.add(new Problem(line, col, (key.isEmpty() ? "" : key + ": ") + text));
+    }
+
+    private static String key(String path) {
+        return path.replaceFirst("^/", "").replace('/', '.');
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,286 @@
+package dev.agentsandbox.run;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.agentsandbox.config.CheckConfig;
+import dev.agentsandbox.config.RunConfig;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.gate.Gate;
+import dev.agentsandbox.gate.GateContext;
+import dev.agentsandbox.gate.GateResult;
+import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.gate.command.CommandGate;
+import dev.agentsandbox.gate.policy.PolicyGate;
+import dev.agentsandbox.git.ChangeCommitter;
+import dev.agentsandbox.git.FeatureBranch;
+import dev.agentsandbox.git.PatchWriter;
+import dev.agentsandbox.sandbox.Limits;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.SandboxBackend;
+import dev.agentsandbox.sandbox.SandboxResult;
+import dev.agentsandbox.sandbox.SandboxTemplate;
+import dev.agentsandbox.workspace.BaseSnapshot;
+import dev.agentsandbox.workspace.ChangeCollector;
+import dev.agentsandbox.workspace.Collected;
+import dev.agentsandbox.workspace.GitTree;
+import dev.agentsandbox.workspace.WorkspaceExporter;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.PersonIdent;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * One run, stage by stage (DESIGN.md): prepare, agent, collect, gates, reports. The base branch
+ * is only ever read; the only ref written is the new feature branch.
+ */
+public final class RunPipeline {
+    static final String AGENT_GATE = "agent";
+
+    private final SandboxBackend backend;
+    private final Clock clock;
+    private final RunIds ids;
+    private final Progress progress;
+    private final ConfigSource configs;
+
+    public RunPipeline(SandboxBackend backend, Clock clock, RunIds ids, Progress progress, ConfigSource configs) {
+        this.backend = backend;
+        this.clock = clock;
+        this.ids = ids;
+        this.progress = progress;
+        this.configs = configs;
+    }
+
+    public RunResult run(RunRequest request) throws AgentSandboxException {
+        requireUtf8FileNames();
+        String runId = ids.next();
+        progress.stage("prepare", "run " + runId + " on " + request.repo());
+        try (Repository repo = Repositories.open(request.repo());
+             RunBundle bundle = RunBundle.create(request.bundle(), runId, clock);
+             Scratch scratch = Scratch.create(runId)) {
+            return run(request, runId, repo, bundle, scratch);
+        }
+    }
+
+    private RunResult run(RunRequest request, String runId, Repository repo, RunBundle bundle, Scratch scratch) throws AgentSandboxException {
+        Base base = Base.resolve(repo, request.base());
+        bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
+        RunConfig config = configs.load(repo, base.commit(), request);
+        Settings settings = Settings.of(config, request);
+        String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
+        bundle.record().begin(request, base, branch, settings);
+
+        try {
+            Path workspace = scratch.folder("workspace");
+            Path runDir = scratch.folder("run");
+            BaseSnapshot snapshot = new WorkspaceExporter(clock).export(repo, base.commit(), workspace);
+            Files.writeString(runDir.resolve("task.md"), request.task(), StandardCharsets.UTF_8);
+            progress.step("exported " + snapshot.entries().size() + " files of " + base.describe() + " (no .git, nothing untracked)");
+
+            SandboxTemplate template = settings.template(runId);
+            progress.stage("agent", "running " + settings.image() + " under " + template.runtime() + " (" + template.tier().id() + ")");
+            Map<String, String> agentEnv = new LinkedHashMap<>();
+            agentEnv.put("AGENT_TASK", request.task());
+            agentEnv.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
+            SandboxResult agent = backend.run(template.spec("agent", settings.image(), settings.command(), agentEnv,
+                    List.of(new Mount(workspace, "/workspace", false), new Mount(runDir, "/run/agent-sandbox", true))),
+                    (s, line) -> progress.output("agent", line));
+            bundle.writeLog("agent.log", agent.output());
+            bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
+                    "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
+            GateResult agentGate = agentGate(agent, settings);
+            progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in "
+                    + agent.timings().run().toMillis() + " ms");
+
+            progress.stage("collect", "comparing the workspace with " + base.describe());
+            Collected collected;
+            try (ObjectReader reader = repo.newObjectReader()) {
+                collected = new ChangeCollector(config.policy().maxFileBytes()).collect(workspace, snapshot, reader);
+            }
+            List<GateResult> results = new ArrayList<>();
+            results.add(agentGate);
+            String head = null;
+            if (collected.refused()) {
+                results.add(GateResult.of(Collected.GATE, collected.refusals(), Duration.ZERO, Map.of()));
+                progress.step("refused: " + collected.refusals().size() + " finding(s); nothing committed");
+            } else {
+                results.add(GateResult.of(Collected.GATE, List.of(), Duration.ZERO, Map.of("files", collected.change().files().size())));
+                if (!collected.change().isEmpty() && agentGate.verdict() != Verdict.FAIL) {
+                    ObjectId commit = new ChangeCommitter(repo).commit(base.commit(), collected, branch,
+                            new PersonIdent(config.agent().name(), config.agent().email(), clock.instant(), clock.getZone()),
+                            new PersonIdent("agent-sandbox", "agent-sandbox@localhost", clock.instant(), clock.getZone()),
+                            request.task(), runId);
+                    head = commit.name();
+                    PatchWriter.write(repo, base.commit(), commit, bundle.path(RunBundle.PATCH));
+                    progress.step("committed " + collected.change().files().size() + " file(s) on " + branch + " as " + head.substring(0, 12));
+                    bundle.audit("collect", "commit", Map.of("branch", branch, "commit", head,
+                            "files", collected.change().files().stream().map(f -> f.kind() + " " + f.path()).toList()));
+                }
+                results.addAll(gates(config, settings, template, collected, repo, base, head, scratch, bundle));
+            }
+            Verdict verdict = Verdict.PASS;
+            for (GateResult r : results) {
+                verdict = verdict.worst(r.verdict());
+                bundle.audit("gates", "verdict", Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size()));
+            }
+            bundle.writeGates(results);
+            bundle.record().finish(head, verdict.id(), null);
+            return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);
+        } catch (IOException e) {
+            InfrastructureException ie = new InfrastructureException("the run failed on the host: " + e.getMessage(), e);
+            bundle.record().finish(null, "error", ie.getMessage());
+            throw ie;
+        } catch (AgentSandboxException e) {
+            bundle.record().finish(null, "error", e.getMessage());
+            throw e;
+        }
+    }
+
+    private List<GateResult> gates(RunConfig config, Settings settings, SandboxTemplate template, Collected collected, Repository repo,
+                                   Base base, String head, Scratch scratch, RunBundle bundle) throws AgentSandboxException {
+        progress.stage("gates", "checking the change");
+        Path headDir = scratch.folder("head");
+        if (head != null) {
+            new WorkspaceExporter(clock).export(repo, ObjectId.fromString(head), headDir);
+        } else {
+            new WorkspaceExporter(clock).export(repo, base.commit(), headDir);
+        }
+        GateContext ctx = new GateContext(collected.change(), new GitTree(repo, base.commit()),
+                new GitTree(repo, head == null ? base.commit() : ObjectId.fromString(head)), headDir, bundle.path(RunBundle.REPORTS));
+        List<Gate> gates = new ArrayList<>();
+        gates.add(new PolicyGate(config.policy()));
+        gates.addAll(GateCatalog.contentGates(config));
+        for (CheckConfig check : config.checks()) {
+            gates.add(new CommandGate(check, settings.image(), backend, template, scratch.root(), (s, line) -> progress.output(check.name(), line)));
+        }
+        List<GateResult> results = new ArrayList<>();
+        for (Gate g : gates) {
+            progress.step(g.name());
+            GateResult r = g.evaluate(ctx);
+            results.add(r);
+            progress.step(g.name() + ": " + r.verdict().id() + (r.findings().isEmpty() ? "" : " (" + r.findings().size() + " finding(s))"));
+        }
+        return results;
+    }
+
+    private static GateResult agentGate(SandboxResult agent, Settings settings) {
+        List<Finding> f = new ArrayList<>();
+        switch (agent.ending()) {
+            case TIMED_OUT -> f.add(Finding.of(AGENT_GATE, "timeout", Verdict.FAIL, "the agent did not finish within "
+                    + settings.limits().timeout().toSeconds() + " s; its partial change is not committed"));
+            case OUT_OF_MEMORY -> f.add(Finding.of(AGENT_GATE, "out-of-memory", Verdict.FAIL, "the agent ran out of memory"));
+            case CANCELLED -> f.add(Finding.of(AGENT_GATE, "cancelled", Verdict.FAIL, "the agent was cancelled"));
+            case EXITED -> {
+                if (agent.exitCode() != 0) {
+                    f.add(Finding.of(AGENT_GATE, "exit-status", Verdict.FAIL, "the agent exited with status " + agent.exitCode()
+                            + "; its change is not committed"));
+                }
+            }
+        }
+        if (agent.outputTruncated()) {
+            f.add(Finding.of(AGENT_GATE, "output-truncated", Verdict.WARN, "the agent wrote " + agent.outputBytes()
+                    + " bytes of output; only the first part was kept"));
+        }
+        return GateResult.of(AGENT_GATE, f, agent.timings().run(), Map.of("exitCode", agent.exitCode(), "ending", agent.ending().id()));
+    }
+
+    private static void requireUtf8FileNames() throws UsageException {
+        String jnu = System.getProperty("sun.jnu.encoding", "");
+        if (!jnu.equalsIgnoreCase("UTF-8")) {
+            throw new UsageException("file names are decoded as " + jnu + ", so names outside ASCII would be lost:"
+                    + " run with a UTF-8 locale (export LC_ALL=C.UTF-8); bin/agent-sandbox does this for you");
+        }
+    }
+
+    /** Where run ids come from: time-ordered, unique, safe in branch and container names. */
+    @FunctionalInterface
+    public interface RunIds {
+        String next();
+
+        static RunIds random(Clock clock) {
+            java.security.SecureRandom r = new java.security.SecureRandom();
+            java.time.format.DateTimeFormatter f = java.time.format.DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(java.time.ZoneOffset.UTC);
+            return () -> f.format(clock.instant()) + "-" + java.util.HexFormat.of().formatHex(r.generateSeed(3));
+        }
+    }
+
+    /** Loads the run's configuration (from the base commit, or a file the operator names). */
+    @FunctionalInterface
+    public interface ConfigSource {
+        RunConfig load(Repository repo, ObjectId base, RunRequest request) throws AgentSandboxException;
+    }
+
+    record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tier tier, String runtime, Limits limits,
+                    Map<String, String> env) {
+        static Settings of(RunConfig c, RunRequest r) throws UsageException {
+            String image = r.image() != null ? r.image() : c.agent().image();
+            List<String> command = r.command() != null ? r.command() : c.agent().command();
+            if (image == null || image.isBlank()) {
+                throw new UsageException("no agent image: give --image or agent.image in .agent-sandbox.yml");
+            }
+            if (command == null || command.isEmpty()) {
+                throw new UsageException("no agent command: give --command or agent.command in .agent-sandbox.yml");
+            }
+            var s = c.sandbox();
+            Limits limits = new Limits(s.cpus(), s.memoryBytes(), s.pids(), s.tmpfsBytes(), s.timeout(), s.maxOutputBytes());
+            Map<String, String> env = new LinkedHashMap<>();
+            env.put("HOME", "/tmp");
+            env.put("LANG", "C.UTF-8");
+            for (String name : s.envAllow()) {
+                String v = System.getenv(name);
+                if (v != null) {
+                    env.put(name, v);
+                }
+            }
+            env.putAll(s.env());
+            dev.agentsandbox.sandbox.Tier tier = s.tier();
+            String runtime = s.runtimeName();
+            if (r.tier() != null) {
+                try {
+                    tier = dev.agentsandbox.sandbox.Tier.parse(r.tier());
+                } catch (IllegalArgumentException e) {
+                    throw new UsageException(e.getMessage());
+                }
+                runtime = switch (tier) {
+                    case CONTAINER -> "runc";
+                    case GVISOR -> "runsc";
+                    case MICROVM -> null;
+                };
+            }
+            if (r.runtime() != null) {
+                runtime = r.runtime();
+            }
+            if (runtime == null) {
+                throw new UsageException("tier microvm needs --runtime (or sandbox.runtime): the Docker runtime name of the VM runtime");
+            }
+            try {
+                new SandboxTemplate("check", tier, runtime, limits, Map.of(), null).spec("check", image, command, Map.of(), List.of());
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            return new Settings(image, command, tier, runtime, limits, env);
+        }
+
+        SandboxTemplate template(String runId) {
+            return new SandboxTemplate(runId, tier, runtime, limits, env, null);
+        }
+    }
+
+    static ObjectMapper json() {
+        return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+                .registerModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+    }
+}

@@ -1,0 +1,32 @@
+package dev.agentsandbox.run;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What the user asked for: where, what task, and the options given on the command line (which
+ * override the configuration file). Nulls mean "take it from the configuration".
+ *
+ * @param repo the repository (a CI checkout)
+ * @param task the task text
+ * @param configFile an operator-supplied configuration file; null: .agent-sandbox.yml at the base commit
+ * @param bundle where the run bundle goes
+ * @param image agent image override
+ * @param command agent command override
+ * @param tier tier override ("gvisor", ...)
+ * @param runtime runtime override
+ * @param base base branch override
+ * @param signingKey Ed25519 private key file; null: AGENT_SANDBOX_SIGNING_KEY or an ephemeral key
+ * @param push remote to push the feature branch to; null: do not push
+ * @param previous the bundle of a rejected run this one continues; null: none
+ */
+public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
+                         String tier, String runtime, String base, Path signingKey, String push, Path previous) {
+    public RunRequest {
+        Objects.requireNonNull(repo, "repo");
+        Objects.requireNonNull(task, "task");
+        Objects.requireNonNull(bundle, "bundle");
+        command = command == null ? null : List.copyOf(command);
+    }
+}
