@@ -20,6 +20,7 @@ interface AuditSink {
                 try {
                     String line = RunPipeline.json().copy().disable(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
                             .writeValueAsString(Map.of("time", clock.instant().toString(), "stage", stage, "event", event, "data", data));
+                    line = RunPipeline.redact(line);
                     java.nio.file.Files.writeString(file, line + "\n", java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
                 } catch (java.io.IOException e) {
                     throw new InfrastructureException("cannot append to the audit log: " + e.getMessage(), e);

@@ -12,6 +12,7 @@ final class GateCatalog {
 
     static List<Gate> contentGates(RunConfig config) {
         List<Gate> gates = new ArrayList<>();
+        gates.add(new dev.agentsandbox.gate.secrets.SecretsGate(config.secrets()));
         return gates;
     }
 }

@@ -76,13 +76,13 @@ public final class RunBundle implements AutoCloseable {
     }
 
     void writeLog(String name, String text) throws InfrastructureException {
-        write(root.resolve(LOGS).resolve(name), text.getBytes(StandardCharsets.UTF_8));
+        write(root.resolve(LOGS).resolve(name), RunPipeline.redact(text).getBytes(StandardCharsets.UTF_8));
     }
 
     void writeGates(List<GateResult> results) throws InfrastructureException {
         List<Map<String, Object>> out = results.stream().map(RunBundle::gateJson).toList();
         try {
-            write(root.resolve(GATES), RunPipeline.json().writeValueAsBytes(out));
+            write(root.resolve(GATES), RunPipeline.redact(RunPipeline.json().writeValueAsString(out)).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InfrastructureException("cannot write " + GATES + ": " + e.getMessage(), e);
         }

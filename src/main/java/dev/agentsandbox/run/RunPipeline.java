@@ -48,6 +48,7 @@ import org.eclipse.jgit.lib.Repository;
  */
 public final class RunPipeline {
     static final String AGENT_GATE = "agent";
+    private static final dev.agentsandbox.gate.secrets.SecretScanner REDACTOR = dev.agentsandbox.gate.secrets.SecretScanner.defaults();
 
     private final SandboxBackend backend;
     private final Clock clock;
@@ -135,6 +136,13 @@ public final class RunPipeline {
                 verdict = verdict.worst(r.verdict());
                 bundle.audit("gates", "verdict", Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size()));
             }
+            if (head != null && results.stream().anyMatch(r -> r.gate().equals("secrets") && !r.findings().isEmpty())) {
+                // The bundle travels (CI artifacts): a patch carrying a credential is kept redacted.
+                Path patch = bundle.path(RunBundle.PATCH);
+                Files.write(patch, Files.readAllLines(patch, StandardCharsets.UTF_8).stream().map(REDACTOR::redact)
+                        .map(l -> l + "\n").reduce("", String::concat).getBytes(StandardCharsets.UTF_8));
+                bundle.audit("gates", "patch-redacted", Map.of("reason", "the change adds credentials"));
+            }
             bundle.writeGates(results);
             bundle.record().finish(head, verdict.id(), null);
             return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);
@@ -194,6 +202,16 @@ public final class RunPipeline {
                     + " bytes of output; only the first part was kept"));
         }
         return GateResult.of(AGENT_GATE, f, agent.timings().run(), Map.of("exitCode", agent.exitCode(), "ending", agent.ending().id()));
+    }
+
+    /** Redacts every credential the scanner knows, line by line: for anything written to the bundle. */
+    static String redact(String text) {
+        if (text.indexOf('\n') < 0) {
+            return REDACTOR.redact(text);
+        }
+        StringBuilder sb = new StringBuilder(text.length());
+        text.lines().forEach(l -> sb.append(REDACTOR.redact(l)).append('\n'));
+        return sb.toString();
     }
 
     private static void requireUtf8FileNames() throws UsageException {
@@ -274,7 +292,8 @@ public final class RunPipeline {
         }
 
         SandboxTemplate template(String runId) {
-            return new SandboxTemplate(runId, tier, runtime, limits, env, null);
+            // Output is shown and kept only after credentials in it are redacted.
+            return new SandboxTemplate(runId, tier, runtime, limits, env, REDACTOR::redact);
         }
     }
 

@@ -65,7 +65,8 @@ final class RunRecorder {
 
     private void write() throws InfrastructureException {
         try {
-            RunBundle.write(file, RunPipeline.json().writeValueAsBytes(data));
+            String text = RunPipeline.json().writeValueAsString(data);
+            RunBundle.write(file, RunPipeline.redact(text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InfrastructureException("cannot write run.json: " + e.getMessage(), e);
         }

@@ -137,4 +137,20 @@ class RunPipelineIT {
         }
         assertThat(Files.exists(Path.of("/tmp/pwned"))).isFalse();
     }
+
+    @Test
+    void aPlantedTokenFailsTheSecretsGateAndItsValueAppearsInNoOutput() throws Exception {
+        String token = "ghp" + "_" + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY2zA4";
+        Cli r = run("configure the client", "echo 'GH_TOKEN=" + token + "' > settings.env; echo \"planted " + token + "\"");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(gate("secrets").get("verdict").asText()).isEqualTo("fail");
+        assertThat(gate("secrets").get("findings").get(0).get("rule").asText()).isEqualTo("github-token");
+        assertThat(r.all()).doesNotContain(token).contains("[REDACTED:github-token]");
+        try (var files = Files.walk(tmp.resolve("bundle"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(f)).as(f.toString()).doesNotContain(token);
+            }
+        }
+        assertThat(repo.head("main")).isEqualTo(mainBefore);
+    }
 }

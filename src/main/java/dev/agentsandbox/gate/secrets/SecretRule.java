@@ -1,0 +1,27 @@
+package dev.agentsandbox.gate.secrets;
+
+import dev.agentsandbox.gate.Verdict;
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * One kind of credential: cheap keywords that must appear (lower-case) before the regex runs,
+ * the regex whose group 1 is the secret value, and an optional minimum Shannon entropy of it.
+ */
+public record SecretRule(String id, String description, List<String> keywords, Pattern pattern, double minEntropy, Verdict level) {
+    public SecretRule {
+        Objects.requireNonNull(id, "id");
+        keywords = List.copyOf(keywords);
+        if (keywords.isEmpty() || keywords.stream().anyMatch(k -> !k.equals(k.toLowerCase(java.util.Locale.ROOT)))) {
+            throw new IllegalArgumentException("rule " + id + " needs lower-case keywords");
+        }
+        if (pattern.matcher("").groupCount() < 1) {
+            throw new IllegalArgumentException("rule " + id + " needs a capturing group for the secret value");
+        }
+    }
+
+    static SecretRule of(String id, String description, Verdict level, double minEntropy, String regex, String... keywords) {
+        return new SecretRule(id, description, List.of(keywords), Pattern.compile(regex), minEntropy, level);
+    }
+}

@@ -1,0 +1,73 @@
+package dev.agentsandbox.gate.secrets;
+
+import dev.agentsandbox.change.AddedLine;
+import dev.agentsandbox.change.FileChange;
+import dev.agentsandbox.change.PathGlob;
+import dev.agentsandbox.config.SecretsConfig;
+import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.gate.Gate;
+import dev.agentsandbox.gate.GateContext;
+import dev.agentsandbox.gate.GateResult;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Scans the lines the change ADDS for credentials; values never leave this class unredacted. */
+public final class SecretsGate implements Gate {
+    public static final String NAME = "secrets";
+
+    private final SecretsConfig config;
+    private final SecretScanner scanner;
+    private final List<PathGlob> allowPaths;
+    private final Set<String> allowFingerprints;
+
+    public SecretsGate(SecretsConfig config) {
+        this.config = config;
+        this.scanner = new SecretScanner(SecretRules.defaults().stream().filter(r -> !config.disabledRules().contains(r.id())).toList());
+        this.allowPaths = PathGlob.all(config.allowPaths());
+        this.allowFingerprints = Set.copyOf(config.allowFingerprints().stream().map(s -> s.toLowerCase(java.util.Locale.ROOT)).toList());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public GateResult evaluate(GateContext context) {
+        long t0 = System.nanoTime();
+        List<Finding> findings = new ArrayList<>();
+        long lines = 0;
+        long bytes = 0;
+        int allowed = 0;
+        if (config.enabled()) {
+            for (FileChange f : context.change().files()) {
+                if (f.binary() || f.kind() == FileChange.Kind.DELETED) {
+                    continue;
+                }
+                boolean pathAllowed = PathGlob.anyMatches(allowPaths, f.path());
+                for (AddedLine l : f.addedLines()) {
+                    lines++;
+                    bytes += l.text().length();
+                    for (SecretMatch m : scanner.scan(l.text())) {
+                        if (pathAllowed || allowFingerprints.contains(m.fingerprint())) {
+                            allowed++;
+                            continue;
+                        }
+                        findings.add(new Finding(NAME, m.rule().id(), m.rule().level(), m.rule().description() + " added (sha256 "
+                                + m.fingerprint() + "); remove it and rotate the credential", f.path(), l.number(), abbreviate(m.redactedLine())));
+                    }
+                }
+            }
+        }
+        return GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0),
+                Map.of("scannedLines", lines, "scannedChars", bytes, "allowed", allowed, "enabled", config.enabled()));
+    }
+
+    private static String abbreviate(String s) {
+        String t = s.strip();
+        return t.length() > 200 ? t.substring(0, 200) + "…" : t;
+    }
+}
