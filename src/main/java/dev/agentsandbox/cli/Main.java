@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** The `agent-sandbox` command: one verb, one class; errors become exit codes here and nowhere else. */
 @Command(name = "agent-sandbox", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A pipeline gate for AI coding agents: sandbox, feature branch, gates, approval.",
-        subcommands = {RunCommand.class, DoctorCommand.class, CleanupCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {RunCommand.class, ApproveCommand.class, RejectCommand.class, MergeCommand.class,
+            VerifyCommand.class, KeygenCommand.class, DoctorCommand.class, CleanupCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done; for run: gates passed, awaiting approval",

@@ -1,6 +1,8 @@
 package dev.agentsandbox.run;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.audit.AuditLog;
+import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.error.UsageException;
 import dev.agentsandbox.gate.GateResult;
@@ -19,25 +21,25 @@ import java.util.stream.Stream;
  * wrappers read. Its layout is fixed here and nowhere else.
  */
 public final class RunBundle implements AutoCloseable {
-    public static final String RUN_JSON = "run.json";
-    public static final String AUDIT = "audit.jsonl";
-    public static final String PATCH = "change.patch";
-    public static final String GATES = "gates.json";
-    public static final String REPORTS = "reports";
-    public static final String LOGS = "logs";
+    public static final String RUN_JSON = Layout.RUN_JSON;
+    public static final String AUDIT = Layout.AUDIT;
+    public static final String PATCH = Layout.PATCH;
+    public static final String GATES = Layout.GATES;
+    public static final String REPORTS = Layout.REPORTS;
+    public static final String LOGS = Layout.LOGS;
 
     private final Path root;
     private final RunRecorder record;
-    private final AuditSink audit;
+    private final AuditLog audit;
 
-    private RunBundle(Path root, RunRecorder record, AuditSink audit) {
+    private RunBundle(Path root, RunRecorder record, AuditLog audit) {
         this.root = root;
         this.record = record;
         this.audit = audit;
     }
 
     /** Creates the bundle folder; refuses one that holds anything, so that no run overwrites another. */
-    public static RunBundle create(Path dir, String runId, Clock clock) throws UsageException {
+    public static RunBundle create(Path dir, String runId, Clock clock) throws UsageException, InfrastructureException {
         try {
             if (Files.exists(dir)) {
                 if (!Files.isDirectory(dir)) {
@@ -56,7 +58,7 @@ public final class RunBundle implements AutoCloseable {
                     + " (give --bundle a writable place)", e);
         }
         Path root = dir.toAbsolutePath().normalize();
-        return new RunBundle(root, new RunRecorder(root.resolve(RUN_JSON), runId, clock), AuditSink.jsonl(root.resolve(AUDIT), clock));
+        return new RunBundle(root, new RunRecorder(root.resolve(RUN_JSON), runId, clock), AuditLog.open(root.resolve(AUDIT), clock, RunPipeline::redact));
     }
 
     public Path root() {
@@ -73,6 +75,10 @@ public final class RunBundle implements AutoCloseable {
 
     public void audit(String stage, String event, Map<String, ?> data) throws InfrastructureException {
         audit.append(stage, event, data);
+    }
+
+    public AuditLog auditLog() {
+        return audit;
     }
 
     void writeLog(String name, String text) throws InfrastructureException {

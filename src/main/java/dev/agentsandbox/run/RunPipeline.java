@@ -66,22 +66,24 @@ public final class RunPipeline {
 
     public RunResult run(RunRequest request) throws AgentSandboxException {
         requireUtf8FileNames();
+        java.security.KeyPair signingKey = dev.agentsandbox.audit.SigningKeys.load(request.signingKey());
         String runId = ids.next();
         progress.stage("prepare", "run " + runId + " on " + request.repo());
         try (Repository repo = Repositories.open(request.repo());
              RunBundle bundle = RunBundle.create(request.bundle(), runId, clock);
              Scratch scratch = Scratch.create(runId)) {
-            return run(request, runId, repo, bundle, scratch);
+            return run(request, runId, repo, bundle, scratch, signingKey);
         }
     }
 
-    private RunResult run(RunRequest request, String runId, Repository repo, RunBundle bundle, Scratch scratch) throws AgentSandboxException {
+    private RunResult run(RunRequest request, String runId, Repository repo, RunBundle bundle, Scratch scratch,
+                          java.security.KeyPair signingKey) throws AgentSandboxException {
         Base base = Base.resolve(repo, request.base());
         bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
         RunConfig config = configs.load(repo, base.commit(), request);
         Settings settings = Settings.of(config, request);
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
-        bundle.record().begin(request, base, branch, settings);
+        bundle.record().begin(request, base, branch, settings, config.merge());
 
         try {
             Path workspace = scratch.folder("workspace");
@@ -145,6 +147,7 @@ public final class RunPipeline {
             }
             bundle.writeGates(results);
             bundle.record().finish(head, verdict.id(), null);
+            sign(bundle, signingKey, verdict, results, agent);
             return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);
         } catch (IOException e) {
             InfrastructureException ie = new InfrastructureException("the run failed on the host: " + e.getMessage(), e);
@@ -183,6 +186,18 @@ public final class RunPipeline {
         return results;
     }
 
+    private void sign(RunBundle bundle, java.security.KeyPair key, Verdict verdict, List<GateResult> results, SandboxResult agent)
+            throws InfrastructureException {
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("verdict", verdict.id());
+        facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());
+        facts.put("sandbox", agent.containerConfig());
+        facts.put("imageId", agent.imageId());
+        bundle.audit("attest", "gates", Map.of("signer", key == null ? "one-time key" : dev.agentsandbox.audit.SigningKeys.keyId(key.getPublic())));
+        String keyId = dev.agentsandbox.audit.Attestor.sign(bundle.root(), "gates", key, bundle.auditLog().head(), facts);
+        progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");
+    }
+
     private static GateResult agentGate(SandboxResult agent, Settings settings) {
         List<Finding> f = new ArrayList<>();
         switch (agent.ending()) {
@@ -205,7 +220,7 @@ public final class RunPipeline {
     }
 
     /** Redacts every credential the scanner knows, line by line: for anything written to the bundle. */
-    static String redact(String text) {
+    public static String redact(String text) {
         if (text.indexOf('\n') < 0) {
             return REDACTOR.redact(text);
         }

@@ -21,7 +21,8 @@ final class RunRecorder {
         data.put("startedAt", clock.instant().toString());
     }
 
-    synchronized void begin(RunRequest request, Base base, String featureBranch, RunPipeline.Settings settings) throws InfrastructureException {
+    synchronized void begin(RunRequest request, Base base, String featureBranch, RunPipeline.Settings settings,
+                            dev.agentsandbox.config.MergeConfig merge) throws InfrastructureException {
         data.put("repo", request.repo().toAbsolutePath().normalize().toString());
         data.put("baseBranch", base.branch());
         data.put("baseCommit", base.commit().name());
@@ -32,6 +33,12 @@ final class RunRecorder {
         data.put("command", settings.command());
         data.put("tier", settings.tier().id());
         data.put("runtime", settings.runtime());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("strategy", merge.strategy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
+        m.put("remote", merge.remote() != null ? merge.remote() : request.push());
+        m.put("allowOverride", merge.allowOverride());
+        data.put("merge", m);
+        data.put("task", request.task());
         Map<String, String> reports = new LinkedHashMap<>();
         reports.put("sarif", "reports/results.sarif");
         reports.put("junit", "reports/junit.xml");

@@ -1,0 +1,116 @@
+package dev.agentsandbox.audit;
+
+import dev.agentsandbox.error.UsageException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+
+/**
+ * Ed25519 keys from the JDK, as PEM files: the private key PKCS#8 (mode 0600), the public key
+ * SPKI. The private key is read where it is needed and never written into a bundle or a log.
+ */
+public final class SigningKeys {
+    /** The environment variable that NAMES a private key file (it never holds the key itself). */
+    public static final String ENV = "AGENT_SANDBOX_SIGNING_KEY";
+
+    private SigningKeys() {
+    }
+
+    public static KeyPair generate() {
+        try {
+            return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("this JDK cannot make Ed25519 keys", e);
+        }
+    }
+
+    /** Writes PREFIX.key (private, 0600) and PREFIX.pub; refuses to overwrite. */
+    public static void write(KeyPair pair, Path prefix) throws UsageException {
+        Path priv = Path.of(prefix + ".key");
+        Path pub = Path.of(prefix + ".pub");
+        if (Files.exists(priv) || Files.exists(pub)) {
+            throw new UsageException(priv + " or " + pub + " exists already: choose another --out, or remove them");
+        }
+        try {
+            Files.createFile(priv, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(priv, pem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+            Files.writeString(pub, publicPem(pair.getPublic()));
+        } catch (IOException e) {
+            throw new UsageException("cannot write the key files at " + prefix + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String publicPem(PublicKey key) {
+        return pem("PUBLIC KEY", key.getEncoded());
+    }
+
+    /** The private key from a file, or from the file that AGENT_SANDBOX_SIGNING_KEY names; null when neither is given. */
+    public static KeyPair load(Path file) throws UsageException {
+        Path p = file;
+        if (p == null) {
+            String env = System.getenv(ENV);
+            if (env == null || env.isBlank()) {
+                return null;
+            }
+            p = Path.of(env);
+        }
+        try {
+            byte[] der = der(Files.readString(p, StandardCharsets.US_ASCII), "PRIVATE KEY", p);
+            KeyFactory kf = KeyFactory.getInstance("Ed25519");
+            PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(der));
+            Path pubFile = Path.of(p.toString().replaceAll("\\.key$", "") + ".pub");
+            PublicKey pub = Files.exists(pubFile) ? readPublic(pubFile) : null;
+            if (pub == null) {
+                throw new UsageException("the public key " + pubFile + " next to " + p + " is missing: keep the pair from `agent-sandbox keygen` together");
+            }
+            return new KeyPair(pub, priv);
+        } catch (IOException e) {
+            throw new UsageException("cannot read the signing key " + p + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new UsageException(p + " is not an Ed25519 private key in PKCS#8 PEM (make one with `agent-sandbox keygen`)", e);
+        }
+    }
+
+    public static PublicKey readPublic(Path file) throws UsageException {
+        try {
+            byte[] der = der(Files.readString(file, StandardCharsets.US_ASCII), "PUBLIC KEY", file);
+            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der));
+        } catch (IOException e) {
+            throw new UsageException("cannot read the public key " + file + ": " + e.getMessage(), e);
+        } catch (GeneralSecurityException e) {
+            throw new UsageException(file + " is not an Ed25519 public key in PEM", e);
+        }
+    }
+
+    /** A stable id of a public key: the SHA-256 of its SPKI encoding. */
+    public static String keyId(PublicKey key) {
+        return Digests.sha256(key.getEncoded());
+    }
+
+    private static byte[] der(String pem, String type, Path file) throws UsageException {
+        String begin = "-----BEGIN " + type + "-----";
+        String end = "-----END " + type + "-----";
+        int b = pem.indexOf(begin);
+        int e = pem.indexOf(end);
+        if (b < 0 || e < b) {
+            throw new UsageException(file + " is not a PEM " + type.toLowerCase(java.util.Locale.ROOT) + " file");
+        }
+        return Base64.getMimeDecoder().decode(pem.substring(b + begin.length(), e));
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der)
+                + "\n-----END " + type + "-----\n";
+    }
+}

@@ -1,0 +1,54 @@
+package dev.agentsandbox.cli;
+
+import dev.agentsandbox.approval.MergeService;
+import dev.agentsandbox.audit.SigningKeys;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.run.Repositories;
+import dev.agentsandbox.run.RunPipeline;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import org.eclipse.jgit.lib.Repository;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "merge", description = "Merge an approved run into its base branch (and push), only if nothing changed since approval.")
+final class MergeCommand implements Callable<Integer> {
+    @Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--run", required = true, description = "the run bundle")
+    Path bundle;
+
+    @Option(names = "--repo", description = "the repository (default: the one the run used)")
+    Path repo;
+
+    @Option(names = "--remote", description = "push the result to this remote (default: merge.remote of the run)")
+    String remote;
+
+    @Option(names = "--key", description = "public key the attestations must verify with")
+    Path key;
+
+    @Option(names = "--signing-key", description = "Ed25519 private key that signs the merge (default: $AGENT_SANDBOX_SIGNING_KEY)")
+    Path signingKey;
+
+    @Override
+    public Integer call() throws AgentSandboxException {
+        Path repoDir = repo != null ? repo : Path.of(BundleFiles.runJson(bundle).path("repo").asText("."));
+        try (Repository r = Repositories.open(repoDir)) {
+            var pinned = key == null ? null : SigningKeys.readPublic(key);
+            MergeService.Merged m = new MergeService(Clock.systemUTC(), RunPipeline::redact, System.getenv())
+                    .merge(bundle, r, pinned, remote, SigningKeys.load(signingKey));
+            var out = spec.commandLine().getOut();
+            out.printf("merged: %s is now %s (%s)%n", m.target(), m.commit(), m.fastForward() ? "fast-forward" : "merge commit");
+            if (m.pushedTo() != null) {
+                out.println("pushed to " + m.pushedTo());
+            }
+            if (!m.localUpdated()) {
+                out.println("the local branch " + m.target() + " was left as it is (checked out here): pull to update it");
+            }
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+package dev.agentsandbox.approval;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** run → approve → merge on real repositories with a bare remote, and every refusal. */
+class ApprovalFlowIT {
+    @TempDir
+    Path tmp;
+    SampleRepo repo;
+    Path bundle;
+    Path key;
+    ObjectId remoteMainBefore;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        repo = SampleRepo.create(tmp);
+        bundle = tmp.resolve("bundle");
+        key = tmp.resolve("signing");
+        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        remoteMainBefore = remoteHead("main");
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
+                "--command", "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py && echo edited calc.py", "--bundle", bundle.toString(),
+                "--signing-key", key + ".key", "--push", "origin", "--quiet");
+        assertThat(r.exitCode).as(r.toString()).isZero();
+    }
+
+    ObjectId remoteHead(String branch) throws Exception {
+        try (Git g = Git.open(repo.remote.toFile())) {
+            var ref = g.getRepository().exactRef(Constants.R_HEADS + branch);
+            return ref == null ? null : ref.getObjectId();
+        }
+    }
+
+    JsonNode runJson() throws Exception {
+        return new ObjectMapper().readTree(bundle.resolve("run.json").toFile());
+    }
+
+    Cli verify() {
+        return Cli.run("verify", "--run", bundle.toString(), "--key", key + ".pub");
+    }
+
+    @Test
+    void approveThenMergeLandsExactlyTheApprovedCommit() throws Exception {
+        assertThat(verify().exitCode).as(verify().toString()).isZero();
+        Cli a = Cli.run("approve", "--run", bundle.toString(), "--by", "alice", "--comment", "looks right",
+                "--signing-key", key + ".key", "--key", key + ".pub");
+        assertThat(a.exitCode).as(a.toString()).isZero();
+        Cli m = Cli.run("merge", "--run", bundle.toString(), "--key", key + ".pub", "--signing-key", key + ".key");
+        assertThat(m.exitCode).as(m.toString()).isZero();
+        String head = runJson().get("headCommit").asText();
+        assertThat(remoteHead("main").name()).isEqualTo(head);
+        assertThat(remoteHead(runJson().get("featureBranch").asText()).name()).isEqualTo(head);
+        Cli v = verify();
+        assertThat(v.exitCode).as(v.toString()).isZero();
+        assertThat(v.out).contains("up to the merge attestation");
+        assertThat(Files.readString(bundle.resolve("audit.jsonl"))).contains("\"stage\":\"approval\"", "\"stage\":\"merge\"", "alice");
+    }
+
+    @Test
+    void aCommitAddedToTheBranchAfterApprovalMakesMergeRefuse() throws Exception {
+        assertThat(Cli.run("approve", "--run", bundle.toString(), "--by", "alice").exitCode).isZero();
+        String branch = runJson().get("featureBranch").asText();
+        try (Git g = Git.open(repo.dir.toFile())) {
+            g.checkout().setName(branch).call();
+            Files.writeString(repo.dir.resolve("evil.txt"), "added after review\n");
+            g.add().addFilepattern("evil.txt").call();
+            g.commit().setMessage("sneak").setAuthor("m", "m@x").setCommitter("m", "m@x").setSign(false).call();
+            g.checkout().setName("main").call();
+        }
+        Cli m = Cli.run("merge", "--run", bundle.toString());
+        assertThat(m.exitCode).as(m.toString()).isEqualTo(4);
+        assertThat(m.err).contains("a commit was added after approval");
+        assertThat(remoteHead("main")).isEqualTo(remoteMainBefore);
+    }
+
+    @Test
+    void aMergeWithoutApprovalIsRefused() throws Exception {
+        Cli m = Cli.run("merge", "--run", bundle.toString());
+        assertThat(m.exitCode).isEqualTo(4);
+        assertThat(m.err).contains("no approval");
+        assertThat(remoteHead("main")).isEqualTo(remoteMainBefore);
+    }
+
+    @Test
+    void aRejectedRunMergesNothingAndKeepsItsBranch() throws Exception {
+        assertThat(Cli.run("reject", "--run", bundle.toString(), "--by", "bob", "--comment", "use a loop").exitCode).isZero();
+        Cli m = Cli.run("merge", "--run", bundle.toString());
+        assertThat(m.exitCode).isEqualTo(4);
+        assertThat(m.err).contains("rejected by bob: use a loop");
+        assertThat(remoteHead("main")).isEqualTo(remoteMainBefore);
+        assertThat(repo.head(runJson().get("featureBranch").asText())).isNotNull();
+        assertThat(Cli.run("approve", "--run", bundle.toString(), "--by", "carol").err).contains("already decided");
+    }
+
+    @Test
+    void aChangedByteInAnyReportThePatchOrAnAuditLineFailsVerifyAndIsNamed() throws Exception {
+        assertThat(verify().exitCode).isZero();
+        for (String file : List.of("change.patch", "gates.json", "run.json", "logs/agent.log")) {
+            byte[] original = Files.readAllBytes(bundle.resolve(file));
+            byte[] changed = original.clone();
+            changed[changed.length / 2] ^= 1;
+            Files.write(bundle.resolve(file), changed);
+            Cli v = verify();
+            assertThat(v.exitCode).as(file).isEqualTo(4);
+            assertThat(v.out).contains("FAILED: " + file + ": sha256 differs from the attested one");
+            Files.write(bundle.resolve(file), original);
+        }
+        List<String> audit = Files.readAllLines(bundle.resolve("audit.jsonl"));
+        List<String> changed = new java.util.ArrayList<>(audit);
+        changed.set(1, changed.get(1).replace("\"stage\":\"agent\"", "\"stage\":\"agenT\""));
+        Files.write(bundle.resolve("audit.jsonl"), changed);
+        Cli v = verify();
+        assertThat(v.exitCode).isEqualTo(4);
+        assertThat(v.out).contains("FAILED: audit.jsonl line 3: prev does not match the hash of line 2");
+        Files.write(bundle.resolve("audit.jsonl"), audit);
+        assertThat(verify().exitCode).isZero();
+        assertThat(Cli.run("verify", "--run", bundle.toString(), "--key", writeOtherKey()).exitCode)
+                .as("another key does not verify").isEqualTo(4);
+    }
+
+    String writeOtherKey() {
+        Path other = tmp.resolve("other");
+        Cli.run("keygen", "--out", other.toString());
+        return other + ".pub";
+    }
+
+    @Test
+    void theSigningKeyNeverAppearsInTheBundle() throws Exception {
+        assertThat(Cli.run("approve", "--run", bundle.toString(), "--by", "alice", "--signing-key", key + ".key").exitCode).isZero();
+        String pem = Files.readString(Path.of(key + ".key"));
+        String body = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+        byte[] raw = java.util.Base64.getDecoder().decode(body);
+        String rawTail = java.util.HexFormat.of().formatHex(java.util.Arrays.copyOfRange(raw, raw.length - 32, raw.length));
+        try (var files = Files.walk(bundle)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String s = Files.readString(f);
+                assertThat(s).as(f.toString()).doesNotContain(body.substring(0, 40)).doesNotContain("PRIVATE KEY").doesNotContain(rawTail);
+            }
+        }
+    }
+}
