@@ -146,6 +146,8 @@ public final class RunPipeline {
                 bundle.audit("gates", "patch-redacted", Map.of("reason", "the change adds credentials"));
             }
             bundle.writeGates(results);
+            progress.stage("reports", "writing SARIF, JUnit, summary and review page");
+            writeReports(bundle, request, base, head == null ? null : branch, head, verdict, results, collected, agent);
             bundle.record().finish(head, verdict.id(), null);
             sign(bundle, signingKey, verdict, results, agent);
             return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);
@@ -184,6 +186,24 @@ public final class RunPipeline {
             progress.step(g.name() + ": " + r.verdict().id() + (r.findings().isEmpty() ? "" : " (" + r.findings().size() + " finding(s))"));
         }
         return results;
+    }
+
+    private void writeReports(RunBundle bundle, RunRequest request, Base base, String branch, String head, Verdict verdict,
+                              List<GateResult> results, Collected collected, SandboxResult agent) throws InfrastructureException {
+        try {
+            Path patchFile = bundle.path(RunBundle.PATCH);
+            String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";
+            var report = new dev.agentsandbox.report.RunReport(bundle.record().runId(), request.repo().getFileName().toString(),
+                    base.branch(), base.commit().name(), branch, head, verdict.id(), results, collected.change(), redact(patch),
+                    dependencyRows(results), agent.containerConfig());
+            dev.agentsandbox.report.ReportSet.writeAll(report, bundle.path(RunBundle.REPORTS));
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot write the reports: " + e.getMessage() + " (is the disk full?)", e);
+        }
+    }
+
+    private static List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows(List<GateResult> results) {
+        return List.of();
     }
 
     private void sign(RunBundle bundle, java.security.KeyPair key, Verdict verdict, List<GateResult> results, SandboxResult agent)

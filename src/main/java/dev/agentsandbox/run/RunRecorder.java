@@ -65,6 +65,10 @@ final class RunRecorder {
         write();
     }
 
+    String runId() {
+        return (String) data.get("runId");
+    }
+
     synchronized void put(String key, Object value) throws InfrastructureException {
         data.put(key, value);
         write();
