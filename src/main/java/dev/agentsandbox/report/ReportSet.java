@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /** Writes every report of a run into the bundle's reports folder. */
 public final class ReportSet {
@@ -17,13 +18,26 @@ public final class ReportSet {
     private ReportSet() {
     }
 
-    public static Map<String, Path> writeAll(RunReport report, Path dir) throws IOException {
+    /**
+     * @param redactor applied to each whole report before it is written: a last line of defence,
+     *     since everything in a report should already be redacted
+     */
+    public static Map<String, Path> writeAll(RunReport report, Path dir, UnaryOperator<String> redactor) throws IOException {
         Files.createDirectories(dir);
         Map<String, Path> out = new LinkedHashMap<>();
-        SarifWriter.write(report, out(out, "sarif", dir.resolve(SARIF)));
-        JunitWriter.write(report, out(out, "junit", dir.resolve(JUNIT)));
+        Path sarif = out(out, "sarif", dir.resolve(SARIF));
+        SarifWriter.write(report, sarif);
+        Path junit = out(out, "junit", dir.resolve(JUNIT));
+        JunitWriter.write(report, junit);
         Files.writeString(out(out, "summary", dir.resolve(SUMMARY)), MarkdownSummary.render(report), StandardCharsets.UTF_8);
         Files.writeString(out(out, "review", dir.resolve(REVIEW)), HtmlReview.render(report), StandardCharsets.UTF_8);
+        for (Path p : out.values()) {
+            String text = Files.readString(p, StandardCharsets.UTF_8);
+            String clean = redactor.apply(text);
+            if (!clean.equals(text)) {
+                Files.writeString(p, clean, StandardCharsets.UTF_8);
+            }
+        }
         return out;
     }
 

@@ -13,6 +13,9 @@ import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.gate.Verdict;
 import dev.agentsandbox.gate.command.CommandGate;
+import dev.agentsandbox.gate.dependencies.CycloneDxWriter;
+import dev.agentsandbox.gate.dependencies.DependencyDelta;
+import dev.agentsandbox.gate.dependencies.DependencyGate;
 import dev.agentsandbox.gate.policy.PolicyGate;
 import dev.agentsandbox.git.ChangeCommitter;
 import dev.agentsandbox.git.FeatureBranch;
@@ -113,6 +116,7 @@ public final class RunPipeline {
                 collected = new ChangeCollector(config.policy().maxFileBytes()).collect(workspace, snapshot, reader);
             }
             List<GateResult> results = new ArrayList<>();
+            List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows = new ArrayList<>();
             results.add(agentGate);
             String head = null;
             if (collected.refused()) {
@@ -131,7 +135,7 @@ public final class RunPipeline {
                     bundle.audit("collect", "commit", Map.of("branch", branch, "commit", head,
                             "files", collected.change().files().stream().map(f -> f.kind() + " " + f.path()).toList()));
                 }
-                results.addAll(gates(config, settings, template, collected, repo, base, head, scratch, bundle));
+                results.addAll(gates(config, settings, template, collected, repo, base, head, scratch, bundle, dependencyRows));
             }
             Verdict verdict = Verdict.PASS;
             for (GateResult r : results) {
@@ -147,7 +151,7 @@ public final class RunPipeline {
             }
             bundle.writeGates(results);
             progress.stage("reports", "writing SARIF, JUnit, summary and review page");
-            writeReports(bundle, request, base, head == null ? null : branch, head, verdict, results, collected, agent);
+            writeReports(bundle, request, base, head == null ? null : branch, head, verdict, results, collected, agent, dependencyRows);
             bundle.record().finish(head, verdict.id(), null);
             sign(bundle, signingKey, verdict, results, agent);
             return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);
@@ -162,7 +166,8 @@ public final class RunPipeline {
     }
 
     private List<GateResult> gates(RunConfig config, Settings settings, SandboxTemplate template, Collected collected, Repository repo,
-                                   Base base, String head, Scratch scratch, RunBundle bundle) throws AgentSandboxException {
+                                   Base base, String head, Scratch scratch, RunBundle bundle,
+                                   List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows) throws AgentSandboxException {
         progress.stage("gates", "checking the change");
         Path headDir = scratch.folder("head");
         if (head != null) {
@@ -175,35 +180,56 @@ public final class RunPipeline {
         List<Gate> gates = new ArrayList<>();
         gates.add(new PolicyGate(config.policy()));
         gates.addAll(GateCatalog.contentGates(config));
-        for (CheckConfig check : config.checks()) {
-            gates.add(new CommandGate(check, settings.image(), backend, template, scratch.root(), (s, line) -> progress.output(check.name(), line)));
-        }
         List<GateResult> results = new ArrayList<>();
         for (Gate g : gates) {
-            progress.step(g.name());
-            GateResult r = g.evaluate(ctx);
-            results.add(r);
-            progress.step(g.name() + ": " + r.verdict().id() + (r.findings().isEmpty() ? "" : " (" + r.findings().size() + " finding(s))"));
+            results.add(evaluate(g, ctx));
+        }
+        progress.step(DependencyGate.NAME);
+        DependencyGate.Analysis deps = new DependencyGate(config.dependencies()).analyse(ctx);
+        try {
+            CycloneDxWriter.write(deps.head(), deps.delta(), bundle.path(RunBundle.REPORTS).resolve("sbom.cdx.json"));
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot write the SBOM: " + e.getMessage(), e);
+        }
+        dependencyRows.addAll(rows(deps.delta()));
+        results.add(deps.result());
+        for (CheckConfig check : config.checks()) {
+            results.add(evaluate(new CommandGate(check, settings.image(), backend, template, scratch.root(),
+                    (s, line) -> progress.output(check.name(), line)), ctx));
         }
         return results;
     }
 
     private void writeReports(RunBundle bundle, RunRequest request, Base base, String branch, String head, Verdict verdict,
-                              List<GateResult> results, Collected collected, SandboxResult agent) throws InfrastructureException {
+                              List<GateResult> results, Collected collected, SandboxResult agent,
+                              List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows) throws InfrastructureException {
         try {
             Path patchFile = bundle.path(RunBundle.PATCH);
             String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";
             var report = new dev.agentsandbox.report.RunReport(bundle.record().runId(), request.repo().getFileName().toString(),
                     base.branch(), base.commit().name(), branch, head, verdict.id(), results, collected.change(), redact(patch),
-                    dependencyRows(results), agent.containerConfig());
-            dev.agentsandbox.report.ReportSet.writeAll(report, bundle.path(RunBundle.REPORTS));
+                    dependencyRows, agent.containerConfig());
+            dev.agentsandbox.report.ReportSet.writeAll(report, bundle.path(RunBundle.REPORTS), RunPipeline::redact);
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the reports: " + e.getMessage() + " (is the disk full?)", e);
         }
     }
 
-    private static List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows(List<GateResult> results) {
-        return List.of();
+    private GateResult evaluate(Gate g, GateContext ctx) throws AgentSandboxException {
+        progress.step(g.name());
+        GateResult r = g.evaluate(ctx);
+        progress.step(g.name() + ": " + r.verdict().id() + (r.findings().isEmpty() ? "" : " (" + r.findings().size() + " finding(s))"));
+        return r;
+    }
+
+    private static List<dev.agentsandbox.report.RunReport.DependencyRow> rows(DependencyDelta delta) {
+        List<dev.agentsandbox.report.RunReport.DependencyRow> rows = new ArrayList<>();
+        delta.added().forEach(d -> rows.add(new dev.agentsandbox.report.RunReport.DependencyRow("added", d.ecosystem(), d.name(), null, d.version(), d.manifest())));
+        delta.changed().forEach(c -> rows.add(new dev.agentsandbox.report.RunReport.DependencyRow("changed", c.after().ecosystem(), c.after().name(),
+                c.before().version(), c.after().version(), c.after().manifest())));
+        delta.removed().forEach(d -> rows.add(new dev.agentsandbox.report.RunReport.DependencyRow("removed", d.ecosystem(), d.name(), d.version(), null, d.manifest())));
+        delta.newSources().forEach(x -> rows.add(new dev.agentsandbox.report.RunReport.DependencyRow("new source", "", x, null, null, null)));
+        return rows;
     }
 
     private void sign(RunBundle bundle, java.security.KeyPair key, Verdict verdict, List<GateResult> results, SandboxResult agent)

@@ -153,4 +153,22 @@ class RunPipelineIT {
         }
         assertThat(repo.head("main")).isEqualTo(mainBefore);
     }
+
+    @Test
+    void aNewDependencyAppearsInTheDeltaAndEveryReportIsWritten() throws Exception {
+        Cli r = run("add a dependency", "echo 'left-pad==1.3.0' >> requirements.txt");
+        assertThat(r.exitCode).as(r.toString()).isZero();
+        JsonNode deps = gate("dependencies");
+        assertThat(deps.get("verdict").asText()).isEqualTo("warn");
+        assertThat(deps.get("findings").get(0).get("message").asText()).contains("pypi:left-pad");
+        Path reports = tmp.resolve("bundle/reports");
+        for (String f : List.of("results.sarif", "junit.xml", "sbom.cdx.json", "summary.md", "review.html")) {
+            assertThat(reports.resolve(f)).as(f).isNotEmptyFile();
+        }
+        JsonNode bom = new ObjectMapper().readTree(reports.resolve("sbom.cdx.json").toFile());
+        assertThat(bom.get("components").findValuesAsText("purl")).contains("pkg:pypi/left-pad@1.3.0", "pkg:pypi/requests@2.32.3");
+        assertThat(Files.readString(reports.resolve("summary.md"))).contains("left-pad").contains("awaiting approval");
+        assertThat(Files.readString(reports.resolve("review.html"))).contains("left-pad").contains("+left-pad==1.3.0");
+        assertThat(Cli.run("verify", "--run", tmp.resolve("bundle").toString()).exitCode).isZero();
+    }
 }

@@ -1,0 +1,90 @@
+package dev.agentsandbox.gate.dependencies;
+
+import dev.agentsandbox.change.FileChange;
+import dev.agentsandbox.config.DependencyConfig;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.gate.Gate;
+import dev.agentsandbox.gate.GateContext;
+import dev.agentsandbox.gate.GateResult;
+import dev.agentsandbox.gate.Verdict;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The dependency delta of the change (new packages are a supply-chain decision a reviewer
+ * must see) and the head SBOM. A change that touches no manifest has an empty delta and the
+ * base inventory is not read at all.
+ */
+public final class DependencyGate implements Gate {
+    public static final String NAME = "dependencies";
+
+    /** The gate's result with the inventory and delta behind it (the reports need both). */
+    public record Analysis(GateResult result, Inventory head, DependencyDelta delta) {
+    }
+
+    private final DependencyConfig config;
+
+    public DependencyGate(DependencyConfig config) {
+        this.config = config;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public GateResult evaluate(GateContext context) throws InfrastructureException {
+        return analyse(context).result();
+    }
+
+    public Analysis analyse(GateContext context) throws InfrastructureException {
+        long t0 = System.nanoTime();
+        List<Finding> findings = new ArrayList<>();
+        try {
+            Inventory head = SbomBuilder.inventory(context.head());
+            boolean touched = context.change().files().stream().map(FileChange::path).anyMatch(Manifests::isManifest);
+            DependencyDelta delta = touched && config.enabled()
+                    ? DependencyDelta.between(SbomBuilder.inventory(context.base()), head)
+                    : new DependencyDelta(List.of(), List.of(), List.of(), List.of());
+            if (config.enabled()) {
+                for (Dependency d : delta.added()) {
+                    boolean denied = config.denied().contains(d.name()) || config.denied().contains(d.ecosystem() + ":" + d.name());
+                    Verdict v = denied ? Verdict.FAIL : config.added();
+                    add(findings, v, denied ? "denied" : "added", (denied ? "denied package " : "new dependency ") + d.key()
+                            + (d.version() == null ? "" : " " + d.version()) + " in " + d.manifest(), d.manifest());
+                }
+                for (DependencyDelta.Changed c : delta.changed()) {
+                    add(findings, config.changed(), "changed", c.after().key() + " changed from " + c.before().version() + " to "
+                            + c.after().version(), c.after().manifest());
+                }
+                for (Dependency d : delta.removed()) {
+                    add(findings, config.removed(), "removed", "removed dependency " + d.key(), d.manifest());
+                }
+                for (String s : delta.newSources()) {
+                    add(findings, config.registryChange(), "source-change", "new package source: " + s
+                            + " (packages from it bypass the usual registry)", null);
+                }
+                for (String u : head.unreadable()) {
+                    add(findings, Verdict.WARN, "unreadable-manifest", u, u.substring(0, u.indexOf(':')));
+                }
+            }
+            GateResult r = GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0), Map.of("components", head.dependencies().size(),
+                    "added", delta.added().size(), "removed", delta.removed().size(), "changed", delta.changed().size(),
+                    "sourceChanges", delta.newSources().size()));
+            return new Analysis(r, head, delta);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot read the manifests: " + e.getMessage(), e);
+        }
+    }
+
+    private static void add(List<Finding> findings, Verdict v, String rule, String message, String path) {
+        if (v != Verdict.PASS) {
+            findings.add(Finding.at(NAME, rule, v, message, path, 0));
+        }
+    }
+}
