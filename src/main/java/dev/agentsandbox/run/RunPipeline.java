@@ -69,6 +69,7 @@ public final class RunPipeline {
 
     public RunResult run(RunRequest request) throws AgentSandboxException {
         requireUtf8FileNames();
+        request = Continuation.apply(request);
         java.security.KeyPair signingKey = dev.agentsandbox.audit.SigningKeys.load(request.signingKey());
         String runId = ids.next();
         progress.stage("prepare", "run " + runId + " on " + request.repo());
@@ -152,6 +153,12 @@ public final class RunPipeline {
             bundle.writeGates(results);
             progress.stage("reports", "writing SARIF, JUnit, summary and review page");
             writeReports(bundle, request, base, head == null ? null : branch, head, verdict, results, collected, agent, dependencyRows);
+            if (head != null && verdict != Verdict.FAIL && request.push() != null) {
+                progress.step("pushing " + branch + " to " + request.push());
+                new dev.agentsandbox.git.Pusher(repo, System.getenv()).push(request.push(), List.of(new dev.agentsandbox.git.Pusher.Update(
+                        ObjectId.fromString(head), org.eclipse.jgit.lib.Constants.R_HEADS + branch, ObjectId.zeroId())));
+                bundle.audit("collect", "pushed", Map.of("remote", request.push(), "branch", branch, "commit", head));
+            }
             bundle.record().finish(head, verdict.id(), null);
             sign(bundle, signingKey, verdict, results, agent);
             return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);

@@ -153,4 +153,22 @@ class ApprovalFlowIT {
             }
         }
     }
+
+    @Test
+    void aRejectionCommentBecomesPartOfTheNextRunsTask() throws Exception {
+        assertThat(Cli.run("reject", "--run", bundle.toString(), "--by", "bob", "--comment", "also add divide").exitCode).isZero();
+        Path next = tmp.resolve("bundle2");
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
+                "--command", "printf '%s' \"$AGENT_TASK\" > TASK_SEEN.txt", "--bundle", next.toString(), "--continue", bundle.toString(), "--quiet");
+        assertThat(r.exitCode).as(r.toString()).isZero();
+        String head = new ObjectMapper().readTree(next.resolve("run.json").toFile()).get("headCommit").asText();
+        try (Git g = Git.open(repo.dir.toFile())) {
+            var tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(g.getRepository(), "TASK_SEEN.txt",
+                    new org.eclipse.jgit.revwalk.RevWalk(g.getRepository()).parseCommit(ObjectId.fromString(head)).getTree());
+            String seen = new String(g.getRepository().open(tw.getObjectId(0)).getBytes());
+            assertThat(seen).startsWith("add multiply").contains("bob").contains("also add divide");
+        }
+        assertThat(repo.head(runJson().get("featureBranch").asText())).as("the rejected branch is kept").isNotNull();
+        assertThat(remoteHead(runJson().get("featureBranch").asText())).as("--push pushed the first run's branch").isNotNull();
+    }
 }

@@ -1,0 +1,44 @@
+package dev.agentsandbox.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.error.UsageException;
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * `run --continue BUNDLE`: a rejected run's reviewer comment becomes part of the next task. The
+ * new run starts again from the same base (the reviewer reviews a whole change, never an
+ * increment on top of a rejected one); the rejected branch is kept for reference.
+ */
+final class Continuation {
+    private Continuation() {
+    }
+
+    static RunRequest apply(RunRequest r) throws UsageException {
+        if (r.previous() == null) {
+            return r;
+        }
+        JsonNode approval;
+        JsonNode run;
+        try {
+            if (!Files.exists(r.previous().resolve(Layout.APPROVAL))) {
+                throw new UsageException("--continue " + r.previous() + ": that run has no decision yet; only a rejected run can be continued");
+            }
+            approval = new ObjectMapper().readTree(r.previous().resolve(Layout.APPROVAL).toFile());
+            run = new ObjectMapper().readTree(r.previous().resolve(Layout.RUN_JSON).toFile());
+        } catch (IOException e) {
+            throw new UsageException("--continue " + r.previous() + " is not a readable run bundle: " + e.getMessage(), e);
+        }
+        if (!approval.path("decision").asText().equals("REJECT")) {
+            throw new UsageException("--continue " + r.previous() + ": that run was approved, not rejected; merge it instead");
+        }
+        String task = r.task() + "\n\nA reviewer (" + approval.path("by").asText() + ") rejected the previous attempt (run "
+                + run.path("runId").asText() + ", branch " + run.path("featureBranch").asText() + ") and said:\n"
+                + approval.path("comment").asText() + "\n";
+        String base = r.base() != null ? r.base() : run.path("baseBranch").asText(null);
+        return new RunRequest(r.repo(), task, r.configFile(), r.bundle(), r.image(), r.command(), r.tier(), r.runtime(), base,
+                r.signingKey(), r.push(), null);
+    }
+}
