@@ -1,0 +1,104 @@
+package dev.agentsandbox.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import dev.agentsandbox.error.ConfigException;
+import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.sandbox.Tier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ConfigLoaderTest {
+    static RunConfig load(String yaml) throws ConfigException {
+        return ConfigLoader.load(".agent-sandbox.yml", yaml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void theCommentedExampleLoadsAndValidatesAgainstThePublishedSchema() throws Exception {
+        Path example = Path.of("examples/agent-sandbox.yml");
+        RunConfig c = ConfigLoader.load(example);
+        assertThat(c.sandbox().tier()).isEqualTo(Tier.GVISOR);
+        assertThat(c.sandbox().memoryBytes()).isEqualTo(2L << 30);
+        assertThat(c.checks()).extracting(CheckConfig::name).containsExactly("lint", "tests");
+        var schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                .getSchema(getClass().getResourceAsStream("/agent-sandbox.schema.json"));
+        assertThat(schema.validate(new YAMLMapper().readTree(example.toFile()))).isEmpty();
+        assertThat(schema.validate(new YAMLMapper().readTree("sandbx: {}"))).isNotEmpty();
+    }
+
+    @Test
+    void everyValueMapsOntoTheRecords() throws Exception {
+        RunConfig c = load("""
+                agent: { image: a:1, command: "run it", identity: { name: Bot, email: b@x.invalid } }
+                sandbox: { tier: container, cpus: 1.5, memory: 512m, pids: 64, timeout: 90s, env: { CI: "true" } }
+                dependencies: { added: fail, registry-change: warn, denied: [left-pad] }
+                merge: { strategy: merge, allow-override: true }
+                """);
+        assertThat(c.agent().command()).containsExactly("sh", "-c", "run it");
+        assertThat(c.agent().name()).isEqualTo("Bot");
+        assertThat(c.sandbox().tier()).isEqualTo(Tier.CONTAINER);
+        assertThat(c.sandbox().runtimeName()).isEqualTo("runc");
+        assertThat(c.sandbox().memoryBytes()).isEqualTo(512L << 20);
+        assertThat(c.sandbox().timeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.dependencies().added()).isEqualTo(Verdict.FAIL);
+        assertThat(c.merge().strategy()).isEqualTo(MergeConfig.Strategy.MERGE);
+        assertThat(load("").policy().protectedPaths()).contains(".github/workflows/**", ".agent-sandbox.yml");
+    }
+
+    @Test
+    void anUnknownKeyNamesTheFileTheLineAndASuggestion() {
+        assertThatThrownBy(() -> load("version: 1\nsandbx:\n  tier: gvisor\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(".agent-sandbox.yml:2:1: sandbx: unknown key 'sandbx' (did you mean 'sandbox'?)");
+    }
+
+    @Test
+    void badValuesAreAllReportedWithTheirPlaces() {
+        assertThatThrownBy(() -> load("sandbox:\n  memory: lots\n  tier: vm\npolicy:\n  allow-binary: maybe\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("3 problems in .agent-sandbox.yml:\n"
+                        + ".agent-sandbox.yml:2:3: sandbox.memory: 'lots' is not a size (use 512m, 2g or a number of bytes)\n"
+                        + ".agent-sandbox.yml:3:3: sandbox.tier: unknown tier 'vm': use container, gvisor or microvm\n"
+                        + ".agent-sandbox.yml:5:3: policy.allow-binary: 'maybe' is not true or false");
+    }
+
+    @Test
+    void aYamlSyntaxErrorNamesTheLine() {
+        assertThatThrownBy(() -> load("sandbox:\n  tier: [gvisor\n"))
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith(".agent-sandbox.yml:2:16:").hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void anAliasBombIsRefusedQuickly() {
+        String bomb = "a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n"
+                + "d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> load(bomb)).isInstanceOf(ConfigException.class);
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
+    }
+
+    @Test
+    void aMissingFileIsNamed() {
+        assertThatThrownBy(() -> ConfigLoader.load(Path.of("/nonexistent/.agent-sandbox.yml")))
+                .hasMessage("/nonexistent/.agent-sandbox.yml: configuration file not found");
+    }
+
+    @Test
+    void sizesAndDurations() {
+        assertThat(Sizes.parse("64k")).isEqualTo(65536);
+        assertThat(Sizes.parse("2G")).isEqualTo(2L << 30);
+        assertThat(Sizes.parse("100")).isEqualTo(100);
+        assertThat(Durations.parse("PT30M")).isEqualTo(Duration.ofMinutes(30));
+        assertThat(Durations.parse("2h")).isEqualTo(Duration.ofHours(2));
+        assertThatThrownBy(() -> Durations.parse("0s")).hasMessageContaining("longer than zero");
+        assertThat(List.of("1x", "m", "-5m")).allSatisfy(s -> assertThatThrownBy(() -> Sizes.parse(s)).isInstanceOf(IllegalArgumentException.class));
+    }
+}
