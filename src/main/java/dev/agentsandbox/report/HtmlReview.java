@@ -89,7 +89,8 @@ public final class HtmlReview {
         for (String line : patch.split("\n", -1)) {
             String cls = line.startsWith("diff --git") ? "file" : line.startsWith("@@") ? "hunk" : line.startsWith("+++") || line.startsWith("---") ? "meta"
                     : line.startsWith("+") ? "add" : line.startsWith("-") ? "del" : "ctx";
-            h.append("<span class=\"").append(cls).append("\">").append(e(line)).append("</span>\n");
+            // Block spans, no newline between them: a <pre> would show it as an empty line.
+            h.append("<span class=\"").append(cls).append("\">").append(line.isEmpty() ? " " : e(line)).append("</span>");
         }
         h.append("</pre>\n");
         if (truncated) {
