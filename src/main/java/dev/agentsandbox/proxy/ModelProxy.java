@@ -1,0 +1,385 @@
+package dev.agentsandbox.proxy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.error.UsageException;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.URI;
+import java.net.UnixDomainSocketAddress;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The model-API egress proxy, on the host side of the sandbox (seed 001's credential-injecting
+ * sidecar). It listens on a Unix socket that is mounted into the sandbox, forwards only to
+ * allow-listed upstreams, strips whatever credential the client sent and injects the real key
+ * itself, streams responses through unbuffered, and counts requests and tokens against the run's
+ * limits. The key never reaches the sandbox: not in a header, a body or an error.
+ */
+public final class ModelProxy implements AutoCloseable {
+    public static final String SOCKET = "proxy.sock";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_HEADER_BYTES = 32 * 1024;
+    private static final int MAX_HEADERS = 100;
+    private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "proxy-authorization", "cookie",
+            "host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length", "proxy-connection",
+            "accept-encoding", "expect");
+    private static final Set<String> DROPPED_RESPONSE = Set.of("connection", "keep-alive", "transfer-encoding", "content-length",
+            "set-cookie", "content-encoding");
+
+    private final ProxyConfig config;
+    private final Map<String, Upstream> upstreams;
+    private final ProxyListener listener;
+    private final ServerSocketChannel server;
+    private final Path socket;
+    private final ExecutorService workers = Executors.newFixedThreadPool(8, r -> daemon(r, "agent-sandbox-proxy"));
+    private final Thread acceptor;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
+    private final AtomicLong requests = new AtomicLong();
+    private final AtomicLong tokens = new AtomicLong();
+    private final AtomicBoolean overBudget = new AtomicBoolean();
+
+    private record Upstream(ProxyConfig.Upstream config, URI base, String key) {
+        @Override
+        public String toString() {
+            return "Upstream[" + config.provider() + " " + base + "]"; // never the key
+        }
+    }
+
+    private ModelProxy(ProxyConfig config, Map<String, Upstream> upstreams, ProxyListener listener, ServerSocketChannel server, Path socket) {
+        this.config = config;
+        this.upstreams = upstreams;
+        this.listener = listener;
+        this.server = server;
+        this.socket = socket;
+        this.acceptor = daemon(this::acceptLoop, "agent-sandbox-proxy-accept");
+        acceptor.start();
+    }
+
+    /**
+     * Starts the proxy on {@code folder/proxy.sock}. Keys are read now, on the host, from the
+     * environment or files the configuration names; a missing key fails here, naming where it
+     * was looked for and never showing a value.
+     */
+    public static ModelProxy start(ProxyConfig config, Path folder, Map<String, String> env, ProxyListener listener) throws UsageException {
+        Map<String, Upstream> ups = new LinkedHashMap<>();
+        for (ProxyConfig.Upstream u : config.upstreams()) {
+            ups.put(u.provider(), new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), key(u, env)));
+        }
+        try {
+            Path socket = folder.resolve(SOCKET);
+            Files.deleteIfExists(socket);
+            ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            server.bind(UnixDomainSocketAddress.of(socket));
+            // uid 65534 in the sandbox connects to it; the folder is private to the run.
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
+            return new ModelProxy(config, ups, listener, server, socket);
+        } catch (IOException e) {
+            throw new UsageException("cannot start the model proxy in " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String key(ProxyConfig.Upstream u, Map<String, String> env) throws UsageException {
+        if (u.keyEnv() != null && env.get(u.keyEnv()) != null && !env.get(u.keyEnv()).isBlank()) {
+            return env.get(u.keyEnv()).strip();
+        }
+        if (u.keyFile() != null) {
+            try {
+                return Files.readString(Path.of(u.keyFile())).strip();
+            } catch (IOException e) {
+                throw new UsageException("proxy upstream '" + u.provider() + "': cannot read key-file " + u.keyFile() + ": " + e.getMessage());
+            }
+        }
+        if (u.keyEnv() == null) {
+            return null;
+        }
+        throw new UsageException("proxy upstream '" + u.provider() + "': the environment variable " + u.keyEnv()
+                + " is not set on the host (the key stays on the host; the agent never sees it)");
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** The keys this proxy holds, so that anything written by the run can be redacted of them. */
+    public List<String> keys() {
+        return upstreams.values().stream().map(Upstream::key).filter(k -> k != null && k.length() >= 8).toList();
+    }
+
+    private void acceptLoop() {
+        while (server.isOpen()) {
+            try {
+                SocketChannel c = server.accept();
+                workers.execute(() -> handle(c));
+            } catch (IOException e) {
+                return; // closed
+            }
+        }
+    }
+
+    private void handle(SocketChannel channel) {
+        long t0 = System.nanoTime();
+        try (channel; InputStream in = new BufferedInputStream(Channels.newInputStream(channel));
+             OutputStream out = Channels.newOutputStream(channel)) {
+            Request req;
+            try {
+                req = Request.read(in, config.maxRequestBytes());
+            } catch (Request.TooLarge e) {
+                refuse(out, 413, "request-size", e.getMessage(), null, t0, "?", "?");
+                return;
+            } catch (IOException e) {
+                refuse(out, 400, "malformed", "malformed HTTP request: " + e.getMessage(), null, t0, "?", "?");
+                return;
+            }
+            forward(req, out, t0);
+        } catch (IOException e) {
+            // The client went away mid-response: nothing to answer.
+        }
+    }
+
+    private void forward(Request req, OutputStream out, long t0) throws IOException {
+        String path = req.target();
+        int slash = path.indexOf('/', 1);
+        String provider = slash < 0 ? path.substring(1) : path.substring(1, slash);
+        String rest = slash < 0 ? "/" : path.substring(slash);
+        Upstream up = upstreams.get(provider);
+        if (up == null) {
+            refuse(out, 403, "unknown-upstream", "no upstream '" + provider + "' is configured (proxy.upstreams allows: "
+                    + String.join(", ", upstreams.keySet()) + ")", req, t0, provider, rest);
+            return;
+        }
+        ProxyConfig.Upstream u = up.config();
+        if (!u.methods().contains(req.method())) {
+            refuse(out, 403, "method", "method " + req.method() + " is not allowed for " + provider + " (allowed: " + u.methods() + ")", req, t0, provider, rest);
+            return;
+        }
+        if (!u.pathPrefixes().isEmpty() && u.pathPrefixes().stream().noneMatch(rest::startsWith) || rest.contains("..")) {
+            refuse(out, 403, "path", "path " + rest + " is not allowed for " + provider + " (allowed: " + u.pathPrefixes() + ")", req, t0, provider, rest);
+            return;
+        }
+        if (overBudget.get()) {
+            refuse(out, 429, "token-budget", "the run used its token budget of " + config.tokenBudget(), req, t0, provider, rest);
+            return;
+        }
+        if (requests.incrementAndGet() > config.maxRequests()) {
+            refuse(out, 429, "max-requests", "the run made its " + config.maxRequests() + " requests (proxy.max-requests)", req, t0, provider, rest);
+            return;
+        }
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + rest)).timeout(Duration.ofMinutes(10))
+                .method(req.method(), req.body().length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(req.body()));
+        for (Map.Entry<String, String> h : req.headers().entrySet()) {
+            if (!DROPPED.contains(h.getKey())) {
+                b.header(h.getKey(), h.getValue());
+            }
+        }
+        if (up.key() != null) {
+            if (provider.equals("anthropic")) {
+                b.header("x-api-key", up.key());
+            } else {
+                b.header("Authorization", "Bearer " + up.key());
+            }
+        }
+        HttpResponse<InputStream> resp;
+        try {
+            resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            refuse(out, 502, "upstream-unreachable", "the upstream of " + provider + " did not answer", req, t0, provider, rest);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        String contentType = resp.headers().firstValue("content-type").orElse(null);
+        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(resp.statusCode()).append(' ').append(reason(resp.statusCode())).append("\r\n");
+        resp.headers().map().forEach((k, vs) -> {
+            if (!DROPPED_RESPONSE.contains(k.toLowerCase(Locale.ROOT)) && !k.startsWith(":")) {
+                for (String v : vs) {
+                    if (up.key() == null || !v.contains(up.key())) {
+                        head.append(k).append(": ").append(v.replaceAll("[\r\n]", " ")).append("\r\n");
+                    }
+                }
+            }
+        });
+        head.append("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        UsageMeter meter = new UsageMeter(contentType);
+        long bytesOut = 0;
+        try (InputStream body = resp.body()) {
+            byte[] buf = new byte[8192];
+            int n;
+            // Each read is written and flushed at once: server-sent events arrive as they are sent.
+            while ((n = body.read(buf)) > 0) {
+                meter.accept(buf, n);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                out.write(buf, 0, n);
+                out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                bytesOut += n;
+            }
+        }
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        meter.finish();
+        long used = tokens.addAndGet(meter.input() + meter.output());
+        listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length, bytesOut,
+                (System.nanoTime() - t0) / 1_000_000, model(req), meter.input(), meter.output(), null));
+        if (config.tokenBudget() > 0 && used > config.tokenBudget() && overBudget.compareAndSet(false, true)) {
+            listener.onBudgetExceeded("the run used " + used + " tokens, over its budget of " + config.tokenBudget() + " (proxy.token-budget)");
+        }
+    }
+
+    private void refuse(OutputStream out, int status, String rule, String message, Request req, long t0, String provider, String path)
+            throws IOException {
+        byte[] body = JSON.writeValueAsBytes(Map.of("type", "error", "error", Map.of("type", "agent_sandbox_refused", "rule", rule, "message", message)));
+        out.write(("HTTP/1.1 " + status + " " + reason(status) + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length
+                + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
+        listener.onRequest(new ProxyEvent(req == null ? "?" : req.method(), provider, null, path, status, req == null ? 0 : req.body().length,
+                body.length, (System.nanoTime() - t0) / 1_000_000, req == null ? null : model(req), 0, 0, rule));
+    }
+
+    private static String model(Request req) {
+        if (req.body().length == 0 || req.body()[0] != '{') {
+            return null;
+        }
+        try {
+            return JSON.readTree(req.body()).path("model").asText(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static String reason(int status) {
+        return switch (status) {
+            case 200 -> "OK";
+            case 400 -> "Bad Request";
+            case 403 -> "Forbidden";
+            case 413 -> "Payload Too Large";
+            case 429 -> "Too Many Requests";
+            case 502 -> "Bad Gateway";
+            default -> "Status";
+        };
+    }
+
+    public long requestCount() {
+        return requests.get();
+    }
+
+    public long tokensUsed() {
+        return tokens.get();
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } catch (IOException e) {
+            // Already closed.
+        }
+        workers.shutdownNow();
+        try {
+            Files.deleteIfExists(socket);
+        } catch (IOException e) {
+            // The run's scratch folder is removed anyway.
+        }
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+
+    /** A strictly parsed HTTP/1.1 request with a Content-Length body (or none). */
+    record Request(String method, String target, Map<String, String> headers, byte[] body) {
+        static final class TooLarge extends IOException {
+            TooLarge(String m) {
+                super(m);
+            }
+        }
+
+        static Request read(InputStream in, long maxBody) throws IOException {
+            String requestLine = line(in);
+            String[] parts = requestLine.split(" ");
+            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || !parts[0].matches("[A-Z]{3,10}") || !parts[1].startsWith("/")) {
+                throw new IOException("bad request line");
+            }
+            Map<String, String> headers = new LinkedHashMap<>();
+            int total = requestLine.length();
+            String l;
+            while (!(l = line(in)).isEmpty()) {
+                total += l.length();
+                int c = l.indexOf(':');
+                if (c <= 0 || headers.size() >= MAX_HEADERS || total > MAX_HEADER_BYTES) {
+                    throw new IOException("bad or too many headers");
+                }
+                headers.put(l.substring(0, c).strip().toLowerCase(Locale.ROOT), l.substring(c + 1).strip());
+            }
+            if (headers.containsKey("transfer-encoding")) {
+                throw new IOException("chunked request bodies are not accepted; send Content-Length");
+            }
+            long len;
+            try {
+                len = headers.containsKey("content-length") ? Long.parseLong(headers.get("content-length")) : 0;
+            } catch (NumberFormatException e) {
+                throw new IOException("bad Content-Length");
+            }
+            if (len > maxBody) {
+                throw new TooLarge("the request body of " + len + " bytes is over the limit of " + maxBody + " (proxy.max-request-size)");
+            }
+            if (len < 0) {
+                throw new IOException("negative Content-Length");
+            }
+            byte[] body = in.readNBytes((int) len);
+            if (body.length != len) {
+                throw new IOException("the body ended early");
+            }
+            return new Request(parts[0], parts[1], headers, body);
+        }
+
+        private static String line(InputStream in) throws IOException {
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            int c;
+            while ((c = in.read()) != -1) {
+                if (c == '\n') {
+                    break;
+                }
+                if (b.size() > MAX_HEADER_BYTES) {
+                    throw new IOException("line too long");
+                }
+                b.write(c);
+            }
+            if (c == -1 && b.size() == 0) {
+                throw new IOException("connection closed");
+            }
+            String s = b.toString(StandardCharsets.ISO_8859_1);
+            return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.agentsandbox.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.error.UsageException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelProxyTest {
+    static final String KEY = "sk-ant-api03-" + "hostonly".repeat(12);
+
+    @TempDir
+    Path tmp;
+    ScriptedModelServer upstream;
+    ModelProxy proxy;
+    final List<ProxyEvent> events = new CopyOnWriteArrayList<>();
+    final List<String> budget = new CopyOnWriteArrayList<>();
+
+    ProxyListener listener = new ProxyListener() {
+        @Override
+        public void onRequest(ProxyEvent event) {
+            events.add(event);
+        }
+
+        @Override
+        public void onBudgetExceeded(String reason) {
+            budget.add(reason);
+        }
+    };
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new ScriptedModelServer();
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        upstream.close();
+    }
+
+    ModelProxy proxy(Integer maxRequests, Long maxBytes, Long budgetTokens) throws UsageException {
+        ProxyConfig c = new ProxyConfig(List.of(
+                new ProxyConfig.Upstream("anthropic", upstream.url(), List.of("/v1/messages"), List.of("POST"), "TEST_ANTHROPIC_KEY", null),
+                new ProxyConfig.Upstream("openai", upstream.url(), List.of("/v1/chat/completions"), null, "TEST_OPENAI_KEY", null)),
+                null, maxRequests, maxBytes, budgetTokens, null);
+        proxy = ModelProxy.start(c, tmp, Map.of("TEST_ANTHROPIC_KEY", KEY, "TEST_OPENAI_KEY", "sk-openai-host-key-123456"), listener);
+        return proxy;
+    }
+
+    SocketChannel connect() throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        ch.connect(UnixDomainSocketAddress.of(proxy.socket()));
+        return ch;
+    }
+
+    String call(String method, String path, String body, String... headers) throws IOException {
+        try (SocketChannel ch = connect(); OutputStream out = Channels.newOutputStream(ch); InputStream in = Channels.newInputStream(ch)) {
+            send(out, method, path, body, headers);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static void send(OutputStream out, String method, String path, String body, String... headers) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        StringBuilder sb = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n");
+        for (String h : headers) {
+            sb.append(h).append("\r\n");
+        }
+        sb.append("Content-Length: ").append(b.length).append("\r\n\r\n");
+        out.write(sb.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.write(b);
+        out.flush();
+    }
+
+    @Test
+    void theUpstreamGetsTheInjectedKeyAndNeverTheClientsAndTheClientNeverSeesIt() throws Exception {
+        proxy(null, null, null);
+        String resp = call("POST", "/anthropic/v1/messages", "{\"model\":\"claude-x\",\"messages\":[]}",
+                "x-api-key: fake-client-key", "Authorization: Bearer fake-client-token");
+        assertThat(resp).startsWith("HTTP/1.1 200").contains("Hello from the scripted model").doesNotContain(KEY);
+        var got = upstream.received.get(0);
+        assertThat(got.headers().get("X-api-key")).containsExactly(KEY);
+        assertThat(got.headers().toString()).doesNotContain("fake-client-key").doesNotContain("fake-client-token");
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.status()).isEqualTo(200);
+            assertThat(e.model()).isEqualTo("claude-x");
+            assertThat(e.inputTokens()).isEqualTo(10);
+            assertThat(e.outputTokens()).isEqualTo(12);
+            assertThat(e.toString()).doesNotContain(KEY);
+        });
+        String openai = call("POST", "/openai/v1/chat/completions", "{\"model\":\"gpt-x\"}");
+        assertThat(openai).contains("chat.completion");
+        assertThat(upstream.received.get(1).headers().get("Authorization")).containsExactly("Bearer sk-openai-host-key-123456");
+    }
+
+    @Test
+    void unlistedProvidersPathsAndMethodsAreRefusedWithTheRuleAndAudited() throws Exception {
+        proxy(null, null, null);
+        assertThat(call("POST", "/evil/v1/messages", "{}")).startsWith("HTTP/1.1 403").contains("no upstream 'evil' is configured");
+        assertThat(call("POST", "/anthropic/v1/files", "{}")).startsWith("HTTP/1.1 403").contains("path /v1/files is not allowed for anthropic");
+        assertThat(call("GET", "/anthropic/v1/messages", "")).startsWith("HTTP/1.1 403").contains("method GET is not allowed");
+        assertThat(call("POST", "/anthropic/v1/messages/../../admin", "{}")).startsWith("HTTP/1.1 403");
+        assertThat(upstream.received).isEmpty();
+        assertThat(events).extracting(ProxyEvent::refusedBy).containsExactly("unknown-upstream", "path", "method", "path");
+    }
+
+    @Test
+    void aSlowStreamArrivesChunkByChunk() throws Exception {
+        proxy(null, null, null);
+        upstream.releaseSecondEvent = new CountDownLatch(1);
+        try (SocketChannel ch = connect(); OutputStream out = Channels.newOutputStream(ch); InputStream in = Channels.newInputStream(ch)) {
+            send(out, "POST", "/anthropic/v1/messages", "{\"model\":\"m\",\"stream\":true}");
+            // The first event must come through while the upstream still holds back the second.
+            String first = readUntil(in, "message_start");
+            assertThat(first).contains("text/event-stream").doesNotContain("content_block_delta");
+            upstream.releaseSecondEvent.countDown();
+            String rest = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(rest).contains("content_block_delta", "message_stop");
+        }
+        assertThat(events.get(0).outputTokens()).isEqualTo(12);
+    }
+
+    static String readUntil(InputStream in, String marker) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        while (!b.toString(StandardCharsets.UTF_8).contains(marker)) {
+            int c = in.read();
+            if (c < 0) {
+                break;
+            }
+            b.write(c);
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theBudgetStopsFurtherRequestsAndTellsTheRunner() throws Exception {
+        proxy(null, null, 30L);
+        upstream.outputTokens = 25;
+        assertThat(call("POST", "/anthropic/v1/messages", "{}")).startsWith("HTTP/1.1 200");
+        assertThat(budget).singleElement().asString().contains("35 tokens, over its budget of 30");
+        assertThat(call("POST", "/anthropic/v1/messages", "{}")).startsWith("HTTP/1.1 429").contains("token budget");
+        assertThat(upstream.received).hasSize(1);
+    }
+
+    @Test
+    void limitsOnSizeAndCountAndMalformedRequestsAreAnswered() throws Exception {
+        proxy(2, 100L, null);
+        assertThat(call("POST", "/anthropic/v1/messages", "x".repeat(101))).startsWith("HTTP/1.1 413");
+        assertThat(call("BAD REQUEST LINE", "", "")).startsWith("HTTP/1.1 400");
+        assertThat(call("POST", "/anthropic/v1/messages", "{}")).startsWith("HTTP/1.1 200");
+        assertThat(call("POST", "/anthropic/v1/messages", "{}")).startsWith("HTTP/1.1 200");
+        assertThat(call("POST", "/anthropic/v1/messages", "{}")).startsWith("HTTP/1.1 429").contains("max-requests");
+    }
+
+    @Test
+    void aMissingKeyFailsAtStartNamingTheVariable() {
+        ProxyConfig c = new ProxyConfig(List.of(new ProxyConfig.Upstream("anthropic", upstream.url(), null, null, "NOT_SET_ANYWHERE", null)),
+                null, null, null, null, null);
+        assertThatThrownBy(() -> ModelProxy.start(c, tmp, Map.of(), listener)).hasMessageContaining("NOT_SET_ANYWHERE is not set on the host");
+    }
+}
