@@ -96,18 +96,27 @@ public final class RunPipeline {
             Files.writeString(runDir.resolve("task.md"), request.task(), StandardCharsets.UTF_8);
             progress.step("exported " + snapshot.entries().size() + " files of " + base.describe() + " (no .git, nothing untracked)");
 
-            SandboxTemplate template = settings.template(runId);
-            progress.stage("agent", "running " + settings.image() + " under " + template.runtime() + " (" + template.tier().id() + ")");
-            Map<String, String> agentEnv = new LinkedHashMap<>();
-            agentEnv.put("AGENT_TASK", request.task());
-            agentEnv.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
-            SandboxResult agent = backend.run(template.spec("agent", settings.image(), settings.command(), agentEnv,
-                    List.of(new Mount(workspace, "/workspace", false), new Mount(runDir, "/run/agent-sandbox", true))),
-                    (s, line) -> progress.output("agent", line));
+            java.util.concurrent.atomic.AtomicReference<String> overBudget = new java.util.concurrent.atomic.AtomicReference<>();
+            SandboxTemplate template;
+            SandboxResult agent;
+            try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, proxyListener(bundle, runId, overBudget))) {
+                template = settings.template(runId, model.keys());
+                progress.stage("agent", "running " + settings.image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
+                        + (model.enabled() ? ", model API through the proxy" : ", no network"));
+                Map<String, String> agentEnv = new LinkedHashMap<>(model.env());
+                agentEnv.put("AGENT_TASK", request.task());
+                agentEnv.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
+                agent = backend.run(template.spec("agent", settings.image(), model.command(settings.command()), agentEnv,
+                        List.of(new Mount(workspace, "/workspace", false), new Mount(runDir, "/run/agent-sandbox", true))),
+                        (s, line) -> progress.output("agent", line));
+                if (model.enabled()) {
+                    bundle.audit("proxy", "summary", Map.of("tokens", model.tokensUsed()));
+                }
+            }
             bundle.writeLog("agent.log", agent.output());
             bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
                     "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
-            GateResult agentGate = agentGate(agent, settings);
+            GateResult agentGate = agentGate(agent, settings, overBudget.get());
             progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in "
                     + agent.timings().run().toMillis() + " ms");
 
@@ -251,8 +260,51 @@ public final class RunPipeline {
         progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");
     }
 
-    private static GateResult agentGate(SandboxResult agent, Settings settings) {
+    private ProxyListenerImpl proxyListener(RunBundle bundle, String runId, java.util.concurrent.atomic.AtomicReference<String> overBudget) {
+        return new ProxyListenerImpl(bundle, runId, overBudget);
+    }
+
+    /** Model requests go to the audit log; a run over its token budget has its sandbox stopped. */
+    private final class ProxyListenerImpl implements dev.agentsandbox.proxy.ProxyListener {
+        private final RunBundle bundle;
+        private final String runId;
+        private final java.util.concurrent.atomic.AtomicReference<String> overBudget;
+
+        ProxyListenerImpl(RunBundle bundle, String runId, java.util.concurrent.atomic.AtomicReference<String> overBudget) {
+            this.bundle = bundle;
+            this.runId = runId;
+            this.overBudget = overBudget;
+        }
+
+        @Override
+        public void onRequest(dev.agentsandbox.proxy.ProxyEvent event) {
+            try {
+                bundle.audit("proxy", event.refusedBy() == null ? "request" : "refused", Map.of("request", event));
+            } catch (InfrastructureException e) {
+                progress.step("warning: " + e.getMessage());
+            }
+            progress.step("model " + event.method() + " " + event.provider() + event.path() + " -> " + event.status()
+                    + (event.refusedBy() == null ? "" : " (refused: " + event.refusedBy() + ")"));
+        }
+
+        @Override
+        public void onBudgetExceeded(String reason) {
+            overBudget.set(reason);
+            progress.step("stopping the agent: " + reason);
+            try {
+                bundle.audit("proxy", "budget-exceeded", Map.of("reason", reason));
+                backend.stop(runId);
+            } catch (AgentSandboxException e) {
+                progress.step("warning: " + e.getMessage());
+            }
+        }
+    }
+
+    private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget) {
         List<Finding> f = new ArrayList<>();
+        if (overBudget != null) {
+            f.add(Finding.of(AGENT_GATE, "token-budget", Verdict.FAIL, "the agent was stopped: " + overBudget));
+        }
         switch (agent.ending()) {
             case TIMED_OUT -> f.add(Finding.of(AGENT_GATE, "timeout", Verdict.FAIL, "the agent did not finish within "
                     + settings.limits().timeout().toSeconds() + " s; its partial change is not committed"));
@@ -359,9 +411,16 @@ public final class RunPipeline {
             return new Settings(image, command, tier, runtime, limits, env);
         }
 
-        SandboxTemplate template(String runId) {
-            // Output is shown and kept only after credentials in it are redacted.
-            return new SandboxTemplate(runId, tier, runtime, limits, env, REDACTOR::redact);
+        SandboxTemplate template(String runId, List<String> knownSecrets) {
+            // Output is shown and kept only after credentials in it are redacted: the keys the proxy
+            // holds by value, everything else by the scanner's rules.
+            return new SandboxTemplate(runId, tier, runtime, limits, env, line -> {
+                String l = line;
+                for (String k : knownSecrets) {
+                    l = l.replace(k, "[REDACTED:proxy-key]");
+                }
+                return REDACTOR.redact(l);
+            });
         }
     }
 

@@ -273,6 +273,17 @@ public final class DockerSandbox implements SandboxBackend {
         return removed;
     }
 
+    @Override
+    public void stop(String runId) throws InfrastructureException {
+        try {
+            for (Container c : docker.listContainersCmd().withLabelFilter(Map.of(Labels.RUN, runId)).exec()) {
+                kill(c.getId());
+            }
+        } catch (DockerException e) {
+            throw new InfrastructureException("cannot stop the sandboxes of run " + runId + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
     /** Containers this tool created and still holds (for tests and diagnostics). */
     public Set<String> liveContainers() {
         return Set.copyOf(live);

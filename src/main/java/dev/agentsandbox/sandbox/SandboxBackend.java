@@ -10,6 +10,9 @@ import dev.agentsandbox.error.AgentSandboxException;
 public interface SandboxBackend extends AutoCloseable {
     SandboxResult run(SandboxSpec spec, OutputListener output) throws AgentSandboxException;
 
+    /** Kills the running sandboxes of a run (a limit outside the sandbox was hit); their run() returns. */
+    void stop(String runId) throws AgentSandboxException;
+
     /** Removes sandboxes that a dead process left behind; returns how many were removed. */
     int cleanup(boolean all) throws AgentSandboxException;
 

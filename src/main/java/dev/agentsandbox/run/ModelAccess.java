@@ -1,0 +1,105 @@
+package dev.agentsandbox.run;
+
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.proxy.ModelProxy;
+import dev.agentsandbox.proxy.ProxyListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the agent reaches its model with no network: the host proxy's socket sits in the run
+ * folder (mounted read-only at /run/agent-sandbox; gVisor connects to it with --host-uds=open),
+ * and a bridge inside the sandbox gives TCP-only agents a loopback address. Without upstreams
+ * nothing is started and the sandbox has no way out at all.
+ */
+final class ModelAccess implements AutoCloseable {
+    static final int PORT = 8080;
+    static final String BASE = "http://127.0.0.1:" + PORT;
+    /** What an SDK insists on having; the proxy strips it and injects the real key. */
+    static final String PLACEHOLDER_KEY = "agent-sandbox-proxy-injects-the-key";
+    private static final String BRIDGE = ""
+            + "sock=/run/agent-sandbox/" + ModelProxy.SOCKET + "\n"
+            + "if command -v socat >/dev/null 2>&1; then\n"
+            + "  socat TCP-LISTEN:" + PORT + ",bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:$sock &\n"
+            + "elif command -v python3 >/dev/null 2>&1; then\n"
+            + "  python3 -c '\n"
+            + "import socket, threading\n"
+            + "def pump(a, b):\n"
+            + "    try:\n"
+            + "        while True:\n"
+            + "            d = a.recv(65536)\n"
+            + "            if not d: break\n"
+            + "            b.sendall(d)\n"
+            + "    finally:\n"
+            + "        b.close()\n"
+            + "srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+            + "srv.bind((\"127.0.0.1\", " + PORT + ")); srv.listen(64)\n"
+            + "while True:\n"
+            + "    c, _ = srv.accept(); u = socket.socket(socket.AF_UNIX); u.connect(\"/run/agent-sandbox/" + ModelProxy.SOCKET + "\")\n"
+            + "    threading.Thread(target=pump, args=(c, u), daemon=True).start()\n"
+            + "    threading.Thread(target=pump, args=(u, c), daemon=True).start()\n"
+            + "' &\n"
+            + "else\n"
+            + "  echo 'agent-sandbox: the image has neither socat nor python3 to bridge to the model proxy' >&2; exit 97\n"
+            + "fi\n"
+            + "sleep 0.3\n"
+            + "exec \"$@\"\n";
+
+    private final ModelProxy proxy;
+
+    private ModelAccess(ModelProxy proxy) {
+        this.proxy = proxy;
+    }
+
+    static ModelAccess start(ProxyConfig config, Path runDir, ProxyListener listener) throws UsageException {
+        return new ModelAccess(config.enabled() ? ModelProxy.start(config, runDir, System.getenv(), listener) : null);
+    }
+
+    boolean enabled() {
+        return proxy != null;
+    }
+
+    /** The agent's command, behind the bridge when the proxy runs. */
+    List<String> command(List<String> agent) {
+        if (proxy == null) {
+            return agent;
+        }
+        List<String> c = new ArrayList<>(List.of("sh", "-c", BRIDGE, "agent-sandbox-bridge"));
+        c.addAll(agent);
+        return c;
+    }
+
+    /** The variables agents read for their API's base URL (and a placeholder key the proxy replaces). */
+    Map<String, String> env() {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (proxy == null) {
+            return env;
+        }
+        env.put("AGENT_SANDBOX_PROXY_URL", BASE);
+        env.put("ANTHROPIC_BASE_URL", BASE + "/anthropic");
+        env.put("ANTHROPIC_API_KEY", PLACEHOLDER_KEY);
+        env.put("OPENAI_BASE_URL", BASE + "/openai/v1");
+        env.put("OPENAI_API_BASE", BASE + "/openai/v1");
+        env.put("OPENAI_API_KEY", PLACEHOLDER_KEY);
+        return env;
+    }
+
+    List<String> keys() {
+        return proxy == null ? List.of() : proxy.keys();
+    }
+
+    long tokensUsed() {
+        return proxy == null ? 0 : proxy.tokensUsed();
+    }
+
+    @Override
+    public void close() {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+}

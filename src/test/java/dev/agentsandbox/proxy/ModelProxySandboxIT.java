@@ -1,0 +1,120 @@
+package dev.agentsandbox.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A scripted agent in the real gVisor sandbox reaches a scripted model on loopback only through the proxy. */
+class ModelProxySandboxIT {
+    static final String KEY = "sk-ant-api03-" + "SandboxNeverSeesThis".repeat(5);
+    static final String AGENT = """
+            python3 - <<'PY'
+            import json, os, urllib.request, urllib.error
+            base = os.environ["ANTHROPIC_BASE_URL"]
+            body = json.dumps({"model": "scripted-model", "max_tokens": 50, "messages": [{"role": "user", "content": os.environ["AGENT_TASK"]}]}).encode()
+            def ask(path):
+                req = urllib.request.Request(base + path, data=body, headers={"content-type": "application/json", "x-api-key": os.environ["ANTHROPIC_API_KEY"]})
+                return urllib.request.urlopen(req, timeout=20)
+            n = int(os.environ.get("ASKS", "1"))
+            for i in range(n):
+                try:
+                    answer = json.load(ask("/v1/messages"))["content"][0]["text"]
+                except urllib.error.HTTPError as e:
+                    print("stopped by the proxy:", e.code, flush=True); raise SystemExit(3)
+            open("ANSWER.md", "w").write(answer + "\\n")
+            try:
+                ask("/v1/files")
+            except urllib.error.HTTPError as e:
+                print("forbidden path refused:", e.code, json.load(e)["error"]["rule"])
+            env = "\\n".join(k + "=" + v for k, v in sorted(os.environ.items()))
+            open("ENV.txt", "w").write(env + "\\n")
+            PY
+            """;
+
+    @TempDir
+    Path tmp;
+    ScriptedModelServer model;
+    SampleRepo repo;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        model = new ScriptedModelServer();
+        model.answer = "multiply is a * b";
+        repo = SampleRepo.create(tmp);
+    }
+
+    @AfterEach
+    void tearDown() {
+        model.close();
+    }
+
+    Cli run(String extraConfig, String agent) throws Exception {
+        Path keyFile = Files.writeString(tmp.resolve("anthropic.key"), KEY);
+        Path config = Files.writeString(tmp.resolve("config.yml"), """
+                agent: { identity: { name: Agent, email: a@x.invalid } }
+                proxy:
+                  upstreams:
+                    - { provider: anthropic, url: "%s", path-prefixes: ["/v1/messages"], methods: [POST], key-file: "%s" }
+                %s
+                """.formatted(model.url(), keyFile, extraConfig));
+        return Cli.run("run", "--repo", repo.dir.toString(), "--task", "explain multiply", "--image", TestHost.IMAGE,
+                "--command", agent, "--config", config.toString(), "--bundle", tmp.resolve("bundle").toString());
+    }
+
+    @Test
+    void theAgentReachesTheModelOnlyThroughTheProxyAndNeverSeesTheKey() throws Exception {
+        Cli r = run("", AGENT);
+        assertThat(r.exitCode).as(r.toString()).isZero();
+        assertThat(r.out).contains("forbidden path refused: 403 path");
+        assertThat(model.received).hasSize(1);
+        assertThat(model.received.get(0).headers().get("X-api-key")).containsExactly(KEY);
+        JsonNode run = new ObjectMapper().readTree(tmp.resolve("bundle/run.json").toFile());
+        String answer = file(run.get("headCommit").asText(), "ANSWER.md");
+        assertThat(answer).isEqualTo("multiply is a * b\n");
+        String env = file(run.get("headCommit").asText(), "ENV.txt");
+        assertThat(env).contains("ANTHROPIC_BASE_URL=http://127.0.0.1:8080/anthropic").doesNotContain(KEY).doesNotContain("SandboxNeverSeesThis");
+        String audit = Files.readString(tmp.resolve("bundle/audit.jsonl"));
+        assertThat(audit).contains("\"stage\":\"proxy\",\"event\":\"request\"").contains("\"model\":\"scripted-model\"")
+                .contains("\"event\":\"refused\"").contains("\"refusedBy\":\"path\"");
+        try (var files = Files.walk(tmp.resolve("bundle"))) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(Files.readString(f)).as(f.toString()).doesNotContain("SandboxNeverSeesThis");
+            }
+        }
+        assertThat(r.all()).doesNotContain("SandboxNeverSeesThis");
+    }
+
+    @Test
+    void theTokenBudgetStopsTheRun() throws Exception {
+        model.outputTokens = 40;
+        Cli r = run("  token-budget: 100", "export ASKS=50\n" + AGENT);
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        JsonNode gates = new ObjectMapper().readTree(tmp.resolve("bundle/gates.json").toFile());
+        assertThat(gates.get(0).get("gate").asText()).isEqualTo("agent");
+        assertThat(gates.get(0).get("findings").findValuesAsText("rule")).contains("token-budget");
+        assertThat(model.received.size()).isLessThanOrEqualTo(3);
+        assertThat(Files.readString(tmp.resolve("bundle/audit.jsonl"))).contains("budget-exceeded");
+    }
+
+    String file(String commit, String path) throws Exception {
+        try (Git g = Git.open(repo.dir.toFile()); RevWalk rw = new RevWalk(g.getRepository())) {
+            TreeWalk tw = TreeWalk.forPath(g.getRepository(), path, rw.parseCommit(ObjectId.fromString(commit)).getTree());
+            assertThat(tw).as(path + " in the agent's commit").isNotNull();
+            return new String(g.getRepository().open(tw.getObjectId(0)).getBytes());
+        }
+    }
+}
