@@ -76,19 +76,33 @@ public final class MergeService {
             throw new RefusedException("the run started from a detached HEAD: there is no branch to merge into (run with --base BRANCH)");
         }
         try {
+            String remote = remoteOverride != null ? remoteOverride : run.path("merge").path("remote").asText(null);
+            Pusher pusher = new Pusher(repo, env);
+            ObjectId remoteFeature = remote == null ? null : pusher.remoteValue(remote, Constants.R_HEADS + feature);
             Ref featureRef = repo.exactRef(Constants.R_HEADS + feature);
+            if (featureRef == null && remoteFeature != null && !remoteFeature.equals(ObjectId.zeroId())) {
+                // A fresh CI checkout: the run pushed the branch; bring the approved object here.
+                pusher.fetch(remote, Constants.R_HEADS + feature, Constants.R_HEADS + feature);
+                featureRef = repo.exactRef(Constants.R_HEADS + feature);
+            }
             if (featureRef == null || !featureRef.getObjectId().name().equals(head)) {
                 throw new RefusedException("branch " + feature + " is at " + (featureRef == null ? "nothing" : featureRef.getObjectId().name())
                         + ", not at the approved commit " + head + ": a commit was added after approval; review and approve again");
             }
+            if (remoteFeature != null && !remoteFeature.equals(ObjectId.zeroId()) && !remoteFeature.name().equals(head)) {
+                throw new RefusedException("branch " + feature + " on " + remote + " is at " + remoteFeature.name() + ", not at the approved commit "
+                        + head + ": a commit was pushed after approval; review and approve again");
+            }
             String strategy = run.path("merge").path("strategy").asText("fast-forward");
-            String remote = remoteOverride != null ? remoteOverride : run.path("merge").path("remote").asText(null);
             String targetRef = Constants.R_HEADS + baseBranch;
             if (remote == null && checkedOut(repo, targetRef)) {
                 throw new RefusedException(baseBranch + " is checked out in " + repo.getWorkTree() + " and no remote is configured:"
                         + " the host never checks out the agent's files, so give --remote (or merge.remote) to land the change there");
             }
-            ObjectId targetNow = remote != null ? new Pusher(repo, env).remoteValue(remote, targetRef) : repo.resolve(targetRef);
+            ObjectId targetNow = remote != null ? pusher.remoteValue(remote, targetRef) : repo.resolve(targetRef);
+            if (remote != null && targetNow != null && !targetNow.equals(ObjectId.zeroId()) && !repo.getObjectDatabase().has(targetNow)) {
+                pusher.fetch(remote, targetRef, "refs/agent-sandbox/remote/" + baseBranch);
+            }
             if (targetNow == null || targetNow.equals(ObjectId.zeroId())) {
                 throw new RefusedException("branch " + baseBranch + " does not exist" + (remote != null ? " on " + remote : ""));
             }
@@ -100,10 +114,9 @@ public final class MergeService {
             String pushed = null;
             if (remote != null) {
                 List<Pusher.Update> updates = new ArrayList<>();
-                updates.add(new Pusher.Update(ObjectId.fromString(head), Constants.R_HEADS + feature,
-                        new Pusher(repo, env).remoteValue(remote, Constants.R_HEADS + feature)));
+                updates.add(new Pusher.Update(ObjectId.fromString(head), Constants.R_HEADS + feature, remoteFeature));
                 updates.add(new Pusher.Update(result, targetRef, targetNow));
-                new Pusher(repo, env).push(remote, updates);
+                pusher.push(remote, updates);
                 pushed = remote;
             }
             boolean local = updateLocal(repo, targetRef, result);

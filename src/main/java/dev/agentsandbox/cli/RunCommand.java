@@ -67,6 +67,15 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--continue", description = "continue a rejected run: its reviewer's comment joins the task")
     Path previous;
 
+    @Option(names = "--model-provider", description = "allow the agent this model API through the proxy: anthropic, openai, or a name")
+    String modelProvider;
+
+    @Option(names = "--model-url", description = "the model API's base URL (default: the provider's public API)")
+    String modelUrl;
+
+    @Option(names = "--model-key-env", description = "the host variable holding the model key (default: ANTHROPIC_API_KEY / OPENAI_API_KEY)")
+    String modelKeyEnv;
+
     @Option(names = "--quiet", description = "do not show the sandbox's output")
     boolean quiet;
 
@@ -78,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, signingKey, push, previous);
+                image, cmd, tier, runtime, base, signingKey, push, previous, model());
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {
@@ -95,6 +104,28 @@ final class RunCommand implements Callable<Integer> {
             out.println("bundle: " + r.bundle());
             return r.passed() ? ExitCodes.OK : ExitCodes.GATES_FAILED;
         }
+    }
+
+    private dev.agentsandbox.config.ProxyConfig.Upstream model() throws UsageException {
+        if (modelProvider == null) {
+            if (modelUrl != null || modelKeyEnv != null) {
+                throw new UsageException("--model-url and --model-key-env need --model-provider");
+            }
+            return null;
+        }
+        String p = modelProvider.toLowerCase(java.util.Locale.ROOT);
+        String url = modelUrl != null ? modelUrl : switch (p) {
+            case "anthropic" -> "https://api.anthropic.com";
+            case "openai" -> "https://api.openai.com";
+            default -> throw new UsageException("--model-provider " + modelProvider + " needs --model-url");
+        };
+        String keyEnv = modelKeyEnv != null ? modelKeyEnv : p.toUpperCase(java.util.Locale.ROOT) + "_API_KEY";
+        List<String> paths = switch (p) {
+            case "anthropic" -> List.of("/v1/messages");
+            case "openai" -> List.of("/v1/chat/completions", "/v1/responses");
+            default -> List.of();
+        };
+        return new dev.agentsandbox.config.ProxyConfig.Upstream(p, url, paths, List.of("POST"), keyEnv, null);
     }
 
     private static String readTask(Path file) throws UsageException {

@@ -65,6 +65,16 @@ public final class Pusher {
         }
     }
 
+    /** Fetches one ref of the remote into a local ref (never a checked-out branch). */
+    public void fetch(String remote, String ref, String localRef) throws InfrastructureException {
+        try {
+            new Git(repo).fetch().setRemote(remote).setCredentialsProvider(credentials())
+                    .setRefSpecs(new org.eclipse.jgit.transport.RefSpec("+" + ref + ":" + localRef)).call();
+        } catch (GitAPIException e) {
+            throw new InfrastructureException("cannot fetch " + ref + " from " + remote + ": " + e.getMessage(), e);
+        }
+    }
+
     private CredentialsProvider credentials() {
         if (env.get("AGENT_SANDBOX_GIT_TOKEN") != null) {
             return new UsernamePasswordCredentialsProvider(env.getOrDefault("AGENT_SANDBOX_GIT_USER", "x-access-token"), env.get("AGENT_SANDBOX_GIT_TOKEN"));

@@ -84,7 +84,7 @@ public final class RunPipeline {
                           java.security.KeyPair signingKey) throws AgentSandboxException {
         Base base = Base.resolve(repo, request.base());
         bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
-        RunConfig config = configs.load(repo, base.commit(), request);
+        RunConfig config = withModel(configs.load(repo, base.commit(), request), request.model());
         Settings settings = Settings.of(config, request);
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
         bundle.record().begin(request, base, branch, settings, config.merge());
@@ -322,6 +322,18 @@ public final class RunPipeline {
                     + " bytes of output; only the first part was kept"));
         }
         return GateResult.of(AGENT_GATE, f, agent.timings().run(), Map.of("exitCode", agent.exitCode(), "ending", agent.ending().id()));
+    }
+
+    private static RunConfig withModel(RunConfig c, dev.agentsandbox.config.ProxyConfig.Upstream model) {
+        if (model == null) {
+            return c;
+        }
+        var p = c.proxy();
+        List<dev.agentsandbox.config.ProxyConfig.Upstream> ups = new ArrayList<>(p.upstreams());
+        ups.removeIf(u -> u.provider().equals(model.provider()));
+        ups.add(model);
+        var proxy = new dev.agentsandbox.config.ProxyConfig(ups, p.registries(), p.maxRequests(), p.maxRequestBytes(), p.tokenBudget(), p.recordBodies());
+        return new RunConfig(c.agent(), c.sandbox(), c.branch(), c.policy(), c.secrets(), c.dependencies(), c.checks(), proxy, c.merge());
     }
 
     /** Redacts every credential the scanner knows, line by line: for anything written to the bundle. */

@@ -20,9 +20,11 @@ import java.util.Objects;
  * @param signingKey Ed25519 private key file; null: AGENT_SANDBOX_SIGNING_KEY or an ephemeral key
  * @param push remote to push the feature branch to; null: do not push
  * @param previous the bundle of a rejected run this one continues; null: none
+ * @param model an upstream added to the proxy's allow-list from the command line; null: none
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
-                         String tier, String runtime, String base, Path signingKey, String push, Path previous) {
+                         String tier, String runtime, String base, Path signingKey, String push, Path previous,
+                         dev.agentsandbox.config.ProxyConfig.Upstream model) {
     public RunRequest {
         Objects.requireNonNull(repo, "repo");
         Objects.requireNonNull(task, "task");
