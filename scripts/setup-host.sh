@@ -15,7 +15,7 @@ die() { printf '[setup-host] error: %s\n' "$*" >&2; exit 1; }
 command -v apt-get >/dev/null || die "apt-get not found: this script supports Debian and Ubuntu only"
 
 # --- packages -------------------------------------------------------------------------------
-want=(docker.io runsc debootstrap jq git ca-certificates maven openjdk-17-jdk-headless chromium)
+want=(docker.io runsc debootstrap jq git ca-certificates maven openjdk-17-jdk-headless chromium rsync nodejs npm)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -24,6 +24,8 @@ done
 command -v mvn >/dev/null && missing=("${missing[@]/maven/}")
 command -v javac >/dev/null && missing=("${missing[@]/openjdk-17-jdk-headless/}")
 command -v chromium >/dev/null && missing=("${missing[@]/chromium/}")
+command -v node >/dev/null && missing=("${missing[@]/nodejs/}")
+command -v npm >/dev/null && missing=("${missing[@]/npm/}")
 read -r -a missing <<<"${missing[*]:-}"
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing: ${missing[*]}"
@@ -103,6 +105,9 @@ if ! "$DOCKER" image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
     -c 'WORKDIR /workspace' "$tarball" "$TEST_IMAGE" >/dev/null
   log "imported $TEST_IMAGE"
 fi
+
+# --- test tools from the npm registry (the GitLab template's jobs run under gitlab-ci-local) ----
+"$(dirname "$0")/install-test-tools.sh"
 
 # --- smoke: gVisor really starts -------------------------------------------------------------------
 if ! out=$("$DOCKER" run --rm --runtime runsc --network none "$TEST_IMAGE" true 2>&1); then

@@ -1,0 +1,100 @@
+package dev.agentsandbox.wrappers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.Constants;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The GitLab template's jobs, run by gitlab-ci-local (shell executor) with the real jar. */
+class GitlabTemplateIT {
+    static final Path TEMPLATE = Path.of("gitlab-template/agent-sandbox.yml");
+    static final Path GCL = Path.of(System.getenv().getOrDefault("AGENT_SANDBOX_CACHE", "/var/cache/agent-sandbox"),
+            "npm/node_modules/.bin/gitlab-ci-local");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void theTemplateIsAComponentWhoseInputsAreAllDeclared() throws Exception {
+        List<JsonNode> docs = new ArrayList<>();
+        try (var p = new YAMLFactory().createParser(TEMPLATE.toFile())) {
+            new ObjectMapper().readValues(p, JsonNode.class).forEachRemaining(docs::add);
+        }
+        assertThat(docs).hasSize(2);
+        Set<String> declared = new HashSet<>();
+        docs.get(0).at("/spec/inputs").fieldNames().forEachRemaining(declared::add);
+        Matcher m = Pattern.compile("\\$\\[\\[\\s*inputs\\.([a-z0-9-]+)\\s*]]").matcher(Files.readString(TEMPLATE));
+        while (m.find()) {
+            assertThat(declared).contains(m.group(1));
+        }
+        JsonNode jobs = docs.get(1);
+        assertThat(jobs.at("/agent-sandbox:approve/when").asText()).isEqualTo("manual");
+        assertThat(jobs.at("/agent-sandbox:approve/environment/name").asText()).isEqualTo("agent-approval");
+        assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/junit").asText()).endsWith("/reports/junit.xml");
+        assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/cyclonedx").asText()).endsWith("/reports/sbom.cdx.json");
+        assertThat(jobs.at("/agent-sandbox:run/script/0").asText()).doesNotContain("$[[");
+        assertThat(new YAMLMapper().readTree(Path.of("examples/.gitlab-ci.yml").toFile()).at("/include/0/inputs/task").asText()).isNotBlank();
+    }
+
+    @Test
+    void runApproveAndMergeJobsPassUnderGitlabCiLocal() throws Exception {
+        assertThat(GCL).as("scripts/setup-host.sh installs gitlab-ci-local").isExecutable();
+        SampleRepo repo = SampleRepo.create(tmp);
+        Files.copy(TEMPLATE, repo.dir.resolve("agent-sandbox.yml"));
+        Files.writeString(repo.dir.resolve(".gitlab-ci.yml"), """
+                stages: [test, deploy]
+                include:
+                  - local: agent-sandbox.yml
+                    inputs:
+                      task: "Add multiply; $(touch %s)"
+                      image: %s
+                      command: "printf 'def multiply(a, b):\\\\n    return a * b\\\\n' >> calc.py"
+                      cli: %s
+                """.formatted(tmp.resolve("pwned"), TestHost.IMAGE, Path.of("bin/agent-sandbox").toAbsolutePath()));
+        try (Git g = Git.open(repo.dir.toFile())) {
+            g.add().addFilepattern(".").call();
+            g.commit().setMessage("ci").setAuthor("d", "d@x").setCommitter("d", "d@x").setSign(false).call();
+            g.push().setRemote("origin").add("main").call();
+        }
+        String run = gcl(repo.dir, "agent-sandbox:run");
+        assertThat(run).contains("PASS  agent-sandbox:run");
+        assertThat(repo.dir.resolve("agent-sandbox-run/reports/junit.xml")).isNotEmptyFile();
+        String head = new ObjectMapper().readTree(repo.dir.resolve("agent-sandbox-run/run.json").toFile()).get("headCommit").asText();
+        String rest = gcl(repo.dir, "--manual", "agent-sandbox:approve", "agent-sandbox:approve", "agent-sandbox:merge");
+        assertThat(rest).contains("PASS  agent-sandbox:approve").contains("PASS  agent-sandbox:merge");
+        assertThat(Files.readString(repo.dir.resolve("agent-sandbox-run/approval.json"))).contains("\"by\" : \"maintainer\"");
+        try (Git remote = Git.open(repo.remote.toFile())) {
+            assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
+        }
+        assertThat(tmp.resolve("pwned")).doesNotExist();
+    }
+
+    String gcl(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(GCL.toString(), "--shell-isolation=false", "--variable", "GITLAB_USER_LOGIN=maintainer"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().put("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(5, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out;
+    }
+}
