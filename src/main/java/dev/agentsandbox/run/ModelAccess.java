@@ -56,6 +56,14 @@ final class ModelAccess implements AutoCloseable {
     }
 
     static ModelAccess start(ProxyConfig config, Path runDir, ProxyListener listener) throws UsageException {
+        // Settings the proxy cannot honour yet are refused rather than silently ignored.
+        if (!config.registries().isEmpty()) {
+            throw new UsageException("proxy.registries (CONNECT to package registries) is not supported yet: remove it;"
+                    + " the sandbox stays without any network");
+        }
+        if (config.recordBodies()) {
+            throw new UsageException("proxy.record-bodies is not supported yet: remove it (requests are audited without bodies)");
+        }
         return new ModelAccess(config.enabled() ? ModelProxy.start(config, runDir, System.getenv(), listener) : null);
     }
 
