@@ -73,6 +73,11 @@ public final class RunPipeline {
         java.security.KeyPair signingKey = dev.agentsandbox.audit.SigningKeys.load(request.signingKey());
         String runId = ids.next();
         progress.stage("prepare", "run " + runId + " on " + request.repo());
+        // What killed runs left behind goes first (only sandboxes and folders of dead processes).
+        int orphans = backend.cleanup(false) + Scratch.cleanup(false);
+        if (orphans > 0) {
+            progress.step("removed " + orphans + " sandbox(es) or folder(s) left by killed runs");
+        }
         try (Repository repo = Repositories.open(request.repo());
              RunBundle bundle = RunBundle.create(request.bundle(), runId, clock);
              Scratch scratch = Scratch.create(runId)) {

@@ -87,7 +87,12 @@ public final class DockerSandbox implements SandboxBackend {
             try {
                 exitCode = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback())
                         .awaitStatusCode(spec.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (DockerClientException timeout) {
+            } catch (DockerClientException e) {
+                // docker-java reports a timeout and a broken wait stream with the same exception.
+                if (System.nanoTime() - t2 < spec.limits().timeout().toNanos()) {
+                    throw new InfrastructureException("lost the Docker daemon while the sandbox ran: " + firstLine(e.getMessage())
+                            + " (was dockerd restarted? `agent-sandbox cleanup` removes what is left)", e);
+                }
                 ending = SandboxResult.Ending.TIMED_OUT;
                 kill(id);
             }
