@@ -37,6 +37,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DockerSandbox implements SandboxBackend {
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    private static final int SIGTERM_EXIT = 128 + 15;
 
     private final DockerClient docker;
     private final String endpoint;
@@ -108,6 +109,12 @@ public final class DockerSandbox implements SandboxBackend {
             }
             if (ending == SandboxResult.Ending.EXITED && Boolean.TRUE.equals(state.getOOMKilled())) {
                 ending = SandboxResult.Ending.OUT_OF_MEMORY;
+            }
+            if (ending == SandboxResult.Ending.EXITED && exitCode == SIGTERM_EXIT) {
+                // The runner never sends SIGTERM (timeouts kill): it came from a daemon shutdown or a
+                // `docker stop` outside the run, so the result says nothing about the agent's work.
+                throw new InfrastructureException("the sandbox was stopped from outside the run (SIGTERM: was the Docker daemon"
+                        + " stopped or restarted, or the container stopped by hand?); nothing is committed. Run it again");
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
