@@ -190,11 +190,12 @@ public final class RunPipeline {
                                    Base base, String head, Scratch scratch, RunBundle bundle,
                                    List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows) throws AgentSandboxException {
         progress.stage("gates", "checking the change");
-        Path headDir = scratch.folder("head");
-        if (head != null) {
-            new WorkspaceExporter(clock).export(repo, ObjectId.fromString(head), headDir);
-        } else {
-            new WorkspaceExporter(clock).export(repo, base.commit(), headDir);
+        // The checks run on the committed head tree (exactly what would merge), exported from git;
+        // without checks no gate needs it on disk, and a large repository is not written twice.
+        Path headDir = null;
+        if (!config.checks().isEmpty()) {
+            headDir = scratch.folder("head");
+            new WorkspaceExporter(clock).export(repo, head != null ? ObjectId.fromString(head) : base.commit(), headDir);
         }
         GateContext ctx = new GateContext(collected.change(), new GitTree(repo, base.commit()),
                 new GitTree(repo, head == null ? base.commit() : ObjectId.fromString(head)), headDir, bundle.path(RunBundle.REPORTS));

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# agent-sandbox benchmarks. Every figure is a RATIO measured side by side in the same run (these
+# machines are noisy): the gate against a bare gVisor `docker run`, the secret scanner against
+# secretlint, change detection against `git status`. Writes bench/results.md.
+# Usage: bench/run.sh [--quick]   (--quick: smaller sizes, for a smoke run)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+quick=${1:-}
+image=${AGENT_SANDBOX_TEST_IMAGE:-agent-sandbox/test-base:bookworm}
+work=${BENCH_WORK:-/tmp/agent-sandbox-bench}
+rm -rf "$work"; mkdir -p "$work"
+export LC_ALL=C.UTF-8
+[ -f target/agent-sandbox.jar ] || mvn -q -B -ntp package -DskipTests
+mvn -q -B -ntp -o test-compile >/dev/null 2>&1 || mvn -q -B -ntp test-compile
+jar=$root/target/agent-sandbox.jar
+cp_test="$root/target/test-classes:$jar"
+sizes=(1000 10000 100000); [ "$quick" = "--quick" ] && sizes=(1000 10000)
+scan_mb=100; [ "$quick" = "--quick" ] && scan_mb=20
+command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 2; }
+
+ms() { date +%s%N | cut -c1-13; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+nocfg="$work/no-checks.yml"; printf 'agent: { identity: { name: b, email: b@x.invalid } }\n' >"$nocfg"
+results="$root/bench/results.md"
+{
+  echo "# agent-sandbox benchmarks"
+  echo
+  echo "$(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(docker version --format 'Docker {{.Server.Version}}'), $(runsc --version 2>/dev/null | head -1)"
+  echo
+} >"$results"
+
+# 1 + 5. Gate overhead and footprint: a do-nothing agent with the policy, secrets and dependency
+# gates, against a bare `docker run --runtime runsc --network none IMAGE true`, side by side.
+echo "## 1. Gate overhead (do-nothing agent; policy, secrets, dependency gates; median of 3)" >>"$results"
+echo >>"$results"
+echo "| files | scratch on | bare gVisor run | agent-sandbox run | overhead | ratio | peak RSS of the CLI |" >>"$results"
+echo "|---|---|---|---|---|---|---|" >>"$results"
+for n in "${sizes[@]}"; do
+  repo="$work/repo-$n"
+  python3 bench/gen_repo.py "$repo" "$n"
+  sync
+  # The workspace copy goes to AGENT_SANDBOX_SCRATCH: the default (/tmp, on disk) and tmpfs.
+  for scratch in "${TMPDIR:-/tmp}/agent-sandbox" /dev/shm/agent-sandbox; do
+    bare=(); full=(); rss=()
+    for i in 1 2 3; do
+      t0=$(ms); docker run --rm --runtime runsc --network none "$image" true; t1=$(ms); bare+=($((t1 - t0)))
+      t0=$(ms)
+      AGENT_SANDBOX_SCRATCH=$scratch /usr/bin/time -f '%M' -o "$work/rss" java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" run \
+        --repo "$repo" --task "noop $i" --image "$image" --command true --config "$nocfg" --bundle "$work/b-$n-$i-${scratch//\//_}" --quiet >/dev/null
+      t1=$(ms); full+=($((t1 - t0))); rss+=($(cat "$work/rss"))
+    done
+    b=$(printf '%s\n' "${bare[@]}" | median); f=$(printf '%s\n' "${full[@]}" | median); r=$(printf '%s\n' "${rss[@]}" | median)
+    echo "| $n | $scratch | ${b} ms | ${f} ms | $((${f%.*} - ${b%.*})) ms | $(awk -v f="$f" -v b="$b" 'BEGIN {printf "%.2f", f/b}') | $((${r%.*} / 1024)) MB |" >>"$results"
+  done
+done
+echo >>"$results"
+echo "Overhead = everything beyond the bare sandbox: JVM start, export of the base tree, collect, gates, reports, signing. Target: under 1 s at 10,000 files; peak RSS under 256 MB." >>"$results"
+echo >>"$results"
+
+# 2. Secret scanning throughput versus secretlint on the same files.
+echo "## 2. Secret scanning (${scan_mb} MB of generated diff, one core)" >>"$results"
+echo >>"$results"
+java -XX:+UseSerialGC -cp "$cp_test" dev.agentsandbox.bench.SecretScanBench "$work/scan" "$scan_mb" >"$work/scan.out"
+ours=$(sed -n 's/^scan_mb_per_s=//p' "$work/scan.out"); recall=$(sed -n 's/^recall=//p' "$work/scan.out")
+npmdir=${AGENT_SANDBOX_CACHE:-/var/cache/agent-sandbox}/npm-secretlint
+if [ ! -x "$npmdir/node_modules/.bin/secretlint" ]; then
+  mkdir -p "$npmdir" && (cd "$npmdir" && npm install --no-audit --no-fund --silent secretlint @secretlint/secretlint-rule-preset-recommend >/dev/null)
+fi
+printf '{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}\n' >"$work/scan/.secretlintrc.json"
+t0=$(ms)
+(cd "$work/scan" && taskset -c 0 "$npmdir/node_modules/.bin/secretlint" --secretlintrc .secretlintrc.json "chunk-*.txt" >/dev/null 2>&1) || true
+t1=$(ms)
+theirs=$(awk -v mb="$scan_mb" -v ms=$((t1 - t0)) 'BEGIN {printf "%.1f", mb*1.048576/(ms/1000)}')
+echo "| scanner | MB/s | ratio |" >>"$results"
+echo "|---|---|---|" >>"$results"
+echo "| agent-sandbox | $ours | $(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.1f", a/b}') × secretlint |" >>"$results"
+echo "| secretlint (preset-recommend) | $theirs | 1 |" >>"$results"
+echo >>"$results"
+echo "Recall on the project's corpus (src/test/.../SecretCorpus): $recall. Target: >= 50 MB/s and >= 10 × secretlint." >>"$results"
+echo >>"$results"
+
+# 3. Change detection on the largest tree with 5 files changed, versus git status on the same tree.
+n=${sizes[-1]}; repo="$work/repo-$n"
+echo "## 3. Change detection ($n files, 5 changed)" >>"$results"
+echo >>"$results"
+changed=(src/m0000/f000000.py src/m0001/f000100.py src/m0002/f000200.py src/m0003/f000300.py src/m0004/f000400.py)
+java -XX:+UseSerialGC -cp "$cp_test" dev.agentsandbox.bench.ChangeDetectBench "$repo" "$work/ws-$n" "${changed[@]}" >"$work/cd.out"
+ours=$(sed -n 's/^collect_seconds=//p' "$work/cd.out")
+for c in "${changed[@]}"; do echo changed >>"$repo/$c"; done
+git -C "$repo" status --porcelain >/dev/null
+best=999999
+for i in 1 2 3 4 5; do t0=$(date +%s%N); git -C "$repo" status --porcelain >/dev/null; t1=$(date +%s%N); d=$(((t1 - t0) / 1000)); [ "$d" -lt "$best" ] && best=$d; done
+git_s=$(awk -v us="$best" 'BEGIN {printf "%.4f", us/1e6}')
+echo "| method | seconds (best of 5) | ratio |" >>"$results"
+echo "|---|---|---|" >>"$results"
+echo "| agent-sandbox collect | $ours | $(awk -v a="$ours" -v b="$git_s" 'BEGIN {printf "%.2f", a/b}') × git |" >>"$results"
+echo "| git status --porcelain (warm index) | $git_s | 1 |" >>"$results"
+echo >>"$results"
+echo "Target: no slower than git." >>"$results"
+echo >>"$results"
+
+# 4. Concurrency: 8 runs at once on this machine's cores.
+echo "## 4. Concurrency (8 runs at once, 1,000-file repository, no checks)" >>"$results"
+echo >>"$results"
+repo="$work/repo-1000"
+before=$(docker ps -aq --filter label=dev.agentsandbox.managed=true | wc -l)
+t0=$(ms)
+pids=()
+for i in 1 2 3 4 5 6 7 8; do
+  /usr/bin/time -f '%M' -o "$work/c-rss-$i" java -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$jar" run --repo "$repo" --task "conc $i" \
+    --image "$image" --command "echo $i > NOTE.md" --config "$nocfg" --bundle "$work/c-$i" --quiet >"$work/c-$i.log" 2>&1 &
+  pids+=($!)
+done
+ok=0; for p in "${pids[@]}"; do wait "$p" && ok=$((ok + 1)); done
+t1=$(ms)
+after=$(docker ps -aq --filter label=dev.agentsandbox.managed=true | wc -l)
+mem=$(cat "$work"/c-rss-* | median)
+echo "| runs | finished ok | wall time | runs per minute | median peak RSS per run | containers left |" >>"$results"
+echo "|---|---|---|---|---|---|" >>"$results"
+echo "| 8 | $ok | $((t1 - t0)) ms | $(awk -v ms=$((t1 - t0)) 'BEGIN {printf "%.1f", 8*60000/ms}') | $((${mem%.*} / 1024)) MB | $((after - before)) |" >>"$results"
+echo >>"$results"
+cat "$results"
