@@ -108,6 +108,7 @@ fi
 
 # --- test tools from the npm registry (the GitLab template's jobs run under gitlab-ci-local) ----
 "$(dirname "$0")/install-test-tools.sh"
+DOCKER="$DOCKER" "$(dirname "$0")/build-test-agents.sh"
 
 # --- smoke: gVisor really starts -------------------------------------------------------------------
 if ! out=$("$DOCKER" run --rm --runtime runsc --network none "$TEST_IMAGE" true 2>&1); then

@@ -27,6 +27,8 @@ public final class ScriptedModelServer implements AutoCloseable {
     public volatile CountDownLatch releaseSecondEvent = new CountDownLatch(0);
     public volatile String answer = "Hello from the scripted model";
     public volatile int outputTokens = 12;
+    public volatile String toolFile = "NOTES.md";
+    public volatile String toolContent = "written by a real agent";
 
     public ScriptedModelServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -44,18 +46,26 @@ public final class ScriptedModelServer implements AutoCloseable {
         received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body));
         boolean stream = body.contains("\"stream\":true") || body.contains("\"stream\": true");
         String path = ex.getRequestURI().getPath();
+        if (path.equals("/v1/messages") && stream && body.contains("\"name\":\"Write\"") && !body.contains("\"tool_result\"")) {
+            writeTool(ex);
+            return;
+        }
         if (path.equals("/v1/messages") && stream) {
             ex.getResponseHeaders().add("Content-Type", "text/event-stream");
             ex.sendResponseHeaders(200, 0);
             try (OutputStream out = ex.getResponseBody()) {
-                event(out, "message_start", "{\"type\":\"message_start\",\"message\":{\"model\":\"scripted\",\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}");
+                event(out, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_s\",\"type\":\"message\",\"role\":\"assistant\","
+                        + "\"model\":\"scripted\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}");
+                event(out, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
                 try {
                     releaseSecondEvent.await(30, TimeUnit.SECONDS);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }
-                event(out, "content_block_delta", "{\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"" + answer + "\"}}");
-                event(out, "message_delta", "{\"type\":\"message_delta\",\"usage\":{\"output_tokens\":" + outputTokens + "}}");
+                event(out, "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"" + answer + "\"}}");
+                event(out, "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}");
+                event(out, "message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\",\"stop_sequence\":null},"
+                        + "\"usage\":{\"output_tokens\":" + outputTokens + "}}");
                 event(out, "message_stop", "{\"type\":\"message_stop\"}");
             }
             return;
@@ -76,6 +86,25 @@ public final class ScriptedModelServer implements AutoCloseable {
         ex.sendResponseHeaders(200, b.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(b);
+        }
+    }
+
+    /** A coding agent's turn: call its Write tool (Claude Code's file-writing tool) once. */
+    private void writeTool(HttpExchange ex) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        String input = "{\\\"file_path\\\": \\\"/workspace/" + toolFile + "\\\", \\\"content\\\": \\\"" + toolContent + "\\\\n\\\"}";
+        try (OutputStream out = ex.getResponseBody()) {
+            event(out, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_t\",\"type\":\"message\",\"role\":\"assistant\","
+                    + "\"model\":\"scripted\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}");
+            event(out, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
+                    + "\"id\":\"toolu_01\",\"name\":\"Write\",\"input\":{}}}");
+            event(out, "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
+                    + "\"partial_json\":\"" + input + "\"}}");
+            event(out, "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}");
+            event(out, "message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},"
+                    + "\"usage\":{\"output_tokens\":20}}");
+            event(out, "message_stop", "{\"type\":\"message_stop\"}");
         }
     }
 

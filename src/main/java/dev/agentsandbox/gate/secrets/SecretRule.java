@@ -8,8 +8,11 @@ import java.util.regex.Pattern;
 /**
  * One kind of credential: cheap keywords that must appear (lower-case) before the regex runs,
  * the regex whose group 1 is the secret value, and an optional minimum Shannon entropy of it.
+ * An {@code anchored} rule's regex starts with its keyword, so it is tried only where a keyword
+ * occurs instead of at every position of the line (what makes generic rules affordable).
  */
-public record SecretRule(String id, String description, List<String> keywords, Pattern pattern, double minEntropy, Verdict level) {
+public record SecretRule(String id, String description, List<String> keywords, Pattern pattern, double minEntropy, Verdict level,
+                         boolean anchored) {
     public SecretRule {
         Objects.requireNonNull(id, "id");
         keywords = List.copyOf(keywords);
@@ -22,6 +25,10 @@ public record SecretRule(String id, String description, List<String> keywords, P
     }
 
     static SecretRule of(String id, String description, Verdict level, double minEntropy, String regex, String... keywords) {
-        return new SecretRule(id, description, List.of(keywords), Pattern.compile(regex), minEntropy, level);
+        return new SecretRule(id, description, List.of(keywords), Pattern.compile(regex), minEntropy, level, false);
+    }
+
+    static SecretRule anchored(String id, String description, Verdict level, double minEntropy, String regex, String... keywords) {
+        return new SecretRule(id, description, List.of(keywords), Pattern.compile(regex), minEntropy, level, true);
     }
 }

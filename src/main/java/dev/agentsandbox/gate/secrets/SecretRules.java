@@ -43,9 +43,9 @@ public final class SecretRules {
                         "\\b(eyJ[A-Za-z0-9_\\-]{10,}\\.eyJ[A-Za-z0-9_\\-]{10,}\\.[A-Za-z0-9_\\-]{10,})", "eyj"),
                 SecretRule.of("password-in-url", "password in a URL", FAIL, 0,
                         "\\b[a-zA-Z][a-zA-Z0-9+.\\-]{1,20}://[^\\s/:@\"']{1,64}:([^\\s/:@\"']{3,128})@[^\\s/\"']+", "://"),
-                SecretRule.of("generic-secret", "high-entropy value assigned to a secret-looking name", WARN, 3.5,
-                        "(?i)(?:secret|token|passw(?:or)?d|pwd|api[_\\-]?key|access[_\\-]?key|auth[_\\-]?key|credential)[a-z0-9_\\-]*"
+                SecretRule.anchored("generic-secret", "high-entropy value assigned to a secret-looking name", WARN, 3.5,
+                        "(?i)(?:secret|token|passw(?:or)?d|pwd|api[_\\-]?key|access[_\\-]?key|auth[_\\-]?key|credential|key)[a-z0-9_\\-]*"
                                 + "[\"']?\\s*(?:=|:|:=|=>)\\s*[\"']?([A-Za-z0-9_\\-+/=.~]{16,})",
-                        "secret", "token", "passw", "pwd", "key", "credential"));
+                        "secret", "token", "passw", "pwd", "api", "access", "auth", "credential", "key"));
     }
 }

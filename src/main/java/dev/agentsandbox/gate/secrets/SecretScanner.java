@@ -5,35 +5,25 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 
 /**
- * Finds credentials in lines. As in gitleaks, a keyword prefilter runs first: the line is
- * lower-cased once, each distinct keyword is searched once, and only rules whose keyword is
- * there run their regex, so ordinary code costs a few indexOf calls a line.
+ * Finds credentials in lines. As in gitleaks, a keyword prefilter runs first: one Aho-Corasick
+ * pass over the line finds every rule keyword, and only rules whose keyword is there run their
+ * regex, so ordinary code costs one pass a line.
  */
 public final class SecretScanner {
     private static final Set<String> PLACEHOLDERS = Set.of("example", "changeme", "xxxxxxxx", "placeholder", "dummy", "your_", "your-",
             "redacted", "<", "${", "{{", "$(", "********", "process.env", "os.environ", "getenv");
     private final List<SecretRule> rules;
-    private final String[] keywords;
-    private final int[][] rulesByKeyword;
+    private final KeywordIndex keywords;
 
     public SecretScanner(List<SecretRule> rules) {
         this.rules = List.copyOf(rules);
-        Map<String, List<Integer>> index = new LinkedHashMap<>();
-        for (int i = 0; i < this.rules.size(); i++) {
-            for (String k : this.rules.get(i).keywords()) {
-                index.computeIfAbsent(k, x -> new ArrayList<>()).add(i);
-            }
-        }
-        keywords = index.keySet().toArray(String[]::new);
-        rulesByKeyword = index.values().stream().map(l -> l.stream().mapToInt(Integer::intValue).toArray()).toArray(int[][]::new);
+        this.keywords = new KeywordIndex(this.rules);
     }
 
     public static SecretScanner defaults() {
@@ -41,34 +31,31 @@ public final class SecretScanner {
     }
 
     public List<SecretMatch> scan(String line) {
-        String lower = lowerAscii(line);
-        boolean[] candidate = null;
-        for (int k = 0; k < keywords.length; k++) {
-            if (lower.indexOf(keywords[k]) >= 0) {
-                if (candidate == null) {
-                    candidate = new boolean[rules.size()];
-                }
-                for (int r : rulesByKeyword[k]) {
-                    candidate[r] = true;
-                }
-            }
-        }
-        if (candidate == null) {
+        long candidates = keywords.candidates(line);
+        if (candidates == 0) {
             return List.of();
         }
         List<SecretMatch> out = new ArrayList<>(1);
         for (int r = 0; r < rules.size(); r++) {
-            if (!candidate[r]) {
+            if ((candidates & (1L << r)) == 0) {
                 continue;
             }
             SecretRule rule = rules.get(r);
             Matcher m = rule.pattern().matcher(line);
-            while (m.find()) {
-                String value = m.group(1);
-                if (overlaps(out, m.start(1), m.end(1)) || placeholder(value) || entropy(value) < rule.minEntropy()) {
-                    continue;
+            String lower = rule.anchored() ? line.toLowerCase(java.util.Locale.ROOT) : null;
+            // Lower-casing can change the length of non-ASCII text; then indexes do not line up.
+            if (lower != null && lower.length() == line.length()) {
+                for (String k : rule.keywords()) {
+                    for (int at = lower.indexOf(k); at >= 0; at = lower.indexOf(k, at + 1)) {
+                        if (m.region(at, line.length()).lookingAt()) {
+                            accept(rule, m, out);
+                        }
+                    }
                 }
-                out.add(new SecretMatch(rule, m.start(1), m.end(1), fingerprint(value), null));
+            } else {
+                while (m.find()) {
+                    accept(rule, m, out);
+                }
             }
         }
         if (out.isEmpty()) {
@@ -76,6 +63,14 @@ public final class SecretScanner {
         }
         String redacted = redact(line, out);
         return out.stream().map(x -> new SecretMatch(x.rule(), x.start(), x.end(), x.fingerprint(), redacted)).toList();
+    }
+
+    private static void accept(SecretRule rule, Matcher m, List<SecretMatch> out) {
+        String value = m.group(1);
+        if (overlaps(out, m.start(1), m.end(1)) || placeholder(value) || entropy(value) < rule.minEntropy()) {
+            return;
+        }
+        out.add(new SecretMatch(rule, m.start(1), m.end(1), fingerprint(value), null));
     }
 
     /** The line with every secret found in it replaced; the line itself when there is none. */
@@ -147,15 +142,5 @@ public final class SecretScanner {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String lowerAscii(String s) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c >= 'A' && c <= 'Z' || c >= 128) {
-                return s.toLowerCase(Locale.ROOT);
-            }
-        }
-        return s;
     }
 }
