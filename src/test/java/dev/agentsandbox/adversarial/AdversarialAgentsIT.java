@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.testing.Bundles;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.TestHost;
@@ -58,12 +59,7 @@ class AdversarialAgentsIT {
     }
 
     String headFile(String path) throws Exception {
-        String head = new ObjectMapper().readTree(tmp.resolve("bundle/run.json").toFile()).get("headCommit").asText();
-        try (Git g = Git.open(repo.dir.toFile())) {
-            var tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(g.getRepository(), path,
-                    new org.eclipse.jgit.revwalk.RevWalk(g.getRepository()).parseCommit(ObjectId.fromString(head)).getTree());
-            return new String(g.getRepository().open(tw.getObjectId(0)).getBytes());
-        }
+        return repo.fileAt(Bundles.headCommit(tmp.resolve("bundle")), path);
     }
 
     @Test

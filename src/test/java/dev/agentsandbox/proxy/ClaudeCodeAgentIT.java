@@ -2,15 +2,11 @@ package dev.agentsandbox.proxy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.testing.Bundles;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.eclipse.jgit.api.Git;
-import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.treewalk.TreeWalk;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,17 +36,9 @@ class ClaudeCodeAgentIT {
             assertThat(model.received).isNotEmpty();
             assertThat(model.received).allSatisfy(req -> assertThat(req.headers().get("X-api-key")).containsExactly(KEY));
             assertThat(model.received.stream().anyMatch(req -> req.body().contains("\"tool_result\""))).as("the tool ran and its result went back").isTrue();
-            String head = new ObjectMapper().readTree(tmp.resolve("bundle/run.json").toFile()).get("headCommit").asText();
-            try (Git g = Git.open(repo.dir.toFile()); RevWalk rw = new RevWalk(g.getRepository())) {
-                TreeWalk tw = TreeWalk.forPath(g.getRepository(), "NOTES.md", rw.parseCommit(ObjectId.fromString(head)).getTree());
-                assertThat(new String(g.getRepository().open(tw.getObjectId(0)).getBytes())).isEqualTo("written by claude code\n");
-            }
+            assertThat(repo.fileAt(Bundles.headCommit(tmp.resolve("bundle")), "NOTES.md")).isEqualTo("written by claude code\n");
             assertThat(r.all()).doesNotContain("RealAgentNeverSeesIt");
-            try (var files = Files.walk(tmp.resolve("bundle"))) {
-                for (Path f : files.filter(Files::isRegularFile).toList()) {
-                    assertThat(Files.readString(f)).as(f.toString()).doesNotContain("RealAgentNeverSeesIt");
-                }
-            }
+            Bundles.assertNowhere(tmp.resolve("bundle"), "RealAgentNeverSeesIt");
             assertThat(Files.readString(tmp.resolve("bundle/audit.jsonl"))).contains("\"event\":\"request\"").contains("\"provider\":\"anthropic\"");
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.testing.Bundles;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.TestHost;
@@ -83,18 +84,14 @@ class ModelProxySandboxIT {
         assertThat(model.received).hasSize(1);
         assertThat(model.received.get(0).headers().get("X-api-key")).containsExactly(KEY);
         JsonNode run = new ObjectMapper().readTree(tmp.resolve("bundle/run.json").toFile());
-        String answer = file(run.get("headCommit").asText(), "ANSWER.md");
+        String answer = repo.fileAt(run.get("headCommit").asText(), "ANSWER.md");
         assertThat(answer).isEqualTo("multiply is a * b\n");
-        String env = file(run.get("headCommit").asText(), "ENV.txt");
+        String env = repo.fileAt(run.get("headCommit").asText(), "ENV.txt");
         assertThat(env).contains("ANTHROPIC_BASE_URL=http://127.0.0.1:8080/anthropic").doesNotContain(KEY).doesNotContain("SandboxNeverSeesThis");
         String audit = Files.readString(tmp.resolve("bundle/audit.jsonl"));
         assertThat(audit).contains("\"stage\":\"proxy\",\"event\":\"request\"").contains("\"model\":\"scripted-model\"")
                 .contains("\"event\":\"refused\"").contains("\"refusedBy\":\"path\"");
-        try (var files = Files.walk(tmp.resolve("bundle"))) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                assertThat(Files.readString(f)).as(f.toString()).doesNotContain("SandboxNeverSeesThis");
-            }
-        }
+        Bundles.assertNowhere(tmp.resolve("bundle"), "SandboxNeverSeesThis");
         assertThat(r.all()).doesNotContain("SandboxNeverSeesThis");
     }
 
@@ -108,13 +105,5 @@ class ModelProxySandboxIT {
         assertThat(gates.get(0).get("findings").findValuesAsText("rule")).contains("token-budget");
         assertThat(model.received.size()).isLessThanOrEqualTo(3);
         assertThat(Files.readString(tmp.resolve("bundle/audit.jsonl"))).contains("budget-exceeded");
-    }
-
-    String file(String commit, String path) throws Exception {
-        try (Git g = Git.open(repo.dir.toFile()); RevWalk rw = new RevWalk(g.getRepository())) {
-            TreeWalk tw = TreeWalk.forPath(g.getRepository(), path, rw.parseCommit(ObjectId.fromString(commit)).getTree());
-            assertThat(tw).as(path + " in the agent's commit").isNotNull();
-            return new String(g.getRepository().open(tw.getObjectId(0)).getBytes());
-        }
     }
 }

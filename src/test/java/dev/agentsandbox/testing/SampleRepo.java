@@ -47,6 +47,17 @@ public final class SampleRepo {
         }
     }
 
+    /** The content of a file in a commit of this repository (the agent's commit, usually). */
+    public String fileAt(String commit, String path) throws IOException {
+        try (Git git = Git.open(dir.toFile()); org.eclipse.jgit.revwalk.RevWalk rw = new org.eclipse.jgit.revwalk.RevWalk(git.getRepository())) {
+            var tw = org.eclipse.jgit.treewalk.TreeWalk.forPath(git.getRepository(), path, rw.parseCommit(ObjectId.fromString(commit)).getTree());
+            if (tw == null) {
+                throw new AssertionError(path + " is not in commit " + commit);
+            }
+            return new String(git.getRepository().open(tw.getObjectId(0)).getBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     public void commitFile(String path, String content, String message) throws IOException, GitAPIException {
         Files.createDirectories(dir.resolve(path).getParent());
         Files.writeString(dir.resolve(path), content);
