@@ -4,7 +4,7 @@ import dev.agentsandbox.approval.Approval;
 import dev.agentsandbox.approval.ApprovalService;
 import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.AgentSandboxException;
-import dev.agentsandbox.run.RunPipeline;
+import dev.agentsandbox.run.Redaction;
 import java.nio.file.Path;
 import java.time.Clock;
 import picocli.CommandLine.Option;
@@ -32,7 +32,7 @@ abstract class DecideCommand {
 
     int decide(Approval.Decision decision) throws AgentSandboxException {
         var pinned = key == null ? null : SigningKeys.readPublic(key);
-        Approval a = new ApprovalService(Clock.systemUTC(), RunPipeline::redact)
+        Approval a = new ApprovalService(Clock.systemUTC(), Redaction::redact)
                 .decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned);
         spec.commandLine().getOut().printf("%s: run %s, commit %s, by %s%n",
                 decision == Approval.Decision.APPROVE ? (a.override() ? "approved (over failed gates)" : "approved") : "rejected",

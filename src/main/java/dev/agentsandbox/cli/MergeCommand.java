@@ -4,7 +4,7 @@ import dev.agentsandbox.approval.MergeService;
 import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.run.Repositories;
-import dev.agentsandbox.run.RunPipeline;
+import dev.agentsandbox.run.Redaction;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -38,7 +38,7 @@ final class MergeCommand implements Callable<Integer> {
         Path repoDir = repo != null ? repo : Path.of(BundleFiles.runJson(bundle).path("repo").asText("."));
         try (Repository r = Repositories.open(repoDir)) {
             var pinned = key == null ? null : SigningKeys.readPublic(key);
-            MergeService.Merged m = new MergeService(Clock.systemUTC(), RunPipeline::redact, System.getenv())
+            MergeService.Merged m = new MergeService(Clock.systemUTC(), Redaction::redact, System.getenv())
                     .merge(bundle, r, pinned, remote, SigningKeys.load(signingKey));
             var out = spec.commandLine().getOut();
             out.printf("merged: %s is now %s (%s)%n", m.target(), m.commit(), m.fastForward() ? "fast-forward" : "merge commit");

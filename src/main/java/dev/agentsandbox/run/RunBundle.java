@@ -58,7 +58,7 @@ public final class RunBundle implements AutoCloseable {
                     + " (give --bundle a writable place)", e);
         }
         Path root = dir.toAbsolutePath().normalize();
-        return new RunBundle(root, new RunRecorder(root.resolve(RUN_JSON), runId, clock), AuditLog.open(root.resolve(AUDIT), clock, RunPipeline::redact));
+        return new RunBundle(root, new RunRecorder(root.resolve(RUN_JSON), runId, clock), AuditLog.open(root.resolve(AUDIT), clock, Redaction::redact));
     }
 
     public Path root() {
@@ -82,13 +82,13 @@ public final class RunBundle implements AutoCloseable {
     }
 
     void writeLog(String name, String text) throws InfrastructureException {
-        write(root.resolve(LOGS).resolve(name), RunPipeline.redact(text).getBytes(StandardCharsets.UTF_8));
+        write(root.resolve(LOGS).resolve(name), Redaction.redact(text).getBytes(StandardCharsets.UTF_8));
     }
 
     void writeGates(List<GateResult> results) throws InfrastructureException {
         List<Map<String, Object>> out = results.stream().map(RunBundle::gateJson).toList();
         try {
-            write(root.resolve(GATES), RunPipeline.redact(RunPipeline.json().writeValueAsString(out)).getBytes(StandardCharsets.UTF_8));
+            write(root.resolve(GATES), Redaction.redact(RunPipeline.json().writeValueAsString(out)).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InfrastructureException("cannot write " + GATES + ": " + e.getMessage(), e);
         }

@@ -51,7 +51,6 @@ import org.eclipse.jgit.lib.Repository;
  */
 public final class RunPipeline {
     static final String AGENT_GATE = "agent";
-    private static final dev.agentsandbox.gate.secrets.SecretScanner REDACTOR = dev.agentsandbox.gate.secrets.SecretScanner.defaults();
 
     private final SandboxBackend backend;
     private final Clock clock;
@@ -104,7 +103,7 @@ public final class RunPipeline {
             java.util.concurrent.atomic.AtomicReference<String> overBudget = new java.util.concurrent.atomic.AtomicReference<>();
             SandboxTemplate template;
             SandboxResult agent;
-            try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, proxyListener(bundle, runId, overBudget))) {
+            try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, new ProxyAudit(bundle, runId, overBudget, backend, progress))) {
                 template = settings.template(runId, model.keys());
                 progress.stage("agent", "running " + settings.image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
                         + (model.enabled() ? ", model API through the proxy" : ", no network"));
@@ -160,7 +159,7 @@ public final class RunPipeline {
             if (head != null && results.stream().anyMatch(r -> r.gate().equals("secrets") && !r.findings().isEmpty())) {
                 // The bundle travels (CI artifacts): a patch carrying a credential is kept redacted.
                 Path patch = bundle.path(RunBundle.PATCH);
-                Files.write(patch, Files.readAllLines(patch, StandardCharsets.UTF_8).stream().map(REDACTOR::redact)
+                Files.write(patch, Files.readAllLines(patch, StandardCharsets.UTF_8).stream().map(Redaction::redact)
                         .map(l -> l + "\n").reduce("", String::concat).getBytes(StandardCharsets.UTF_8));
                 bundle.audit("gates", "patch-redacted", Map.of("reason", "the change adds credentials"));
             }
@@ -229,9 +228,9 @@ public final class RunPipeline {
             Path patchFile = bundle.path(RunBundle.PATCH);
             String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";
             var report = new dev.agentsandbox.report.RunReport(bundle.record().runId(), request.repo().getFileName().toString(),
-                    base.branch(), base.commit().name(), branch, head, verdict.id(), results, collected.change(), redact(patch),
+                    base.branch(), base.commit().name(), branch, head, verdict.id(), results, collected.change(), Redaction.redact(patch),
                     dependencyRows, agent.containerConfig());
-            dev.agentsandbox.report.ReportSet.writeAll(report, bundle.path(RunBundle.REPORTS), RunPipeline::redact);
+            dev.agentsandbox.report.ReportSet.writeAll(report, bundle.path(RunBundle.REPORTS), Redaction::redact);
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the reports: " + e.getMessage() + " (is the disk full?)", e);
         }
@@ -264,46 +263,6 @@ public final class RunPipeline {
         bundle.audit("attest", "gates", Map.of("signer", key == null ? "one-time key" : dev.agentsandbox.audit.SigningKeys.keyId(key.getPublic())));
         String keyId = dev.agentsandbox.audit.Attestor.sign(bundle.root(), "gates", key, bundle.auditLog().head(), facts);
         progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");
-    }
-
-    private ProxyListenerImpl proxyListener(RunBundle bundle, String runId, java.util.concurrent.atomic.AtomicReference<String> overBudget) {
-        return new ProxyListenerImpl(bundle, runId, overBudget);
-    }
-
-    /** Model requests go to the audit log; a run over its token budget has its sandbox stopped. */
-    private final class ProxyListenerImpl implements dev.agentsandbox.proxy.ProxyListener {
-        private final RunBundle bundle;
-        private final String runId;
-        private final java.util.concurrent.atomic.AtomicReference<String> overBudget;
-
-        ProxyListenerImpl(RunBundle bundle, String runId, java.util.concurrent.atomic.AtomicReference<String> overBudget) {
-            this.bundle = bundle;
-            this.runId = runId;
-            this.overBudget = overBudget;
-        }
-
-        @Override
-        public void onRequest(dev.agentsandbox.proxy.ProxyEvent event) {
-            try {
-                bundle.audit("proxy", event.refusedBy() == null ? "request" : "refused", Map.of("request", event));
-            } catch (InfrastructureException e) {
-                progress.step("warning: " + e.getMessage());
-            }
-            progress.step("model " + event.method() + " " + event.provider() + event.path() + " -> " + event.status()
-                    + (event.refusedBy() == null ? "" : " (refused: " + event.refusedBy() + ")"));
-        }
-
-        @Override
-        public void onBudgetExceeded(String reason) {
-            overBudget.set(reason);
-            progress.step("stopping the agent: " + reason);
-            try {
-                bundle.audit("proxy", "budget-exceeded", Map.of("reason", reason));
-                backend.stop(runId);
-            } catch (AgentSandboxException e) {
-                progress.step("warning: " + e.getMessage());
-            }
-        }
     }
 
     private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget) {
@@ -342,16 +301,6 @@ public final class RunPipeline {
         return new RunConfig(c.agent(), c.sandbox(), c.branch(), c.policy(), c.secrets(), c.dependencies(), c.checks(), proxy, c.merge());
     }
 
-    /** Redacts every credential the scanner knows, line by line: for anything written to the bundle. */
-    public static String redact(String text) {
-        if (text.indexOf('\n') < 0) {
-            return REDACTOR.redact(text);
-        }
-        StringBuilder sb = new StringBuilder(text.length());
-        text.lines().forEach(l -> sb.append(REDACTOR.redact(l)).append('\n'));
-        return sb.toString();
-    }
-
     private static void requireUtf8FileNames() throws UsageException {
         String jnu = System.getProperty("sun.jnu.encoding", "");
         if (!jnu.equalsIgnoreCase("UTF-8")) {
@@ -376,70 +325,6 @@ public final class RunPipeline {
     @FunctionalInterface
     public interface ConfigSource {
         RunConfig load(Repository repo, ObjectId base, RunRequest request) throws AgentSandboxException;
-    }
-
-    record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tier tier, String runtime, Limits limits,
-                    Map<String, String> env) {
-        static Settings of(RunConfig c, RunRequest r) throws UsageException {
-            String image = r.image() != null ? r.image() : c.agent().image();
-            List<String> command = r.command() != null ? r.command() : c.agent().command();
-            if (image == null || image.isBlank()) {
-                throw new UsageException("no agent image: give --image or agent.image in .agent-sandbox.yml");
-            }
-            if (command == null || command.isEmpty()) {
-                throw new UsageException("no agent command: give --command or agent.command in .agent-sandbox.yml");
-            }
-            var s = c.sandbox();
-            Limits limits = new Limits(s.cpus(), s.memoryBytes(), s.pids(), s.tmpfsBytes(), s.timeout(), s.maxOutputBytes());
-            Map<String, String> env = new LinkedHashMap<>();
-            env.put("HOME", "/tmp");
-            env.put("LANG", "C.UTF-8");
-            for (String name : s.envAllow()) {
-                String v = System.getenv(name);
-                if (v != null) {
-                    env.put(name, v);
-                }
-            }
-            env.putAll(s.env());
-            dev.agentsandbox.sandbox.Tier tier = s.tier();
-            String runtime = s.runtimeName();
-            if (r.tier() != null) {
-                try {
-                    tier = dev.agentsandbox.sandbox.Tier.parse(r.tier());
-                } catch (IllegalArgumentException e) {
-                    throw new UsageException(e.getMessage());
-                }
-                runtime = switch (tier) {
-                    case CONTAINER -> "runc";
-                    case GVISOR -> "runsc";
-                    case MICROVM -> null;
-                };
-            }
-            if (r.runtime() != null) {
-                runtime = r.runtime();
-            }
-            if (runtime == null) {
-                throw new UsageException("tier microvm needs --runtime (or sandbox.runtime): the Docker runtime name of the VM runtime");
-            }
-            try {
-                new SandboxTemplate("check", tier, runtime, limits, Map.of(), null).spec("check", image, command, Map.of(), List.of());
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
-            }
-            return new Settings(image, command, tier, runtime, limits, env);
-        }
-
-        SandboxTemplate template(String runId, List<String> knownSecrets) {
-            // Output is shown and kept only after credentials in it are redacted: the keys the proxy
-            // holds by value, everything else by the scanner's rules.
-            return new SandboxTemplate(runId, tier, runtime, limits, env, line -> {
-                String l = line;
-                for (String k : knownSecrets) {
-                    l = l.replace(k, "[REDACTED:proxy-key]");
-                }
-                return REDACTOR.redact(l);
-            });
-        }
     }
 
     static ObjectMapper json() {

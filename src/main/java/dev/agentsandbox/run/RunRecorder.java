@@ -21,7 +21,7 @@ final class RunRecorder {
         data.put("startedAt", clock.instant().toString());
     }
 
-    synchronized void begin(RunRequest request, Base base, String featureBranch, RunPipeline.Settings settings,
+    synchronized void begin(RunRequest request, Base base, String featureBranch, Settings settings,
                             dev.agentsandbox.config.MergeConfig merge) throws InfrastructureException {
         data.put("repo", request.repo().toAbsolutePath().normalize().toString());
         data.put("baseBranch", base.branch());
@@ -77,7 +77,7 @@ final class RunRecorder {
     private void write() throws InfrastructureException {
         try {
             String text = RunPipeline.json().writeValueAsString(data);
-            RunBundle.write(file, RunPipeline.redact(text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            RunBundle.write(file, Redaction.redact(text).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InfrastructureException("cannot write run.json: " + e.getMessage(), e);
         }
