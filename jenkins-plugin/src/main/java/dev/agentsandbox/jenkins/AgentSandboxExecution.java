@@ -48,7 +48,7 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         jar.copyFrom(new FilePath(local));
 
         List<String> cmd = new ArrayList<>(List.of(env.get("JAVA_HOME") != null ? env.get("JAVA_HOME") + "/bin/java" : "java",
-                "-jar", jar.getRemote()));
+                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.getRemote()));
         cmd.addAll(Arguments.of(step, workspace.getRemote()));
         EnvVars launchEnv = new EnvVars(env);
         launchEnv.putIfAbsent("LC_ALL", "C.UTF-8");
