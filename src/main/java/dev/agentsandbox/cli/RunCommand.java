@@ -76,6 +76,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--model-key-env", description = "the host variable holding the model key (default: ANTHROPIC_API_KEY / OPENAI_API_KEY)")
     String modelKeyEnv;
 
+    @Option(names = "--workspace", description = "how the agent's copy of the repository is made: overlay (copy-on-write over a"
+            + " shared export of the base), copy (a private export) or auto: overlay where Docker can mount it"
+            + " (default: $AGENT_SANDBOX_WORKSPACE, else auto)")
+    String workspace;
+
     @Option(names = "--quiet", description = "do not show the sandbox's output")
     boolean quiet;
 
@@ -87,7 +92,7 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, signingKey, push, previous, model());
+                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace);
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {

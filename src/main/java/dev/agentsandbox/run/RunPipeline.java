@@ -25,7 +25,6 @@ import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.SandboxBackend;
 import dev.agentsandbox.sandbox.SandboxResult;
 import dev.agentsandbox.sandbox.SandboxTemplate;
-import dev.agentsandbox.workspace.BaseSnapshot;
 import dev.agentsandbox.workspace.ChangeCollector;
 import dev.agentsandbox.workspace.Collected;
 import dev.agentsandbox.workspace.GitTree;
@@ -93,12 +92,9 @@ public final class RunPipeline {
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
         bundle.record().begin(request, base, branch, settings, config.merge());
 
-        try {
-            Path workspace = scratch.folder("workspace");
+        try (AgentWorkspace workspace = AgentWorkspace.prepare(request.workspace(), repo, base.commit(), scratch, clock, progress)) {
             Path runDir = scratch.folder("run");
-            BaseSnapshot snapshot = new WorkspaceExporter(clock).export(repo, base.commit(), workspace);
             Files.writeString(runDir.resolve("task.md"), request.task(), StandardCharsets.UTF_8);
-            progress.step("exported " + snapshot.entries().size() + " files of " + base.describe() + " (no .git, nothing untracked)");
 
             java.util.concurrent.atomic.AtomicReference<String> overBudget = new java.util.concurrent.atomic.AtomicReference<>();
             SandboxTemplate template;
@@ -110,9 +106,9 @@ public final class RunPipeline {
                 Map<String, String> agentEnv = new LinkedHashMap<>(model.env());
                 agentEnv.put("AGENT_TASK", request.task());
                 agentEnv.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
-                agent = backend.run(template.spec("agent", settings.image(), model.command(settings.command()), agentEnv,
-                        List.of(new Mount(workspace, "/workspace", false), new Mount(runDir, "/run/agent-sandbox", true))),
-                        (s, line) -> progress.output("agent", line));
+                SandboxTemplate t = template;
+                agent = workspace.run(backend, ws -> t.spec("agent", settings.image(), model.command(settings.command()), agentEnv,
+                        List.of(ws, new Mount(runDir, "/run/agent-sandbox", true))), (s, line) -> progress.output("agent", line));
                 if (model.enabled()) {
                     bundle.audit("proxy", "summary", Map.of("tokens", model.tokensUsed()));
                 }
@@ -127,7 +123,7 @@ public final class RunPipeline {
             progress.stage("collect", "comparing the workspace with " + base.describe());
             Collected collected;
             try (ObjectReader reader = repo.newObjectReader()) {
-                collected = new ChangeCollector(config.policy().maxFileBytes()).collect(workspace, snapshot, reader);
+                collected = workspace.collect(new ChangeCollector(config.policy().maxFileBytes()), reader);
             }
             List<GateResult> results = new ArrayList<>();
             List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows = new ArrayList<>();
@@ -181,6 +177,9 @@ public final class RunPipeline {
             throw ie;
         } catch (AgentSandboxException e) {
             bundle.record().finish(null, "error", e.getMessage());
+            throw e;
+        } catch (RuntimeException e) {
+            bundle.record().finish(null, "error", "internal error: " + e);
             throw e;
         }
     }

@@ -21,10 +21,11 @@ import java.util.Objects;
  * @param push remote to push the feature branch to; null: do not push
  * @param previous the bundle of a rejected run this one continues; null: none
  * @param model an upstream added to the proxy's allow-list from the command line; null: none
+ * @param workspace how the agent's workspace is made: auto, overlay or copy; null: $AGENT_SANDBOX_WORKSPACE, else auto
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
                          String tier, String runtime, String base, Path signingKey, String push, Path previous,
-                         dev.agentsandbox.config.ProxyConfig.Upstream model) {
+                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace) {
     public RunRequest {
         Objects.requireNonNull(repo, "repo");
         Objects.requireNonNull(task, "task");

@@ -1,16 +1,14 @@
 package dev.agentsandbox.run;
 
 import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.workspace.ExportCache;
+import dev.agentsandbox.workspace.Folders;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Optional;
 
 /**
  * The private temporary folder of one run: the workspace the agent edits, the head tree the
@@ -30,12 +28,15 @@ public final class Scratch implements AutoCloseable {
         return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("java.io.tmpdir"), "agent-sandbox");
     }
 
+    /** The shared exports of base trees, lower layers of the runs' overlay workspaces. */
+    public static ExportCache exports(java.time.Clock clock) {
+        return new ExportCache(base().resolve("exports"), clock);
+    }
+
     public static Scratch create(String runId) throws InfrastructureException {
-        ProcessHandle self = ProcessHandle.current();
-        long start = self.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
         try {
             Path base = Files.createDirectories(base());
-            Path root = Files.createDirectory(base.resolve(runId + "." + self.pid() + "." + start));
+            Path root = Files.createDirectory(base.resolve(runId + "." + Folders.stamp()));
             // The sandbox user (65534) must write the workspace; the folder is private to the run.
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
             return new Scratch(root);
@@ -60,9 +61,18 @@ public final class Scratch implements AutoCloseable {
         }
     }
 
+    /** A fresh sub-folder only this process's user may use. */
+    public Path privateFolder(String name) throws InfrastructureException {
+        try {
+            return Files.createDirectory(root.resolve(name), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot create " + root.resolve(name) + ": " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public void close() {
-        delete(root);
+        Folders.delete(root);
     }
 
     /** Removes scratch folders whose creating process is gone (or all of them); returns the count. */
@@ -71,11 +81,14 @@ public final class Scratch implements AutoCloseable {
         if (!Files.isDirectory(base)) {
             return 0;
         }
+        if (!all) {
+            exports(java.time.Clock.systemUTC()).evict(ExportCache.KEEP); // half-built exports of killed runs, old trees
+        }
         int removed = 0;
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(base)) {
             for (Path p : ds) {
-                if (all || creatorIsGone(p.getFileName().toString())) {
-                    delete(p);
+                if (all || Folders.ownerIsGone(p.getFileName().toString())) {
+                    Folders.delete(p);
                     removed++;
                 }
             }
@@ -83,51 +96,5 @@ public final class Scratch implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return removed;
-    }
-
-    static boolean creatorIsGone(String name) {
-        String[] parts = name.split("\\.");
-        if (parts.length < 3) {
-            return false;
-        }
-        try {
-            long pid = Long.parseLong(parts[parts.length - 2]);
-            long start = Long.parseLong(parts[parts.length - 1]);
-            Optional<ProcessHandle> p = ProcessHandle.of(pid);
-            return p.isEmpty() || !p.get().isAlive()
-                    || p.get().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L) != start;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
-    /** Deletes a tree without following symlinks (the agent may have planted some). */
-    static void delete(Path root) {
-        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    dir.toFile().setWritable(true, true);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Files.deleteIfExists(file);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-                    Files.deleteIfExists(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            System.err.println("agent-sandbox: could not remove " + root + ": " + e.getMessage() + " (`agent-sandbox cleanup` will retry)");
-        }
     }
 }

@@ -42,6 +42,7 @@ public final class DockerSandbox implements SandboxBackend {
     private final DockerClient docker;
     private final String endpoint;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
+    private final Set<String> liveVolumes = ConcurrentHashMap.newKeySet();
     private final Thread shutdownHook;
     private final SecureRandom random = new SecureRandom();
 
@@ -67,7 +68,15 @@ public final class DockerSandbox implements SandboxBackend {
         String imageId = imageId(spec.image());
         OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
         long t0 = System.nanoTime();
-        String id = create(spec);
+        String name = "agent-sandbox-" + spec.runId() + "-" + spec.purpose() + "-" + HexFormat.of().formatHex(random.generateSeed(3));
+        List<String> volumes = new java.util.ArrayList<>();
+        String id;
+        try {
+            id = create(spec, name, volumes);
+        } catch (InfrastructureException | RuntimeException e) {
+            volumes.forEach(this::removeVolume);
+            throw e;
+        }
         long t1 = System.nanoTime();
         long t2 = t1;
         long t3 = t1;
@@ -78,6 +87,9 @@ public final class DockerSandbox implements SandboxBackend {
             try {
                 docker.startContainerCmd(id).exec();
             } catch (DockerException e) {
+                if (!volumes.isEmpty() && String.valueOf(e.getMessage()).contains("mounting volume")) {
+                    throw new OverlayUnavailableException("the Docker host cannot mount an overlay workspace: " + firstLine(e.getMessage()), e);
+                }
                 throw new InfrastructureException("the " + spec.runtime() + " runtime could not start the container: "
                         + firstLine(e.getMessage()) + " (run `agent-sandbox doctor`)", e);
             }
@@ -124,6 +136,7 @@ public final class DockerSandbox implements SandboxBackend {
             throw new InfrastructureException("the Docker daemon failed while the sandbox ran: " + firstLine(e.getMessage()), e);
         } finally {
             remove(id);
+            volumes.forEach(this::removeVolume);
         }
         long t4 = System.nanoTime();
         capture.finish();
@@ -161,11 +174,18 @@ public final class DockerSandbox implements SandboxBackend {
         }
     }
 
-    private String create(SandboxSpec spec) throws InfrastructureException {
+    private String create(SandboxSpec spec, String name, List<String> volumes) throws InfrastructureException {
         Limits l = spec.limits();
-        List<Bind> binds = spec.mounts().stream()
-                .map(m -> new Bind(m.hostPath().toString(), new Volume(m.containerPath()), m.readOnly() ? AccessMode.ro : AccessMode.rw))
-                .toList();
+        List<Bind> binds = new java.util.ArrayList<>();
+        for (Mount m : spec.mounts()) {
+            String source = m.hostPath().toString();
+            if (m.overlay() != null) {
+                source = name + "-" + volumes.size();
+                createOverlayVolume(source, m, Labels.forSandbox(spec));
+                volumes.add(source);
+            }
+            binds.add(new Bind(source, new Volume(m.containerPath()), m.readOnly() ? AccessMode.ro : AccessMode.rw));
+        }
         HostConfig host = HostConfig.newHostConfig()
                 .withRuntime(spec.runtime())
                 .withNetworkMode("none")
@@ -181,7 +201,6 @@ public final class DockerSandbox implements SandboxBackend {
                 .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE))
                 .withAutoRemove(false);
         List<String> env = spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
-        String name = "agent-sandbox-" + spec.runId() + "-" + spec.purpose() + "-" + HexFormat.of().formatHex(random.generateSeed(3));
         try {
             CreateContainerResponse created = docker.createContainerCmd(spec.image())
                     .withName(name)
@@ -200,6 +219,24 @@ public final class DockerSandbox implements SandboxBackend {
             return created.getId();
         } catch (DockerException e) {
             throw new InfrastructureException("the Docker daemon refused to create the sandbox: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * A local volume that dockerd mounts as overlayfs when the container starts: the sandbox writes
+     * only the upper folder, the shared lower one is never changed. {@code userxattr} keeps the
+     * overlay's own markers (opaque folders) readable on the host without privileges and turns
+     * off redirects and metacopy, so every change lies whole in the upper folder.
+     */
+    private void createOverlayVolume(String volume, Mount m, Map<String, String> labels) throws InfrastructureException {
+        String options = "lowerdir=" + m.overlay().lower() + ",upperdir=" + m.hostPath() + ",workdir=" + m.overlay().work() + ",userxattr";
+        try {
+            docker.createVolumeCmd().withName(volume).withDriver("local").withLabels(labels)
+                    .withDriverOpts(Map.of("type", "overlay", "device", "overlay", "o", options)).exec();
+            liveVolumes.add(volume);
+        } catch (DockerException e) {
+            throw new InfrastructureException("the Docker daemon refused to create the overlay volume for " + m.containerPath()
+                    + ": " + firstLine(e.getMessage()), e);
         }
     }
 
@@ -261,9 +298,24 @@ public final class DockerSandbox implements SandboxBackend {
         }
     }
 
+    private void removeVolume(String volume) {
+        try {
+            docker.removeVolumeCmd(volume).exec();
+            liveVolumes.remove(volume);
+        } catch (NotFoundException e) {
+            liveVolumes.remove(volume);
+        } catch (RuntimeException e) {
+            System.err.println("agent-sandbox: could not remove volume " + volume + ": " + firstLine(e.getMessage())
+                    + " (`agent-sandbox cleanup` will)");
+        }
+    }
+
     private void removeLive() {
         for (String id : List.copyOf(live)) {
             remove(id);
+        }
+        for (String volume : List.copyOf(liveVolumes)) {
+            removeVolume(volume);
         }
     }
 
@@ -279,6 +331,19 @@ public final class DockerSandbox implements SandboxBackend {
         for (Container c : found) {
             if (all || Labels.creatorIsGone(c.getLabels())) {
                 remove(c.getId());
+                removed++;
+            }
+        }
+        // Volumes after containers: a volume still attached to a container cannot be removed.
+        List<com.github.dockerjava.api.command.InspectVolumeResponse> volumes;
+        try {
+            volumes = docker.listVolumesCmd().withFilter("label", List.of(Labels.MANAGED + "=true")).exec().getVolumes();
+        } catch (DockerException e) {
+            throw new InfrastructureException("cannot list volumes: " + firstLine(e.getMessage()), e);
+        }
+        for (var v : volumes == null ? List.<com.github.dockerjava.api.command.InspectVolumeResponse>of() : volumes) {
+            if (all || Labels.creatorIsGone(v.getLabels() == null ? Map.of() : v.getLabels())) {
+                removeVolume(v.getName());
                 removed++;
             }
         }

@@ -3,8 +3,24 @@ package dev.agentsandbox.sandbox;
 import java.nio.file.Path;
 import java.util.Objects;
 
-/** A host folder or file made visible in the sandbox. Only what a run needs is ever mounted. */
-public record Mount(Path hostPath, String containerPath, boolean readOnly) {
+/**
+ * A host folder or file made visible in the sandbox. Only what a run needs is ever mounted.
+ *
+ * @param hostPath the folder the sandbox's writes land in (for an overlay: its upper layer)
+ * @param containerPath where the sandbox sees it
+ * @param readOnly whether the sandbox may write
+ * @param overlay for a copy-on-write view: the read-only lower layer and overlayfs's work folder;
+ *                null for a plain bind mount
+ */
+public record Mount(Path hostPath, String containerPath, boolean readOnly, Overlay overlay) {
+    /** The layers of a copy-on-write view: the sandbox reads {@code lower}, writes only the upper. */
+    public record Overlay(Path lower, Path work) {
+        public Overlay {
+            requireOverlayPath(lower);
+            requireOverlayPath(work);
+        }
+    }
+
     public Mount {
         Objects.requireNonNull(hostPath, "hostPath");
         Objects.requireNonNull(containerPath, "containerPath");
@@ -13,6 +29,33 @@ public record Mount(Path hostPath, String containerPath, boolean readOnly) {
         }
         if (!containerPath.startsWith("/") || containerPath.contains("..") || containerPath.contains(":")) {
             throw new IllegalArgumentException("mount target must be an absolute path without '..' or ':': " + containerPath);
+        }
+        if (overlay != null) {
+            requireOverlayPath(hostPath);
+            if (readOnly) {
+                throw new IllegalArgumentException("an overlay mount exists to be written: " + containerPath);
+            }
+        }
+    }
+
+    public Mount(Path hostPath, String containerPath, boolean readOnly) {
+        this(hostPath, containerPath, readOnly, null);
+    }
+
+    /** A writable view of {@code lower} whose every write lands in {@code upper}; lower is never changed. */
+    public static Mount overlay(Path lower, Path upper, Path work, String containerPath) {
+        return new Mount(upper, containerPath, false, new Overlay(lower, work));
+    }
+
+    /** Whether overlayfs's mount options can carry this path (they are separated by ',' and ':'). */
+    public static boolean overlayCapable(Path p) {
+        String s = p.toString();
+        return p.isAbsolute() && s.chars().noneMatch(c -> c == ',' || c == ':' || c == '\\' || c == '=' || Character.isISOControl(c));
+    }
+
+    private static void requireOverlayPath(Path p) {
+        if (!overlayCapable(p)) {
+            throw new IllegalArgumentException("an overlay layer needs an absolute path without ',', ':', '=' or '\\': " + p);
         }
     }
 }

@@ -67,7 +67,7 @@ public record SandboxSpec(String runId, String purpose, String image, List<Strin
         m.put("command", command);
         m.put("workdir", workdir);
         m.put("envNames", envNames());
-        m.put("mounts", mounts.stream().map(x -> x.containerPath() + (x.readOnly() ? ":ro" : ":rw")).toList());
+        m.put("mounts", mounts.stream().map(x -> x.containerPath() + (x.readOnly() ? ":ro" : ":rw") + (x.overlay() != null ? ":overlay" : "")).toList());
         m.put("tier", tier.id());
         m.put("runtime", runtime);
         m.put("cpus", limits.cpus());

@@ -10,9 +10,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -43,23 +45,37 @@ public final class ChangeCollector {
         this.maxFileBytes = maxFileBytes;
     }
 
+    /** Compares a whole workspace (a private copy of the base) with the base. */
     public Collected collect(Path workspace, BaseSnapshot base, ObjectReader reader) throws InfrastructureException {
         Map<String, FileStat> seen = new TreeMap<>();
         List<Finding> refusals = new ArrayList<>();
-        try {
-            walk(workspace, seen, refusals);
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot read the workspace " + workspace + ": " + e.getMessage(), e);
-        }
+        walk(workspace, seen, refusals, null);
+        return compare(workspace, seen, refusals, path -> !seen.containsKey(path), base, reader);
+    }
+
+    /**
+     * Reads the change from the upper layer of an overlay whose lower layer is the base: only what
+     * the agent wrote is there, so the cost follows the change, not the repository. A whiteout (a
+     * 0:0 character device) deletes a path; an opaque folder hides all of the base beneath it.
+     */
+    public Collected collectUpper(Path upper, BaseSnapshot base, ObjectReader reader) throws InfrastructureException {
+        Map<String, FileStat> seen = new TreeMap<>();
+        List<Finding> refusals = new ArrayList<>();
+        UpperLayer layer = new UpperLayer();
+        walk(upper, seen, refusals, layer);
+        return compare(upper, seen, refusals, path -> layer.hides(path, seen), base, reader);
+    }
+
+    private Collected compare(Path workspace, Map<String, FileStat> seen, List<Finding> refusals,
+                              java.util.function.Predicate<String> deleted, BaseSnapshot base, ObjectReader reader)
+            throws InfrastructureException {
         List<FileChange> changes = new ArrayList<>();
         Map<String, Path> headFiles = new HashMap<>();
-        Set<String> present = new HashSet<>();
         try (ObjectInserter.Formatter hasher = new ObjectInserter.Formatter()) {
             for (Map.Entry<String, FileStat> e : seen.entrySet()) {
                 String path = e.getKey();
                 FileStat st = e.getValue();
                 Path file = workspace.resolve(path);
-                present.add(path);
                 BaseSnapshot.Entry old = base.entries().get(path);
                 if (old != null && st.sameAs(old) && st.mtimeNanos() < base.exportedAtNanos() && st.ctimeNanos() < base.exportedAtNanos()) {
                     continue; // stat-clean, as git's index would say; racy entries fall through to hashing
@@ -76,7 +92,7 @@ public final class ChangeCollector {
                 headFiles.put(path, file);
             }
             for (Map.Entry<String, BaseSnapshot.Entry> e : base.entries().entrySet()) {
-                if (!present.contains(e.getKey())) {
+                if (deleted.test(e.getKey())) {
                     byte[] before = reader.open(e.getValue().blob()).getBytes();
                     changes.add(diff(e.getKey(), FileChange.Kind.DELETED, e.getValue().mode(), 0, before, new byte[0]));
                 }
@@ -91,14 +107,25 @@ public final class ChangeCollector {
         return new Collected(new ChangeSet(changes), List.of(), headFiles);
     }
 
-    private void walk(Path root, Map<String, FileStat> seen, List<Finding> refusals) throws IOException {
+    private void walk(Path root, Map<String, FileStat> seen, List<Finding> refusals, UpperLayer layer) throws InfrastructureException {
+        try {
+            walkTree(root, seen, refusals, layer);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot read the workspace " + root + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void walkTree(Path root, Map<String, FileStat> seen, List<Finding> refusals, UpperLayer layer) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
-            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
                 if (dir.equals(root)) {
                     return FileVisitResult.CONTINUE;
                 }
                 String rel = relative(root, dir);
+                if (layer != null) {
+                    layer.directory(dir, rel);
+                }
                 if (dir.getFileName().toString().equals(".git")) {
                     refuse(refusals, "git-metadata", rel, "a .git folder: git metadata (hooks, config) from the sandbox is never used");
                     return FileVisitResult.SKIP_SUBTREE;
@@ -116,6 +143,9 @@ public final class ChangeCollector {
                     return FileVisitResult.CONTINUE;
                 }
                 FileStat st = FileStat.of(file);
+                if (layer != null && layer.entry(file, rel, st)) {
+                    return FileVisitResult.CONTINUE; // a whiteout: the path was deleted
+                }
                 if (file.getFileName().toString().equals(".git")) {
                     refuse(refusals, "git-metadata", rel, "a .git file: git metadata from the sandbox is never used");
                 } else if (st.isSymlink()) {
@@ -171,6 +201,81 @@ public final class ChangeCollector {
 
     static String relative(Path root, Path p) {
         return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
+    }
+
+    /** The overlay's own marks in an upper layer: whiteouts, opaque folders, and every path it holds. */
+    private static final class UpperLayer {
+        private static final String XATTR = "overlay.";
+        private final Map<String, Boolean> entries = new HashMap<>(); // path -> is a folder
+        private final Set<String> whiteouts = new HashSet<>();
+        private final Set<String> opaque = new HashSet<>();
+
+        void directory(Path dir, String rel) throws IOException {
+            entries.put(rel, true);
+            Map<String, String> marks = marks(dir);
+            String o = marks.remove("opaque");
+            if ("y".equals(o)) {
+                opaque.add(rel);
+            } else if (o != null) {
+                throw new IOException(rel + ": unknown overlay opaque mark '" + o + "'; refusing to guess what was deleted");
+            }
+            requireNoRedirect(rel, marks);
+        }
+
+        /** Records a file of the upper layer; true when it is a whiteout. */
+        boolean entry(Path file, String rel, FileStat st) throws IOException {
+            entries.put(rel, false);
+            if (st.type() == FileStat.S_IFCHR && ((Long) Files.getAttribute(file, "unix:rdev", LinkOption.NOFOLLOW_LINKS)) == 0L) {
+                whiteouts.add(rel);
+                return true;
+            }
+            if (st.isRegular()) {
+                requireNoRedirect(rel, marks(file));
+            }
+            return false;
+        }
+
+        /** Whether a base path is gone from the merged view (and not written again). */
+        boolean hides(String path, Map<String, FileStat> seen) {
+            if (seen.containsKey(path)) {
+                return false;
+            }
+            if (entries.containsKey(path)) {
+                return true; // a whiteout, a folder or a refused file took its place
+            }
+            for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+                String ancestor = path.substring(0, i);
+                Boolean folder = entries.get(ancestor);
+                if (folder == null) {
+                    return false; // the layer holds nothing at or beneath this folder
+                }
+                if (!folder || opaque.contains(ancestor) || whiteouts.contains(ancestor)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        private static void requireNoRedirect(String rel, Map<String, String> marks) throws IOException {
+            // With userxattr the kernel neither redirects nor copies metadata only: a layer saying
+            // otherwise was not made by this mount, and its change cannot be read from it alone.
+            if (!marks.isEmpty() && (marks.containsKey("redirect") || marks.containsKey("metacopy"))) {
+                throw new IOException(rel + ": overlay marks " + marks.keySet() + " this tool does not read; refusing to guess the change");
+            }
+        }
+
+        private static Map<String, String> marks(Path p) throws IOException {
+            UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            Map<String, String> m = new HashMap<>();
+            for (String name : v.list()) {
+                if (name.startsWith(XATTR)) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.size(name));
+                    v.read(name, b);
+                    m.put(name.substring(XATTR.length()), new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1));
+                }
+            }
+            return m;
+        }
     }
 
     private static FileChange diff(String path, FileChange.Kind kind, int oldMode, int newMode, byte[] before, byte[] after) {

@@ -13,6 +13,7 @@ record FileStat(int unixMode, long size, long mtimeNanos, long ctimeNanos, long 
     static final int S_IFMT = 0170000;
     static final int S_IFREG = 0100000;
     static final int S_IFDIR = 0040000;
+    static final int S_IFCHR = 0020000;
     static final int S_IFLNK = 0120000;
     static final int S_ISUID = 04000;
     static final int S_ISGID = 02000;

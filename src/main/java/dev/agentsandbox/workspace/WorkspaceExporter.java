@@ -4,6 +4,7 @@ import dev.agentsandbox.error.InfrastructureException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -23,6 +24,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
  * no {@code .git}, so the agent never sees history, remotes, credentials or untracked files.
  */
 public final class WorkspaceExporter {
+    private static final int SANDBOX_ID = 65534;
+    private static final boolean ROOT = isRoot();
     private final Clock clock;
 
     public WorkspaceExporter(Clock clock) {
@@ -48,6 +51,7 @@ public final class WorkspaceExporter {
                 if (mode == FileMode.SYMLINK) {
                     String linkTarget = new String(reader.open(blob).getBytes(), java.nio.charset.StandardCharsets.UTF_8);
                     Files.createSymbolicLink(file, Path.of(linkTarget));
+                    giveToSandbox(file);
                 } else {
                     try (OutputStream out = Files.newOutputStream(file)) {
                         reader.open(blob).copyTo(out);
@@ -55,6 +59,7 @@ public final class WorkspaceExporter {
                     // The sandbox runs as uid 65534: the private workspace must be writable by it.
                     Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(
                             mode == FileMode.EXECUTABLE_FILE ? "rwxrwxrwx" : "rw-rw-rw-"));
+                    giveToSandbox(file);
                 }
                 FileStat st = FileStat.of(file);
                 entries.put(path, new BaseSnapshot.Entry(blob, mode.getBits(), st.size(), st.mtimeNanos(), st.ctimeNanos(), st.inode()));
@@ -64,6 +69,28 @@ public final class WorkspaceExporter {
         }
         java.time.Instant now = clock.instant();
         return new BaseSnapshot(commitId.copy(), entries, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+    }
+
+    /**
+     * What {@code commit}'s tree holds, read from git alone, for a workspace this process did not
+     * write itself (an overlay on a shared export): no stat data, so every file the collector sees
+     * is hashed.
+     */
+    public static BaseSnapshot snapshot(Repository repo, ObjectId commitId) throws InfrastructureException {
+        Map<String, BaseSnapshot.Entry> entries = new HashMap<>();
+        try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
+            tw.addTree(rw.parseCommit(commitId).getTree());
+            tw.setRecursive(true);
+            while (tw.next()) {
+                FileMode mode = tw.getFileMode(0);
+                if (mode != FileMode.GITLINK) {
+                    entries.put(tw.getPathString(), new BaseSnapshot.Entry(tw.getObjectId(0), mode.getBits(), -1, -1, -1, -1));
+                }
+            }
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot read the tree of " + commitId.name() + ": " + e.getMessage(), e);
+        }
+        return new BaseSnapshot(commitId.copy(), entries, 0);
     }
 
     private static void createParents(Path root, Path dir) throws IOException {
@@ -77,5 +104,25 @@ public final class WorkspaceExporter {
     private static void makeWritableDir(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        giveToSandbox(dir);
+    }
+
+    /**
+     * As root, the exported files belong to the sandbox user, so that the agent may also change
+     * their modes (chmod +x) as an owner may; otherwise they stay world-writable only.
+     */
+    private static void giveToSandbox(Path p) throws IOException {
+        if (ROOT) {
+            Files.setAttribute(p, "unix:uid", SANDBOX_ID, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(p, "unix:gid", SANDBOX_ID, LinkOption.NOFOLLOW_LINKS);
+        }
+    }
+
+    private static boolean isRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 }

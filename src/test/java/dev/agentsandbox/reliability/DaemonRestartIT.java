@@ -45,6 +45,8 @@ class DaemonRestartIT {
 
         assertThat(Cli.run("cleanup", "--all").exitCode).isZero();
         assertThat(ReliabilityIT.containersOf(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(ReliabilityIT.volumesOf(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(ReliabilityIT.leftoverMounts()).isEmpty();
         assertThat(ReliabilityIT.scratchOf(ProcessHandle.current().pid())).isEmpty();
     }
 

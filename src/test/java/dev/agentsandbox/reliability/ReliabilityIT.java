@@ -11,6 +11,7 @@ import dev.agentsandbox.testing.ChildJvm;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.TestHost;
+import dev.agentsandbox.workspace.ExportCache;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -48,6 +49,22 @@ class ReliabilityIT {
         }
     }
 
+    static List<String> volumesOf(String label, String value) throws Exception {
+        var c = DockerConnection.open();
+        try {
+            var v = c.client().listVolumesCmd().withFilter("label", List.of(label + "=" + value)).exec().getVolumes();
+            return v == null ? List.of() : v.stream().map(x -> x.getName()).toList();
+        } finally {
+            c.client().close();
+        }
+    }
+
+    /** Mounts on this host whose line in mountinfo names one of this tool's volumes or its scratch folder. */
+    static List<String> leftoverMounts() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .filter(l -> l.contains("/volumes/agent-sandbox-") || l.contains(Scratch.base().toString() + "/")).toList();
+    }
+
     static List<Path> scratchOf(long pid) throws IOException {
         if (!Files.isDirectory(Scratch.base())) {
             return List.of();
@@ -69,12 +86,15 @@ class ReliabilityIT {
             Thread.sleep(200);
         }
         assertThat(containersOf(Labels.CREATOR_PID, pid)).as(Files.readString(log)).hasSize(1);
+        assertThat(volumesOf(Labels.CREATOR_PID, pid)).as("the overlay workspace's volume").hasSize(1);
         assertThat(scratchOf(p.pid())).hasSize(1);
         p.destroyForcibly().waitFor();
 
         Cli c = Cli.run("cleanup");
         assertThat(c.exitCode).as(c.toString()).isZero();
         assertThat(containersOf(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(volumesOf(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(leftoverMounts()).isEmpty();
         assertThat(scratchOf(p.pid())).isEmpty();
         assertThat(repo.head("main")).isEqualTo(mainBefore);
         try (var g = org.eclipse.jgit.api.Git.open(repo.dir.toFile())) {
@@ -159,7 +179,11 @@ class ReliabilityIT {
         assertThat(fds[1]).as("open file descriptors after 10 and 100 runs").isLessThanOrEqualTo(fds[0] + 5);
         assertThat(threads[1]).as("threads after 10 and 100 runs").isLessThanOrEqualTo(threads[0] + 5);
         assertThat(containersOf(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
+        assertThat(volumesOf(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
         assertThat(scratchOf(pid)).isEmpty();
+        try (Stream<Path> exports = Files.list(Scratch.base().resolve("exports"))) {
+            assertThat(exports.filter(Files::isDirectory).count()).as("shared exports kept").isLessThanOrEqualTo(ExportCache.KEEP);
+        }
         assertThat(repo.head("main")).isEqualTo(mainBefore);
     }
 }

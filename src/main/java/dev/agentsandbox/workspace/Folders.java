@@ -1,0 +1,72 @@
+package dev.agentsandbox.workspace;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Optional;
+
+/**
+ * Temporary folders carry their creator in their name ({@code <name>.<pid>.<start millis>}) so
+ * that a later process can tell the leftovers of a killed run from the folders of a live one: a
+ * pid alone is reused, a pid with its start time is not.
+ */
+public final class Folders {
+    private Folders() {
+    }
+
+    /** {@code <pid>.<start millis>} of this process. */
+    public static String stamp() {
+        ProcessHandle self = ProcessHandle.current();
+        return self.pid() + "." + self.info().startInstant().map(i -> i.toEpochMilli()).orElse(0L);
+    }
+
+    /** Whether the process named at the end of this folder name has ended; false for names without a stamp. */
+    public static boolean ownerIsGone(String name) {
+        String[] parts = name.split("\\.");
+        if (parts.length < 3) {
+            return false;
+        }
+        try {
+            long pid = Long.parseLong(parts[parts.length - 2]);
+            long start = Long.parseLong(parts[parts.length - 1]);
+            Optional<ProcessHandle> p = ProcessHandle.of(pid);
+            return p.isEmpty() || !p.get().isAlive()
+                    || p.get().info().startInstant().map(i -> i.toEpochMilli()).orElse(0L) != start;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /** Deletes a tree without following symlinks (the agent may have planted some). */
+    public static void delete(Path root) {
+        if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                    dir.toFile().setWritable(true, true);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            System.err.println("agent-sandbox: could not remove " + root + ": " + e.getMessage() + " (`agent-sandbox cleanup` will retry)");
+        }
+    }
+}
