@@ -87,9 +87,7 @@ public final class DockerSandbox implements SandboxBackend {
             try {
                 docker.startContainerCmd(id).exec();
             } catch (DockerException e) {
-                if (!volumes.isEmpty() && String.valueOf(e.getMessage()).contains("mounting volume")) {
-                    throw new OverlayUnavailableException("the Docker host cannot mount an overlay workspace: " + firstLine(e.getMessage()), e);
-                }
+                overlayUnavailable(volumes, e);
                 throw new InfrastructureException("the " + spec.runtime() + " runtime could not start the container: "
                         + firstLine(e.getMessage()) + " (run `agent-sandbox doctor`)", e);
             }
@@ -218,6 +216,7 @@ public final class DockerSandbox implements SandboxBackend {
             live.add(created.getId());
             return created.getId();
         } catch (DockerException e) {
+            overlayUnavailable(volumes, e);
             throw new InfrastructureException("the Docker daemon refused to create the sandbox: " + firstLine(e.getMessage()), e);
         }
     }
@@ -237,6 +236,14 @@ public final class DockerSandbox implements SandboxBackend {
         } catch (DockerException e) {
             throw new InfrastructureException("the Docker daemon refused to create the overlay volume for " + m.containerPath()
                     + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Docker mounts a volume when the container is created or started; a failure there is the overlay's. */
+    private static void overlayUnavailable(List<String> volumes, DockerException e) throws OverlayUnavailableException {
+        String m = String.valueOf(e.getMessage());
+        if (!volumes.isEmpty() && (m.contains("mount local volume") || m.contains("mounting volume"))) {
+            throw new OverlayUnavailableException("the Docker host cannot mount an overlay workspace: " + firstLine(m), e);
         }
     }
 

@@ -57,6 +57,46 @@ class SandboxLifecycleIT {
     }
 
     @Test
+    void anOverlayTheHostCannotMountIsReportedAsSuchAndLeavesNothing(@TempDir Path tmp) throws Exception {
+        Path upper = Files.createDirectory(tmp.resolve("upper"));
+        Path work = Files.createDirectory(tmp.resolve("work"));
+        SandboxSpec spec = dev.agentsandbox.testing.TestHost.gvisor("overlay", "echo hi > /workspace/x", Duration.ofSeconds(30),
+                Mount.overlay(tmp.resolve("no-such-lower"), upper, work, "/workspace"));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(spec, OutputListener.NONE))
+                .isInstanceOf(OverlayUnavailableException.class).hasMessageContaining("overlay");
+        assertThat(containers(spec.runId())).isEmpty();
+        var c = DockerConnection.open();
+        try {
+            assertThat(c.client().listVolumesCmd().withFilter("label", List.of(Labels.RUN + "=" + spec.runId())).exec().getVolumes())
+                    .isNullOrEmpty();
+        } finally {
+            c.client().close();
+        }
+        assertThat(upper).isEmptyDirectory();
+    }
+
+    @Test
+    void anOverlayWorkspaceTakesTheWritesInItsUpperFolderAndLeavesTheLowerAlone(@TempDir Path tmp) throws Exception {
+        Path lower = Files.createDirectory(tmp.resolve("lower"));
+        Files.writeString(lower.resolve("a.txt"), "base\n");
+        Files.setPosixFilePermissions(lower.resolve("a.txt"), java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+        Files.setPosixFilePermissions(lower, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path upper = Files.createDirectory(tmp.resolve("upper"));
+        Files.setPosixFilePermissions(upper, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path work = Files.createDirectory(tmp.resolve("work"));
+        SandboxSpec spec = dev.agentsandbox.testing.TestHost.gvisor("overlay", "cat a.txt && echo agent >> a.txt && echo new > b.txt",
+                Duration.ofSeconds(30), Mount.overlay(lower, upper, work, "/workspace"));
+        SandboxResult r = sandbox.run(spec, OutputListener.NONE);
+        assertThat(r.exitCode()).as(r.output()).isZero();
+        assertThat(r.output()).contains("base");
+        assertThat(Files.readString(lower.resolve("a.txt"))).isEqualTo("base\n");
+        assertThat(lower.resolve("b.txt")).doesNotExist();
+        assertThat(Files.readString(upper.resolve("a.txt"))).isEqualTo("base\nagent\n");
+        assertThat(Files.readString(upper.resolve("b.txt"))).isEqualTo("new\n");
+        assertThat(Files.readString(Path.of("/proc/self/mountinfo"))).as("the volume is unmounted").doesNotContain(spec.runId());
+    }
+
+    @Test
     void cleanupLeavesTheSandboxOfALiveRunAlone() throws Exception {
         var spec = dev.agentsandbox.testing.TestHost.gvisor("live", "sleep 8", Duration.ofSeconds(60));
         Thread t = new Thread(() -> {
