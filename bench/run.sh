@@ -102,22 +102,29 @@ echo >>"$results"
 # 2. Secret scanning throughput versus secretlint on the same files.
 echo "## 2. Secret scanning (${scan_mb} MB of generated diff, one core)" >>"$results"
 echo >>"$results"
-java -XX:+UseSerialGC -cp "$cp_test" dev.agentsandbox.bench.SecretScanBench "$work/scan" "$scan_mb" >"$work/scan.out"
+taskset -c 0 java -XX:+UseSerialGC -cp "$cp_test" dev.agentsandbox.bench.SecretScanBench "$work/scan" "$scan_mb" >"$work/scan.out"
 ours=$(sed -n 's/^scan_mb_per_s=//p' "$work/scan.out"); recall=$(sed -n 's/^recall=//p' "$work/scan.out")
 npmdir=${AGENT_SANDBOX_CACHE:-/var/cache/agent-sandbox}/npm-secretlint
 if [ ! -x "$npmdir/node_modules/.bin/secretlint" ]; then
   mkdir -p "$npmdir" && (cd "$npmdir" && npm install --no-audit --no-fund --silent secretlint @secretlint/secretlint-rule-preset-recommend >/dev/null)
 fi
 printf '{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}\n' >"$work/scan/.secretlintrc.json"
-t0=$(ms)
-(cd "$work/scan" && taskset -c 0 "$npmdir/node_modules/.bin/secretlint" --secretlintrc .secretlintrc.json "chunk-*.txt" >/dev/null 2>&1) || true
-t1=$(ms)
-theirs=$(awk -v mb="$scan_mb" -v ms=$((t1 - t0)) 'BEGIN {printf "%.1f", mb*1.048576/(ms/1000)}')
+# secretlint's own start (node, rule loading) measured on a one-line file and taken off, so that
+# both figures are scanning throughput.
+echo "x = 1" >"$work/scan/empty.txt"
+lint() { (cd "$work/scan" && taskset -c 0 "$npmdir/node_modules/.bin/secretlint" --secretlintrc .secretlintrc.json "$1" >"$work/secretlint.out" 2>&1) || true; }
+t0=$(ms); lint empty.txt; t1=$(ms); start_ms=$((t1 - t0))
+t0=$(ms); lint "chunk-*.txt"; t1=$(ms); all_ms=$((t1 - t0))
+grep -c "GITHUB_TOKEN" "$work/secretlint.out" >"$work/secretlint.found" || true
+raw=$(awk -v mb="$scan_mb" -v ms="$all_ms" 'BEGIN {printf "%.1f", mb*1.048576/(ms/1000)}')
+theirs=$(awk -v mb="$scan_mb" -v ms=$((all_ms - start_ms)) 'BEGIN {printf "%.1f", mb*1.048576/(ms/1000)}')
 echo "| scanner | MB/s | ratio |" >>"$results"
 echo "|---|---|---|" >>"$results"
-echo "| agent-sandbox | $ours | $(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.1f", a/b}') × secretlint |" >>"$results"
-echo "| secretlint (preset-recommend) | $theirs | 1 |" >>"$results"
+echo "| agent-sandbox (in process, one core) | $ours | $(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.1f", a/b}') × secretlint's scanning, $(awk -v a="$ours" -v b="$raw" 'BEGIN {printf "%.1f", a/b}') × its whole run |" >>"$results"
+echo "| secretlint (preset-recommend), scanning: whole run less its start ($start_ms ms) | $theirs | 1 |" >>"$results"
+echo "| secretlint, whole run ($all_ms ms, taskset to one core) | $raw | |" >>"$results"
 echo >>"$results"
+echo "secretlint reported $(cat "$work/secretlint.found") planted GitHub tokens; agent-sandbox found $(sed -n 's/^found=//p' "$work/scan.out") secrets in all." >>"$results"
 echo "Recall on the project's corpus (src/test/.../SecretCorpus): $recall. Target: >= 50 MB/s and >= 10 × secretlint." >>"$results"
 echo >>"$results"
 

@@ -8,8 +8,9 @@ import java.util.regex.Pattern;
 /**
  * One kind of credential: cheap keywords that must appear (lower-case) before the regex runs,
  * the regex whose group 1 is the secret value, and an optional minimum Shannon entropy of it.
- * An {@code anchored} rule's regex starts with its keyword, so it is tried only where a keyword
- * occurs instead of at every position of the line (what makes generic rules affordable).
+ * An {@code anchored} rule's regex starts with its keyword, then the rest of a name and an
+ * assignment ({@code = : := =>}), so it is tried only where a keyword occurs and an assignment
+ * follows, instead of at every position of the line (what makes generic rules affordable).
  */
 public record SecretRule(String id, String description, List<String> keywords, Pattern pattern, double minEntropy, Verdict level,
                          boolean anchored) {

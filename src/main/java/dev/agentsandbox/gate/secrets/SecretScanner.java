@@ -13,11 +13,12 @@ import java.util.regex.Matcher;
 /**
  * Finds credentials in lines. As in gitleaks, a keyword prefilter runs first: one Aho-Corasick
  * pass over the line finds every rule keyword, and only rules whose keyword is there run their
- * regex, so ordinary code costs one pass a line.
+ * regex (an anchored rule's only where its keyword starts), so ordinary code costs one pass a line.
  */
 public final class SecretScanner {
     private static final Set<String> PLACEHOLDERS = Set.of("example", "changeme", "xxxxxxxx", "placeholder", "dummy", "your_", "your-",
             "redacted", "<", "${", "{{", "$(", "********", "process.env", "os.environ", "getenv");
+    private static final ThreadLocal<KeywordIndex.Starts> STARTS = ThreadLocal.withInitial(KeywordIndex.Starts::new);
     private final List<SecretRule> rules;
     private final KeywordIndex keywords;
 
@@ -31,7 +32,9 @@ public final class SecretScanner {
     }
 
     public List<SecretMatch> scan(String line) {
-        long candidates = keywords.candidates(line);
+        KeywordIndex.Starts starts = STARTS.get();
+        starts.clear();
+        long candidates = keywords.scan(line, starts);
         if (candidates == 0) {
             return List.of();
         }
@@ -41,18 +44,19 @@ public final class SecretScanner {
                 continue;
             }
             SecretRule rule = rules.get(r);
-            Matcher m = rule.pattern().matcher(line);
-            String lower = rule.anchored() ? line.toLowerCase(java.util.Locale.ROOT) : null;
-            // Lower-casing can change the length of non-ASCII text; then indexes do not line up.
-            if (lower != null && lower.length() == line.length()) {
-                for (String k : rule.keywords()) {
-                    for (int at = lower.indexOf(k); at >= 0; at = lower.indexOf(k, at + 1)) {
-                        if (m.region(at, line.length()).lookingAt()) {
-                            accept(rule, m, out);
-                        }
+            if (rule.anchored()) {
+                Matcher m = null;
+                for (int i = 0; i < starts.size(); i++) {
+                    if (starts.rule(i) != r || !assignmentFollows(line, starts.end(i))) {
+                        continue;
+                    }
+                    m = m == null ? rule.pattern().matcher(line) : m;
+                    if (m.region(starts.start(i), line.length()).lookingAt()) {
+                        accept(rule, m, out);
                     }
                 }
             } else {
+                Matcher m = rule.pattern().matcher(line);
                 while (m.find()) {
                     accept(rule, m, out);
                 }
@@ -63,6 +67,70 @@ public final class SecretScanner {
         }
         String redacted = redact(line, out);
         return out.stream().map(x -> new SecretMatch(x.rule(), x.start(), x.end(), x.fingerprint(), redacted)).toList();
+    }
+
+    /**
+     * What an anchored rule's regex requires right after its keyword, checked by hand first: the
+     * rest of a name ([A-Za-z0-9_-]*), an optional quote, blanks, an operator (= : := =>), blanks,
+     * an optional quote and at least {@value #MIN_VALUE} value characters. Most keywords in code
+     * ("token bucket", "/api/v1", "password == null") fail here without a regex run; whatever
+     * passes still has to match the regex.
+     */
+    static boolean assignmentFollows(String line, int from) {
+        int n = line.length();
+        int i = from;
+        while (i < n && nameChar(line.charAt(i))) {
+            i++;
+        }
+        if (i < n && quote(line.charAt(i))) {
+            i++;
+        }
+        i = blanks(line, i);
+        if (i >= n) {
+            return false;
+        }
+        char op = line.charAt(i);
+        if (op != '=' && op != ':') {
+            return false;
+        }
+        if (valueFollows(line, i + 1)) {
+            return true;
+        }
+        // ":=" and "=>" are operators of two characters.
+        return i + 1 < n && ((op == ':' && line.charAt(i + 1) == '=') || (op == '=' && line.charAt(i + 1) == '>')) && valueFollows(line, i + 2);
+    }
+
+    private static final int MIN_VALUE = 16;
+
+    private static boolean valueFollows(String line, int from) {
+        int i = blanks(line, from);
+        if (i < line.length() && quote(line.charAt(i))) {
+            i++;
+        }
+        int start = i;
+        while (i < line.length() && i - start < MIN_VALUE && valueChar(line.charAt(i))) {
+            i++;
+        }
+        return i - start >= MIN_VALUE;
+    }
+
+    private static int blanks(String line, int i) {
+        while (i < line.length() && (line.charAt(i) == ' ' || (line.charAt(i) >= '\t' && line.charAt(i) <= '\r'))) {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean nameChar(char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    }
+
+    private static boolean valueChar(char c) {
+        return nameChar(c) || c == '+' || c == '/' || c == '=' || c == '.' || c == '~';
+    }
+
+    private static boolean quote(char c) {
+        return c == '"' || c == '\'';
     }
 
     private static void accept(SecretRule rule, Matcher m, List<SecretMatch> out) {
