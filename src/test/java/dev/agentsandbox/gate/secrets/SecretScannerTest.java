@@ -25,6 +25,29 @@ class SecretScannerTest {
     }
 
     @Test
+    void theHandCheckBeforeTheGenericRuleNeverRejectsWhatItsRegexMatches() {
+        // The check only saves regex runs: wherever the regex matches after a keyword, it must pass.
+        SecretRule generic = SecretRules.defaults().stream().filter(SecretRule::anchored).findFirst().orElseThrow();
+        String[] pieces = {"token", "KEY", "passwd", "_id", "-x", "\"", "'", " ", "\t", "=", ":", ":=", "=>", "==", "a", "Z9",
+            "abcdefghij", "0123456789", "+/", ".~", "==", "$", "(", ",", "\u00e9"};
+        java.util.Random r = new java.util.Random(7);
+        int matched = 0;
+        for (int n = 0; n < 200_000; n++) {
+            StringBuilder sb = new StringBuilder(r.nextBoolean() ? "token" : "api_key");
+            int k = sb.length();
+            for (int i = r.nextInt(12); i > 0; i--) {
+                sb.append(pieces[r.nextInt(pieces.length)]);
+            }
+            String line = sb.toString();
+            if (generic.pattern().matcher(line).region(0, line.length()).lookingAt()) {
+                matched++;
+                assertThat(SecretScanner.assignmentFollows(line, k)).as(line).isTrue();
+            }
+        }
+        assertThat(matched).as("cases where the regex matched").isGreaterThan(1000);
+    }
+
+    @Test
     void placeholdersReferencesAndOrdinaryCodeAreNotSecrets() {
         for (String line : SecretCorpus.negatives()) {
             assertThat(scanner.scan(line)).as(line).isEmpty();
