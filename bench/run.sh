@@ -113,16 +113,17 @@ printf '{"rules":[{"id":"@secretlint/secretlint-rule-preset-recommend"}]}\n' >"$
 # both figures are scanning throughput.
 echo "x = 1" >"$work/scan/empty.txt"
 lint() { (cd "$work/scan" && taskset -c 0 "$npmdir/node_modules/.bin/secretlint" --secretlintrc .secretlintrc.json "$1" >"$work/secretlint.out" 2>&1) || true; }
-t0=$(ms); lint empty.txt; t1=$(ms); start_ms=$((t1 - t0))
-t0=$(ms); lint "chunk-*.txt"; t1=$(ms); all_ms=$((t1 - t0))
+lint empty.txt # warm the file cache: node and its modules are read once
+start_ms=999999; for i in 1 2 3; do t0=$(ms); lint empty.txt; t1=$(ms); [ $((t1 - t0)) -lt "$start_ms" ] && start_ms=$((t1 - t0)); done
+all_ms=999999; for i in 1 2; do t0=$(ms); lint "chunk-*.txt"; t1=$(ms); [ $((t1 - t0)) -lt "$all_ms" ] && all_ms=$((t1 - t0)); done
 grep -c "GITHUB_TOKEN" "$work/secretlint.out" >"$work/secretlint.found" || true
 raw=$(awk -v mb="$scan_mb" -v ms="$all_ms" 'BEGIN {printf "%.1f", mb*1.048576/(ms/1000)}')
 theirs=$(awk -v mb="$scan_mb" -v ms=$((all_ms - start_ms)) 'BEGIN {printf "%.1f", mb*1.048576/(ms/1000)}')
 echo "| scanner | MB/s | ratio |" >>"$results"
 echo "|---|---|---|" >>"$results"
 echo "| agent-sandbox (in process, one core) | $ours | $(awk -v a="$ours" -v b="$theirs" 'BEGIN {printf "%.1f", a/b}') × secretlint's scanning, $(awk -v a="$ours" -v b="$raw" 'BEGIN {printf "%.1f", a/b}') × its whole run |" >>"$results"
-echo "| secretlint (preset-recommend), scanning: whole run less its start ($start_ms ms) | $theirs | 1 |" >>"$results"
-echo "| secretlint, whole run ($all_ms ms, taskset to one core) | $raw | |" >>"$results"
+echo "| secretlint (preset-recommend), scanning: whole run less its start ($start_ms ms, best of 3 on a one-line file) | $theirs | 1 |" >>"$results"
+echo "| secretlint, whole run ($all_ms ms, best of 2, taskset to one core) | $raw | |" >>"$results"
 echo >>"$results"
 echo "secretlint reported $(cat "$work/secretlint.found") planted GitHub tokens; agent-sandbox found $(sed -n 's/^found=//p' "$work/scan.out") secrets in all." >>"$results"
 echo "Recall on the project's corpus (src/test/.../SecretCorpus): $recall. Target: >= 50 MB/s and >= 10 × secretlint." >>"$results"

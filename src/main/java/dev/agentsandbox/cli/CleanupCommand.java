@@ -7,12 +7,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "cleanup", description = "Remove sandboxes and temporary folders that killed or crashed runs left behind.")
+@Command(name = "cleanup", description = "Remove sandboxes, workspace volumes and temporary folders that killed or crashed runs left behind.")
 final class CleanupCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--all", description = "also remove sandboxes of runs still going on this host")
+    @Option(names = "--all", description = "also remove sandboxes of runs still going on this host, and the shared exports of base trees")
     boolean all;
 
     @Override
@@ -22,7 +22,7 @@ final class CleanupCommand implements Callable<Integer> {
             containers = sandbox.cleanup(all);
         }
         int folders = dev.agentsandbox.run.Scratch.cleanup(all);
-        spec.commandLine().getOut().printf("cleanup: removed %d container(s) and %d temporary folder(s)%n", containers, folders);
+        spec.commandLine().getOut().printf("cleanup: removed %d container(s) or volume(s) and %d temporary folder(s)%n", containers, folders);
         return ExitCodes.OK;
     }
 }

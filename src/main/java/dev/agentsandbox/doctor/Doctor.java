@@ -5,12 +5,18 @@ import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.sandbox.DockerConnection;
 import dev.agentsandbox.sandbox.DockerSandbox;
 import dev.agentsandbox.sandbox.Limits;
+import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.OutputListener;
+import dev.agentsandbox.sandbox.OverlayUnavailableException;
 import dev.agentsandbox.sandbox.SandboxResult;
 import dev.agentsandbox.sandbox.SandboxSpec;
 import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.workspace.Folders;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,16 +33,22 @@ public final class Doctor {
     private final Tier tier;
     private final String runtime;
     private final String image;
+    private final Path scratch;
+    private final Path overlayMarker;
 
     /**
      * @param tier the tier to check for
      * @param runtime the Docker runtime name of that tier
      * @param image an image to check and to smoke-test with (null: only the runtime is checked)
+     * @param scratch where runs keep their workspaces (the overlay is tried there)
+     * @param overlayMarker the file by which runs remember that overlays do not work here
      */
-    public Doctor(Tier tier, String runtime, String image) {
+    public Doctor(Tier tier, String runtime, String image, Path scratch, Path overlayMarker) {
         this.tier = tier;
         this.runtime = runtime;
         this.image = image;
+        this.scratch = scratch;
+        this.overlayMarker = overlayMarker;
     }
 
     public List<Check> run() {
@@ -72,6 +84,7 @@ public final class Doctor {
                 return checks;
             }
             checks.add(smoke(sandbox));
+            checks.add(overlay(sandbox));
         } catch (RuntimeException e) {
             checks.add(Check.fail("docker daemon", "the daemon failed: " + e.getMessage(), SETUP));
         }
@@ -149,6 +162,50 @@ public final class Doctor {
             String msg = e.getMessage();
             String fix = msg.contains("network enabled") ? "add \"runtimeArgs\": [\"--network=none\"] to runsc (" + SETUP + ")" : SETUP;
             return Check.fail("sandbox smoke test", msg, fix);
+        }
+    }
+
+    /** Whether runs here get copy-on-write workspaces; without, they work on private copies (a warning, not a failure). */
+    private Check overlay(DockerSandbox sandbox) {
+        String name = "overlay workspace";
+        String slower = "runs use private copies of the base tree (slower for large repositories)";
+        if (!Mount.overlayCapable(scratch)) {
+            return Check.warn(name, "the scratch folder " + scratch + " has ',', ':', '=' or '\\' in its path: " + slower,
+                    "set AGENT_SANDBOX_SCRATCH to a plain path");
+        }
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory(Files.createDirectories(scratch), "doctor-overlay-");
+            Path lower = Files.createDirectory(dir.resolve("lower"));
+            Path upper = Files.createDirectory(dir.resolve("upper"));
+            Path work = Files.createDirectory(dir.resolve("work"));
+            Files.writeString(lower.resolve("probe"), "lower\n");
+            Files.setPosixFilePermissions(lower.resolve("probe"), PosixFilePermissions.fromString("rw-rw-rw-"));
+            Files.setPosixFilePermissions(upper, PosixFilePermissions.fromString("rwxrwxrwx"));
+            SandboxSpec spec = new SandboxSpec("doctor-" + ProcessHandle.current().pid(), "overlay", image,
+                    List.of("sh", "-c", "cat /workspace/probe && echo upper > /workspace/probe"), "/", Map.of(),
+                    List.of(Mount.overlay(lower, upper, work, "/workspace")), tier, runtime,
+                    new Limits(0.5, 128L << 20, 128, 8L << 20, Duration.ofSeconds(60), 1 << 16), null);
+            SandboxResult r = sandbox.run(spec, OutputListener.NONE);
+            boolean right = r.succeeded() && r.output().contains("lower") && Files.readString(lower.resolve("probe")).equals("lower\n")
+                    && Files.exists(upper.resolve("probe")) && Files.readString(upper.resolve("probe")).equals("upper\n");
+            if (!right) {
+                return Check.fail(name, "the overlay mounted but did not keep writes in its upper folder (exit " + r.exitCode() + ": "
+                        + r.output().strip() + ")", "run with AGENT_SANDBOX_WORKSPACE=copy and report this");
+            }
+            if (Files.exists(overlayMarker)) {
+                return Check.warn(name, "works now, but runs remember it as unavailable (" + overlayMarker + ")", "delete " + overlayMarker);
+            }
+            return Check.ok(name, "copy-on-write workspaces under " + scratch + ": the base tree is written once per base, not per run");
+        } catch (OverlayUnavailableException e) {
+            return Check.warn(name, e.getMessage() + "; " + slower,
+                    "put AGENT_SANDBOX_SCRATCH on a local file system overlayfs can use as upper layer (ext4, xfs, tmpfs)");
+        } catch (AgentSandboxException | IOException e) {
+            return Check.warn(name, "could not be tried: " + e.getMessage() + "; " + slower, "");
+        } finally {
+            if (dir != null) {
+                Folders.delete(dir);
+            }
         }
     }
 

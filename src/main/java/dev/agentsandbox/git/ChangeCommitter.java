@@ -9,10 +9,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.eclipse.jgit.dircache.DirCache;
-import org.eclipse.jgit.dircache.DirCacheBuilder;
-import org.eclipse.jgit.dircache.DirCacheEditor;
-import org.eclipse.jgit.dircache.DirCacheEntry;
+import java.util.ArrayList;
+import java.util.List;
 import org.eclipse.jgit.lib.CommitBuilder;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
@@ -46,28 +44,12 @@ public final class ChangeCommitter {
             throw new RefusedException("the change was refused by the collector; nothing is committed");
         }
         try (ObjectInserter inserter = repo.newObjectInserter(); ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
-            DirCache index = DirCache.newInCore();
-            DirCacheBuilder builder = index.builder();
-            builder.addTree(new byte[0], DirCacheEntry.STAGE_0, reader, rw.parseCommit(base).getTree());
-            builder.finish();
-            DirCacheEditor editor = index.editor();
+            List<TreeEdits.Edit> edits = new ArrayList<>();
             for (FileChange f : collected.change().files()) {
-                if (f.kind() == FileChange.Kind.DELETED) {
-                    editor.add(new DirCacheEditor.DeletePath(f.path()));
-                } else {
-                    ObjectId blob = insertBlob(inserter, collected.headFiles().get(f.path()), f.newMode());
-                    FileMode mode = FileMode.fromBits(f.newMode());
-                    editor.add(new DirCacheEditor.PathEdit(f.path()) {
-                        @Override
-                        public void apply(DirCacheEntry ent) {
-                            ent.setFileMode(mode);
-                            ent.setObjectId(blob);
-                        }
-                    });
-                }
+                edits.add(f.kind() == FileChange.Kind.DELETED ? TreeEdits.Edit.delete(f.path())
+                        : new TreeEdits.Edit(f.path(), insertBlob(inserter, collected.headFiles().get(f.path()), f.newMode()), f.newMode()));
             }
-            editor.finish();
-            ObjectId tree = index.writeTree(inserter);
+            ObjectId tree = TreeEdits.apply(reader, inserter, rw.parseCommit(base).getTree(), edits);
             CommitBuilder cb = new CommitBuilder();
             cb.setTreeId(tree);
             cb.setParentId(base);

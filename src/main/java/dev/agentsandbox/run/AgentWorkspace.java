@@ -42,7 +42,6 @@ import org.eclipse.jgit.lib.Repository;
 final class AgentWorkspace implements AutoCloseable {
     static final String ENV = "AGENT_SANDBOX_WORKSPACE";
     static final String TARGET = "/workspace";
-    static final String UNAVAILABLE = "overlay-unavailable";
 
     private final Repository repo;
     private final ObjectId commit;
@@ -89,7 +88,7 @@ final class AgentWorkspace implements AutoCloseable {
 
     /** Why the overlay is not used here, or null when it can be tried. */
     private String overlayUnavailable() {
-        Path marker = cache.root().resolve(UNAVAILABLE);
+        Path marker = Scratch.overlayUnavailableMarker();
         if (Files.exists(marker)) {
             return "remembered in " + marker;
         }
@@ -138,7 +137,7 @@ final class AgentWorkspace implements AutoCloseable {
             lease.close();
             lease = null;
             progress.step(e.getMessage() + "; the agent gets a private copy instead (remembered in "
-                    + cache.root().resolve(UNAVAILABLE) + "; delete it to try again)");
+                    + Scratch.overlayUnavailableMarker() + "; delete it to try again)");
             copy();
             return backend.run(spec.apply(mount), output);
         }
@@ -149,9 +148,9 @@ final class AgentWorkspace implements AutoCloseable {
     }
 
     private void remember(String why) {
-        Path marker = cache.root().resolve(UNAVAILABLE);
+        Path marker = Scratch.overlayUnavailableMarker();
         try {
-            Path tmp = Files.createTempFile(cache.root(), UNAVAILABLE, ".tmp");
+            Path tmp = Files.createTempFile(cache.root(), "overlay-unavailable", ".tmp");
             Files.writeString(tmp, why + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

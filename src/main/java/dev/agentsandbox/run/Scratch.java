@@ -33,6 +33,11 @@ public final class Scratch implements AutoCloseable {
         return new ExportCache(base().resolve("exports"), clock);
     }
 
+    /** The file by which runs remember that this host cannot mount overlay workspaces. */
+    public static Path overlayUnavailableMarker() {
+        return base().resolve("exports").resolve("overlay-unavailable");
+    }
+
     public static Scratch create(String runId) throws InfrastructureException {
         try {
             Path base = Files.createDirectories(base());
