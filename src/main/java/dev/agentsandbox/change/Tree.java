@@ -9,6 +9,11 @@ public interface Tree {
     /** Repository-relative paths with '/' separators, sorted. */
     List<String> paths() throws IOException;
 
+    /** The paths whose file name (the last segment) passes the filter, sorted. */
+    default List<String> paths(java.util.function.Predicate<String> nameFilter) throws IOException {
+        return paths().stream().filter(p -> nameFilter.test(p.substring(p.lastIndexOf('/') + 1))).toList();
+    }
+
     /** The content of a regular file, or empty when there is none at that path. */
     Optional<byte[]> read(String path) throws IOException;
 }

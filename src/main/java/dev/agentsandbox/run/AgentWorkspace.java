@@ -52,7 +52,7 @@ final class AgentWorkspace implements AutoCloseable {
     private final boolean required;
     private ExportCache.Lease lease;
     private Mount mount;
-    private BaseSnapshot snapshot;
+    private BaseSnapshot snapshot; // a private copy's, with the stat data seen when it was written
 
     private AgentWorkspace(Repository repo, ObjectId commit, Scratch scratch, ExportCache cache, Clock clock, Progress progress,
                            boolean required) {
@@ -104,10 +104,9 @@ final class AgentWorkspace implements AutoCloseable {
             throw new InfrastructureException("an overlay workspace was asked for, but " + why + " (delete that file to try again, or use auto)");
         }
         lease = cache.lease(repo, commit);
-        snapshot = lease.snapshot();
         mount = Mount.overlay(lease.tree(), scratch.folder("upper"), scratch.privateFolder("overlay-work"), TARGET);
-        progress.step((lease.built() ? "exported " : "reused the export of ") + snapshot.entries().size()
-                + " files (no .git, nothing untracked); the agent writes to a copy-on-write layer over it");
+        progress.step((lease.built() ? "exported" : "reused the export of") + " tree " + lease.baseTree().abbreviate(12).name()
+                + " (no .git, nothing untracked); the agent writes to a copy-on-write layer over it");
     }
 
     private void copy() throws AgentSandboxException {
@@ -144,7 +143,8 @@ final class AgentWorkspace implements AutoCloseable {
     }
 
     Collected collect(ChangeCollector collector, ObjectReader reader) throws InfrastructureException {
-        return isOverlay() ? collector.collectUpper(mount.hostPath(), snapshot, reader) : collector.collect(mount.hostPath(), snapshot, reader);
+        return isOverlay() ? collector.collectUpper(mount.hostPath(), lease.baseTree(), reader)
+                : collector.collect(mount.hostPath(), snapshot, reader);
     }
 
     private void remember(String why) {

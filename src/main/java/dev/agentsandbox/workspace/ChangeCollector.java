@@ -50,25 +50,40 @@ public final class ChangeCollector {
         Map<String, FileStat> seen = new TreeMap<>();
         List<Finding> refusals = new ArrayList<>();
         walk(workspace, seen, refusals, null);
-        return compare(workspace, seen, refusals, path -> !seen.containsKey(path), base, reader);
+        List<String> deleted = base.entries().keySet().stream().filter(p -> !seen.containsKey(p)).toList();
+        return compare(workspace, seen, refusals, base.entries()::get, deleted, base.exportedAtNanos(), reader);
     }
 
     /**
-     * Reads the change from the upper layer of an overlay whose lower layer is the base: only what
-     * the agent wrote is there, so the cost follows the change, not the repository. A whiteout (a
-     * 0:0 character device) deletes a path; an opaque folder hides all of the base beneath it.
+     * Reads the change from the upper layer of an overlay whose lower layer is the base tree: only
+     * what the agent wrote is there, and the base is looked up only where it did, so the cost follows
+     * the change, not the repository. A whiteout (a 0:0 character device) deletes a path; an opaque
+     * folder hides all of the base beneath it.
      */
-    public Collected collectUpper(Path upper, BaseSnapshot base, ObjectReader reader) throws InfrastructureException {
+    public Collected collectUpper(Path upper, ObjectId baseTree, ObjectReader reader) throws InfrastructureException {
         Map<String, FileStat> seen = new TreeMap<>();
         List<Finding> refusals = new ArrayList<>();
         UpperLayer layer = new UpperLayer();
         walk(upper, seen, refusals, layer);
-        return compare(upper, seen, refusals, path -> layer.hides(path, seen), base, reader);
+        BaseTree base = new BaseTree(reader, baseTree);
+        try {
+            List<String> deleted = layer.deletions(base, seen);
+            Map<String, BaseSnapshot.Entry> known = new HashMap<>();
+            for (String p : seen.keySet()) {
+                known.put(p, base.file(p));
+            }
+            for (String p : deleted) {
+                known.put(p, base.file(p));
+            }
+            return compare(upper, seen, refusals, known::get, deleted, 0, reader);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot read the base tree: " + e.getMessage(), e);
+        }
     }
 
     private Collected compare(Path workspace, Map<String, FileStat> seen, List<Finding> refusals,
-                              java.util.function.Predicate<String> deleted, BaseSnapshot base, ObjectReader reader)
-            throws InfrastructureException {
+                              java.util.function.Function<String, BaseSnapshot.Entry> base, List<String> deleted, long exportedAtNanos,
+                              ObjectReader reader) throws InfrastructureException {
         List<FileChange> changes = new ArrayList<>();
         Map<String, Path> headFiles = new HashMap<>();
         try (ObjectInserter.Formatter hasher = new ObjectInserter.Formatter()) {
@@ -76,8 +91,8 @@ public final class ChangeCollector {
                 String path = e.getKey();
                 FileStat st = e.getValue();
                 Path file = workspace.resolve(path);
-                BaseSnapshot.Entry old = base.entries().get(path);
-                if (old != null && st.sameAs(old) && st.mtimeNanos() < base.exportedAtNanos() && st.ctimeNanos() < base.exportedAtNanos()) {
+                BaseSnapshot.Entry old = base.apply(path);
+                if (old != null && st.sameAs(old) && st.mtimeNanos() < exportedAtNanos && st.ctimeNanos() < exportedAtNanos) {
                     continue; // stat-clean, as git's index would say; racy entries fall through to hashing
                 }
                 byte[] content = st.isSymlink() ? Files.readSymbolicLink(file).toString().getBytes(StandardCharsets.UTF_8)
@@ -91,10 +106,10 @@ public final class ChangeCollector {
                         old == null ? 0 : old.mode(), st.gitMode(), before, content));
                 headFiles.put(path, file);
             }
-            for (Map.Entry<String, BaseSnapshot.Entry> e : base.entries().entrySet()) {
-                if (deleted.test(e.getKey())) {
-                    byte[] before = reader.open(e.getValue().blob()).getBytes();
-                    changes.add(diff(e.getKey(), FileChange.Kind.DELETED, e.getValue().mode(), 0, before, new byte[0]));
+            for (String path : deleted) {
+                BaseSnapshot.Entry old = base.apply(path);
+                if (old != null) {
+                    changes.add(diff(path, FileChange.Kind.DELETED, old.mode(), 0, reader.open(old.blob()).getBytes(), new byte[0]));
                 }
             }
         } catch (IOException e) {
@@ -235,25 +250,28 @@ public final class ChangeCollector {
             return false;
         }
 
-        /** Whether a base path is gone from the merged view (and not written again). */
-        boolean hides(String path, Map<String, FileStat> seen) {
-            if (seen.containsKey(path)) {
-                return false;
-            }
-            if (entries.containsKey(path)) {
-                return true; // a whiteout, a folder or a refused file took its place
-            }
-            for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
-                String ancestor = path.substring(0, i);
-                Boolean folder = entries.get(ancestor);
-                if (folder == null) {
-                    return false; // the layer holds nothing at or beneath this folder
+        /**
+         * The base files gone from the merged view and not written again: under a whiteout, an opaque
+         * folder, or a file that took a folder's place, and base files a folder took the place of.
+         */
+        List<String> deletions(BaseTree base, Map<String, FileStat> seen) throws IOException {
+            java.util.Set<String> gone = new java.util.TreeSet<>();
+            for (Map.Entry<String, Boolean> e : entries.entrySet()) {
+                String path = e.getKey();
+                boolean folder = e.getValue();
+                if (!folder || opaque.contains(path)) {
+                    // What the base held beneath this path is hidden (a whiteout or file shadows it all).
+                    for (String p : base.isFolder(path) ? base.filesUnder(path) : List.<String>of()) {
+                        if (!seen.containsKey(p)) {
+                            gone.add(p);
+                        }
+                    }
                 }
-                if (!folder || opaque.contains(ancestor) || whiteouts.contains(ancestor)) {
-                    return true;
+                if ((folder || whiteouts.contains(path)) && !seen.containsKey(path) && base.file(path) != null) {
+                    gone.add(path); // a whiteout, or a folder where the base had a file
                 }
             }
-            return false;
+            return new ArrayList<>(gone);
         }
 
         private static void requireNoRedirect(String rel, Map<String, String> marks) throws IOException {

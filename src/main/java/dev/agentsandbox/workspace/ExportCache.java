@@ -72,8 +72,7 @@ public final class ExportCache {
                     built = true;
                 }
                 Files.setLastModifiedTime(dir, FileTime.from(clock.instant()));
-                BaseSnapshot snapshot = WorkspaceExporter.snapshot(repo, commit);
-                return new Lease(dir, snapshot, built, held);
+                return new Lease(dir, tree, built, held);
             } catch (IOException | InfrastructureException | RuntimeException e) {
                 release(held);
                 throw e;
@@ -226,13 +225,13 @@ public final class ExportCache {
     /** One run's use of a shared export: the lower layer, what it holds, and the lock keeping it. */
     public static final class Lease implements AutoCloseable {
         private final Path tree;
-        private final BaseSnapshot snapshot;
+        private final ObjectId baseTree;
         private final boolean built;
         private Held held;
 
-        private Lease(Path tree, BaseSnapshot snapshot, boolean built, Held held) {
+        private Lease(Path tree, ObjectId baseTree, boolean built, Held held) {
             this.tree = tree;
-            this.snapshot = snapshot;
+            this.baseTree = baseTree;
             this.built = built;
             this.held = held;
         }
@@ -242,8 +241,9 @@ public final class ExportCache {
             return tree;
         }
 
-        public BaseSnapshot snapshot() {
-            return snapshot;
+        /** The id of the tree exported. */
+        public ObjectId baseTree() {
+            return baseTree;
         }
 
         /** Whether this lease wrote the export (the first run on this tree) rather than reusing it. */

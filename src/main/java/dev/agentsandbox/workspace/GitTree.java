@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
@@ -23,12 +24,17 @@ public final class GitTree implements Tree {
 
     @Override
     public List<String> paths() throws IOException {
+        return paths(name -> true);
+    }
+
+    @Override
+    public List<String> paths(Predicate<String> nameFilter) throws IOException {
         List<String> out = new ArrayList<>();
         try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
             tw.addTree(rw.parseCommit(commit).getTree());
             tw.setRecursive(true);
             while (tw.next()) {
-                if ((tw.getFileMode(0).getBits() & FileMode.TYPE_MASK) == FileMode.TYPE_FILE) {
+                if ((tw.getFileMode(0).getBits() & FileMode.TYPE_MASK) == FileMode.TYPE_FILE && nameFilter.test(tw.getNameString())) {
                     out.add(tw.getPathString());
                 }
             }

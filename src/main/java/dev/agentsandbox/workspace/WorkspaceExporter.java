@@ -71,28 +71,6 @@ public final class WorkspaceExporter {
         return new BaseSnapshot(commitId.copy(), entries, now.getEpochSecond() * 1_000_000_000L + now.getNano());
     }
 
-    /**
-     * What {@code commit}'s tree holds, read from git alone, for a workspace this process did not
-     * write itself (an overlay on a shared export): no stat data, so every file the collector sees
-     * is hashed.
-     */
-    public static BaseSnapshot snapshot(Repository repo, ObjectId commitId) throws InfrastructureException {
-        Map<String, BaseSnapshot.Entry> entries = new HashMap<>();
-        try (RevWalk rw = new RevWalk(repo); TreeWalk tw = new TreeWalk(repo)) {
-            tw.addTree(rw.parseCommit(commitId).getTree());
-            tw.setRecursive(true);
-            while (tw.next()) {
-                FileMode mode = tw.getFileMode(0);
-                if (mode != FileMode.GITLINK) {
-                    entries.put(tw.getPathString(), new BaseSnapshot.Entry(tw.getObjectId(0), mode.getBits(), -1, -1, -1, -1));
-                }
-            }
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot read the tree of " + commitId.name() + ": " + e.getMessage(), e);
-        }
-        return new BaseSnapshot(commitId.copy(), entries, 0);
-    }
-
     private static void createParents(Path root, Path dir) throws IOException {
         if (dir.equals(root) || Files.isDirectory(dir)) {
             return;

@@ -76,6 +76,8 @@ class OverlayWorkspaceIT {
                 Arguments.of("a file becomes a folder", "rm docs/readme.md && mkdir docs/readme.md && echo in > docs/readme.md/x"),
                 Arguments.of("a folder recreated with other files", "rm -r lib/a && mkdir lib/a && echo new > lib/a/new.txt"),
                 Arguments.of("a folder renamed", "mv lib lib2"),
+                Arguments.of("a folder moved away and made again", "mv lib/b/deep lib/deep2; rm lib/a/y.txt;"
+                        + " mkdir -p lib/b/deep && echo back > lib/b/deep/z.txt && echo extra > lib/b/deep/w.txt"),
                 Arguments.of("a file deleted and written again", "rm calc.py && echo new > calc.py"),
                 Arguments.of("modes", "chmod +x calc.py; chmod -x tools/run.sh"),
                 Arguments.of("touched and rewritten identically", "touch calc.py; cp -r lib /tmp/l && rm -r lib && cp -r /tmp/l lib;"

@@ -35,12 +35,16 @@ final class Manifests {
 
     /** Whether a path is a manifest this gate reads. */
     static boolean isManifest(String path) {
-        String name = path.substring(path.lastIndexOf('/') + 1);
         if (path.contains("node_modules/") || path.startsWith("vendor/") || path.contains("/vendor/")) {
             return false;
         }
+        return isManifestName(path.substring(path.lastIndexOf('/') + 1));
+    }
+
+    /** Whether a file of this name may be a manifest (cheap: tried on every file of a tree). */
+    static boolean isManifestName(String name) {
         return name.equals("pom.xml") || name.equals("package.json") || name.equals("package-lock.json") || name.equals("go.mod")
-                || name.equals("pyproject.toml") || name.equals(".npmrc") || name.matches("requirements.*\\.txt");
+                || name.equals("pyproject.toml") || name.equals(".npmrc") || (name.startsWith("requirements") && name.endsWith(".txt"));
     }
 
     static void read(String path, byte[] content, List<Dependency> deps, Set<String> sources) throws IOException {

@@ -17,7 +17,7 @@ public final class SbomBuilder {
         List<Dependency> deps = new ArrayList<>();
         Set<String> sources = new HashSet<>();
         List<String> unreadable = new ArrayList<>();
-        for (String path : tree.paths()) {
+        for (String path : tree.paths(Manifests::isManifestName)) {
             if (!Manifests.isManifest(path)) {
                 continue;
             }
