@@ -242,13 +242,17 @@ public final class ModelProxy implements AutoCloseable {
                 bytesOut += n;
             }
         }
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
+        // Counted before the response ends: a client that sends its next request as soon as this one
+        // is complete finds the budget already spent. (Requests sent in parallel are each counted when
+        // they end; max-requests bounds them.)
         meter.finish();
         long used = tokens.addAndGet(meter.input() + meter.output());
+        boolean exceeded = config.tokenBudget() > 0 && used > config.tokenBudget() && overBudget.compareAndSet(false, true);
+        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length, bytesOut,
                 (System.nanoTime() - t0) / 1_000_000, model(req), meter.input(), meter.output(), null));
-        if (config.tokenBudget() > 0 && used > config.tokenBudget() && overBudget.compareAndSet(false, true)) {
+        if (exceeded) {
             listener.onBudgetExceeded("the run used " + used + " tokens, over its budget of " + config.tokenBudget() + " (proxy.token-budget)");
         }
     }

@@ -46,7 +46,17 @@ final class ModelAccess implements AutoCloseable {
             + "else\n"
             + "  echo 'agent-sandbox: the image has neither socat nor python3 to bridge to the model proxy' >&2; exit 97\n"
             + "fi\n"
-            + "sleep 0.3\n"
+            // Wait (up to 10 s) until the bridge listens, so that the agent's first request finds it.
+            + "listen=$(printf ':%04X 00000000:0000 0A' " + PORT + ")\n"
+            + "if [ -r /proc/net/tcp ] && command -v grep >/dev/null 2>&1; then\n"
+            + "  i=0\n"
+            + "  while ! grep -q \"$listen\" /proc/net/tcp; do\n"
+            + "    i=$((i + 1)); [ $i -gt 200 ] && { echo 'agent-sandbox: the bridge to the model proxy did not start' >&2; exit 97; }\n"
+            + "    sleep 0.05\n"
+            + "  done\n"
+            + "else\n"
+            + "  sleep 1\n"
+            + "fi\n"
             + "exec \"$@\"\n";
 
     private final ModelProxy proxy;

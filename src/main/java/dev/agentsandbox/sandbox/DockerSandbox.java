@@ -64,6 +64,19 @@ public final class DockerSandbox implements SandboxBackend {
 
     @Override
     public SandboxResult run(SandboxSpec spec, OutputListener output) throws InfrastructureException {
+        try {
+            return runOnce(spec, output);
+        } catch (RuntimeException e) {
+            // docker-java reports a broken connection to the daemon as an unchecked I/O error.
+            if (e.getCause() instanceof java.io.IOException) {
+                throw new InfrastructureException("lost the Docker daemon while the sandbox ran: " + firstLine(e.getCause().getMessage())
+                        + " (was dockerd restarted? `agent-sandbox cleanup` removes what is left)", e);
+            }
+            throw e;
+        }
+    }
+
+    private SandboxResult runOnce(SandboxSpec spec, OutputListener output) throws InfrastructureException {
         requireRuntime(spec.runtime(), spec.tier());
         String imageId = imageId(spec.image());
         OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
@@ -293,26 +306,22 @@ public final class DockerSandbox implements SandboxBackend {
     }
 
     private void remove(String id) {
-        try {
-            docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-            live.remove(id);
-        } catch (NotFoundException e) {
-            live.remove(id);
-        } catch (RuntimeException e) {
-            // Keep it in `live`: the shutdown hook and `cleanup` (by label) try again.
-            System.err.println("agent-sandbox: could not remove container " + id + ": " + firstLine(e.getMessage())
-                    + " (`agent-sandbox cleanup` will)");
-        }
+        removeTracked("container", id, live, () -> docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec());
     }
 
     private void removeVolume(String volume) {
+        removeTracked("volume", volume, liveVolumes, () -> docker.removeVolumeCmd(volume).exec());
+    }
+
+    /** Removes one thing this tool made; what cannot be removed stays tracked for the shutdown hook and `cleanup` (by label). */
+    private static void removeTracked(String kind, String id, Set<String> tracked, Runnable removal) {
         try {
-            docker.removeVolumeCmd(volume).exec();
-            liveVolumes.remove(volume);
+            removal.run();
+            tracked.remove(id);
         } catch (NotFoundException e) {
-            liveVolumes.remove(volume);
+            tracked.remove(id);
         } catch (RuntimeException e) {
-            System.err.println("agent-sandbox: could not remove volume " + volume + ": " + firstLine(e.getMessage())
+            System.err.println("agent-sandbox: could not remove " + kind + " " + id + ": " + firstLine(e.getMessage())
                     + " (`agent-sandbox cleanup` will)");
         }
     }
