@@ -247,13 +247,17 @@ public final class ModelProxy implements AutoCloseable {
         // they end; max-requests bounds them.)
         meter.finish();
         long used = tokens.addAndGet(meter.input() + meter.output());
-        boolean exceeded = config.tokenBudget() > 0 && used > config.tokenBudget() && overBudget.compareAndSet(false, true);
+        // A body too large to read its usage from is not let through uncounted: with a budget, it ends the run.
+        boolean unknown = config.tokenBudget() > 0 && meter.truncated();
+        boolean exceeded = config.tokenBudget() > 0 && (used > config.tokenBudget() || unknown) && overBudget.compareAndSet(false, true);
         out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length, bytesOut,
                 (System.nanoTime() - t0) / 1_000_000, model(req), meter.input(), meter.output(), null));
         if (exceeded) {
-            listener.onBudgetExceeded("the run used " + used + " tokens, over its budget of " + config.tokenBudget() + " (proxy.token-budget)");
+            listener.onBudgetExceeded(unknown ? "a response was too large to read its token usage from (over 1 MB of JSON), so the"
+                    + " budget of " + config.tokenBudget() + " tokens cannot be kept (proxy.token-budget)"
+                    : "the run used " + used + " tokens, over its budget of " + config.tokenBudget() + " (proxy.token-budget)");
         }
     }
 

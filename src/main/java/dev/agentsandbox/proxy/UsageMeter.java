@@ -14,8 +14,8 @@ final class UsageMeter {
     private static final int MAX_JSON = 1 << 20;
 
     private final boolean sse;
-    private final StringBuilder pending = new StringBuilder();
-    private final StringBuilder json = new StringBuilder();
+    private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+    private boolean truncated;
     private long input;
     private long output;
 
@@ -23,29 +23,43 @@ final class UsageMeter {
         this.sse = contentType != null && contentType.contains("text/event-stream");
     }
 
+    /** Bytes as they pass; decoded whole (a character split between two reads stays whole). */
     void accept(byte[] buf, int len) {
-        String s = new String(buf, 0, len, StandardCharsets.UTF_8);
         if (!sse) {
-            if (json.length() < MAX_JSON) {
-                json.append(s);
-            }
+            int room = MAX_JSON - pending.size();
+            pending.write(buf, 0, Math.max(0, Math.min(room, len)));
+            truncated |= len > room;
             return;
         }
-        pending.append(s);
-        int nl;
-        while ((nl = pending.indexOf("\n")) >= 0) {
-            String line = pending.substring(0, nl).strip();
-            pending.delete(0, nl + 1);
-            if (line.startsWith("data:")) {
-                read(line.substring(5).strip());
+        int start = 0;
+        for (int i = 0; i < len; i++) {
+            if (buf[i] == '\n') {
+                pending.write(buf, start, i - start);
+                line(pending.toString(StandardCharsets.UTF_8).strip());
+                pending.reset();
+                start = i + 1;
             }
+        }
+        pending.write(buf, start, len - start);
+    }
+
+    private void line(String line) {
+        if (line.startsWith("data:")) {
+            read(line.substring(5).strip());
         }
     }
 
     void finish() {
-        if (!sse && json.length() > 0) {
-            read(json.toString());
+        if (!sse && pending.size() > 0 && !truncated) {
+            read(pending.toString(StandardCharsets.UTF_8));
+        } else if (sse && pending.size() > 0) {
+            line(pending.toString(StandardCharsets.UTF_8).strip());
         }
+    }
+
+    /** Whether a JSON body was too large to read its usage from (then the tokens are unknown). */
+    boolean truncated() {
+        return truncated;
     }
 
     private void read(String data) {
