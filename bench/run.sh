@@ -71,7 +71,7 @@ for n in "${sizes[@]}"; do
   echo "| $n | ${b} ms | ${c} ms | ${w} ms | $((${w%.*} - ${b%.*})) ms | $(awk -v f="$w" -v b="$b" 'BEGIN {printf "%.2f", f/b}') | ${p} ms | $((${r%.*} / 1024)) MB |" >>"$results"
 done
 echo >>"$results"
-echo "Overhead = everything beyond the bare sandbox: JVM start, base listing, overlay mount, collect, gates, reports, signing. Target: under 1 s at 10,000 files; peak RSS under 256 MB." >>"$results"
+echo "Overhead = everything beyond the bare sandbox: JVM start, overlay volume, collect, commit, gates, reports, signing, cleanup. Target: under 1 s at 10,000 files; peak RSS under 256 MB." >>"$results"
 echo >>"$results"
 
 # 1b. The overhead follows the change, not the repository: the largest repository, changes of
@@ -143,7 +143,7 @@ for i in 1 2 3 4 5; do t0=$(date +%s%N); git -C "$repo" status --porcelain >/dev
 git_s=$(awk -v us="$best" 'BEGIN {printf "%.4f", us/1e6}')
 echo "| method | seconds (best of 5) | ratio |" >>"$results"
 echo "|---|---|---|" >>"$results"
-echo "| agent-sandbox, overlay workspace (the default): upper layer + base listing from git | $upper | $(awk -v a="$upper" -v b="$git_s" 'BEGIN {printf "%.2f", a/b}') × git |" >>"$results"
+echo "| agent-sandbox, overlay workspace (the default): the upper layer, the base looked up in git where it has entries | $upper | $(awk -v a="$upper" -v b="$git_s" 'BEGIN {printf "%.2f", a/b}') × git |" >>"$results"
 echo "| agent-sandbox, private copy (--workspace copy): whole tree against the export's stat data | $ours | $(awk -v a="$ours" -v b="$git_s" 'BEGIN {printf "%.2f", a/b}') × git |" >>"$results"
 echo "| git status --porcelain (warm index) | $git_s | 1 |" >>"$results"
 echo >>"$results"

@@ -7,7 +7,6 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -40,6 +39,7 @@ public final class ExportCache {
     private static final String FORMAT = "-x1";
     /** In this JVM a file may be locked once: leases of one tree share the lock and count. */
     private static final Map<Path, Held> HELD = new HashMap<>();
+    private static final Map<Path, Object> BUILDING = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Path root;
     private final Clock clock;
@@ -66,11 +66,7 @@ public final class ExportCache {
             Path dir = folder(tree);
             Held held = acquire(lockFile(dir));
             try {
-                boolean built = false;
-                if (!Files.isDirectory(dir)) {
-                    build(repo, commit, dir);
-                    built = true;
-                }
+                boolean built = !Files.isDirectory(dir) && buildOnce(repo, commit, dir);
                 Files.setLastModifiedTime(dir, FileTime.from(clock.instant()));
                 return new Lease(dir, tree, built, held);
             } catch (IOException | InfrastructureException | RuntimeException e) {
@@ -83,17 +79,39 @@ public final class ExportCache {
         }
     }
 
+    /**
+     * Runs on one base (parallel CI jobs) build its export once: one process builds under an
+     * exclusive lock, the others wait for it and then find the tree in place.
+     */
+    private boolean buildOnce(Repository repo, ObjectId commit, Path dir) throws IOException, InfrastructureException {
+        synchronized (BUILDING.computeIfAbsent(dir, k -> new Object())) {
+            try (FileChannel ch = FileChannel.open(dir.resolveSibling(dir.getFileName() + ".build"),
+                    StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                ch.lock(); // released when the channel closes
+                if (Files.isDirectory(dir)) {
+                    return false;
+                }
+                build(repo, commit, dir);
+                return true;
+            }
+        }
+    }
+
     private void build(Repository repo, ObjectId commit, Path dir) throws IOException, InfrastructureException {
         Path partial = root.resolve(PARTIAL + dir.getFileName() + "." + Folders.stamp());
         Folders.delete(partial);
         new WorkspaceExporter(clock).export(repo, commit, partial);
         try {
             Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
-        } catch (FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-            Folders.delete(partial); // another process built it first; theirs is as good
         } catch (AtomicMoveNotSupportedException e) {
             Folders.delete(partial);
             throw new IOException("cannot rename within " + root + ": " + e.getMessage(), e);
+        } catch (java.nio.file.FileSystemException e) {
+            Folders.delete(partial);
+            if (!Files.isDirectory(dir)) {
+                throw e;
+            }
+            // Another process built it first (rename(2) says "Directory not empty"); theirs is as good.
         }
     }
 
@@ -144,6 +162,8 @@ public final class ExportCache {
                 // Renamed first, so that no run ever finds a half-deleted tree under its id.
                 Path doomed = root.resolve(EVICTED + tree.getFileName() + "." + Folders.stamp());
                 Files.move(tree, doomed, StandardCopyOption.ATOMIC_MOVE);
+                // The lock files stay: one deleted while another process waits on it would let two
+                // processes hold "the" lock of one tree.
                 lock.release();
                 Folders.delete(doomed);
                 return true;

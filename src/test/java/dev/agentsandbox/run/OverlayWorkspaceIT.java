@@ -149,6 +149,26 @@ class OverlayWorkspaceIT {
         assertThat(actual).isEqualTo(expected);
     }
 
+    @Test
+    void runsStartedTogetherOnANewBaseExportItOnceAndAllFinish() throws Exception {
+        repo.commitFile("NEW_BASE.md", "a base no run has seen: " + System.nanoTime() + "\n", "new base");
+        List<java.util.concurrent.CompletableFuture<Cli>> runs = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int n = i;
+            runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> Cli.run("run", "--repo", repo.dir.toString(),
+                    "--task", "together " + n, "--image", TestHost.IMAGE, "--command", "echo " + n + " > T" + n + ".md",
+                    "--config", noChecks.toString(), "--bundle", tmp.resolve("together-" + n).toString(), "--workspace", "overlay"),
+                    java.util.concurrent.Executors.newCachedThreadPool()));
+        }
+        int exported = 0;
+        for (var f : runs) {
+            Cli c = f.get(3, java.util.concurrent.TimeUnit.MINUTES);
+            assertThat(c.exitCode).as(c.toString()).isZero();
+            exported += c.out.contains("exported tree") ? 1 : 0;
+        }
+        assertThat(exported).as("runs that wrote the export").isEqualTo(1);
+    }
+
     record Outcome(int exitCode, String cli, String agent, List<String> refusals, ObjectId tree, List<String> files, String audit) {
     }
 
