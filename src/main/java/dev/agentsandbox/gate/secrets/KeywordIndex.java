@@ -124,7 +124,7 @@ final class KeywordIndex {
      * One pass over the line: returns the bit set of rules whose keyword occurs, and adds to
      * {@code starts} (rule << 32 | start index) for every keyword of an anchored rule.
      */
-    long scan(CharSequence line, Starts starts) {
+    long scan(String line, Starts starts) {
         int s = 0;
         long found = 0;
         final int[] next = this.next;
