@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.sandbox.Labels;
 import dev.agentsandbox.testing.Bundles;
+import dev.agentsandbox.testing.Leftovers;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.TestHost;
@@ -145,6 +147,32 @@ class AdversarialAgentsIT {
         assertThat(Files.size(tmp.resolve("bundle/logs/agent.log"))).isLessThan(9L << 20);
         assertThat(rules("agent")).contains("output-truncated");
         assertThat(repo.head("main")).isEqualTo(mainBefore);
+    }
+
+    @Test
+    void aForkBombStopsTheAgentAndNothingIsCommittedOrLeftBehind() throws Exception {
+        assertFloodIsStopped("echo partial >> calc.py; while :; do sleep 100 & done");
+    }
+
+    @Test
+    void aMemoryFloodStopsTheAgentAndNothingIsCommittedOrLeftBehind() throws Exception {
+        assertFloodIsStopped("echo partial >> calc.py; python3 -c 'b = []\nwhile True: b.append(bytearray(1 << 20))'");
+    }
+
+    /** The flood ends the agent well before its timeout, fails the agent gate, and leaves no container. */
+    private void assertFloodIsStopped(String script) throws Exception {
+        Path config = Files.writeString(tmp.resolve("c.yml"), "sandbox: { memory: 256m, timeout: 90s }\n");
+        long t0 = System.nanoTime();
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "flood", "--image", TestHost.IMAGE, "--command", script,
+                "--config", config.toString(), "--bundle", tmp.resolve("bundle").toString(), "--quiet");
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - t0)).isLessThan(java.time.Duration.ofSeconds(60));
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(rules("agent")).as(r.toString()).containsAnyOf("exit-status", "out-of-memory").doesNotContain("timeout");
+        JsonNode run = Bundles.runJson(tmp.resolve("bundle"));
+        assertThat(run.get("headCommit").isNull()).isTrue();
+        assertThat(repo.head("main")).isEqualTo(mainBefore);
+        assertThat(Leftovers.containers(Labels.RUN, run.get("runId").asText())).isEmpty();
+        assertThat(Leftovers.volumes(Labels.RUN, run.get("runId").asText())).isEmpty();
     }
 
     @Test

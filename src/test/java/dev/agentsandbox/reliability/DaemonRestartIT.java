@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.sandbox.Labels;
 import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.Leftovers;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.TestHost;
 import java.nio.file.Files;
@@ -28,10 +29,10 @@ class DaemonRestartIT {
         CompletableFuture<Cli> run = CompletableFuture.supplyAsync(() -> Cli.run("run", "--repo", repo.dir.toString(), "--task", "wait",
                 "--image", TestHost.IMAGE, "--command", "sleep 120", "--config", config.toString(), "--bundle", tmp.resolve("b").toString(), "--quiet"));
         Instant deadline = Instant.now().plusSeconds(60);
-        while (ReliabilityIT.containersOf(Labels.CREATOR_PID, pid).isEmpty() && Instant.now().isBefore(deadline)) {
+        while (Leftovers.containers(Labels.CREATOR_PID, pid).isEmpty() && Instant.now().isBefore(deadline)) {
             Thread.sleep(200);
         }
-        assertThat(ReliabilityIT.containersOf(Labels.CREATOR_PID, pid)).hasSize(1);
+        assertThat(Leftovers.containers(Labels.CREATOR_PID, pid)).hasSize(1);
         restartDockerd();
 
         Cli r = run.get(3, TimeUnit.MINUTES);
@@ -44,8 +45,8 @@ class DaemonRestartIT {
         assertThat(repo.head("main")).isEqualTo(mainBefore);
 
         assertThat(Cli.run("cleanup", "--all").exitCode).isZero();
-        assertThat(ReliabilityIT.containersOf(Labels.CREATOR_PID, pid)).isEmpty();
-        assertThat(ReliabilityIT.volumesOf(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(Leftovers.containers(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(Leftovers.volumes(Labels.CREATOR_PID, pid)).isEmpty();
         assertThat(ReliabilityIT.leftoverMounts()).isEmpty();
         assertThat(ReliabilityIT.scratchOf(ProcessHandle.current().pid())).isEmpty();
     }

@@ -3,12 +3,11 @@ package dev.agentsandbox.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.github.dockerjava.api.model.Container;
 import dev.agentsandbox.run.Scratch;
-import dev.agentsandbox.sandbox.DockerConnection;
 import dev.agentsandbox.sandbox.Labels;
 import dev.agentsandbox.testing.ChildJvm;
 import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.Leftovers;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.TestHost;
 import dev.agentsandbox.workspace.ExportCache;
@@ -18,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,25 +36,6 @@ class ReliabilityIT {
         repo = SampleRepo.create(tmp);
         mainBefore = repo.head("main");
         noChecks = Files.writeString(tmp.resolve("no-checks.yml"), "agent: { identity: { name: A, email: a@x.invalid } }\n");
-    }
-
-    static List<Container> containersOf(String label, String value) throws Exception {
-        var c = DockerConnection.open();
-        try {
-            return c.client().listContainersCmd().withShowAll(true).withLabelFilter(Map.of(label, value)).exec();
-        } finally {
-            c.client().close();
-        }
-    }
-
-    static List<String> volumesOf(String label, String value) throws Exception {
-        var c = DockerConnection.open();
-        try {
-            var v = c.client().listVolumesCmd().withFilter("label", List.of(label + "=" + value)).exec().getVolumes();
-            return v == null ? List.of() : v.stream().map(x -> x.getName()).toList();
-        } finally {
-            c.client().close();
-        }
     }
 
     /** Mounts on this host whose line in mountinfo names one of this tool's volumes or its scratch folder. */
@@ -82,18 +61,18 @@ class ReliabilityIT {
                 "--bundle", tmp.resolve("bundle").toString(), "--config", noChecks.toString());
         String pid = Long.toString(p.pid());
         Instant deadline = Instant.now().plusSeconds(60);
-        while (containersOf(Labels.CREATOR_PID, pid).isEmpty() && Instant.now().isBefore(deadline)) {
+        while (Leftovers.containers(Labels.CREATOR_PID, pid).isEmpty() && Instant.now().isBefore(deadline)) {
             Thread.sleep(200);
         }
-        assertThat(containersOf(Labels.CREATOR_PID, pid)).as(Files.readString(log)).hasSize(1);
-        assertThat(volumesOf(Labels.CREATOR_PID, pid)).as("the overlay workspace's volume").hasSize(1);
+        assertThat(Leftovers.containers(Labels.CREATOR_PID, pid)).as(Files.readString(log)).hasSize(1);
+        assertThat(Leftovers.volumes(Labels.CREATOR_PID, pid)).as("the overlay workspace's volume").hasSize(1);
         assertThat(scratchOf(p.pid())).hasSize(1);
         p.destroyForcibly().waitFor();
 
         Cli c = Cli.run("cleanup");
         assertThat(c.exitCode).as(c.toString()).isZero();
-        assertThat(containersOf(Labels.CREATOR_PID, pid)).isEmpty();
-        assertThat(volumesOf(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(Leftovers.containers(Labels.CREATOR_PID, pid)).isEmpty();
+        assertThat(Leftovers.volumes(Labels.CREATOR_PID, pid)).isEmpty();
         assertThat(leftoverMounts()).isEmpty();
         assertThat(scratchOf(p.pid())).isEmpty();
         assertThat(repo.head("main")).isEqualTo(mainBefore);
@@ -114,7 +93,7 @@ class ReliabilityIT {
             assertThat(r.exitCode).as(r.toString()).isEqualTo(3);
             assertThat(r.err).contains("No space left on device");
             assertThat(repo.head("main")).isEqualTo(mainBefore);
-            assertThat(containersOf(Labels.MANAGED, "true").stream()
+            assertThat(Leftovers.containers(Labels.MANAGED, "true").stream()
                     .filter(c -> String.valueOf(ProcessHandle.current().pid()).equals(c.getLabels().get(Labels.CREATOR_PID)))).isEmpty();
         } finally {
             new ProcessBuilder("umount", small.toString()).start().waitFor();
@@ -178,8 +157,8 @@ class ReliabilityIT {
         }
         assertThat(fds[1]).as("open file descriptors after 10 and 100 runs").isLessThanOrEqualTo(fds[0] + 5);
         assertThat(threads[1]).as("threads after 10 and 100 runs").isLessThanOrEqualTo(threads[0] + 5);
-        assertThat(containersOf(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
-        assertThat(volumesOf(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
+        assertThat(Leftovers.containers(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
+        assertThat(Leftovers.volumes(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
         assertThat(scratchOf(pid)).isEmpty();
         try (Stream<Path> exports = Files.list(Scratch.base().resolve("exports"))) {
             assertThat(exports.filter(Files::isDirectory).count()).as("shared exports kept").isLessThanOrEqualTo(ExportCache.KEEP);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.github.dockerjava.api.model.Container;
+import dev.agentsandbox.config.SandboxConfig;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.testing.TestHost;
 import java.time.Duration;
@@ -47,13 +48,14 @@ class SandboxLimitsIT {
             + "echo bomb-returned";
 
     /**
-     * Under gVisor the pids limit applies to the Sentry's host threads, not to guest processes:
-     * a fork bomb does not see fork fail, the whole sandbox is stopped instead. Either way it ends
-     * long before the timeout and leaves nothing behind.
+     * Under gVisor the pids limit applies to the sandbox's host tasks, not to guest processes (an
+     * idle sandbox holds about 45, each guest process about 9 more; threads cost none): a fork bomb
+     * does not see fork fail, the whole sandbox is stopped instead. With the default limit a modest
+     * workload runs, and the bomb ends long before the timeout and leaves nothing behind.
      */
     @Test
     void aForkBombIsStoppedByThePidsLimitUnderGvisor() throws Exception {
-        Limits limits = new Limits(1.0, 256L << 20, 128, 16L << 20, Duration.ofSeconds(100), 1 << 20);
+        Limits limits = new Limits(1.0, 256L << 20, SandboxConfig.DEFAULT.pids(), 16L << 20, Duration.ofSeconds(100), 1 << 20);
         SandboxSpec modest = TestHost.spec("forkok", Tier.GVISOR, "runsc",
                 List.of("sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 1 & done; wait; echo modest-ok"), limits);
         assertThat(sandbox.run(modest, OutputListener.NONE).output()).contains("modest-ok");
@@ -83,7 +85,7 @@ class SandboxLimitsIT {
     void aMemoryHogIsKilledAtTheMemoryLimit() throws Exception {
         String script = "python3 -c \"b = []\nfor i in range(2048): b.append(bytearray(1 << 20))\nprint('survived')\"";
         SandboxSpec spec = TestHost.spec("memhog", Tier.GVISOR, "runsc", List.of("sh", "-c", script),
-                new Limits(1.0, 128L << 20, 64, 16L << 20, Duration.ofSeconds(60), 1 << 20));
+                new Limits(1.0, 128L << 20, SandboxConfig.DEFAULT.pids(), 16L << 20, Duration.ofSeconds(60), 1 << 20));
         SandboxResult r = sandbox.run(spec, OutputListener.NONE);
         assertThat(r.output()).doesNotContain("survived");
         assertThat(r.exitCode()).isNotZero();

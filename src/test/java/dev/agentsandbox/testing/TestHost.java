@@ -1,6 +1,7 @@
 package dev.agentsandbox.testing;
 
 import dev.agentsandbox.config.SandboxConfig;
+import dev.agentsandbox.config.SandboxConfig;
 import dev.agentsandbox.sandbox.Limits;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.SandboxSpec;
@@ -18,7 +19,7 @@ public final class TestHost {
     }
 
     public static Limits limits(Duration timeout) {
-        return new Limits(1.0, 256L << 20, 128, 16L << 20, timeout, 1L << 20);
+        return new Limits(1.0, 256L << 20, SandboxConfig.DEFAULT.pids(), 16L << 20, timeout, 1L << 20);
     }
 
     public static SandboxSpec gvisor(String purpose, String script, Duration timeout, Mount... mounts) {
