@@ -11,10 +11,10 @@ import java.util.Objects;
  * @param change the collected change (already refused if it held symlinks out, devices, ...)
  * @param base the base commit's tree
  * @param head the tree after the agent's change
- * @param headDirectory a folder holding the head tree, for gates that run commands on it
+ * @param checkTrees fresh views of the head tree, for gates that run commands on it (null without such gates)
  * @param reportDirectory where a gate may leave files (JUnit XML of the user's tests, ...)
  */
-public record GateContext(ChangeSet change, Tree base, Tree head, Path headDirectory, Path reportDirectory) {
+public record GateContext(ChangeSet change, Tree base, Tree head, CheckTrees checkTrees, Path reportDirectory) {
     public GateContext {
         Objects.requireNonNull(change, "change");
         Objects.requireNonNull(base, "base");

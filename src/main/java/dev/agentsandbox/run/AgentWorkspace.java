@@ -120,6 +120,11 @@ final class AgentWorkspace implements AutoCloseable {
         return mount.overlay() != null;
     }
 
+    /** The shared export of the base the overlay stands on (held until close), or null for a private copy. */
+    Path sharedBase() {
+        return isOverlay() ? lease.tree() : null;
+    }
+
     /**
      * Runs the agent on this workspace. Where Docker cannot mount the overlay (found out when the
      * sandbox starts, before anything in it ran) the run goes on with a private copy, and later runs

@@ -28,7 +28,6 @@ import dev.agentsandbox.sandbox.SandboxTemplate;
 import dev.agentsandbox.workspace.ChangeCollector;
 import dev.agentsandbox.workspace.Collected;
 import dev.agentsandbox.workspace.GitTree;
-import dev.agentsandbox.workspace.WorkspaceExporter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -145,7 +144,7 @@ public final class RunPipeline {
                     bundle.audit("collect", "commit", Map.of("branch", branch, "commit", head,
                             "files", collected.change().files().stream().map(f -> f.kind() + " " + f.path()).toList()));
                 }
-                results.addAll(gates(config, settings, template, collected, repo, base, head, scratch, bundle, dependencyRows));
+                results.addAll(gates(config, settings, template, collected, repo, base, head, scratch, workspace, bundle, dependencyRows));
             }
             Verdict verdict = Verdict.PASS;
             for (GateResult r : results) {
@@ -185,18 +184,16 @@ public final class RunPipeline {
     }
 
     private List<GateResult> gates(RunConfig config, Settings settings, SandboxTemplate template, Collected collected, Repository repo,
-                                   Base base, String head, Scratch scratch, RunBundle bundle,
+                                   Base base, String head, Scratch scratch, AgentWorkspace workspace, RunBundle bundle,
                                    List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows) throws AgentSandboxException {
         progress.stage("gates", "checking the change");
-        // The checks run on the committed head tree (exactly what would merge), exported from git;
-        // without checks no gate needs it on disk, and a large repository is not written twice.
-        Path headDir = null;
-        if (!config.checks().isEmpty()) {
-            headDir = scratch.folder("head");
-            new WorkspaceExporter(clock).export(repo, head != null ? ObjectId.fromString(head) : base.commit(), headDir);
-        }
-        GateContext ctx = new GateContext(collected.change(), new GitTree(repo, base.commit()),
-                new GitTree(repo, head == null ? base.commit() : ObjectId.fromString(head)), headDir, bundle.path(RunBundle.REPORTS));
+        // The checks run on the committed head tree (exactly what would merge), written from git;
+        // without checks no gate needs it on disk.
+        ObjectId headCommit = head == null ? base.commit() : ObjectId.fromString(head);
+        HeadCheckouts checkTrees = config.checks().isEmpty() ? null : HeadCheckouts.prepare(repo, workspace.sharedBase(), headCommit,
+                head == null ? List.of() : collected.change().files(), scratch, clock, progress);
+        GateContext ctx = new GateContext(collected.change(), new GitTree(repo, base.commit()), new GitTree(repo, headCommit),
+                checkTrees, bundle.path(RunBundle.REPORTS));
         List<Gate> gates = new ArrayList<>();
         gates.add(new PolicyGate(config.policy()));
         gates.addAll(GateCatalog.contentGates(config));
@@ -214,7 +211,7 @@ public final class RunPipeline {
         dependencyRows.addAll(rows(deps.delta()));
         results.add(deps.result());
         for (CheckConfig check : config.checks()) {
-            results.add(evaluate(new CommandGate(check, settings.image(), backend, template, scratch.root(),
+            results.add(evaluate(new CommandGate(check, settings.image(), backend, template,
                     (s, line) -> progress.output(check.name(), line)), ctx));
         }
         return results;

@@ -241,7 +241,8 @@ public final class DockerSandbox implements SandboxBackend {
      * off redirects and metacopy, so every change lies whole in the upper folder.
      */
     private void createOverlayVolume(String volume, Mount m, Map<String, String> labels) throws InfrastructureException {
-        String options = "lowerdir=" + m.overlay().lower() + ",upperdir=" + m.hostPath() + ",workdir=" + m.overlay().work() + ",userxattr";
+        String options = "lowerdir=" + m.overlay().lowers().stream().map(Object::toString).collect(java.util.stream.Collectors.joining(":"))
+                + ",upperdir=" + m.hostPath() + ",workdir=" + m.overlay().work() + ",userxattr";
         try {
             docker.createVolumeCmd().withName(volume).withDriver("local").withLabels(labels)
                     .withDriverOpts(Map.of("type", "overlay", "device", "overlay", "o", options)).exec();

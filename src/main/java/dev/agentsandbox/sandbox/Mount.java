@@ -1,6 +1,7 @@
 package dev.agentsandbox.sandbox;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -9,14 +10,21 @@ import java.util.Objects;
  * @param hostPath the folder the sandbox's writes land in (for an overlay: its upper layer)
  * @param containerPath where the sandbox sees it
  * @param readOnly whether the sandbox may write
- * @param overlay for a copy-on-write view: the read-only lower layer and overlayfs's work folder;
+ * @param overlay for a copy-on-write view: the read-only lower layers and overlayfs's work folder;
  *                null for a plain bind mount
  */
 public record Mount(Path hostPath, String containerPath, boolean readOnly, Overlay overlay) {
-    /** The layers of a copy-on-write view: the sandbox reads {@code lower}, writes only the upper. */
-    public record Overlay(Path lower, Path work) {
+    /**
+     * The layers of a copy-on-write view: the sandbox reads the lower layers (the first one on
+     * top), writes only the upper.
+     */
+    public record Overlay(List<Path> lowers, Path work) {
         public Overlay {
-            requireOverlayPath(lower);
+            lowers = List.copyOf(lowers);
+            if (lowers.isEmpty()) {
+                throw new IllegalArgumentException("an overlay needs a lower layer");
+            }
+            lowers.forEach(Mount::requireOverlayPath);
             requireOverlayPath(work);
         }
     }
@@ -44,7 +52,12 @@ public record Mount(Path hostPath, String containerPath, boolean readOnly, Overl
 
     /** A writable view of {@code lower} whose every write lands in {@code upper}; lower is never changed. */
     public static Mount overlay(Path lower, Path upper, Path work, String containerPath) {
-        return new Mount(upper, containerPath, false, new Overlay(lower, work));
+        return overlay(List.of(lower), upper, work, containerPath);
+    }
+
+    /** A writable view of the lower layers stacked (the first on top); writes land in {@code upper}. */
+    public static Mount overlay(List<Path> lowers, Path upper, Path work, String containerPath) {
+        return new Mount(upper, containerPath, false, new Overlay(lowers, work));
     }
 
     /** Whether overlayfs's mount options can carry this path (they are separated by ',' and ':'). */

@@ -3,9 +3,12 @@ package dev.agentsandbox.workspace;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 
 /**
@@ -68,5 +71,29 @@ public final class Folders {
         } catch (IOException e) {
             System.err.println("agent-sandbox: could not remove " + root + ": " + e.getMessage() + " (`agent-sandbox cleanup` will retry)");
         }
+    }
+
+    /** Copies a tree without following symlinks, writable by the sandbox user (uid 65534). */
+    public static void copyForSandbox(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Path d = to.resolve(from.relativize(dir).toString());
+                Files.createDirectories(d);
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Path d = to.resolve(from.relativize(file).toString());
+                Files.copy(file, d, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
+                if (attrs.isRegularFile()) {
+                    boolean exec = Files.isExecutable(file);
+                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString(exec ? "rwxrwxrwx" : "rw-rw-rw-"));
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 }

@@ -17,6 +17,7 @@ import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
  * Writes one commit's tree into an empty folder: tracked files only, raw blob bytes (no
@@ -33,11 +34,17 @@ public final class WorkspaceExporter {
     }
 
     public BaseSnapshot export(Repository repo, ObjectId commitId, Path target) throws InfrastructureException {
+        return export(repo, commitId, target, TreeFilter.ALL);
+    }
+
+    /** Writes only the paths the filter passes (with the folders above them). */
+    public BaseSnapshot export(Repository repo, ObjectId commitId, Path target, TreeFilter filter) throws InfrastructureException {
         Map<String, BaseSnapshot.Entry> entries = new HashMap<>();
         try (RevWalk rw = new RevWalk(repo); ObjectReader reader = repo.newObjectReader(); TreeWalk tw = new TreeWalk(reader)) {
             RevCommit commit = rw.parseCommit(commitId);
             tw.addTree(commit.getTree());
             tw.setRecursive(true);
+            tw.setFilter(filter);
             makeWritableDir(target);
             while (tw.next()) {
                 FileMode mode = tw.getFileMode(0);

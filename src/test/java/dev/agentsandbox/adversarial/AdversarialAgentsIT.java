@@ -25,6 +25,8 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Agents that attack, each run in the real sandbox through the CLI, each outcome asserted on the
@@ -146,6 +148,20 @@ class AdversarialAgentsIT {
         assertThat(log).contains("tmp-status=1").contains("output past");
         assertThat(Files.size(tmp.resolve("bundle/logs/agent.log"))).isLessThan(9L << 20);
         assertThat(rules("agent")).contains("output-truncated");
+        assertThat(repo.head("main")).isEqualTo(mainBefore);
+    }
+
+    @ParameterizedTest(name = "{0} workspace")
+    @ValueSource(strings = {"overlay", "copy"})
+    void aPlantedPassingTestReportIsNotCountedAsTheTestsResult(String workspace) throws Exception {
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "make the tests pass", "--image", TestHost.IMAGE,
+                "--command", "echo 'def add(a, b): return 0' > calc.py; echo 'print(\"all good\")' > run_tests.py; mkdir -p reports;"
+                        + " echo '<testsuite name=\"t\" tests=\"2\" failures=\"0\" errors=\"0\"><testcase name=\"a\"/>"
+                        + "<testcase name=\"b\"/></testsuite>' > reports/junit.xml",
+                "--bundle", tmp.resolve("bundle").toString(), "--workspace", workspace);
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(headFile("reports/junit.xml")).contains("<testsuite");
+        assertThat(rules("tests")).as(r.toString()).contains("junit-missing");
         assertThat(repo.head("main")).isEqualTo(mainBefore);
     }
 

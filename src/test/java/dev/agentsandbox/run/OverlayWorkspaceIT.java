@@ -104,6 +104,58 @@ class OverlayWorkspaceIT {
         assertThat(overlay.agent).as(overlay.cli).isEqualTo("pass");
     }
 
+    /** Lists the check's /workspace: every folder, file (with its content hash and x bit) and symlink. */
+    static final String VIEW = "find . -mindepth 1 | LC_ALL=C sort | while IFS= read -r f; do"
+            + " if [ -L \"$f\" ]; then echo \"$f link $(readlink \"$f\")\"; elif [ -d \"$f\" ]; then echo \"$f dir\";"
+            + " elif [ -x \"$f\" ]; then echo \"$f exec $(sha256sum < \"$f\" | cut -c1-64)\";"
+            + " else echo \"$f file $(sha256sum < \"$f\" | cut -c1-64)\"; fi; done";
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("edits")
+    void theChecksSeeExactlyTheCommittedTreeInBothKindsOfWorkspace(String name, String script) throws Exception {
+        Path config = tmp.resolve("view-check.yml");
+        if (!Files.exists(config)) {
+            Files.writeString(config, new ObjectMapper().writeValueAsString(Map.of(
+                    "agent", Map.of("identity", Map.of("name", "A", "email", "a@x.invalid")),
+                    "checks", Map.of("view", Map.of("command", List.of("sh", "-c", VIEW))))));
+        }
+        Outcome copy = run(script, "copy", config);
+        Outcome overlay = run(script, "overlay", config);
+        assertThat(overlay.view).as(overlay.cli).isEqualTo(copy.view);
+        if (copy.refusals.isEmpty()) {
+            ObjectId seen = copy.tree != null ? copy.tree : tree(repo.head("main"));
+            assertThat(copy.view).as("what the check saw: " + copy.cli).isEqualTo(expectedView(seen));
+        } else {
+            assertThat(copy.view).as("no check runs on a refused change").isNull();
+        }
+    }
+
+    List<String> expectedView(ObjectId tree) throws Exception {
+        Map<String, String> lines = new TreeMap<>();
+        try (Repository r = Git.open(repo.dir.toFile()).getRepository(); TreeWalk tw = new TreeWalk(r)) {
+            tw.addTree(tree);
+            tw.setRecursive(true);
+            while (tw.next()) {
+                String path = "./" + tw.getPathString();
+                byte[] content = r.open(tw.getObjectId(0)).getBytes();
+                int mode = tw.getFileMode(0).getBits();
+                lines.put(path, path + (mode == 0120000 ? " link " + new String(content, java.nio.charset.StandardCharsets.UTF_8)
+                        : (mode == 0100755 ? " exec " : " file ") + java.util.HexFormat.of().formatHex(
+                                java.security.MessageDigest.getInstance("SHA-256").digest(content))));
+                for (int i = path.indexOf('/', 2); i > 0; i = path.indexOf('/', i + 1)) {
+                    lines.put(path.substring(0, i), path.substring(0, i) + " dir");
+                }
+            }
+        }
+        return new ArrayList<>(lines.values());
+    }
+
+    ObjectId tree(ObjectId commit) throws Exception {
+        try (Repository r = Git.open(repo.dir.toFile()).getRepository(); RevWalk rw = new RevWalk(r)) {
+            return rw.parseCommit(commit).getTree().copy();
+        }
+    }
+
     @Test
     void editsThatChangeSomethingAreSeenAtAll() throws Exception {
         // Guards the comparison above: identical outcomes must not come from both seeing nothing.
@@ -169,13 +221,18 @@ class OverlayWorkspaceIT {
         assertThat(exported).as("runs that wrote the export").isEqualTo(1);
     }
 
-    record Outcome(int exitCode, String cli, String agent, List<String> refusals, ObjectId tree, List<String> files, String audit) {
+    record Outcome(int exitCode, String cli, String agent, List<String> refusals, ObjectId tree, List<String> files, String audit,
+                   List<String> view) {
     }
 
     Outcome run(String script, String workspace) throws Exception {
+        return run(script, workspace, noChecks);
+    }
+
+    Outcome run(String script, String workspace, Path config) throws Exception {
         Path bundle = tmp.resolve("bundle-" + (++runs));
         Cli c = Cli.run("run", "--repo", repo.dir.toString(), "--task", "edit " + runs, "--image", TestHost.IMAGE,
-                "--command", script, "--config", noChecks.toString(), "--bundle", bundle.toString(), "--workspace", workspace);
+                "--command", script, "--config", config.toString(), "--bundle", bundle.toString(), "--workspace", workspace);
         ObjectMapper json = new ObjectMapper();
         List<String> refusals = new ArrayList<>();
         String agent = null;
@@ -202,7 +259,8 @@ class OverlayWorkspaceIT {
                 }
             }
         }
+        Path view = bundle.resolve("reports/checks/view.log");
         return new Outcome(c.exitCode, c.toString(), agent, refusals, tree, new ArrayList<>(new TreeSet<>(files)),
-                Files.readString(bundle.resolve("audit.jsonl")));
+                Files.readString(bundle.resolve("audit.jsonl")), Files.exists(view) ? Files.readAllLines(view) : null);
     }
 }

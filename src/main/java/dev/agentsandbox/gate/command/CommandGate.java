@@ -16,14 +16,10 @@ import dev.agentsandbox.sandbox.SandboxResult;
 import dev.agentsandbox.sandbox.SandboxTemplate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,7 +28,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A user command (lint, tests) run on a fresh copy of the head tree in a fresh sandbox with the
+ * A user command (lint, tests) run on a fresh view of the head tree in a fresh sandbox with the
  * agent's isolation: the code the agent wrote is untrusted too, and one check cannot leave
  * anything behind for the next.
  */
@@ -43,20 +39,14 @@ public final class CommandGate implements Gate {
     private final String defaultImage;
     private final SandboxBackend backend;
     private final SandboxTemplate template;
-    private final Path workRoot;
     private final OutputListener output;
 
-    /**
-     * @param workRoot a private folder where the fresh copy of the head tree is made
-     * @param output where the check's redacted output is shown live
-     */
-    public CommandGate(CheckConfig check, String defaultImage, SandboxBackend backend, SandboxTemplate template, Path workRoot,
-                       OutputListener output) {
+    /** @param output where the check's redacted output is shown live */
+    public CommandGate(CheckConfig check, String defaultImage, SandboxBackend backend, SandboxTemplate template, OutputListener output) {
         this.check = check;
         this.defaultImage = defaultImage;
         this.backend = backend;
         this.template = check.timeout() == null ? template : template.withTimeout(check.timeout());
-        this.workRoot = workRoot;
         this.output = output;
     }
 
@@ -68,11 +58,9 @@ public final class CommandGate implements Gate {
     @Override
     public GateResult evaluate(GateContext context) throws AgentSandboxException {
         long t0 = System.nanoTime();
-        Path tree = workRoot.resolve("check-" + check.name());
-        copyTree(context.headDirectory(), tree);
+        Mount tree = context.checkTrees().fresh(check.name(), "/workspace");
         String image = check.image() == null ? defaultImage : check.image();
-        SandboxResult r = backend.run(template.spec(check.name(), image, check.command(), Map.of(),
-                List.of(new Mount(tree, "/workspace", false))), output);
+        SandboxResult r = backend.run(template.spec(check.name(), image, check.command(), Map.of(), List.of(tree)), output);
         List<Finding> findings = new ArrayList<>();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("exitCode", r.exitCode());
@@ -93,7 +81,7 @@ public final class CommandGate implements Gate {
             }
         }
         if (check.junit() != null) {
-            JunitResults junit = readJunit(tree, context.reportDirectory(), findings);
+            JunitResults junit = readJunit(context.checkTrees().written(check.name()), context, findings);
             details.put("tests", junit.tests());
             details.put("failures", junit.failures());
             details.put("errors", junit.errors());
@@ -105,7 +93,12 @@ public final class CommandGate implements Gate {
         return GateResult.of(name(), findings, Duration.ofNanos(System.nanoTime() - t0), details);
     }
 
-    private JunitResults readJunit(Path tree, Path reportDir, List<Finding> findings) {
+    /**
+     * Reads the JUnit XML the check wrote. A report committed in the repository and left as it
+     * was is not the check's result (an agent could plant a passing one), so it does not count.
+     */
+    private JunitResults readJunit(Path tree, GateContext context, List<Finding> findings) {
+        Path reportDir = context.reportDirectory();
         PathGlob glob = PathGlob.of("/" + check.junit());
         JunitResults all = JunitResults.empty();
         List<Path> files = new ArrayList<>();
@@ -116,13 +109,14 @@ public final class CommandGate implements Gate {
             findings.add(Finding.of(name(), "junit-unreadable", Verdict.FAIL, "cannot list the JUnit XML files: " + e.getMessage()));
             return all;
         }
-        if (files.isEmpty()) {
-            findings.add(Finding.of(name(), "junit-missing", Verdict.FAIL,
-                    check.name() + " wrote no JUnit XML matching " + check.junit()));
-        }
+        int counted = 0;
         for (Path f : files) {
             String rel = tree.relativize(f).toString();
             try {
+                if (committedAsIs(context, rel, f)) {
+                    continue;
+                }
+                counted++;
                 all = all.plus(JunitResults.read(f));
                 if (reportDir != null) {
                     Path dst = reportDir.resolve("checks").resolve(check.name()).resolve(rel);
@@ -132,6 +126,10 @@ public final class CommandGate implements Gate {
             } catch (IOException e) {
                 findings.add(Finding.at(name(), "junit-invalid", Verdict.FAIL, rel + ": " + e.getMessage(), rel, 0));
             }
+        }
+        if (counted == 0) {
+            findings.add(Finding.of(name(), "junit-missing", Verdict.FAIL,
+                    check.name() + " wrote no JUnit XML matching " + check.junit()));
         }
         return all;
     }
@@ -154,31 +152,8 @@ public final class CommandGate implements Gate {
         return String.join(" | ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
     }
 
-    /** Copies a tree without following symlinks, writable by the sandbox user. */
-    static void copyTree(Path from, Path to) throws InfrastructureException {
-        try {
-            Files.walkFileTree(from, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
-                    Path d = to.resolve(from.relativize(dir).toString());
-                    Files.createDirectories(d);
-                    Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwxrwxrwx"));
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    Path d = to.resolve(from.relativize(file).toString());
-                    Files.copy(file, d, LinkOption.NOFOLLOW_LINKS, StandardCopyOption.COPY_ATTRIBUTES);
-                    if (attrs.isRegularFile()) {
-                        boolean exec = Files.isExecutable(file);
-                        Files.setPosixFilePermissions(d, PosixFilePermissions.fromString(exec ? "rwxrwxrwx" : "rw-rw-rw-"));
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot copy the head tree for a check: " + e.getMessage(), e);
-        }
+    private static boolean committedAsIs(GateContext context, String rel, Path file) throws IOException {
+        java.util.Optional<byte[]> committed = context.head().read(rel);
+        return committed.isPresent() && java.util.Arrays.equals(committed.get(), Files.readAllBytes(file));
     }
 }

@@ -1,0 +1,89 @@
+package dev.agentsandbox.run;
+
+import dev.agentsandbox.change.FileChange;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.gate.CheckTrees;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.workspace.Folders;
+import dev.agentsandbox.workspace.HeadLayer;
+import dev.agentsandbox.workspace.WorkspaceExporter;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * The committed head tree for the checks, written from git. Where the agent had an overlay
+ * workspace, each check gets a copy-on-write view of the change's own layer stacked over the
+ * base's shared export, so a check costs what the change holds, not what the repository holds;
+ * otherwise the head is exported once and each check gets a private copy of it.
+ */
+final class HeadCheckouts implements CheckTrees {
+    private final Scratch scratch;
+    private final List<Path> layers; // for views: the lower layers, top first; null for copies
+    private final Path headCopy;     // for copies: the exported head tree; null for views
+    private final Map<String, Path> written = new HashMap<>();
+
+    private HeadCheckouts(Scratch scratch, List<Path> layers, Path headCopy) {
+        this.scratch = scratch;
+        this.layers = layers;
+        this.headCopy = headCopy;
+    }
+
+    /**
+     * @param sharedBase the export of the base tree the agent's overlay stood on, or null
+     * @param head the commit the checks see (the base itself when nothing was committed)
+     * @param change what {@code head} changes against the base
+     */
+    static HeadCheckouts prepare(Repository repo, Path sharedBase, ObjectId head, List<FileChange> change, Scratch scratch,
+                                 Clock clock, Progress progress) throws AgentSandboxException {
+        if (sharedBase == null) {
+            Path dir = scratch.folder("head");
+            int files = new WorkspaceExporter(clock).export(repo, head, dir).entries().size();
+            progress.step("exported the head tree for the checks (" + files + " files)");
+            return new HeadCheckouts(scratch, null, dir);
+        }
+        List<Path> layers = new ArrayList<>();
+        if (!change.isEmpty()) {
+            HeadLayer layer = HeadLayer.build(repo, head, change, scratch.folder("head-layer"), clock);
+            layers.add(layer.dir());
+            progress.step("the checks see the head tree as " + layer.files() + " file(s) written from git"
+                    + (layer.whole() ? " (a deletion at the top level: the whole tree)" : " over the shared export of the base"));
+            if (layer.whole()) {
+                return new HeadCheckouts(scratch, List.copyOf(layers), null);
+            }
+        }
+        layers.add(sharedBase);
+        return new HeadCheckouts(scratch, List.copyOf(layers), null);
+    }
+
+    @Override
+    public Mount fresh(String check, String containerPath) throws AgentSandboxException {
+        Path dir = scratch.folder("check-" + check);
+        written.put(check, dir);
+        if (layers != null) {
+            return Mount.overlay(layers, dir, scratch.privateFolder("check-" + check + "-work"), containerPath);
+        }
+        try {
+            Folders.copyForSandbox(headCopy, dir);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot copy the head tree for " + check + ": " + e.getMessage(), e);
+        }
+        return new Mount(dir, containerPath, false);
+    }
+
+    @Override
+    public Path written(String check) {
+        Path dir = written.get(check);
+        if (dir == null) {
+            throw new IllegalStateException("no view was made for " + check);
+        }
+        return dir;
+    }
+}
