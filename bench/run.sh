@@ -99,6 +99,39 @@ echo >>"$results"
 echo "The bare run makes the same edits on a copy of the tree prepared before its timing starts." >>"$results"
 echo >>"$results"
 
+# 1c. A check (lint, tests) runs in its own fresh sandbox on the committed head tree. With an
+# overlay workspace it gets a copy-on-write view of the change's own layer over the shared base
+# export; with --workspace copy the head tree is exported and copied for it. The check here is
+# `true`, so what it costs beyond a bare sandbox is the gate's own work.
+checkcfg="$work/one-check.yml"
+printf 'agent: { identity: { name: b, email: b@x.invalid } }\nchecks: { tests: { command: ["true"] } }\n' >"$checkcfg"
+echo "## 1c. One check on the head tree (the agent edits one file; the check runs \`true\`; median of 3)" >>"$results"
+echo >>"$results"
+echo "| files | bare gVisor run | run without checks | run with one check | the check beyond its bare sandbox | with one check, --workspace copy |" >>"$results"
+echo "|---|---|---|---|---|---|" >>"$results"
+edit1="f=\$(find src -name '*.py' | head -n 1); echo '# edited' >>\"\$f\""
+checked() { # checked LABEL CONFIG ARGS...
+  local label=$1 cfg=$2; shift 2
+  local t0 t1; t0=$(ms)
+  "$cli" run "$@" --image "$image" --command "$edit1" --config "$cfg" --quiet >/dev/null
+  t1=$(ms); echo $((t1 - t0)) >>"$work/t-$label"
+}
+for n in "${sizes[@]:1}"; do
+  repo="$work/repo-$n"
+  rm -f "$work"/t-*
+  for i in 1 2 3; do
+    bare
+    checked none "$nocfg" --repo "$repo" --task "no check $i" --bundle "$work/c-$n-none-$i"
+    checked one "$checkcfg" --repo "$repo" --task "one check $i" --bundle "$work/c-$n-one-$i"
+  done
+  checked copy "$checkcfg" --repo "$repo" --task "one check copy" --bundle "$work/c-$n-copy" --workspace copy
+  b=$(median <"$work/t-bare"); z=$(median <"$work/t-none"); o=$(median <"$work/t-one"); p=$(median <"$work/t-copy")
+  echo "| $n | ${b} ms | ${z} ms | ${o} ms | $((${o%.*} - ${z%.*} - ${b%.*})) ms | ${p} ms |" >>"$results"
+done
+echo >>"$results"
+echo "The check's cost beyond its bare sandbox = (run with one check) - (run without checks) - (bare gVisor run). The copy column is one run." >>"$results"
+echo >>"$results"
+
 # 2. Secret scanning throughput versus secretlint on the same files.
 echo "## 2. Secret scanning (${scan_mb} MB of generated diff, one core)" >>"$results"
 echo >>"$results"
