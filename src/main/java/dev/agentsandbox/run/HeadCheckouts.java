@@ -43,12 +43,22 @@ final class HeadCheckouts implements CheckTrees {
      */
     static HeadCheckouts prepare(Repository repo, Path sharedBase, ObjectId head, List<FileChange> change, Scratch scratch,
                                  Clock clock, Progress progress) throws AgentSandboxException {
-        if (sharedBase == null) {
-            Path dir = scratch.folder("head");
-            int files = new WorkspaceExporter(clock).export(repo, head, dir).entries().size();
-            progress.step("exported the head tree for the checks (" + files + " files)");
-            return new HeadCheckouts(scratch, null, dir);
+        if (sharedBase != null) {
+            try {
+                return views(repo, sharedBase, head, change, scratch, clock, progress);
+            } catch (InfrastructureException e) {
+                // A scratch file system without user extended attributes cannot mark a folder opaque.
+                progress.step(e.getMessage() + "; the checks get private copies instead");
+            }
         }
+        Path dir = scratch.folder("head");
+        int files = new WorkspaceExporter(clock).export(repo, head, dir).entries().size();
+        progress.step("exported the head tree for the checks (" + files + " files)");
+        return new HeadCheckouts(scratch, null, dir);
+    }
+
+    private static HeadCheckouts views(Repository repo, Path sharedBase, ObjectId head, List<FileChange> change, Scratch scratch,
+                                       Clock clock, Progress progress) throws InfrastructureException {
         List<Path> layers = new ArrayList<>();
         if (!change.isEmpty()) {
             HeadLayer layer = HeadLayer.build(repo, head, change, scratch.folder("head-layer"), clock);
