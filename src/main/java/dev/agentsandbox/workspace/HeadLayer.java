@@ -10,23 +10,30 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
 /**
  * The committed head tree as a layer to stack over the base's shared export, written from git
- * (never from what the agent left): the files the change adds or modifies, and, where it deletes,
- * the whole head content of the nearest folder that remains, marked opaque so that nothing of the
- * base shows through beneath it. Writing a whiteout needs a device node (root's privilege); an
- * opaque folder needs only an extended attribute. overlayfs ignores the mark on a layer's root, so
- * a deletion at the top level makes the layer the whole head tree, used alone.
+ * (never from what the agent left): the files the change adds or modifies, and what hides the
+ * base files it deletes. A deleted file is already hidden where the head has a file or a folder
+ * at its path or above it (an upper non-folder hides all beneath; an upper folder hides a lower
+ * file). Otherwise, below the nearest folder the head keeps, the highest path the head lost is
+ * hidden by a whiteout (a 0:0 character device: root only), or else that folder is written whole
+ * and marked opaque (an extended attribute any owner may set). overlayfs ignores the opaque mark
+ * on a layer's root, so without whiteouts a deletion at the top level makes the layer the whole
+ * head tree, used alone.
  *
  * @param dir the layer
  * @param whole whether it holds the whole head tree (no base beneath it)
@@ -36,58 +43,134 @@ public record HeadLayer(Path dir, boolean whole, int files) {
     /** The mark overlayfs reads (as {@code user.overlay.opaque} with its {@code userxattr} option). */
     static final String OPAQUE = "overlay.opaque";
 
+    /** Whether whiteouts are made (root); a test may turn them off to exercise the other way. */
+    static final String WHITEOUTS = "agentsandbox.whiteouts";
+
     public static HeadLayer build(Repository repo, ObjectId head, List<FileChange> change, Path dir, Clock clock)
+            throws InfrastructureException {
+        if (WorkspaceExporter.ROOT && !"false".equals(System.getProperty(WHITEOUTS))) {
+            HeadLayer layer = build(repo, head, change, dir, clock, true);
+            if (layer != null) {
+                return layer;
+            }
+            Folders.delete(dir); // root without the privilege to make device nodes (a user namespace)
+        }
+        return build(repo, head, change, dir, clock, false);
+    }
+
+    /** The layer, or null when whiteouts were asked for and could not be made. */
+    static HeadLayer build(Repository repo, ObjectId head, List<FileChange> change, Path dir, Clock clock, boolean whiteouts)
             throws InfrastructureException {
         if (change.isEmpty()) {
             throw new IllegalArgumentException("an unchanged head is the base itself: no layer to write");
         }
-        Set<String> opaque = new TreeSet<>();
         Set<String> written = new TreeSet<>();
+        Set<String> opaque = new TreeSet<>();
+        Set<String> gone = new TreeSet<>();
         boolean whole = false;
         try (ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
-            BaseTree tree = new BaseTree(reader, rw.parseCommit(head).getTree());
+            ObjectId tree = rw.parseCommit(head).getTree();
             for (FileChange f : change) {
                 if (f.kind() != FileChange.Kind.DELETED) {
                     written.add(f.path());
                     continue;
                 }
-                String folder = parent(f.path());
-                while (!folder.isEmpty() && !tree.isFolder(folder)) {
-                    folder = parent(folder);
+                String lost = f.path();
+                if (mode(reader, tree, lost) != null) {
+                    continue; // the head has a folder there: written, it hides the base file
                 }
-                if (folder.isEmpty()) {
+                boolean covered = false;
+                while (lost.indexOf('/') > 0) {
+                    FileMode above = mode(reader, tree, parent(lost));
+                    if (above == FileMode.TREE) {
+                        break; // the nearest folder the head keeps
+                    }
+                    if (above != null) {
+                        covered = true; // a file of the head stands above: written, it hides all beneath
+                        break;
+                    }
+                    lost = parent(lost);
+                }
+                if (covered) {
+                    continue;
+                }
+                if (whiteouts) {
+                    gone.add(lost);
+                } else if (lost.indexOf('/') < 0) {
                     whole = true;
-                    break;
+                } else {
+                    opaque.add(parent(lost));
                 }
-                opaque.add(folder);
             }
         } catch (IOException e) {
             throw new InfrastructureException("cannot read the head commit " + head.name() + ": " + e.getMessage(), e);
         }
-        TreeFilter filter = TreeFilter.ALL;
-        if (!whole) {
-            written.addAll(opaque);
-            filter = PathFilterGroup.createFromStrings(written);
+        written.addAll(opaque);
+        int files = 0;
+        if (whole || !written.isEmpty()) {
+            TreeFilter filter = whole ? TreeFilter.ALL : PathFilterGroup.createFromStrings(written);
+            files = new WorkspaceExporter(clock).export(repo, head, dir, filter).entries().size();
+        } else {
+            try {
+                WorkspaceExporter.makeWritableDir(dir); // only deletions: whiteouts alone
+            } catch (IOException e) {
+                throw new InfrastructureException("cannot write the checks' head layer: " + e.getMessage(), e);
+            }
         }
-        int files = new WorkspaceExporter(clock).export(repo, head, dir, filter).entries().size();
         if (!whole) {
             for (String folder : opaque) {
-                markOpaque(dir.resolve(folder));
+                markOpaque(dir, folder);
+            }
+            if (!whiteout(dir, gone)) {
+                return null;
             }
         }
         return new HeadLayer(dir, whole, files);
     }
 
-    private static void markOpaque(Path folder) throws InfrastructureException {
+    /** The head's entry at a path (a file mode, or TREE for a folder), or null when it has none. */
+    private static FileMode mode(ObjectReader reader, ObjectId tree, String path) throws IOException {
+        try (TreeWalk tw = TreeWalk.forPath(reader, path, tree)) {
+            return tw == null ? null : tw.getFileMode(0);
+        }
+    }
+
+    private static void markOpaque(Path dir, String folder) throws InfrastructureException {
+        Path f = dir.resolve(folder);
         try {
-            if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectories(folder); // a folder of the head holding only empty trees
-            }
-            UserDefinedFileAttributeView v = Files.getFileAttributeView(folder, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+            WorkspaceExporter.createParents(dir, f); // a folder of the head holding only empty trees has none
+            UserDefinedFileAttributeView v = Files.getFileAttributeView(f, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
             v.write(OPAQUE, ByteBuffer.wrap("y".getBytes(StandardCharsets.US_ASCII)));
         } catch (IOException | UnsupportedOperationException e) {
-            throw new InfrastructureException("cannot mark " + folder + " opaque for the checks' overlay (user extended attributes): "
+            throw new InfrastructureException("cannot mark " + f + " opaque for the checks' overlay (user extended attributes): "
                     + e.getMessage(), e);
+        }
+    }
+
+    /** Whiteouts are device nodes, which Java cannot make: one mknod(1) run makes them all. False when it fails. */
+    private static boolean whiteout(Path dir, Set<String> paths) throws InfrastructureException {
+        if (paths.isEmpty()) {
+            return true;
+        }
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "for p; do mknod \"$p\" c 0 0 || exit 1; done", "sh"));
+        try {
+            for (String p : paths) {
+                Path w = dir.resolve(p);
+                WorkspaceExporter.createParents(dir, w.getParent());
+                command.add(w.toString()); // absolute: never taken for an option
+            }
+            Process proc = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            proc.getOutputStream().close();
+            if (!proc.waitFor(60, TimeUnit.SECONDS)) {
+                proc.destroyForcibly();
+                return false;
+            }
+            return proc.exitValue() == 0;
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot write the checks' head layer: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InfrastructureException("interrupted while writing the checks' head layer", e);
         }
     }
 

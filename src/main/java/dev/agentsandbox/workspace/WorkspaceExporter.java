@@ -26,7 +26,8 @@ import org.eclipse.jgit.treewalk.filter.TreeFilter;
  */
 public final class WorkspaceExporter {
     private static final int SANDBOX_ID = 65534;
-    private static final boolean ROOT = isRoot();
+    /** Whether this process is root: exports then belong to the sandbox user, and whiteouts can be made. */
+    static final boolean ROOT = isRoot();
     private final Clock clock;
 
     public WorkspaceExporter(Clock clock) {
@@ -78,7 +79,8 @@ public final class WorkspaceExporter {
         return new BaseSnapshot(commitId.copy(), entries, now.getEpochSecond() * 1_000_000_000L + now.getNano());
     }
 
-    private static void createParents(Path root, Path dir) throws IOException {
+    /** Creates {@code dir} and the folders above it up to {@code root} as an export's folders are made. */
+    static void createParents(Path root, Path dir) throws IOException {
         if (dir.equals(root) || Files.isDirectory(dir)) {
             return;
         }
@@ -86,7 +88,7 @@ public final class WorkspaceExporter {
         makeWritableDir(dir);
     }
 
-    private static void makeWritableDir(Path dir) throws IOException {
+    static void makeWritableDir(Path dir) throws IOException {
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxrwxrwx"));
         giveToSandbox(dir);

@@ -120,8 +120,16 @@ class OverlayWorkspaceIT {
                     "checks", Map.of("view", Map.of("command", List.of("sh", "-c", VIEW))))));
         }
         Outcome copy = run(script, "copy", config);
-        Outcome overlay = run(script, "overlay", config);
+        Outcome overlay = run(script, "overlay", config); // as root: deletions are whiteouts in the head layer
+        Outcome opaque;
+        System.setProperty("agentsandbox.whiteouts", "false"); // as without root: opaque folders, or the whole tree
+        try {
+            opaque = run(script, "overlay", config);
+        } finally {
+            System.clearProperty("agentsandbox.whiteouts");
+        }
         assertThat(overlay.view).as(overlay.cli).isEqualTo(copy.view);
+        assertThat(opaque.view).as(opaque.cli).isEqualTo(copy.view);
         if (copy.refusals.isEmpty()) {
             ObjectId seen = copy.tree != null ? copy.tree : tree(repo.head("main"));
             assertThat(copy.view).as("what the check saw: " + copy.cli).isEqualTo(expectedView(seen));

@@ -38,41 +38,80 @@ class HeadLayerTest {
     }
 
     @Test
-    void aDeepDeletionMakesTheNearestRemainingFolderOpaqueAndWhole() throws Exception {
-        Files.delete(work.resolve("a/b/z.txt"));
-        write("a/x.txt", "x2");
-        write("n/new.txt", "new");
-        ObjectId head = commit("head");
-        HeadLayer layer = HeadLayer.build(git.getRepository(), head, List.of(change("a/b/z.txt", FileChange.Kind.DELETED),
-                change("a/x.txt", FileChange.Kind.MODIFIED), change("n/new.txt", FileChange.Kind.ADDED)), tmp.resolve("layer"), Clock.systemUTC());
+    void withoutWhiteoutsADeepDeletionMakesTheNearestRemainingFolderOpaqueAndWhole() throws Exception {
+        HeadLayer layer = deepChange(false);
         assertThat(layer.whole()).isFalse();
         assertThat(files(layer.dir())).containsExactly("a/x.txt", "a/y.txt", "n/new.txt");
         assertThat(Files.readString(layer.dir().resolve("a/x.txt"))).isEqualTo("x2");
         assertThat(opaque(layer.dir().resolve("a"))).isTrue();
         assertThat(opaque(layer.dir().resolve("n"))).as("a folder with only additions merges with the base").isFalse();
-        assertThat(opaque(layer.dir())).isFalse();
+        assertThat(whiteouts(layer.dir())).isEmpty();
     }
 
     @Test
-    void aDeletionAtTheTopLevelMakesTheLayerTheWholeTree() throws Exception {
+    void withWhiteoutsADeepDeletionIsOneWhiteoutAtTheHighestPathTheHeadLost() throws Exception {
+        HeadLayer layer = deepChange(true);
+        assertThat(layer.whole()).isFalse();
+        assertThat(files(layer.dir())).containsExactly("a/x.txt", "n/new.txt");
+        assertThat(whiteouts(layer.dir())).containsExactly("a/b");
+        assertThat(opaque(layer.dir().resolve("a"))).isFalse();
+    }
+
+    @Test
+    void aDeletionAtTheTopLevelIsAWhiteoutOrElseTheWholeTree() throws Exception {
         Files.delete(work.resolve("top.txt"));
+        Files.delete(work.resolve("c/keep.txt"));
         ObjectId head = commit("head");
-        HeadLayer layer = HeadLayer.build(git.getRepository(), head, List.of(change("top.txt", FileChange.Kind.DELETED)),
-                tmp.resolve("layer"), Clock.systemUTC());
-        assertThat(layer.whole()).isTrue();
-        assertThat(files(layer.dir())).containsExactly("a/b/z.txt", "a/x.txt", "a/y.txt", "c/keep.txt");
+        List<FileChange> change = List.of(change("top.txt", FileChange.Kind.DELETED), change("c/keep.txt", FileChange.Kind.DELETED));
+        HeadLayer plain = HeadLayer.build(git.getRepository(), head, change, tmp.resolve("plain"), Clock.systemUTC(), false);
+        assertThat(plain.whole()).isTrue();
+        assertThat(files(plain.dir())).containsExactly("a/b/z.txt", "a/x.txt", "a/y.txt");
+        HeadLayer marked = HeadLayer.build(git.getRepository(), head, change, tmp.resolve("marked"), Clock.systemUTC(), true);
+        assertThat(marked.whole()).isFalse();
+        assertThat(files(marked.dir())).isEmpty();
+        assertThat(whiteouts(marked.dir())).containsExactly("c", "top.txt");
     }
 
     @Test
-    void aWholeFolderDeletedMarksItsParent() throws Exception {
+    void aDeletionUnderAFileOrFolderTheHeadHasNeedsNothingMore() throws Exception {
         Files.delete(work.resolve("a/b/z.txt"));
-        Files.delete(work.resolve("c/keep.txt"));
-        write("c2/keep.txt", "keep");
+        Files.delete(work.resolve("a/b"));
+        write("a/b", "now a file");
+        Files.delete(work.resolve("top.txt"));
+        write("top.txt/inside.txt", "now a folder");
         ObjectId head = commit("head");
-        HeadLayer layer = HeadLayer.build(git.getRepository(), head, List.of(change("a/b/z.txt", FileChange.Kind.DELETED),
-                change("c/keep.txt", FileChange.Kind.DELETED), change("c2/keep.txt", FileChange.Kind.ADDED)), tmp.resolve("layer"),
-                Clock.systemUTC());
-        assertThat(layer.whole()).as("c/ is gone whole: its nearest remaining folder is the top").isTrue();
+        List<FileChange> change = List.of(change("a/b/z.txt", FileChange.Kind.DELETED), change("a/b", FileChange.Kind.ADDED),
+                change("top.txt", FileChange.Kind.DELETED), change("top.txt/inside.txt", FileChange.Kind.ADDED));
+        for (boolean w : new boolean[] {false, true}) {
+            HeadLayer layer = HeadLayer.build(git.getRepository(), head, change, tmp.resolve("layer-" + w), Clock.systemUTC(), w);
+            assertThat(layer.whole()).isFalse();
+            assertThat(files(layer.dir())).containsExactly("a/b", "top.txt/inside.txt");
+            assertThat(whiteouts(layer.dir())).isEmpty();
+            assertThat(opaque(layer.dir().resolve("a"))).isFalse();
+        }
+    }
+
+    private HeadLayer deepChange(boolean whiteouts) throws Exception {
+        Files.delete(work.resolve("a/b/z.txt"));
+        write("a/x.txt", "x2");
+        write("n/new.txt", "new");
+        ObjectId head = commit("head");
+        return HeadLayer.build(git.getRepository(), head, List.of(change("a/b/z.txt", FileChange.Kind.DELETED),
+                change("a/x.txt", FileChange.Kind.MODIFIED), change("n/new.txt", FileChange.Kind.ADDED)), tmp.resolve("layer"),
+                Clock.systemUTC(), whiteouts);
+    }
+
+    private static List<String> whiteouts(Path dir) throws Exception {
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<String> out = new java.util.ArrayList<>();
+            for (Path p : s.toList()) {
+                var a = Files.readAttributes(p, "unix:mode,rdev", LinkOption.NOFOLLOW_LINKS);
+                if ((((Integer) a.get("mode")) & 0170000) == 0020000 && ((Long) a.get("rdev")) == 0L) {
+                    out.add(dir.relativize(p).toString());
+                }
+            }
+            return out.stream().sorted().toList();
+        }
     }
 
     private void write(String path, String content) throws Exception {
