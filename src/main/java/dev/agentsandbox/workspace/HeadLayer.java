@@ -147,31 +147,41 @@ public record HeadLayer(Path dir, boolean whole, int files) {
         }
     }
 
-    /** Whiteouts are device nodes, which Java cannot make: one mknod(1) run makes them all. False when it fails. */
+    /**
+     * Whiteouts are device nodes, which Java cannot make: a shell loop over mknod(1) makes them,
+     * the paths passed as arguments (any byte but NUL), a few hundred a run. False when it fails.
+     */
     private static boolean whiteout(Path dir, Set<String> paths) throws InfrastructureException {
-        if (paths.isEmpty()) {
-            return true;
-        }
-        List<String> command = new ArrayList<>(List.of("sh", "-c", "for p; do mknod \"$p\" c 0 0 || exit 1; done", "sh"));
+        List<String> batch = new ArrayList<>();
         try {
             for (String p : paths) {
                 Path w = dir.resolve(p);
                 WorkspaceExporter.createParents(dir, w.getParent());
-                command.add(w.toString()); // absolute: never taken for an option
+                batch.add(w.toString()); // absolute: never taken for an option
+                if (batch.size() == 500 && !mknod(batch)) {
+                    return false;
+                }
             }
-            Process proc = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            proc.getOutputStream().close();
-            if (!proc.waitFor(60, TimeUnit.SECONDS)) {
-                proc.destroyForcibly();
-                return false;
-            }
-            return proc.exitValue() == 0;
+            return batch.isEmpty() || mknod(batch);
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the checks' head layer: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InfrastructureException("interrupted while writing the checks' head layer", e);
         }
+    }
+
+    private static boolean mknod(List<String> batch) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "for p; do mknod \"$p\" c 0 0 || exit 1; done", "sh"));
+        command.addAll(batch);
+        batch.clear();
+        Process proc = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        proc.getOutputStream().close();
+        if (!proc.waitFor(60, TimeUnit.SECONDS)) {
+            proc.destroyForcibly();
+            return false;
+        }
+        return proc.exitValue() == 0;
     }
 
     private static String parent(String path) {

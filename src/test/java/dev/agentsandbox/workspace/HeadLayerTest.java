@@ -91,6 +91,26 @@ class HeadLayerTest {
         }
     }
 
+    @Test
+    void manyDeletionsAreAllWhitedOut() throws Exception {
+        List<FileChange> change = new java.util.ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            write("many/f" + i + ".txt", "f" + i);
+            change.add(change("many/f" + i + ".txt", FileChange.Kind.DELETED));
+        }
+        write("many/kept.txt", "kept");
+        commit("many files");
+        try (Stream<Path> s = Files.list(work.resolve("many"))) {
+            for (Path p : s.filter(p -> !p.endsWith("kept.txt")).toList()) {
+                Files.delete(p);
+            }
+        }
+        ObjectId head = commit("most deleted");
+        HeadLayer layer = HeadLayer.build(git.getRepository(), head, change, tmp.resolve("layer"), Clock.systemUTC(), true);
+        assertThat(whiteouts(layer.dir())).hasSize(1200).contains("many/f0.txt", "many/f1199.txt");
+        assertThat(files(layer.dir())).isEmpty();
+    }
+
     private HeadLayer deepChange(boolean whiteouts) throws Exception {
         Files.delete(work.resolve("a/b/z.txt"));
         write("a/x.txt", "x2");
