@@ -1,6 +1,7 @@
 package dev.agentsandbox.doctor;
 
 import com.github.dockerjava.api.model.Info;
+import dev.agentsandbox.config.SandboxConfig;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.sandbox.DockerConnection;
 import dev.agentsandbox.sandbox.DockerSandbox;
@@ -30,6 +31,9 @@ import java.util.concurrent.TimeUnit;
 public final class Doctor {
     private static final String SETUP = "run scripts/setup-host.sh as root";
 
+    /** Small probes, with the pids limit runs get (gVisor counts its own tasks against it). */
+    private static final Limits PROBE_LIMITS = new Limits(0.5, 128L << 20, SandboxConfig.DEFAULT.pids(), 8L << 20,
+            Duration.ofSeconds(60), 1 << 16);
     private final Tier tier;
     private final String runtime;
     private final String image;
@@ -141,7 +145,7 @@ public final class Doctor {
     private Check smoke(DockerSandbox sandbox) {
         String probe = "dmesg 2>/dev/null | head -n 1; id -u";
         SandboxSpec spec = new SandboxSpec("doctor-" + ProcessHandle.current().pid(), "doctor", image, List.of("sh", "-c", probe),
-                "/", Map.of(), List.of(), tier, runtime, new Limits(0.5, 128L << 20, 128, 8L << 20, Duration.ofSeconds(60), 1 << 16), null);
+                "/", Map.of(), List.of(), tier, runtime, PROBE_LIMITS, null);
         try {
             SandboxResult r = sandbox.run(spec, OutputListener.NONE);
             String out = r.output().strip();
@@ -185,7 +189,7 @@ public final class Doctor {
             SandboxSpec spec = new SandboxSpec("doctor-" + ProcessHandle.current().pid(), "overlay", image,
                     List.of("sh", "-c", "cat /workspace/probe && echo upper > /workspace/probe"), "/", Map.of(),
                     List.of(Mount.overlay(lower, upper, work, "/workspace")), tier, runtime,
-                    new Limits(0.5, 128L << 20, 128, 8L << 20, Duration.ofSeconds(60), 1 << 16), null);
+                    PROBE_LIMITS, null);
             SandboxResult r = sandbox.run(spec, OutputListener.NONE);
             boolean right = r.succeeded() && r.output().contains("lower") && Files.readString(lower.resolve("probe")).equals("lower\n")
                     && Files.exists(upper.resolve("probe")) && Files.readString(upper.resolve("probe")).equals("upper\n");

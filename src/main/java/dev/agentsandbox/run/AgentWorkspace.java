@@ -155,7 +155,7 @@ final class AgentWorkspace implements AutoCloseable {
     private void remember(String why) {
         Path marker = Scratch.overlayUnavailableMarker();
         try {
-            Path tmp = Files.createTempFile(cache.root(), "overlay-unavailable", ".tmp");
+            Path tmp = Files.createTempFile(marker.getParent(), marker.getFileName().toString(), ".tmp");
             Files.writeString(tmp, why + "\n", StandardCharsets.UTF_8);
             Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {

@@ -47,7 +47,7 @@ final class HeadCheckouts implements CheckTrees {
             try {
                 return views(repo, sharedBase, head, change, scratch, clock, progress);
             } catch (InfrastructureException e) {
-                // A scratch file system without user extended attributes cannot mark a folder opaque.
+                // E.g. a scratch file system without user extended attributes cannot mark a folder opaque.
                 progress.step(e.getMessage() + "; the checks get private copies instead");
             }
         }
@@ -60,16 +60,17 @@ final class HeadCheckouts implements CheckTrees {
     private static HeadCheckouts views(Repository repo, Path sharedBase, ObjectId head, List<FileChange> change, Scratch scratch,
                                        Clock clock, Progress progress) throws InfrastructureException {
         List<Path> layers = new ArrayList<>();
+        boolean whole = false;
         if (!change.isEmpty()) {
             HeadLayer layer = HeadLayer.build(repo, head, change, scratch.folder("head-layer"), clock);
             layers.add(layer.dir());
+            whole = layer.whole();
             progress.step("the checks see the head tree as " + layer.files() + " file(s) written from git"
-                    + (layer.whole() ? " (a deletion at the top level: the whole tree)" : " over the shared export of the base"));
-            if (layer.whole()) {
-                return new HeadCheckouts(scratch, List.copyOf(layers), null);
-            }
+                    + (whole ? " (a deletion at the top level: the whole tree)" : " over the shared export of the base"));
         }
-        layers.add(sharedBase);
+        if (!whole) {
+            layers.add(sharedBase);
+        }
         return new HeadCheckouts(scratch, List.copyOf(layers), null);
     }
 

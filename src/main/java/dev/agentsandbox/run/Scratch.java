@@ -30,12 +30,16 @@ public final class Scratch implements AutoCloseable {
 
     /** The shared exports of base trees, lower layers of the runs' overlay workspaces. */
     public static ExportCache exports(java.time.Clock clock) {
-        return new ExportCache(base().resolve("exports"), clock);
+        return new ExportCache(exportsRoot(), clock);
     }
 
     /** The file by which runs remember that this host cannot mount overlay workspaces. */
     public static Path overlayUnavailableMarker() {
-        return base().resolve("exports").resolve("overlay-unavailable");
+        return exportsRoot().resolve("overlay-unavailable");
+    }
+
+    private static Path exportsRoot() {
+        return base().resolve("exports");
     }
 
     public static Scratch create(String runId) throws InfrastructureException {

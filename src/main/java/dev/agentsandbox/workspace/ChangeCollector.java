@@ -65,7 +65,7 @@ public final class ChangeCollector {
         List<Finding> refusals = new ArrayList<>();
         UpperLayer layer = new UpperLayer();
         walk(upper, seen, refusals, layer);
-        BaseTree base = new BaseTree(reader, baseTree);
+        TreeLookup base = new TreeLookup(reader, baseTree);
         try {
             List<String> deleted = layer.deletions(base, seen);
             Map<String, BaseSnapshot.Entry> known = new HashMap<>();
@@ -254,7 +254,7 @@ public final class ChangeCollector {
          * The base files gone from the merged view and not written again: under a whiteout, an opaque
          * folder, or a file that took a folder's place, and base files a folder took the place of.
          */
-        List<String> deletions(BaseTree base, Map<String, FileStat> seen) throws IOException {
+        List<String> deletions(TreeLookup base, Map<String, FileStat> seen) throws IOException {
             java.util.Set<String> gone = new java.util.TreeSet<>();
             for (Map.Entry<String, Boolean> e : entries.entrySet()) {
                 String path = e.getKey();

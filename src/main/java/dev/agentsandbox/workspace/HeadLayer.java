@@ -20,7 +20,6 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
 import org.eclipse.jgit.treewalk.filter.TreeFilter;
 
@@ -69,19 +68,19 @@ public record HeadLayer(Path dir, boolean whole, int files) {
         Set<String> gone = new TreeSet<>();
         boolean whole = false;
         try (ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader)) {
-            ObjectId tree = rw.parseCommit(head).getTree();
+            TreeLookup tree = new TreeLookup(reader, rw.parseCommit(head).getTree());
             for (FileChange f : change) {
                 if (f.kind() != FileChange.Kind.DELETED) {
                     written.add(f.path());
                     continue;
                 }
                 String lost = f.path();
-                if (mode(reader, tree, lost) != null) {
+                if (tree.mode(lost) != null) {
                     continue; // the head has a folder there: written, it hides the base file
                 }
                 boolean covered = false;
                 while (lost.indexOf('/') > 0) {
-                    FileMode above = mode(reader, tree, parent(lost));
+                    FileMode above = tree.mode(parent(lost));
                     if (above == FileMode.TREE) {
                         break; // the nearest folder the head keeps
                     }
@@ -126,13 +125,6 @@ public record HeadLayer(Path dir, boolean whole, int files) {
             }
         }
         return new HeadLayer(dir, whole, files);
-    }
-
-    /** The head's entry at a path (a file mode, or TREE for a folder), or null when it has none. */
-    private static FileMode mode(ObjectReader reader, ObjectId tree, String path) throws IOException {
-        try (TreeWalk tw = TreeWalk.forPath(reader, path, tree)) {
-            return tw == null ? null : tw.getFileMode(0);
-        }
     }
 
     private static void markOpaque(Path dir, String folder) throws InfrastructureException {

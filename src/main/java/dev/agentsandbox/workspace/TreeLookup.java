@@ -10,16 +10,23 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.treewalk.filter.PathFilter;
 
 /**
- * The base tree looked up path by path in the object database, for a collector that only visits
- * what changed (an overlay's upper layer): nothing is listed that the change does not touch.
+ * One tree looked up path by path in the object database, for work that only visits what changed
+ * (an overlay's upper layer, the checks' head layer): nothing is listed that the change does not touch.
  */
-final class BaseTree {
+final class TreeLookup {
     private final ObjectReader reader;
     private final ObjectId tree;
 
-    BaseTree(ObjectReader reader, ObjectId tree) {
+    TreeLookup(ObjectReader reader, ObjectId tree) {
         this.reader = reader;
         this.tree = tree;
+    }
+
+    /** The entry at this path (a file mode, or TREE for a folder), or null when there is none. */
+    FileMode mode(String path) throws IOException {
+        try (TreeWalk tw = TreeWalk.forPath(reader, path, tree)) {
+            return tw == null ? null : tw.getFileMode(0);
+        }
     }
 
     /** The file or symlink at this path (stat data unknown), or null when there is none (absent, a folder, a submodule). */
@@ -36,14 +43,12 @@ final class BaseTree {
         }
     }
 
-    /** Whether a folder of the base is at this path. */
+    /** Whether a folder is at this path. */
     boolean isFolder(String path) throws IOException {
-        try (TreeWalk tw = TreeWalk.forPath(reader, path, tree)) {
-            return tw != null && tw.getFileMode(0) == FileMode.TREE;
-        }
+        return mode(path) == FileMode.TREE;
     }
 
-    /** Every file and symlink beneath a folder of the base, with '/' paths from the root. */
+    /** Every file and symlink beneath a folder, with '/' paths from the root. */
     List<String> filesUnder(String folder) throws IOException {
         List<String> out = new ArrayList<>();
         try (TreeWalk tw = new TreeWalk(reader)) {
