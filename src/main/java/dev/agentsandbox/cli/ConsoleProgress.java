@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.console.SafeText;
 import dev.agentsandbox.run.Progress;
 import java.io.PrintWriter;
 import java.util.Locale;
@@ -8,7 +9,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Progress on the console: every line carries the elapsed time and the stage; while a stage
+ * Progress on the console, every line made safe first ({@link SafeText}: what the agent printed or
+ * named cannot become a workflow command, an escape sequence or a second line): every line carries the elapsed time and the stage; while a stage
  * is quiet for a while a heartbeat says what still runs, so a CI log never looks hung.
  */
 final class ConsoleProgress implements Progress, AutoCloseable {
@@ -50,7 +52,7 @@ final class ConsoleProgress implements Progress, AutoCloseable {
     public synchronized void output(String source, String line) {
         lines++;
         if (showOutput) {
-            out.printf(Locale.ROOT, "%s %-8s | %s%n", elapsed(), source, line);
+            out.printf(Locale.ROOT, "%s %-8s | %s%n", elapsed(), SafeText.line(source), SafeText.line(line));
             lastLine = System.nanoTime();
         }
     }
@@ -64,7 +66,7 @@ final class ConsoleProgress implements Progress, AutoCloseable {
     }
 
     private void print(String text) {
-        out.printf(Locale.ROOT, "%s %-8s %s%n", elapsed(), stage, text);
+        out.printf(Locale.ROOT, "%s %-8s %s%n", elapsed(), stage, SafeText.line(text));
         out.flush();
         lastLine = System.nanoTime();
     }

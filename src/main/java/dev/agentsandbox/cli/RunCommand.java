@@ -20,6 +20,8 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "run", description = "Run an agent in a sandbox on a copy of the repository, commit its change on a feature branch, and check it.")
 final class RunCommand implements Callable<Integer> {
+    private static final int MAX_FINDINGS_SHOWN = 5;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -100,7 +102,15 @@ final class RunCommand implements Callable<Integer> {
             RunResult r = pipeline.run(request);
             out.println();
             out.println("verdict: " + r.verdict());
-            r.gates().forEach(g -> out.printf("  %-14s %-5s %d finding(s)%n", g.gate(), g.verdict().id(), g.findings().size()));
+            for (var g : r.gates()) {
+                out.printf("  %-14s %-5s %d finding(s)%n", g.gate(), g.verdict().id(), g.findings().size());
+                g.findings().stream().filter(f -> f.level() != dev.agentsandbox.gate.Verdict.PASS).limit(MAX_FINDINGS_SHOWN)
+                        .forEach(f -> out.println("    " + f.level().id() + " " + f.rule() + ": "
+                                + dev.agentsandbox.console.SafeText.line(f.message(), 400)));
+                if (g.findings().size() > MAX_FINDINGS_SHOWN) {
+                    out.println("    … " + (g.findings().size() - MAX_FINDINGS_SHOWN) + " more in reports/results.sarif");
+                }
+            }
             if (r.headCommit() != null) {
                 out.println("feature branch: " + r.featureBranch() + " @ " + r.headCommit());
             } else {

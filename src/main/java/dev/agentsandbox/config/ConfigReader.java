@@ -88,7 +88,7 @@ final class ConfigReader {
 
     private SandboxConfig sandbox(JsonNode n) {
         String p = "/sandbox";
-        keys(n, p, Set.of("tier", "runtime", "cpus", "memory", "pids", "timeout", "tmpfs", "max-output", "env-allow", "env"));
+        keys(n, p, Set.of("tier", "runtime", "cpus", "memory", "pids", "timeout", "tmpfs", "max-output", "disk", "env-allow", "env"));
         Tier tier = parsed(n, p, "tier", Tier::parse);
         Map<String, String> env = null;
         JsonNode e = n.get("env");
@@ -106,7 +106,7 @@ final class ConfigReader {
         Double cpus = n.has("cpus") ? number(n, p, "cpus") : null;
         Integer pids = n.has("pids") ? integer(n, p, "pids") : null;
         return new SandboxConfig(tier, text(n, p, "runtime"), cpus, size(n, p, "memory"), pids, duration(n, p, "timeout"),
-                size(n, p, "tmpfs"), size(n, p, "max-output"), strings(n, p, "env-allow"), env);
+                size(n, p, "tmpfs"), size(n, p, "max-output"), parsed(n, p, "disk", SandboxConfig::parseDisk), strings(n, p, "env-allow"), env);
     }
 
     private BranchConfig branch(JsonNode n) {
@@ -116,10 +116,11 @@ final class ConfigReader {
 
     private PolicyConfig policy(JsonNode n) {
         String p = "/policy";
-        keys(n, p, Set.of("protected-paths", "max-files", "max-lines", "allow-binary", "allow-mode-changes", "max-file-size"));
+        keys(n, p, Set.of("protected-paths", "max-files", "max-lines", "allow-binary", "allow-mode-changes", "max-file-size",
+                "max-change-size"));
         return new PolicyConfig(strings(n, p, "protected-paths"), n.has("max-files") ? integer(n, p, "max-files") : null,
                 n.has("max-lines") ? integer(n, p, "max-lines") : null, bool(n, p, "allow-binary"), bool(n, p, "allow-mode-changes"),
-                size(n, p, "max-file-size"));
+                size(n, p, "max-file-size"), size(n, p, "max-change-size"));
     }
 
     private SecretsConfig secrets(JsonNode n) {

@@ -11,13 +11,14 @@ import java.util.List;
  * @param allowBinary whether binary files may be added or changed
  * @param allowModeChanges whether file modes may change (e.g. a file made executable)
  * @param maxFileBytes largest file the collector accepts
+ * @param maxChangeBytes most bytes of new content (added and modified files) a change may hold
  */
 public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Integer maxLines, Boolean allowBinary,
-                           Boolean allowModeChanges, Long maxFileBytes) {
+                           Boolean allowModeChanges, Long maxFileBytes, Long maxChangeBytes) {
     public static final List<String> DEFAULT_PROTECTED = List.of(
             ".github/workflows/**", ".github/actions/**", ".gitlab-ci.yml", ".gitlab/**", "Jenkinsfile", "**/Jenkinsfile",
             "**/CODEOWNERS", ".agent-sandbox.yml", ".circleci/**", "azure-pipelines.yml", ".buildkite/**");
-    public static final PolicyConfig DEFAULT = new PolicyConfig(null, null, null, null, null, null);
+    public static final PolicyConfig DEFAULT = new PolicyConfig(null, null, null, null, null, null, null);
 
     public PolicyConfig {
         protectedPaths = protectedPaths == null ? DEFAULT_PROTECTED : List.copyOf(protectedPaths);
@@ -26,7 +27,8 @@ public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Intege
         allowBinary = allowBinary != null && allowBinary;
         allowModeChanges = allowModeChanges != null && allowModeChanges;
         maxFileBytes = maxFileBytes == null ? 1L << 20 : maxFileBytes;
-        if (maxFiles < 1 || maxLines < 1 || maxFileBytes < 1) {
+        maxChangeBytes = maxChangeBytes == null ? 16L << 20 : maxChangeBytes;
+        if (maxFiles < 1 || maxLines < 1 || maxFileBytes < 1 || maxChangeBytes < 1) {
             throw new IllegalArgumentException("policy limits must be positive");
         }
     }

@@ -17,12 +17,15 @@ import java.util.Map;
  * @param timeout wall-clock limit of one sandbox
  * @param tmpfsBytes size of the noexec tmpfs at /tmp
  * @param maxOutputBytes how much of stdout+stderr is kept; the rest is counted and dropped
+ * @param diskBytes most bytes each sandbox may write to the host's disk; {@link #DISK_UNLIMITED} for no bound
  * @param envAllow names of host environment variables passed through (values never logged)
  * @param env fixed variables set in the sandbox
  */
 public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout,
-                            Long tmpfsBytes, Long maxOutputBytes, List<String> envAllow, Map<String, String> env) {
-    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null);
+                            Long tmpfsBytes, Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env) {
+    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null);
+    /** {@code sandbox.disk: unlimited}. */
+    public static final long DISK_UNLIMITED = 0;
 
     public SandboxConfig {
         tier = tier == null ? Tier.GVISOR : tier;
@@ -32,6 +35,10 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
         timeout = timeout == null ? Duration.ofMinutes(30) : timeout;
         tmpfsBytes = tmpfsBytes == null ? 64L << 20 : tmpfsBytes;
         maxOutputBytes = maxOutputBytes == null ? 8L << 20 : maxOutputBytes;
+        diskBytes = diskBytes == null ? 4L << 30 : diskBytes;
+        if (diskBytes != DISK_UNLIMITED && diskBytes < (16L << 20)) {
+            throw new IllegalArgumentException("sandbox.disk must be at least 16m (or unlimited)");
+        }
         envAllow = envAllow == null ? List.of() : List.copyOf(envAllow);
         env = env == null ? Map.of() : Map.copyOf(env);
         if (cpus <= 0 || memoryBytes < (16L << 20) || pids < 8 || timeout.isNegative() || timeout.isZero()
@@ -41,6 +48,18 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
         if (tier == Tier.MICROVM && (runtime == null || runtime.isBlank())) {
             throw new IllegalArgumentException("tier microvm needs sandbox.runtime: the Docker runtime name of the VM runtime (e.g. kata)");
         }
+    }
+
+    /** {@code sandbox.disk}: a size, or {@code unlimited} (no bound on what a sandbox writes to the host). */
+    public static long parseDisk(String s) {
+        if (s.strip().equalsIgnoreCase("unlimited")) {
+            return DISK_UNLIMITED;
+        }
+        long v = Sizes.parse(s);
+        if (v < (16L << 20)) {
+            throw new IllegalArgumentException("'" + s + "' is too small for a disk: use at least 16m, or unlimited");
+        }
+        return v;
     }
 
     /** The Docker runtime this configuration asks for. */

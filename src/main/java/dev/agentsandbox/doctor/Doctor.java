@@ -57,6 +57,7 @@ public final class Doctor {
 
     public List<Check> run() {
         List<Check> checks = new ArrayList<>();
+        checks.add(diskQuota());
         DockerConnection connection;
         try {
             connection = DockerConnection.open();
@@ -93,6 +94,17 @@ public final class Doctor {
             checks.add(Check.fail("docker daemon", "the daemon failed: " + e.getMessage(), SETUP));
         }
         return checks;
+    }
+
+    /** What bounds what a sandbox writes to this host's disk (sandbox.disk). */
+    static Check diskQuota() {
+        String host = dev.agentsandbox.quota.DiskQuota.describeHost();
+        if (host.startsWith("none: ")) {
+            return Check.fail("disk quota", host + "; runs with the default sandbox.disk (4g) are refused",
+                    "run agent-sandbox as root (a loop-mounted ext4 file system per sandbox), or set sandbox.disk: unlimited"
+                            + " to accept that an agent can fill this host's disk");
+        }
+        return Check.ok("disk quota", host);
     }
 
     private static Check cgroups(Info info) {

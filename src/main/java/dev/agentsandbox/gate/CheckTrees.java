@@ -17,4 +17,14 @@ public interface CheckTrees {
      * a private copy the whole copy.
      */
     Path written(String check);
+
+    /** Whether that check ran into its disk quota (sandbox.disk). */
+    default boolean overQuota(String check) {
+        return false;
+    }
+
+    /** That check's disk quota in words ("4 GiB"). */
+    default String quota(String check) {
+        return "unbounded";
+    }
 }

@@ -73,6 +73,18 @@ public final class ChangeCommitter {
         }
     }
 
+    /** Deletes the feature branch of a run that failed after committing, if it still points at that commit. */
+    public static void undo(Repository repo, String branch, ObjectId commit) {
+        try {
+            RefUpdate ru = repo.updateRef(Constants.R_HEADS + branch);
+            ru.setExpectedOldObjectId(commit);
+            ru.setForceUpdate(true);
+            ru.delete();
+        } catch (IOException | RuntimeException e) {
+            System.err.println("agent-sandbox: could not remove branch " + branch + " of the failed run: " + e.getMessage());
+        }
+    }
+
     static String message(String task, String runId) {
         String subject = task.strip().lines().findFirst().orElse("agent change").strip();
         if (subject.length() > 72) {

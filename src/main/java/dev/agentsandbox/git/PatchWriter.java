@@ -19,6 +19,8 @@ public final class PatchWriter {
         try (RevWalk rw = new RevWalk(repo); OutputStream os = Files.newOutputStream(out); DiffFormatter f = new DiffFormatter(os)) {
             f.setRepository(repo);
             f.setDetectRenames(false);
+            f.setDiffAlgorithm(dev.agentsandbox.change.Content.diffAlgorithm()); // the collector's, whatever the repository's config says
+            f.setBinaryFileThreshold(dev.agentsandbox.change.Content.MAX_TEXT_BYTES); // as the collector decides
             f.format(rw.parseCommit(base).getTree(), rw.parseCommit(head).getTree());
             f.flush();
         } catch (IOException e) {

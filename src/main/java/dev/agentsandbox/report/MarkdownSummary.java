@@ -76,7 +76,7 @@ public final class MarkdownSummary {
     /** Escapes a table cell: pipes, line breaks, and the characters Markdown would interpret. */
     static String cell(String s) {
         StringBuilder sb = new StringBuilder();
-        for (char c : s.toCharArray()) {
+        for (char c : dev.agentsandbox.console.SafeText.line(s).toCharArray()) {
             switch (c) {
                 case '|' -> sb.append("\\|");
                 case '\n', '\r' -> sb.append(' ');
@@ -91,7 +91,7 @@ public final class MarkdownSummary {
     }
 
     private static String code(String s) {
-        return s.replace('`', '\'').replace('\n', ' ');
+        return dev.agentsandbox.console.SafeText.line(s).replace('`', '\'');
     }
 
     static String shortSha(String sha) {

@@ -3,6 +3,7 @@ package dev.agentsandbox.run;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.quota.Disk;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.OutputListener;
 import dev.agentsandbox.sandbox.OverlayUnavailableException;
@@ -53,6 +54,7 @@ final class AgentWorkspace implements AutoCloseable {
     private ExportCache.Lease lease;
     private Mount mount;
     private BaseSnapshot snapshot; // a private copy's, with the stat data seen when it was written
+    private Disk disk;             // where the agent's writes land, of sandbox.disk's size
 
     private AgentWorkspace(Repository repo, ObjectId commit, Scratch scratch, ExportCache cache, Clock clock, Progress progress,
                            boolean required) {
@@ -104,16 +106,48 @@ final class AgentWorkspace implements AutoCloseable {
             throw new InfrastructureException("an overlay workspace was asked for, but " + why + " (delete that file to try again, or use auto)");
         }
         lease = cache.lease(repo, commit);
-        mount = Mount.overlay(lease.tree(), scratch.folder("upper"), scratch.privateFolder("overlay-work"), TARGET);
+        disk = scratch.disk("agent-overlay", 0);
+        mount = Mount.overlay(lease.tree(), disk.folder("upper"), disk.privateFolder("work"), TARGET);
         progress.step((lease.built() ? "exported" : "reused the export of") + " tree " + lease.baseTree().abbreviate(12).name()
                 + " (no .git, nothing untracked); the agent writes to a copy-on-write layer over it");
     }
 
     private void copy() throws AgentSandboxException {
-        Path folder = scratch.folder("workspace");
+        // The private copy lies on the agent's disk too: it is sized for the base tree plus the quota.
+        disk = scratch.disk("agent-copy", treeBytes(repo, commit));
+        Path folder = disk.folder("workspace");
         snapshot = new WorkspaceExporter(clock).export(repo, commit, folder);
         mount = new Mount(folder, TARGET, false);
         progress.step("exported " + snapshot.entries().size() + " files (no .git, nothing untracked) into a private copy");
+    }
+
+    /** Whether the agent ran into its disk quota (sandbox.disk). */
+    boolean overQuota() {
+        return disk.full();
+    }
+
+    /** The quota, in words ("4 GiB"). */
+    String quota() {
+        return disk.describeLimit();
+    }
+
+    /** What a tree takes on an ext4 disk: its blobs rounded up to 4 KiB blocks, a block per entry besides. */
+    static long treeBytes(Repository repo, ObjectId commit) throws InfrastructureException {
+        try (org.eclipse.jgit.revwalk.RevWalk rw = new org.eclipse.jgit.revwalk.RevWalk(repo);
+             org.eclipse.jgit.treewalk.TreeWalk tw = new org.eclipse.jgit.treewalk.TreeWalk(repo)) {
+            tw.addTree(rw.parseCommit(commit).getTree());
+            tw.setRecursive(true);
+            long total = 0;
+            ObjectReader reader = tw.getObjectReader();
+            while (tw.next()) {
+                long size = tw.getFileMode(0).getObjectType() == org.eclipse.jgit.lib.Constants.OBJ_BLOB
+                        ? reader.getObjectSize(tw.getObjectId(0), org.eclipse.jgit.lib.Constants.OBJ_BLOB) : 0;
+                total += (size + 4095) / 4096 * 4096 + 4096;
+            }
+            return total;
+        } catch (java.io.IOException e) {
+            throw new InfrastructureException("cannot read the tree of " + commit.name() + ": " + e.getMessage(), e);
+        }
     }
 
     boolean isOverlay() {

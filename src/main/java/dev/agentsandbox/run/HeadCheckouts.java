@@ -4,6 +4,7 @@ import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.gate.CheckTrees;
+import dev.agentsandbox.quota.Disk;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.workspace.Folders;
 import dev.agentsandbox.workspace.HeadLayer;
@@ -29,6 +30,8 @@ final class HeadCheckouts implements CheckTrees {
     private final List<Path> layers; // for views: the lower layers, top first; null for copies
     private final Path headCopy;     // for copies: the exported head tree; null for views
     private final Map<String, Path> written = new HashMap<>();
+    private final Map<String, Disk> disks = new HashMap<>();
+    private long headBytes = -1;
 
     private HeadCheckouts(Scratch scratch, List<Path> layers, Path headCopy) {
         this.scratch = scratch;
@@ -76,10 +79,13 @@ final class HeadCheckouts implements CheckTrees {
 
     @Override
     public Mount fresh(String check, String containerPath) throws AgentSandboxException {
-        Path dir = scratch.folder("check-" + check);
+        // Each check writes to its own disk of sandbox.disk's size (a copy of the tree lies on it too).
+        Disk disk = scratch.disk("check-" + check, layers != null ? 0 : headBytes());
+        disks.put(check, disk);
+        Path dir = disk.folder(layers != null ? "upper" : "tree");
         written.put(check, dir);
         if (layers != null) {
-            return Mount.overlay(layers, dir, scratch.privateFolder("check-" + check + "-work"), containerPath);
+            return Mount.overlay(layers, dir, disk.privateFolder("work"), containerPath);
         }
         try {
             Folders.copyForSandbox(headCopy, dir);
@@ -87,6 +93,33 @@ final class HeadCheckouts implements CheckTrees {
             throw new InfrastructureException("cannot copy the head tree for " + check + ": " + e.getMessage(), e);
         }
         return new Mount(dir, containerPath, false);
+    }
+
+    @Override
+    public boolean overQuota(String check) {
+        Disk d = disks.get(check);
+        return d != null && d.full();
+    }
+
+    @Override
+    public String quota(String check) {
+        Disk d = disks.get(check);
+        return d == null ? "unbounded" : d.describeLimit();
+    }
+
+    private long headBytes() throws InfrastructureException {
+        if (headBytes < 0) {
+            long total = 0;
+            try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(headCopy)) {
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    total += (java.nio.file.Files.size(p) + 4095) / 4096 * 4096 + 4096;
+                }
+            } catch (IOException e) {
+                throw new InfrastructureException("cannot measure the head tree: " + e.getMessage(), e);
+            }
+            headBytes = total;
+        }
+        return headBytes;
     }
 
     @Override

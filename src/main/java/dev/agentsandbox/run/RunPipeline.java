@@ -20,6 +20,7 @@ import dev.agentsandbox.gate.policy.PolicyGate;
 import dev.agentsandbox.git.ChangeCommitter;
 import dev.agentsandbox.git.FeatureBranch;
 import dev.agentsandbox.git.PatchWriter;
+import dev.agentsandbox.quota.DiskQuota;
 import dev.agentsandbox.sandbox.Limits;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.SandboxBackend;
@@ -76,22 +77,26 @@ public final class RunPipeline {
             progress.step("removed " + orphans + " sandbox(es) or folder(s) left by killed runs");
         }
         try (Repository repo = Repositories.open(request.repo());
-             RunBundle bundle = RunBundle.create(request.bundle(), runId, clock);
-             Scratch scratch = Scratch.create(runId)) {
-            return run(request, runId, repo, bundle, scratch, signingKey);
+             RunBundle bundle = RunBundle.create(request.bundle(), runId, clock)) {
+            return run(request, runId, repo, bundle, signingKey);
         }
     }
 
-    private RunResult run(RunRequest request, String runId, Repository repo, RunBundle bundle, Scratch scratch,
+    private RunResult run(RunRequest request, String runId, Repository repo, RunBundle bundle,
                           java.security.KeyPair signingKey) throws AgentSandboxException {
         Base base = Base.resolve(repo, request.base());
         bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
         RunConfig config = withModel(configs.load(repo, base.commit(), request), request.model());
         Settings settings = Settings.of(config, request);
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
+        // A host that cannot bound what the agent writes is refused before anything starts.
+        DiskQuota quota = DiskQuota.forLimit(settings.diskBytes());
         bundle.record().begin(request, base, branch, settings, config.merge());
+        String[] committed = new String[1]; // the feature branch's commit once made: undone if the run fails after
 
-        try (AgentWorkspace workspace = AgentWorkspace.prepare(request.workspace(), repo, base.commit(), scratch, clock, progress)) {
+        try (Scratch scratch = Scratch.create(runId, quota, settings.diskBytes());
+             AgentWorkspace workspace = AgentWorkspace.prepare(request.workspace(), repo, base.commit(), scratch, clock, progress)) {
+            bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
             Path runDir = scratch.folder("run");
             Files.writeString(runDir.resolve("task.md"), request.task(), StandardCharsets.UTF_8);
 
@@ -115,14 +120,14 @@ public final class RunPipeline {
             bundle.writeLog("agent.log", agent.output());
             bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
                     "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
-            GateResult agentGate = agentGate(agent, settings, overBudget.get());
+            GateResult agentGate = agentGate(agent, settings, overBudget.get(), workspace.overQuota() ? workspace.quota() : null);
             progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in "
                     + agent.timings().run().toMillis() + " ms");
 
             progress.stage("collect", "comparing the workspace with " + base.describe());
             Collected collected;
             try (ObjectReader reader = repo.newObjectReader()) {
-                collected = workspace.collect(new ChangeCollector(config.policy().maxFileBytes()), reader);
+                collected = workspace.collect(new ChangeCollector(ChangeCollector.Limits.of(config.policy())), reader);
             }
             List<GateResult> results = new ArrayList<>();
             List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows = new ArrayList<>();
@@ -139,6 +144,7 @@ public final class RunPipeline {
                             new PersonIdent("agent-sandbox", "agent-sandbox@localhost", clock.instant(), clock.getZone()),
                             request.task(), runId);
                     head = commit.name();
+                    committed[0] = head;
                     PatchWriter.write(repo, base.commit(), commit, bundle.path(RunBundle.PATCH));
                     progress.step("committed " + collected.change().files().size() + " file(s) on " + branch + " as " + head.substring(0, 12));
                     bundle.audit("collect", "commit", Map.of("branch", branch, "commit", head,
@@ -171,16 +177,33 @@ public final class RunPipeline {
             sign(bundle, signingKey, verdict, results, agent);
             return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);
         } catch (IOException e) {
-            InfrastructureException ie = new InfrastructureException("the run failed on the host: " + e.getMessage(), e);
-            bundle.record().finish(null, "error", ie.getMessage());
-            throw ie;
+            throw failed(repo, bundle, branch, committed[0], new InfrastructureException("the run failed on the host: " + e.getMessage(), e));
         } catch (AgentSandboxException e) {
-            bundle.record().finish(null, "error", e.getMessage());
-            throw e;
-        } catch (RuntimeException e) {
-            bundle.record().finish(null, "error", "internal error: " + e);
-            throw e;
+            throw failed(repo, bundle, branch, committed[0], e);
+        } catch (OutOfMemoryError e) {
+            throw failed(repo, bundle, branch, committed[0], new InfrastructureException("the run ran out of memory on the host ("
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB heap); nothing is committed. This is a defect: please report it", e));
+        } catch (RuntimeException | Error e) {
+            throw failed(repo, bundle, branch, committed[0], new InfrastructureException("internal error: " + e
+                    + "; nothing is committed (set AGENT_SANDBOX_DEBUG=1 for the stack trace, and report it)", e));
         }
+    }
+
+    /**
+     * A run that cannot finish leaves no half-made branch: the feature branch it created is
+     * removed (only if it still points where the run put it), and run.json says why.
+     */
+    private static AgentSandboxException failed(Repository repo, RunBundle bundle, String branch, String head, AgentSandboxException e) {
+        if (head != null) {
+            ChangeCommitter.undo(repo, branch, ObjectId.fromString(head));
+        }
+        try {
+            bundle.record().finish(null, "error", e.getMessage());
+            bundle.audit("error", "run", Map.of("error", e.getMessage()));
+        } catch (AgentSandboxException | RuntimeException ignored) {
+            // the bundle itself failed (a full disk?): the exception below still says why
+        }
+        return e;
     }
 
     private List<GateResult> gates(RunConfig config, Settings settings, SandboxTemplate template, Collected collected, Repository repo,
@@ -261,8 +284,12 @@ public final class RunPipeline {
         progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");
     }
 
-    private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget) {
+    private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget, String overQuota) {
         List<Finding> f = new ArrayList<>();
+        if (overQuota != null) {
+            f.add(Finding.of(AGENT_GATE, "disk-quota", Verdict.FAIL, "workspace over its " + overQuota
+                    + " quota (sandbox.disk): the agent filled its disk; its change is not committed"));
+        }
         if (overBudget != null) {
             f.add(Finding.of(AGENT_GATE, "token-budget", Verdict.FAIL, "the agent was stopped: " + overBudget));
         }

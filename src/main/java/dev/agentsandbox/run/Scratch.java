@@ -1,6 +1,9 @@
 package dev.agentsandbox.run;
 
 import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.quota.Disk;
+import dev.agentsandbox.quota.DiskQuota;
+import dev.agentsandbox.quota.LoopDisks;
 import dev.agentsandbox.workspace.ExportCache;
 import dev.agentsandbox.workspace.Folders;
 import java.io.IOException;
@@ -9,6 +12,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The private temporary folder of one run: the workspace the agent edits, the head tree the
@@ -18,9 +23,14 @@ import java.nio.file.attribute.PosixFilePermissions;
  */
 public final class Scratch implements AutoCloseable {
     private final Path root;
+    private final DiskQuota quota;
+    private final long diskBytes;
+    private final List<Disk> disks = new ArrayList<>();
 
-    private Scratch(Path root) {
+    private Scratch(Path root, DiskQuota quota, long diskBytes) {
         this.root = root;
+        this.quota = quota;
+        this.diskBytes = diskBytes;
     }
 
     public static Path base() {
@@ -42,13 +52,15 @@ public final class Scratch implements AutoCloseable {
         return base().resolve("exports");
     }
 
-    public static Scratch create(String runId) throws InfrastructureException {
+    /** A run's folder whose sandboxes may each write no more than {@code diskBytes} (0: unbounded) to this host's disk. */
+    public static Scratch create(String runId, DiskQuota quota, long diskBytes) throws InfrastructureException {
         try {
-            Path base = Files.createDirectories(base());
+            Path base = base();
+            Folders.requirePrivate(base);
             Path root = Files.createDirectory(base.resolve(runId + "." + Folders.stamp()));
             // The sandbox user (65534) must write the workspace; the folder is private to the run.
             Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwx--x--x"));
-            return new Scratch(root);
+            return new Scratch(root, quota, diskBytes);
         } catch (IOException e) {
             throw new InfrastructureException("cannot create the run's temporary folder under " + base() + ": " + e.getMessage()
                     + " (set AGENT_SANDBOX_SCRATCH to a writable folder with free space)", e);
@@ -79,16 +91,42 @@ public final class Scratch implements AutoCloseable {
         }
     }
 
+    /**
+     * The disk one sandbox writes to: {@code sandbox.disk} bytes, plus {@code baseBytes} for a tree
+     * copied onto it before the sandbox starts. Closed with this folder.
+     */
+    public Disk disk(String name, long baseBytes) throws InfrastructureException {
+        Disk d = quota.create(root.resolve(name), diskBytes, baseBytes);
+        synchronized (disks) {
+            disks.add(d);
+        }
+        return d;
+    }
+
+    /** What bounds each sandbox's writes here, for the record. */
+    public String diskQuota() {
+        return diskBytes == 0 ? quota.mechanism() : DiskQuota.human(diskBytes) + " per sandbox, " + quota.mechanism();
+    }
+
     @Override
     public void close() {
+        synchronized (disks) {
+            disks.forEach(Disk::close);
+        }
+        LoopDisks.unmountUnder(root);
         Folders.delete(root);
     }
 
     /** Removes scratch folders whose creating process is gone (or all of them); returns the count. */
-    public static int cleanup(boolean all) {
+    public static int cleanup(boolean all) throws InfrastructureException {
         Path base = base();
-        if (!Files.isDirectory(base)) {
+        if (!Files.exists(base, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return 0;
+        }
+        try {
+            Folders.requirePrivate(base); // never remove what a link or someone else's folder leads to
+        } catch (IOException e) {
+            throw new InfrastructureException("the temporary folder is unsafe: " + e.getMessage(), e);
         }
         if (!all) {
             exports(java.time.Clock.systemUTC()).evict(ExportCache.KEEP); // half-built exports of killed runs, old trees
@@ -97,6 +135,7 @@ public final class Scratch implements AutoCloseable {
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(base)) {
             for (Path p : ds) {
                 if (all || Folders.ownerIsGone(p.getFileName().toString())) {
+                    LoopDisks.unmountUnder(p); // a killed run's disks go before its folder
                     Folders.delete(p);
                     removed++;
                 }

@@ -13,7 +13,7 @@ import java.util.Map;
  * applied and checked, and the template every sandbox of the run is made from.
  */
 record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tier tier, String runtime, Limits limits,
-                Map<String, String> env) {
+                Map<String, String> env, long diskBytes) {
     static Settings of(RunConfig c, RunRequest r) throws UsageException {
         String image = r.image() != null ? r.image() : c.agent().image();
         List<String> command = r.command() != null ? r.command() : c.agent().command();
@@ -60,7 +60,7 @@ record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tie
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        return new Settings(image, command, tier, runtime, limits, env);
+        return new Settings(image, command, tier, runtime, limits, env, s.diskBytes());
     }
 
     SandboxTemplate template(String runId, List<String> knownSecrets) {

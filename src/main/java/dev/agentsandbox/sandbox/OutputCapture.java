@@ -1,5 +1,6 @@
 package dev.agentsandbox.sandbox;
 
+import dev.agentsandbox.console.SafeText;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -10,9 +11,10 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /**
- * Turns the raw output frames of a sandbox into redacted lines: each line goes to the listener
- * and, up to a byte limit, into the kept output. Memory stays bounded whatever the sandbox
- * writes: a line with no end is cut into pieces, and nothing past the limit is kept.
+ * Turns the raw output frames of a sandbox into redacted, console-safe lines ({@link SafeText}):
+ * up to a byte limit each line goes to the listener (the live console) and into the kept output;
+ * past it, one line says so and the rest is only counted. Memory and the console stay bounded
+ * whatever the sandbox writes: a line with no end is cut into pieces, nothing past the limit is kept.
  */
 final class OutputCapture {
     /** A line longer than this is passed on in pieces (cut at whitespace when possible). */
@@ -78,17 +80,20 @@ final class OutputCapture {
     }
 
     private void emit(OutputListener.Stream stream, String raw) {
-        String line = redactor.apply(raw);
-        listener.line(stream, line);
         if (truncated) {
             return;
         }
+        String line = SafeText.line(redactor.apply(raw));
         long size = line.getBytes(StandardCharsets.UTF_8).length + 1L;
         if (keptBytes + size > maxBytes) {
             truncated = true;
-            kept.append("[agent-sandbox: output past ").append(maxBytes).append(" bytes was dropped]\n");
+            String notice = "[agent-sandbox: output past " + maxBytes + " bytes (sandbox.max-output) is neither shown nor kept;"
+                    + " it is only counted]";
+            kept.append(notice).append('\n');
+            listener.line(stream, notice);
             return;
         }
+        listener.line(stream, line);
         keptBytes += size;
         kept.append(line).append('\n');
     }

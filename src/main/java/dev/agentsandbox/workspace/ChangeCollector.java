@@ -2,6 +2,7 @@ package dev.agentsandbox.workspace;
 
 import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.ChangeSet;
+import dev.agentsandbox.change.Content;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.gate.Finding;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.eclipse.jgit.diff.DiffAlgorithm;
 import org.eclipse.jgit.diff.Edit;
 import org.eclipse.jgit.diff.EditList;
 import org.eclipse.jgit.diff.RawText;
@@ -39,10 +39,35 @@ import org.eclipse.jgit.lib.ObjectReader;
  * follows a symlink: every path is read with NOFOLLOW_LINKS.
  */
 public final class ChangeCollector {
-    private final long maxFileBytes;
+    /**
+     * How big a change may be, enforced while it is read, before anything is held per line: a
+     * change past a limit is refused whole, so memory stays bounded whatever the agent wrote.
+     *
+     * @param maxFileBytes largest file (policy.max-file-size)
+     * @param maxFiles most files changed (policy.max-files)
+     * @param maxLines most lines added and removed (policy.max-lines)
+     * @param maxChangeBytes most bytes of new content (policy.max-change-size)
+     */
+    public record Limits(long maxFileBytes, int maxFiles, int maxLines, long maxChangeBytes) {
+        public static Limits of(dev.agentsandbox.config.PolicyConfig p) {
+            return new Limits(p.maxFileBytes(), p.maxFiles(), p.maxLines(), p.maxChangeBytes());
+        }
+    }
 
+    /** Entries an upper layer may hold (rewrites included) before the walk stops holding them. */
+    private static final int MIN_UPPER_ENTRIES = 100_000;
+
+    private final long maxFileBytes;
+    private final Limits limits;
+
+    public ChangeCollector(Limits limits) {
+        this.maxFileBytes = limits.maxFileBytes();
+        this.limits = limits;
+    }
+
+    /** No limit but the file size (tests, benchmarks). */
     public ChangeCollector(long maxFileBytes) {
-        this.maxFileBytes = maxFileBytes;
+        this(new Limits(maxFileBytes, Integer.MAX_VALUE, Integer.MAX_VALUE, Long.MAX_VALUE));
     }
 
     /** Compares a whole workspace (a private copy of the base) with the base. */
@@ -84,8 +109,12 @@ public final class ChangeCollector {
     private Collected compare(Path workspace, Map<String, FileStat> seen, List<Finding> refusals,
                               java.util.function.Function<String, BaseSnapshot.Entry> base, List<String> deleted, long exportedAtNanos,
                               ObjectReader reader) throws InfrastructureException {
+        if (!refusals.isEmpty()) {
+            return new Collected(new ChangeSet(List.of()), refusals, Map.of());
+        }
         List<FileChange> changes = new ArrayList<>();
         Map<String, Path> headFiles = new HashMap<>();
+        Budget budget = new Budget(limits, refusals);
         try (ObjectInserter.Formatter hasher = new ObjectInserter.Formatter()) {
             for (Map.Entry<String, FileStat> e : seen.entrySet()) {
                 String path = e.getKey();
@@ -101,25 +130,78 @@ public final class ChangeCollector {
                 if (old != null && old.blob().equals(id) && old.mode() == st.gitMode()) {
                     continue;
                 }
-                byte[] before = old == null ? new byte[0] : reader.open(old.blob()).getBytes();
-                changes.add(diff(path, old == null ? FileChange.Kind.ADDED : FileChange.Kind.MODIFIED,
-                        old == null ? 0 : old.mode(), st.gitMode(), before, content));
+                if (!budget.file(path, content.length)) {
+                    break;
+                }
+                FileChange c = diff(path, old == null ? FileChange.Kind.ADDED : FileChange.Kind.MODIFIED,
+                        old == null ? 0 : old.mode(), st.gitMode(), old == null ? null : old.blob(), content, reader, budget);
+                if (c == null) {
+                    break;
+                }
+                changes.add(c);
                 headFiles.put(path, file);
             }
-            for (String path : deleted) {
+            for (String path : refusals.isEmpty() ? deleted : List.<String>of()) {
                 BaseSnapshot.Entry old = base.apply(path);
                 if (old != null) {
-                    changes.add(diff(path, FileChange.Kind.DELETED, old.mode(), 0, reader.open(old.blob()).getBytes(), new byte[0]));
+                    if (!budget.file(path, 0)) {
+                        break;
+                    }
+                    FileChange c = diff(path, FileChange.Kind.DELETED, old.mode(), 0, old.blob(), new byte[0], reader, budget);
+                    if (c == null) {
+                        break;
+                    }
+                    changes.add(c);
                 }
             }
         } catch (IOException e) {
             throw new InfrastructureException("cannot compare the workspace with the base: " + e.getMessage(), e);
         }
-        changes.sort(java.util.Comparator.comparing(FileChange::path));
         if (!refusals.isEmpty()) {
             return new Collected(new ChangeSet(List.of()), refusals, Map.of());
         }
+        changes.sort(java.util.Comparator.comparing(FileChange::path));
         return new Collected(new ChangeSet(changes), List.of(), headFiles);
+    }
+
+    /** What the change may still hold; the first limit crossed becomes the refusal. */
+    private static final class Budget {
+        private final Limits limits;
+        private final List<Finding> refusals;
+        private int files;
+        private long lines;
+        private long bytes;
+
+        Budget(Limits limits, List<Finding> refusals) {
+            this.limits = limits;
+            this.refusals = refusals;
+        }
+
+        boolean file(String path, long newBytes) {
+            files++;
+            bytes += newBytes;
+            if (files > limits.maxFiles()) {
+                refuse(refusals, "too-many-files", path, "the change touches more than " + limits.maxFiles()
+                        + " files (policy.max-files); split the task");
+                return false;
+            }
+            if (bytes > limits.maxChangeBytes()) {
+                refuse(refusals, "change-too-large", path, "the change holds more than " + limits.maxChangeBytes()
+                        + " bytes of new content (policy.max-change-size)");
+                return false;
+            }
+            return true;
+        }
+
+        boolean lines(String path, long changed) {
+            lines += changed;
+            if (lines > limits.maxLines()) {
+                refuse(refusals, "too-many-lines", path, "the change adds and removes more than " + limits.maxLines()
+                        + " lines (policy.max-lines); split the task");
+                return false;
+            }
+            return true;
+        }
     }
 
     private void walk(Path root, Map<String, FileStat> seen, List<Finding> refusals, UpperLayer layer) throws InfrastructureException {
@@ -173,6 +255,11 @@ public final class ChangeCollector {
                     refuse(refusals, "oversize", rel, st.size() + " bytes, over the limit of " + maxFileBytes + " (policy.max-file-size)");
                 } else {
                     seen.put(rel, st);
+                }
+                if (layer != null && seen.size() > Math.max(MIN_UPPER_ENTRIES, 10L * limits.maxFiles())) {
+                    refuse(refusals, "too-many-files", rel, "the agent wrote more than " + seen.size()
+                            + " files (policy.max-files is " + limits.maxFiles() + ")");
+                    return FileVisitResult.TERMINATE;
                 }
                 return FileVisitResult.CONTINUE;
             }
@@ -296,22 +383,62 @@ public final class ChangeCollector {
         }
     }
 
-    private static FileChange diff(String path, FileChange.Kind kind, int oldMode, int newMode, byte[] before, byte[] after) {
-        boolean binary = RawText.isBinary(before) || RawText.isBinary(after);
-        if (binary || oldMode == 0120000 || newMode == 0120000) {
+    /**
+     * One file's change, or null when it would pass the line budget (then nothing of it is held).
+     * The base side is read only when it is small enough to diff; a larger one counts as binary.
+     */
+    private FileChange diff(String path, FileChange.Kind kind, int oldMode, int newMode, ObjectId oldBlob, byte[] after,
+                            ObjectReader reader, Budget budget) throws IOException {
+        boolean link = oldMode == 0120000 || newMode == 0120000;
+        byte[] before = new byte[0];
+        boolean binary = Content.isBinary(after);
+        if (oldBlob != null) {
+            long oldSize = reader.getObjectSize(oldBlob, Constants.OBJ_BLOB);
+            if (oldSize > Math.max(maxFileBytes, 1L << 20) && kind != FileChange.Kind.DELETED) {
+                binary = true; // too big to show as lines on the reviewer's side either way
+            } else if (kind == FileChange.Kind.DELETED) {
+                int removed = removedLines(reader, oldBlob, oldSize);
+                boolean bin = removed < 0;
+                if (!bin && !link && !budget.lines(path, removed)) {
+                    return null;
+                }
+                return new FileChange(path, kind, oldMode, newMode, bin, 0, List.of(), bin || link ? 0 : removed);
+            } else {
+                before = reader.open(oldBlob).getBytes();
+                binary |= Content.isBinary(before);
+            }
+        }
+        if (binary || link) {
             return new FileChange(path, kind, oldMode, newMode, binary, after.length, List.of(), 0);
         }
         RawText a = new RawText(before);
         RawText b = new RawText(after);
-        EditList edits = DiffAlgorithm.getAlgorithm(DiffAlgorithm.SupportedAlgorithm.HISTOGRAM).diff(RawTextComparator.DEFAULT, a, b);
-        List<AddedLine> added = new ArrayList<>();
+        EditList edits = Content.diffAlgorithm().diff(RawTextComparator.DEFAULT, a, b);
+        long addedCount = 0;
         int removed = 0;
         for (Edit e : edits) {
             removed += e.getLengthA();
+            addedCount += e.getLengthB();
+        }
+        if (!budget.lines(path, addedCount + removed)) {
+            return null; // counted from the edits alone: no line was materialised
+        }
+        List<AddedLine> added = new ArrayList<>((int) addedCount);
+        for (Edit e : edits) {
             for (int i = e.getBeginB(); i < e.getEndB(); i++) {
                 added.add(new AddedLine(i + 1, b.getString(i)));
             }
         }
         return new FileChange(path, kind, oldMode, newMode, false, after.length, added, removed);
+    }
+
+    /** Lines of a deleted base file, streamed (it may be large); -1 when it is binary. */
+    private static int removedLines(ObjectReader reader, ObjectId blob, long size) throws IOException {
+        if (size > Content.MAX_TEXT_BYTES) {
+            return -1;
+        }
+        try (java.io.InputStream in = reader.open(blob).openStream()) {
+            return Content.textLines(in);
+        }
     }
 }

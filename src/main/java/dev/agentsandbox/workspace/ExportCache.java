@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -191,12 +190,10 @@ public final class ExportCache {
     }
 
     private static void createPrivate(Path dir) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-        }
         // Exported files are writable by uid 65534 (the overlay copies their mode up): only the
-        // owner may reach them on the host.
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        // owner may reach them on the host, and a folder someone else made (or a link) is refused.
+        Folders.requirePrivate(dir.getParent());
+        Folders.requirePrivate(dir);
     }
 
     private static Held acquire(Path lockFile) throws IOException {

@@ -43,6 +43,48 @@ public final class Folders {
         }
     }
 
+    /**
+     * Makes {@code dir} (mode 0700) or checks the one there: a real folder, no link anywhere on its
+     * path, owned by this process's user, writable by no one else. Another local user who made it
+     * first (or made it a link) would otherwise choose where a run writes, or read what it holds.
+     */
+    public static void requirePrivate(Path dir) throws IOException {
+        Path abs = dir.toAbsolutePath().normalize();
+        if (!Files.exists(abs, LinkOption.NOFOLLOW_LINKS)) {
+            Path parent = abs.getParent();
+            if (parent != null && !Files.exists(parent, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectories(parent);
+            }
+            try {
+                Files.createDirectory(abs, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            } catch (java.nio.file.FileAlreadyExistsException raced) {
+                // made in between (by a parallel run, or someone else): checked below like any other
+            }
+        }
+        if (Files.isSymbolicLink(abs) || !Files.isDirectory(abs, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException(abs + " is " + (Files.isSymbolicLink(abs) ? "a symbolic link" : "not a folder")
+                    + "; refusing to use it (remove it, or point AGENT_SANDBOX_SCRATCH at a folder of your own)");
+        }
+        if (!abs.toRealPath().equals(abs)) {
+            throw new IOException(abs + " is reached through a symbolic link (it is really " + abs.toRealPath()
+                    + "); set AGENT_SANDBOX_SCRATCH to the real path");
+        }
+        int owner = (Integer) Files.getAttribute(abs, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (owner != self) {
+            throw new IOException(abs + " belongs to uid " + owner + ", not to this user (uid " + self + "): someone else made it;"
+                    + " refusing to use it (remove it, or set AGENT_SANDBOX_SCRATCH to a folder of your own)");
+        }
+        int mode = (Integer) Files.getAttribute(abs, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        if ((mode & 0022) != 0) {
+            throw new IOException(abs + " is writable by other users (mode " + Integer.toOctalString(mode & 07777)
+                    + "), so what is in it cannot be trusted; remove it (it only holds temporary files) and run again");
+        }
+        if ((mode & 0077) != 0) {
+            Files.setPosixFilePermissions(abs, PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
     /** Deletes a tree without following symlinks (the agent may have planted some). */
     public static void delete(Path root) {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {

@@ -68,6 +68,10 @@ public final class CommandGate implements Gate {
         details.put("image", image);
         details.put("imageId", r.imageId());
         details.put("sandboxMillis", r.timings().millis());
+        if (context.checkTrees().overQuota(check.name())) {
+            findings.add(Finding.of(name(), "disk-quota", Verdict.FAIL, check.name() + " over its "
+                    + context.checkTrees().quota(check.name()) + " disk quota (sandbox.disk): it filled its disk"));
+        }
         switch (r.ending()) {
             case TIMED_OUT -> findings.add(Finding.of(name(), "timeout", Verdict.FAIL,
                     check.name() + " did not finish within " + template.limits().timeout().toSeconds() + " s"));
