@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "cleanup", description = "Remove sandboxes, workspace volumes and temporary folders that killed or crashed runs left behind.")
+@Command(name = "cleanup", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Remove sandboxes, workspace volumes and temporary folders that killed or crashed runs left behind.")
 final class CleanupCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "doctor", description = "Check that this host can run sandboxes of a tier; say how to fix what fails.")
+@Command(name = "doctor", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Check that this host can run sandboxes of a tier; say how to fix what fails.")
 final class DoctorCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

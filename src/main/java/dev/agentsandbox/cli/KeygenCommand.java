@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "keygen", description = "Make an Ed25519 key pair for signing attestations: PREFIX.key (0600) and PREFIX.pub.")
+@Command(name = "keygen", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Make an Ed25519 key pair for signing attestations: PREFIX.key (0600) and PREFIX.pub.")
 final class KeygenCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

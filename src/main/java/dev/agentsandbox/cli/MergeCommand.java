@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "merge", description = "Merge an approved run into its base branch (and push), only if nothing changed since approval.")
+@Command(name = "merge", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Merge an approved run into its base branch (and push), only if nothing changed since approval.")
 final class MergeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

@@ -18,7 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "run", description = "Run an agent in a sandbox on a copy of the repository, commit its change on a feature branch, and check it.")
+@Command(name = "run", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Run an agent in a sandbox on a copy of the repository, commit its change on a feature branch, and check it.")
 final class RunCommand implements Callable<Integer> {
     private static final int MAX_FINDINGS_SHOWN = 5;
 

@@ -8,7 +8,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 
-@Command(name = "schema", description = "Print the JSON Schema of .agent-sandbox.yml (for editors and CI linting).")
+@Command(name = "schema", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Print the JSON Schema of .agent-sandbox.yml (for editors and CI linting).")
 final class SchemaCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;

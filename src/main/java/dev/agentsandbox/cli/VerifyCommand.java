@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "verify", description = "Check a bundle: the audit chain, the signatures, and every file against what was signed.")
+@Command(name = "verify", mixinStandardHelpOptions = true, versionProvider = Main.Version.class, description = "Check a bundle: the audit chain, the signatures, and every file against what was signed.")
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
