@@ -44,6 +44,8 @@ public final class ModelProxy implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_HEADER_BYTES = 32 * 1024;
     private static final int MAX_HEADERS = 100;
+    private static final long DRAIN_SECONDS = 5;
+    private static final long MAX_DRAIN_BYTES = 64L << 20;
     private static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "proxy-authorization", "cookie",
             "host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length", "proxy-connection",
             "accept-encoding", "expect");
@@ -88,6 +90,12 @@ public final class ModelProxy implements AutoCloseable {
     public static ModelProxy start(ProxyConfig config, Path folder, Map<String, String> env, ProxyListener listener) throws UsageException {
         Map<String, Upstream> ups = new LinkedHashMap<>();
         for (ProxyConfig.Upstream u : config.upstreams()) {
+            for (String prefix : u.pathPrefixes()) {
+                if (Target.prefixSegments(prefix) == null) {
+                    throw new UsageException("proxy upstream '" + u.provider() + "': path-prefixes entry '" + prefix
+                            + "' is not a plain absolute path (like /v1/messages: no %, ;, //, . or .. segments, no query)");
+                }
+            }
             ups.put(u.provider(), new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), key(u, env)));
         }
         try {
@@ -150,9 +158,11 @@ public final class ModelProxy implements AutoCloseable {
                 req = Request.read(in, config.maxRequestBytes());
             } catch (Request.TooLarge e) {
                 refuse(out, 413, "request-size", e.getMessage(), null, t0, "?", "?");
+                drain(channel, in);
                 return;
             } catch (IOException e) {
                 refuse(out, 400, "malformed", "malformed HTTP request: " + e.getMessage(), null, t0, "?", "?");
+                drain(channel, in);
                 return;
             }
             forward(req, out, t0);
@@ -161,11 +171,45 @@ public final class ModelProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * After an early answer, as HTTP servers do: the client may still be sending what was refused,
+     * so the proxy half-closes and reads it away (bounded in bytes and time) before it closes, and
+     * the client reads the answer instead of a broken pipe.
+     */
+    private static void drain(SocketChannel channel, InputStream in) {
+        var closer = java.util.concurrent.CompletableFuture.delayedExecutor(DRAIN_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        java.util.concurrent.CompletableFuture<Void> deadline = java.util.concurrent.CompletableFuture.runAsync(() -> { }, closer)
+                .thenRun(() -> {
+                    try {
+                        channel.close();
+                    } catch (IOException ignored) {
+                        // closed already
+                    }
+                });
+        try {
+            channel.shutdownOutput();
+            byte[] buf = new byte[16 * 1024];
+            long total = 0;
+            for (int n; total < MAX_DRAIN_BYTES && (n = in.read(buf)) > 0; ) {
+                total += n;
+            }
+        } catch (IOException e) {
+            // the client closed, or the deadline did
+        } finally {
+            deadline.cancel(false);
+        }
+    }
+
     private void forward(Request req, OutputStream out, long t0) throws IOException {
-        String path = req.target();
-        int slash = path.indexOf('/', 1);
-        String provider = slash < 0 ? path.substring(1) : path.substring(1, slash);
-        String rest = slash < 0 ? "/" : path.substring(slash);
+        Target target;
+        try {
+            target = Target.parse(req.target());
+        } catch (Target.Ambiguous e) {
+            refuse(out, 400, "ambiguous-path", "path refused: " + e.getMessage(), req, t0, "?", req.target());
+            return;
+        }
+        String provider = target.provider();
+        String rest = target.rest();
         Upstream up = upstreams.get(provider);
         if (up == null) {
             refuse(out, 403, "unknown-upstream", "no upstream '" + provider + "' is configured (proxy.upstreams allows: "
@@ -177,7 +221,8 @@ public final class ModelProxy implements AutoCloseable {
             refuse(out, 403, "method", "method " + req.method() + " is not allowed for " + provider + " (allowed: " + u.methods() + ")", req, t0, provider, rest);
             return;
         }
-        if (!u.pathPrefixes().isEmpty() && u.pathPrefixes().stream().noneMatch(rest::startsWith) || rest.contains("..")) {
+        // Whole segments: /v1/messages allows /v1/messages/count_tokens, never /v1/messages_other.
+        if (!u.pathPrefixes().isEmpty() && u.pathPrefixes().stream().map(Target::prefixSegments).noneMatch(p -> p != null && target.restStartsWith(p))) {
             refuse(out, 403, "path", "path " + rest + " is not allowed for " + provider + " (allowed: " + u.pathPrefixes() + ")", req, t0, provider, rest);
             return;
         }
@@ -189,7 +234,7 @@ public final class ModelProxy implements AutoCloseable {
             refuse(out, 429, "max-requests", "the run made its " + config.maxRequests() + " requests (proxy.max-requests)", req, t0, provider, rest);
             return;
         }
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + rest)).timeout(Duration.ofMinutes(10))
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + target.withQuery(rest))).timeout(Duration.ofMinutes(10))
                 .method(req.method(), req.body().length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(req.body()));
         for (Map.Entry<String, String> h : req.headers().entrySet()) {
             if (!DROPPED.contains(h.getKey())) {
@@ -228,6 +273,7 @@ public final class ModelProxy implements AutoCloseable {
         out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         UsageMeter meter = new UsageMeter(contentType);
+        KeyScrubber scrubber = new KeyScrubber(up.key()); // an upstream echoing the key never hands it to the agent
         long bytesOut = 0;
         try (InputStream body = resp.body()) {
             byte[] buf = new byte[8192];
@@ -235,12 +281,9 @@ public final class ModelProxy implements AutoCloseable {
             // Each read is written and flushed at once: server-sent events arrive as they are sent.
             while ((n = body.read(buf)) > 0) {
                 meter.accept(buf, n);
-                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                out.write(buf, 0, n);
-                out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-                bytesOut += n;
+                bytesOut += chunk(out, scrubber.accept(buf, n));
             }
+            bytesOut += chunk(out, scrubber.finish());
         }
         // Counted before the response ends: a client that sends its next request as soon as this one
         // is complete finds the budget already spent. (Requests sent in parallel are each counted when
@@ -259,6 +302,16 @@ public final class ModelProxy implements AutoCloseable {
                     + " budget of " + config.tokenBudget() + " tokens cannot be kept (proxy.token-budget)"
                     : "the run used " + used + " tokens, over its budget of " + config.tokenBudget() + " (proxy.token-budget)");
         }
+    }
+
+    private static int chunk(OutputStream out, byte[] bytes) throws IOException {
+        if (bytes.length > 0) {
+            out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(bytes);
+            out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+        }
+        return bytes.length;
     }
 
     private void refuse(OutputStream out, int status, String rule, String message, Request req, long t0, String provider, String path)

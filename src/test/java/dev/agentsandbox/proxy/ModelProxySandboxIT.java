@@ -96,6 +96,35 @@ class ModelProxySandboxIT {
     }
 
     @Test
+    void anAgentCraftingPathsPastTheAllowListReachesNothingElseUpstream() throws Exception {
+        String agent = """
+                python3 - <<'PY'
+                import http.client, os
+                for path in ["/anthropic/v1/messages/%2e%2e/%2e%2e/v1/organizations/api_keys", "/anthropic/v1/messages/%2E%2E/files",
+                             "/anthropic/v1/messages_anything_else", "/anthropic/v1/messages;x=y", "/anthropic//v1/files",
+                             "/anthropic/v1/messages/..%2f..%2fv1/files", "/anthropic/v1/messages/count_tokens"]:
+                    c = http.client.HTTPConnection("127.0.0.1", 8080, timeout=20)
+                    c.request("POST", path, body="{}", headers={"content-type": "application/json"})
+                    r = c.getresponse()
+                    print("status", r.status, path, flush=True)
+                    body = r.read().decode()
+                    if "SandboxNever" + "SeesThis" in body:
+                        print("KEY LEAKED", flush=True)
+                open("done.txt", "w").write("done\\n")
+                PY
+                """;
+        Cli r = run("", agent);
+        assertThat(r.exitCode).as(r.toString()).isZero();
+        assertThat(r.out).contains("status 400 /anthropic/v1/messages/%2e%2e/%2e%2e/v1/organizations/api_keys")
+                .contains("status 400 /anthropic/v1/messages/%2E%2E/files").contains("status 403 /anthropic/v1/messages_anything_else")
+                .contains("status 400 /anthropic/v1/messages;x=y").contains("status 400 /anthropic//v1/files")
+                .contains("status 401 /anthropic/v1/messages/count_tokens").doesNotContain("KEY LEAKED");
+        // only the one allowed path reached the model's host, and the key never came back
+        assertThat(model.received).extracting(ScriptedModelServer.Received::path).containsExactly("/v1/messages/count_tokens");
+        Bundles.assertNowhere(tmp.resolve("bundle"), "SandboxNeverSeesThis");
+    }
+
+    @Test
     void theTokenBudgetStopsTheRun() throws Exception {
         model.outputTokens = 40;
         Cli r = run("  token-budget: 100", "export ASKS=50\n" + AGENT);

@@ -120,9 +120,9 @@ class ModelProxyTest {
         assertThat(call("POST", "/evil/v1/messages", "{}")).startsWith("HTTP/1.1 403").contains("no upstream 'evil' is configured");
         assertThat(call("POST", "/anthropic/v1/files", "{}")).startsWith("HTTP/1.1 403").contains("path /v1/files is not allowed for anthropic");
         assertThat(call("GET", "/anthropic/v1/messages", "")).startsWith("HTTP/1.1 403").contains("method GET is not allowed");
-        assertThat(call("POST", "/anthropic/v1/messages/../../admin", "{}")).startsWith("HTTP/1.1 403");
+        assertThat(call("POST", "/anthropic/v1/messages/../../admin", "{}")).startsWith("HTTP/1.1 400");
         assertThat(upstream.received).isEmpty();
-        assertThat(events).extracting(ProxyEvent::refusedBy).containsExactly("unknown-upstream", "path", "method", "path");
+        assertThat(events).extracting(ProxyEvent::refusedBy).containsExactly("unknown-upstream", "path", "method", "ambiguous-path");
     }
 
     @Test
@@ -161,6 +161,69 @@ class ModelProxyTest {
         assertThat(budget).singleElement().asString().contains("35 tokens, over its budget of 30");
         assertThat(call("POST", "/anthropic/v1/messages", "{}")).startsWith("HTTP/1.1 429").contains("token budget");
         assertThat(upstream.received).hasSize(1);
+    }
+
+    @Test
+    void aRefusedBodyIsDrainedSoTheClientAlwaysReadsTheAnswer() throws Exception {
+        proxy(null, 100L, null);
+        // The client is still writing 2 MB when the proxy answers 413: it must read the answer, never a broken pipe.
+        for (int i = 0; i < 30; i++) {
+            assertThat(call("POST", "/anthropic/v1/messages", "x".repeat(2 << 20))).startsWith("HTTP/1.1 413").contains("request-size");
+        }
+        assertThat(upstream.received).isEmpty();
+    }
+
+    @Test
+    void ambiguousPathsAreRefusedAndNeverForwarded() throws Exception {
+        proxy(null, null, null);
+        for (String path : List.of("/anthropic/v1/messages/%2e%2e/%2e%2e/v1/organizations/api_keys", "/anthropic/v1/messages/%2E%2E/files",
+                "/anthropic/v1/messages%2Fx", "/anthropic/v1/messages;jsessionid=1", "/anthropic/v1/messages/..;/files",
+                "/anthropic//v1/messages", "/anthropic/v1/messages/", "/anthropic/v1\\messages", "/anthropic/v1/./messages",
+                "/anthropic/v1/messages/../../v1/files", "/anthropic/v1/messages#frag", "/anthropic/v1/m\u00e9ssages")) {
+            assertThat(call("POST", path, "{}")).as(path).startsWith("HTTP/1.1 400").contains("ambiguous-path");
+        }
+        for (String path : List.of("/anthropic/v1/messages_anything_else", "/anthropic/v1/messagesx", "/anthropic/v1", "/anthropic/v1/files")) {
+            assertThat(call("POST", path, "{}")).as(path).startsWith("HTTP/1.1 403").contains("\"path\"");
+        }
+        assertThat(upstream.received).isEmpty();
+        // whole segments below an allowed path, and a query, do pass
+        assertThat(call("POST", "/anthropic/v1/messages?beta=true", "{}")).startsWith("HTTP/1.1 200");
+        assertThat(upstream.received.get(0).path()).isEqualTo("/v1/messages?beta=true");
+    }
+
+    @Test
+    void theKeyIsScrubbedFromResponseBodiesEvenSplitAcrossReads() throws Exception {
+        proxy(null, null, null);
+        String resp = call("POST", "/anthropic/v1/messages/count_tokens", "{}");
+        String body = resp.replaceAll("\r\n[0-9a-f]+\r\n", ""); // the chunks joined
+        assertThat(resp).startsWith("HTTP/1.1 401");
+        assertThat(body).contains("invalid x-api-key [REDACTED:proxy-key] given").doesNotContain(KEY).doesNotContain("hostonlyhostonly");
+    }
+
+    @Test
+    void fuzzedRequestsAreAnsweredAndOnlyAllowedPathsEverReachTheUpstream() throws Exception {
+        proxy(100_000, 4096L, null);
+        java.util.Random rnd = new java.util.Random(20261201);
+        String[] pieces = {"/", "//", ".", "..", "%2e", "%2F", "%5c", ";", "\\", "v1", "messages", "files", "anthropic", "openai", "?", "#",
+            "%", "%zz", "\u0000", "\r", " ", "\t", "\u00ff", "messages_x", "count_tokens", "&", "=", "@", ":"};
+        for (int i = 0; i < 400; i++) {
+            StringBuilder target = new StringBuilder(rnd.nextBoolean() ? "/anthropic/v1/messages" : "/");
+            for (int k = rnd.nextInt(6); k > 0; k--) {
+                target.append(pieces[rnd.nextInt(pieces.length)]);
+            }
+            String method = rnd.nextInt(5) == 0 ? "GET" : "POST";
+            String resp;
+            try (SocketChannel ch = connect(); OutputStream out = Channels.newOutputStream(ch); InputStream in = Channels.newInputStream(ch)) {
+                out.write((method + " " + target + " HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}").getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+                resp = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
+            }
+            assertThat(resp).as(target.toString()).matches("(?s)HTTP/1\\.1 (200|400|401|403) .*");
+        }
+        for (ScriptedModelServer.Received r : upstream.received) {
+            String path = r.path().replaceAll("\\?.*", "");
+            assertThat(path).as(r.path()).matches("/v1/messages(/[A-Za-z0-9_\\-~!$&'()*+,=:@]+)*").doesNotContain("..");
+        }
     }
 
     @Test

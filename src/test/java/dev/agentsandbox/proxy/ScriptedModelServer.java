@@ -43,7 +43,8 @@ public final class ScriptedModelServer implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
-        received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().getPath(), Map.copyOf(ex.getRequestHeaders()), body));
+        received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().getRawPath()
+                + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()), Map.copyOf(ex.getRequestHeaders()), body));
         boolean stream = body.contains("\"stream\":true") || body.contains("\"stream\": true");
         String path = ex.getRequestURI().getPath();
         if (path.equals("/v1/messages") && stream && body.contains("\"name\":\"Write\"") && !body.contains("\"tool_result\"")) {
@@ -71,6 +72,20 @@ public final class ScriptedModelServer implements AutoCloseable {
             return;
         }
         String json;
+        if (path.equals("/v1/messages/count_tokens")) {
+            // like an upstream that quotes the credential it was given in an error (split across writes)
+            String key = ex.getRequestHeaders().getFirst("x-api-key");
+            byte[] b = ("{\"type\":\"error\",\"error\":{\"message\":\"invalid x-api-key " + key + " given\"}}").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(401, 0);
+            try (OutputStream out = ex.getResponseBody()) {
+                int half = b.length / 2;
+                out.write(b, 0, half);
+                out.flush();
+                out.write(b, half, b.length - half);
+            }
+            return;
+        }
         if (path.equals("/v1/messages")) {
             json = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"scripted\",\"content\":[{\"type\":\"text\",\"text\":\""
                     + answer + "\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":10,\"output_tokens\":" + outputTokens + "}}";
