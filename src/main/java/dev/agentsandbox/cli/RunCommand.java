@@ -63,8 +63,16 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--signing-key", description = "Ed25519 private key (PEM) that signs the attestation (default: $AGENT_SANDBOX_SIGNING_KEY)")
     Path signingKey;
 
-    @Option(names = "--push", description = "push the feature branch to this remote when the gates pass")
+    @Option(names = "--push", description = "the remote `merge` pushes the approved change to; nothing of the agent's is"
+            + " pushed before approval (see --push-before-approval)")
     String push;
+
+    @Option(names = "--push-before-approval", arity = "0..1", fallbackValue = "namespace", paramLabel = "namespace|branch",
+            description = "RISK: push the agent's commit to the --push remote as soon as the gates pass, before anyone"
+                    + " approved it: 'namespace' (the default) to refs/agent-sandbox/<run>, which branch-triggered CI does not"
+                    + " match; 'branch' as the feature branch, where push-triggered CI runs the agent's code with the"
+                    + " repository's secrets before review")
+    String pushEarly;
 
     @Option(names = "--continue", description = "continue a rejected run: its reviewer's comment joins the task")
     Path previous;
@@ -94,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace);
+                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly());
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {
@@ -119,6 +127,19 @@ final class RunCommand implements Callable<Integer> {
             out.println("bundle: " + r.bundle());
             return r.passed() ? ExitCodes.OK : ExitCodes.GATES_FAILED;
         }
+    }
+
+    private String pushEarly() throws UsageException {
+        if (pushEarly == null) {
+            return null;
+        }
+        if (push == null) {
+            throw new UsageException("--push-before-approval needs --push REMOTE (where to push)");
+        }
+        if (!pushEarly.equals("namespace") && !pushEarly.equals("branch")) {
+            throw new UsageException("--push-before-approval takes namespace (refs/agent-sandbox/<run>) or branch, not '" + pushEarly + "'");
+        }
+        return pushEarly;
     }
 
     private dev.agentsandbox.config.ProxyConfig.Upstream model() throws UsageException {

@@ -167,11 +167,14 @@ public final class RunPipeline {
             bundle.writeGates(results);
             progress.stage("reports", "writing SARIF, JUnit, summary and review page");
             writeReports(bundle, request, base, head == null ? null : branch, head, verdict, results, collected, agent, dependencyRows);
-            if (head != null && verdict != Verdict.FAIL && request.push() != null) {
-                progress.step("pushing " + branch + " to " + request.push());
+            if (head != null && verdict != Verdict.FAIL && request.pushEarly() != null) {
+                // Only when asked: the agent's code on the remote before anyone approved it (see --push-before-approval).
+                String ref = request.pushEarly().equals("branch") ? org.eclipse.jgit.lib.Constants.R_HEADS + branch
+                        : RunRequest.EARLY_NAMESPACE + runId;
+                progress.step("pushing the unapproved commit to " + ref + " on " + request.push() + " (--push-before-approval)");
                 new dev.agentsandbox.git.Pusher(repo, System.getenv()).push(request.push(), List.of(new dev.agentsandbox.git.Pusher.Update(
-                        ObjectId.fromString(head), org.eclipse.jgit.lib.Constants.R_HEADS + branch, ObjectId.zeroId())));
-                bundle.audit("collect", "pushed", Map.of("remote", request.push(), "branch", branch, "commit", head));
+                        ObjectId.fromString(head), ref, ObjectId.zeroId())));
+                bundle.audit("collect", "pushed-before-approval", Map.of("remote", request.push(), "ref", ref, "commit", head));
             }
             bundle.record().finish(head, verdict.id(), null);
             sign(bundle, signingKey, verdict, results, agent);

@@ -18,18 +18,27 @@ import java.util.Objects;
  * @param runtime runtime override
  * @param base base branch override
  * @param signingKey Ed25519 private key file; null: AGENT_SANDBOX_SIGNING_KEY or an ephemeral key
- * @param push remote to push the feature branch to; null: do not push
+ * @param push the remote the approved change is pushed to by {@code merge}; nothing is pushed by the run itself
+ *             unless {@code pushEarly} asks for it; null: no remote
+ * @param pushEarly before approval, push the head commit to {@code refs/agent-sandbox/<run>} ("namespace") or as
+ *                  the feature branch ("branch"); null: nothing of the agent's reaches the remote before approval
  * @param previous the bundle of a rejected run this one continues; null: none
  * @param model an upstream added to the proxy's allow-list from the command line; null: none
  * @param workspace how the agent's workspace is made: auto, overlay or copy; null: $AGENT_SANDBOX_WORKSPACE, else auto
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
                          String tier, String runtime, String base, Path signingKey, String push, Path previous,
-                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace) {
+                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly) {
+    /** The ref namespace of early pushes: no branch-triggered CI matches it. */
+    public static final String EARLY_NAMESPACE = "refs/agent-sandbox/";
+
     public RunRequest {
         Objects.requireNonNull(repo, "repo");
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(bundle, "bundle");
         command = command == null ? null : List.copyOf(command);
+        if (pushEarly != null && !pushEarly.equals("namespace") && !pushEarly.equals("branch")) {
+            throw new IllegalArgumentException("--push-before-approval takes namespace or branch, not '" + pushEarly + "'");
+        }
     }
 }

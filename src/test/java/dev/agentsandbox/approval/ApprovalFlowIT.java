@@ -122,11 +122,12 @@ class ApprovalFlowIT {
         }
         List<String> audit = Files.readAllLines(bundle.resolve("audit.jsonl"));
         List<String> changed = new java.util.ArrayList<>(audit);
-        changed.set(1, changed.get(1).replace("\"stage\":\"agent\"", "\"stage\":\"agenT\""));
+        int agentLine = java.util.stream.IntStream.range(0, audit.size()).filter(i -> audit.get(i).contains("\"stage\":\"agent\"")).findFirst().orElseThrow();
+        changed.set(agentLine, changed.get(agentLine).replace("\"stage\":\"agent\"", "\"stage\":\"agenT\""));
         Files.write(bundle.resolve("audit.jsonl"), changed);
         Cli v = verify();
         assertThat(v.exitCode).isEqualTo(4);
-        assertThat(v.out).contains("FAILED: audit.jsonl line 3: prev does not match the hash of line 2");
+        assertThat(v.out).contains("FAILED: audit.jsonl line " + (agentLine + 2) + ": prev does not match the hash of line " + (agentLine + 1));
         Files.write(bundle.resolve("audit.jsonl"), audit);
         assertThat(verify().exitCode).isZero();
         assertThat(Cli.run("verify", "--run", bundle.toString(), "--key", writeOtherKey()).exitCode)
@@ -164,6 +165,33 @@ class ApprovalFlowIT {
         String head = new ObjectMapper().readTree(next.resolve("run.json").toFile()).get("headCommit").asText();
         assertThat(repo.fileAt(head, "TASK_SEEN.txt")).startsWith("add multiply").contains("bob").contains("also add divide");
         assertThat(repo.head(runJson().get("featureBranch").asText())).as("the rejected branch is kept").isNotNull();
-        assertThat(remoteHead(runJson().get("featureBranch").asText())).as("--push pushed the first run's branch").isNotNull();
+        assertThat(remoteHead(runJson().get("featureBranch").asText())).as("nothing of the agent's is pushed before approval").isNull();
+    }
+
+    @Test
+    void nothingOfTheAgentsReachesTheRemoteBeforeApprovalUnlessAskedAndThenOutsideTheBranches() throws Exception {
+        String featureBranch = runJson().get("featureBranch").asText();
+        try (Git g = Git.open(repo.remote.toFile())) {
+            assertThat(g.getRepository().getRefDatabase().getRefsByPrefix("refs/")).extracting(r -> r.getName()).containsOnly("refs/heads/main");
+        }
+        assertThat(remoteHead(featureBranch)).isNull();
+        Path early = tmp.resolve("bundle-early");
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add divide", "--image", TestHost.IMAGE,
+                "--command", "echo 'def divide(a, b): return a / b' >> calc.py", "--bundle", early.toString(),
+                "--push", "origin", "--push-before-approval", "--quiet");
+        assertThat(r.exitCode).as(r.toString()).isZero();
+        JsonNode run = new ObjectMapper().readTree(early.resolve("run.json").toFile());
+        try (Git g = Git.open(repo.remote.toFile())) {
+            var ref = g.getRepository().exactRef("refs/agent-sandbox/" + run.get("runId").asText());
+            assertThat(ref).as("pushed outside refs/heads, where branch-triggered CI does not look").isNotNull();
+            assertThat(ref.getObjectId().name()).isEqualTo(run.get("headCommit").asText());
+            assertThat(g.getRepository().getRefDatabase().getRefsByPrefix("refs/heads/")).extracting(x -> x.getName())
+                    .containsOnly("refs/heads/main");
+        }
+        assertThat(Files.readString(early.resolve("audit.jsonl"))).contains("pushed-before-approval");
+        Cli bad = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "true",
+                "--bundle", tmp.resolve("b3").toString(), "--push-before-approval");
+        assertThat(bad.exitCode).isEqualTo(2);
+        assertThat(bad.err).contains("--push-before-approval needs --push REMOTE");
     }
 }
