@@ -101,7 +101,8 @@ public final class Doctor {
         String host = dev.agentsandbox.quota.DiskQuota.describeHost();
         if (host.startsWith("none: ")) {
             return Check.fail("disk quota", host + "; runs with the default sandbox.disk (4g) are refused",
-                    "run agent-sandbox as root (a loop-mounted ext4 file system per sandbox), or set sandbox.disk: unlimited"
+                    "run agent-sandbox as root or give its user passwordless sudo for mount and umount (a loop-mounted ext4"
+                            + " file system per sandbox), or set sandbox.disk: unlimited"
                             + " to accept that an agent can fill this host's disk");
         }
         return Check.ok("disk quota", host);

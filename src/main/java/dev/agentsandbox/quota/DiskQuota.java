@@ -34,8 +34,9 @@ public sealed interface DiskQuota permits LoopDisks, DiskQuota.Unlimited {
         String why = LoopDisks.unavailable();
         if (why != null) {
             throw new InfrastructureException("sandbox.disk asks for a " + human(bytes) + " quota on what each sandbox writes, but this"
-                    + " host cannot give one: " + why + ". Run agent-sandbox as root (each sandbox then writes to its own"
-                    + " loop-mounted ext4 file system of that size), or set sandbox.disk: unlimited in the configuration to run"
+                    + " host cannot give one: " + why + ". Run agent-sandbox as root, or as a user who may run mount and umount"
+                    + " through passwordless sudo (each sandbox then writes to its own loop-mounted ext4 file system of that"
+                    + " size), or set sandbox.disk: unlimited in the configuration to run"
                     + " with no bound on what the agent writes to this host's disk (`agent-sandbox doctor` shows what the host gives)");
         }
         return new LoopDisks();

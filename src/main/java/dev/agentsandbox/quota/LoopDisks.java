@@ -14,21 +14,30 @@ import java.util.List;
 /**
  * One ext4 file system per sandbox, in a sparse file beside its mount point and loop-mounted
  * (nosuid, nodev): it takes on the host only what the sandbox wrote, and never more than its size.
- * Needs root (mount) and e2fsprogs. No journal: the file system lives as long as one sandbox.
+ * Needs e2fsprogs, and root for mount and umount: the CLI's own when it runs as root, else
+ * passwordless {@code sudo -n} for those two commands only (as on hosted CI runners); the file
+ * system is made by this user and owned by it. No journal: it lives as long as one sandbox.
  */
 public final class LoopDisks implements DiskQuota {
     /** One inode per this many bytes: a flood of empty files runs out as surely as a big one. */
     private static final int BYTES_PER_INODE = 8192;
 
+    private final boolean viaSudo; // mount and umount through sudo -n
+
+    LoopDisks() {
+        this.viaSudo = !isRoot();
+    }
+
     @Override
     public String mechanism() {
-        return "a loop-mounted ext4 file system of the quota's size per sandbox";
+        return "a loop-mounted ext4 file system of the quota's size per sandbox" + (viaSudo ? " (mounted through sudo -n)" : "");
     }
 
     /** Why this host cannot make loop disks, or null when it can. */
     static String unavailable() {
-        if (!isRoot()) {
-            return "agent-sandbox does not run as root, and mounting a file system needs it";
+        if (!isRoot() && !canSudo()) {
+            return "agent-sandbox does not run as root and cannot mount through passwordless sudo (sudo -n), and mounting a"
+                    + " file system needs one of them";
         }
         if (Commands.find("mkfs.ext4") == null) {
             return "mkfs.ext4 is not installed (Debian and Ubuntu: apt-get install e2fsprogs)";
@@ -42,7 +51,20 @@ public final class LoopDisks implements DiskQuota {
         return null;
     }
 
-    private static boolean isRoot() {
+    private static boolean canSudo() {
+        Path sudo = Commands.find("sudo");
+        if (sudo == null) {
+            return false;
+        }
+        try {
+            Commands.run(List.of(sudo.toString(), "-n", "true"));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static boolean isRoot() {
         try {
             return Files.readAllLines(Path.of("/proc/self/status")).stream()
                     .filter(l -> l.startsWith("Uid:")).anyMatch(l -> l.split("\\s+")[2].equals("0"));
@@ -60,10 +82,11 @@ public final class LoopDisks implements DiskQuota {
             try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
                 f.setLength(bytes); // sparse: nothing is taken on the host until written
             }
+            String owner = uid() + ":" + gid();
             Commands.run(List.of(Commands.find("mkfs.ext4").toString(), "-q", "-F", "-m", "0", "-i", String.valueOf(BYTES_PER_INODE),
-                    "-O", "^has_journal", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard", image.toString()));
+                    "-O", "^has_journal", "-E", "lazy_itable_init=1,lazy_journal_init=1,nodiscard,root_owner=" + owner, image.toString()));
             Files.createDirectory(mountPoint, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Commands.run(List.of(Commands.find("mount").toString(), "-t", "ext4", "-o", "loop,nosuid,nodev",
+            Commands.run(privileged(Commands.find("mount").toString(), "-t", "ext4", "-o", "loop,nosuid,nodev",
                     image.toString(), mountPoint.toString()));
             Files.setPosixFilePermissions(mountPoint, PosixFilePermissions.fromString("rwx--x--x"));
             return new Disk(mountPoint, quota, image);
@@ -79,16 +102,30 @@ public final class LoopDisks implements DiskQuota {
         }
     }
 
+    private static List<String> privileged(String... command) {
+        List<String> c = new ArrayList<>(isRoot() ? List.of() : List.of("sudo", "-n"));
+        c.addAll(List.of(command));
+        return c;
+    }
+
+    private static long uid() throws IOException {
+        return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+    }
+
+    private static long gid() throws IOException {
+        return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
+    }
+
     /** Unmounts what is mounted at {@code mountPoint} (lazily when busy) and removes the folder. */
     static void unmount(Path mountPoint) {
         if (isMounted(mountPoint)) {
             Path umount = Commands.find("umount");
             try {
-                Commands.run(List.of(umount.toString(), mountPoint.toString()));
+                Commands.run(privileged(umount.toString(), mountPoint.toString()));
             } catch (IOException e) {
                 try {
                     // Still busy (a sandbox's volume not yet gone): detach now; the kernel frees it when released.
-                    Commands.run(List.of(umount.toString(), "-l", mountPoint.toString()));
+                    Commands.run(privileged(umount.toString(), "-l", mountPoint.toString()));
                 } catch (IOException e2) {
                     System.err.println("agent-sandbox: could not unmount " + mountPoint + ": " + e2.getMessage());
                     return;

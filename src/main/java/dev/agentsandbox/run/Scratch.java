@@ -35,7 +35,16 @@ public final class Scratch implements AutoCloseable {
 
     public static Path base() {
         String env = System.getenv("AGENT_SANDBOX_SCRATCH");
-        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("java.io.tmpdir"), "agent-sandbox");
+        // One per user: another user's folder of the same name would be refused (see Folders.requirePrivate).
+        return env != null && !env.isBlank() ? Path.of(env) : Path.of(System.getProperty("java.io.tmpdir"), "agent-sandbox-" + uid());
+    }
+
+    private static String uid() {
+        try {
+            return String.valueOf(Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+        } catch (IOException | UnsupportedOperationException e) {
+            return System.getProperty("user.name", "user");
+        }
     }
 
     /** The shared exports of base trees, lower layers of the runs' overlay workspaces. */
