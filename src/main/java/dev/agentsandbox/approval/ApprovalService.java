@@ -6,14 +6,16 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.agentsandbox.audit.Attestor;
 import dev.agentsandbox.audit.AuditLog;
 import dev.agentsandbox.audit.BundleVerifier;
-import dev.agentsandbox.audit.Digests;
+import dev.agentsandbox.bundle.BundleLock;
+import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.git.DecisionLedger;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -22,7 +24,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 
-/** Records one decision per run, after checking the bundle is exactly what the gates signed. */
+/**
+ * Records one decision per run. The bundle is held for the whole command, read once, verified,
+ * and the decision is made and signed on exactly those bytes: a file swapped afterwards is not
+ * what was approved, and fails the next verification. A rejection is final for its run.
+ */
 public final class ApprovalService {
     static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -36,76 +42,108 @@ public final class ApprovalService {
 
     public Approval decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned)
             throws AgentSandboxException {
-        BundleVerifier.Verification v = BundleVerifier.verify(bundle, pinned);
-        if (!v.ok()) {
-            throw new RefusedException("the bundle does not verify, so there is nothing trustworthy to decide on:\n  - "
-                    + String.join("\n  - ", v.problems()));
-        }
-        if (Files.exists(bundle.resolve(Layout.APPROVAL))) {
-            throw new RefusedException("run already decided (" + Layout.APPROVAL + " exists): one decision per run; start a new run to change it");
-        }
-        JsonNode run = read(bundle.resolve(Layout.RUN_JSON));
-        if (!run.hasNonNull("headCommit")) {
-            throw new RefusedException("run " + run.path("runId").asText() + " committed nothing: there is no change to decide on");
-        }
-        boolean failed = run.path("verdict").asText().equals("fail");
-        boolean override = false;
-        if (decision == Approval.Decision.APPROVE && failed) {
-            if (!run.path("merge").path("allowOverride").asBoolean(false)) {
-                throw new RefusedException("the gates of run " + run.path("runId").asText() + " failed; the policy does not allow"
-                        + " approving over them (merge.allow-override is false): fix the change and run again");
-            }
-            override = true;
-        }
-        Approval a;
-        try {
-            a = new Approval(decision, by, clock.instant().toString(), comment, run.path("runId").asText(), run.path("headCommit").asText(),
-                    Digests.sha256(bundle.resolve(Layout.GATES)), override);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot read " + Layout.GATES + ": " + e.getMessage(), e);
-        }
-        try {
-            Files.writeString(bundle.resolve(Layout.APPROVAL), redactor.apply(JSON.writeValueAsString(a)));
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot write " + Layout.APPROVAL + ": " + e.getMessage(), e);
-        }
-        Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("decision", a.decision().name().toLowerCase(java.util.Locale.ROOT));
-        facts.put("by", a.by());
-        facts.put("headCommit", a.headCommit());
-        facts.put("gatesDigest", a.gatesDigest());
-        facts.put("override", a.override());
-        try (AuditLog log = AuditLog.open(bundle.resolve(Layout.AUDIT), clock, redactor)) {
-            log.append("approval", facts.get("decision").toString(), Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),
-                    "gatesDigest", a.gatesDigest(), "override", override));
-            Attestor.sign(bundle, "approval", key, log.head(), facts);
-        }
-        return a;
+        return decide(bundle, decision, by, comment, key, pinned, null, Map.of());
     }
 
-    /** The decision in a bundle, or null when there is none. */
-    public static Approval read(Path bundle, boolean required) throws AgentSandboxException {
-        Path f = bundle.resolve(Layout.APPROVAL);
-        if (!Files.exists(f)) {
+    /**
+     * @param repo the run's repository, where a rejection is recorded outside the bundle (and checked before
+     *             an approval); null when it is not at hand (a CI job without the checkout)
+     */
+    public Approval decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned,
+                           org.eclipse.jgit.lib.Repository repo, Map<String, String> env) throws AgentSandboxException {
+        try (BundleLock held = BundleLock.acquire(bundle)) {
+            BundleSnapshot b = BundleSnapshot.read(bundle);
+            BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
+            if (!v.ok()) {
+                throw new RefusedException("the bundle does not verify, so there is nothing trustworthy to decide on:\n  - "
+                        + String.join("\n  - ", v.problems()));
+            }
+            if (!"gates".equals(v.newestStage())) {
+                throw alreadyDecided(v);
+            }
+            JsonNode run = b.json(Layout.RUN_JSON);
+            if (!run.hasNonNull("headCommit")) {
+                throw new RefusedException("run " + run.path("runId").asText() + " committed nothing: there is no change to decide on");
+            }
+            String runId = run.path("runId").asText();
+            String remote = run.path("merge").path("remote").asText(null);
+            if (decision == Approval.Decision.APPROVE && repo != null && DecisionLedger.rejected(repo, runId, null, env)) {
+                throw new RefusedException("run " + runId + " was rejected (" + DecisionLedger.PREFIX + runId + " in " + repo.getDirectory()
+                        + "): a rejection is final, even if the bundle no longer shows it; start a new run");
+            }
+            boolean failed = run.path("verdict").asText().equals("fail");
+            boolean override = false;
+            if (decision == Approval.Decision.APPROVE && failed) {
+                if (!run.path("merge").path("allowOverride").asBoolean(false)) {
+                    throw new RefusedException("the gates of run " + run.path("runId").asText() + " failed; the policy does not allow"
+                            + " approving over them (merge.allow-override is false): fix the change and run again");
+                }
+                override = true;
+            }
+            Approval a;
+            try {
+                a = new Approval(decision, by, clock.instant().toString(), comment, run.path("runId").asText(), run.path("headCommit").asText(),
+                        b.sha256(Layout.GATES), override);
+            } catch (IllegalArgumentException e) {
+                throw new UsageException(e.getMessage());
+            }
+            byte[] approvalJson;
+            try {
+                approvalJson = redactor.apply(JSON.writeValueAsString(a)).getBytes(StandardCharsets.UTF_8);
+                BundleSnapshot.write(bundle, Layout.APPROVAL, approvalJson);
+            } catch (IOException e) {
+                throw new InfrastructureException("cannot write " + Layout.APPROVAL + ": " + e.getMessage(), e);
+            }
+            Map<String, Object> facts = new LinkedHashMap<>();
+            facts.put("decision", a.decision().name().toLowerCase(java.util.Locale.ROOT));
+            facts.put("by", a.by());
+            facts.put("headCommit", a.headCommit());
+            facts.put("gatesDigest", a.gatesDigest());
+            facts.put("override", a.override());
+            facts.put("repository", run.path("repository").asText(null));
+            if (decision == Approval.Decision.REJECT && repo != null) {
+                org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(a.headCommit());
+                DecisionLedger.recordRejection(repo, runId, head);
+                String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, env);
+                facts.put("ledger", failedPublish == null ? "recorded in the repository and on " + remote
+                        : "recorded in the repository (not on the remote: " + failedPublish + ")");
+            }
+            try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
+                log.append("approval", facts.get("decision").toString(), Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),
+                        "gatesDigest", a.gatesDigest(), "override", override));
+                Attestor.write(bundle, "approval", Attestor.statement(b.with(Map.of(Layout.APPROVAL, approvalJson)), "approval", key,
+                        log.head(), facts));
+            }
+            return a;
+        }
+    }
+
+    private static RefusedException alreadyDecided(BundleVerifier.Verification v) {
+        JsonNode facts = v.statements().get("approval") == null ? null : v.statements().get("approval").path("predicate").path("facts");
+        if ("merge".equals(v.newestStage())) {
+            return new RefusedException("run already merged: nothing to decide");
+        }
+        if (facts != null && "reject".equals(facts.path("decision").asText())) {
+            return new RefusedException("run was rejected by " + facts.path("by").asText() + ": a rejection is final for its run;"
+                    + " start a new one (agent-sandbox run --continue)");
+        }
+        return new RefusedException("run already decided (" + (facts == null ? "?" : facts.path("decision").asText() + " by "
+                + facts.path("by").asText()) + "): one decision per run; start a new run to change it");
+    }
+
+    /** The decision in a verified snapshot (covered by its approval attestation), or null when there is none. */
+    static Approval read(BundleSnapshot b, boolean required) throws AgentSandboxException {
+        byte[] f = b.get(Layout.APPROVAL);
+        if (f == null) {
             if (required) {
                 throw new RefusedException("run has no approval: a reviewer must run `agent-sandbox approve` first");
             }
             return null;
         }
         try {
-            return JSON.readValue(f.toFile(), Approval.class);
+            return JSON.readValue(f, Approval.class);
         } catch (IOException e) {
             throw new RefusedException(Layout.APPROVAL + " cannot be read: " + e.getMessage());
-        }
-    }
-
-    static JsonNode read(Path file) throws InfrastructureException {
-        try {
-            return JSON.readTree(file.toFile());
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 }

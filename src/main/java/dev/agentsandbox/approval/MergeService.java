@@ -4,12 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.audit.Attestor;
 import dev.agentsandbox.audit.AuditLog;
 import dev.agentsandbox.audit.BundleVerifier;
-import dev.agentsandbox.audit.Digests;
+import dev.agentsandbox.bundle.BundleLock;
+import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.git.BranchMerger;
+import dev.agentsandbox.git.ChangeBundle;
+import dev.agentsandbox.git.DecisionLedger;
+import dev.agentsandbox.git.RepositoryIdentity;
 import dev.agentsandbox.git.Pusher;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -49,26 +53,36 @@ public final class MergeService {
     }
 
     public Merged merge(Path bundle, Repository repo, PublicKey pinned, String remoteOverride, KeyPair key) throws AgentSandboxException {
-        BundleVerifier.Verification v = BundleVerifier.verify(bundle, pinned);
-        if (!v.ok()) {
-            throw new RefusedException("the bundle does not verify; nothing was merged:\n  - " + String.join("\n  - ", v.problems()));
+        try (BundleLock held = BundleLock.acquire(bundle)) {
+            BundleSnapshot b = BundleSnapshot.read(bundle);
+            BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
+            if (!v.ok()) {
+                throw new RefusedException("the bundle does not verify; nothing was merged:\n  - " + String.join("\n  - ", v.problems()));
+            }
+            if ("merge".equals(v.newestStage())) {
+                throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
+            }
+            if (!"approval".equals(v.newestStage())) {
+                throw new RefusedException("run has no approval: a reviewer must run `agent-sandbox approve` first");
+            }
+            return merge(bundle, b, v.statements().get("approval").path("predicate").path("facts"), repo, remoteOverride, key);
         }
-        JsonNode run = ApprovalService.read(bundle.resolve(Layout.RUN_JSON));
-        Approval a = ApprovalService.read(bundle, true);
-        if (a.decision() == Approval.Decision.REJECT) {
+    }
+
+    private Merged merge(Path bundle, BundleSnapshot b, JsonNode approvalFacts, Repository repo, String remoteOverride, KeyPair key)
+            throws AgentSandboxException {
+        JsonNode run = b.json(Layout.RUN_JSON);
+        Approval a = ApprovalService.read(b, true);
+        if (a.decision() == Approval.Decision.REJECT || !"approve".equals(approvalFacts.path("decision").asText())) {
             throw new RefusedException("run " + a.runId() + " was rejected by " + a.by() + (a.comment().isBlank() ? "" : ": " + a.comment())
-                    + "; nothing is merged (continue with `agent-sandbox run --continue " + bundle + "`)");
+                    + "; a rejection is final: nothing is merged (continue with `agent-sandbox run --continue " + bundle + "`)");
         }
         String head = run.path("headCommit").asText();
-        if (!head.equals(a.headCommit())) {
+        if (!head.equals(a.headCommit()) || !head.equals(approvalFacts.path("headCommit").asText())) {
             throw new RefusedException("the approval names commit " + a.headCommit() + " but the run's head is " + head + ": approve this run again");
         }
-        try {
-            if (!Digests.sha256(bundle.resolve(Layout.GATES)).equals(a.gatesDigest())) {
-                throw new RefusedException("the gate results changed after approval: approve again");
-            }
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot read " + Layout.GATES + ": " + e.getMessage(), e);
+        if (!b.sha256(Layout.GATES).equals(a.gatesDigest()) || !a.gatesDigest().equals(approvalFacts.path("gatesDigest").asText())) {
+            throw new RefusedException("the gate results changed after approval: approve again");
         }
         String feature = run.path("featureBranch").asText();
         String baseBranch = run.path("baseBranch").asText(null);
@@ -77,21 +91,26 @@ public final class MergeService {
         }
         try {
             String remote = remoteOverride != null ? remoteOverride : run.path("merge").path("remote").asText(null);
+            requireSameRepository(repo, remote, run.path("repository").asText(null));
+            if (DecisionLedger.rejected(repo, a.runId(), remote, env)) {
+                throw new RefusedException("run " + a.runId() + " was rejected (" + DecisionLedger.PREFIX + a.runId()
+                        + "): a rejection is final, even if the bundle no longer shows it; nothing is merged");
+            }
             Pusher pusher = new Pusher(repo, env);
+            ObjectId approved = ObjectId.fromString(head);
             ObjectId remoteFeature = remote == null ? null : pusher.remoteValue(remote, Constants.R_HEADS + feature);
-            Ref featureRef = repo.exactRef(Constants.R_HEADS + feature);
-            if (featureRef == null && remoteFeature != null && !remoteFeature.equals(ObjectId.zeroId())) {
-                // A fresh CI checkout: the run pushed the branch; bring the approved object here.
-                pusher.fetch(remote, Constants.R_HEADS + feature, Constants.R_HEADS + feature);
-                featureRef = repo.exactRef(Constants.R_HEADS + feature);
-            }
-            if (featureRef == null || !featureRef.getObjectId().name().equals(head)) {
-                throw new RefusedException("branch " + feature + " is at " + (featureRef == null ? "nothing" : featureRef.getObjectId().name())
-                        + ", not at the approved commit " + head + ": a commit was added after approval; review and approve again");
-            }
-            if (remoteFeature != null && !remoteFeature.equals(ObjectId.zeroId()) && !remoteFeature.name().equals(head)) {
+            if (remoteFeature != null && !remoteFeature.equals(ObjectId.zeroId()) && !remoteFeature.equals(approved)) {
                 throw new RefusedException("branch " + feature + " on " + remote + " is at " + remoteFeature.name() + ", not at the approved commit "
                         + head + ": a commit was pushed after approval; review and approve again");
+            }
+            Ref featureRef = repo.exactRef(Constants.R_HEADS + feature);
+            if (featureRef != null && !featureRef.getObjectId().equals(approved)) {
+                throw new RefusedException("branch " + feature + " is at " + featureRef.getObjectId().name() + ", not at the approved commit "
+                        + head + ": a commit was added after approval; review and approve again");
+            }
+            if (!repo.getObjectDatabase().has(approved)) {
+                // A fresh CI checkout: the approved commit travels in the signed bundle, not on the remote.
+                ChangeBundle.importCommit(repo, b, feature, approved);
             }
             String strategy = run.path("merge").path("strategy").asText("fast-forward");
             String targetRef = Constants.R_HEADS + baseBranch;
@@ -106,34 +125,66 @@ public final class MergeService {
             if (targetNow == null || targetNow.equals(ObjectId.zeroId())) {
                 throw new RefusedException("branch " + baseBranch + " does not exist" + (remote != null ? " on " + remote : ""));
             }
+            requireBaseAncestor(repo, ObjectId.fromString(run.path("baseCommit").asText()), targetNow, baseBranch);
             PersonIdent who = new PersonIdent("agent-sandbox", "agent-sandbox@localhost", clock.instant(), clock.getZone());
             BranchMerger.Strategy s = strategy.equals("merge") ? BranchMerger.Strategy.MERGE : BranchMerger.Strategy.FAST_FORWARD;
-            ObjectId result = new BranchMerger(repo).merge(targetNow, ObjectId.fromString(head), s,
+            ObjectId result = new BranchMerger(repo).merge(targetNow, approved, s,
                     "Merge " + feature + " (approved by " + a.by() + ")\n\nAgent-Sandbox-Run: " + a.runId() + "\n", who);
-            boolean ff = result.name().equals(head);
+            boolean ff = result.equals(approved);
             String pushed = null;
             if (remote != null) {
                 List<Pusher.Update> updates = new ArrayList<>();
-                updates.add(new Pusher.Update(ObjectId.fromString(head), Constants.R_HEADS + feature, remoteFeature));
+                // After approval the feature branch may go too (forges link it); never before.
+                updates.add(new Pusher.Update(approved, Constants.R_HEADS + feature, remoteFeature));
                 updates.add(new Pusher.Update(result, targetRef, targetNow));
                 pusher.push(remote, updates);
                 pushed = remote;
             }
-            boolean local = updateLocal(repo, targetRef, result);
+            LocalUpdate local = updateLocal(repo, targetRef, result);
+            if (remote == null && !local.updated()) {
+                // Without a remote the local branch IS the target: a refused update means nothing landed.
+                throw new RefusedException("branch " + baseBranch + " could not be moved to the merge (" + local.why() + "); nothing landed");
+            }
             Map<String, Object> facts = new LinkedHashMap<>();
             facts.put("target", baseBranch);
             facts.put("commit", result.name());
             facts.put("approvedCommit", head);
             facts.put("fastForward", ff);
             facts.put("pushedTo", pushed);
-            facts.put("localRefUpdated", local);
-            try (AuditLog log = AuditLog.open(bundle.resolve(Layout.AUDIT), clock, redactor)) {
-                log.append("merge", "merged", facts);
-                Attestor.sign(bundle, "merge", key, log.head(), facts);
+            facts.put("localRefUpdated", local.updated());
+            if (!local.updated() && local.why() != null) {
+                facts.put("localRefNotUpdated", local.why());
             }
-            return new Merged(baseBranch, result.name(), ff, local, pushed);
+            try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
+                log.append("merge", "merged", facts);
+                Attestor.write(bundle, "merge", Attestor.statement(b, "merge", key, log.head(), facts));
+            }
+            return new Merged(baseBranch, result.name(), ff, local.updated(), pushed);
         } catch (IOException e) {
             throw new InfrastructureException("cannot read the repository: " + e.getMessage(), e);
+        }
+    }
+
+    /** The approval binds the repository the run was made in: it cannot be replayed into a fork or a mirror. */
+    private static void requireSameRepository(Repository repo, String remote, String recorded) throws RefusedException {
+        if (recorded == null || remote == null) {
+            return;
+        }
+        String url = repo.getConfig().getString("remote", remote, "url");
+        String target = url == null ? remote : url;
+        if (!RepositoryIdentity.same(recorded, target)) {
+            throw new RefusedException("the run was approved for " + recorded + ", not for " + target + " (remote " + remote
+                    + "): an approval cannot be carried to another repository");
+        }
+    }
+
+    /** The run's base must still be in the target's history: a base rewritten or forced backwards is refused. */
+    private static void requireBaseAncestor(Repository repo, ObjectId base, ObjectId target, String branch) throws IOException, RefusedException {
+        try (org.eclipse.jgit.revwalk.RevWalk rw = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
+            if (!repo.getObjectDatabase().has(base) || !rw.isMergedInto(rw.parseCommit(base), rw.parseCommit(target))) {
+                throw new RefusedException("the run's base commit " + base.name() + " is no longer in the history of " + branch
+                        + " (it was rewritten or forced backwards): the change was reviewed against a base that is gone; run it again");
+            }
         }
     }
 
@@ -146,16 +197,24 @@ public final class MergeService {
      * Moves the local target branch too, unless it is checked out in a working tree: the host
      * never checks out the agent's files (their attributes and filters would apply).
      */
-    private static boolean updateLocal(Repository repo, String targetRef, ObjectId result) throws IOException {
+    private record LocalUpdate(boolean updated, String why) {
+    }
+
+    private static LocalUpdate updateLocal(Repository repo, String targetRef, ObjectId result) throws IOException {
         Ref current = repo.exactRef(targetRef);
-        if (checkedOut(repo, targetRef) || current == null) {
-            return false;
+        if (current == null) {
+            return new LocalUpdate(false, null);
+        }
+        if (checkedOut(repo, targetRef)) {
+            return new LocalUpdate(false, "checked out in the working tree");
         }
         RefUpdate ru = repo.updateRef(targetRef);
         ru.setExpectedOldObjectId(current.getObjectId());
         ru.setNewObjectId(result);
         ru.setRefLogMessage("agent-sandbox: merge", false);
         RefUpdate.Result r = ru.update();
-        return r == RefUpdate.Result.FAST_FORWARD || r == RefUpdate.Result.FORCED || r == RefUpdate.Result.NEW;
+        boolean ok = r == RefUpdate.Result.FAST_FORWARD || r == RefUpdate.Result.FORCED || r == RefUpdate.Result.NEW
+                || r == RefUpdate.Result.NO_CHANGE;
+        return new LocalUpdate(ok, ok ? null : "the local ref update was " + r);
     }
 }

@@ -3,22 +3,21 @@ package dev.agentsandbox.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * Signs what a bundle holds at one stage (gates, approval, merge) as an in-toto Statement v1 in a
- * DSSE envelope: the head commit and the patch as subjects; the digests of every other file,
- * the anchor in the audit log, and the stage's facts as the predicate.
+ * DSSE envelope: the head commit and the patch as subjects; the digests of every other file, the
+ * anchor in the audit log, the previous stage's envelope digest (so that the stages are a chain
+ * no stage can be cut from), and the stage's facts as the predicate. It signs the bytes it is
+ * given, never what it would read from disk again.
  */
 public final class Attestor {
     public static final String STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
@@ -27,58 +26,71 @@ public final class Attestor {
     private Attestor() {
     }
 
+    /** The envelope and public key of one stage, to be written into the bundle. */
+    public record Signed(String keyId, byte[] envelope, byte[] publicKey) {
+    }
+
     /**
+     * @param contents the bundle as it will be once this stage's files are written (the envelope aside)
      * @param key the signing key pair; null signs with a fresh key whose private half is dropped
-     * @return the key id used
      */
-    public static String sign(Path bundle, String stage, KeyPair key, AuditLog.Head anchor, Map<String, ?> facts)
-            throws InfrastructureException {
+    public static Signed statement(BundleSnapshot contents, String stage, KeyPair key, AuditLog.Head anchor, Map<String, ?> facts)
+            throws AgentSandboxException {
         KeyPair pair = key != null ? key : SigningKeys.generate();
+        JsonNode run = contents.json(Layout.RUN_JSON);
+        ObjectNode st = AuditLog.JSON.createObjectNode();
+        st.put("_type", STATEMENT_TYPE);
+        ArrayNode subject = st.putArray("subject");
+        if (run.hasNonNull("headCommit")) {
+            ObjectNode c = subject.addObject();
+            c.put("name", "git+commit:" + run.path("featureBranch").asText());
+            c.putObject("digest").put("gitCommit", run.path("headCommit").asText());
+        }
+        if (contents.has(Layout.PATCH)) {
+            subject.addObject().put("name", Layout.PATCH).putObject("digest").put("sha256", contents.sha256(Layout.PATCH));
+        }
+        st.put("predicateType", PREDICATE_TYPE);
+        ObjectNode p = st.putObject("predicate");
+        p.put("stage", stage);
+        p.put("runId", run.path("runId").asText());
+        int i = Layout.STAGES.indexOf(stage);
+        if (i > 0) {
+            String prev = Layout.STAGES.get(i - 1);
+            String digest = contents.sha256(Layout.envelope(prev));
+            if (digest == null) {
+                throw new InfrastructureException("cannot sign the " + stage + " stage: the bundle has no " + prev + " attestation");
+            }
+            p.putObject("previous").put("stage", prev).put("envelopeSha256", digest);
+        }
+        p.set("facts", AuditLog.JSON.valueToTree(facts));
+        p.putObject("audit").put("seq", anchor.seq()).put("hash", anchor.hash());
+        p.set("files", AuditLog.JSON.valueToTree(contents.attestedDigests()));
+        p.put("keyEphemeral", key == null);
         try {
-            JsonNode run = AuditLog.JSON.readTree(bundle.resolve(Layout.RUN_JSON).toFile());
-            ObjectNode st = AuditLog.JSON.createObjectNode();
-            st.put("_type", STATEMENT_TYPE);
-            ArrayNode subject = st.putArray("subject");
-            if (run.hasNonNull("headCommit")) {
-                ObjectNode c = subject.addObject();
-                c.put("name", "git+commit:" + run.path("featureBranch").asText());
-                c.putObject("digest").put("gitCommit", run.path("headCommit").asText());
-            }
-            if (Files.exists(bundle.resolve(Layout.PATCH))) {
-                subject.addObject().put("name", Layout.PATCH).putObject("digest").put("sha256", Digests.sha256(bundle.resolve(Layout.PATCH)));
-            }
-            st.put("predicateType", PREDICATE_TYPE);
-            ObjectNode p = st.putObject("predicate");
-            p.put("stage", stage);
-            p.put("runId", run.path("runId").asText());
-            p.set("facts", AuditLog.JSON.valueToTree(facts));
-            p.putObject("audit").put("seq", anchor.seq()).put("hash", anchor.hash());
-            p.set("files", AuditLog.JSON.valueToTree(digests(bundle)));
-            p.put("keyEphemeral", key == null);
             byte[] payload = AuditLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(st);
             ObjectNode env = Dsse.sign(Dsse.IN_TOTO, payload, pair.getPrivate(), pair.getPublic());
-            Files.createDirectories(bundle.resolve(Layout.ATTESTATIONS));
-            Files.writeString(bundle.resolve(Layout.publicKey(stage)), SigningKeys.publicPem(pair.getPublic()), StandardCharsets.US_ASCII);
-            Files.write(bundle.resolve(Layout.envelope(stage)), AuditLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(env));
-            return SigningKeys.keyId(pair.getPublic());
+            return new Signed(SigningKeys.keyId(pair.getPublic()), AuditLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(env),
+                    SigningKeys.publicPem(pair.getPublic()).getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot encode the " + stage + " attestation: " + e.getMessage(), e);
+        }
+    }
+
+    /** Writes a stage's envelope and public key into the bundle (new files renamed into place). */
+    public static void write(java.nio.file.Path bundle, String stage, Signed signed) throws InfrastructureException {
+        try {
+            BundleSnapshot.write(bundle, Layout.publicKey(stage), signed.publicKey());
+            BundleSnapshot.write(bundle, Layout.envelope(stage), signed.envelope());
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the " + stage + " attestation: " + e.getMessage(), e);
         }
     }
 
-    /** SHA-256 of every attested file of the bundle, by relative path, sorted. */
-    public static Map<String, String> digests(Path bundle) throws IOException {
-        Map<String, String> out = new TreeMap<>();
-        List<Path> files;
-        try (Stream<Path> s = Files.walk(bundle)) {
-            files = s.filter(Files::isRegularFile).toList();
-        }
-        for (Path f : files) {
-            String rel = bundle.relativize(f).toString().replace('\\', '/');
-            if (Layout.attested(rel)) {
-                out.put(rel, Digests.sha256(f));
-            }
-        }
-        return out;
+    /** Signs the bundle as it is on disk now (the run itself, which alone writes it until then). */
+    public static String sign(java.nio.file.Path bundle, String stage, KeyPair key, AuditLog.Head anchor, Map<String, ?> facts)
+            throws AgentSandboxException {
+        Signed s = statement(BundleSnapshot.read(bundle), stage, key, anchor, facts);
+        write(bundle, stage, s);
+        return s.keyId();
     }
 }

@@ -58,7 +58,7 @@ public final class AuditLog implements AutoCloseable {
                 seq = JSON.readTree(last).path("seq").asLong() + 1;
                 prev = Digests.sha256(last);
             }
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
             ch.truncate(end);
             ch.position(end);
             AuditLog log = new AuditLog(ch, clock, redactor, seq, prev);
@@ -67,6 +67,41 @@ public final class AuditLog implements AutoCloseable {
                         "reason", "the last record was not complete (a crash while writing it)"));
             }
             return log;
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot open the audit log " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Continues a log exactly where the verified bytes end ({@code approve}, {@code merge}): never
+     * through a link, never repairing anything, and only if the file is still as long as what was
+     * verified. What follows is chained to the verified records, so a change made on disk in
+     * between breaks the chain and fails the next verification.
+     */
+    public static AuditLog continueVerified(Path file, byte[] verified, Clock clock, UnaryOperator<String> redactor)
+            throws InfrastructureException, dev.agentsandbox.error.RefusedException {
+        if (verified.length > 0 && verified[verified.length - 1] != '\n') {
+            throw new dev.agentsandbox.error.RefusedException("the audit log ends in an incomplete record: only the run that wrote it may repair it");
+        }
+        try {
+            FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+            if (ch.size() != verified.length) {
+                ch.close();
+                throw new dev.agentsandbox.error.RefusedException("the audit log changed after it was verified; nothing was done");
+            }
+            ch.position(verified.length);
+            long seq = 0;
+            String prev = GENESIS;
+            if (verified.length > 0) {
+                int start = verified.length - 1;
+                while (start > 0 && verified[start - 1] != '\n') {
+                    start--;
+                }
+                byte[] last = java.util.Arrays.copyOfRange(verified, start, verified.length - 1);
+                seq = JSON.readTree(last).path("seq").asLong() + 1;
+                prev = Digests.sha256(last);
+            }
+            return new AuditLog(ch, clock, redactor, seq, prev);
         } catch (IOException e) {
             throw new InfrastructureException("cannot open the audit log " + file + ": " + e.getMessage(), e);
         }

@@ -17,8 +17,9 @@ public final class AuditVerifier {
      * @param hashes seq to hash of every verified record
      * @param problems what is wrong, naming the line; empty when the chain holds
      * @param tornTail whether the file ends in an incomplete record (verified up to it)
+     * @param stages the stage of each verified record, in order
      */
-    public record Result(int records, Map<Long, String> hashes, List<String> problems, boolean tornTail) {
+    public record Result(int records, Map<Long, String> hashes, List<String> problems, boolean tornTail, List<String> stages) {
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -28,7 +29,11 @@ public final class AuditVerifier {
     }
 
     public static Result verify(Path file) throws IOException {
-        byte[] all = Files.readAllBytes(file);
+        return verify(Files.readAllBytes(file));
+    }
+
+    public static Result verify(byte[] all) {
+        List<String> stages = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<Long, String> hashes = new HashMap<>();
         String prev = AuditLog.GENESIS;
@@ -43,7 +48,7 @@ public final class AuditVerifier {
             }
             lineNo++;
             if (nl == all.length) {
-                return new Result(records, hashes, problems, true);
+                return new Result(records, hashes, problems, true, stages);
             }
             byte[] line = Arrays.copyOfRange(all, start, nl);
             start = nl + 1;
@@ -66,9 +71,10 @@ public final class AuditVerifier {
             }
             prev = Digests.sha256(line);
             hashes.put(expectSeq, prev);
+            stages.add(rec.path("stage").asText());
             expectSeq++;
             records++;
         }
-        return new Result(records, hashes, problems, false);
+        return new Result(records, hashes, problems, false, stages);
     }
 }

@@ -1,26 +1,37 @@
 package dev.agentsandbox.audit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
-import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.error.AgentSandboxException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
- * Verifies a bundle: the audit chain, each attestation's signature and its anchor in the log,
- * and that every file is byte for byte what the newest attestation signed. Says exactly what fails.
+ * Verifies a bundle from one in-memory snapshot of it: the audit chain (whole: a torn or unsigned
+ * tail fails), each attestation for what it is (signature, payload type, statement and predicate
+ * type, stage, run id, subjects) and its place in the chain of stages (each names the digest of the
+ * one before), that the audit log records no stage the attestations lack (a stage cut away), and
+ * that every file is byte for byte what the newest attestation signed, with nothing beside it.
  */
 public final class BundleVerifier {
-    public static final List<String> STAGES = List.of("gates", "approval", "merge");
+    public static final List<String> STAGES = Layout.STAGES;
 
-    /** What verification found: problems fail it; notes do not. */
-    public record Verification(List<String> problems, List<String> notes, String newestStage) {
+    /**
+     * What verification found: problems fail it; notes do not.
+     *
+     * @param newestStage the last stage of the chain that verified (gates, approval, merge), or null
+     * @param statements the verified statement of each stage present
+     */
+    public record Verification(List<String> problems, List<String> notes, String newestStage, Map<String, JsonNode> statements) {
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -29,66 +40,116 @@ public final class BundleVerifier {
     private BundleVerifier() {
     }
 
+    /** Reads the bundle once and verifies that snapshot. */
+    public static Verification verify(Path bundle, PublicKey pinned) throws AgentSandboxException {
+        return verify(BundleSnapshot.read(bundle), pinned);
+    }
+
     /** @param pinned the public key the signatures must verify with; null: each envelope's own key (noted as not pinned) */
-    public static Verification verify(Path bundle, PublicKey pinned) throws UsageException {
-        if (!Files.isRegularFile(bundle.resolve(Layout.RUN_JSON))) {
-            throw new UsageException(bundle + " is not a run bundle (no " + Layout.RUN_JSON + ")");
-        }
+    public static Verification verify(BundleSnapshot bundle, PublicKey pinned) throws AgentSandboxException {
         List<String> problems = new ArrayList<>();
         List<String> notes = new ArrayList<>();
-        AuditVerifier.Result chain;
-        try {
-            chain = AuditVerifier.verify(bundle.resolve(Layout.AUDIT));
-        } catch (IOException e) {
-            problems.add(Layout.AUDIT + ": cannot be read: " + e.getMessage());
-            return new Verification(problems, notes, null);
+        Map<String, JsonNode> statements = new LinkedHashMap<>();
+        JsonNode run = bundle.json(Layout.RUN_JSON);
+        for (String f : bundle.files().keySet()) {
+            if (f.startsWith(Layout.ATTESTATIONS + "/") && !Layout.attestationFile(f)) {
+                problems.add(f + ": not a file a run writes (only <stage>.dsse.json and <stage>.pub belong in " + Layout.ATTESTATIONS + "/)");
+            }
         }
+        byte[] log = bundle.get(Layout.AUDIT);
+        if (log == null) {
+            problems.add(Layout.AUDIT + ": missing");
+            return new Verification(problems, notes, null, statements);
+        }
+        AuditVerifier.Result chain = AuditVerifier.verify(log);
         problems.addAll(chain.problems());
         if (chain.tornTail()) {
-            notes.add(Layout.AUDIT + ": the last record is incomplete (a crash while writing it); verified up to record " + chain.records());
+            problems.add(Layout.AUDIT + ": ends in an incomplete record after record " + chain.records()
+                    + " (a crash while writing, or a record added by hand); only the run that wrote it may repair it");
         }
         JsonNode newest = null;
         String newestStage = null;
+        String previous = null;
         for (String stage : STAGES) {
-            Path env = bundle.resolve(Layout.envelope(stage));
-            if (!Files.exists(env)) {
+            String envName = Layout.envelope(stage);
+            if (!bundle.has(envName)) {
+                previous = null;
                 continue;
             }
-            JsonNode statement = statement(bundle, stage, pinned, problems, notes);
-            if (statement == null) {
+            int i = STAGES.indexOf(stage);
+            if (i > 0 && previous == null) {
+                problems.add(envName + ": there is no valid " + STAGES.get(i - 1) + " attestation before it");
                 continue;
             }
-            JsonNode anchor = statement.path("predicate").path("audit");
+            JsonNode st = statement(bundle, stage, run, pinned, problems, notes);
+            if (st == null) {
+                previous = null;
+                continue;
+            }
+            if (i > 0) {
+                String expected = bundle.sha256(Layout.envelope(STAGES.get(i - 1)));
+                JsonNode prev = st.path("predicate").path("previous");
+                if (!STAGES.get(i - 1).equals(prev.path("stage").asText()) || !expected.equals(prev.path("envelopeSha256").asText())) {
+                    problems.add(envName + ": does not name the " + STAGES.get(i - 1) + " attestation of this bundle as its previous stage"
+                            + " (an envelope of another run or stage, or a replaced one)");
+                    previous = null;
+                    continue;
+                }
+            } else if (st.path("predicate").has("previous")) {
+                problems.add(envName + ": a gates statement names a previous stage");
+                continue;
+            }
+            JsonNode anchor = st.path("predicate").path("audit");
             String at = chain.hashes().get(anchor.path("seq").asLong(-1));
             if (!anchor.path("hash").asText().equals(at)) {
-                problems.add(Layout.AUDIT + ": record " + anchor.path("seq").asText() + " is not the one " + Layout.envelope(stage) + " signed");
+                problems.add(Layout.AUDIT + ": record " + anchor.path("seq").asText() + " is not the one " + envName + " signed");
             }
-            newest = statement;
+            statements.put(stage, st);
+            newest = st;
             newestStage = stage;
+            previous = stage;
+        }
+        // A stage cut away: its records stay in a log that was not cut, or the log was cut with it.
+        for (String stage : List.of("approval", "merge")) {
+            if (chain.stages().contains(stage) && !statements.containsKey(stage)) {
+                problems.add(Layout.AUDIT + ": records a " + stage + " stage that the bundle has no valid attestation for"
+                        + " (a stage was removed)");
+            }
         }
         if (newest == null) {
             if (problems.isEmpty()) {
                 problems.add("the bundle has no valid attestation (" + Layout.envelope("gates") + ")");
             }
-            return new Verification(problems, notes, null);
+            return new Verification(problems, notes, null, statements);
         }
         checkFiles(bundle, newest.path("predicate").path("files"), newestStage, problems);
         long anchored = newest.path("predicate").path("audit").path("seq").asLong();
         if (chain.records() - 1 > anchored) {
-            notes.add(Layout.AUDIT + ": " + (chain.records() - 1 - anchored) + " record(s) after the " + newestStage + " attestation are not signed");
+            problems.add(Layout.AUDIT + ": " + (chain.records() - 1 - anchored) + " record(s) after the " + newestStage
+                    + " attestation are not signed (added afterwards)");
         }
-        return new Verification(problems, notes, newestStage);
+        return new Verification(problems, notes, newestStage, statements);
     }
 
-    private static JsonNode statement(Path bundle, String stage, PublicKey pinned, List<String> problems, List<String> notes) {
+    private static JsonNode statement(BundleSnapshot bundle, String stage, JsonNode run, PublicKey pinned, List<String> problems,
+                                      List<String> notes) {
         String envName = Layout.envelope(stage);
         try {
-            JsonNode env = AuditLog.JSON.readTree(bundle.resolve(envName).toFile());
+            JsonNode env = AuditLog.JSON.readTree(bundle.get(envName));
             PublicKey key = pinned;
             if (key == null) {
-                key = SigningKeys.readPublic(bundle.resolve(Layout.publicKey(stage)));
+                byte[] pem = bundle.get(Layout.publicKey(stage));
+                if (pem == null) {
+                    problems.add(envName + ": no key to verify it with (no --key, no " + Layout.publicKey(stage) + ")");
+                    return null;
+                }
+                key = SigningKeys.readPublic(pem);
                 notes.add(envName + ": verified with the key stored in the bundle (" + SigningKeys.keyId(key).substring(0, 16)
                         + "…), not a pinned one: pass --key to check who signed");
+            }
+            if (!Dsse.IN_TOTO.equals(env.path("payloadType").asText())) {
+                problems.add(envName + ": payload type '" + env.path("payloadType").asText() + "' is not " + Dsse.IN_TOTO);
+                return null;
             }
             byte[] payload = Dsse.verify(env, key);
             if (payload == null) {
@@ -96,28 +157,63 @@ public final class BundleVerifier {
                 return null;
             }
             JsonNode st = AuditLog.JSON.readTree(payload);
+            List<String> wrong = new ArrayList<>();
             if (!Attestor.STATEMENT_TYPE.equals(st.path("_type").asText())) {
-                problems.add(envName + ": not an in-toto Statement v1");
+                wrong.add("not an in-toto Statement v1");
+            }
+            if (!Attestor.PREDICATE_TYPE.equals(st.path("predicateType").asText())) {
+                wrong.add("predicate type '" + st.path("predicateType").asText() + "' is not " + Attestor.PREDICATE_TYPE);
+            }
+            if (!stage.equals(st.path("predicate").path("stage").asText())) {
+                wrong.add("it attests the '" + st.path("predicate").path("stage").asText() + "' stage, not " + stage);
+            }
+            if (!run.path("runId").asText().equals(st.path("predicate").path("runId").asText())) {
+                wrong.add("it is for run " + st.path("predicate").path("runId").asText() + ", not " + run.path("runId").asText());
+            }
+            wrong.addAll(subjects(bundle, run, st));
+            if (!wrong.isEmpty()) {
+                problems.add(envName + ": " + String.join("; ", wrong));
                 return null;
             }
             if (st.path("predicate").path("keyEphemeral").asBoolean()) {
                 notes.add(envName + ": signed with a one-time key (no --signing-key was configured)");
             }
             return st;
-        } catch (IOException | UsageException e) {
+        } catch (IOException | RuntimeException | AgentSandboxException e) {
             problems.add(envName + ": cannot be read: " + e.getMessage());
             return null;
         }
     }
 
-    private static void checkFiles(Path bundle, JsonNode files, String stage, List<String> problems) {
-        Map<String, String> now;
-        try {
-            now = Attestor.digests(bundle);
-        } catch (IOException e) {
-            problems.add("cannot read the bundle's files: " + e.getMessage());
-            return;
+    /** The subjects must be this bundle's: its head commit and its patch, nothing else. */
+    private static List<String> subjects(BundleSnapshot bundle, JsonNode run, JsonNode st) {
+        List<String> wrong = new ArrayList<>();
+        Map<String, String> want = new TreeMap<>();
+        if (run.hasNonNull("headCommit")) {
+            want.put("git+commit:" + run.path("featureBranch").asText(), "gitCommit=" + run.path("headCommit").asText());
         }
+        if (bundle.has(Layout.PATCH)) {
+            // the patch's own bytes are checked with every other file; here, that the subject is the attested patch
+            want.put(Layout.PATCH, "sha256=" + st.path("predicate").path("files").path(Layout.PATCH).asText());
+        }
+        Map<String, String> got = new TreeMap<>();
+        for (JsonNode s : st.path("subject")) {
+            Iterator<Map.Entry<String, JsonNode>> d = s.path("digest").fields();
+            StringBuilder b = new StringBuilder();
+            while (d.hasNext()) {
+                var e = d.next();
+                b.append(b.length() == 0 ? "" : ",").append(e.getKey()).append('=').append(e.getValue().asText());
+            }
+            got.put(s.path("name").asText(), b.toString());
+        }
+        if (!want.equals(got)) {
+            wrong.add("its subjects " + got + " are not this bundle's " + want);
+        }
+        return wrong;
+    }
+
+    private static void checkFiles(BundleSnapshot bundle, JsonNode files, String stage, List<String> problems) {
+        SortedMap<String, String> now = new TreeMap<>(bundle.attestedDigests());
         for (Iterator<Map.Entry<String, JsonNode>> it = files.fields(); it.hasNext(); ) {
             var e = it.next();
             String actual = now.remove(e.getKey());

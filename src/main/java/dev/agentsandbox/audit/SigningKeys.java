@@ -93,6 +93,16 @@ public final class SigningKeys {
         }
     }
 
+    /** A public key from PEM bytes already read (a bundle's snapshot). */
+    public static PublicKey readPublic(byte[] pem) throws UsageException {
+        try {
+            byte[] der = der(new String(pem, StandardCharsets.US_ASCII), "PUBLIC KEY", Path.of("(bundle)"));
+            return KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(der));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new UsageException("not an Ed25519 public key in PEM", e);
+        }
+    }
+
     /** A stable id of a public key: the SHA-256 of its SPKI encoding. */
     public static String keyId(PublicKey key) {
         return Digests.sha256(key.getEncoded());

@@ -24,16 +24,35 @@ abstract class DecideCommand {
     @Option(names = "--comment", defaultValue = "", description = "the reviewer's words")
     String comment;
 
-    @Option(names = "--key", description = "public key the run's attestation must verify with")
-    Path key;
+    @picocli.CommandLine.Mixin
+    PinnedKey key;
 
     @Option(names = "--signing-key", description = "Ed25519 private key that signs the decision (default: $AGENT_SANDBOX_SIGNING_KEY)")
     Path signingKey;
 
+    @Option(names = "--repo", description = "the run's repository, where a rejection is also recorded (default: the one the run used, if here)")
+    Path repo;
+
+    private static org.eclipse.jgit.lib.Repository openQuietly(Path dir) {
+        try {
+            return dev.agentsandbox.run.Repositories.open(dir);
+        } catch (AgentSandboxException e) {
+            return null;
+        }
+    }
+
     int decide(Approval.Decision decision) throws AgentSandboxException {
-        var pinned = key == null ? null : SigningKeys.readPublic(key);
-        Approval a = new ApprovalService(Clock.systemUTC(), Redaction::redact)
-                .decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned);
+        var pinned = key.require(decision == Approval.Decision.APPROVE ? "approve" : "reject");
+        Approval a;
+        // The run's repository, when it is here, keeps a rejection even if the bundle is cut back.
+        Path repoDir = repo != null ? repo : Path.of(BundleFiles.runJson(bundle).path("repo").asText("."));
+        try (org.eclipse.jgit.lib.Repository r = java.nio.file.Files.isDirectory(repoDir) ? openQuietly(repoDir) : null) {
+            if (repo != null && r == null) {
+                throw new dev.agentsandbox.error.UsageException("--repo " + repo + " is not a git repository");
+            }
+            a = new ApprovalService(Clock.systemUTC(), Redaction::redact)
+                    .decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned, r, System.getenv());
+        }
         spec.commandLine().getOut().printf("%s: run %s, commit %s, by %s%n",
                 decision == Approval.Decision.APPROVE ? (a.override() ? "approved (over failed gates)" : "approved") : "rejected",
                 a.runId(), a.headCommit(), a.by());

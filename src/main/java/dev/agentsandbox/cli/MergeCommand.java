@@ -27,8 +27,8 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--remote", description = "push the result to this remote (default: merge.remote of the run)")
     String remote;
 
-    @Option(names = "--key", description = "public key the attestations must verify with")
-    Path key;
+    @picocli.CommandLine.Mixin
+    PinnedKey key;
 
     @Option(names = "--signing-key", description = "Ed25519 private key that signs the merge (default: $AGENT_SANDBOX_SIGNING_KEY)")
     Path signingKey;
@@ -37,7 +37,7 @@ final class MergeCommand implements Callable<Integer> {
     public Integer call() throws AgentSandboxException {
         Path repoDir = repo != null ? repo : Path.of(BundleFiles.runJson(bundle).path("repo").asText("."));
         try (Repository r = Repositories.open(repoDir)) {
-            var pinned = key == null ? null : SigningKeys.readPublic(key);
+            var pinned = key.require("merge");
             MergeService.Merged m = new MergeService(Clock.systemUTC(), Redaction::redact, System.getenv())
                     .merge(bundle, r, pinned, remote, SigningKeys.load(signingKey));
             var out = spec.commandLine().getOut();
@@ -46,7 +46,7 @@ final class MergeCommand implements Callable<Integer> {
                 out.println("pushed to " + m.pushedTo());
             }
             if (!m.localUpdated()) {
-                out.println("the local branch " + m.target() + " was left as it is (checked out here): pull to update it");
+                out.println("the local branch " + m.target() + " was left as it is (checked out here, or it moved): pull to update it");
             }
             return ExitCodes.OK;
         }

@@ -15,9 +15,31 @@ import java.util.List;
  */
 public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Integer maxLines, Boolean allowBinary,
                            Boolean allowModeChanges, Long maxFileBytes, Long maxChangeBytes) {
+    /**
+     * What a change must not touch by default: CI definitions of the systems in common use, hook
+     * managers and dev containers (code that runs on someone's machine or in CI), the files that
+     * steer the next agent run (a change there is a prompt injection that persists), ownership
+     * rules, and this tool's own configuration and keys.
+     */
     public static final List<String> DEFAULT_PROTECTED = List.of(
-            ".github/workflows/**", ".github/actions/**", ".gitlab-ci.yml", ".gitlab/**", "Jenkinsfile", "**/Jenkinsfile",
-            "**/CODEOWNERS", ".agent-sandbox.yml", ".circleci/**", "azure-pipelines.yml", ".buildkite/**");
+            // CI/CD
+            ".github/workflows/**", ".github/actions/**", ".gitlab-ci.yml", ".gitlab/**", "Jenkinsfile", "**/Jenkinsfile", "**/*.jenkinsfile",
+            ".circleci/**", "azure-pipelines.yml", "azure-pipelines/**", ".azure-pipelines/**", ".buildkite/**", ".travis.yml",
+            "bitbucket-pipelines.yml", ".drone.yml", ".drone.star", ".woodpecker.yml", ".woodpecker/**", ".tekton/**", "tekton/**",
+            "cloudbuild.yaml", "cloudbuild.yml", "bitrise.yml", ".semaphore/**", "appveyor.yml", ".appveyor.yml", "codemagic.yaml",
+            ".gitea/workflows/**", ".forgejo/workflows/**", "buildspec.yml", "wercker.yml", ".harness/**", "Earthfile",
+            // hooks and dev environments
+            ".pre-commit-config.yaml", ".pre-commit-hooks.yaml", ".husky/**", "lefthook.yml", "lefthook.yaml", ".lefthook.yml",
+            ".githooks/**", ".devcontainer/**", ".devcontainer.json", ".gitpod.yml", ".vscode/tasks.json", ".vscode/settings.json",
+            ".envrc",
+            // what steers the next agent
+            "CLAUDE.md", "**/CLAUDE.md", "CLAUDE.local.md", ".claude/**", "AGENTS.md", "**/AGENTS.md", "AGENT.md", ".cursorrules",
+            ".cursor/**", ".github/copilot-instructions.md", ".github/instructions/**", ".github/prompts/**", ".windsurfrules",
+            ".clinerules", ".clinerules/**", ".aider.conf.yml", ".aiderignore", "GEMINI.md", ".gemini/**", ".codex/**",
+            ".continue/**", ".roo/**", ".junie/**", "CONVENTIONS.md",
+            // ownership and this tool
+            "**/CODEOWNERS", ".github/CODEOWNERS", ".agent-sandbox.yml", ".agent-sandbox/**", ".gitattributes", "**/.gitattributes",
+            ".gitmodules");
     public static final PolicyConfig DEFAULT = new PolicyConfig(null, null, null, null, null, null, null);
 
     public PolicyConfig {

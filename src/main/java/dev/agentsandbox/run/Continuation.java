@@ -23,16 +23,22 @@ final class Continuation {
         JsonNode approval;
         JsonNode run;
         try {
-            if (!Files.exists(r.previous().resolve(Layout.APPROVAL))) {
+            // The comment that joins the task comes from a bundle that verifies, with the run's own key when it has one.
+            java.security.KeyPair key = dev.agentsandbox.audit.SigningKeys.load(r.signingKey());
+            var snapshot = dev.agentsandbox.bundle.BundleSnapshot.read(r.previous());
+            var v = dev.agentsandbox.audit.BundleVerifier.verify(snapshot, key == null ? null : key.getPublic());
+            if (!v.ok()) {
+                throw new UsageException("--continue " + r.previous() + ": that bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
+            }
+            if (!"approval".equals(v.newestStage())) {
                 throw new UsageException("--continue " + r.previous() + ": that run has no decision yet; only a rejected run can be continued");
             }
-            approval = new ObjectMapper().readTree(r.previous().resolve(Layout.APPROVAL).toFile());
-            run = new ObjectMapper().readTree(r.previous().resolve(Layout.RUN_JSON).toFile());
-        } catch (IOException e) {
-            throw new UsageException("--continue " + r.previous() + " is not a readable run bundle: " + e.getMessage(), e);
-        }
-        if (!approval.path("decision").asText().equals("REJECT")) {
-            throw new UsageException("--continue " + r.previous() + ": that run was approved, not rejected; merge it instead");
+            approval = snapshot.json(Layout.APPROVAL);
+            run = snapshot.json(Layout.RUN_JSON);
+        } catch (UsageException e) {
+            throw e;
+        } catch (dev.agentsandbox.error.AgentSandboxException e) {
+            throw new UsageException("--continue " + r.previous() + " is not a usable run bundle: " + e.getMessage(), e);
         }
         String task = r.task() + "\n\nA reviewer (" + approval.path("by").asText() + ") rejected the previous attempt (run "
                 + run.path("runId").asText() + ", branch " + run.path("featureBranch").asText() + ") and said:\n"

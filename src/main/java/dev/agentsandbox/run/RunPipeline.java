@@ -91,7 +91,8 @@ public final class RunPipeline {
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
         // A host that cannot bound what the agent writes is refused before anything starts.
         DiskQuota quota = DiskQuota.forLimit(settings.diskBytes());
-        bundle.record().begin(request, base, branch, settings, config.merge());
+        bundle.record().begin(request, base, branch, settings, config.merge(),
+                dev.agentsandbox.git.RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push()));
         String[] committed = new String[1]; // the feature branch's commit once made: undone if the run fails after
 
         try (Scratch scratch = Scratch.create(runId, quota, settings.diskBytes());
@@ -163,6 +164,12 @@ public final class RunPipeline {
                 Files.write(patch, Files.readAllLines(patch, StandardCharsets.UTF_8).stream().map(Redaction::redact)
                         .map(l -> l + "\n").reduce("", String::concat).getBytes(StandardCharsets.UTF_8));
                 bundle.audit("gates", "patch-redacted", Map.of("reason", "the change adds credentials"));
+            }
+            if (head != null && results.stream().noneMatch(r -> r.gate().equals("secrets") && !r.findings().isEmpty())) {
+                // The commit travels in the bundle for a merge job on a fresh checkout (nothing is pushed
+                // before approval); never one that adds credentials, which would leave in a CI artifact.
+                dev.agentsandbox.git.ChangeBundle.write(repo, base.commit(), ObjectId.fromString(head), branch,
+                        bundle.path(dev.agentsandbox.bundle.Layout.CHANGE_BUNDLE));
             }
             bundle.writeGates(results);
             progress.stage("reports", "writing SARIF, JUnit, summary and review page");
@@ -276,7 +283,7 @@ public final class RunPipeline {
     }
 
     private void sign(RunBundle bundle, java.security.KeyPair key, Verdict verdict, List<GateResult> results, SandboxResult agent)
-            throws InfrastructureException {
+            throws AgentSandboxException {
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("verdict", verdict.id());
         facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());

@@ -21,11 +21,13 @@ final class RunRecorder {
         data.put("startedAt", clock.instant().toString());
     }
 
+    /** @param repository the repository's identity (its remote's URL), bound into approvals; null when it has no remote */
     synchronized void begin(RunRequest request, Base base, String featureBranch, Settings settings,
-                            dev.agentsandbox.config.MergeConfig merge) throws InfrastructureException {
+                            dev.agentsandbox.config.MergeConfig merge, String repository) throws InfrastructureException {
         data.put("repo", request.repo().toAbsolutePath().normalize().toString());
         data.put("baseBranch", base.branch());
         data.put("baseCommit", base.commit().name());
+        data.put("repository", repository);
         data.put("featureBranch", featureBranch);
         data.put("headCommit", null);
         data.put("verdict", "running");

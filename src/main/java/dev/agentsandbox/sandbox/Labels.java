@@ -18,6 +18,8 @@ public final class Labels {
     public static final String CREATOR_HOST = "dev.agentsandbox.creator-host";
     public static final String CREATOR_PID = "dev.agentsandbox.creator-pid";
     public static final String CREATOR_START = "dev.agentsandbox.creator-start";
+    /** The creator's PID namespace and boot: a pid means something only within both. */
+    public static final String CREATOR_PIDNS = "dev.agentsandbox.creator-pidns";
 
     private Labels() {
     }
@@ -28,6 +30,7 @@ public final class Labels {
         m.put(RUN, spec.runId());
         m.put(PURPOSE, spec.purpose());
         m.put(CREATOR_HOST, hostName());
+        m.put(CREATOR_PIDNS, pidNamespace());
         ProcessHandle self = ProcessHandle.current();
         m.put(CREATOR_PID, Long.toString(self.pid()));
         m.put(CREATOR_START, self.info().startInstant().map(i -> Long.toString(i.toEpochMilli())).orElse("0"));
@@ -39,7 +42,9 @@ public final class Labels {
      * this host; a pid alone is not enough since pids are reused, so the start time must match.
      */
     static boolean creatorIsGone(Map<String, String> labels) {
-        if (!hostName().equals(labels.get(CREATOR_HOST))) {
+        // Runners in containers may share a host name and a Docker daemon but not a PID namespace:
+        // there another runner's live pid would look dead from here, so only our own are judged.
+        if (!hostName().equals(labels.get(CREATOR_HOST)) || !pidNamespace().equals(labels.get(CREATOR_PIDNS))) {
             return false;
         }
         long pid;
@@ -54,6 +59,23 @@ public final class Labels {
         }
         String start = p.get().info().startInstant().map(Instant::toEpochMilli).map(String::valueOf).orElse("0");
         return !start.equals(labels.get(CREATOR_START));
+    }
+
+    /** This process's PID namespace and the machine's boot, e.g. "pid:[4026531836]@3f2a…"; stable for the process's life. */
+    static String pidNamespace() {
+        String ns;
+        String boot;
+        try {
+            ns = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/ns/pid")).toString();
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            ns = "pid:?";
+        }
+        try {
+            boot = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (java.io.IOException e) {
+            boot = "?";
+        }
+        return ns + "@" + boot;
     }
 
     static String hostName() {

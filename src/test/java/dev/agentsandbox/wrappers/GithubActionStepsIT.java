@@ -78,6 +78,9 @@ class GithubActionStepsIT {
         env.put("INPUT_TIER", "gvisor");
         env.put("INPUT_PUSH", "origin");
         env.put("INPUT_BUNDLE", "agent-sandbox-run");
+        Path key = tmp.resolve("ci-signing");
+        assertThat(dev.agentsandbox.testing.Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        env.put("INPUT_SIGNING_KEY_FILE", key + ".key");
         Step agent = step("run.sh", repo.dir, env);
         assertThat(agent.exitCode()).as(agent.log()).isZero();
         Map<String, String> out = outputs(outputs);
@@ -94,15 +97,20 @@ class GithubActionStepsIT {
         Git.cloneRepository().setURI(repo.remote.toUri().toString()).setDirectory(checkout.toFile()).call().close();
         Path artifact = tmp.resolve("artifact");
         copy(Path.of(out.get("bundle")), artifact);
+        Step unpinned = step("decide.sh", checkout, Map.of("AGENT_SANDBOX_BUNDLE", artifact.toString(), "GITHUB_ACTOR", "octocat",
+                "SIGNING_KEY_FILE", key + ".key"), "approve");
+        assertThat(unpinned.exitCode()).as("without a pinned key the job refuses").isEqualTo(4);
+        assertThat(unpinned.log()).contains("::error::agent-sandbox: set PUBLIC_KEY_FILE");
         Step approve = step("decide.sh", checkout, Map.of("AGENT_SANDBOX_BUNDLE", artifact.toString(), "GITHUB_ACTOR", "octocat",
-                "DECISION_COMMENT", "ship it"), "approve");
+                "DECISION_COMMENT", "ship it", "PUBLIC_KEY_FILE", key + ".pub", "SIGNING_KEY_FILE", key + ".key"), "approve");
         assertThat(approve.exitCode()).as(approve.log()).isZero();
         assertThat(Files.readString(artifact.resolve("approval.json"))).contains("\"by\" : \"octocat\"");
 
         // The merge job: another fresh checkout; only the approved commit lands on origin/main.
         Path mergeCheckout = tmp.resolve("merge-checkout");
         Git.cloneRepository().setURI(repo.remote.toUri().toString()).setDirectory(mergeCheckout.toFile()).call().close();
-        Step merge = step("merge.sh", mergeCheckout, Map.of("AGENT_SANDBOX_BUNDLE", artifact.toString()));
+        Step merge = step("merge.sh", mergeCheckout, Map.of("AGENT_SANDBOX_BUNDLE", artifact.toString(), "PUBLIC_KEY_FILE", key + ".pub",
+                "SIGNING_KEY_FILE", key + ".key"));
         assertThat(merge.exitCode()).as(merge.log()).isZero();
         try (Git remote = Git.open(repo.remote.toFile())) {
             assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(out.get("head-commit"));

@@ -57,6 +57,8 @@ class GitlabTemplateIT {
     void runApproveAndMergeJobsPassUnderGitlabCiLocal() throws Exception {
         assertThat(GCL).as("scripts/setup-host.sh installs gitlab-ci-local").isExecutable();
         SampleRepo repo = SampleRepo.create(tmp);
+        key = tmp.resolve("ci-signing");
+        assertThat(dev.agentsandbox.testing.Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
         Files.copy(TEMPLATE, repo.dir.resolve("agent-sandbox.yml"));
         Files.writeString(repo.dir.resolve(".gitlab-ci.yml"), """
                 stages: [test, deploy]
@@ -67,7 +69,8 @@ class GitlabTemplateIT {
                       image: %s
                       command: "printf 'def multiply(a, b):\\\\n    return a * b\\\\n' >> calc.py"
                       cli: %s
-                """.formatted(tmp.resolve("pwned"), TestHost.IMAGE, Path.of("bin/agent-sandbox").toAbsolutePath()));
+                      public-key-file: %s
+                """.formatted(tmp.resolve("pwned"), TestHost.IMAGE, Path.of("bin/agent-sandbox").toAbsolutePath(), key + ".pub"));
         try (Git g = Git.open(repo.dir.toFile())) {
             g.add().addFilepattern(".").call();
             g.commit().setMessage("ci").setAuthor("d", "d@x").setCommitter("d", "d@x").setSign(false).call();
@@ -86,8 +89,11 @@ class GitlabTemplateIT {
         assertThat(tmp.resolve("pwned")).doesNotExist();
     }
 
+    Path key;
+
     String gcl(Path dir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(GCL.toString(), "--shell-isolation=false", "--variable", "GITLAB_USER_LOGIN=maintainer"));
+        List<String> cmd = new ArrayList<>(List.of(GCL.toString(), "--shell-isolation=false", "--variable", "GITLAB_USER_LOGIN=maintainer",
+                "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + key + ".key"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().put("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));

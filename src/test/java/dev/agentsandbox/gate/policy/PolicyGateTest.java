@@ -40,6 +40,16 @@ class PolicyGateTest {
         assertThat(new PolicyGate(PolicyConfig.DEFAULT).check(new ChangeSet(List.of(modified("src/app.py", 3))))).isEmpty();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {".travis.yml", "bitbucket-pipelines.yml", ".drone.yml", ".woodpecker.yml",
+        ".buildkite/pipeline.yml", ".tekton/run.yaml", "cloudbuild.yaml", "bitrise.yml", ".pre-commit-config.yaml", ".husky/pre-commit",
+        "lefthook.yml", ".devcontainer/devcontainer.json", "CLAUDE.md", "docs/CLAUDE.md", "AGENTS.md", ".cursorrules",
+        ".github/copilot-instructions.md", ".claude/settings.json", ".agent-sandbox/signing.pub", ".agent-sandbox.yml", ".gitattributes",
+        ".gitmodules", "build/Jenkinsfile"})
+    void theDefaultsProtectCiHooksAgentInstructionsAndTheToolsOwnFiles(String path) {
+        assertThat(rules(new PolicyGate(PolicyConfig.DEFAULT).check(new ChangeSet(List.of(modified(path, 1)))))).contains("protected-path");
+    }
+
     @Test
     void limitsOnFilesAndLinesFail() {
         PolicyGate gate = new PolicyGate(new PolicyConfig(null, 1, 5, null, null, null, null));
