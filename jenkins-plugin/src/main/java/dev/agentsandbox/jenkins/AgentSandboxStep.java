@@ -34,6 +34,7 @@ public final class AgentSandboxStep extends Step {
     private String base;
     private String bundle = "agent-sandbox-run";
     private String signingKey;
+    private String publicKey;
     private String push;
     private String modelProvider;
     private String modelKeyVariable;
@@ -131,6 +132,19 @@ public final class AgentSandboxStep extends Step {
     @DataBoundSetter
     public void setSigningKey(String signingKey) {
         this.signingKey = Util.fixEmptyAndTrim(signingKey);
+    }
+
+    public String getPublicKey() {
+        return publicKey;
+    }
+
+    /**
+     * A path on the node to the public key of the signing key: approve, reject and merge pin it and
+     * refuse without it (a key read from the bundle proves nothing about who signed).
+     */
+    @DataBoundSetter
+    public void setPublicKey(String publicKey) {
+        this.publicKey = Util.fixEmptyAndTrim(publicKey);
     }
 
     public String getPush() {

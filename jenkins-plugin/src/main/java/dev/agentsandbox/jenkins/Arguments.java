@@ -34,16 +34,26 @@ final class Arguments {
                 }
                 a.addAll(List.of(s.getAction(), "--run", s.getBundle(), "--by", s.getBy()));
                 add(a, "--comment", s.getComment());
+                add(a, "--key", requirePublicKey(s));
                 add(a, "--signing-key", s.getSigningKey());
             }
             case "merge" -> {
                 a.addAll(List.of("merge", "--run", s.getBundle(), "--repo", workspace));
                 add(a, "--remote", s.getPush());
+                add(a, "--key", requirePublicKey(s));
                 add(a, "--signing-key", s.getSigningKey());
             }
             default -> throw new AbortException("agentSandbox: unknown action '" + s.getAction() + "' (use run, approve, reject or merge)");
         }
         return a;
+    }
+
+    private static String requirePublicKey(AgentSandboxStep s) throws AbortException {
+        if (s.getPublicKey() == null) {
+            throw new AbortException("agentSandbox(action: '" + s.getAction() + "') needs publicKey: the public key of the signing key,"
+                    + " which the decision and the merge pin (a key read from the bundle proves nothing about who signed)");
+        }
+        return s.getPublicKey();
     }
 
     private static void add(List<String> a, String option, String value) {

@@ -62,13 +62,14 @@ public class AgentSandboxStepTest {
         WorkflowRun b = pipeline("""
                 node {
                   %s
-                  def r = agentSandbox task: 'Add multiply', image: 'agent-sandbox/test-base:bookworm',
+                  sh 'openssl genpkey -algorithm ed25519 -out ci.key && openssl pkey -in ci.key -pubout -out ci.pub'
+                  def r = agentSandbox task: 'Add multiply', image: 'agent-sandbox/test-base:bookworm', signingKey: 'ci.key',
                                        command: "printf 'def multiply(a, b):\\\\n    return a * b\\\\n' >> calc.py"
                   echo "verdict=${r.verdict} branch=${r.branch}"
                   archiveArtifacts artifacts: 'agent-sandbox-run/**'
-                  agentSandbox task: '', action: 'approve', by: 'alice'
+                  agentSandbox task: '', action: 'approve', by: 'alice', signingKey: 'ci.key', publicKey: 'ci.pub'
                   sh 'git checkout -q --detach'
-                  agentSandbox task: '', action: 'merge'
+                  agentSandbox task: '', action: 'merge', signingKey: 'ci.key', publicKey: 'ci.pub'
                   sh 'test "$(git rev-parse main)" = "$(git rev-parse ' + r.branch + ')"'
                 }
                 """.formatted(REPO), Result.SUCCESS);
@@ -93,10 +94,21 @@ public class AgentSandboxStepTest {
         WorkflowRun b = pipeline("""
                 node {
                   %s
-                  agentSandbox task: 'Add multiply', image: 'agent-sandbox/test-base:bookworm', command: 'echo x >> calc.py'
-                  agentSandbox task: '', action: 'merge'
+                  sh 'openssl genpkey -algorithm ed25519 -out ci.key && openssl pkey -in ci.key -pubout -out ci.pub'
+                  agentSandbox task: 'Add multiply', image: 'agent-sandbox/test-base:bookworm', command: 'echo x >> calc.py', signingKey: 'ci.key'
+                  agentSandbox task: '', action: 'merge', publicKey: 'ci.pub'
                 }
                 """.formatted(REPO), Result.FAILURE);
         j.assertLogContains("was refused (exit 4)", b);
+    }
+
+    @Test
+    public void aDecisionWithoutAPinnedKeyIsRefusedBeforeTheJarRuns() throws Exception {
+        WorkflowRun b = pipeline("""
+                node {
+                  agentSandbox task: '', action: 'approve', by: 'alice'
+                }
+                """, Result.FAILURE);
+        j.assertLogContains("needs publicKey", b);
     }
 }
