@@ -117,10 +117,10 @@ final class ConfigReader {
     private PolicyConfig policy(JsonNode n) {
         String p = "/policy";
         keys(n, p, Set.of("protected-paths", "max-files", "max-lines", "allow-binary", "allow-mode-changes", "max-file-size",
-                "max-change-size"));
+                "max-change-size", "allow-bidi-paths"));
         return new PolicyConfig(strings(n, p, "protected-paths"), n.has("max-files") ? integer(n, p, "max-files") : null,
                 n.has("max-lines") ? integer(n, p, "max-lines") : null, bool(n, p, "allow-binary"), bool(n, p, "allow-mode-changes"),
-                size(n, p, "max-file-size"), size(n, p, "max-change-size"));
+                size(n, p, "max-file-size"), size(n, p, "max-change-size"), strings(n, p, "allow-bidi-paths"));
     }
 
     private SecretsConfig secrets(JsonNode n) {

@@ -12,9 +12,10 @@ import java.util.List;
  * @param allowModeChanges whether file modes may change (e.g. a file made executable)
  * @param maxFileBytes largest file the collector accepts
  * @param maxChangeBytes most bytes of new content (added and modified files) a change may hold
+ * @param allowBidiPaths globs of files whose real right-to-left text may hold bidirectional controls
  */
 public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Integer maxLines, Boolean allowBinary,
-                           Boolean allowModeChanges, Long maxFileBytes, Long maxChangeBytes) {
+                           Boolean allowModeChanges, Long maxFileBytes, Long maxChangeBytes, List<String> allowBidiPaths) {
     /**
      * What a change must not touch by default: CI definitions of the systems in common use, hook
      * managers and dev containers (code that runs on someone's machine or in CI), the files that
@@ -40,7 +41,7 @@ public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Intege
             // ownership and this tool
             "**/CODEOWNERS", ".github/CODEOWNERS", ".agent-sandbox.yml", ".agent-sandbox/**", ".gitattributes", "**/.gitattributes",
             ".gitmodules");
-    public static final PolicyConfig DEFAULT = new PolicyConfig(null, null, null, null, null, null, null);
+    public static final PolicyConfig DEFAULT = new PolicyConfig(null, null, null, null, null, null, null, null);
 
     public PolicyConfig {
         protectedPaths = protectedPaths == null ? DEFAULT_PROTECTED : List.copyOf(protectedPaths);
@@ -50,6 +51,7 @@ public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Intege
         allowModeChanges = allowModeChanges != null && allowModeChanges;
         maxFileBytes = maxFileBytes == null ? 1L << 20 : maxFileBytes;
         maxChangeBytes = maxChangeBytes == null ? 16L << 20 : maxChangeBytes;
+        allowBidiPaths = allowBidiPaths == null ? List.of() : List.copyOf(allowBidiPaths);
         if (maxFiles < 1 || maxLines < 1 || maxFileBytes < 1 || maxChangeBytes < 1) {
             throw new IllegalArgumentException("policy limits must be positive");
         }

@@ -4,6 +4,7 @@ import static org.apache.commons.text.StringEscapeUtils.escapeHtml4;
 
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateResult;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -53,7 +54,9 @@ public final class HtmlReview {
             }
             h.append("</tbody></table>\n");
         }
-        h.append("</section>\n<section id=\"diff\"><h2>Change</h2>\n");
+        h.append("</section>\n");
+        task(h, r.task());
+        h.append("<section id=\"diff\"><h2>Change</h2>\n");
         diff(h, r);
         h.append("</section>\n");
         if (!r.dependencies().isEmpty()) {
@@ -99,12 +102,44 @@ public final class HtmlReview {
         }
     }
 
+    /** The task exactly as the agent received it, with what a reader would not see made visible and flagged. */
+    private static void task(StringBuilder h, String task) {
+        if (task.isEmpty()) {
+            return;
+        }
+        List<String> hidden = TaskText.hiddenContent(task);
+        h.append("<section id=\"task\"><h2>Task, as the agent received it</h2>\n");
+        if (!hidden.isEmpty()) {
+            h.append("<p class=\"note v-warn\">The task holds content a reader may not see: ").append(e(String.join("; ", hidden)))
+                    .append(". It is shown marked below; such text often carries instructions for the agent.</p>\n");
+        }
+        h.append("<pre class=\"task\">").append(e(task)).append("</pre></section>\n");
+    }
+
     private static String dt(String k, String v) {
         return "<dt>" + e(k) + "</dt><dd><code>" + e(String.valueOf(v)) + "</code></dd>";
     }
 
+    /** Escaped, and every character that shows as nothing (bidi controls, zero-width, tags, controls) shown as a marked code. */
     private static String e(String s) {
-        return escapeHtml4(s);
+        StringBuilder b = null;
+        for (int i = 0; i < s.length(); ) {
+            int cp = s.codePointAt(i);
+            boolean hidden = dev.agentsandbox.console.SafeText.isHidden(cp) || (cp < 0x20 && cp != '\n' && cp != '\t') || cp == 0x7F
+                    || (cp >= 0x80 && cp <= 0x9F);
+            if (hidden && b == null) {
+                b = new StringBuilder(s.length() + 32).append(escapeHtml4(s.substring(0, i)));
+            }
+            if (b != null) {
+                if (hidden) {
+                    b.append("<mark class=\"hc\">").append(String.format("U+%04X", cp)).append("</mark>");
+                } else {
+                    b.append(escapeHtml4(new String(Character.toChars(cp))));
+                }
+            }
+            i += Character.charCount(cp);
+        }
+        return b == null ? escapeHtml4(s) : b.toString();
     }
 
     private static final String CSS = """
@@ -118,6 +153,7 @@ public final class HtmlReview {
             p.v-pass{background:#dafbe1}p.v-warn{background:#fff8c5}p.v-fail{background:#ffebe9}
             pre.diff{border:1px solid #d0d7de;border-radius:6px;overflow:auto;padding:0}pre.diff span{display:block;padding:0 8px}
             .add{background:#e6ffec}.del{background:#ffebe9}.hunk{background:#ddf4ff;color:#0550ae}.file{background:#f6f8fa;font-weight:600;margin-top:6px}
-            .meta{color:#59636e}.note{color:#9a6700}footer{margin-top:32px;color:#59636e;font-size:12px}
+            .meta{color:#59636e}.note{color:#9a6700}mark.hc{background:#d1242f;color:#fff;border-radius:3px;padding:0 2px;font-size:10px}
+            pre.task{border:1px solid #d0d7de;border-radius:6px;padding:8px;background:#f6f8fa}.task-comment{background:#fff8c5}footer{margin-top:32px;color:#59636e;font-size:12px}
             """;
 }

@@ -42,7 +42,7 @@ public final class MarkdownSummary {
         if (!r.change().isEmpty()) {
             md.append("\n### Changed files\n\n| file | change | + | − |\n|---|---|---|---|\n");
             r.change().files().stream().limit(MAX_FILES).forEach(f -> md.append("| ").append(cell(f.path())).append(" | ")
-                    .append(f.kind().name().toLowerCase(Locale.ROOT)).append(f.binary() ? " (binary)" : "").append(" | ")
+                    .append(f.kind().name().toLowerCase(Locale.ROOT)).append(f.binary() ? " (binary, " + f.newSize() + " bytes: not shown as text)" : "").append(" | ")
                     .append(f.addedLines().size()).append(" | ").append(f.removedLineCount()).append(" |\n"));
             if (r.change().files().size() > MAX_FILES) {
                 md.append("\n…and ").append(r.change().files().size() - MAX_FILES).append(" more files.\n");

@@ -25,7 +25,7 @@ import java.util.Objects;
  */
 public record RunReport(String runId, String repository, String baseBranch, String baseCommit, String featureBranch, String headCommit,
                         String verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
-                        Map<String, Object> sandbox) {
+                        Map<String, Object> sandbox, String task) {
     /** One line of the dependency delta. */
     public record DependencyRow(String kind, String ecosystem, String name, String oldVersion, String newVersion, String manifest) {
     }
@@ -36,5 +36,12 @@ public record RunReport(String runId, String repository, String baseBranch, Stri
         gates = List.copyOf(gates);
         dependencies = List.copyOf(dependencies);
         patch = patch == null ? "" : patch;
+        task = task == null ? "" : task;
+    }
+
+    public RunReport(String runId, String repository, String baseBranch, String baseCommit, String featureBranch, String headCommit,
+                     String verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
+                     Map<String, Object> sandbox) {
+        this(runId, repository, baseBranch, baseCommit, featureBranch, headCommit, verdict, gates, change, patch, dependencies, sandbox, "");
     }
 }

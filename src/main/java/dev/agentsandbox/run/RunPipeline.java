@@ -121,7 +121,8 @@ public final class RunPipeline {
             bundle.writeLog("agent.log", agent.output());
             bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
                     "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
-            GateResult agentGate = agentGate(agent, settings, overBudget.get(), workspace.overQuota() ? workspace.quota() : null);
+            GateResult agentGate = agentGate(agent, settings, overBudget.get(), workspace.overQuota() ? workspace.quota() : null,
+                    dev.agentsandbox.report.TaskText.hiddenContent(request.task()));
             progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in "
                     + agent.timings().run().toMillis() + " ms");
 
@@ -258,7 +259,7 @@ public final class RunPipeline {
             String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";
             var report = new dev.agentsandbox.report.RunReport(bundle.record().runId(), request.repo().getFileName().toString(),
                     base.branch(), base.commit().name(), branch, head, verdict.id(), results, collected.change(), Redaction.redact(patch),
-                    dependencyRows, agent.containerConfig());
+                    dependencyRows, agent.containerConfig(), request.task());
             dev.agentsandbox.report.ReportSet.writeAll(report, bundle.path(RunBundle.REPORTS), Redaction::redact);
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the reports: " + e.getMessage() + " (is the disk full?)", e);
@@ -294,8 +295,12 @@ public final class RunPipeline {
         progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");
     }
 
-    private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget, String overQuota) {
+    private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget, String overQuota, List<String> hiddenInTask) {
         List<Finding> f = new ArrayList<>();
+        if (!hiddenInTask.isEmpty()) {
+            f.add(Finding.of(AGENT_GATE, "task-hidden-content", Verdict.WARN, "the task holds content a reader may not see ("
+                    + String.join("; ", hiddenInTask) + "); the review page shows it marked"));
+        }
         if (overQuota != null) {
             f.add(Finding.of(AGENT_GATE, "disk-quota", Verdict.FAIL, "workspace over its " + overQuota
                     + " quota (sandbox.disk): the agent filled its disk; its change is not committed"));

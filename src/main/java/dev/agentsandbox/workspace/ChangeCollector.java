@@ -76,7 +76,15 @@ public final class ChangeCollector {
         List<Finding> refusals = new ArrayList<>();
         walk(workspace, seen, refusals, null);
         List<String> deleted = base.entries().keySet().stream().filter(p -> !seen.containsKey(p)).toList();
-        return compare(workspace, seen, refusals, base.entries()::get, deleted, base.exportedAtNanos(), reader);
+        return compare(workspace, seen, refusals, base.entries()::get, deleted, base.exportedAtNanos(), reader, () -> {
+            Map<String, ObjectId> links = new HashMap<>();
+            base.entries().forEach((p, e) -> {
+                if (e.mode() == SYMLINK) {
+                    links.put(p, e.blob());
+                }
+            });
+            return links;
+        });
     }
 
     /**
@@ -100,15 +108,37 @@ public final class ChangeCollector {
             for (String p : deleted) {
                 known.put(p, base.file(p));
             }
-            return compare(upper, seen, refusals, known::get, deleted, 0, reader);
+            return compare(upper, seen, refusals, known::get, deleted, 0, reader, () -> baseLinks(reader, baseTree));
         } catch (IOException e) {
             throw new InfrastructureException("cannot read the base tree: " + e.getMessage(), e);
         }
     }
 
+    private static final int SYMLINK = 0120000;
+
+    /** Every symbolic link of a tree: path -> target blob (read only when the change adds or alters a link). */
+    private static Map<String, ObjectId> baseLinks(ObjectReader reader, ObjectId tree) throws IOException {
+        Map<String, ObjectId> links = new HashMap<>();
+        try (org.eclipse.jgit.treewalk.TreeWalk tw = new org.eclipse.jgit.treewalk.TreeWalk(reader)) {
+            tw.addTree(tree);
+            tw.setRecursive(true);
+            while (tw.next()) {
+                if (tw.getRawMode(0) == SYMLINK) {
+                    links.put(tw.getPathString(), tw.getObjectId(0));
+                }
+            }
+        }
+        return links;
+    }
+
+    @FunctionalInterface
+    private interface BaseLinks {
+        Map<String, ObjectId> get() throws IOException;
+    }
+
     private Collected compare(Path workspace, Map<String, FileStat> seen, List<Finding> refusals,
                               java.util.function.Function<String, BaseSnapshot.Entry> base, List<String> deleted, long exportedAtNanos,
-                              ObjectReader reader) throws InfrastructureException {
+                              ObjectReader reader, BaseLinks baseLinks) throws InfrastructureException {
         if (!refusals.isEmpty()) {
             return new Collected(new ChangeSet(List.of()), refusals, Map.of());
         }
@@ -157,11 +187,73 @@ public final class ChangeCollector {
         } catch (IOException e) {
             throw new InfrastructureException("cannot compare the workspace with the base: " + e.getMessage(), e);
         }
+        if (refusals.isEmpty()) {
+            try {
+                checkPathsAndLinks(changes, headFiles, reader, baseLinks, refusals);
+            } catch (IOException e) {
+                throw new InfrastructureException("cannot resolve the tree's links: " + e.getMessage(), e);
+            }
+        }
         if (!refusals.isEmpty()) {
             return new Collected(new ChangeSet(List.of()), refusals, Map.of());
         }
         changes.sort(java.util.Comparator.comparing(FileChange::path));
         return new Collected(new ChangeSet(changes), List.of(), headFiles);
+    }
+
+    /**
+     * Paths as git itself checks tree entries, with its Windows and macOS rules (case variants of
+     * .git, ".git.", "git~1", ignorable Unicode, reserved names): each would be git metadata or break
+     * a clone somewhere. And the links of the resulting tree resolved as a file system would: any that
+     * can leave the repository, directly or through other links, is refused.
+     */
+    private static void checkPathsAndLinks(List<FileChange> changes, Map<String, Path> headFiles, ObjectReader reader, BaseLinks baseLinks,
+                                           List<Finding> refusals) throws IOException {
+        org.eclipse.jgit.lib.ObjectChecker checker = new org.eclipse.jgit.lib.ObjectChecker().setSafeForWindows(true).setSafeForMacOS(true);
+        Map<String, String> changedLinks = new HashMap<>();
+        Set<String> gone = new HashSet<>();
+        for (FileChange f : changes) {
+            if (f.kind() == FileChange.Kind.DELETED) {
+                gone.add(f.path());
+                continue;
+            }
+            try {
+                checker.checkPath(f.path());
+            } catch (org.eclipse.jgit.errors.CorruptObjectException e) {
+                refuse(refusals, "git-path", f.path(), "git refuses this path on some systems (" + e.getMessage()
+                        + "): it would be git metadata or break a clone on Windows or macOS");
+                continue;
+            }
+            String leaf = f.path().substring(f.path().lastIndexOf('/') + 1).toLowerCase(java.util.Locale.ROOT);
+            if (f.newMode() == SYMLINK) {
+                if (leaf.startsWith(".gitmodules") || leaf.startsWith("gitmod~") || leaf.equals(".gitattributes") || leaf.equals(".gitignore")
+                        || leaf.equals(".mailmap")) {
+                    refuse(refusals, "git-path", f.path(), "a symbolic link named like a git control file (git refuses these)");
+                    continue;
+                }
+                changedLinks.put(f.path(), Files.readSymbolicLink(headFiles.get(f.path())).toString());
+            } else {
+                gone.add(f.path());
+            }
+        }
+        if (changedLinks.isEmpty() || !refusals.isEmpty()) {
+            return; // without a new or altered link, no path of the tree can newly leave it
+        }
+        Map<String, String> links = new HashMap<>();
+        for (Map.Entry<String, ObjectId> e : baseLinks.get().entrySet()) {
+            if (!gone.contains(e.getKey()) && !changedLinks.containsKey(e.getKey())) {
+                links.put(e.getKey(), new String(reader.open(e.getValue()).getBytes(4096), StandardCharsets.UTF_8));
+            }
+        }
+        links.putAll(changedLinks);
+        LinkResolver resolver = new LinkResolver(links);
+        for (String path : new java.util.TreeSet<>(links.keySet())) {
+            String why = resolver.escape(path);
+            if (why != null) {
+                refuse(refusals, "symlink-escape", path, "a symbolic link (-> " + links.get(path) + ") that can leave the repository: "
+                        + why + (changedLinks.containsKey(path) ? "" : " (a link of the base, made to escape by the change's links)"));
+            }
+        }
     }
 
     /** What the change may still hold; the first limit crossed becomes the refusal. */

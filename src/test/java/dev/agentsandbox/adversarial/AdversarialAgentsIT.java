@@ -127,11 +127,13 @@ class AdversarialAgentsIT {
         assertThat(rules("collect")).contains("git-metadata");
         assertThat(marker).doesNotExist();
 
-        // .gitattributes alone is an ordinary file: committed as bytes, its filter is never run.
+        // .gitattributes is committed as bytes and its filter never runs; it is a protected path all
+        // the same (filters, eol rules and linguist-generated change what a checkout or a review shows).
         Files.delete(tmp.resolve("bundle").resolve("run.json"));
         deleteTree(tmp.resolve("bundle"));
         Cli r2 = run("attributes", "printf '* filter=x\\n*.py text eol=crlf\\n' > .gitattributes; printf 'x = 1\\n' >> calc.py");
-        assertThat(r2.exitCode).as(r2.toString()).isZero();
+        assertThat(r2.exitCode).as(r2.toString()).isEqualTo(1);
+        assertThat(rules("policy")).contains("protected-path");
         assertThat(marker).doesNotExist();
         assertThat(headFile("calc.py")).doesNotContain("\r\n");
         try (Git g = Git.open(repo.dir.toFile())) {

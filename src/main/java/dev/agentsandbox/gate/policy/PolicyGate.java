@@ -1,6 +1,8 @@
 package dev.agentsandbox.gate.policy;
 
+import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.ChangeSet;
+import dev.agentsandbox.console.SafeText;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.change.PathGlob;
 import dev.agentsandbox.config.PolicyConfig;
@@ -25,11 +27,15 @@ public final class PolicyGate implements Gate {
     private static final int EXECUTABLE = 0100755;
 
     private final PolicyConfig config;
+    private static final int MAX_HIDDEN_FINDINGS = 50;
+
     private final List<PathGlob> protectedPaths;
+    private final List<PathGlob> bidiAllowed;
 
     public PolicyGate(PolicyConfig config) {
         this.config = config;
         this.protectedPaths = PathGlob.all(config.protectedPaths());
+        this.bidiAllowed = PathGlob.all(config.allowBidiPaths());
     }
 
     @Override
@@ -71,6 +77,7 @@ public final class PolicyGate implements Gate {
             if (f.kind() == FileChange.Kind.ADDED && f.newMode() == EXECUTABLE) {
                 out.add(Finding.at(NAME, "new-executable", Verdict.WARN, "new executable file " + f.path(), f.path(), 0));
             }
+            hiddenCharacters(f, out);
             if (f.kind() != FileChange.Kind.DELETED && f.newMode() == SYMLINK) {
                 out.add(Finding.at(NAME, "symlink", Verdict.WARN, f.path() + " is a symbolic link (it stays inside the repository)", f.path(), 0));
             }
@@ -85,6 +92,77 @@ public final class PolicyGate implements Gate {
                     + " changed lines; policy.max-lines allows " + config.maxLines()));
         }
         return out;
+    }
+
+    /**
+     * Text that reads differently to the reviewer than to the compiler (Trojan Source): bidirectional
+     * overrides and isolates fail (unless the path is allowed real right-to-left text); characters
+     * that show as nothing, and words mixing Latin with Cyrillic or Greek letters, warn.
+     */
+    private void hiddenCharacters(FileChange f, List<Finding> out) {
+        boolean rtlText = bidiAllowed.stream().anyMatch(g -> g.matches(f.path()));
+        int reported = 0;
+        for (AddedLine l : f.addedLines()) {
+            if (reported >= MAX_HIDDEN_FINDINGS) {
+                break;
+            }
+            String text = l.text();
+            for (int i = 0; i < text.length(); ) {
+                int cp = text.codePointAt(i);
+                i += Character.charCount(cp);
+                if (isBidiControl(cp) && !rtlText) {
+                    out.add(Finding.at(NAME, "bidi-control", Verdict.FAIL, String.format("%s:%d holds the bidirectional control U+%04X: the"
+                            + " line can read differently to a reviewer than to the compiler (policy.allow-bidi-paths for real"
+                            + " right-to-left text)", f.path(), l.number(), cp), f.path(), l.number()));
+                    reported++;
+                    break;
+                }
+                if (!isBidiControl(cp) && SafeText.isHidden(cp) && !(cp == 0xFEFF && l.number() == 1 && i == 1)) {
+                    out.add(Finding.at(NAME, "invisible-character", Verdict.WARN, String.format("%s:%d holds the invisible character U+%04X",
+                            f.path(), l.number(), cp), f.path(), l.number()));
+                    reported++;
+                    break;
+                }
+            }
+            String mixed = mixedScriptWord(text);
+            if (mixed != null) {
+                out.add(Finding.at(NAME, "mixed-script", Verdict.WARN, f.path() + ":" + l.number() + " has the word '" + SafeText.line(mixed)
+                        + "', which mixes Latin with Cyrillic or Greek letters (a look-alike identifier?)", f.path(), l.number()));
+                reported++;
+            }
+        }
+    }
+
+    static boolean isBidiControl(int cp) {
+        return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+    }
+
+    /** The first word (letters, digits, _) mixing Latin letters with Cyrillic or Greek ones, or null. */
+    static String mixedScriptWord(String text) {
+        int start = -1;
+        boolean latin = false;
+        boolean other = false;
+        for (int i = 0; i <= text.length(); ) {
+            int cp = i < text.length() ? text.codePointAt(i) : ' ';
+            boolean word = Character.isLetterOrDigit(cp) || cp == '_';
+            if (word) {
+                if (start < 0) {
+                    start = i;
+                    latin = false;
+                    other = false;
+                }
+                Character.UnicodeScript sc = Character.isLetter(cp) ? Character.UnicodeScript.of(cp) : Character.UnicodeScript.COMMON;
+                latin |= sc == Character.UnicodeScript.LATIN;
+                other |= sc == Character.UnicodeScript.CYRILLIC || sc == Character.UnicodeScript.GREEK;
+            } else if (start >= 0) {
+                if (latin && other) {
+                    return text.substring(start, i);
+                }
+                start = -1;
+            }
+            i += i < text.length() ? Character.charCount(cp) : 1;
+        }
+        return null;
     }
 
     private static String verb(FileChange f) {

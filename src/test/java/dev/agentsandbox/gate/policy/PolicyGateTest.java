@@ -52,7 +52,7 @@ class PolicyGateTest {
 
     @Test
     void limitsOnFilesAndLinesFail() {
-        PolicyGate gate = new PolicyGate(new PolicyConfig(null, 1, 5, null, null, null, null));
+        PolicyGate gate = new PolicyGate(new PolicyConfig(null, 1, 5, null, null, null, null, null));
         assertThat(rules(gate.check(new ChangeSet(List.of(modified("a", 1), modified("b", 1)))))).containsExactly("too-many-files");
         assertThat(rules(gate.check(new ChangeSet(List.of(modified("a", 6)))))).containsExactly("too-many-lines");
     }
@@ -63,7 +63,7 @@ class PolicyGateTest {
         FileChange chmod = new FileChange("run.sh", FileChange.Kind.MODIFIED, 0100644, 0100755, false, 10, List.of(), 0);
         ChangeSet change = new ChangeSet(List.of(bin, chmod));
         assertThat(rules(new PolicyGate(PolicyConfig.DEFAULT).check(change))).containsExactly("binary-file", "mode-change");
-        assertThat(new PolicyGate(new PolicyConfig(null, null, null, true, true, null, null)).check(change)).isEmpty();
+        assertThat(new PolicyGate(new PolicyConfig(null, null, null, true, true, null, null, null)).check(change)).isEmpty();
     }
 
     @Test
