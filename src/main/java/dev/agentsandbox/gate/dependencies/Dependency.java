@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * One declared dependency.
  *
- * @param ecosystem maven, npm, pypi or golang
+ * @param ecosystem maven, npm, pypi, golang, cargo, gem or composer (purl types)
  * @param name the package name (maven: group:artifact)
  * @param version the version or range as declared (may be null)
  * @param manifest the file that declares it
@@ -31,6 +31,9 @@ public record Dependency(String ecosystem, String name, String version, String m
                 ns = name.substring(0, name.indexOf(':'));
                 n = name.substring(name.indexOf(':') + 1);
             } else if (ecosystem.equals("npm") && name.startsWith("@") && name.contains("/")) {
+                ns = name.substring(0, name.indexOf('/'));
+                n = name.substring(name.indexOf('/') + 1);
+            } else if (ecosystem.equals("composer") && name.contains("/")) {
                 ns = name.substring(0, name.indexOf('/'));
                 n = name.substring(name.indexOf('/') + 1);
             } else if (ecosystem.equals("golang") && name.contains("/")) {

@@ -47,7 +47,9 @@ public final class DependencyGate implements Gate {
         List<Finding> findings = new ArrayList<>();
         try {
             Inventory head = SbomBuilder.inventory(context.head());
-            boolean touched = context.change().files().stream().map(FileChange::path).anyMatch(Manifests::isManifest);
+            // A changed manifest, or a file a manifest includes (requirements -r/-c), whatever its name.
+            boolean touched = context.change().files().stream().map(FileChange::path)
+                    .anyMatch(p -> Manifests.isManifest(p) || head.files().contains(p));
             DependencyDelta delta = touched && config.enabled()
                     ? DependencyDelta.between(SbomBuilder.inventory(context.base()), head)
                     : new DependencyDelta(List.of(), List.of(), List.of(), List.of());

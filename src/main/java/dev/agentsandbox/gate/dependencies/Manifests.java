@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -44,11 +45,29 @@ final class Manifests {
     /** Whether a file of this name may be a manifest (cheap: tried on every file of a tree). */
     static boolean isManifestName(String name) {
         return name.equals("pom.xml") || name.equals("package.json") || name.equals("package-lock.json") || name.equals("go.mod")
-                || name.equals("pyproject.toml") || name.equals(".npmrc") || (name.startsWith("requirements") && name.endsWith(".txt"));
+                || name.equals("pyproject.toml") || name.equals(".npmrc") || (name.startsWith("requirements") && (name.endsWith(".txt")
+                || name.endsWith(".in"))) || name.equals("constraints.txt") || MoreManifests.reads(name) || PackageSources.reads(name, name)
+                || name.equals("config") || name.equals("config.toml") || name.equals("auth.json");
     }
 
     static void read(String path, byte[] content, List<Dependency> deps, Set<String> sources) throws IOException {
+        read(path, content, deps, sources, new ArrayList<>());
+    }
+
+    /** @param includes where the paths of requirement files this one includes (-r, -c) are added, resolved in the repository */
+    static void read(String path, byte[] content, List<Dependency> deps, Set<String> sources, List<String> includes) throws IOException {
         String name = path.substring(path.lastIndexOf('/') + 1);
+        if (PackageSources.reads(path, name)) {
+            PackageSources.read(path, name, content, sources);
+            return;
+        }
+        if (MoreManifests.reads(name)) {
+            MoreManifests.read(path, name, content, deps, sources, includes);
+            return;
+        }
+        if (name.equals("config") || name.equals("config.toml") || name.equals("auth.json")) {
+            return; // only as .cargo/config(.toml) or composer's auth.json, above
+        }
         switch (name) {
             case "pom.xml" -> pom(path, content, deps, sources);
             case "package.json" -> packageJson(path, content, deps, sources);
@@ -56,7 +75,7 @@ final class Manifests {
             case "go.mod" -> goMod(path, new String(content, StandardCharsets.UTF_8), deps, sources);
             case "pyproject.toml" -> pyproject(path, new String(content, StandardCharsets.UTF_8), deps, sources);
             case ".npmrc" -> npmrc(new String(content, StandardCharsets.UTF_8), sources);
-            default -> requirements(path, new String(content, StandardCharsets.UTF_8), deps, sources);
+            default -> requirements(path, new String(content, StandardCharsets.UTF_8), deps, sources, includes);
         }
     }
 
@@ -166,38 +185,92 @@ final class Manifests {
         }
     }
 
+    /** pip's options that name where packages come from, long and short, with their value. */
+    private static final Pattern PIP_OPTION = Pattern.compile(
+            "^(--index-url|--extra-index-url|--find-links|--trusted-host|--requirement|--constraint|--editable|--no-index|--pre|--prefer-binary"
+                    + "|--only-binary|--no-binary|--require-hashes|--use-feature|--hash|-i|-f|-r|-c|-e)(?:[= ]\\s*|(?<=^-[ifrce]))?(.*)$");
+
     static void requirements(String path, String text, List<Dependency> deps, Set<String> sources) {
-        for (String raw : text.split("\n")) {
+        requirements(path, text, deps, sources, new ArrayList<>());
+    }
+
+    /**
+     * A pip requirements file, every option form: "-i URL", "-iURL", "--index-url=URL", "--index-url URL";
+     * -r/-c includes are resolved next to this file and returned to be read too.
+     */
+    static void requirements(String path, String text, List<Dependency> deps, Set<String> sources, List<String> includes) {
+        for (String raw : text.replace("\\\n", " ").split("\n")) {
             String l = raw.replaceAll("(^|\\s)#.*$", "").strip();
             if (l.isEmpty()) {
                 continue;
             }
-            if (l.startsWith("-i ") || l.startsWith("--index-url") || l.startsWith("--extra-index-url") || l.startsWith("-f ")
-                    || l.startsWith("--find-links") || l.startsWith("--trusted-host")) {
-                sources.add("pypi index " + l.replaceFirst("^(-i|-f|--[a-z-]+)[ =]?", "").strip());
-                continue;
-            }
-            if (l.startsWith("-e ") || l.startsWith("--editable") || l.matches("^(git\\+|hg\\+|svn\\+|https?://|file:).*")) {
-                String target = l.replaceFirst("^(-e|--editable)[ =]?", "").strip();
-                sources.add("pypi direct " + target);
-                Matcher egg = Pattern.compile("#egg=([A-Za-z0-9._-]+)").matcher(target);
-                deps.add(new Dependency("pypi", egg.find() ? normalize(egg.group(1)) : target, null, path));
-                continue;
-            }
             if (l.startsWith("-")) {
-                continue; // -r, -c and other options name no package
+                Matcher o = PIP_OPTION.matcher(l);
+                if (!o.matches()) {
+                    sources.add("pypi option " + l + " (" + path + ")"); // an option this reader does not know is reported, not skipped
+                    continue;
+                }
+                String opt = o.group(1);
+                String value = o.group(2).strip();
+                switch (opt) {
+                    case "-i", "--index-url", "--extra-index-url", "-f", "--find-links", "--trusted-host" ->
+                            sources.add("pypi index " + value + " (" + path + ")");
+                    case "-r", "--requirement", "-c", "--constraint" -> includes.add(resolveInclude(path, value));
+                    case "-e", "--editable" -> {
+                        sources.add("pypi direct " + value);
+                        Matcher egg = Pattern.compile("#egg=([A-Za-z0-9._-]+)").matcher(value);
+                        deps.add(new Dependency("pypi", egg.find() ? normalize(egg.group(1)) : value, null, path));
+                    }
+                    default -> {
+                        // options that change no source (--pre, --hash, ...)
+                    }
+                }
+                continue;
             }
-            Matcher u = REQ_URL.matcher(l);
+            if (l.matches("^(git\\+|hg\\+|svn\\+|bzr\\+|https?://|file:|\\.{0,2}/).*")) {
+                sources.add("pypi direct " + l);
+                Matcher egg = Pattern.compile("#egg=([A-Za-z0-9._-]+)").matcher(l);
+                deps.add(new Dependency("pypi", egg.find() ? normalize(egg.group(1)) : l, null, path));
+                continue;
+            }
+            String req = l.replaceFirst("\\s+--hash[= ].*$", "");
+            Matcher u = REQ_URL.matcher(req);
             if (u.matches()) {
                 deps.add(new Dependency("pypi", normalize(u.group(1)), null, path));
                 sources.add("pypi direct " + u.group(2));
                 continue;
             }
-            Matcher m = REQ.matcher(l);
+            Matcher m = REQ.matcher(req);
             if (m.matches()) {
                 deps.add(new Dependency("pypi", normalize(m.group(1)), m.group(4), path));
             }
         }
+    }
+
+    /** An included file's path in the repository, or "!" + why when it cannot be one (a URL, or outside the repository). */
+    static String resolveInclude(String from, String target) {
+        if (target.matches("^\\w[\\w+.-]*://.*")) {
+            return "!" + target + " is a URL: pip would fetch it at install time";
+        }
+        if (target.startsWith("/")) {
+            return "!" + target + " is an absolute path outside the repository";
+        }
+        java.util.Deque<String> parts = new java.util.ArrayDeque<>();
+        String dir = from.contains("/") ? from.substring(0, from.lastIndexOf('/')) : "";
+        for (String p : (dir.isEmpty() ? target : dir + "/" + target).split("/")) {
+            if (p.isEmpty() || p.equals(".")) {
+                continue;
+            }
+            if (p.equals("..")) {
+                if (parts.isEmpty()) {
+                    return "!" + target + " leaves the repository";
+                }
+                parts.removeLast();
+            } else {
+                parts.addLast(p);
+            }
+        }
+        return String.join("/", parts);
     }
 
     static void pyproject(String path, String text, List<Dependency> deps, Set<String> sources) {
@@ -273,7 +346,7 @@ final class Manifests {
         }
     }
 
-    private static String normalize(String pypiName) {
+    static String normalize(String pypiName) {
         return pypiName.toLowerCase(java.util.Locale.ROOT).replaceAll("[-_.]+", "-");
     }
 

@@ -90,7 +90,7 @@ class DependencyGateTest {
         assertThat(d).extracting(Dependency::name, Dependency::version).containsExactly(
                 org.assertj.core.groups.Tuple.tuple("requests", "2.32.3"), org.assertj.core.groups.Tuple.tuple("flask", "3"),
                 org.assertj.core.groups.Tuple.tuple("mylib", null));
-        assertThat(sources).containsExactlyInAnyOrder("pypi index https://pypi.evil.invalid/simple", "pypi direct git+https://example.invalid/mylib.git");
+        assertThat(sources).containsExactlyInAnyOrder("pypi index https://pypi.evil.invalid/simple (requirements-dev.txt)", "pypi direct git+https://example.invalid/mylib.git");
     }
 
     @Test
