@@ -132,7 +132,7 @@ final class ConfigReader {
 
     private DependencyConfig dependencies(JsonNode n) {
         String p = "/dependencies";
-        keys(n, p, Set.of("enabled", "added", "changed", "removed", "registry-change", "denied"));
+        keys(n, p, Set.of("enabled", "added", "changed", "removed", "registry-change", "denied", "advisories"));
         Function<String, Verdict> v = s -> {
             try {
                 return Verdict.valueOf(s.toUpperCase(Locale.ROOT));
@@ -140,8 +140,20 @@ final class ConfigReader {
                 throw new IllegalArgumentException("'" + s + "' is not a verdict (use pass, warn or fail)");
             }
         };
+        AdvisoryConfig adv = null;
+        JsonNode a = n.get("advisories");
+        if (a != null && object(a, p + "/advisories")) {
+            String ap = p + "/advisories";
+            keys(a, ap, Set.of("enabled", "url", "database", "fail-at", "unavailable"));
+            try {
+                adv = new AdvisoryConfig(bool(a, ap, "enabled"), text(a, ap, "url"), text(a, ap, "database"), text(a, ap, "fail-at"),
+                        parsed(a, ap, "unavailable", v));
+            } catch (IllegalArgumentException e) {
+                error(ap + "/fail-at", "dependencies.advisories.fail-at", e.getMessage());
+            }
+        }
         return new DependencyConfig(bool(n, p, "enabled"), parsed(n, p, "added", v), parsed(n, p, "changed", v),
-                parsed(n, p, "removed", v), parsed(n, p, "registry-change", v), strings(n, p, "denied"));
+                parsed(n, p, "removed", v), parsed(n, p, "registry-change", v), strings(n, p, "denied"), adv);
     }
 
     private List<CheckConfig> checks(JsonNode n) {

@@ -12,10 +12,15 @@ import java.util.List;
  * @param removed verdict for a removed dependency (default pass)
  * @param registryChange verdict for a new package index, registry, git or tarball source (default fail)
  * @param denied package names (ecosystem-agnostic, or "npm:left-pad") that fail when added
+ * @param advisories known-bad packages (OSV)
  */
 public record DependencyConfig(Boolean enabled, Verdict added, Verdict changed, Verdict removed, Verdict registryChange,
-                               List<String> denied) {
-    public static final DependencyConfig DEFAULT = new DependencyConfig(null, null, null, null, null, null);
+                               List<String> denied, AdvisoryConfig advisories) {
+    public static final DependencyConfig DEFAULT = new DependencyConfig(null, null, null, null, null, null, null);
+
+    public DependencyConfig(Boolean enabled, Verdict added, Verdict changed, Verdict removed, Verdict registryChange, List<String> denied) {
+        this(enabled, added, changed, removed, registryChange, denied, null);
+    }
 
     public DependencyConfig {
         enabled = enabled == null || enabled;
@@ -24,5 +29,6 @@ public record DependencyConfig(Boolean enabled, Verdict added, Verdict changed, 
         removed = removed == null ? Verdict.PASS : removed;
         registryChange = registryChange == null ? Verdict.FAIL : registryChange;
         denied = denied == null ? List.of() : List.copyOf(denied);
+        advisories = advisories == null ? AdvisoryConfig.DEFAULT : advisories;
     }
 }

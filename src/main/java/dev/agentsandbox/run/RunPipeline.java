@@ -236,9 +236,9 @@ public final class RunPipeline {
             results.add(evaluate(g, ctx));
         }
         progress.step(DependencyGate.NAME);
-        DependencyGate.Analysis deps = new DependencyGate(config.dependencies()).analyse(ctx);
+        DependencyGate.Analysis deps = new DependencyGate(config.dependencies(), advisorySource(config)).analyse(ctx);
         try {
-            CycloneDxWriter.write(deps.head(), deps.delta(), bundle.path(RunBundle.REPORTS).resolve("sbom.cdx.json"));
+            CycloneDxWriter.write(deps.head(), deps.delta(), deps.advisories(), bundle.path(RunBundle.REPORTS).resolve("sbom.cdx.json"));
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the SBOM: " + e.getMessage(), e);
         }
@@ -249,6 +249,20 @@ public final class RunPipeline {
                     (s, line) -> progress.output(check.name(), line)), ctx));
         }
         return results;
+    }
+
+    /** Where advisories come from: a local OSV export, else an OSV API (the configuration's, $AGENT_SANDBOX_OSV_URL's, or osv.dev). */
+    private static dev.agentsandbox.gate.dependencies.OsvAdvisories.Source advisorySource(RunConfig config) {
+        var a = config.dependencies().advisories();
+        if (!a.enabled()) {
+            return null;
+        }
+        if (a.database() != null) {
+            return dev.agentsandbox.gate.dependencies.OsvAdvisories.database(Path.of(a.database()));
+        }
+        String env = System.getenv(dev.agentsandbox.gate.dependencies.OsvAdvisories.URL_ENV);
+        return dev.agentsandbox.gate.dependencies.OsvAdvisories.api(a.url() != null ? a.url()
+                : env != null && !env.isBlank() ? env : dev.agentsandbox.gate.dependencies.OsvAdvisories.DEFAULT_URL);
     }
 
     private void writeReports(RunBundle bundle, RunRequest request, Base base, String branch, String head, Verdict verdict,

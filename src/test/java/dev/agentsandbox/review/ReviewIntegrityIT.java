@@ -139,4 +139,20 @@ class ReviewIntegrityIT {
         assertThat(gates).contains("attached.invalid").contains("extra.invalid").contains("yarn.invalid");
         assertThat(Files.readString(bundle().resolve("reports/sbom.cdx.json"))).contains("pkg:pypi/sneaky-package@6.6.6");
     }
+
+    @Test
+    void aKnownMaliciousPackageFailsAndReachesSarifSbomAndReviewPage() throws Exception {
+        try (dev.agentsandbox.testing.OsvServer osv = new dev.agentsandbox.testing.OsvServer()) {
+            osv.advisory("MAL-2026-4242", "PyPI", "colourama", null).advisory("GHSA-test-high", "PyPI", "urllib3", "HIGH", "1.26.4");
+            Cli r = run("deps", "printf 'colourama==0.4.6\\nurllib3==1.26.4\\n' >> /workspace/requirements.txt",
+                    "version: 1\ndependencies:\n  advisories:\n    url: \"" + osv.url() + "\"\n");
+            assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+            assertThat(rules("dependencies")).contains("malicious-package", "vulnerable-dependency");
+            assertThat(Files.readString(bundle().resolve("reports/results.sarif"))).contains("MAL-2026-4242");
+            String sbom = Files.readString(bundle().resolve("reports/sbom.cdx.json"));
+            assertThat(sbom).contains("\"vulnerabilities\"").contains("MAL-2026-4242").contains("GHSA-test-high");
+            assertThat(Files.readString(bundle().resolve("reports/review.html"))).contains("known malicious package MAL-2026-4242");
+            assertThat(osv.queries).isNotEmpty();
+        }
+    }
 }

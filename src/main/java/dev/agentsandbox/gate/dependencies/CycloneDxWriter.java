@@ -21,6 +21,11 @@ public final class CycloneDxWriter {
     }
 
     public static Bom bom(Inventory head, DependencyDelta delta) {
+        return bom(head, delta, List.of());
+    }
+
+    /** With the advisories found for the change's packages as CycloneDX vulnerabilities. */
+    public static Bom bom(Inventory head, DependencyDelta delta, List<Advisory> advisories) {
         Map<String, String> status = new LinkedHashMap<>();
         delta.added().forEach(d -> status.put(d.key(), "added"));
         delta.changed().forEach(c -> status.put(c.after().key(), "changed from " + c.before().version()));
@@ -54,12 +59,37 @@ public final class CycloneDxWriter {
         if (!props.isEmpty()) {
             bom.setProperties(props); // the 10.1 generator writes broken JSON for an empty list
         }
+        List<org.cyclonedx.model.vulnerability.Vulnerability> vulns = new ArrayList<>();
+        for (Advisory a : advisories) {
+            var v = new org.cyclonedx.model.vulnerability.Vulnerability();
+            v.setId(a.id());
+            var src = new org.cyclonedx.model.vulnerability.Vulnerability.Source();
+            src.setName("OSV");
+            src.setUrl("https://osv.dev/vulnerability/" + a.id());
+            v.setSource(src);
+            v.setDescription(a.summary());
+            var rating = new org.cyclonedx.model.vulnerability.Vulnerability.Rating();
+            rating.setSeverity(org.cyclonedx.model.vulnerability.Vulnerability.Rating.Severity.fromString(
+                    a.severity().name().toLowerCase(java.util.Locale.ROOT)));
+            v.setRatings(List.of(rating));
+            var affect = new org.cyclonedx.model.vulnerability.Vulnerability.Affect();
+            affect.setRef(a.dependency().key() + "@" + a.dependency().version());
+            v.setAffects(List.of(affect));
+            vulns.add(v);
+        }
+        if (!vulns.isEmpty()) {
+            bom.setVulnerabilities(vulns);
+        }
         return bom;
     }
 
     public static void write(Inventory head, DependencyDelta delta, Path file) throws IOException {
+        write(head, delta, List.of(), file);
+    }
+
+    public static void write(Inventory head, DependencyDelta delta, List<Advisory> advisories, Path file) throws IOException {
         try {
-            String json = BomGeneratorFactory.createJson(Version.VERSION_15, bom(head, delta)).toJsonString();
+            String json = BomGeneratorFactory.createJson(Version.VERSION_15, bom(head, delta, advisories)).toJsonString();
             Files.writeString(file, json, StandardCharsets.UTF_8);
         } catch (GeneratorException e) {
             throw new IOException("cannot write the CycloneDX SBOM: " + e.getMessage(), e);

@@ -22,14 +22,21 @@ import java.util.Map;
 public final class DependencyGate implements Gate {
     public static final String NAME = "dependencies";
 
-    /** The gate's result with the inventory and delta behind it (the reports need both). */
-    public record Analysis(GateResult result, Inventory head, DependencyDelta delta) {
+    /** The gate's result with the inventory, delta and advisories behind it (the reports need them). */
+    public record Analysis(GateResult result, Inventory head, DependencyDelta delta, List<Advisory> advisories) {
     }
 
     private final DependencyConfig config;
+    private final OsvAdvisories.Source advisories;
 
     public DependencyGate(DependencyConfig config) {
+        this(config, null);
+    }
+
+    /** @param advisories where known-bad packages are looked up; null: nowhere */
+    public DependencyGate(DependencyConfig config, OsvAdvisories.Source advisories) {
         this.config = config;
+        this.advisories = advisories;
     }
 
     @Override
@@ -72,16 +79,51 @@ public final class DependencyGate implements Gate {
                             + " (packages from it bypass the usual registry)", null);
                 }
                 for (String u : head.unreadable()) {
-                    add(findings, Verdict.WARN, "unreadable-manifest", u, u.substring(0, u.indexOf(':')));
+                    add(findings, Verdict.WARN, "unreadable-manifest", u, u.indexOf(':') > 0 ? u.substring(0, u.indexOf(':')) : null);
                 }
             }
+            List<Advisory> found = advisories(delta, findings);
             GateResult r = GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0), Map.of("components", head.dependencies().size(),
                     "added", delta.added().size(), "removed", delta.removed().size(), "changed", delta.changed().size(),
-                    "sourceChanges", delta.newSources().size()));
-            return new Analysis(r, head, delta);
+                    "sourceChanges", delta.newSources().size(), "advisories", found.size()));
+            return new Analysis(r, head, delta, found);
         } catch (IOException e) {
             throw new InfrastructureException("cannot read the manifests: " + e.getMessage(), e);
         }
+    }
+
+    /** Advisories for what the change adds or changes: a malicious package fails; a vulnerability warns or fails by severity. */
+    private List<Advisory> advisories(DependencyDelta delta, List<Finding> findings) {
+        if (advisories == null || !config.enabled() || !config.advisories().enabled()) {
+            return List.of();
+        }
+        List<Dependency> asked = new ArrayList<>(delta.added());
+        delta.changed().forEach(c -> asked.add(c.after()));
+        if (asked.isEmpty()) {
+            return List.of();
+        }
+        List<Advisory> found;
+        try {
+            found = advisories.find(asked);
+        } catch (IOException | RuntimeException e) {
+            add(findings, config.advisories().unavailable(), "advisories-unavailable", "the advisories at " + advisories.describe()
+                    + " could not be read (" + e.getMessage() + "): " + asked.size() + " new or changed package(s) are unchecked", null);
+            return List.of();
+        }
+        String failAt = config.advisories().failAt();
+        for (Advisory a : found) {
+            String what = a.id() + (a.aliases().isEmpty() ? "" : " (" + String.join(", ", a.aliases()) + ")") + " for " + a.dependency().key()
+                    + (a.dependency().version() == null ? "" : " " + a.dependency().version()) + ": " + a.summary();
+            if (a.malicious()) {
+                add(findings, Verdict.FAIL, "malicious-package", "known malicious package " + what, a.dependency().manifest());
+            } else {
+                boolean fail = !failAt.equals("never") && a.severity() != Advisory.Severity.UNKNOWN
+                        && a.severity().compareTo(Advisory.Severity.valueOf(failAt.toUpperCase(java.util.Locale.ROOT))) >= 0;
+                add(findings, fail ? Verdict.FAIL : Verdict.WARN, "vulnerable-dependency", a.severity().name().toLowerCase(java.util.Locale.ROOT)
+                        + " vulnerability " + what, a.dependency().manifest());
+            }
+        }
+        return found;
     }
 
     private static void add(List<Finding> findings, Verdict v, String rule, String message, String path) {
