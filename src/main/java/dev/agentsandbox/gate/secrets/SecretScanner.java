@@ -32,6 +32,15 @@ public final class SecretScanner {
     }
 
     public List<SecretMatch> scan(String line) {
+        return scan(line, GenericSecret.FileKind.CODE);
+    }
+
+    /** The secrets in a line of the file at {@code path} (its kind tunes the generic rule). */
+    public List<SecretMatch> scan(String path, String line) {
+        return scan(line, GenericSecret.FileKind.of(path));
+    }
+
+    private List<SecretMatch> scan(String line, GenericSecret.FileKind kind) {
         KeywordIndex.Starts starts = STARTS.get();
         starts.clear();
         long candidates = keywords.scan(line, starts);
@@ -51,14 +60,17 @@ public final class SecretScanner {
                         continue;
                     }
                     m = m == null ? rule.pattern().matcher(line) : m;
-                    if (m.region(starts.start(i), line.length()).lookingAt()) {
+                    if (m.region(starts.start(i), line.length()).lookingAt()
+                            && GenericSecret.reports(identifierAround(line, m.start()), m.group(1), kind)) {
                         accept(rule, m, out);
                     }
                 }
             } else {
                 Matcher m = rule.pattern().matcher(line);
                 while (m.find()) {
-                    accept(rule, m, out);
+                    if (!knownExample(rule, m.group(1))) {
+                        accept(rule, m, out);
+                    }
                 }
             }
         }
@@ -131,6 +143,26 @@ public final class SecretScanner {
 
     private static boolean quote(char c) {
         return c == '"' || c == '\'';
+    }
+
+    /** The whole name the keyword at {@code at} is part of ("public_key" for the "key" in it). */
+    static String identifierAround(String line, int at) {
+        int s = at;
+        while (s > 0 && (nameChar(line.charAt(s - 1)) || line.charAt(s - 1) == '.')) {
+            s--;
+        }
+        int e = at;
+        while (e < line.length() && nameChar(line.charAt(e))) {
+            e++;
+        }
+        return line.substring(s, e);
+    }
+
+    /** The JWT every tutorial shows (jwt.io's): public, never a credential. */
+    private static final String JWT_IO_EXAMPLE_PAYLOAD = "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ";
+
+    private static boolean knownExample(SecretRule rule, String value) {
+        return rule.id().equals("jwt") && value.contains(JWT_IO_EXAMPLE_PAYLOAD);
     }
 
     private static void accept(SecretRule rule, Matcher m, List<SecretMatch> out) {

@@ -51,7 +51,7 @@ public final class SecretsGate implements Gate {
                 for (AddedLine l : f.addedLines()) {
                     lines++;
                     bytes += l.text().length();
-                    for (SecretMatch m : scanner.scan(l.text())) {
+                    for (SecretMatch m : scanner.scan(f.path(), l.text())) {
                         if (pathAllowed || allowFingerprints.contains(m.fingerprint())) {
                             allowed++;
                             continue;
