@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.SignedRun;
 import dev.agentsandbox.testing.TestHost;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ApprovalChainIT {
     @TempDir
     Path tmp;
+    SignedRun run;
     SampleRepo repo;
     Path bundle;
     Path key;
@@ -37,33 +39,19 @@ class ApprovalChainIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        repo = SampleRepo.create(tmp);
-        bundle = tmp.resolve("bundle");
-        key = tmp.resolve("signing");
-        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        run = SignedRun.create(tmp, "printf '\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
+        repo = run.repo;
+        bundle = run.bundle;
+        key = run.key;
         remoteMainBefore = remoteHead("main");
-        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
-                "--command", "printf '\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py", "--bundle", bundle.toString(),
-                "--signing-key", key + ".key", "--push", "origin", "--quiet");
-        assertThat(r.exitCode).as(r.toString()).isZero();
     }
 
     Cli cli(String... args) {
-        List<String> a = new ArrayList<>(List.of(args));
-        if (!a.contains("--key") && !a.contains("--unpinned-key")) {
-            a.addAll(List.of("--key", key + ".pub"));
-        }
-        if (!a.contains("--signing-key") && !a.get(0).equals("verify")) {
-            a.addAll(List.of("--signing-key", key + ".key"));
-        }
-        return Cli.run(a.toArray(String[]::new));
+        return run.cli(args);
     }
 
     ObjectId remoteHead(String branch) throws Exception {
-        try (Git g = Git.open(repo.remote.toFile())) {
-            var ref = g.getRepository().exactRef(Constants.R_HEADS + branch);
-            return ref == null ? null : ref.getObjectId();
-        }
+        return run.remoteHead(branch);
     }
 
     JsonNode json(Path p) throws Exception {
@@ -94,7 +82,7 @@ class ApprovalChainIT {
         int landed = 0;
         for (int i = 0; i < 25; i++) {
             Path copy = tmp.resolve("race-" + i);
-            copyTree(bundle, copy);
+            SignedRun.copyTree(bundle, copy);
             AtomicBoolean stop = new AtomicBoolean();
             Thread swapper = new Thread(() -> {
                 boolean forged = false;
@@ -127,19 +115,6 @@ class ApprovalChainIT {
             }
         }
         assertThat(landed).as("the approved commit itself still lands when the snapshot is whole").isGreaterThanOrEqualTo(0);
-    }
-
-    static void copyTree(Path from, Path to) throws Exception {
-        try (var s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path d = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(d);
-                } else {
-                    Files.copy(p, d);
-                }
-            }
-        }
     }
 
     @Test

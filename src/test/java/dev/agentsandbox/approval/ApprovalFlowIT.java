@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.SignedRun;
 import dev.agentsandbox.testing.TestHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,34 +29,22 @@ class ApprovalFlowIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        repo = SampleRepo.create(tmp);
-        bundle = tmp.resolve("bundle");
-        key = tmp.resolve("signing");
-        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        run = SignedRun.create(tmp, "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py && echo edited calc.py");
+        repo = run.repo;
+        bundle = run.bundle;
+        key = run.key;
         remoteMainBefore = remoteHead("main");
-        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
-                "--command", "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py && echo edited calc.py", "--bundle", bundle.toString(),
-                "--signing-key", key + ".key", "--push", "origin", "--quiet");
-        assertThat(r.exitCode).as(r.toString()).isZero();
     }
+
+    SignedRun run;
 
     /** approve, reject and merge as CI runs them: the run's public key pinned, the CI's key signing. */
     Cli cli(String... args) {
-        List<String> a = new java.util.ArrayList<>(List.of(args));
-        if (!a.contains("--key") && !a.contains("--unpinned-key")) {
-            a.addAll(List.of("--key", key + ".pub"));
-        }
-        if (!a.contains("--signing-key")) {
-            a.addAll(List.of("--signing-key", key + ".key"));
-        }
-        return Cli.run(a.toArray(String[]::new));
+        return run.cli(args);
     }
 
     ObjectId remoteHead(String branch) throws Exception {
-        try (Git g = Git.open(repo.remote.toFile())) {
-            var ref = g.getRepository().exactRef(Constants.R_HEADS + branch);
-            return ref == null ? null : ref.getObjectId();
-        }
+        return run.remoteHead(branch);
     }
 
     JsonNode runJson() throws Exception {

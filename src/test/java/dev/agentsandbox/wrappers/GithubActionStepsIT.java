@@ -129,15 +129,7 @@ class GithubActionStepsIT {
     }
 
     static void copy(Path from, Path to) throws IOException {
-        try (var s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path d = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(d);
-                } else {
-                    Files.copy(p, d);
-                }
-            }
-        }
+        dev.agentsandbox.testing.SignedRun.copyTree(from, to);
     }
+
 }
