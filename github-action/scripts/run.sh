@@ -43,6 +43,7 @@ case "$code" in
   0) ;;
   1) echo "::error::agent-sandbox: the gates failed (see the job summary and the SARIF report)" ;;
   2) echo "::error::agent-sandbox: usage or configuration error" ;;
+  5) echo "::warning::agent-sandbox: the agent changed nothing; there is nothing to review (exit 5)" ;;
   *) echo "::error::agent-sandbox: sandbox or infrastructure error (exit $code)" ;;
 esac
 exit "$code"

@@ -17,6 +17,8 @@ public final class ExitCodes {
     public static final int INFRASTRUCTURE = 3;
     /** Refused: merge without approval, a moved branch, a bundle that does not verify. */
     public static final int REFUSED = 4;
+    /** `run`: the agent changed nothing; nothing is committed and nothing awaits approval. */
+    public static final int NO_CHANGE = 5;
 
     private ExitCodes() {
     }

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
             "1:gates failed (run)",
             "2:usage or configuration error",
             "3:sandbox or infrastructure error",
-            "4:refused (merge, approval, verify)"})
+            "4:refused (merge, approval, verify)",
+            "5:the agent changed nothing (run): nothing to review"})
 public final class Main {
     public static void main(String[] args) {
         System.exit(execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));

@@ -102,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly());
+                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly(), CiEnvironment.branch(System.getenv()));
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {
@@ -125,6 +125,10 @@ final class RunCommand implements Callable<Integer> {
                 out.println("nothing was committed");
             }
             out.println("bundle: " + r.bundle());
+            if (r.noChange()) {
+                out.println("the agent changed nothing: there is nothing to review (exit " + ExitCodes.NO_CHANGE + ")");
+                return ExitCodes.NO_CHANGE;
+            }
             return r.passed() ? ExitCodes.OK : ExitCodes.GATES_FAILED;
         }
     }

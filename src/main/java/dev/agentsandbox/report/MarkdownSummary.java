@@ -69,6 +69,7 @@ public final class MarkdownSummary {
             case "pass" -> "gates passed — awaiting approval";
             case "warn" -> "gates passed with warnings — awaiting approval";
             case "fail" -> "gates FAILED";
+            case "no-change" -> "the agent changed nothing — nothing to review";
             default -> verdict;
         };
     }

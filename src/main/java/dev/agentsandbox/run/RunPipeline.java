@@ -84,7 +84,7 @@ public final class RunPipeline {
 
     private RunResult run(RunRequest request, String runId, Repository repo, RunBundle bundle,
                           java.security.KeyPair signingKey) throws AgentSandboxException {
-        Base base = Base.resolve(repo, request.base());
+        Base base = Base.resolve(repo, request.base(), request.ciBranch());
         bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
         RunConfig config = withModel(configs.load(repo, base.commit(), request), request.model());
         Settings settings = Settings.of(config, request);
@@ -174,7 +174,9 @@ public final class RunPipeline {
             }
             bundle.writeGates(results);
             progress.stage("reports", "writing SARIF, JUnit, summary and review page");
-            writeReports(bundle, request, base, head == null ? null : branch, head, verdict, results, collected, agent, dependencyRows);
+            // An agent that changed nothing did not do its task: its own outcome, not a pass (exit 5).
+            String outcome = verdict != Verdict.FAIL && head == null ? RunResult.NO_CHANGE : verdict.id();
+            writeReports(bundle, request, base, head == null ? null : branch, head, outcome, results, collected, agent, dependencyRows);
             if (head != null && verdict != Verdict.FAIL && request.pushEarly() != null) {
                 // Only when asked: the agent's code on the remote before anyone approved it (see --push-before-approval).
                 String ref = request.pushEarly().equals("branch") ? org.eclipse.jgit.lib.Constants.R_HEADS + branch
@@ -184,9 +186,9 @@ public final class RunPipeline {
                         ObjectId.fromString(head), ref, ObjectId.zeroId())));
                 bundle.audit("collect", "pushed-before-approval", Map.of("remote", request.push(), "ref", ref, "commit", head));
             }
-            bundle.record().finish(head, verdict.id(), null);
-            sign(bundle, signingKey, verdict, results, agent);
-            return new RunResult(runId, bundle.root(), head == null ? null : branch, head, verdict.id(), results);
+            bundle.record().finish(head, outcome, null);
+            sign(bundle, signingKey, outcome, results, agent);
+            return new RunResult(runId, bundle.root(), head == null ? null : branch, head, outcome, results);
         } catch (IOException e) {
             throw failed(repo, bundle, branch, committed[0], new InfrastructureException("the run failed on the host: " + e.getMessage(), e));
         } catch (AgentSandboxException e) {
@@ -265,14 +267,14 @@ public final class RunPipeline {
                 : env != null && !env.isBlank() ? env : dev.agentsandbox.gate.dependencies.OsvAdvisories.DEFAULT_URL);
     }
 
-    private void writeReports(RunBundle bundle, RunRequest request, Base base, String branch, String head, Verdict verdict,
+    private void writeReports(RunBundle bundle, RunRequest request, Base base, String branch, String head, String verdict,
                               List<GateResult> results, Collected collected, SandboxResult agent,
                               List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows) throws InfrastructureException {
         try {
             Path patchFile = bundle.path(RunBundle.PATCH);
             String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";
             var report = new dev.agentsandbox.report.RunReport(bundle.record().runId(), request.repo().getFileName().toString(),
-                    base.branch(), base.commit().name(), branch, head, verdict.id(), results, collected.change(), Redaction.redact(patch),
+                    base.branch(), base.commit().name(), branch, head, verdict, results, collected.change(), Redaction.redact(patch),
                     dependencyRows, agent.containerConfig(), request.task());
             dev.agentsandbox.report.ReportSet.writeAll(report, bundle.path(RunBundle.REPORTS), Redaction::redact);
         } catch (IOException e) {
@@ -297,10 +299,10 @@ public final class RunPipeline {
         return rows;
     }
 
-    private void sign(RunBundle bundle, java.security.KeyPair key, Verdict verdict, List<GateResult> results, SandboxResult agent)
+    private void sign(RunBundle bundle, java.security.KeyPair key, String verdict, List<GateResult> results, SandboxResult agent)
             throws AgentSandboxException {
         Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("verdict", verdict.id());
+        facts.put("verdict", verdict);
         facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());
         facts.put("sandbox", agent.containerConfig());
         facts.put("imageId", agent.imageId());
@@ -328,7 +330,11 @@ public final class RunPipeline {
             case OUT_OF_MEMORY -> f.add(Finding.of(AGENT_GATE, "out-of-memory", Verdict.FAIL, "the agent ran out of memory"));
             case CANCELLED -> f.add(Finding.of(AGENT_GATE, "cancelled", Verdict.FAIL, "the agent was cancelled"));
             case EXITED -> {
-                if (agent.exitCode() != 0) {
+                if (agent.exitCode() != 0 && agent.pidsLimitHit()) {
+                    f.add(Finding.of(AGENT_GATE, "pids-limit", Verdict.FAIL, "the agent was stopped by the process limit of "
+                            + settings.limits().pids() + " (exit status " + agent.exitCode() + "); raise sandbox.pids (under gVisor an idle"
+                            + " sandbox takes about 45 of them and each process about 9); its change is not committed"));
+                } else if (agent.exitCode() != 0) {
                     f.add(Finding.of(AGENT_GATE, "exit-status", Verdict.FAIL, "the agent exited with status " + agent.exitCode()
                             + "; its change is not committed"));
                 }

@@ -60,6 +60,7 @@ final class RunRecorder {
         data.put("exitCode", switch (verdict) {
             case "pass", "warn" -> 0;
             case "fail" -> 1;
+            case RunResult.NO_CHANGE -> 5;
             default -> 3;
         });
         data.put("error", error);

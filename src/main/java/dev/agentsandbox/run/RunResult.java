@@ -11,15 +11,22 @@ import java.util.List;
  * @param bundle the run bundle folder
  * @param featureBranch the feature branch (exists only when a commit was made)
  * @param headCommit the commit on the feature branch, or null when nothing was committed
- * @param verdict pass, warn or fail
+ * @param verdict pass, warn, fail, or no-change (the agent changed nothing: there is nothing to review)
  * @param gates every gate's result
  */
 public record RunResult(String runId, Path bundle, String featureBranch, String headCommit, String verdict, List<GateResult> gates) {
+    /** The outcome of a run whose agent changed nothing. */
+    public static final String NO_CHANGE = "no-change";
+
     public RunResult {
         gates = List.copyOf(gates);
     }
 
     public boolean passed() {
-        return !verdict.equals("fail");
+        return verdict.equals("pass") || verdict.equals("warn");
+    }
+
+    public boolean noChange() {
+        return verdict.equals(NO_CHANGE);
     }
 }

@@ -96,6 +96,7 @@ public final class DockerSandbox implements SandboxBackend {
         SandboxResult.Ending ending = SandboxResult.Ending.EXITED;
         int exitCode = -1;
         Map<String, Object> used = Map.of();
+        PidsWatch pids = null;
         try (Attached attached = attach(id, capture)) {
             try {
                 docker.startContainerCmd(id).exec();
@@ -105,6 +106,7 @@ public final class DockerSandbox implements SandboxBackend {
                         + firstLine(e.getMessage()) + " (run `agent-sandbox doctor`)", e);
             }
             t2 = System.nanoTime();
+            pids = PidsWatch.start(id);
             InspectContainerResponse started = docker.inspectContainerCmd(id).exec();
             used = describe(started, spec);
             verifyRuntime(started, spec.runtime());
@@ -146,6 +148,9 @@ public final class DockerSandbox implements SandboxBackend {
         } catch (DockerException | DockerClientException e) {
             throw new InfrastructureException("the Docker daemon failed while the sandbox ran: " + firstLine(e.getMessage()), e);
         } finally {
+            if (pids != null) {
+                pids.close();
+            }
             remove(id);
             volumes.forEach(this::removeVolume);
         }
@@ -154,7 +159,7 @@ public final class DockerSandbox implements SandboxBackend {
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
                 Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(),
-                timings, imageId, used);
+                timings, imageId, used, pids != null && pids.limitHit());
     }
 
     /** Fails unless the daemon has this runtime: asking for gVisor never silently gets runc. */

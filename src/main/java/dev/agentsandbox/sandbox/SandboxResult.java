@@ -17,7 +17,12 @@ import java.util.Objects;
  * @param containerConfig the exact configuration the container ran with, for the audit log
  */
 public record SandboxResult(int exitCode, Ending ending, String output, long outputBytes, boolean outputTruncated,
-                            Timings timings, String imageId, Map<String, Object> containerConfig) {
+                            Timings timings, String imageId, Map<String, Object> containerConfig, boolean pidsLimitHit) {
+    public SandboxResult(int exitCode, Ending ending, String output, long outputBytes, boolean outputTruncated,
+                         Timings timings, String imageId, Map<String, Object> containerConfig) {
+        this(exitCode, ending, output, outputBytes, outputTruncated, timings, imageId, containerConfig, false);
+    }
+
     /** Why a sandbox ended. */
     public enum Ending {
         EXITED, TIMED_OUT, OUT_OF_MEMORY, CANCELLED;

@@ -50,6 +50,9 @@ class GitlabTemplateIT {
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/junit").asText()).endsWith("/reports/junit.xml");
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/cyclonedx").asText()).endsWith("/reports/sbom.cdx.json");
         assertThat(jobs.at("/agent-sandbox:run/script/0").asText()).doesNotContain("$[[");
+        // the task is data: GitLab must not expand $VARIABLES in it (a task naming a token would hand it over)
+        assertThat(jobs.at("/agent-sandbox:run/variables/AGENT_SANDBOX_TASK/expand").asBoolean(true)).isFalse();
+        assertThat(jobs.at("/agent-sandbox:run/allow_failure/exit_codes/0").asInt()).as("an idle agent is a warning").isEqualTo(5);
         assertThat(new YAMLMapper().readTree(Path.of("examples/.gitlab-ci.yml").toFile()).at("/include/0/inputs/task").asText()).isNotBlank();
     }
 
@@ -59,15 +62,18 @@ class GitlabTemplateIT {
         SampleRepo repo = SampleRepo.create(tmp);
         key = tmp.resolve("ci-signing");
         assertThat(dev.agentsandbox.testing.Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
-        Files.copy(TEMPLATE, repo.dir.resolve("agent-sandbox.yml"));
+        // gitlab-ci-local 4.60 (the last on Node 20) does not know `expand: false` on a variable; GitLab does
+        // (checked statically in theTemplateIsAComponentWhoseInputsAreAllDeclared). Here the plain form runs.
+        Files.writeString(repo.dir.resolve("agent-sandbox.yml"), Files.readString(TEMPLATE)
+                .replace("    AGENT_SANDBOX_TASK:\n      value: $[[ inputs.task ]]\n      expand: false\n", "    AGENT_SANDBOX_TASK: $[[ inputs.task ]]\n"));
         Files.writeString(repo.dir.resolve(".gitlab-ci.yml"), """
                 stages: [test, deploy]
                 include:
                   - local: agent-sandbox.yml
                     inputs:
-                      task: "Add multiply; $(touch %s)"
+                      task: "Add multiply; $(touch %s) $AGENT_SANDBOX_GIT_TOKEN"
                       image: %s
-                      command: "printf 'def multiply(a, b):\\\\n    return a * b\\\\n' >> calc.py"
+                      command: "printf '%%s' \\"$AGENT_TASK\\" > TASK.txt; printf 'def multiply(a, b):\\\\n    return a * b\\\\n' >> calc.py"
                       cli: %s
                       public-key-file: %s
                 """.formatted(tmp.resolve("pwned"), TestHost.IMAGE, Path.of("bin/agent-sandbox").toAbsolutePath(), key + ".pub"));
@@ -87,13 +93,14 @@ class GitlabTemplateIT {
             assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
         }
         assertThat(tmp.resolve("pwned")).doesNotExist();
+        assertThat(repo.fileAt(head, "TASK.txt")).doesNotContain("glpat-never-in-a-task");
     }
 
     Path key;
 
     String gcl(Path dir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(GCL.toString(), "--shell-isolation=false", "--variable", "GITLAB_USER_LOGIN=maintainer",
-                "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + key + ".key"));
+                "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + key + ".key", "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().put("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));

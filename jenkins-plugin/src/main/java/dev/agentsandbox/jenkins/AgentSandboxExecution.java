@@ -86,6 +86,11 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
                 run.setResult(Result.FAILURE);
             }
             case 4 -> throw new AbortException("agent-sandbox " + step.getAction() + " was refused (exit 4): see the log above");
+            case 5 -> {
+                // The agent changed nothing: not a success, and nothing to approve.
+                listener.getLogger().println("agent-sandbox: the agent changed nothing; there is nothing to review");
+                run.setResult(Result.UNSTABLE);
+            }
             default -> throw new AbortException("agent-sandbox " + step.getAction() + " failed with exit code " + code + ": see the log above");
         }
         return result;

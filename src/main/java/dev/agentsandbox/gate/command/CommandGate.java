@@ -78,7 +78,10 @@ public final class CommandGate implements Gate {
             case OUT_OF_MEMORY -> findings.add(Finding.of(name(), "out-of-memory", Verdict.FAIL, check.name() + " ran out of memory"));
             case CANCELLED -> findings.add(Finding.of(name(), "cancelled", Verdict.FAIL, check.name() + " was cancelled"));
             case EXITED -> {
-                if (r.exitCode() != 0) {
+                if (r.exitCode() != 0 && r.pidsLimitHit()) {
+                    findings.add(Finding.of(name(), "pids-limit", Verdict.FAIL, check.name() + " was stopped by the process limit of "
+                            + template.limits().pids() + " (exit status " + r.exitCode() + "); raise sandbox.pids"));
+                } else if (r.exitCode() != 0) {
                     findings.add(Finding.of(name(), "exit-status", Verdict.FAIL,
                             check.name() + " exited with status " + r.exitCode() + ": " + lastLines(r.output(), 3)));
                 }
