@@ -276,10 +276,23 @@ class ApprovalChainIT {
         Cli m = cli("merge", "--run", bundle.toString(), "--repo", fresh.toString(), "--remote", "origin");
         assertThat(m.exitCode).as(m.toString()).isZero();
         assertThat(remoteHead("main").name()).isEqualTo(json(bundle.resolve("run.json")).get("headCommit").asText());
-        // approved for this repository only
+    }
+
+    @Test
+    void anApprovalCannotBeCarriedToAnotherRepository() throws Exception {
+        assertThat(cli("approve", "--run", bundle.toString(), "--by", "alice").exitCode).isZero();
         Path mirror = tmp.resolve("mirror.git");
         Git.cloneRepository().setBare(true).setURI(repo.remote.toUri().toString()).setDirectory(mirror.toFile()).call().close();
+        try (Git g = Git.open(repo.dir.toFile())) {
+            g.remoteAdd().setName("mirror").setUri(new org.eclipse.jgit.transport.URIish(mirror.toUri().toString())).call();
+        }
         ObjectNode run = (ObjectNode) json(bundle.resolve("run.json"));
-        assertThat(run.get("repository").asText()).isNotBlank();
+        assertThat(run.get("repository").asText()).contains("remote");
+        Cli m = cli("merge", "--run", bundle.toString(), "--remote", "mirror");
+        assertThat(m.exitCode).as(m.toString()).isEqualTo(4);
+        assertThat(m.err).contains("an approval cannot be carried to another repository");
+        try (Git g = Git.open(mirror.toFile())) {
+            assertThat(g.getRepository().exactRef("refs/heads/main").getObjectId()).isEqualTo(remoteMainBefore);
+        }
     }
 }
