@@ -45,6 +45,13 @@ public final class ApprovalService {
         return decide(bundle, decision, by, comment, key, pinned, null, Map.of());
     }
 
+    /** What the last {@link #decide} left: "1 of 2 approval(s) for a high change (alice)". */
+    private volatile String progress = "";
+
+    public String progress() {
+        return progress;
+    }
+
     /**
      * @param repo the run's repository, where a rejection is recorded outside the bundle (and checked before
      *             an approval); null when it is not at hand (a CI job without the checkout)
@@ -58,12 +65,21 @@ public final class ApprovalService {
                 throw new RefusedException("the bundle does not verify, so there is nothing trustworthy to decide on:\n  - "
                         + String.join("\n  - ", v.problems()));
             }
-            if (!"gates".equals(v.newestStage())) {
-                throw alreadyDecided(v);
+            if ("merge".equals(v.newestStage())) {
+                throw new RefusedException("run already merged: nothing to decide");
+            }
+            Decisions before = Decisions.of(b, v);
+            if (before.rejection() != null) {
+                Approval r = before.rejection();
+                throw new RefusedException("run was rejected by " + r.by() + ": a rejection is final for its run;"
+                        + " start a new one (agent-sandbox run --continue)");
             }
             JsonNode run = b.json(Layout.RUN_JSON);
             if (!run.hasNonNull("headCommit")) {
                 throw new RefusedException("run " + run.path("runId").asText() + " committed nothing: there is no change to decide on");
+            }
+            if (decision == Approval.Decision.APPROVE && before.refusal(by) != null) {
+                throw new RefusedException(before.refusal(by));
             }
             String runId = run.path("runId").asText();
             String remote = run.path("merge").path("remote").asText(null);
@@ -87,12 +103,17 @@ public final class ApprovalService {
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
             }
+            int k = before.decisions().size() + 1;
+            if (k > Layout.MAX_DECISIONS) {
+                throw new RefusedException("run already holds " + Layout.MAX_DECISIONS + " decisions");
+            }
+            String stage = Layout.approvalStage(k);
             byte[] approvalJson;
             try {
                 approvalJson = redactor.apply(JSON.writeValueAsString(a)).getBytes(StandardCharsets.UTF_8);
-                BundleSnapshot.write(bundle, Layout.APPROVAL, approvalJson);
+                BundleSnapshot.write(bundle, Layout.approvalFile(k), approvalJson);
             } catch (IOException e) {
-                throw new InfrastructureException("cannot write " + Layout.APPROVAL + ": " + e.getMessage(), e);
+                throw new InfrastructureException("cannot write " + Layout.approvalFile(k) + ": " + e.getMessage(), e);
             }
             Map<String, Object> facts = new LinkedHashMap<>();
             facts.put("decision", a.decision().name().toLowerCase(java.util.Locale.ROOT));
@@ -111,24 +132,15 @@ public final class ApprovalService {
             try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
                 log.append("approval", facts.get("decision").toString(), Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),
                         "gatesDigest", a.gatesDigest(), "override", override));
-                Attestor.write(bundle, "approval", Attestor.statement(b.with(Map.of(Layout.APPROVAL, approvalJson)), "approval", key,
+                Attestor.write(bundle, stage, Attestor.statement(b.with(Map.of(Layout.approvalFile(k), approvalJson)), stage, key,
                         log.head(), facts));
             }
+            java.util.List<Approval> all = new java.util.ArrayList<>(before.decisions());
+            all.add(a);
+            progress = new Decisions(all, before.tier(), before.required(), before.allowed(), before.allowSelf(), before.expiry(),
+                    before.requestedBy()).progress(clock);
             return a;
         }
-    }
-
-    private static RefusedException alreadyDecided(BundleVerifier.Verification v) {
-        JsonNode facts = v.statements().get("approval") == null ? null : v.statements().get("approval").path("predicate").path("facts");
-        if ("merge".equals(v.newestStage())) {
-            return new RefusedException("run already merged: nothing to decide");
-        }
-        if (facts != null && "reject".equals(facts.path("decision").asText())) {
-            return new RefusedException("run was rejected by " + facts.path("by").asText() + ": a rejection is final for its run;"
-                    + " start a new one (agent-sandbox run --continue)");
-        }
-        return new RefusedException("run already decided (" + (facts == null ? "?" : facts.path("decision").asText() + " by "
-                + facts.path("by").asText()) + "): one decision per run; start a new run to change it");
     }
 
     /** The decision in a verified snapshot (covered by its approval attestation), or null when there is none. */

@@ -62,28 +62,41 @@ public final class MergeService {
             if ("merge".equals(v.newestStage())) {
                 throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
             }
-            if (!"approval".equals(v.newestStage())) {
+            if (!Layout.isApprovalStage(v.newestStage())) {
                 throw new RefusedException("run has no approval: a reviewer must run `agent-sandbox approve` first");
             }
-            return merge(bundle, b, v.statements().get("approval").path("predicate").path("facts"), repo, remoteOverride, key);
+            return merge(bundle, b, Decisions.of(b, v), repo, remoteOverride, key);
         }
     }
 
-    private Merged merge(Path bundle, BundleSnapshot b, JsonNode approvalFacts, Repository repo, String remoteOverride, KeyPair key)
+    private Merged merge(Path bundle, BundleSnapshot b, Decisions decisions, Repository repo, String remoteOverride, KeyPair key)
             throws AgentSandboxException {
         JsonNode run = b.json(Layout.RUN_JSON);
-        Approval a = ApprovalService.read(b, true);
-        if (a.decision() == Approval.Decision.REJECT || !"approve".equals(approvalFacts.path("decision").asText())) {
-            throw new RefusedException("run " + a.runId() + " was rejected by " + a.by() + (a.comment().isBlank() ? "" : ": " + a.comment())
+        Approval rejected = decisions.rejection();
+        if (rejected != null) {
+            throw new RefusedException("run " + rejected.runId() + " was rejected by " + rejected.by()
+                    + (rejected.comment().isBlank() ? "" : ": " + rejected.comment())
                     + "; a rejection is final: nothing is merged (continue with `agent-sandbox run --continue " + bundle + "`)");
         }
         String head = run.path("headCommit").asText();
-        if (!head.equals(a.headCommit()) || !head.equals(approvalFacts.path("headCommit").asText())) {
-            throw new RefusedException("the approval names commit " + a.headCommit() + " but the run's head is " + head + ": approve this run again");
+        for (Approval x : decisions.decisions()) {
+            if (!head.equals(x.headCommit())) {
+                throw new RefusedException("the approval by " + x.by() + " names commit " + x.headCommit() + " but the run's head is " + head
+                        + ": approve this run again");
+            }
+            if (!b.sha256(Layout.GATES).equals(x.gatesDigest())) {
+                throw new RefusedException("the gate results changed after " + x.by() + " approved: approve again");
+            }
         }
-        if (!b.sha256(Layout.GATES).equals(a.gatesDigest()) || !a.gatesDigest().equals(approvalFacts.path("gatesDigest").asText())) {
-            throw new RefusedException("the gate results changed after approval: approve again");
+        java.util.Set<String> counted = decisions.counted(clock);
+        if (counted.size() < decisions.required()) {
+            int missing = decisions.required() - counted.size();
+            throw new RefusedException("not enough approvals: " + decisions.progress(clock) + "; " + missing + " more from "
+                    + (missing == 1 ? "another person" : "other people")
+                    + (decisions.requestedBy() != null && !decisions.allowSelf() ? " (not " + decisions.requestedBy() + ", who asked for the run)" : "")
+                    + (decisions.expiry() != null ? "; approvals count for " + decisions.expiry().toHours() + " h" : ""));
         }
+        Approval a = decisions.decisions().get(decisions.decisions().size() - 1);
         String feature = run.path("featureBranch").asText();
         String baseBranch = run.path("baseBranch").asText(null);
         if (baseBranch == null || baseBranch.equals("null")) {
@@ -129,7 +142,7 @@ public final class MergeService {
             PersonIdent who = new PersonIdent("agent-sandbox", "agent-sandbox@localhost", clock.instant(), clock.getZone());
             BranchMerger.Strategy s = strategy.equals("merge") ? BranchMerger.Strategy.MERGE : BranchMerger.Strategy.FAST_FORWARD;
             ObjectId result = new BranchMerger(repo).merge(targetNow, approved, s,
-                    "Merge " + feature + " (approved by " + a.by() + ")\n\nAgent-Sandbox-Run: " + a.runId() + "\n", who);
+                    "Merge " + feature + " (approved by " + String.join(", ", counted) + ")\n\nAgent-Sandbox-Run: " + a.runId() + "\n", who);
             boolean ff = result.equals(approved);
             String pushed = null;
             if (remote != null) {
@@ -149,6 +162,8 @@ public final class MergeService {
             facts.put("target", baseBranch);
             facts.put("commit", result.name());
             facts.put("approvedCommit", head);
+            facts.put("approvedBy", List.copyOf(counted));
+            facts.put("tier", decisions.tier());
             facts.put("fastForward", ff);
             facts.put("pushedTo", pushed);
             facts.put("localRefUpdated", local.updated());

@@ -36,6 +36,18 @@ public final class Attestor {
      */
     public static Signed statement(BundleSnapshot contents, String stage, KeyPair key, AuditLog.Head anchor, Map<String, ?> facts)
             throws AgentSandboxException {
+        java.util.List<String> stages = Layout.stagesOf(contents.files().keySet());
+        int at = stages.indexOf(stage);
+        String previous = stage.equals("gates") ? null : at > 0 ? stages.get(at - 1) : null;
+        if (stage.equals("merge")) {
+            previous = stages.get(stages.size() - 2);
+        }
+        return statement(contents, stage, previous, key, anchor, facts);
+    }
+
+    /** @param previousStage the stage this one follows (its envelope's digest is bound in); null for gates */
+    public static Signed statement(BundleSnapshot contents, String stage, String previousStage, KeyPair key, AuditLog.Head anchor,
+                                   Map<String, ?> facts) throws AgentSandboxException {
         KeyPair pair = key != null ? key : SigningKeys.generate();
         JsonNode run = contents.json(Layout.RUN_JSON);
         ObjectNode st = AuditLog.JSON.createObjectNode();
@@ -53,9 +65,8 @@ public final class Attestor {
         ObjectNode p = st.putObject("predicate");
         p.put("stage", stage);
         p.put("runId", run.path("runId").asText());
-        int i = Layout.STAGES.indexOf(stage);
-        if (i > 0) {
-            String prev = Layout.STAGES.get(i - 1);
+        if (previousStage != null) {
+            String prev = previousStage;
             String digest = contents.sha256(Layout.envelope(prev));
             if (digest == null) {
                 throw new InfrastructureException("cannot sign the " + stage + " stage: the bundle has no " + prev + " attestation");

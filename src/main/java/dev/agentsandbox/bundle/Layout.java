@@ -24,8 +24,39 @@ public final class Layout {
         return ATTESTATIONS + "/" + stage + ".pub";
     }
 
-    /** The stages a run passes, in order; each one's attestation names the one before. */
+    /** The stages a run passes, in order (one approval stage per decision); each one's attestation names the one before. */
     public static final java.util.List<String> STAGES = java.util.List.of("gates", "approval", "merge");
+    /** Most decisions one run can take (a quorum is at most 20). */
+    public static final int MAX_DECISIONS = 40;
+
+    /** The k-th decision's stage: approval, approval-2, approval-3, … */
+    public static String approvalStage(int k) {
+        return k == 1 ? "approval" : "approval-" + k;
+    }
+
+    /** The k-th decision's record: approval.json, approval-2.json, … */
+    public static String approvalFile(int k) {
+        return approvalStage(k) + ".json";
+    }
+
+    /** Whether a stage is a decision (approval, approval-2, …). */
+    public static boolean isApprovalStage(String stage) {
+        return stage != null && (stage.equals("approval") || stage.matches("approval-\\d+"));
+    }
+
+    /** The stages present in a bundle with these files, in order: gates, each decision, merge. */
+    public static java.util.List<String> stagesOf(java.util.Set<String> files) {
+        java.util.List<String> stages = new java.util.ArrayList<>(java.util.List.of("gates"));
+        for (int k = 1; k <= MAX_DECISIONS; k++) {
+            String st = approvalStage(k);
+            if (!files.contains(envelope(st)) && !files.contains(approvalFile(k))) {
+                break;
+            }
+            stages.add(st);
+        }
+        stages.add("merge");
+        return stages;
+    }
 
     /**
      * Files whose digests an attestation covers: everything but the log (chained and anchored
@@ -38,11 +69,6 @@ public final class Layout {
 
     /** Whether a path under attestation/ is one a run writes (an envelope or a public key of a stage). */
     public static boolean attestationFile(String relativePath) {
-        for (String stage : STAGES) {
-            if (relativePath.equals(envelope(stage)) || relativePath.equals(publicKey(stage))) {
-                return true;
-            }
-        }
-        return false;
+        return relativePath.matches(ATTESTATIONS + "/(gates|merge|approval(-\\d+)?)\\.(dsse\\.json|pub)");
     }
 }

@@ -10,6 +10,17 @@ final class CiEnvironment {
     private CiEnvironment() {
     }
 
+    /** Who started the job, as the CI names its users, or null. */
+    static String user(Map<String, String> env) {
+        for (String name : new String[] {"GITLAB_USER_LOGIN", "GITHUB_ACTOR", "BUILD_USER_ID"}) {
+            String v = env.get(name);
+            if (v != null && !v.isBlank()) {
+                return v.strip();
+            }
+        }
+        return null;
+    }
+
     /** The branch the CI checked out, or null when no CI variable names one. */
     static String branch(Map<String, String> env) {
         String ghRef = env.get("GITHUB_REF");

@@ -44,18 +44,20 @@ abstract class DecideCommand {
     int decide(Approval.Decision decision) throws AgentSandboxException {
         var pinned = key.require(decision == Approval.Decision.APPROVE ? "approve" : "reject");
         Approval a;
+        String progress;
         // The run's repository, when it is here, keeps a rejection even if the bundle is cut back.
         Path repoDir = repo != null ? repo : Path.of(BundleFiles.runJson(bundle).path("repo").asText("."));
         try (org.eclipse.jgit.lib.Repository r = java.nio.file.Files.isDirectory(repoDir) ? openQuietly(repoDir) : null) {
             if (repo != null && r == null) {
                 throw new dev.agentsandbox.error.UsageException("--repo " + repo + " is not a git repository");
             }
-            a = new ApprovalService(Clock.systemUTC(), Redaction::redact)
-                    .decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned, r, System.getenv());
+            ApprovalService service = new ApprovalService(Clock.systemUTC(), Redaction::redact);
+            a = service.decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned, r, System.getenv());
+            progress = service.progress();
         }
-        spec.commandLine().getOut().printf("%s: run %s, commit %s, by %s%n",
+        spec.commandLine().getOut().printf("%s: run %s, commit %s, by %s%s%n",
                 decision == Approval.Decision.APPROVE ? (a.override() ? "approved (over failed gates)" : "approved") : "rejected",
-                a.runId(), a.headCommit(), a.by());
+                a.runId(), a.headCommit(), a.by(), decision == Approval.Decision.APPROVE ? "; " + progress : "");
         return ExitCodes.OK;
     }
 }

@@ -91,6 +91,10 @@ final class RunCommand implements Callable<Integer> {
             + " (default: $AGENT_SANDBOX_WORKSPACE, else auto)")
     String workspace;
 
+    @Option(names = "--requested-by", description = "who asks for this run (default: the CI's user, $GITLAB_USER_LOGIN, $GITHUB_ACTOR,"
+            + " $BUILD_USER_ID); they may not approve it unless approval.<tier>.allow-self")
+    String requestedBy;
+
     @Option(names = "--quiet", description = "do not show the sandbox's output")
     boolean quiet;
 
@@ -102,7 +106,8 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly(), CiEnvironment.branch(System.getenv()));
+                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly(), CiEnvironment.branch(System.getenv()),
+                requestedBy != null ? requestedBy : CiEnvironment.user(System.getenv()));
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {

@@ -37,14 +37,73 @@ final class ConfigReader {
         if (!object(root, "")) {
             return RunConfig.DEFAULT;
         }
-        keys(root, "", Set.of("version", "agent", "sandbox", "branch", "policy", "secrets", "dependencies", "checks", "proxy", "merge"));
+        keys(root, "", Set.of("version", "agent", "sandbox", "branch", "policy", "secrets", "dependencies", "checks", "proxy", "merge",
+                "risk", "approval"));
         if (root.has("version") && !(root.get("version").isInt() && root.get("version").asInt() == 1)) {
             error("/version", "version", "must be 1");
         }
         return new RunConfig(section(root, "agent", this::agent), section(root, "sandbox", this::sandbox),
                 section(root, "branch", this::branch), section(root, "policy", this::policy), section(root, "secrets", this::secrets),
                 section(root, "dependencies", this::dependencies), checks(root.get("checks")), section(root, "proxy", this::proxy),
-                section(root, "merge", this::merge));
+                section(root, "merge", this::merge), section(root, "risk", this::risk), section(root, "approval", this::approval));
+    }
+
+    private RiskConfig risk(JsonNode n) {
+        keys(n, "/risk", Set.of("rules"));
+        JsonNode rules = n.get("rules");
+        if (rules == null || rules.isNull()) {
+            return null;
+        }
+        if (!rules.isArray()) {
+            error("/risk/rules", "risk.rules", "must be a list of { tier, paths, content }");
+            return null;
+        }
+        List<RiskConfig.Rule> out = new ArrayList<>();
+        for (int i = 0; i < rules.size(); i++) {
+            String p = "/risk/rules/" + i;
+            JsonNode r = rules.get(i);
+            if (!object(r, p)) {
+                continue;
+            }
+            keys(r, p, Set.of("tier", "paths", "content"));
+            RiskConfig.Tier tier = parsed(r, p, "tier", RiskConfig.Tier::parse);
+            List<String> content = strings(r, p, "content");
+            for (String c : content == null ? List.<String>of() : content) {
+                try {
+                    java.util.regex.Pattern.compile(c);
+                } catch (java.util.regex.PatternSyntaxException e) {
+                    error(p + "/content", key(p + "/content"), "'" + c + "' is not a regular expression: " + e.getDescription());
+                }
+            }
+            if (tier == null) {
+                error(p + "/tier", key(p + "/tier"), "is required: critical, high, medium or low");
+            } else {
+                out.add(new RiskConfig.Rule(tier, strings(r, p, "paths"), content));
+            }
+        }
+        return new RiskConfig(out);
+    }
+
+    private ApprovalConfig approval(JsonNode n) {
+        keys(n, "/approval", Set.of("critical", "high", "medium", "low"));
+        java.util.Map<RiskConfig.Tier, ApprovalConfig.Quorum> tiers = new java.util.EnumMap<>(RiskConfig.Tier.class);
+        for (RiskConfig.Tier t : RiskConfig.Tier.values()) {
+            JsonNode q = n.get(t.id());
+            String p = "/approval/" + t.id();
+            if (q == null || !object(q, p)) {
+                continue;
+            }
+            keys(q, p, Set.of("approvers", "allowed", "allow-self", "expiry"));
+            int approvers = q.has("approvers") ? java.util.Objects.requireNonNullElse(integer(q, p, "approvers"), 1)
+                    : ApprovalConfig.DEFAULT.of(t).approvers();
+            try {
+                tiers.put(t, new ApprovalConfig.Quorum(approvers, strings(q, p, "allowed"), Boolean.TRUE.equals(bool(q, p, "allow-self")),
+                        duration(q, p, "expiry")));
+            } catch (IllegalArgumentException e) {
+                error(p + "/approvers", key(p + "/approvers"), e.getMessage());
+            }
+        }
+        return new ApprovalConfig(tiers);
     }
 
     void throwIfErrors() throws ConfigException {

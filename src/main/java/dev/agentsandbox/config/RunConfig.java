@@ -8,8 +8,18 @@ import java.util.List;
  */
 public record RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig branch, PolicyConfig policy,
                         SecretsConfig secrets, DependencyConfig dependencies, List<CheckConfig> checks, ProxyConfig proxy,
-                        MergeConfig merge) {
-    public static final RunConfig DEFAULT = new RunConfig(null, null, null, null, null, null, null, null, null);
+                        MergeConfig merge, RiskConfig risk, ApprovalConfig approval) {
+    public static final RunConfig DEFAULT = new RunConfig(null, null, null, null, null, null, null, null, null, null, null);
+
+    public RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig branch, PolicyConfig policy, SecretsConfig secrets,
+                     DependencyConfig dependencies, List<CheckConfig> checks, ProxyConfig proxy, MergeConfig merge) {
+        this(agent, sandbox, branch, policy, secrets, dependencies, checks, proxy, merge, null, null);
+    }
+
+    /** This configuration with another proxy section. */
+    public RunConfig withProxy(ProxyConfig p) {
+        return new RunConfig(agent, sandbox, branch, policy, secrets, dependencies, checks, p, merge, risk, approval);
+    }
 
     public RunConfig {
         agent = agent == null ? AgentConfig.DEFAULT : agent;
@@ -21,5 +31,7 @@ public record RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig b
         checks = checks == null ? List.of() : List.copyOf(checks);
         proxy = proxy == null ? ProxyConfig.DEFAULT : proxy;
         merge = merge == null ? MergeConfig.DEFAULT : merge;
+        risk = risk == null ? RiskConfig.DEFAULT : risk;
+        approval = approval == null ? ApprovalConfig.DEFAULT : approval;
     }
 }

@@ -29,6 +29,9 @@ public final class HtmlReview {
                 .append(dt("run", r.runId())).append(dt("repository", r.repository()))
                 .append(dt("base", r.baseBranch() + " @ " + r.baseCommit()))
                 .append(dt("feature branch", r.headCommit() == null ? "nothing committed" : r.featureBranch() + " @ " + r.headCommit()))
+                .append(r.gates().stream().filter(g -> g.gate().equals("risk")).map(g -> dt("risk tier", g.details().get("tier")
+                        + (g.details().get("reasons") instanceof List<?> l && !l.isEmpty() ? " — " + l.stream().limit(5).map(String::valueOf)
+                        .collect(java.util.stream.Collectors.joining("; ")) : ""))).findFirst().orElse(""))
                 .append("</dl></header>\n");
         h.append("<section id=\"gates\"><h2>Gates</h2><table><thead><tr><th>gate</th><th>verdict</th><th>findings</th><th>time</th></tr></thead><tbody>\n");
         for (GateResult g : r.gates()) {

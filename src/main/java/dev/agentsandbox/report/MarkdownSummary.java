@@ -24,6 +24,14 @@ public final class MarkdownSummary {
         } else {
             md.append(" — nothing was committed");
         }
+        for (GateResult g : r.gates()) {
+            if (g.gate().equals("risk")) {
+                md.append("\n\n**Risk tier: ").append(cell(String.valueOf(g.details().get("tier")))).append("**");
+                if (g.details().get("reasons") instanceof List<?> reasons && !reasons.isEmpty()) {
+                    md.append(" — ").append(cell(String.join("; ", reasons.stream().limit(5).map(String::valueOf).toList())));
+                }
+            }
+        }
         md.append("\n\n| gate | verdict | findings | time |\n|---|---|---|---|\n");
         for (GateResult g : r.gates()) {
             md.append("| ").append(cell(g.gate())).append(" | ").append(g.verdict().id().toUpperCase(Locale.ROOT)).append(" | ")

@@ -30,10 +30,20 @@ final class Continuation {
             if (!v.ok()) {
                 throw new UsageException("--continue " + r.previous() + ": that bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
             }
-            if (!"approval".equals(v.newestStage())) {
+            if (!Layout.isApprovalStage(v.newestStage())) {
                 throw new UsageException("--continue " + r.previous() + ": that run has no decision yet; only a rejected run can be continued");
             }
-            approval = snapshot.json(Layout.APPROVAL);
+            approval = null;
+            for (int k = 1; k <= Layout.MAX_DECISIONS && snapshot.has(Layout.approvalFile(k)); k++) {
+                JsonNode d = snapshot.json(Layout.approvalFile(k));
+                if (d.path("decision").asText().equals("REJECT")) {
+                    approval = d;
+                    break;
+                }
+            }
+            if (approval == null) {
+                throw new UsageException("--continue " + r.previous() + ": that run was approved, not rejected; merge it instead");
+            }
             run = snapshot.json(Layout.RUN_JSON);
         } catch (UsageException e) {
             throw e;
@@ -45,6 +55,6 @@ final class Continuation {
                 + approval.path("comment").asText() + "\n";
         String base = r.base() != null ? r.base() : run.path("baseBranch").asText(null);
         return new RunRequest(r.repo(), task, r.configFile(), r.bundle(), r.image(), r.command(), r.tier(), r.runtime(), base,
-                r.signingKey(), r.push(), null, r.model(), r.workspace(), r.pushEarly(), r.ciBranch());
+                r.signingKey(), r.push(), null, r.model(), r.workspace(), r.pushEarly(), r.ciBranch(), r.requestedBy());
     }
 }

@@ -13,6 +13,7 @@ final class GateCatalog {
     static List<Gate> contentGates(RunConfig config) {
         List<Gate> gates = new ArrayList<>();
         gates.add(new dev.agentsandbox.gate.secrets.SecretsGate(config.secrets()));
+        gates.add(new dev.agentsandbox.gate.risk.RiskGate(config.risk()));
         return gates;
     }
 }

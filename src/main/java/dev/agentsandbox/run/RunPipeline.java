@@ -172,6 +172,7 @@ public final class RunPipeline {
                 dev.agentsandbox.git.ChangeBundle.write(repo, base.commit(), ObjectId.fromString(head), branch,
                         bundle.path(dev.agentsandbox.bundle.Layout.CHANGE_BUNDLE));
             }
+            recordRisk(bundle, config, results, request.requestedBy());
             bundle.writeGates(results);
             progress.stage("reports", "writing SARIF, JUnit, summary and review page");
             // An agent that changed nothing did not do its task: its own outcome, not a pass (exit 5).
@@ -253,6 +254,24 @@ public final class RunPipeline {
         return results;
     }
 
+    /** The run's risk tier and the approvals it needs, in run.json (attested with it): approve and merge read them there. */
+    private static void recordRisk(RunBundle bundle, RunConfig config, List<GateResult> results, String requestedBy)
+            throws InfrastructureException {
+        String tier = results.stream().filter(r -> r.gate().equals(dev.agentsandbox.gate.risk.RiskGate.NAME))
+                .map(r -> String.valueOf(r.details().get("tier"))).findFirst().orElse("low");
+        Object reasons = results.stream().filter(r -> r.gate().equals(dev.agentsandbox.gate.risk.RiskGate.NAME))
+                .map(r -> r.details().get("reasons")).findFirst().orElse(List.of());
+        var q = config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.parse(tier));
+        Map<String, Object> approval = new LinkedHashMap<>();
+        approval.put("approvers", q.approvers());
+        approval.put("allowed", q.allowed());
+        approval.put("allowSelf", q.allowSelf());
+        approval.put("expirySeconds", q.expiry() == null ? null : q.expiry().toSeconds());
+        bundle.record().put("risk", Map.of("tier", tier, "reasons", reasons));
+        bundle.record().put("approval", approval);
+        bundle.record().put("requestedBy", requestedBy);
+    }
+
     /** Where advisories come from: a local OSV export, else an OSV API (the configuration's, $AGENT_SANDBOX_OSV_URL's, or osv.dev). */
     private static dev.agentsandbox.gate.dependencies.OsvAdvisories.Source advisorySource(RunConfig config) {
         var a = config.dependencies().advisories();
@@ -304,6 +323,8 @@ public final class RunPipeline {
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("verdict", verdict);
         facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());
+        results.stream().filter(r -> r.gate().equals(dev.agentsandbox.gate.risk.RiskGate.NAME)).findFirst()
+                .ifPresent(r -> facts.put("riskTier", r.details().get("tier")));
         facts.put("sandbox", agent.containerConfig());
         facts.put("imageId", agent.imageId());
         bundle.audit("attest", "gates", Map.of("signer", key == null ? "one-time key" : dev.agentsandbox.audit.SigningKeys.keyId(key.getPublic())));
@@ -356,7 +377,7 @@ public final class RunPipeline {
         ups.removeIf(u -> u.provider().equals(model.provider()));
         ups.add(model);
         var proxy = new dev.agentsandbox.config.ProxyConfig(ups, p.registries(), p.maxRequests(), p.maxRequestBytes(), p.tokenBudget(), p.recordBodies());
-        return new RunConfig(c.agent(), c.sandbox(), c.branch(), c.policy(), c.secrets(), c.dependencies(), c.checks(), proxy, c.merge());
+        return c.withProxy(proxy);
     }
 
     private static void requireUtf8FileNames() throws UsageException {

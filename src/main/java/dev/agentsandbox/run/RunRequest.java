@@ -21,6 +21,7 @@ import java.util.Objects;
  * @param push the remote the approved change is pushed to by {@code merge}; nothing is pushed by the run itself
  *             unless {@code pushEarly} asks for it; null: no remote
  * @param ciBranch the branch the CI system names for its (detached) checkout; null outside CI
+ * @param requestedBy who asked for the run (the CI's user); they may not approve it unless the tier allows self-approval
  * @param pushEarly before approval, push the head commit to {@code refs/agent-sandbox/<run>} ("namespace") or as
  *                  the feature branch ("branch"); null: nothing of the agent's reaches the remote before approval
  * @param previous the bundle of a rejected run this one continues; null: none
@@ -29,7 +30,7 @@ import java.util.Objects;
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
                          String tier, String runtime, String base, Path signingKey, String push, Path previous,
-                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly, String ciBranch) {
+                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly, String ciBranch, String requestedBy) {
     /** The ref namespace of early pushes: no branch-triggered CI matches it. */
     public static final String EARLY_NAMESPACE = "refs/agent-sandbox/";
 

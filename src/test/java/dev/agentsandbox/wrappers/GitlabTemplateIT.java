@@ -82,7 +82,9 @@ class GitlabTemplateIT {
             g.commit().setMessage("ci").setAuthor("d", "d@x").setCommitter("d", "d@x").setSign(false).call();
             g.push().setRemote("origin").add("main").call();
         }
+        user = "developer"; // who starts the pipeline may not approve its run
         String run = gcl(repo.dir, "agent-sandbox:run");
+        user = "maintainer";
         assertThat(run).contains("PASS  agent-sandbox:run");
         assertThat(repo.dir.resolve("agent-sandbox-run/reports/junit.xml")).isNotEmptyFile();
         String head = new ObjectMapper().readTree(repo.dir.resolve("agent-sandbox-run/run.json").toFile()).get("headCommit").asText();
@@ -97,9 +99,10 @@ class GitlabTemplateIT {
     }
 
     Path key;
+    String user = "maintainer";
 
     String gcl(Path dir, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(GCL.toString(), "--shell-isolation=false", "--variable", "GITLAB_USER_LOGIN=maintainer",
+        List<String> cmd = new ArrayList<>(List.of(GCL.toString(), "--shell-isolation=false", "--variable", "GITLAB_USER_LOGIN=" + user,
                 "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + key + ".key", "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);

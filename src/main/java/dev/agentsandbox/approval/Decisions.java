@@ -1,0 +1,101 @@
+package dev.agentsandbox.approval;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleSnapshot;
+import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.RefusedException;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The decisions of a verified bundle and what they add up to: the quorum its risk tier needs
+ * (run.json, attested at the gates), counted once per person, without the person who asked for the
+ * run unless allowed, only from the allowed people, and only while unexpired. A rejection by anyone
+ * ends the run.
+ *
+ * @param decisions every decision, in order (each covered by its own attestation and the later ones)
+ * @param tier the run's risk tier
+ * @param required how many distinct people must approve
+ * @param allowed who may approve; empty: anyone
+ * @param allowSelf whether the requester may approve
+ * @param expiry how long an approval counts; null: until the merge
+ * @param requestedBy who asked for the run, or null
+ */
+record Decisions(List<Approval> decisions, String tier, int required, List<String> allowed, boolean allowSelf, Duration expiry,
+                 String requestedBy) {
+    static Decisions of(BundleSnapshot b, BundleVerifier.Verification v) throws AgentSandboxException {
+        JsonNode run = b.json(Layout.RUN_JSON);
+        List<Approval> list = new ArrayList<>();
+        for (int k = 1; k <= Layout.MAX_DECISIONS; k++) {
+            byte[] f = b.get(Layout.approvalFile(k));
+            if (f == null) {
+                break;
+            }
+            Approval a;
+            try {
+                a = ApprovalService.JSON.readValue(f, Approval.class);
+            } catch (IOException e) {
+                throw new RefusedException(Layout.approvalFile(k) + " cannot be read: " + e.getMessage());
+            }
+            JsonNode facts = v.statements().get(Layout.approvalStage(k)) == null ? null
+                    : v.statements().get(Layout.approvalStage(k)).path("predicate").path("facts");
+            if (facts == null || !facts.path("by").asText().equals(a.by())
+                    || !facts.path("decision").asText().equals(a.decision().name().toLowerCase(java.util.Locale.ROOT))) {
+                throw new RefusedException(Layout.approvalFile(k) + " is not the decision its attestation signed");
+            }
+            list.add(a);
+        }
+        JsonNode ap = run.path("approval");
+        List<String> allowed = new ArrayList<>();
+        ap.path("allowed").forEach(x -> allowed.add(x.asText()));
+        return new Decisions(list, run.path("risk").path("tier").asText("medium"), ap.path("approvers").asInt(1), allowed,
+                ap.path("allowSelf").asBoolean(false), ap.hasNonNull("expirySeconds") ? Duration.ofSeconds(ap.path("expirySeconds").asLong()) : null,
+                run.path("requestedBy").asText(null));
+    }
+
+    /** The first rejection, or null. */
+    Approval rejection() {
+        return decisions.stream().filter(a -> a.decision() == Approval.Decision.REJECT).findFirst().orElse(null);
+    }
+
+    /** Why {@code by} may not approve this run, or null when they may. */
+    String refusal(String by) {
+        if (!allowSelf && requestedBy != null && requestedBy.equals(by)) {
+            return by + " asked for this run and may not approve it (approval." + tier + ".allow-self is false): another person must";
+        }
+        if (!allowed.isEmpty() && !allowed.contains(by)) {
+            return by + " is not among those allowed to approve a " + tier + " change (approval." + tier + ".allowed: " + allowed + ")";
+        }
+        return null;
+    }
+
+    /** The distinct people whose approvals count now. */
+    Set<String> counted(Clock clock) {
+        Set<String> who = new LinkedHashSet<>();
+        Instant now = clock.instant();
+        for (Approval a : decisions) {
+            if (a.decision() != Approval.Decision.APPROVE || refusal(a.by()) != null) {
+                continue;
+            }
+            if (expiry != null && Instant.parse(a.time()).plus(expiry).isBefore(now)) {
+                continue;
+            }
+            who.add(a.by());
+        }
+        return who;
+    }
+
+    /** "1 of 2 approvals for a high change (alice)". */
+    String progress(Clock clock) {
+        Set<String> c = counted(clock);
+        return c.size() + " of " + required + " approval(s) for a " + tier + " change" + (c.isEmpty() ? "" : " (" + String.join(", ", c) + ")");
+    }
+}
