@@ -171,12 +171,37 @@ public final class MergeService {
                 facts.put("localRefNotUpdated", local.why());
             }
             try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
+                notifyMerged(run, facts, log);
                 log.append("merge", "merged", facts);
                 Attestor.write(bundle, "merge", Attestor.statement(b, "merge", key, log.head(), facts));
             }
             return new Merged(baseBranch, result.name(), ff, local.updated(), pushed);
         } catch (IOException e) {
             throw new InfrastructureException("cannot read the repository: " + e.getMessage(), e);
+        }
+    }
+
+    /** Tells the run's people (its notify section, from run.json) before the merge is signed; outcomes go to the log. */
+    private void notifyMerged(JsonNode run, Map<String, Object> facts, AuditLog log) throws InfrastructureException {
+        if (!run.has("notify") || run.path("notify").isNull()) {
+            return;
+        }
+        dev.agentsandbox.config.NotifyConfig config;
+        try {
+            config = ApprovalService.JSON.treeToValue(run.path("notify"), dev.agentsandbox.config.NotifyConfig.class);
+        } catch (IOException e) {
+            log.append("notify", "failed", Map.of("event", "merged", "error", "run.json's notify section cannot be read"));
+            return;
+        }
+        if (!config.any()) {
+            return;
+        }
+        Map<String, Object> f = new LinkedHashMap<>(facts);
+        f.put("runId", run.path("runId").asText());
+        f.put("tier", run.path("risk").path("tier").asText(null));
+        for (var o : new dev.agentsandbox.notify.Notifications(config, env).send("merged", f)) {
+            log.append("notify", o.sent() ? "sent" : "failed", o.sent() ? Map.of("channel", o.channel(), "event", "merged")
+                    : Map.of("channel", o.channel(), "event", "merged", "error", o.error()));
         }
     }
 

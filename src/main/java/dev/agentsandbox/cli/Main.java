@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "agent-sandbox", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A pipeline gate for AI coding agents: sandbox, feature branch, gates, approval.",
         subcommands = {RunCommand.class, ApproveCommand.class, RejectCommand.class, MergeCommand.class,
-            VerifyCommand.class, KeygenCommand.class, DoctorCommand.class, SchemaCommand.class, CleanupCommand.class, CommandLine.HelpCommand.class},
+            VerifyCommand.class, KeygenCommand.class, DoctorCommand.class, SchemaCommand.class, CleanupCommand.class, CheckpointCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:done; for run: gates passed, awaiting approval",

@@ -38,14 +38,72 @@ final class ConfigReader {
             return RunConfig.DEFAULT;
         }
         keys(root, "", Set.of("version", "agent", "sandbox", "branch", "policy", "secrets", "dependencies", "checks", "proxy", "merge",
-                "risk", "approval"));
+                "risk", "approval", "checkpoints", "notify"));
         if (root.has("version") && !(root.get("version").isInt() && root.get("version").asInt() == 1)) {
             error("/version", "version", "must be 1");
         }
         return new RunConfig(section(root, "agent", this::agent), section(root, "sandbox", this::sandbox),
                 section(root, "branch", this::branch), section(root, "policy", this::policy), section(root, "secrets", this::secrets),
                 section(root, "dependencies", this::dependencies), checks(root.get("checks")), section(root, "proxy", this::proxy),
-                section(root, "merge", this::merge), section(root, "risk", this::risk), section(root, "approval", this::approval));
+                section(root, "merge", this::merge), section(root, "risk", this::risk), section(root, "approval", this::approval),
+                section(root, "checkpoints", this::checkpoints), section(root, "notify", this::notify));
+    }
+
+    private NotifyConfig notify(JsonNode n) {
+        String p = "/notify";
+        keys(n, p, Set.of("webhooks", "slack", "teams", "email"));
+        List<NotifyConfig.Webhook> hooks = new ArrayList<>();
+        JsonNode w = n.get("webhooks");
+        if (w != null && w.isArray()) {
+            for (int i = 0; i < w.size(); i++) {
+                String wp = p + "/webhooks/" + i;
+                if (object(w.get(i), wp)) {
+                    keys(w.get(i), wp, Set.of("url-env", "secret-env"));
+                    String url = text(w.get(i), wp, "url-env");
+                    if (url == null) {
+                        error(wp + "/url-env", key(wp + "/url-env"), "is required: the NAME of the host variable holding the URL");
+                    } else {
+                        hooks.add(new NotifyConfig.Webhook(url, text(w.get(i), wp, "secret-env")));
+                    }
+                }
+            }
+        } else if (w != null && !w.isNull()) {
+            error(p + "/webhooks", "notify.webhooks", "must be a list of { url-env, secret-env }");
+        }
+        String slack = null;
+        JsonNode s = n.get("slack");
+        if (s != null && object(s, p + "/slack")) {
+            keys(s, p + "/slack", Set.of("webhook-env"));
+            slack = text(s, p + "/slack", "webhook-env");
+        }
+        String teams = null;
+        JsonNode t = n.get("teams");
+        if (t != null && object(t, p + "/teams")) {
+            keys(t, p + "/teams", Set.of("webhook-env"));
+            teams = text(t, p + "/teams", "webhook-env");
+        }
+        NotifyConfig.Email email = null;
+        JsonNode e = n.get("email");
+        if (e != null && object(e, p + "/email")) {
+            String ep = p + "/email";
+            keys(e, ep, Set.of("host-env", "port", "from", "to", "username-env", "password-env", "starttls"));
+            try {
+                email = new NotifyConfig.Email(text(e, ep, "host-env"), e.has("port") ? integer(e, ep, "port") : null, text(e, ep, "from"),
+                        strings(e, ep, "to"), text(e, ep, "username-env"), text(e, ep, "password-env"), text(e, ep, "starttls"));
+            } catch (IllegalArgumentException ex) {
+                error(ep + "/starttls", "notify.email.starttls", ex.getMessage());
+            }
+            if (email != null && (email.hostEnv() == null || email.from() == null || email.to().isEmpty())) {
+                error(ep, "notify.email", "needs host-env (the NAME of the variable holding the SMTP host), from and to");
+                email = null;
+            }
+        }
+        return new NotifyConfig(hooks, slack, teams, email);
+    }
+
+    private CheckpointConfig checkpoints(JsonNode n) {
+        keys(n, "/checkpoints", Set.of("enabled", "timeout"));
+        return new CheckpointConfig(bool(n, "/checkpoints", "enabled"), duration(n, "/checkpoints", "timeout"));
     }
 
     private RiskConfig risk(JsonNode n) {

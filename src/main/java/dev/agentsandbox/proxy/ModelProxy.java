@@ -64,6 +64,20 @@ public final class ModelProxy implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicBoolean overBudget = new AtomicBoolean();
+    private volatile LocalService local;
+
+    /** The tool's own API in the sandbox ({@code /agent-sandbox/...}): served on the host, never forwarded. */
+    public interface LocalService {
+        /** The JSON answer to a POST of {@code path} (after /agent-sandbox) with {@code body}; may block. */
+        byte[] post(String path, byte[] body) throws IOException;
+    }
+
+    /** The provider name under which the local service answers. */
+    public static final String LOCAL = "agent-sandbox";
+
+    public void serve(LocalService service) {
+        this.local = service;
+    }
 
     private record Upstream(ProxyConfig.Upstream config, URI base, String key) {
         @Override
@@ -210,6 +224,18 @@ public final class ModelProxy implements AutoCloseable {
         }
         String provider = target.provider();
         String rest = target.rest();
+        if (provider.equals(LOCAL) && local != null) {
+            if (!req.method().equals("POST") || !rest.equals("/v1/checkpoints")) {
+                refuse(out, 404, "local-path", "the agent-sandbox API has only POST /v1/checkpoints", req, t0, provider, rest);
+                return;
+            }
+            byte[] answer = local.post(rest, req.body());
+            out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + answer.length
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.write(answer);
+            out.flush();
+            return;
+        }
         Upstream up = upstreams.get(provider);
         if (up == null) {
             refuse(out, 403, "unknown-upstream", "no upstream '" + provider + "' is configured (proxy.upstreams allows: "

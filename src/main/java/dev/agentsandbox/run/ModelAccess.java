@@ -60,12 +60,19 @@ final class ModelAccess implements AutoCloseable {
             + "exec \"$@\"\n";
 
     private final ModelProxy proxy;
+    private final boolean checkpoints;
 
-    private ModelAccess(ModelProxy proxy) {
+    private ModelAccess(ModelProxy proxy, boolean checkpoints) {
         this.proxy = proxy;
+        this.checkpoints = checkpoints;
     }
 
     static ModelAccess start(ProxyConfig config, Path runDir, ProxyListener listener) throws UsageException {
+        return start(config, runDir, listener, null);
+    }
+
+    /** @param local the tool's own API for the agent (checkpoints), or null: with it, the bridge runs even without a model */
+    static ModelAccess start(ProxyConfig config, Path runDir, ProxyListener listener, ModelProxy.LocalService local) throws UsageException {
         // Settings the proxy cannot honour yet are refused rather than silently ignored.
         if (!config.registries().isEmpty()) {
             throw new UsageException("proxy.registries (CONNECT to package registries) is not supported yet: remove it;"
@@ -74,7 +81,11 @@ final class ModelAccess implements AutoCloseable {
         if (config.recordBodies()) {
             throw new UsageException("proxy.record-bodies is not supported yet: remove it (requests are audited without bodies)");
         }
-        return new ModelAccess(config.enabled() ? ModelProxy.start(config, runDir, System.getenv(), listener) : null);
+        ModelProxy proxy = config.enabled() || local != null ? ModelProxy.start(config, runDir, System.getenv(), listener) : null;
+        if (proxy != null && local != null) {
+            proxy.serve(local);
+        }
+        return new ModelAccess(proxy, local != null);
     }
 
     boolean enabled() {
@@ -98,6 +109,9 @@ final class ModelAccess implements AutoCloseable {
             return env;
         }
         env.put("AGENT_SANDBOX_PROXY_URL", BASE);
+        if (checkpoints) {
+            env.put("AGENT_SANDBOX_URL", BASE + "/" + ModelProxy.LOCAL);
+        }
         env.put("ANTHROPIC_BASE_URL", BASE + "/anthropic");
         env.put("ANTHROPIC_API_KEY", PLACEHOLDER_KEY);
         env.put("OPENAI_BASE_URL", BASE + "/openai/v1");

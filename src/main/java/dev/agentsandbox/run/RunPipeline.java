@@ -104,7 +104,11 @@ public final class RunPipeline {
             java.util.concurrent.atomic.AtomicReference<String> overBudget = new java.util.concurrent.atomic.AtomicReference<>();
             SandboxTemplate template;
             SandboxResult agent;
-            try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, new ProxyAudit(bundle, runId, overBudget, backend, progress))) {
+            dev.agentsandbox.checkpoint.Checkpoints checkpoints = config.checkpoints().enabled()
+                    ? new dev.agentsandbox.checkpoint.Checkpoints(bundle.root(), clock, config.checkpoints().timeout(),
+                            new CheckpointAudit(bundle, progress, notifier(config, bundle, runId))) : null;
+            try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, new ProxyAudit(bundle, runId, overBudget, backend, progress),
+                    checkpoints == null ? null : (path, body) -> checkpoints.ask(body))) {
                 template = settings.template(runId, model.keys());
                 progress.stage("agent", "running " + settings.image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
                         + (model.enabled() ? ", model API through the proxy" : ", no network"));
@@ -117,6 +121,9 @@ public final class RunPipeline {
                 if (model.enabled()) {
                     bundle.audit("proxy", "summary", Map.of("tokens", model.tokensUsed()));
                 }
+            }
+            if (checkpoints != null) {
+                checkpoints.rejectPending("the agent's sandbox ended before an answer: rejected");
             }
             bundle.writeLog("agent.log", agent.output());
             bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
@@ -187,6 +194,20 @@ public final class RunPipeline {
                         ObjectId.fromString(head), ref, ObjectId.zeroId())));
                 bundle.audit("collect", "pushed-before-approval", Map.of("remote", request.push(), "ref", ref, "commit", head));
             }
+            // Told before signing, so that every outcome (a failed notification too) is in the signed audit log.
+            Object tier = results.stream().filter(r -> r.gate().equals(dev.agentsandbox.gate.risk.RiskGate.NAME))
+                    .map(r -> r.details().get("tier")).findFirst().orElse(null);
+            Map<String, Object> facts = new LinkedHashMap<>();
+            facts.put("verdict", outcome);
+            facts.put("tier", tier);
+            facts.put("branch", head == null ? null : branch);
+            facts.put("headCommit", head);
+            facts.put("repository", bundle.record().get("repository"));
+            if (verdict == Verdict.FAIL) {
+                notifier(config, bundle, runId).send("gates-failed", facts);
+            } else if (head != null) {
+                notifier(config, bundle, runId).send("awaiting-approval", facts);
+            }
             bundle.record().finish(head, outcome, null);
             sign(bundle, signingKey, outcome, results, agent);
             return new RunResult(runId, bundle.root(), head == null ? null : branch, head, outcome, results);
@@ -254,6 +275,13 @@ public final class RunPipeline {
         return results;
     }
 
+    private Notifier notifier(RunConfig config, RunBundle bundle, String runId) {
+        Map<String, Object> base = new LinkedHashMap<>();
+        base.put("runId", runId);
+        base.put("reviewUrl", Notifier.reviewUrl(System.getenv(), bundle));
+        return new Notifier(config.notifications(), System.getenv(), bundle, progress, base);
+    }
+
     /** The run's risk tier and the approvals it needs, in run.json (attested with it): approve and merge read them there. */
     private static void recordRisk(RunBundle bundle, RunConfig config, List<GateResult> results, String requestedBy)
             throws InfrastructureException {
@@ -270,6 +298,7 @@ public final class RunPipeline {
         bundle.record().put("risk", Map.of("tier", tier, "reasons", reasons));
         bundle.record().put("approval", approval);
         bundle.record().put("requestedBy", requestedBy);
+        bundle.record().put("notify", config.notifications()); // names of host variables only: merge tells the same people
     }
 
     /** Where advisories come from: a local OSV export, else an OSV API (the configuration's, $AGENT_SANDBOX_OSV_URL's, or osv.dev). */

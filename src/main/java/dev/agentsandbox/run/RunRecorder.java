@@ -68,6 +68,10 @@ final class RunRecorder {
         write();
     }
 
+    synchronized Object get(String key) {
+        return data.get(key);
+    }
+
     String runId() {
         return (String) data.get("runId");
     }

@@ -1,0 +1,195 @@
+package dev.agentsandbox.checkpoint;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentsandbox.bundle.BundleSnapshot;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Checkpoints: the agent stops before a dangerous action and a person answers (seed 003 §5.4). The
+ * agent's {@code POST $AGENT_SANDBOX_URL/v1/checkpoints} with {@code {"action", "risk", "detail"}}
+ * blocks until {@code agent-sandbox checkpoint approve|reject} answers on the host, or until the
+ * timeout rejects it. Pending checkpoints are files in the bundle ({@code checkpoints/<id>.json}),
+ * so they survive the process; a crash, a timeout or the end of the run rejects them, never approves.
+ */
+public final class Checkpoints {
+    public static final String DIR = "checkpoints";
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_FIELD = 4000;
+    private static final long POLL_MILLIS = 200;
+
+    /** What the run hears of each question and answer (the audit log, notifications, the console). */
+    public interface Listener {
+        void asked(JsonNode checkpoint);
+
+        void answered(JsonNode checkpoint);
+    }
+
+    private final Path bundle;
+    private final Clock clock;
+    private final Duration timeout;
+    private final Listener listener;
+    private final AtomicInteger seq = new AtomicInteger();
+
+    public Checkpoints(Path bundle, Clock clock, Duration timeout, Listener listener) {
+        this.bundle = bundle;
+        this.clock = clock;
+        this.timeout = timeout;
+        this.listener = listener;
+    }
+
+    /** Handles the agent's request; blocks until answered; returns the JSON answer. */
+    public byte[] ask(byte[] body) throws IOException {
+        JsonNode req;
+        try {
+            req = JSON.readTree(body);
+        } catch (IOException e) {
+            return error("the body must be JSON: {\"action\": …, \"risk\": …, \"detail\": …}");
+        }
+        if (req == null || !req.isObject() || !req.path("action").isTextual() || req.path("action").asText().isBlank()) {
+            return error("give at least \"action\" (what the agent is about to do)");
+        }
+        String id = "cp-" + seq.incrementAndGet();
+        ObjectNode cp = JSON.createObjectNode();
+        cp.put("id", id);
+        cp.put("action", cut(req.path("action").asText()));
+        cp.put("risk", cut(req.path("risk").asText("unspecified")));
+        cp.put("detail", cut(req.path("detail").asText("")));
+        cp.put("askedAt", clock.instant().toString());
+        cp.put("status", "pending");
+        write(id + ".json", cp);
+        listener.asked(cp);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Path answer = bundle.resolve(DIR).resolve(id + ".answer.json");
+        while (System.nanoTime() < deadline) {
+            if (Files.isRegularFile(answer, LinkOption.NOFOLLOW_LINKS)) {
+                JsonNode a = JSON.readTree(Files.readAllBytes(answer));
+                String decision = a.path("decision").asText();
+                cp.put("status", decision.equals("approved") ? "approved" : "rejected");
+                cp.put("by", a.path("by").asText("?"));
+                cp.put("comment", cut(a.path("comment").asText("")));
+                cp.put("answeredAt", clock.instant().toString());
+                return finish(id, cp);
+            }
+            try {
+                Thread.sleep(POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        cp.put("status", "rejected");
+        cp.put("by", "agent-sandbox");
+        cp.put("comment", "no answer within " + timeout.toSeconds() + " s (checkpoints.timeout): rejected");
+        cp.put("answeredAt", clock.instant().toString());
+        return finish(id, cp);
+    }
+
+    private byte[] finish(String id, ObjectNode cp) throws IOException {
+        write(id + ".json", cp);
+        listener.answered(cp);
+        ObjectNode out = JSON.createObjectNode();
+        out.put("id", id);
+        out.put("decision", cp.path("status").asText());
+        out.put("by", cp.path("by").asText());
+        out.put("comment", cp.path("comment").asText());
+        return JSON.writeValueAsBytes(out);
+    }
+
+    /** At the end of the run: any checkpoint still pending is rejected. */
+    public void rejectPending(String why) throws IOException {
+        for (JsonNode cp : list(bundle)) {
+            if ("pending".equals(cp.path("status").asText())) {
+                ObjectNode c = (ObjectNode) cp;
+                c.put("status", "rejected");
+                c.put("by", "agent-sandbox");
+                c.put("comment", why);
+                c.put("answeredAt", clock.instant().toString());
+                write(c.path("id").asText() + ".json", c);
+                listener.answered(c);
+            }
+        }
+    }
+
+    private void write(String name, JsonNode node) throws IOException {
+        BundleSnapshot.write(bundle, DIR + "/" + name, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node));
+    }
+
+    private static String cut(String s) {
+        return s.length() > MAX_FIELD ? s.substring(0, MAX_FIELD) + "…" : s;
+    }
+
+    private static byte[] error(String message) throws IOException {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("decision", "rejected");
+        out.put("error", message);
+        return JSON.writeValueAsBytes(out);
+    }
+
+    /** Every checkpoint of a bundle, pending or answered, in the order asked. */
+    public static List<JsonNode> list(Path bundle) throws IOException {
+        Path dir = bundle.resolve(DIR);
+        List<JsonNode> out = new ArrayList<>();
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return out;
+        }
+        try (var s = Files.list(dir)) {
+            for (Path p : s.filter(p -> p.getFileName().toString().matches("cp-\\d+\\.json")).toList()) {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    out.add(JSON.readTree(Files.readAllBytes(p)));
+                }
+            }
+        }
+        out.sort((a, b) -> Integer.compare(number(a), number(b)));
+        return out;
+    }
+
+    private static int number(JsonNode cp) {
+        try {
+            return Integer.parseInt(cp.path("id").asText().substring(3));
+        } catch (RuntimeException e) {
+            return Integer.MAX_VALUE;
+        }
+    }
+
+    /** The host's answer to a pending checkpoint; refused when it is not pending. */
+    public static void answer(Path bundle, String id, boolean approve, String by, String comment, Clock clock) throws IOException {
+        if (!id.matches("cp-\\d+")) {
+            throw new IOException("'" + id + "' is not a checkpoint id (cp-N, as `checkpoint list` prints)");
+        }
+        Path file = bundle.resolve(DIR).resolve(id + ".json");
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("no checkpoint " + id + " in " + bundle);
+        }
+        JsonNode cp = JSON.readTree(Files.readAllBytes(file));
+        if (!"pending".equals(cp.path("status").asText())) {
+            throw new IOException("checkpoint " + id + " is " + cp.path("status").asText() + " already");
+        }
+        Path answer = bundle.resolve(DIR).resolve(id + ".answer.json");
+        ObjectNode a = JSON.createObjectNode();
+        a.put("decision", approve ? "approved" : "rejected");
+        a.put("by", by);
+        a.put("comment", comment == null ? "" : comment);
+        a.put("time", clock.instant().toString());
+        Path tmp = answer.resolveSibling("." + id + ".answer." + ProcessHandle.current().pid() + ".tmp");
+        Files.write(tmp, JSON.writeValueAsBytes(a), java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+        try {
+            // create-or-fail: a second answer never replaces the first
+            Files.createLink(answer, tmp);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            throw new IOException("checkpoint " + id + " was answered already");
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+}
