@@ -75,9 +75,12 @@ public final class ApprovalService {
                         + " start a new one (agent-sandbox run --continue)");
             }
             JsonNode run = b.json(Layout.RUN_JSON);
-            if (!run.hasNonNull("headCommit")) {
+            boolean plan = "plan".equals(run.path("kind").asText());
+            if (!run.hasNonNull("headCommit") && !plan) {
                 throw new RefusedException("run " + run.path("runId").asText() + " committed nothing: there is no change to decide on");
             }
+            // A plan's decision binds the plan's digest where a change's binds its commit.
+            String binding = plan ? Plans.binding(b.sha256(Plans.PLAN)) : run.path("headCommit").asText();
             if (decision == Approval.Decision.APPROVE && before.refusal(by) != null) {
                 throw new RefusedException(before.refusal(by));
             }
@@ -98,7 +101,7 @@ public final class ApprovalService {
             }
             Approval a;
             try {
-                a = new Approval(decision, by, clock.instant().toString(), comment, run.path("runId").asText(), run.path("headCommit").asText(),
+                a = new Approval(decision, by, clock.instant().toString(), comment, run.path("runId").asText(), binding,
                         b.sha256(Layout.GATES), override);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
@@ -122,7 +125,7 @@ public final class ApprovalService {
             facts.put("gatesDigest", a.gatesDigest());
             facts.put("override", a.override());
             facts.put("repository", run.path("repository").asText(null));
-            if (decision == Approval.Decision.REJECT && repo != null) {
+            if (decision == Approval.Decision.REJECT && repo != null && !plan) {
                 org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(a.headCommit());
                 DecisionLedger.recordRejection(repo, runId, head);
                 String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, env);

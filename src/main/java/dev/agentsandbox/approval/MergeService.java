@@ -62,6 +62,9 @@ public final class MergeService {
             if ("merge".equals(v.newestStage())) {
                 throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
             }
+            if ("plan".equals(b.json(Layout.RUN_JSON).path("kind").asText())) {
+                throw new RefusedException("this is a plan's bundle: a plan is not merged; run with --plan-from " + bundle + " to carry it out");
+            }
             if (!Layout.isApprovalStage(v.newestStage())) {
                 throw new RefusedException("run has no approval: a reviewer must run `agent-sandbox approve` first");
             }

@@ -95,6 +95,14 @@ final class RunCommand implements Callable<Integer> {
             + " $BUILD_USER_ID); they may not approve it unless approval.<tier>.allow-self")
     String requestedBy;
 
+    @Option(names = "--plan", description = "plan first: the agent writes its plan to PLAN.md and nothing else is kept; approve the"
+            + " plan's bundle, then run with --plan-from it")
+    boolean plan;
+
+    @Option(names = "--plan-from", description = "run from an approved plan (the bundle of a --plan run): the agent gets the plan in"
+            + " $AGENT_PLAN_FILE, and its digest is bound into this run's attestation")
+    Path planFrom;
+
     @Option(names = "--quiet", description = "do not show the sandbox's output")
     boolean quiet;
 
@@ -107,7 +115,7 @@ final class RunCommand implements Callable<Integer> {
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
                 image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly(), CiEnvironment.branch(System.getenv()),
-                requestedBy != null ? requestedBy : CiEnvironment.user(System.getenv()));
+                requestedBy != null ? requestedBy : CiEnvironment.user(System.getenv()), plan, planFrom);
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {
@@ -130,6 +138,11 @@ final class RunCommand implements Callable<Integer> {
                 out.println("nothing was committed");
             }
             out.println("bundle: " + r.bundle());
+            if (r.verdict().equals("plan")) {
+                out.println("the plan (plan.md) awaits approval: agent-sandbox approve --run " + r.bundle() + " --by NAME, then"
+                        + " agent-sandbox run --plan-from " + r.bundle() + " …");
+                return ExitCodes.OK;
+            }
             if (r.noChange()) {
                 out.println("the agent changed nothing: there is nothing to review (exit " + ExitCodes.NO_CHANGE + ")");
                 return ExitCodes.NO_CHANGE;

@@ -56,6 +56,7 @@ public final class RunPipeline {
     private final RunIds ids;
     private final Progress progress;
     private final ConfigSource configs;
+    private PlanStep.Prepared plan;
 
     public RunPipeline(SandboxBackend backend, Clock clock, RunIds ids, Progress progress, ConfigSource configs) {
         this.backend = backend;
@@ -69,6 +70,8 @@ public final class RunPipeline {
         requireUtf8FileNames();
         request = Continuation.apply(request);
         java.security.KeyPair signingKey = dev.agentsandbox.audit.SigningKeys.load(request.signingKey());
+        PlanStep.Prepared plan = PlanStep.prepare(request, signingKey, clock);
+        request = plan.request();
         String runId = ids.next();
         progress.stage("prepare", "run " + runId + " on " + request.repo());
         // What killed runs left behind goes first (only sandboxes and folders of dead processes).
@@ -78,6 +81,7 @@ public final class RunPipeline {
         }
         try (Repository repo = Repositories.open(request.repo());
              RunBundle bundle = RunBundle.create(request.bundle(), runId, clock)) {
+            this.plan = plan;
             return run(request, runId, repo, bundle, signingKey);
         }
     }
@@ -100,6 +104,7 @@ public final class RunPipeline {
             bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
             Path runDir = scratch.folder("run");
             Files.writeString(runDir.resolve("task.md"), request.task(), StandardCharsets.UTF_8);
+            plan.record(bundle, runDir);
 
             java.util.concurrent.atomic.AtomicReference<String> overBudget = new java.util.concurrent.atomic.AtomicReference<>();
             SandboxTemplate template;
@@ -115,6 +120,7 @@ public final class RunPipeline {
                 Map<String, String> agentEnv = new LinkedHashMap<>(model.env());
                 agentEnv.put("AGENT_TASK", request.task());
                 agentEnv.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
+                agentEnv.putAll(plan.env());
                 SandboxTemplate t = template;
                 agent = workspace.run(backend, ws -> t.spec("agent", settings.image(), model.command(settings.command()), agentEnv,
                         List.of(ws, new Mount(runDir, "/run/agent-sandbox", true))), (s, line) -> progress.output("agent", line));
@@ -137,6 +143,20 @@ public final class RunPipeline {
             Collected collected;
             try (ObjectReader reader = repo.newObjectReader()) {
                 collected = workspace.collect(new ChangeCollector(ChangeCollector.Limits.of(config.policy())), reader);
+            }
+            if (request.plan()) {
+                // Plan first: the plan is kept, nothing is committed; a person approves the plan before any change is made.
+                List<GateResult> planResults = List.of(agentGate, PlanStep.collectPlan(collected, bundle, agentGate));
+                Verdict v = planResults.stream().map(GateResult::verdict).reduce(Verdict.PASS, Verdict::worst);
+                String outcome = v == Verdict.FAIL ? "fail" : "plan";
+                bundle.record().put("kind", "plan");
+                bundle.record().put("approval", planApproval(config));
+                bundle.record().put("requestedBy", request.requestedBy());
+                bundle.writeGates(planResults);
+                writeReports(bundle, request, base, null, null, outcome, planResults, collected, agent, List.of());
+                bundle.record().finish(null, outcome, null);
+                sign(bundle, signingKey, outcome, planResults, agent);
+                return new RunResult(runId, bundle.root(), null, null, outcome, planResults);
             }
             List<GateResult> results = new ArrayList<>();
             List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows = new ArrayList<>();
@@ -282,6 +302,17 @@ public final class RunPipeline {
         return new Notifier(config.notifications(), System.getenv(), bundle, progress, base);
     }
 
+    /** A plan is for high-risk work: it takes the quorum of the high tier. */
+    private static Map<String, Object> planApproval(RunConfig config) {
+        var q = config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.HIGH);
+        Map<String, Object> approval = new LinkedHashMap<>();
+        approval.put("approvers", q.approvers());
+        approval.put("allowed", q.allowed());
+        approval.put("allowSelf", q.allowSelf());
+        approval.put("expirySeconds", q.expiry() == null ? null : q.expiry().toSeconds());
+        return approval;
+    }
+
     /** The run's risk tier and the approvals it needs, in run.json (attested with it): approve and merge read them there. */
     private static void recordRisk(RunBundle bundle, RunConfig config, List<GateResult> results, String requestedBy)
             throws InfrastructureException {
@@ -354,6 +385,10 @@ public final class RunPipeline {
         facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());
         results.stream().filter(r -> r.gate().equals(dev.agentsandbox.gate.risk.RiskGate.NAME)).findFirst()
                 .ifPresent(r -> facts.put("riskTier", r.details().get("tier")));
+        if (plan != null && plan.approved() != null) {
+            facts.put("planSha256", plan.approved().sha256()); // the approved plan this change carries out
+            facts.put("planRun", plan.approved().runId());
+        }
         facts.put("sandbox", agent.containerConfig());
         facts.put("imageId", agent.imageId());
         bundle.audit("attest", "gates", Map.of("signer", key == null ? "one-time key" : dev.agentsandbox.audit.SigningKeys.keyId(key.getPublic())));

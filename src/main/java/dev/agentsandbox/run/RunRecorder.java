@@ -58,7 +58,7 @@ final class RunRecorder {
         }
         data.put("verdict", verdict);
         data.put("exitCode", switch (verdict) {
-            case "pass", "warn" -> 0;
+            case "pass", "warn", "plan" -> 0;
             case "fail" -> 1;
             case RunResult.NO_CHANGE -> 5;
             default -> 3;

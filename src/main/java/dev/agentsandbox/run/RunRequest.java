@@ -22,6 +22,8 @@ import java.util.Objects;
  *             unless {@code pushEarly} asks for it; null: no remote
  * @param ciBranch the branch the CI system names for its (detached) checkout; null outside CI
  * @param requestedBy who asked for the run (the CI's user); they may not approve it unless the tier allows self-approval
+ * @param plan true: the agent writes a plan (PLAN.md) and nothing else is kept; a person approves the plan first
+ * @param planFrom an approved plan's bundle: the agent gets that plan, and its digest is bound into this run
  * @param pushEarly before approval, push the head commit to {@code refs/agent-sandbox/<run>} ("namespace") or as
  *                  the feature branch ("branch"); null: nothing of the agent's reaches the remote before approval
  * @param previous the bundle of a rejected run this one continues; null: none
@@ -30,7 +32,7 @@ import java.util.Objects;
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
                          String tier, String runtime, String base, Path signingKey, String push, Path previous,
-                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly, String ciBranch, String requestedBy) {
+                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly, String ciBranch, String requestedBy, boolean plan, Path planFrom) {
     /** The ref namespace of early pushes: no branch-triggered CI matches it. */
     public static final String EARLY_NAMESPACE = "refs/agent-sandbox/";
 
@@ -39,6 +41,9 @@ public record RunRequest(Path repo, String task, Path configFile, Path bundle, S
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(bundle, "bundle");
         command = command == null ? null : List.copyOf(command);
+        if (plan && planFrom != null) {
+            throw new IllegalArgumentException("--plan and --plan-from do not go together: plan first, then run from the approved plan");
+        }
         if (pushEarly != null && !pushEarly.equals("namespace") && !pushEarly.equals("branch")) {
             throw new IllegalArgumentException("--push-before-approval takes namespace or branch, not '" + pushEarly + "'");
         }

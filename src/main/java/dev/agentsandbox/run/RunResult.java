@@ -23,7 +23,7 @@ public record RunResult(String runId, Path bundle, String featureBranch, String 
     }
 
     public boolean passed() {
-        return verdict.equals("pass") || verdict.equals("warn");
+        return verdict.equals("pass") || verdict.equals("warn") || verdict.equals("plan");
     }
 
     public boolean noChange() {

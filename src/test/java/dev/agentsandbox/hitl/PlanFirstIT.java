@@ -1,0 +1,81 @@
+package dev.agentsandbox.hitl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plan first: the agent plans, people approve the plan, and the change that follows carries the plan's digest. */
+class PlanFirstIT {
+    @TempDir
+    Path tmp;
+    SampleRepo repo;
+    Path key;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        repo = SampleRepo.create(tmp);
+        key = tmp.resolve("k");
+        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+    }
+
+    Cli run(String bundle, String script, String... extra) {
+        var a = new java.util.ArrayList<>(java.util.List.of("run", "--repo", repo.dir.toString(), "--task", "migrate the users table",
+                "--image", TestHost.IMAGE, "--command", script, "--bundle", tmp.resolve(bundle).toString(), "--signing-key", key + ".key", "--quiet"));
+        a.addAll(java.util.List.of(extra));
+        return Cli.run(a.toArray(String[]::new));
+    }
+
+    Cli decide(String verb, String bundle, String by) {
+        return Cli.run(verb, "--run", tmp.resolve(bundle).toString(), "--by", by, "--key", key + ".pub", "--signing-key", key + ".key");
+    }
+
+    @Test
+    void anApprovedPlanIsCarriedOutAndBound() throws Exception {
+        Cli p = run("plan", "printf '1. add column\\n2. backfill\\n' > PLAN.md; echo stray > other.txt", "--plan");
+        assertThat(p.exitCode).as(p.toString()).isZero();
+        assertThat(p.out).contains("the plan (plan.md) awaits approval");
+        JsonNode planRun = new ObjectMapper().readTree(tmp.resolve("plan/run.json").toFile());
+        assertThat(planRun.get("kind").asText()).isEqualTo("plan");
+        assertThat(planRun.get("headCommit").isNull()).isTrue();
+        assertThat(Files.readString(tmp.resolve("plan/plan.md"))).isEqualTo("1. add column\n2. backfill\n");
+
+        Cli early = run("early", "cat \"$AGENT_PLAN_FILE\" > DONE.txt", "--plan-from", tmp.resolve("plan").toString());
+        assertThat(early.exitCode).isEqualTo(4);
+        assertThat(early.err).contains("the plan is not approved yet: 0 of 2");
+
+        assertThat(decide("approve", "plan", "alice").out).contains("1 of 2");
+        assertThat(decide("approve", "plan", "bob").out).contains("2 of 2");
+        assertThat(Cli.run("merge", "--run", tmp.resolve("plan").toString(), "--key", key + ".pub").err).contains("a plan is not merged");
+
+        Cli exec = run("exec", "cat \"$AGENT_PLAN_FILE\" > DONE.txt", "--plan-from", tmp.resolve("plan").toString());
+        assertThat(exec.exitCode).as(exec.toString()).isZero();
+        JsonNode run = new ObjectMapper().readTree(tmp.resolve("exec/run.json").toFile());
+        String digest = dev.agentsandbox.bundle.BundleSnapshot.sha256(Files.readAllBytes(tmp.resolve("plan/plan.md")));
+        assertThat(run.at("/plan/sha256").asText()).isEqualTo(digest);
+        assertThat(repo.fileAt(run.get("headCommit").asText(), "DONE.txt")).isEqualTo("1. add column\n2. backfill\n");
+        JsonNode env = new ObjectMapper().readTree(tmp.resolve("exec/attestation/gates.dsse.json").toFile());
+        String statement = new String(java.util.Base64.getDecoder().decode(env.get("payload").asText()));
+        assertThat(statement).contains("\"planSha256\" : \"" + digest + "\"");
+    }
+
+    @Test
+    void aRejectedPlanCannotBeCarriedOut() throws Exception {
+        assertThat(run("plan", "echo 'drop everything' > PLAN.md", "--plan").exitCode).isZero();
+        assertThat(decide("reject", "plan", "carol").exitCode).isZero();
+        Cli exec = run("exec", "true", "--plan-from", tmp.resolve("plan").toString());
+        assertThat(exec.exitCode).isEqualTo(4);
+        assertThat(exec.err).contains("rejected by carol");
+        Cli none = run("none", "true", "--plan");
+        assertThat(none.exitCode).isEqualTo(1);
+        assertThat(none.out).contains("no-plan");
+    }
+}
