@@ -103,6 +103,15 @@ final class RunCommand implements Callable<Integer> {
             + " $AGENT_PLAN_FILE, and its digest is bound into this run's attestation")
     Path planFrom;
 
+    @Option(names = "--org-policy", description = "the organisation's data classification (default: $AGENT_SANDBOX_ORG_POLICY): which"
+            + " model endpoints and registries this repository's class may use; a run it does not allow is refused before the agent starts")
+    Path orgPolicy;
+
+    private static Path envPath(String name) {
+        String v = System.getenv(name);
+        return v == null || v.isBlank() ? null : Path.of(v);
+    }
+
     @Option(names = "--quiet", description = "do not show the sandbox's output")
     boolean quiet;
 
@@ -115,7 +124,8 @@ final class RunCommand implements Callable<Integer> {
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
                 image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly(), CiEnvironment.branch(System.getenv()),
-                requestedBy != null ? requestedBy : CiEnvironment.user(System.getenv()), plan, planFrom);
+                requestedBy != null ? requestedBy : CiEnvironment.user(System.getenv()), plan, planFrom,
+                orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"));
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {

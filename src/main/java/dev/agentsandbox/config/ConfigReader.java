@@ -38,7 +38,7 @@ final class ConfigReader {
             return RunConfig.DEFAULT;
         }
         keys(root, "", Set.of("version", "agent", "sandbox", "branch", "policy", "secrets", "dependencies", "checks", "proxy", "merge",
-                "risk", "approval", "checkpoints", "notify"));
+                "risk", "approval", "checkpoints", "notify", "data-class"));
         if (root.has("version") && !(root.get("version").isInt() && root.get("version").asInt() == 1)) {
             error("/version", "version", "must be 1");
         }
@@ -46,7 +46,7 @@ final class ConfigReader {
                 section(root, "branch", this::branch), section(root, "policy", this::policy), section(root, "secrets", this::secrets),
                 section(root, "dependencies", this::dependencies), checks(root.get("checks")), section(root, "proxy", this::proxy),
                 section(root, "merge", this::merge), section(root, "risk", this::risk), section(root, "approval", this::approval),
-                section(root, "checkpoints", this::checkpoints), section(root, "notify", this::notify));
+                section(root, "checkpoints", this::checkpoints), section(root, "notify", this::notify), text(root, "", "data-class"));
     }
 
     private NotifyConfig notify(JsonNode n) {

@@ -8,17 +8,17 @@ import java.util.List;
  */
 public record RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig branch, PolicyConfig policy,
                         SecretsConfig secrets, DependencyConfig dependencies, List<CheckConfig> checks, ProxyConfig proxy,
-                        MergeConfig merge, RiskConfig risk, ApprovalConfig approval, CheckpointConfig checkpoints, NotifyConfig notifications) {
-    public static final RunConfig DEFAULT = new RunConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+                        MergeConfig merge, RiskConfig risk, ApprovalConfig approval, CheckpointConfig checkpoints, NotifyConfig notifications, String dataClass) {
+    public static final RunConfig DEFAULT = new RunConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     public RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig branch, PolicyConfig policy, SecretsConfig secrets,
                      DependencyConfig dependencies, List<CheckConfig> checks, ProxyConfig proxy, MergeConfig merge) {
-        this(agent, sandbox, branch, policy, secrets, dependencies, checks, proxy, merge, null, null, null, null);
+        this(agent, sandbox, branch, policy, secrets, dependencies, checks, proxy, merge, null, null, null, null, null);
     }
 
     /** This configuration with another proxy section. */
     public RunConfig withProxy(ProxyConfig p) {
-        return new RunConfig(agent, sandbox, branch, policy, secrets, dependencies, checks, p, merge, risk, approval, checkpoints, notifications);
+        return new RunConfig(agent, sandbox, branch, policy, secrets, dependencies, checks, p, merge, risk, approval, checkpoints, notifications, dataClass);
     }
 
     public RunConfig {

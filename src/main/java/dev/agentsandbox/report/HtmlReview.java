@@ -29,6 +29,8 @@ public final class HtmlReview {
                 .append(dt("run", r.runId())).append(dt("repository", r.repository()))
                 .append(dt("base", r.baseBranch() + " @ " + r.baseCommit()))
                 .append(dt("feature branch", r.headCommit() == null ? "nothing committed" : r.featureBranch() + " @ " + r.headCommit()))
+                .append(r.gates().stream().filter(g -> g.gate().equals("data-class")).map(g -> dt("data class",
+                        g.details().get("class") + " (" + g.details().get("rule") + ")")).findFirst().orElse(""))
                 .append(r.gates().stream().filter(g -> g.gate().equals("risk")).map(g -> dt("risk tier", g.details().get("tier")
                         + (g.details().get("reasons") instanceof List<?> l && !l.isEmpty() ? " — " + l.stream().limit(5).map(String::valueOf)
                         .collect(java.util.stream.Collectors.joining("; ")) : ""))).findFirst().orElse(""))

@@ -55,6 +55,6 @@ final class Continuation {
                 + approval.path("comment").asText() + "\n";
         String base = r.base() != null ? r.base() : run.path("baseBranch").asText(null);
         return new RunRequest(r.repo(), task, r.configFile(), r.bundle(), r.image(), r.command(), r.tier(), r.runtime(), base,
-                r.signingKey(), r.push(), null, r.model(), r.workspace(), r.pushEarly(), r.ciBranch(), r.requestedBy(), r.plan(), r.planFrom());
+                r.signingKey(), r.push(), null, r.model(), r.workspace(), r.pushEarly(), r.ciBranch(), r.requestedBy(), r.plan(), r.planFrom(), r.orgPolicy());
     }
 }

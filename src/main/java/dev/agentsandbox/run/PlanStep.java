@@ -65,7 +65,7 @@ final class PlanStep {
     private static RunRequest withTask(RunRequest r, String task) {
         return new RunRequest(r.repo(), task, r.configFile(), r.bundle(), r.image(), r.command(), r.tier(), r.runtime(), r.base(),
                 r.signingKey(), r.push(), r.previous(), r.model(), r.workspace(), r.pushEarly(), r.ciBranch(), r.requestedBy(), r.plan(),
-                r.planFrom());
+                r.planFrom(), r.orgPolicy());
     }
 
     /** Keeps PLAN.md as the bundle's plan.md; a run without one fails. */

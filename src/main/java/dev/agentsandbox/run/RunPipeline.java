@@ -57,6 +57,7 @@ public final class RunPipeline {
     private final Progress progress;
     private final ConfigSource configs;
     private PlanStep.Prepared plan;
+    private GateResult dataClass; // the repository's data class, when an organisation policy is given
 
     public RunPipeline(SandboxBackend backend, Clock clock, RunIds ids, Progress progress, ConfigSource configs) {
         this.backend = backend;
@@ -95,8 +96,13 @@ public final class RunPipeline {
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
         // A host that cannot bound what the agent writes is refused before anything starts.
         DiskQuota quota = DiskQuota.forLimit(settings.diskBytes());
-        bundle.record().begin(request, base, branch, settings, config.merge(),
-                dev.agentsandbox.git.RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push()));
+        String identity = dev.agentsandbox.git.RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push());
+        bundle.record().begin(request, base, branch, settings, config.merge(), identity);
+        try {
+            dataClass = classify(request, config, identity, bundle);
+        } catch (AgentSandboxException e) {
+            throw failed(repo, bundle, branch, null, e); // refused before the agent starts, and run.json says why
+        }
         String[] committed = new String[1]; // the feature branch's commit once made: undone if the run fails after
 
         try (Scratch scratch = Scratch.create(runId, quota, settings.diskBytes());
@@ -161,6 +167,9 @@ public final class RunPipeline {
             List<GateResult> results = new ArrayList<>();
             List<dev.agentsandbox.report.RunReport.DependencyRow> dependencyRows = new ArrayList<>();
             results.add(agentGate);
+            if (dataClass != null) {
+                results.add(dataClass);
+            }
             String head = null;
             if (collected.refused()) {
                 results.add(GateResult.of(Collected.GATE, collected.refusals(), Duration.ZERO, Map.of()));
@@ -302,6 +311,30 @@ public final class RunPipeline {
         return new Notifier(config.notifications(), System.getenv(), bundle, progress, base);
     }
 
+    /**
+     * The repository's data class under the organisation policy: recorded, and a run whose model
+     * endpoints or registries the class does not allow is refused here, before the agent starts.
+     */
+    private static GateResult classify(RunRequest request, RunConfig config, String identity, RunBundle bundle) throws AgentSandboxException {
+        if (request.orgPolicy() == null) {
+            if (config.dataClass() != null) {
+                throw new UsageException("the configuration declares data-class '" + config.dataClass() + "' but no organisation policy was"
+                        + " given: pass --org-policy FILE (or set AGENT_SANDBOX_ORG_POLICY)");
+            }
+            return null;
+        }
+        var policy = dev.agentsandbox.policy.OrgPolicy.load(request.orgPolicy());
+        var a = policy.classify(identity, request.repo(), config.dataClass());
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("class", a.dataClass().name());
+        facts.put("rule", a.rule());
+        facts.put("policySha256", a.policySha256());
+        bundle.record().put("dataClass", facts);
+        bundle.audit("prepare", "data-class", facts);
+        dev.agentsandbox.policy.OrgPolicy.check(a, config.proxy());
+        return GateResult.of("data-class", List.of(), Duration.ZERO, facts);
+    }
+
     /** A plan is for high-risk work: it takes the quorum of the high tier. */
     private static Map<String, Object> planApproval(RunConfig config) {
         var q = config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.HIGH);
@@ -385,6 +418,9 @@ public final class RunPipeline {
         facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());
         results.stream().filter(r -> r.gate().equals(dev.agentsandbox.gate.risk.RiskGate.NAME)).findFirst()
                 .ifPresent(r -> facts.put("riskTier", r.details().get("tier")));
+        if (dataClass != null) {
+            facts.put("dataClass", dataClass.details().get("class"));
+        }
         if (plan != null && plan.approved() != null) {
             facts.put("planSha256", plan.approved().sha256()); // the approved plan this change carries out
             facts.put("planRun", plan.approved().runId());

@@ -24,6 +24,7 @@ import java.util.Objects;
  * @param requestedBy who asked for the run (the CI's user); they may not approve it unless the tier allows self-approval
  * @param plan true: the agent writes a plan (PLAN.md) and nothing else is kept; a person approves the plan first
  * @param planFrom an approved plan's bundle: the agent gets that plan, and its digest is bound into this run
+ * @param orgPolicy the organisation's data classification (outside the repository), or null
  * @param pushEarly before approval, push the head commit to {@code refs/agent-sandbox/<run>} ("namespace") or as
  *                  the feature branch ("branch"); null: nothing of the agent's reaches the remote before approval
  * @param previous the bundle of a rejected run this one continues; null: none
@@ -32,7 +33,7 @@ import java.util.Objects;
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
                          String tier, String runtime, String base, Path signingKey, String push, Path previous,
-                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly, String ciBranch, String requestedBy, boolean plan, Path planFrom) {
+                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly, String ciBranch, String requestedBy, boolean plan, Path planFrom, Path orgPolicy) {
     /** The ref namespace of early pushes: no branch-triggered CI matches it. */
     public static final String EARLY_NAMESPACE = "refs/agent-sandbox/";
 

@@ -1,0 +1,156 @@
+package dev.agentsandbox.policy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.error.RefusedException;
+import dev.agentsandbox.error.UsageException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The organisation's data classification, kept outside every repository ({@code --org-policy FILE} or
+ * {@code AGENT_SANDBOX_ORG_POLICY}): classes, listed from the least to the most restrictive, say which
+ * model endpoints a repository's code may be sent to, whether package registries may be reached, and
+ * which providers have a data-processing agreement on record; repositories are matched to classes
+ * by remote URL or path. A repository's own configuration may raise its class, never lower it.
+ */
+public final class OrgPolicy {
+    /** One class: {@code models} are URL patterns ({@code *} matches anything), {@code dpa} provider names (empty: no check). */
+    public record DataClass(String name, int rank, List<String> models, boolean registries, List<String> dpa) {
+    }
+
+    /** A repository's class, and why. */
+    public record Assignment(DataClass dataClass, String rule, String policySha256) {
+    }
+
+    private final Path file;
+    private final String sha256;
+    private final Map<String, DataClass> classes;
+    private final List<String[]> repositories; // match, class
+
+    private OrgPolicy(Path file, String sha256, Map<String, DataClass> classes, List<String[]> repositories) {
+        this.file = file;
+        this.sha256 = sha256;
+        this.classes = classes;
+        this.repositories = repositories;
+    }
+
+    public static OrgPolicy load(Path file) throws UsageException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new UsageException("cannot read the organisation policy " + file + ": " + e.getMessage(), e);
+        }
+        JsonNode root;
+        try {
+            root = new YAMLMapper().readTree(bytes);
+        } catch (IOException e) {
+            throw new UsageException(file + ": not valid YAML: " + e.getMessage(), e);
+        }
+        if (root == null || !root.path("classes").isObject() || root.path("classes").isEmpty()) {
+            throw new UsageException(file + ": an organisation policy needs classes: { NAME: { models: [URL patterns], registries: bool, dpa: [providers] } }");
+        }
+        Map<String, DataClass> classes = new LinkedHashMap<>();
+        int rank = 0;
+        for (Iterator<Map.Entry<String, JsonNode>> it = root.path("classes").fields(); it.hasNext(); ) {
+            var e = it.next();
+            List<String> models = new ArrayList<>();
+            e.getValue().path("models").forEach(m -> models.add(m.asText()));
+            List<String> dpa = new ArrayList<>();
+            e.getValue().path("dpa").forEach(m -> dpa.add(m.asText()));
+            classes.put(e.getKey(), new DataClass(e.getKey(), rank++, models, e.getValue().path("registries").asBoolean(false), dpa));
+        }
+        List<String[]> repos = new ArrayList<>();
+        int i = 0;
+        for (JsonNode r : root.path("repositories")) {
+            String match = r.path("match").asText(null);
+            String cls = r.path("class").asText(null);
+            if (match == null || cls == null || !classes.containsKey(cls)) {
+                throw new UsageException(file + ": repositories[" + i + "] needs match and a class defined under classes (have: "
+                        + String.join(", ", classes.keySet()) + ")");
+            }
+            repos.add(new String[] {match, cls});
+            i++;
+        }
+        try {
+            return new OrgPolicy(file, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), classes, repos);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * The class of a repository: the first rule whose pattern matches its remote URL or its path, raised
+     * (never lowered) by the class its own configuration declares.
+     */
+    public Assignment classify(String remoteUrl, Path repoPath, String declared) throws UsageException, RefusedException {
+        DataClass c = null;
+        String rule = null;
+        for (int i = 0; i < repositories.size(); i++) {
+            String[] r = repositories.get(i);
+            if ((remoteUrl != null && glob(r[0], remoteUrl)) || glob(r[0], repoPath.toString())) {
+                c = classes.get(r[1]);
+                rule = "repositories[" + i + "] (match '" + r[0] + "')";
+                break;
+            }
+        }
+        if (declared != null) {
+            DataClass d = classes.get(declared);
+            if (d == null) {
+                throw new UsageException("data-class '" + declared + "' in .agent-sandbox.yml is not a class of the organisation policy "
+                        + file + " (" + String.join(", ", classes.keySet()) + ")");
+            }
+            if (c == null || d.rank() > c.rank()) {
+                c = d;
+                rule = "the repository's data-class (raised)";
+            }
+        }
+        if (c == null) {
+            throw new RefusedException("no rule of the organisation policy " + file + " matches this repository (" + (remoteUrl != null ? remoteUrl
+                    : repoPath) + "): add a repositories entry for it (match: \"*\" for a default)");
+        }
+        return new Assignment(c, rule, sha256);
+    }
+
+    /** Refuses a run whose model endpoints, providers or registries the class does not allow. */
+    public static void check(Assignment a, ProxyConfig proxy) throws RefusedException {
+        DataClass c = a.dataClass();
+        for (ProxyConfig.Upstream u : proxy.upstreams()) {
+            if (c.models().stream().noneMatch(p -> glob(p, u.url()))) {
+                throw new RefusedException("data class '" + c.name() + "' (" + a.rule() + ") does not allow the model endpoint " + u.url()
+                        + " (" + u.provider() + "); it allows: " + (c.models().isEmpty() ? "none" : String.join(", ", c.models())));
+            }
+            if (!c.dpa().isEmpty() && !c.dpa().contains(u.provider())) {
+                throw new RefusedException("data class '" + c.name() + "' (" + a.rule() + ") needs a data-processing agreement with the"
+                        + " provider, and " + u.provider() + " has none on record (dpa: " + c.dpa() + ")");
+            }
+        }
+        if (!proxy.registries().isEmpty() && !c.registries()) {
+            throw new RefusedException("data class '" + c.name() + "' (" + a.rule() + ") does not allow package registries"
+                    + " (proxy.registries: " + proxy.registries() + ")");
+        }
+    }
+
+    /** A glob with '*' for any run of characters, matched on the whole text (case-insensitive for URLs' scheme and host). */
+    static boolean glob(String pattern, String text) {
+        StringBuilder re = new StringBuilder();
+        for (char ch : pattern.toCharArray()) {
+            re.append(ch == '*' ? ".*" : Pattern.quote(String.valueOf(ch)));
+        }
+        return Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE).matcher(text.replaceAll("/+$", "")).matches()
+                || Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE).matcher(text).matches();
+    }
+
+}

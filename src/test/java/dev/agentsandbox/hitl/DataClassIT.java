@@ -1,0 +1,92 @@
+package dev.agentsandbox.hitl;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.proxy.ScriptedModelServer;
+import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A repository's data class decides where its code may be sent: refused before the agent starts, recorded when allowed. */
+class DataClassIT {
+    @TempDir
+    Path tmp;
+    SampleRepo repo;
+    ScriptedModelServer model;
+    Path policy;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        repo = SampleRepo.create(tmp);
+        model = new ScriptedModelServer();
+        policy = Files.writeString(tmp.resolve("org-policy.yml"), """
+                classes:
+                  public:
+                    models: ["*"]
+                    registries: true
+                  restricted:
+                    models: ["http://127.0.0.1:*"]
+                    registries: false
+                    dpa: [anthropic]
+                repositories:
+                  - match: "*"
+                    class: restricted
+                """);
+    }
+
+    @AfterEach
+    void tearDown() {
+        model.close();
+    }
+
+    Cli run(String modelUrl, String bundle, String... extra) {
+        var a = new java.util.ArrayList<>(java.util.List.of("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE,
+                "--command", "echo x > x.txt", "--bundle", tmp.resolve(bundle).toString(), "--org-policy", policy.toString(),
+                "--model-provider", "anthropic", "--model-url", modelUrl, "--model-key-env", "PATH", "--quiet"));
+        a.addAll(java.util.List.of(extra));
+        return Cli.run(a.toArray(String[]::new));
+    }
+
+    @Test
+    void aRestrictedRepositoryCannotReachAPublicModelButCanReachASelfHostedOne() throws Exception {
+        Cli refused = run("https://api.anthropic.com", "b1");
+        assertThat(refused.exitCode).as(refused.toString()).isEqualTo(4);
+        assertThat(refused.err).contains("data class 'restricted'").contains("repositories[0] (match '*')")
+                .contains("does not allow the model endpoint https://api.anthropic.com").contains("http://127.0.0.1:*");
+        JsonNode run1 = new ObjectMapper().readTree(tmp.resolve("b1/run.json").toFile());
+        assertThat(run1.get("verdict").asText()).isEqualTo("error");
+        assertThat(run1.at("/dataClass/class").asText()).isEqualTo("restricted");
+        assertThat(Files.readString(tmp.resolve("b1/audit.jsonl"))).doesNotContain("\"stage\":\"agent\"");
+
+        Cli allowed = run(model.url(), "b2");
+        assertThat(allowed.exitCode).as(allowed.toString()).isZero();
+        JsonNode run2 = new ObjectMapper().readTree(tmp.resolve("b2/run.json").toFile());
+        assertThat(run2.at("/dataClass/class").asText()).isEqualTo("restricted");
+        assertThat(Files.readString(tmp.resolve("b2/reports/review.html"))).contains("data class").contains("restricted");
+        String statement = new String(java.util.Base64.getDecoder().decode(
+                new ObjectMapper().readTree(tmp.resolve("b2/attestation/gates.dsse.json").toFile()).get("payload").asText()));
+        assertThat(statement).contains("\"dataClass\" : \"restricted\"");
+    }
+
+    @Test
+    void theRepositoryMayRaiseItsClassButNeverLowerIt() throws Exception {
+        Files.writeString(policy, Files.readString(policy).replace("class: restricted", "class: public"));
+        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), "version: 1\ndata-class: restricted\n");
+        Cli raised = run("https://api.anthropic.com", "b3", "--config", cfg.toString());
+        assertThat(raised.exitCode).isEqualTo(4);
+        assertThat(raised.err).contains("data class 'restricted' (the repository's data-class (raised))");
+        Files.writeString(policy, Files.readString(policy).replace("class: public", "class: restricted"));
+        Path lower = Files.writeString(tmp.resolve("cfg2.yml"), "version: 1\ndata-class: public\n");
+        Cli notLowered = run("https://api.anthropic.com", "b4", "--config", lower.toString());
+        assertThat(notLowered.exitCode).isEqualTo(4);
+        assertThat(notLowered.err).contains("data class 'restricted'");
+    }
+}
