@@ -57,7 +57,7 @@ public final class ModelProxy implements AutoCloseable {
     private final ProxyListener listener;
     private final ServerSocketChannel server;
     private final Path socket;
-    private final ExecutorService workers = Executors.newFixedThreadPool(8, r -> daemon(r, "agent-sandbox-proxy"));
+    private final ExecutorService workers = Executors.newCachedThreadPool(r -> daemon(r, "agent-sandbox-proxy"));
     private final Thread acceptor;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
@@ -179,10 +179,109 @@ public final class ModelProxy implements AutoCloseable {
                 drain(channel, in);
                 return;
             }
+            if (req.method().equals("CONNECT")) {
+                tunnel(req, channel, in, out, t0);
+                return;
+            }
             forward(req, out, t0);
         } catch (IOException e) {
             // The client went away mid-response: nothing to answer.
         }
+    }
+
+    /**
+     * CONNECT to an allow-listed package registry ({@code proxy.registries}: exact host:port): the proxy
+     * resolves and connects on the host and pipes the bytes (TLS end to end, never read), and audits
+     * the host, the bytes and the duration. Anything else is refused: no other host resolves or connects.
+     */
+    private void tunnel(Request req, SocketChannel channel, InputStream in, OutputStream out, long t0) throws IOException {
+        String target = req.target().toLowerCase(Locale.ROOT);
+        if (config.registries().stream().noneMatch(r -> r.toLowerCase(Locale.ROOT).equals(target))) {
+            refuse(out, 403, "registry", "CONNECT to " + target + " is not allowed (proxy.registries allows: "
+                    + (config.registries().isEmpty() ? "none" : String.join(", ", config.registries())) + ")", req, t0, "registry", target);
+            return;
+        }
+        if (requests.incrementAndGet() > config.maxRequests()) {
+            refuse(out, 429, "max-requests", "the run made its " + config.maxRequests() + " requests (proxy.max-requests)", req, t0, "registry", target);
+            return;
+        }
+        int colon = target.lastIndexOf(':');
+        java.net.Socket upstream = new java.net.Socket();
+        try {
+            upstream.connect(new java.net.InetSocketAddress(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1))), 10_000);
+        } catch (IOException e) {
+            upstream.close();
+            refuse(out, 502, "registry-unreachable", "the registry " + target + " did not answer", req, t0, "registry", target);
+            return;
+        }
+        long[] bytes = new long[2];
+        try (upstream) {
+            out.write("HTTP/1.1 200 Connection established\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            // The channel itself, not its stream adapters: those share one lock between reading and writing,
+            // and a TLS handshake needs both at once.
+            Thread back = daemon(() -> bytes[1] = pumpToChannel(uncheck(upstream), channel), "agent-sandbox-tunnel");
+            back.start();
+            bytes[0] = pumpFromChannel(in, channel, upstream.getOutputStream());
+            upstream.shutdownOutput();
+            back.join(TimeUnit_MILLIS_30S);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            listener.onRequest(new ProxyEvent("CONNECT", "registry", target.substring(0, colon), target, 200, bytes[0], bytes[1],
+                    (System.nanoTime() - t0) / 1_000_000, null, 0, 0, null));
+        }
+    }
+
+    private static final long TimeUnit_MILLIS_30S = 30_000;
+
+    private static InputStream uncheck(java.net.Socket s) {
+        try {
+            return s.getInputStream();
+        } catch (IOException e) {
+            return InputStream.nullInputStream();
+        }
+    }
+
+    /** Client to registry: what the request's reader had buffered, then the channel until it ends. */
+    private static long pumpFromChannel(InputStream buffered, SocketChannel from, OutputStream to) {
+        long n = 0;
+        try {
+            int ahead = buffered.available();
+            if (ahead > 0) {
+                byte[] b = buffered.readNBytes(ahead);
+                to.write(b);
+                n += b.length;
+            }
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(16 * 1024);
+            for (int r; (r = from.read(buf)) > 0; buf.clear()) {
+                to.write(buf.array(), 0, r);
+                to.flush();
+                n += r;
+            }
+        } catch (IOException e) {
+            // one side closed: the tunnel ends
+        }
+        return n;
+    }
+
+    /** Registry to client, until the registry closes. */
+    private static long pumpToChannel(InputStream from, SocketChannel to) {
+        byte[] buf = new byte[16 * 1024];
+        long n = 0;
+        try {
+            for (int r; (r = from.read(buf)) > 0; ) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(buf, 0, r);
+                while (b.hasRemaining()) {
+                    to.write(b);
+                }
+                n += r;
+            }
+            to.shutdownOutput();
+        } catch (IOException e) {
+            // one side closed: the tunnel ends
+        }
+        return n;
     }
 
     /**
@@ -414,7 +513,8 @@ public final class ModelProxy implements AutoCloseable {
         static Request read(InputStream in, long maxBody) throws IOException {
             String requestLine = line(in);
             String[] parts = requestLine.split(" ");
-            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || !parts[0].matches("[A-Z]{3,10}") || !parts[1].startsWith("/")) {
+            boolean connect = parts.length == 3 && parts[0].equals("CONNECT") && parts[1].matches("[A-Za-z0-9.-]{1,253}:\\d{1,5}");
+            if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || !parts[0].matches("[A-Z]{3,10}") || !(parts[1].startsWith("/") || connect)) {
                 throw new IOException("bad request line");
             }
             Map<String, String> headers = new LinkedHashMap<>();

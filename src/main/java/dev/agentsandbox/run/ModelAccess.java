@@ -61,10 +61,12 @@ final class ModelAccess implements AutoCloseable {
 
     private final ModelProxy proxy;
     private final boolean checkpoints;
+    private final boolean registries;
 
-    private ModelAccess(ModelProxy proxy, boolean checkpoints) {
+    private ModelAccess(ModelProxy proxy, boolean checkpoints, boolean registries) {
         this.proxy = proxy;
         this.checkpoints = checkpoints;
+        this.registries = registries;
     }
 
     static ModelAccess start(ProxyConfig config, Path runDir, ProxyListener listener) throws UsageException {
@@ -74,9 +76,10 @@ final class ModelAccess implements AutoCloseable {
     /** @param local the tool's own API for the agent (checkpoints), or null: with it, the bridge runs even without a model */
     static ModelAccess start(ProxyConfig config, Path runDir, ProxyListener listener, ModelProxy.LocalService local) throws UsageException {
         // Settings the proxy cannot honour yet are refused rather than silently ignored.
-        if (!config.registries().isEmpty()) {
-            throw new UsageException("proxy.registries (CONNECT to package registries) is not supported yet: remove it;"
-                    + " the sandbox stays without any network");
+        for (String r : config.registries()) {
+            if (!r.matches("[A-Za-z0-9.-]{1,253}:\\d{1,5}")) {
+                throw new UsageException("proxy.registries entry '" + r + "' is not host:port (e.g. registry.npmjs.org:443)");
+            }
         }
         if (config.recordBodies()) {
             throw new UsageException("proxy.record-bodies is not supported yet: remove it (requests are audited without bodies)");
@@ -85,7 +88,7 @@ final class ModelAccess implements AutoCloseable {
         if (proxy != null && local != null) {
             proxy.serve(local);
         }
-        return new ModelAccess(proxy, local != null);
+        return new ModelAccess(proxy, local != null, !config.registries().isEmpty());
     }
 
     boolean enabled() {
@@ -111,6 +114,15 @@ final class ModelAccess implements AutoCloseable {
         env.put("AGENT_SANDBOX_PROXY_URL", BASE);
         if (checkpoints) {
             env.put("AGENT_SANDBOX_URL", BASE + "/" + ModelProxy.LOCAL);
+        }
+        if (registries) {
+            // Package managers reach the allow-listed registries by CONNECT through the bridge; nothing else resolves.
+            for (String k : new String[] {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "npm_config_https_proxy", "npm_config_proxy"}) {
+                env.put(k, BASE);
+            }
+            env.put("NO_PROXY", "127.0.0.1,localhost");
+            env.put("no_proxy", "127.0.0.1,localhost");
+            env.put("MAVEN_OPTS", "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=" + PORT + " -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=" + PORT);
         }
         env.put("ANTHROPIC_BASE_URL", BASE + "/anthropic");
         env.put("ANTHROPIC_API_KEY", PLACEHOLDER_KEY);
