@@ -101,6 +101,33 @@ final class ConfigReader {
         return new NotifyConfig(hooks, slack, teams, email);
     }
 
+    private List<SandboxConfig.Cache> caches(JsonNode n) {
+        if (n == null || n.isNull()) {
+            return null;
+        }
+        if (!n.isArray()) {
+            error("/sandbox/caches", "sandbox.caches", "must be a list of { host, path }");
+            return null;
+        }
+        List<SandboxConfig.Cache> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            String p = "/sandbox/caches/" + i;
+            if (object(n.get(i), p)) {
+                keys(n.get(i), p, Set.of("host", "path"));
+                String host = text(n.get(i), p, "host");
+                String path = text(n.get(i), p, "path");
+                if (host == null || path == null || !path.startsWith("/") || path.contains("..") || path.contains(":")
+                        || path.equals("/workspace") || path.startsWith("/workspace/") || path.startsWith("/run/agent-sandbox")) {
+                    error(p, key(p), "needs host (a folder on this machine) and path (an absolute path in the sandbox, not under"
+                            + " /workspace or /run/agent-sandbox)");
+                } else {
+                    out.add(new SandboxConfig.Cache(host, path));
+                }
+            }
+        }
+        return out;
+    }
+
     private CheckpointConfig checkpoints(JsonNode n) {
         keys(n, "/checkpoints", Set.of("enabled", "timeout"));
         return new CheckpointConfig(bool(n, "/checkpoints", "enabled"), duration(n, "/checkpoints", "timeout"));
@@ -205,7 +232,7 @@ final class ConfigReader {
 
     private SandboxConfig sandbox(JsonNode n) {
         String p = "/sandbox";
-        keys(n, p, Set.of("tier", "runtime", "cpus", "memory", "pids", "timeout", "tmpfs", "max-output", "disk", "env-allow", "env"));
+        keys(n, p, Set.of("tier", "runtime", "cpus", "memory", "pids", "timeout", "tmpfs", "max-output", "disk", "env-allow", "env", "caches"));
         Tier tier = parsed(n, p, "tier", Tier::parse);
         Map<String, String> env = null;
         JsonNode e = n.get("env");
@@ -223,7 +250,8 @@ final class ConfigReader {
         Double cpus = n.has("cpus") ? number(n, p, "cpus") : null;
         Integer pids = n.has("pids") ? integer(n, p, "pids") : null;
         return new SandboxConfig(tier, text(n, p, "runtime"), cpus, size(n, p, "memory"), pids, duration(n, p, "timeout"),
-                size(n, p, "tmpfs"), size(n, p, "max-output"), parsed(n, p, "disk", SandboxConfig::parseDisk), strings(n, p, "env-allow"), env);
+                size(n, p, "tmpfs"), size(n, p, "max-output"), parsed(n, p, "disk", SandboxConfig::parseDisk), strings(n, p, "env-allow"), env,
+                caches(n.get("caches")));
     }
 
     private BranchConfig branch(JsonNode n) {

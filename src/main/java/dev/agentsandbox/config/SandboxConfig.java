@@ -20,10 +20,21 @@ import java.util.Map;
  * @param diskBytes most bytes each sandbox may write to the host's disk; {@link #DISK_UNLIMITED} for no bound
  * @param envAllow names of host environment variables passed through (values never logged)
  * @param env fixed variables set in the sandbox
+ * @param caches host folders (dependency caches) every sandbox sees read-only; never written back
  */
 public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout,
-                            Long tmpfsBytes, Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env) {
-    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null);
+                            Long tmpfsBytes, Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env,
+                            List<Cache> caches) {
+    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+
+    /** A host folder mounted read-only at {@code path} in every sandbox of the run. */
+    public record Cache(String host, String path) {
+    }
+
+    public SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout, Long tmpfsBytes,
+                         Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env) {
+        this(tier, runtime, cpus, memoryBytes, pids, timeout, tmpfsBytes, maxOutputBytes, diskBytes, envAllow, env, null);
+    }
     /** {@code sandbox.disk: unlimited}. */
     public static final long DISK_UNLIMITED = 0;
 
@@ -41,6 +52,7 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
         }
         envAllow = envAllow == null ? List.of() : List.copyOf(envAllow);
         env = env == null ? Map.of() : Map.copyOf(env);
+        caches = caches == null ? List.of() : List.copyOf(caches);
         if (cpus <= 0 || memoryBytes < (16L << 20) || pids < 8 || timeout.isNegative() || timeout.isZero()
                 || tmpfsBytes <= 0 || maxOutputBytes <= 0) {
             throw new IllegalArgumentException("sandbox limits out of range: cpus > 0, memory >= 16m, pids >= 8, timeout > 0");

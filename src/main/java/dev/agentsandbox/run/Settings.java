@@ -13,7 +13,7 @@ import java.util.Map;
  * applied and checked, and the template every sandbox of the run is made from.
  */
 record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tier tier, String runtime, Limits limits,
-                Map<String, String> env, long diskBytes) {
+                Map<String, String> env, long diskBytes, List<dev.agentsandbox.sandbox.Mount> caches) {
     static Settings of(RunConfig c, RunRequest r) throws UsageException {
         String image = r.image() != null ? r.image() : c.agent().image();
         List<String> command = r.command() != null ? r.command() : c.agent().command();
@@ -60,7 +60,54 @@ record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tie
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        return new Settings(image, command, tier, runtime, limits, env, s.diskBytes());
+        return new Settings(image, command, tier, runtime, limits, env, s.diskBytes(), caches(s.caches()));
+    }
+
+    /** Names a dependency cache must never hold: credentials of the tools whose caches these are. */
+    private static final List<String> SECRET_FILES = List.of("settings.xml", "settings-security.xml", ".npmrc", ".netrc", ".pypirc",
+            ".git-credentials", "credentials", "credentials.json", ".docker", ".ssh", "auth.json", "config.json");
+    private static final List<String> SECRET_DIRS = List.of(".ssh", ".gnupg", ".aws", ".kube", ".docker", ".azure", ".config",
+            ".password-store", ".git");
+
+    /**
+     * The caches as read-only mounts, checked: a real folder (no link), not the home folder or a system
+     * folder, nothing of a credential store on its path, and no credential file at its top (a whole ~/.m2
+     * carries settings.xml: mount ~/.m2/repository instead).
+     */
+    static List<dev.agentsandbox.sandbox.Mount> caches(List<dev.agentsandbox.config.SandboxConfig.Cache> caches) throws UsageException {
+        List<dev.agentsandbox.sandbox.Mount> out = new java.util.ArrayList<>();
+        java.nio.file.Path home = java.nio.file.Path.of(System.getProperty("user.home")).toAbsolutePath().normalize();
+        for (var c : caches) {
+            String h = c.host().startsWith("~/") ? home + c.host().substring(1) : c.host();
+            java.nio.file.Path p = java.nio.file.Path.of(h).toAbsolutePath().normalize();
+            java.nio.file.Path real;
+            try {
+                real = p.toRealPath();
+            } catch (java.io.IOException e) {
+                throw new UsageException("sandbox.caches: " + c.host() + " does not exist on this host (" + e.getMessage() + ")");
+            }
+            if (!real.equals(p) || !java.nio.file.Files.isDirectory(real, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                throw new UsageException("sandbox.caches: " + c.host() + " must be a folder reached through no link (it is " + real + ")");
+            }
+            if (real.getNameCount() < 2 || real.equals(home) || List.of("/etc", "/root", "/home", "/var", "/run", "/var/run", "/proc", "/sys",
+                    "/dev", "/usr", "/boot").contains(real.toString())) {
+                throw new UsageException("sandbox.caches: " + real + " is too wide to give a sandbox; name the cache folder itself"
+                        + " (e.g. ~/.m2/repository)");
+            }
+            for (java.nio.file.Path part : real) {
+                if (SECRET_DIRS.contains(part.toString())) {
+                    throw new UsageException("sandbox.caches: " + real + " lies in " + part + ", where credentials are kept");
+                }
+            }
+            for (String f : SECRET_FILES) {
+                if (java.nio.file.Files.exists(real.resolve(f), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new UsageException("sandbox.caches: " + real + " holds " + f + " (credentials?): give the cache folder"
+                            + " only (e.g. ~/.m2/repository, not ~/.m2)");
+                }
+            }
+            out.add(new dev.agentsandbox.sandbox.Mount(real, c.path(), true));
+        }
+        return out;
     }
 
     SandboxTemplate template(String runId, List<String> knownSecrets) {
@@ -72,6 +119,6 @@ record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tie
                 l = l.replace(k, "[REDACTED:proxy-key]");
             }
             return Redaction.redact(l);
-        });
+        }, caches);
     }
 }
