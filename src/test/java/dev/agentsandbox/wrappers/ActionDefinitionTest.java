@@ -41,6 +41,16 @@ class ActionDefinitionTest {
     }
 
     @Test
+    void everyOutputTheScriptsWriteIsDeclared() throws Exception {
+        JsonNode action = new YAMLMapper().readTree(ACTION.toFile());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("output ([a-z-]+) ").matcher(java.nio.file.Files.readString(
+                Path.of("github-action/scripts/run.sh")));
+        while (m.find()) {
+            assertThat(action.path("outputs").has(m.group(1))).as(m.group(1)).isTrue();
+        }
+    }
+
+    @Test
     void noInputIsInterpolatedIntoAScriptBody() throws Exception {
         JsonNode action = new YAMLMapper().readTree(ACTION.toFile());
         for (JsonNode step : action.at("/runs/steps")) {
@@ -55,9 +65,22 @@ class ActionDefinitionTest {
         assertThat(wf.at("/jobs/approve/needs").asText()).isEqualTo("agent");
         assertThat(wf.at("/jobs/merge/needs").asText()).isEqualTo("approve");
         assertThat(wf.at("/permissions/contents").asText()).isEqualTo("read");
-        for (JsonNode job : wf.path("jobs")) {
-            for (JsonNode step : job.path("steps")) {
+        // least privilege: only the merge job writes contents; the agent's job never
+        assertThat(wf.at("/jobs/agent/permissions/contents").asText()).isEqualTo("read");
+        assertThat(wf.at("/jobs/merge/permissions/contents").asText()).isEqualTo("write");
+        assertThat(wf.path("concurrency").isMissingNode()).isFalse();
+        for (var it = wf.path("jobs").fields(); it.hasNext(); ) {
+            var job = it.next();
+            assertThat(job.getValue().path("timeout-minutes").asInt()).as(job.getKey()).isPositive();
+            for (JsonNode step : job.getValue().path("steps")) {
                 assertThat(step.path("run").asText()).doesNotContain("${{ github.event");
+                String uses = step.path("uses").asText();
+                if (uses.startsWith("actions/") || uses.startsWith("github/")) {
+                    assertThat(uses).as("pinned by commit").matches(".*@[0-9a-f]{40}");
+                }
+                if (uses.startsWith("actions/checkout")) {
+                    assertThat(step.at("/with/persist-credentials").asBoolean(true)).as(job.getKey()).isFalse();
+                }
             }
         }
     }
