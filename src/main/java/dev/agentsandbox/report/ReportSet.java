@@ -29,6 +29,7 @@ public final class ReportSet {
         SarifWriter.write(report, sarif);
         Path junit = out(out, "junit", dir.resolve(JUNIT));
         JunitWriter.write(report, junit);
+        GitlabSastWriter.write(report, out(out, "gitlabSast", dir.resolve("gl-sast-report.json")));
         Files.writeString(out(out, "summary", dir.resolve(SUMMARY)), MarkdownSummary.render(report), StandardCharsets.UTF_8);
         Files.writeString(out(out, "review", dir.resolve(REVIEW)), HtmlReview.render(report), StandardCharsets.UTF_8);
         for (Path p : out.values()) {

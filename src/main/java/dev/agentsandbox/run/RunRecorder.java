@@ -45,6 +45,7 @@ final class RunRecorder {
         reports.put("sarif", "reports/results.sarif");
         reports.put("junit", "reports/junit.xml");
         reports.put("sbom", "reports/sbom.cdx.json");
+        reports.put("gitlabSast", "reports/gl-sast-report.json");
         reports.put("summary", "reports/summary.md");
         reports.put("review", "reports/review.html");
         data.put("reports", reports);

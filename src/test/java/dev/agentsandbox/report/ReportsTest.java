@@ -32,6 +32,31 @@ class ReportsTest {
                      "region":{"type":"object","required":["startLine"],"properties":{"startLine":{"type":"integer","minimum":1}}}}}}}}}}}}}}}}
             """;
 
+    /** The required parts of GitLab's SAST report (security-report-schemas 15.x, sast-report-format.json). */
+    static final String GITLAB_SAST = """
+            {"$schema":"https://json-schema.org/draft/2020-12/schema","type":"object","required":["version","scan","vulnerabilities"],
+             "properties":{"version":{"type":"string","pattern":"^15\\\\."},
+              "scan":{"type":"object","required":["analyzer","scanner","type","start_time","end_time","status"],
+               "properties":{"type":{"const":"sast"},"status":{"enum":["success","failure"]},
+                "start_time":{"type":"string","pattern":"^\\\\d{4}-\\\\d{2}-\\\\d{2}T\\\\d{2}:\\\\d{2}:\\\\d{2}$"},
+                "scanner":{"type":"object","required":["id","name","version","vendor"]},"analyzer":{"type":"object","required":["id","name","version","vendor"]}}},
+              "vulnerabilities":{"type":"array","items":{"type":"object","required":["id","identifiers","location"],
+               "properties":{"severity":{"enum":["Info","Unknown","Low","Medium","High","Critical"]},
+                "identifiers":{"type":"array","minItems":1,"items":{"type":"object","required":["type","name","value"]}},
+                "location":{"type":"object","required":["file"]}}}}}}
+            """;
+
+    @Test
+    void theGitlabSastReportHasWhatGitlabRequires(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path f = tmp.resolve("gl-sast-report.json");
+        GitlabSastWriter.write(ReportFixtures.report(), f);
+        JsonNode sast = new ObjectMapper().readTree(f.toFile());
+        var schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(GITLAB_SAST);
+        assertThat(schema.validate(sast)).isEmpty();
+        assertThat(sast.get("vulnerabilities")).hasSize(3);
+        assertThat(sast.at("/vulnerabilities/0/severity").asText()).isEqualTo("High");
+    }
+
     @Test
     void sarifHasWhatCodeScanningRequiresAndEncodesOddPaths() throws Exception {
         JsonNode sarif = new ObjectMapper().valueToTree(SarifWriter.sarif(ReportFixtures.report()));

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The GitLab template's jobs, run by gitlab-ci-local (shell executor) with the real jar. */
 class GitlabTemplateIT {
-    static final Path TEMPLATE = Path.of("gitlab-template/agent-sandbox.yml");
+    static final Path TEMPLATE = Path.of("templates/agent-sandbox.yml");
     static final Path GCL = Path.of(System.getenv().getOrDefault("AGENT_SANDBOX_CACHE", "/var/cache/agent-sandbox"),
             "npm/node_modules/.bin/gitlab-ci-local");
 
@@ -49,11 +49,17 @@ class GitlabTemplateIT {
         assertThat(jobs.at("/agent-sandbox:approve/environment/name").asText()).isEqualTo("agent-approval");
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/junit").asText()).endsWith("/reports/junit.xml");
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/cyclonedx").asText()).endsWith("/reports/sbom.cdx.json");
+        assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/sast").asText()).endsWith("/reports/gl-sast-report.json");
         assertThat(jobs.at("/agent-sandbox:run/script/0").asText()).doesNotContain("$[[");
         // the task is data: GitLab must not expand $VARIABLES in it (a task naming a token would hand it over)
         assertThat(jobs.at("/agent-sandbox:run/variables/AGENT_SANDBOX_TASK/expand").asBoolean(true)).isFalse();
         assertThat(jobs.at("/agent-sandbox:run/allow_failure/exit_codes/0").asInt()).as("an idle agent is a warning").isEqualTo(5);
         assertThat(new YAMLMapper().readTree(Path.of("examples/.gitlab-ci.yml").toFile()).at("/include/0/inputs/task").asText()).isNotBlank();
+        // the catalog resolves component NAME@VERSION to templates/NAME.yml at the project's root, released by a tag
+        String include = new YAMLMapper().readTree(Path.of("examples/.gitlab-ci.yml").toFile()).at("/include/0/component").asText();
+        assertThat(Path.of("templates/" + include.substring(include.lastIndexOf('/') + 1, include.indexOf('@')) + ".yml")).isRegularFile();
+        assertThat(new YAMLMapper().readTree(Path.of(".gitlab-ci.yml").toFile()).at("/create-release/release/tag_name").asText())
+                .isEqualTo("$CI_COMMIT_TAG");
     }
 
     @Test
@@ -87,6 +93,10 @@ class GitlabTemplateIT {
         user = "maintainer";
         assertThat(run).contains("PASS  agent-sandbox:run");
         assertThat(repo.dir.resolve("agent-sandbox-run/reports/junit.xml")).isNotEmptyFile();
+        JsonNode sast = new ObjectMapper().readTree(repo.dir.resolve("agent-sandbox-run/reports/gl-sast-report.json").toFile());
+        assertThat(sast.get("version").asText()).startsWith("15.");
+        assertThat(sast.at("/scan/type").asText()).isEqualTo("sast");
+        assertThat(sast.at("/scan/start_time").asText()).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d");
         String head = new ObjectMapper().readTree(repo.dir.resolve("agent-sandbox-run/run.json").toFile()).get("headCommit").asText();
         String rest = gcl(repo.dir, "--manual", "agent-sandbox:approve", "agent-sandbox:approve", "agent-sandbox:merge");
         assertThat(rest).contains("PASS  agent-sandbox:approve").contains("PASS  agent-sandbox:merge");
