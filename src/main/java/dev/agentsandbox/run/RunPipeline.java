@@ -337,7 +337,11 @@ public final class RunPipeline {
 
     /** A plan is for high-risk work: it takes the quorum of the high tier. */
     private static Map<String, Object> planApproval(RunConfig config) {
-        var q = config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.HIGH);
+        return quorum(config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.HIGH));
+    }
+
+    /** A tier's quorum as run.json records it (and approve and merge read it). */
+    private static Map<String, Object> quorum(dev.agentsandbox.config.ApprovalConfig.Quorum q) {
         Map<String, Object> approval = new LinkedHashMap<>();
         approval.put("approvers", q.approvers());
         approval.put("allowed", q.allowed());
@@ -353,14 +357,8 @@ public final class RunPipeline {
                 .map(r -> String.valueOf(r.details().get("tier"))).findFirst().orElse("low");
         Object reasons = results.stream().filter(r -> r.gate().equals(dev.agentsandbox.gate.risk.RiskGate.NAME))
                 .map(r -> r.details().get("reasons")).findFirst().orElse(List.of());
-        var q = config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.parse(tier));
-        Map<String, Object> approval = new LinkedHashMap<>();
-        approval.put("approvers", q.approvers());
-        approval.put("allowed", q.allowed());
-        approval.put("allowSelf", q.allowSelf());
-        approval.put("expirySeconds", q.expiry() == null ? null : q.expiry().toSeconds());
         bundle.record().put("risk", Map.of("tier", tier, "reasons", reasons));
-        bundle.record().put("approval", approval);
+        bundle.record().put("approval", quorum(config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.parse(tier))));
         bundle.record().put("requestedBy", requestedBy);
         bundle.record().put("notify", config.notifications()); // names of host variables only: merge tells the same people
     }

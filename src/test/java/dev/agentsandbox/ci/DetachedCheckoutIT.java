@@ -45,17 +45,11 @@ class DetachedCheckoutIT {
 
     /** The launcher in a child process with the CI's variables. */
     String runAsCi(Map<String, String> env, String bundle) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder("java", "-jar", Path.of("target/agent-sandbox.jar").toAbsolutePath().toString(), "run",
-                "--repo", ci.toString(), "--task", "add multiply", "--image", TestHost.IMAGE, "--command",
-                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py", "--bundle", tmp.resolve(bundle).toString(),
-                "--signing-key", key + ".key", "--push", "origin", "--quiet").redirectErrorStream(true);
-        pb.environment().putAll(env);
-        pb.environment().put("LC_ALL", "C.UTF-8");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        return out;
+        var r = dev.agentsandbox.testing.Launcher.run(env, List.of(), "run", "--repo", ci.toString(), "--task", "add multiply",
+                "--image", TestHost.IMAGE, "--command", "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py",
+                "--bundle", tmp.resolve(bundle).toString(), "--signing-key", key + ".key", "--push", "origin", "--quiet");
+        assertThat(r.exit()).as(r.output()).isZero();
+        return r.output();
     }
 
     @Test

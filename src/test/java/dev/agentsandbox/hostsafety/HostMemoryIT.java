@@ -41,12 +41,10 @@ class HostMemoryIT {
     Result run(String heap, String config, String script) throws Exception {
         Path cfg = Files.writeString(tmp.resolve("cfg.yml"), config);
         Path bundle = tmp.resolve("bundle");
-        Process p = new ProcessBuilder("java", "-Xmx" + heap, "-XX:+UseSerialGC", "-jar", Path.of("target/agent-sandbox.jar").toAbsolutePath().toString(),
-                "run", "--repo", repo.dir.toString(), "--task", "many lines", "--image", TestHost.IMAGE, "--command", script,
-                "--config", cfg.toString(), "--bundle", bundle.toString(), "--quiet").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        return new Result(p.exitValue(), out, new ObjectMapper().readTree(bundle.resolve("run.json").toFile()));
+        var r = dev.agentsandbox.testing.Launcher.run(java.util.Map.of(), List.of("-Xmx" + heap, "-XX:+UseSerialGC"), "run",
+                "--repo", repo.dir.toString(), "--task", "many lines", "--image", TestHost.IMAGE, "--command", script,
+                "--config", cfg.toString(), "--bundle", bundle.toString(), "--quiet");
+        return new Result(r.exit(), r.output(), new ObjectMapper().readTree(bundle.resolve("run.json").toFile()));
     }
 
     List<String> agentBranches() throws Exception {

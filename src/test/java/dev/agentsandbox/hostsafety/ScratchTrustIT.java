@@ -40,16 +40,10 @@ class ScratchTrustIT {
     }
 
     Result run(Path scratch) throws Exception {
-        ProcessBuilder p = new ProcessBuilder("java", "-jar", Path.of("target/agent-sandbox.jar").toAbsolutePath().toString(), "run",
+        var r = dev.agentsandbox.testing.Launcher.run(java.util.Map.of("AGENT_SANDBOX_SCRATCH", scratch.toString()), List.of(), "run",
                 "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo hi > /workspace/hi.txt",
-                "--bundle", tmp.resolve("bundle-" + System.nanoTime()).toString())
-                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.PIPE);
-        p.environment().put("AGENT_SANDBOX_SCRATCH", scratch.toString());
-        p.environment().put("LC_ALL", "C.UTF-8");
-        Process started = p.start();
-        String out = new String(started.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(started.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        return new Result(started.exitValue(), out);
+                "--bundle", tmp.resolve("bundle-" + System.nanoTime()).toString());
+        return new Result(r.exit(), r.output());
     }
 
     List<Path> contents(Path dir) throws IOException {
