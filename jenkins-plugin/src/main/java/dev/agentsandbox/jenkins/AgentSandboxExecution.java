@@ -62,10 +62,10 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         FilePath runJson = bundle.child("run.json");
         if (runJson.exists()) {
             JSONObject json = JSONObject.fromObject(runJson.readToString());
-            result.put("runId", json.optString("runId"));
-            result.put("branch", json.optString("featureBranch"));
-            result.put("headCommit", json.optString("headCommit"));
-            result.put("verdict", json.optString("verdict"));
+            result.put("runId", text(json, "runId"));
+            result.put("branch", text(json, "featureBranch"));
+            result.put("headCommit", text(json, "headCommit"));
+            result.put("verdict", text(json, "verdict"));
             Map<String, String> reports = new LinkedHashMap<>();
             JSONObject r = json.optJSONObject("reports");
             if (r != null) {
@@ -94,5 +94,11 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
             default -> throw new AbortException("agent-sandbox " + step.getAction() + " failed with exit code " + code + ": see the log above");
         }
         return result;
+    }
+
+    /** A string member, or null for a missing or JSON-null one (json-lib's optString gives the text "null"). */
+    static String text(net.sf.json.JSONObject json, String key) {
+        Object v = json.opt(key);
+        return v == null || net.sf.json.JSONNull.getInstance().equals(v) ? null : v.toString();
     }
 }
