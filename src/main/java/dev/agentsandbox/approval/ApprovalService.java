@@ -40,24 +40,21 @@ public final class ApprovalService {
         this.redactor = redactor;
     }
 
-    public Approval decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned)
-            throws AgentSandboxException {
-        return decide(bundle, decision, by, comment, key, pinned, null, Map.of());
+    /** A recorded decision, and where the run's quorum stands after it ("1 of 2 approval(s) for a high change (alice)"). */
+    public record Decided(Approval approval, String progress) {
     }
 
-    /** What the last {@link #decide} left: "1 of 2 approval(s) for a high change (alice)". */
-    private volatile String progress = "";
-
-    public String progress() {
-        return progress;
+    public Approval decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned)
+            throws AgentSandboxException {
+        return decide(bundle, decision, by, comment, key, pinned, null, Map.of()).approval();
     }
 
     /**
      * @param repo the run's repository, where a rejection is recorded outside the bundle (and checked before
      *             an approval); null when it is not at hand (a CI job without the checkout)
      */
-    public Approval decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned,
-                           org.eclipse.jgit.lib.Repository repo, Map<String, String> env) throws AgentSandboxException {
+    public Decided decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned,
+                          org.eclipse.jgit.lib.Repository repo, Map<String, String> env) throws AgentSandboxException {
         try (BundleLock held = BundleLock.acquire(bundle)) {
             BundleSnapshot b = BundleSnapshot.read(bundle);
             BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
@@ -140,25 +137,8 @@ public final class ApprovalService {
             }
             java.util.List<Approval> all = new java.util.ArrayList<>(before.decisions());
             all.add(a);
-            progress = new Decisions(all, before.tier(), before.required(), before.allowed(), before.allowSelf(), before.expiry(),
-                    before.requestedBy()).progress(clock);
-            return a;
-        }
-    }
-
-    /** The decision in a verified snapshot (covered by its approval attestation), or null when there is none. */
-    static Approval read(BundleSnapshot b, boolean required) throws AgentSandboxException {
-        byte[] f = b.get(Layout.APPROVAL);
-        if (f == null) {
-            if (required) {
-                throw new RefusedException("run has no approval: a reviewer must run `agent-sandbox approve` first");
-            }
-            return null;
-        }
-        try {
-            return JSON.readValue(f, Approval.class);
-        } catch (IOException e) {
-            throw new RefusedException(Layout.APPROVAL + " cannot be read: " + e.getMessage());
+            return new Decided(a, new Decisions(all, before.tier(), before.required(), before.allowed(), before.allowSelf(), before.expiry(),
+                    before.requestedBy()).progress(clock));
         }
     }
 }

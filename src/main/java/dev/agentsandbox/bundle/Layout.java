@@ -10,7 +10,6 @@ public final class Layout {
     public static final String GATES = "gates.json";
     public static final String REPORTS = "reports";
     public static final String LOGS = "logs";
-    public static final String APPROVAL = "approval.json";
     public static final String ATTESTATIONS = "attestation";
 
     private Layout() {
@@ -24,8 +23,6 @@ public final class Layout {
         return ATTESTATIONS + "/" + stage + ".pub";
     }
 
-    /** The stages a run passes, in order (one approval stage per decision); each one's attestation names the one before. */
-    public static final java.util.List<String> STAGES = java.util.List.of("gates", "approval", "merge");
     /** Most decisions one run can take (a quorum is at most 20). */
     public static final int MAX_DECISIONS = 40;
 

@@ -51,9 +51,10 @@ abstract class DecideCommand {
             if (repo != null && r == null) {
                 throw new dev.agentsandbox.error.UsageException("--repo " + repo + " is not a git repository");
             }
-            ApprovalService service = new ApprovalService(Clock.systemUTC(), Redaction::redact);
-            a = service.decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned, r, System.getenv());
-            progress = service.progress();
+            var decided = new ApprovalService(Clock.systemUTC(), Redaction::redact)
+                    .decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned, r, System.getenv());
+            a = decided.approval();
+            progress = decided.progress();
         }
         spec.commandLine().getOut().printf("%s: run %s, commit %s, by %s%s%n",
                 decision == Approval.Decision.APPROVE ? (a.override() ? "approved (over failed gates)" : "approved") : "rejected",

@@ -149,8 +149,8 @@ public final class OrgPolicy {
         for (char ch : pattern.toCharArray()) {
             re.append(ch == '*' ? ".*" : Pattern.quote(String.valueOf(ch)));
         }
-        return Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE).matcher(text.replaceAll("/+$", "")).matches()
-                || Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE).matcher(text).matches();
+        Pattern p = Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE);
+        return p.matcher(text).matches() || p.matcher(text.replaceAll("/+$", "")).matches(); // a trailing slash is no difference
     }
 
 }

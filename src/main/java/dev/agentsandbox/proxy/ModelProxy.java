@@ -224,7 +224,7 @@ public final class ModelProxy implements AutoCloseable {
             back.start();
             bytes[0] = pumpFromChannel(in, channel, upstream.getOutputStream());
             upstream.shutdownOutput();
-            back.join(TimeUnit_MILLIS_30S);
+            back.join(TUNNEL_CLOSE_MILLIS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
@@ -233,7 +233,8 @@ public final class ModelProxy implements AutoCloseable {
         }
     }
 
-    private static final long TimeUnit_MILLIS_30S = 30_000;
+    /** How long the registry's side may still send after the agent closed its side. */
+    private static final long TUNNEL_CLOSE_MILLIS = 30_000;
 
     private static InputStream uncheck(java.net.Socket s) {
         try {

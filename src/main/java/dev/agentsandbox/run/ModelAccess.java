@@ -78,7 +78,7 @@ final class ModelAccess implements AutoCloseable {
         // Settings the proxy cannot honour yet are refused rather than silently ignored.
         for (String r : config.registries()) {
             if (!r.matches("[A-Za-z0-9.-]{1,253}:\\d{1,5}")) {
-                throw new UsageException("proxy.registries entry '" + r + "' is not host:port (e.g. registry.npmjs.org:443)");
+                throw new UsageException("proxy.registries entry '" + r + "' is not host:port (e.g. registry.example.com:443)");
             }
         }
         if (config.recordBodies()) {

@@ -47,7 +47,7 @@ final class Manifests {
         return name.equals("pom.xml") || name.equals("package.json") || name.equals("package-lock.json") || name.equals("go.mod")
                 || name.equals("pyproject.toml") || name.equals(".npmrc") || (name.startsWith("requirements") && (name.endsWith(".txt")
                 || name.endsWith(".in"))) || name.equals("constraints.txt") || MoreManifests.reads(name) || PackageSources.reads(name, name)
-                || name.equals("config") || name.equals("config.toml") || name.equals("auth.json");
+                || name.equals("config") || name.equals("config.toml");
     }
 
     static void read(String path, byte[] content, List<Dependency> deps, Set<String> sources) throws IOException {
@@ -65,8 +65,8 @@ final class Manifests {
             MoreManifests.read(path, name, content, deps, sources, includes);
             return;
         }
-        if (name.equals("config") || name.equals("config.toml") || name.equals("auth.json")) {
-            return; // only as .cargo/config(.toml) or composer's auth.json, above
+        if (name.equals("config") || name.equals("config.toml")) {
+            return; // only as .cargo/config(.toml) or .bundle/config, above
         }
         switch (name) {
             case "pom.xml" -> pom(path, content, deps, sources);
@@ -307,8 +307,10 @@ final class Manifests {
                         }
                     }
                 }
-            } else if (section.equals("[[tool.poetry.source]]") && l.startsWith("url")) {
+            } else if ((section.equals("[[tool.poetry.source]]") || section.equals("[[tool.uv.index]]")) && l.startsWith("url")) {
                 sources.add("pypi index " + l.substring(l.indexOf('=') + 1).strip().replace("\"", ""));
+            } else if (section.equals("[tool.uv]") && l.matches("^(index-url|extra-index-url|find-links)\\s*=.*")) {
+                sources.add("pypi index " + l.substring(l.indexOf('=') + 1).strip().replaceAll("[\"\\[\\]]", ""));
             }
         }
     }

@@ -58,8 +58,9 @@ final class MoreManifests {
             case "Cargo.lock" -> {
                 for (JsonNode p : PackageSources.TOML.readTree(content).path("package")) {
                     deps.add(new Dependency("cargo", p.path("name").asText(), p.path("version").asText(null), path));
+                    // Registries are named where they are configured (Cargo.toml, .cargo/config); the lock adds git sources.
                     String src = p.path("source").asText("");
-                    if (!src.isEmpty() && !src.startsWith("registry+https://github.com/rust-lang/crates.io-index") && !src.startsWith("sparse+https://index.crates.io")) {
+                    if (src.startsWith("git+")) {
                         sources.add("cargo source " + src);
                     }
                 }
@@ -84,9 +85,7 @@ final class MoreManifests {
                 for (String l : text.split("\n")) {
                     Matcher m = LOCK_SPEC.matcher(l);
                     if (m.matches()) {
-                        deps.add(new Dependency("gem", m.group(1), m.group(2), path));
-                    } else if (l.startsWith("  remote: ")) {
-                        sources.add("gem source " + l.substring("  remote: ".length()).strip());
+                        deps.add(new Dependency("gem", m.group(1), m.group(2), path)); // sources: the Gemfile's
                     }
                 }
             }
@@ -146,10 +145,7 @@ final class MoreManifests {
                 }
             }
             case "Pipfile.lock" -> {
-                JsonNode root = JSON.readTree(content);
-                for (JsonNode s : root.path("_meta").path("sources")) {
-                    sources.add("pypi index " + s.path("url").asText() + " (" + path + ")");
-                }
+                JsonNode root = JSON.readTree(content); // sources: the Pipfile's
                 for (String section : List.of("default", "develop")) {
                     root.path(section).fields().forEachRemaining(e -> deps.add(new Dependency("pypi", Manifests.normalize(e.getKey()),
                             e.getValue().path("version").asText("").replaceFirst("^==", ""), path)));
@@ -191,13 +187,16 @@ final class MoreManifests {
             case "poetry.lock", "uv.lock" -> {
                 for (JsonNode p : PackageSources.TOML.readTree(content).path("package")) {
                     deps.add(new Dependency("pypi", Manifests.normalize(p.path("name").asText()), p.path("version").asText(null), path));
+                    // Indexes are named where they are configured (pyproject, pip.conf); the lock adds direct sources.
                     JsonNode src = p.path("source");
-                    if (src.isObject()) {
-                        String url = src.has("url") ? src.path("url").asText() : src.has("registry") ? src.path("registry").asText()
-                                : src.has("git") ? src.path("git").asText() : null;
-                        if (url != null && !url.startsWith("https://pypi.org/simple") && !url.equals("https://pypi.org/simple/")) {
-                            sources.add("pypi " + p.path("name").asText() + " from " + url);
+                    for (String direct : new String[] {"git", "url", "path", "directory", "editable", "virtual"}) {
+                        if (src.has(direct)) {
+                            sources.add("pypi " + p.path("name").asText() + " from " + direct + " " + src.path(direct).asText());
                         }
+                    }
+                    String type = src.path("type").asText("");
+                    if (List.of("git", "url", "file", "directory").contains(type)) {
+                        sources.add("pypi " + p.path("name").asText() + " from " + type + " " + src.path("url").asText());
                     }
                 }
             }

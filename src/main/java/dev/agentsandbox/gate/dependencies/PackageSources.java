@@ -29,7 +29,7 @@ final class PackageSources {
         return name.equals("pip.conf") || name.equals("pip.ini") || name.equals(".yarnrc") || name.equals(".yarnrc.yml")
                 || name.equals("settings.xml") || name.equals("settings-security.xml") || path.endsWith(".cargo/config")
                 || path.endsWith(".cargo/config.toml") || name.equals("go.env") || name.equals(".envrc") || name.equals("go.work")
-                || name.equals(".bundle-config") || path.endsWith(".bundle/config") || name.equals("auth.json") && path.contains("composer");
+                || path.endsWith(".bundle/config");
     }
 
     static void read(String path, String name, byte[] content, Set<String> sources) throws IOException {

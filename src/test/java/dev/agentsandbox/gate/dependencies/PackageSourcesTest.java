@@ -49,18 +49,19 @@ class PackageSourcesTest {
     void moreManifestsAndLocksAreInTheInventory() throws Exception {
         Inventory i = inventory(Map.of(
                 "Cargo.toml", "[package]\nname = \"app\"\n[dependencies]\nserde = \"1.0\"\nevil = { git = \"https://git.invalid/evil\" }\n",
-                "Cargo.lock", "[[package]]\nname = \"serde\"\nversion = \"1.0.1\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n",
+                "Cargo.lock", "[[package]]\nname = \"serde\"\nversion = \"1.0.1\"\n[[package]]\nname = \"patched\"\nversion = \"0.1.0\"\nsource = \"git+https://git.invalid/patched#abc\"\n",
                 "Gemfile", "source \"https://gems.invalid\"\ngem \"rails\", \"7.1\"\ngem \"evil\", git: \"https://git.invalid/gem\"\n",
-                "Gemfile.lock", "GEM\n  remote: https://rubygems.org/\n  specs:\n    rails (7.1.0)\n",
+                "Gemfile.lock", "GEM\n  remote: https://gems.invalid/\n  specs:\n    rails (7.1.0)\n",
                 "composer.json", "{\"require\": {\"monolog/monolog\": \"^3\"}, \"repositories\": [{\"type\": \"vcs\", \"url\": \"https://vcs.invalid/x\"}]}",
                 "yarn.lock", "\"left-pad@^1.3.0\":\n  version \"1.3.0\"\n  resolved \"https://yarnreg.invalid/left-pad/-/left-pad-1.3.0.tgz\"\n",
                 "Pipfile", "[[source]]\nurl = \"https://pipfile.invalid/simple\"\n[packages]\nflask = \"*\"\n",
-                "poetry.lock", "[[package]]\nname = \"Django\"\nversion = \"5.0\"\n[package.source]\ntype = \"legacy\"\nurl = \"https://poetry.invalid/simple\"\n",
+                "poetry.lock", "[[package]]\nname = \"Django\"\nversion = \"5.0\"\n[package.source]\ntype = \"url\"\nurl = \"https://poetry.invalid/django.whl\"\n",
+                "pyproject.toml", "[project]\nname = \"x\"\n[[tool.uv.index]]\nname = \"corp\"\nurl = \"https://uvindex.invalid/simple\"\n",
                 "setup.py", "setup(install_requires=['numpy>=1.26', \"pandas\"])\n"));
         assertThat(i.dependencies()).extracting(Dependency::key).contains("cargo:serde", "cargo:evil", "gem:rails", "gem:evil",
                 "composer:monolog/monolog", "npm:left-pad", "pypi:flask", "pypi:django", "pypi:numpy", "pypi:pandas");
         assertThat(String.join("\n", i.sources())).contains("git.invalid/evil", "gems.invalid", "git.invalid/gem", "vcs.invalid",
-                "yarnreg.invalid", "pipfile.invalid", "poetry.invalid");
+                "yarnreg.invalid", "pipfile.invalid", "poetry.invalid", "git.invalid/patched", "uvindex.invalid");
         assertThat(new Dependency("composer", "monolog/monolog", "3.0", "composer.json").purl()).isEqualTo("pkg:composer/monolog/monolog@3.0");
     }
 
