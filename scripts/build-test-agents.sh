@@ -1,19 +1,45 @@
 #!/usr/bin/env bash
-# A real agent CLI for the tests: Claude Code from the npm registry, in an image built locally on
-# the test base (no container registry). Idempotent: does nothing when the image is there.
+# Real agent CLIs for the tests, built from the recipes in examples/agents: the recipe's Dockerfile
+# with its FROM and its install step replaced by the test base image (no container registry here)
+# and the CLI's binaries from the npm registry, at the version the recipe pins. Everything else the
+# recipe sets (configuration files, environment) is kept, so the tests run the recipe as written.
+# Idempotent: an image that exists is kept; a downloaded package is reused from the cache.
 set -euo pipefail
-version=2.1.197
-image=agent-sandbox/claude-code:test
-docker image inspect "$image" >/dev/null 2>&1 && exit 0
-dir="${AGENT_SANDBOX_CACHE:-/var/cache/agent-sandbox}/claude-code"
-bin="$dir/node_modules/@anthropic-ai/claude-code-linux-x64/claude"
-if [ ! -x "$bin" ]; then
-  mkdir -p "$dir"
-  (cd "$dir" && npm install --no-audit --no-fund --silent "@anthropic-ai/claude-code@$version" >/dev/null)
-fi
-ctx=$(mktemp -d); trap 'rm -rf "$ctx"' EXIT
-cp "$bin" "$ctx/claude"
-printf 'FROM %s\nCOPY claude /usr/local/bin/claude\nENV DISABLE_AUTOUPDATER=1 DISABLE_TELEMETRY=1 CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1\n' \
-  "${AGENT_SANDBOX_TEST_IMAGE:-agent-sandbox/test-base:bookworm}" >"$ctx/Dockerfile"
-docker build -q -t "$image" "$ctx" >/dev/null 2>&1
-echo "[setup-host] built $image (Claude Code $version)" >&2
+recipes="$(cd "$(dirname "$0")/../examples/agents" && pwd)"
+cache="${AGENT_SANDBOX_CACHE:-/var/cache/agent-sandbox}"
+base="${AGENT_SANDBOX_TEST_IMAGE:-agent-sandbox/test-base:bookworm}"
+
+# agent <recipe> <npm package> <binary in node_modules>...: image agent-sandbox/<recipe>:test
+agent() {
+  local recipe=$1 package=$2 image="agent-sandbox/$1:test"
+  shift 2
+  docker image inspect "$image" >/dev/null 2>&1 && return 0
+  local version
+  version=$(grep -o "npm install -g $package@[0-9][0-9.]*" "$recipes/$recipe/Dockerfile" | sed 's/.*@//')
+  [ -n "$version" ] || { echo "examples/agents/$recipe/Dockerfile pins no version of $package" >&2; return 1; }
+  local dir="$cache/$recipe-$version"
+  if [ ! -f "$dir/.installed" ]; then
+    mkdir -p "$dir"
+    (cd "$dir" && npm install --no-audit --no-fund --silent "$package@$version" >/dev/null)
+    touch "$dir/.installed"
+  fi
+  local ctx f
+  ctx=$(mktemp -d)
+  cp -r "$recipes/$recipe/." "$ctx/"
+  mkdir "$ctx/bin"
+  for f in "$@"; do cp "$dir/node_modules/$f" "$ctx/bin/"; done
+  {
+    printf 'FROM %s\nCOPY bin/ /usr/local/bin/\n' "$base"
+    # the recipe without its FROM and its RUN (continued lines included)
+    awk '/^FROM /{next} /^RUN /{skip=1} skip{ if ($0 !~ /\\$/) skip=0; next } {print}' "$recipes/$recipe/Dockerfile"
+  } >"$ctx/Dockerfile.test"
+  docker build -q -f "$ctx/Dockerfile.test" -t "$image" "$ctx" >/dev/null 2>&1 || { rm -rf "$ctx"; echo "cannot build $image" >&2; return 1; }
+  rm -rf "$ctx"
+  echo "[setup-host] built $image ($package@$version)" >&2
+}
+
+agent claude-code @anthropic-ai/claude-code @anthropic-ai/claude-code-linux-x64/claude
+codex=@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl
+agent codex @openai/codex "$codex/bin/codex" "$codex/bin/codex-code-mode-host" "$codex/codex-path/rg"
+# The baseline build runs on any x86-64 (no AVX2 needed).
+agent opencode opencode-ai opencode-linux-x64-baseline/bin/opencode

@@ -14,8 +14,17 @@ die() { printf '[setup-host] error: %s\n' "$*" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || die "run as root (it installs packages and configures the Docker daemon)"
 command -v apt-get >/dev/null || die "apt-get not found: this script supports Debian and Ubuntu only"
 
+apt_mirror() {
+  # The first Debian mirror the host's apt sources name; never a fixed host.
+  local m
+  m=$(grep -h -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  [ -n "$m" ] || m=$(grep -h -E '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
+  [ -n "$m" ] || die "no apt mirror found in /etc/apt/sources.list*: set AGENT_SANDBOX_MIRROR"
+  printf '%s' "$m"
+}
+
 # --- packages -------------------------------------------------------------------------------
-want=(docker.io runsc debootstrap jq git ca-certificates maven openjdk-17-jdk-headless chromium rsync nodejs npm)
+want=(docker.io debootstrap jq git ca-certificates maven openjdk-17-jdk-headless chromium rsync nodejs npm)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -35,7 +44,33 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # docker.io may not be the client on PATH (a client-only binary can shadow it); prefer Debian's.
 DOCKER=/usr/bin/docker; [ -x "$DOCKER" ] || DOCKER=$(command -v docker)
-RUNSC=$(command -v runsc) || die "runsc not found after install"
+
+# --- gVisor, 2024 or newer -----------------------------------------------------------------------
+# Releases before 2023 (Debian 12 ships 20221219) lose child-process exits: Codex CLI hangs after its
+# first command. On Debian, runsc comes from the next Debian release's archive (a static binary with
+# no dependencies), fetched and signature-checked by apt with a throwaway configuration that leaves
+# the host's sources alone; elsewhere (Ubuntu packages runsc only from 25.10) from gVisor's release.
+runsc_date() { "$1" --version 2>/dev/null | sed -n 's/^runsc version [^0-9]*\([0-9]\{8\}\).*/\1/p' | head -n1; }
+RUNSC=$(command -v runsc || true)
+if [ -z "$RUNSC" ] || [ "$(runsc_date "$RUNSC")" \< 20240101 ]; then
+  if [ -f /etc/debian_version ] && ! grep -qi ubuntu /etc/os-release; then
+    mirror="${AGENT_SANDBOX_MIRROR:-$(apt_mirror)}"
+    tmp=$(mktemp -d)
+    chmod 0755 "$tmp" # apt fetches as _apt
+    mkdir -p "$tmp/lists/partial" "$tmp/archives/partial"
+    printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s trixie main\n' "$mirror" >"$tmp/sources.list"
+    apt_tmp=(-o Dir::Etc::SourceList="$tmp/sources.list" -o Dir::Etc::SourceParts=/dev/null -o Dir::State::Lists="$tmp/lists"
+      -o Dir::Cache::Archives="$tmp/archives" -o APT::Get::List-Cleanup=0)
+    log "installing runsc from Debian 13 (Debian 12's is from 2022)"
+    apt-get "${apt_tmp[@]}" update -qq >/dev/null || die "cannot read Debian 13's package index from $mirror"
+    (cd "$tmp" && apt-get "${apt_tmp[@]}" download runsc >/dev/null) || die "cannot download runsc from Debian 13"
+    dpkg -i "$tmp"/runsc_*.deb >/dev/null || die "cannot install runsc from Debian 13"
+    rm -rf "$tmp"
+  else
+    "$(dirname "$0")/install-gvisor.sh"
+  fi
+  RUNSC=$(command -v runsc) || die "runsc not found after install"
+fi
 
 # --- runtimes in daemon.json, merged with what is there ----------------------------------------
 # Debian's runsc (2022) refuses to start on new kernels with "cannot run with network enabled in
@@ -79,14 +114,6 @@ daemon_up || die "the Docker daemon did not answer within 60 s: see /var/log/doc
 log "Docker $("$DOCKER" version --format '{{.Server.Version}}') answers; runtimes: $("$DOCKER" info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}')"
 
 # --- the test image, built locally (no registry can be reached) ----------------------------------
-apt_mirror() {
-  # The first Debian mirror the host's apt sources name; never a fixed host.
-  local m
-  m=$(grep -h -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
-  [ -n "$m" ] || m=$(grep -h -E '^deb ' /etc/apt/sources.list 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1 || true)
-  [ -n "$m" ] || die "no apt mirror found in /etc/apt/sources.list*: set AGENT_SANDBOX_MIRROR"
-  printf '%s' "$m"
-}
 if ! "$DOCKER" image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
   mkdir -p "$CACHE_DIR"
   tarball="$CACHE_DIR/test-base-bookworm.tar"

@@ -86,6 +86,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--model-key-env", description = "the host variable holding the model key (default: ANTHROPIC_API_KEY / OPENAI_API_KEY)")
     String modelKeyEnv;
 
+    @Option(names = "--model-key-file", description = "a file holding the model key, as CI credential bindings write it"
+            + " (instead of --model-key-env)")
+    Path modelKeyFile;
+
     @Option(names = "--workspace", description = "how the agent's copy of the repository is made: overlay (copy-on-write over a"
             + " shared export of the base), copy (a private export) or auto: overlay where Docker can mount it"
             + " (default: $AGENT_SANDBOX_WORKSPACE, else auto)")
@@ -176,8 +180,8 @@ final class RunCommand implements Callable<Integer> {
 
     private dev.agentsandbox.config.ProxyConfig.Upstream model() throws UsageException {
         if (modelProvider == null) {
-            if (modelUrl != null || modelKeyEnv != null) {
-                throw new UsageException("--model-url and --model-key-env need --model-provider");
+            if (modelUrl != null || modelKeyEnv != null || modelKeyFile != null) {
+                throw new UsageException("--model-url, --model-key-env and --model-key-file need --model-provider");
             }
             return null;
         }
@@ -187,13 +191,17 @@ final class RunCommand implements Callable<Integer> {
             case "openai" -> "https://api.openai.com";
             default -> throw new UsageException("--model-provider " + modelProvider + " needs --model-url");
         };
-        String keyEnv = modelKeyEnv != null ? modelKeyEnv : p.toUpperCase(java.util.Locale.ROOT) + "_API_KEY";
+        if (modelKeyEnv != null && modelKeyFile != null) {
+            throw new UsageException("give the model key one way: --model-key-env or --model-key-file, not both");
+        }
+        String keyEnv = modelKeyFile != null ? null : modelKeyEnv != null ? modelKeyEnv : p.toUpperCase(java.util.Locale.ROOT) + "_API_KEY";
         List<String> paths = switch (p) {
             case "anthropic" -> List.of("/v1/messages");
             case "openai" -> List.of("/v1/chat/completions", "/v1/responses");
             default -> List.of();
         };
-        return new dev.agentsandbox.config.ProxyConfig.Upstream(p, url, paths, List.of("POST"), keyEnv, null);
+        return new dev.agentsandbox.config.ProxyConfig.Upstream(p, url, paths, List.of("POST"), keyEnv,
+                modelKeyFile == null ? null : modelKeyFile.toString());
     }
 
     private static String readTask(Path file) throws UsageException {

@@ -42,7 +42,7 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
         tier = tier == null ? Tier.GVISOR : tier;
         cpus = cpus == null ? 1.0 : cpus;
         memoryBytes = memoryBytes == null ? 2L << 30 : memoryBytes;
-        pids = pids == null ? 256 : pids;
+        pids = pids == null ? 1024 : pids;
         timeout = timeout == null ? Duration.ofMinutes(30) : timeout;
         tmpfsBytes = tmpfsBytes == null ? 64L << 20 : tmpfsBytes;
         maxOutputBytes = maxOutputBytes == null ? 8L << 20 : maxOutputBytes;

@@ -125,14 +125,15 @@ public final class Doctor {
                 return Check.warn("runsc version", "runsc --version failed: " + out, "reinstall runsc (" + SETUP + ")");
             }
             String first = out.lines().findFirst().orElse(out);
-            // Releases before 2023 refuse to start on new kernels unless given --network=none.
-            boolean old = first.matches(".*(2019|2020|2021|2022)\\d{4}.*");
-            if (old && registeredWithNetworkNone()) {
-                return Check.ok("runsc version", first + " (old release, registered with --network=none)");
+            // Releases before 2023 lose child-process exits under gVisor (Codex CLI hangs after its
+            // first command: its shell is a zombie nobody reaps) and need --network=none on new kernels.
+            if (first.matches(".*(2019|2020|2021|2022)\\d{4}.*")) {
+                return Check.warn("runsc version", first + ": an old release; it loses child-process exits, so agents that"
+                        + " run commands (Codex CLI) can hang" + (registeredWithNetworkNone() ? "" : ", and it needs \"runtimeArgs\":"
+                        + " [\"--network=none\"] in /etc/docker/daemon.json on recent kernels"), "install a 2024 or newer release:"
+                        + " scripts/install-gvisor.sh (or " + SETUP + " on Debian)");
             }
-            return old ? Check.warn("runsc version", first + ": an old release; it needs \"runtimeArgs\": [\"--network=none\"]"
-                    + " in /etc/docker/daemon.json on recent kernels", SETUP + " registers it that way")
-                    : Check.ok("runsc version", first);
+            return Check.ok("runsc version", first);
         } catch (IOException e) {
             return Check.warn("runsc version", "runsc is not on this host's PATH (the daemon may be remote)", "");
         } catch (InterruptedException e) {

@@ -343,6 +343,13 @@ public final class ModelProxy implements AutoCloseable {
             return;
         }
         ProxyConfig.Upstream u = up.config();
+        if (req.headers().containsKey("upgrade")) {
+            // The proxy relays HTTP only (every response is metered and scrubbed). 426 is the answer clients
+            // such as Codex take as "use plain HTTP" at once; a 403 makes them retry the upgrade for seconds.
+            refuse(out, 426, "upgrade", "the agent-sandbox proxy does not relay " + req.headers().get("upgrade")
+                    + " upgrades; send the request over plain HTTP", req, t0, provider, rest);
+            return;
+        }
         if (!u.methods().contains(req.method())) {
             refuse(out, 403, "method", "method " + req.method() + " is not allowed for " + provider + " (allowed: " + u.methods() + ")", req, t0, provider, rest);
             return;
@@ -468,6 +475,7 @@ public final class ModelProxy implements AutoCloseable {
             case 400 -> "Bad Request";
             case 403 -> "Forbidden";
             case 413 -> "Payload Too Large";
+            case 426 -> "Upgrade Required";
             case 429 -> "Too Many Requests";
             case 502 -> "Bad Gateway";
             default -> "Status";

@@ -463,7 +463,9 @@ public final class RunPipeline {
             f.add(Finding.of(AGENT_GATE, "output-truncated", Verdict.WARN, "the agent wrote " + agent.outputBytes()
                     + " bytes of output; only the first part was kept"));
         }
-        return GateResult.of(AGENT_GATE, f, agent.timings().run(), Map.of("exitCode", agent.exitCode(), "ending", agent.ending().id()));
+        return GateResult.of(AGENT_GATE, f, agent.timings().run(), Map.of("exitCode", agent.exitCode(), "ending", agent.ending().id(),
+                // for tuning sandbox.pids: the most host tasks the agent's sandbox held, against its limit
+                "pidsPeak", agent.pidsPeak(), "pidsLimit", settings.limits().pids()));
     }
 
     private static RunConfig withModel(RunConfig c, dev.agentsandbox.config.ProxyConfig.Upstream model) {

@@ -159,7 +159,7 @@ public final class DockerSandbox implements SandboxBackend {
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
                 Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(),
-                timings, imageId, used, pids != null && pids.limitHit());
+                timings, imageId, used, pids != null && pids.limitHit(), pids == null ? 0 : pids.peak());
     }
 
     /** Fails unless the daemon has this runtime: asking for gVisor never silently gets runc. */

@@ -74,6 +74,10 @@ final class PidsWatch implements AutoCloseable {
                 }
             }
             peak = Math.max(peak, Long.parseLong(Files.readString(d.resolve("pids.current")).strip()));
+            Path kernelPeak = d.resolve("pids.peak"); // Linux 6.1+: exact, not sampled
+            if (Files.isRegularFile(kernelPeak)) {
+                peak = Math.max(peak, Long.parseLong(Files.readString(kernelPeak).strip()));
+            }
         } catch (IOException | RuntimeException e) {
             // the cgroup went with the container: what was seen stands
         }

@@ -15,13 +15,11 @@ import java.util.Objects;
  * @param timings where the time went
  * @param imageId content digest of the image that ran (sha256:...)
  * @param containerConfig the exact configuration the container ran with, for the audit log
+ * @param pidsLimitHit whether the pids cgroup refused a task (the limit ended or hampered the command)
+ * @param pidsPeak the most tasks the sandbox held at once, as sampled (0: not watched)
  */
 public record SandboxResult(int exitCode, Ending ending, String output, long outputBytes, boolean outputTruncated,
-                            Timings timings, String imageId, Map<String, Object> containerConfig, boolean pidsLimitHit) {
-    public SandboxResult(int exitCode, Ending ending, String output, long outputBytes, boolean outputTruncated,
-                         Timings timings, String imageId, Map<String, Object> containerConfig) {
-        this(exitCode, ending, output, outputBytes, outputTruncated, timings, imageId, containerConfig, false);
-    }
+                            Timings timings, String imageId, Map<String, Object> containerConfig, boolean pidsLimitHit, long pidsPeak) {
 
     /** Why a sandbox ended. */
     public enum Ending {

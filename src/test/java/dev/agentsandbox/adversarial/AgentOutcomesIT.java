@@ -47,6 +47,6 @@ class AgentOutcomesIT {
     void aSandboxEndedByTheProcessLimitSaysSo() throws Exception {
         Cli r = run("f() { f | f & }; f; sleep 20");
         assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
-        assertThat(r.out).contains("pids-limit").contains("stopped by the process limit of 256").contains("raise sandbox.pids");
+        assertThat(r.out).contains("pids-limit").contains("stopped by the process limit of 1024").contains("raise sandbox.pids");
     }
 }

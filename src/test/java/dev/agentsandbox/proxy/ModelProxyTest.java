@@ -126,6 +126,18 @@ class ModelProxyTest {
     }
 
     @Test
+    void aWebSocketUpgradeIsAnsweredWith426SoTheClientFallsBackToHttpAtOnce() throws Exception {
+        proxy(null, null, null);
+        // Codex opens GET /v1/responses with an upgrade first; 426 makes it fall back at once, 403 made it retry 7 times.
+        String resp = call("GET", "/openai/v1/responses", "", "Connection: Upgrade", "Upgrade: websocket",
+                "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==");
+        assertThat(resp).startsWith("HTTP/1.1 426 Upgrade Required").contains("does not relay websocket upgrades");
+        assertThat(call("POST", "/anthropic/v1/messages", "{}", "Upgrade: h2c")).startsWith("HTTP/1.1 426");
+        assertThat(upstream.received).isEmpty();
+        assertThat(events).extracting(ProxyEvent::refusedBy).containsExactly("upgrade", "upgrade");
+    }
+
+    @Test
     void aSlowStreamArrivesChunkByChunk() throws Exception {
         proxy(null, null, null);
         upstream.releaseSecondEvent = new CountDownLatch(1);

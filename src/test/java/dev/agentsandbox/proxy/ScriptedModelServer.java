@@ -1,5 +1,6 @@
 package dev.agentsandbox.proxy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
@@ -14,13 +15,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A model API on loopback that speaks enough of the Anthropic Messages and OpenAI Chat
- * Completions APIs for tests, streaming included, and records what it received.
+ * A model API on loopback that speaks enough of the Anthropic Messages, OpenAI Chat Completions and
+ * OpenAI Responses APIs for tests, streaming included, and records what it received. When a request
+ * offers a file-writing tool of a known agent (Claude Code's {@code Write}, OpenCode's {@code write},
+ * Codex's {@code exec_command}), the first turn calls it once and the next one ends the turn.
  */
 public final class ScriptedModelServer implements AutoCloseable {
     public record Received(String method, String path, Map<String, List<String>> headers, String body) {
     }
 
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final HttpServer server;
     public final List<Received> received = new CopyOnWriteArrayList<>();
     /** The streaming handler waits on this between its first and second event. */
@@ -47,11 +51,22 @@ public final class ScriptedModelServer implements AutoCloseable {
                 + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()), Map.copyOf(ex.getRequestHeaders()), body));
         boolean stream = body.contains("\"stream\":true") || body.contains("\"stream\": true");
         String path = ex.getRequestURI().getPath();
-        if (path.equals("/v1/messages") && stream && body.contains("\"name\":\"Write\"") && !body.contains("\"tool_result\"")) {
-            writeTool(ex);
+        if (path.endsWith("/v1/messages") && stream && !body.contains("\"tool_result\"")) {
+            // Claude Code's Write tool takes file_path; OpenCode's write takes filePath.
+            if (body.contains("\"name\":\"Write\"")) {
+                writeTool(ex, "Write", Map.of("file_path", "/workspace/" + toolFile, "content", toolContent + "\n"));
+                return;
+            }
+            if (body.contains("\"name\":\"write\"")) {
+                writeTool(ex, "write", Map.of("filePath", "/workspace/" + toolFile, "content", toolContent + "\n"));
+                return;
+            }
+        }
+        if (path.endsWith("/v1/responses") && stream) {
+            responses(ex, body);
             return;
         }
-        if (path.equals("/v1/messages") && stream) {
+        if (path.endsWith("/v1/messages") && stream) {
             ex.getResponseHeaders().add("Content-Type", "text/event-stream");
             ex.sendResponseHeaders(200, 0);
             try (OutputStream out = ex.getResponseBody()) {
@@ -104,22 +119,46 @@ public final class ScriptedModelServer implements AutoCloseable {
         }
     }
 
-    /** A coding agent's turn: call its Write tool (Claude Code's file-writing tool) once. */
-    private void writeTool(HttpExchange ex) throws IOException {
+    /** A coding agent's turn: call its file-writing tool once. */
+    private void writeTool(HttpExchange ex, String tool, Map<String, String> input) throws IOException {
         ex.getResponseHeaders().add("Content-Type", "text/event-stream");
         ex.sendResponseHeaders(200, 0);
-        String input = "{\\\"file_path\\\": \\\"/workspace/" + toolFile + "\\\", \\\"content\\\": \\\"" + toolContent + "\\\\n\\\"}";
         try (OutputStream out = ex.getResponseBody()) {
             event(out, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_t\",\"type\":\"message\",\"role\":\"assistant\","
                     + "\"model\":\"scripted\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}");
             event(out, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
-                    + "\"id\":\"toolu_01\",\"name\":\"Write\",\"input\":{}}}");
-            event(out, "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\","
-                    + "\"partial_json\":\"" + input + "\"}}");
+                    + "\"id\":\"toolu_01\",\"name\":\"" + tool + "\",\"input\":{}}}");
+            event(out, "content_block_delta", JSON.writeValueAsString(Map.of("type", "content_block_delta", "index", 0,
+                    "delta", Map.of("type", "input_json_delta", "partial_json", JSON.writeValueAsString(input)))));
             event(out, "content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}");
             event(out, "message_delta", "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},"
                     + "\"usage\":{\"output_tokens\":20}}");
             event(out, "message_stop", "{\"type\":\"message_stop\"}");
+        }
+    }
+
+    /**
+     * The OpenAI Responses API, streamed: Codex's exec_command tool writes the file, then, once its
+     * output comes back, an assistant message ends the turn.
+     */
+    private void responses(HttpExchange ex, String body) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        boolean call = body.contains("\"name\":\"exec_command\"") && !body.contains("\"function_call_output\"");
+        Map<String, Object> item = call
+                ? Map.of("type", "function_call", "id", "fc_1", "call_id", "call_1", "name", "exec_command", "status", "completed",
+                        "arguments", JSON.writeValueAsString(Map.of("cmd", "printf '%s\\n' '" + toolContent + "' > " + toolFile)))
+                : Map.of("type", "message", "id", "msg_1", "role", "assistant", "status", "completed",
+                        "content", List.of(Map.of("type", "output_text", "text", answer, "annotations", List.of())));
+        Map<String, Object> usage = Map.of("input_tokens", 10, "input_tokens_details", Map.of("cached_tokens", 0),
+                "output_tokens", outputTokens, "output_tokens_details", Map.of("reasoning_tokens", 0), "total_tokens", 10 + outputTokens);
+        try (OutputStream out = ex.getResponseBody()) {
+            event(out, "response.created", JSON.writeValueAsString(Map.of("type", "response.created",
+                    "response", Map.of("id", "resp_1", "object", "response", "status", "in_progress", "output", List.of()))));
+            event(out, "response.output_item.added", JSON.writeValueAsString(Map.of("type", "response.output_item.added", "output_index", 0, "item", item)));
+            event(out, "response.output_item.done", JSON.writeValueAsString(Map.of("type", "response.output_item.done", "output_index", 0, "item", item)));
+            event(out, "response.completed", JSON.writeValueAsString(Map.of("type", "response.completed",
+                    "response", Map.of("id", "resp_1", "object", "response", "status", "completed", "output", List.of(item), "usage", usage))));
         }
     }
 

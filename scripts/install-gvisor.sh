@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# The host runtime agent-sandbox needs, on a machine that already runs Docker (a GitHub-hosted
+# Ubuntu runner, a self-hosted runner, a workstation): gVisor's runsc from its official release at a
+# pinned version, its SHA-512 checked, registered with Docker (`runsc install`) and the daemon
+# reloaded. It does nothing when the daemon already has the runtime, and installs nothing else: no
+# packages, no Docker, no test images (scripts/setup-host.sh prepares a test machine).
+#
+#   AGENT_SANDBOX_GVISOR_VERSION  release to install (default below; the action pins it by its ref)
+#   AGENT_SANDBOX_GVISOR_SHA512   expected SHA-512 of runsc; when set, the release's own .sha512 must agree
+#   AGENT_SANDBOX_GVISOR_URL      release root (default: gVisor's release bucket; a mirror of it)
+#   AGENT_SANDBOX_GVISOR_RUNTIME  Docker runtime name (default runsc)
+#   AGENT_SANDBOX_GVISOR_BIN      where runsc goes (default /usr/local/bin; must be readable by all)
+set -euo pipefail
+
+VERSION="${AGENT_SANDBOX_GVISOR_VERSION:-20261012.0}"
+URL="${AGENT_SANDBOX_GVISOR_URL:-https://storage.googleapis.com/gvisor/releases/release}"
+RUNTIME="${AGENT_SANDBOX_GVISOR_RUNTIME:-runsc}"
+BIN="${AGENT_SANDBOX_GVISOR_BIN:-/usr/local/bin}"
+
+log() { printf '[install-gvisor] %s\n' "$*" >&2; }
+die() { printf '[install-gvisor] error: %s\n' "$*" >&2; exit 1; }
+
+# Root, or passwordless sudo (hosted runners run as a user that has it).
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo -n true 2>/dev/null || die "needs root or passwordless sudo (it writes $BIN/runsc and /etc/docker/daemon.json, and reloads dockerd)"
+  SUDO=(sudo -n)
+fi
+for tool in curl sha512sum; do
+  command -v "$tool" >/dev/null || die "$tool is missing: install it and run again"
+done
+docker_() { "${SUDO[@]}" docker "$@"; }
+docker_ info >/dev/null 2>&1 || die "Docker does not answer: this script adds gVisor to a running Docker Engine; install and start Docker first"
+
+registered() {
+  docker_ info --format '{{json .Runtimes}}' 2>/dev/null | grep -q "\"$RUNTIME\""
+}
+if registered; then
+  log "Docker already has the runtime '$RUNTIME'; nothing to do (doctor checks that it works)"
+  exit 0
+fi
+
+case "$(uname -m)" in
+  x86_64 | amd64) arch=x86_64 ;;
+  aarch64 | arm64) arch=aarch64 ;;
+  *) die "gVisor has no release for $(uname -m) (x86_64 and aarch64 only)" ;;
+esac
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+src="$URL/$VERSION/$arch"
+log "downloading runsc $VERSION ($arch)"
+curl -fsSL --retry 3 --connect-timeout 20 -o "$work/runsc" "$src/runsc" || die "cannot download $src/runsc"
+curl -fsSL --retry 3 --connect-timeout 20 -o "$work/runsc.sha512" "$src/runsc.sha512" || die "cannot download $src/runsc.sha512"
+
+# The release's checksum file names the file it covers; read only its hash.
+published=$(awk 'NR == 1 {print tolower($1)}' "$work/runsc.sha512")
+actual=$(sha512sum "$work/runsc" | awk '{print $1}')
+[[ "$published" =~ ^[0-9a-f]{128}$ ]] || die "$src/runsc.sha512 holds no SHA-512: refusing to install"
+[ "$actual" = "$published" ] || die "runsc does not match its published SHA-512 (got $actual): refusing to install; nothing was changed"
+if [ -n "${AGENT_SANDBOX_GVISOR_SHA512:-}" ]; then
+  pinned=$(printf '%s' "$AGENT_SANDBOX_GVISOR_SHA512" | tr 'A-F' 'a-f')
+  [ "$actual" = "$pinned" ] || die "runsc $VERSION does not match AGENT_SANDBOX_GVISOR_SHA512 (got $actual): refusing to install; nothing was changed"
+fi
+chmod 0755 "$work/runsc"
+"$work/runsc" --version >/dev/null 2>&1 || die "the downloaded runsc does not run on this host"
+
+"${SUDO[@]}" install -d -m 0755 "$BIN"
+"${SUDO[@]}" install -m 0755 "$work/runsc" "$BIN/runsc.new"
+"${SUDO[@]}" mv -f "$BIN/runsc.new" "$BIN/runsc"
+log "installed $BIN/runsc ($("$BIN/runsc" --version 2>/dev/null | head -n1))"
+
+# --network=none: runsc refuses to start in the root network namespace on recent kernels without it
+# (agent-sandbox never gives a sandbox a network anyway); --host-uds=open: the sandbox reaches the
+# model proxy's Unix socket mounted into it.
+"${SUDO[@]}" "$BIN/runsc" install --runtime "$RUNTIME" -- --network=none --host-uds=open >/dev/null 2>&1 \
+  || die "runsc install could not register the runtime in /etc/docker/daemon.json"
+
+# Docker reloads its runtimes on SIGHUP; running containers are not touched.
+if [ -d /run/systemd/system ] && systemctl is-active --quiet docker 2>/dev/null; then
+  "${SUDO[@]}" systemctl reload docker
+else
+  pid=$(pgrep -x dockerd | head -n1) || die "dockerd is not running here (a remote Docker host?): register runsc on that host"
+  "${SUDO[@]}" kill -HUP "$pid"
+fi
+for _ in $(seq 1 50); do registered && break; sleep 0.2; done
+registered || die "the daemon does not list the runtime '$RUNTIME' after the reload: see /etc/docker/daemon.json"
+log "registered the Docker runtime '$RUNTIME'"

@@ -1,0 +1,47 @@
+package dev.agentsandbox.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentsandbox.testing.Bundles;
+import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.SampleRepo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One run of a real agent CLI (an image built from its recipe by scripts/build-test-agents.sh) through
+ * the gate, against the scripted model server, with the provider's default allow-list
+ * ({@code --model-provider}); and the checks every agent must pass.
+ */
+record RealAgent(Cli cli, SampleRepo repo, Path bundle, ScriptedModelServer model) {
+    static final String SECRET_PART = "RealAgentNeverSeesIt";
+
+    static RealAgent run(Path tmp, ScriptedModelServer model, String key, String image, String provider, String command,
+            String... extra) throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path keyFile = Files.writeString(tmp.resolve("key"), key);
+        Path bundle = tmp.resolve("bundle");
+        List<String> args = new ArrayList<>(List.of("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md", "--image", image,
+                "--command", command, "--model-provider", provider, "--model-url", model.url(), "--model-key-file", keyFile.toString(),
+                "--bundle", bundle.toString(),
+                // a hung agent fails the test in two minutes, not the default ten
+                "--config", Files.writeString(tmp.resolve("agent-sandbox.yml"), "sandbox: { timeout: 120s }").toString()));
+        args.addAll(List.of(extra));
+        return new RealAgent(Cli.run(args.toArray(String[]::new)), repo, bundle, model);
+    }
+
+    /** The agent wrote the file with its tool; the key reached only the upstream; the change was gated. */
+    void assertWroteTheFileAndNeverSawTheKey(String header, String expectedHeaderValue, String toolResultMarker) throws Exception {
+        assertThat(cli.exitCode).as(cli.toString()).isZero();
+        assertThat(model.received).isNotEmpty();
+        assertThat(model.received).allSatisfy(req -> assertThat(req.headers().get(header)).containsExactly(expectedHeaderValue));
+        assertThat(model.received.stream().anyMatch(req -> req.body().contains(toolResultMarker)))
+                .as("the tool ran and its result went back to the model").isTrue();
+        assertThat(repo.fileAt(Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+        assertThat(cli.all()).doesNotContain(SECRET_PART);
+        Bundles.assertNowhere(bundle, SECRET_PART);
+        assertThat(Files.readString(bundle.resolve("audit.jsonl"))).contains("\"event\":\"request\"");
+    }
+}
