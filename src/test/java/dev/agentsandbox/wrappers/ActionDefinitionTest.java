@@ -36,7 +36,11 @@ class ActionDefinitionTest {
             assertThat(script).as("run.sh writes " + o.getKey()).contains("output " + o.getKey() + " ");
         });
         for (JsonNode step : action.at("/runs/steps")) {
-            assertThat(step.path("shell").asText()).as("composite run steps name their shell").isEqualTo("bash");
+            if (step.has("uses")) {
+                assertThat(step.path("uses").asText()).as("actions used by the action are pinned by commit").matches(".*@[0-9a-f]{40}");
+            } else {
+                assertThat(step.path("shell").asText()).as("composite run steps name their shell").isEqualTo("bash");
+            }
         }
     }
 
@@ -62,8 +66,13 @@ class ActionDefinitionTest {
     void theExampleWorkflowGatesTheMergeOnAnApprovalEnvironment() throws Exception {
         JsonNode wf = new YAMLMapper().readTree(Path.of("examples/.github/workflows/agent-sandbox.yml").toFile());
         assertThat(wf.at("/jobs/approve/environment").asText()).isEqualTo("agent-approval");
-        assertThat(wf.at("/jobs/approve/needs").asText()).isEqualTo("agent");
-        assertThat(wf.at("/jobs/merge/needs").asText()).isEqualTo("approve");
+        assertThat(wf.at("/jobs/approve/needs").toString()).contains("\"agent\"");
+        assertThat(wf.at("/jobs/merge/needs").toString()).contains("\"approve\"");
+        // one build of the jar, its SHA-256 checked wherever it is used
+        assertThat(wf.at("/jobs/agent/steps").toString()).contains("needs.jar.outputs.sha256");
+        for (String job : new String[] {"approve", "merge"}) {
+            assertThat(wf.at("/jobs/" + job + "/steps").toString()).as(job).contains("sha256sum -c");
+        }
         assertThat(wf.at("/permissions/contents").asText()).isEqualTo("read");
         // least privilege: only the merge job writes contents; the agent's job never
         assertThat(wf.at("/jobs/agent/permissions/contents").asText()).isEqualTo("read");
