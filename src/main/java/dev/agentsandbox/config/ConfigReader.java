@@ -232,7 +232,8 @@ final class ConfigReader {
 
     private SandboxConfig sandbox(JsonNode n) {
         String p = "/sandbox";
-        keys(n, p, Set.of("tier", "runtime", "cpus", "memory", "pids", "timeout", "tmpfs", "max-output", "disk", "env-allow", "env", "caches"));
+        keys(n, p, Set.of("tier", "runtime", "cpus", "memory", "pids", "timeout", "tmpfs", "max-output", "disk", "env-allow", "env", "caches",
+                "process-log"));
         Tier tier = parsed(n, p, "tier", Tier::parse);
         Map<String, String> env = null;
         JsonNode e = n.get("env");
@@ -251,7 +252,7 @@ final class ConfigReader {
         Integer pids = n.has("pids") ? integer(n, p, "pids") : null;
         return new SandboxConfig(tier, text(n, p, "runtime"), cpus, size(n, p, "memory"), pids, duration(n, p, "timeout"),
                 size(n, p, "tmpfs"), size(n, p, "max-output"), parsed(n, p, "disk", SandboxConfig::parseDisk), strings(n, p, "env-allow"), env,
-                caches(n.get("caches")));
+                caches(n.get("caches")), bool(n, p, "process-log"));
     }
 
     private BranchConfig branch(JsonNode n) {

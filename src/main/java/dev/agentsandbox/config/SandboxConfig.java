@@ -21,11 +21,12 @@ import java.util.Map;
  * @param envAllow names of host environment variables passed through (values never logged)
  * @param env fixed variables set in the sandbox
  * @param caches host folders (dependency caches) every sandbox sees read-only; never written back
+ * @param processLog whether every program a gVisor sandbox runs is recorded from its kernel (default on)
  */
 public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout,
                             Long tmpfsBytes, Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env,
-                            List<Cache> caches) {
-    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null, null);
+                            List<Cache> caches, Boolean processLog) {
+    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     /** A host folder mounted read-only at {@code path} in every sandbox of the run. */
     public record Cache(String host, String path) {
@@ -33,7 +34,7 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
 
     public SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout, Long tmpfsBytes,
                          Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env) {
-        this(tier, runtime, cpus, memoryBytes, pids, timeout, tmpfsBytes, maxOutputBytes, diskBytes, envAllow, env, null);
+        this(tier, runtime, cpus, memoryBytes, pids, timeout, tmpfsBytes, maxOutputBytes, diskBytes, envAllow, env, null, null);
     }
     /** {@code sandbox.disk: unlimited}. */
     public static final long DISK_UNLIMITED = 0;
@@ -53,6 +54,7 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
         envAllow = envAllow == null ? List.of() : List.copyOf(envAllow);
         env = env == null ? Map.of() : Map.copyOf(env);
         caches = caches == null ? List.of() : List.copyOf(caches);
+        processLog = processLog == null || processLog;
         if (cpus <= 0 || memoryBytes < (16L << 20) || pids < 8 || timeout.isNegative() || timeout.isZero()
                 || tmpfsBytes <= 0 || maxOutputBytes <= 0) {
             throw new IllegalArgumentException("sandbox limits out of range: cpus > 0, memory >= 16m, pids >= 8, timeout > 0");

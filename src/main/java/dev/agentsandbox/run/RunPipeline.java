@@ -58,6 +58,7 @@ public final class RunPipeline {
     private final ConfigSource configs;
     private PlanStep.Prepared plan;
     private GateResult dataClass; // the repository's data class, when an organisation policy is given
+    private Map<String, Object> processLog; // the agent's process log summary and digest, when traced
 
     public RunPipeline(SandboxBackend backend, Clock clock, RunIds ids, Progress progress, ConfigSource configs) {
         this.backend = backend;
@@ -108,6 +109,9 @@ public final class RunPipeline {
         try (Scratch scratch = Scratch.create(runId, quota, settings.diskBytes());
              AgentWorkspace workspace = AgentWorkspace.prepare(request.workspace(), repo, base.commit(), scratch, clock, progress)) {
             bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
+            if (config.sandbox().processLog()) {
+                backend.traceProcesses(scratch.privateFolder("trace"));
+            }
             Path runDir = scratch.folder("run");
             Files.writeString(runDir.resolve("task.md"), request.task(), StandardCharsets.UTF_8);
             plan.record(bundle, runDir);
@@ -140,6 +144,7 @@ public final class RunPipeline {
             bundle.writeLog("agent.log", agent.output());
             bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
                     "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
+            processLog = ProcessLog.audit(bundle, "agent", agent.processes());
             GateResult agentGate = agentGate(agent, settings, overBudget.get(), workspace.overQuota() ? workspace.quota() : null,
                     dev.agentsandbox.report.TaskText.hiddenContent(request.task()));
             progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in "
@@ -425,6 +430,9 @@ public final class RunPipeline {
         }
         facts.put("sandbox", agent.containerConfig());
         facts.put("imageId", agent.imageId());
+        if (processLog != null) {
+            facts.put("processLog", processLog); // how many programs the agent ran, and the digest of their records
+        }
         bundle.audit("attest", "gates", Map.of("signer", key == null ? "one-time key" : dev.agentsandbox.audit.SigningKeys.keyId(key.getPublic())));
         String keyId = dev.agentsandbox.audit.Attestor.sign(bundle.root(), "gates", key, bundle.auditLog().head(), facts);
         progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");

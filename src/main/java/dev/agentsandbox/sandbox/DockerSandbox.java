@@ -19,6 +19,10 @@ import com.github.dockerjava.api.model.StreamType;
 import com.github.dockerjava.api.model.Volume;
 import dev.agentsandbox.error.InfrastructureException;
 import java.security.SecureRandom;
+import dev.agentsandbox.sandbox.trace.ProcessTrace;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -76,8 +80,40 @@ public final class DockerSandbox implements SandboxBackend {
         }
     }
 
+    /**
+     * Records the programs every gVisor sandbox runs from now on (a runsc trace session per sandbox,
+     * its socket under {@code dir}); a sandbox whose trace cannot be attached is stopped before its
+     * command runs, never run unrecorded.
+     */
+    @Override
+    public void traceProcesses(Path dir) {
+        this.traceDir = dir;
+    }
+
+    private volatile Path traceDir;
+
     private SandboxResult runOnce(SandboxSpec spec, OutputListener output) throws InfrastructureException {
         requireRuntime(spec.runtime(), spec.tier());
+        Path traceGate = null;
+        Path traceWork = null;
+        if (traceDir != null && spec.tier() == Tier.GVISOR) {
+            try {
+                // The sandbox sees only the gate (readable by its user); the socket and session stay private.
+                traceWork = Files.createTempDirectory(traceDir, "trace-");
+                traceGate = Files.createDirectory(traceWork.resolve("gate"));
+                Files.setPosixFilePermissions(traceGate, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            } catch (IOException e) {
+                throw new InfrastructureException("cannot make the process trace's folder under " + traceDir + ": " + e.getMessage(), e);
+            }
+            // The command waits (a shell builtin loop: no process of its own to record) until the trace is attached.
+            List<String> gated = new java.util.ArrayList<>(List.of("sh", "-c",
+                    "while [ ! -e /run/agent-sandbox-trace/attached ]; do :; done; exec \"$@\"", "agent-sandbox-gate"));
+            gated.addAll(spec.command());
+            List<Mount> mounts = new java.util.ArrayList<>(spec.mounts());
+            mounts.add(new Mount(traceGate, "/run/agent-sandbox-trace", true));
+            spec = new SandboxSpec(spec.runId(), spec.purpose(), spec.image(), gated, spec.workdir(), spec.env(), mounts,
+                    spec.tier(), spec.runtime(), spec.limits(), spec.redactor());
+        }
         String imageId = imageId(spec.image());
         OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
         long t0 = System.nanoTime();
@@ -97,6 +133,8 @@ public final class DockerSandbox implements SandboxBackend {
         int exitCode = -1;
         Map<String, Object> used = Map.of();
         PidsWatch pids = null;
+        ProcessTrace trace = null;
+        ProcessTrace.Result processes = null;
         try (Attached attached = attach(id, capture)) {
             try {
                 docker.startContainerCmd(id).exec();
@@ -110,6 +148,17 @@ public final class DockerSandbox implements SandboxBackend {
             InspectContainerResponse started = docker.inspectContainerCmd(id).exec();
             used = describe(started, spec);
             verifyRuntime(started, spec.runtime());
+            if (traceGate != null) {
+                try {
+                    trace = ProcessTrace.attach(id, traceWork, spec.redactor());
+                    Files.createFile(traceGate.resolve("attached"));
+                } catch (IOException e) {
+                    kill(id);
+                    throw new InfrastructureException("cannot record the sandbox's processes (" + e.getMessage() + "); the sandbox was"
+                            + " stopped before its command ran. Run as root or with passwordless sudo for runsc, or set"
+                            + " `sandbox.process-log: off` to run without the process log", e);
+                }
+            }
             try {
                 exitCode = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback())
                         .awaitStatusCode(spec.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -151,6 +200,24 @@ public final class DockerSandbox implements SandboxBackend {
             if (pids != null) {
                 pids.close();
             }
+            if (trace != null) {
+                processes = trace.finish();
+                trace.close();
+            }
+            if (traceWork != null) {
+                try {
+                    Files.deleteIfExists(traceGate.resolve("attached"));
+                    Files.deleteIfExists(traceGate);
+                    try (var files = Files.list(traceWork)) {
+                        for (Path f : files.toList()) {
+                            Files.deleteIfExists(f);
+                        }
+                    }
+                    Files.deleteIfExists(traceWork);
+                } catch (IOException e) {
+                    // scratch is removed with the run
+                }
+            }
             remove(id);
             volumes.forEach(this::removeVolume);
         }
@@ -159,7 +226,7 @@ public final class DockerSandbox implements SandboxBackend {
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1),
                 Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(),
-                timings, imageId, used, pids != null && pids.limitHit(), pids == null ? 0 : pids.peak());
+                timings, imageId, used, pids != null && pids.limitHit(), pids == null ? 0 : pids.peak(), processes);
     }
 
     /** Fails unless the daemon has this runtime: asking for gVisor never silently gets runc. */

@@ -10,6 +10,10 @@ import dev.agentsandbox.error.AgentSandboxException;
 public interface SandboxBackend extends AutoCloseable {
     SandboxResult run(SandboxSpec spec, OutputListener output) throws AgentSandboxException;
 
+    /** Records the programs the sandboxes run from now on, where the backend can (its files under {@code dir}). */
+    default void traceProcesses(java.nio.file.Path dir) {
+    }
+
     /** Kills the running sandboxes of a run (a limit outside the sandbox was hit); their run() returns. */
     void stop(String runId) throws AgentSandboxException;
 

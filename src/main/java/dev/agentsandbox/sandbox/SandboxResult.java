@@ -17,9 +17,11 @@ import java.util.Objects;
  * @param containerConfig the exact configuration the container ran with, for the audit log
  * @param pidsLimitHit whether the pids cgroup refused a task (the limit ended or hampered the command)
  * @param pidsPeak the most tasks the sandbox held at once, as sampled (0: not watched)
+ * @param processes the programs it ran, from gVisor's kernel (null: not traced)
  */
 public record SandboxResult(int exitCode, Ending ending, String output, long outputBytes, boolean outputTruncated,
-                            Timings timings, String imageId, Map<String, Object> containerConfig, boolean pidsLimitHit, long pidsPeak) {
+                            Timings timings, String imageId, Map<String, Object> containerConfig, boolean pidsLimitHit, long pidsPeak,
+                            dev.agentsandbox.sandbox.trace.ProcessTrace.Result processes) {
 
     /** Why a sandbox ended. */
     public enum Ending {

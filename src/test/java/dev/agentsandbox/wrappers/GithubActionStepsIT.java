@@ -78,6 +78,7 @@ class GithubActionStepsIT {
         env.put("INPUT_TIER", "gvisor");
         env.put("INPUT_PUSH", "origin");
         env.put("INPUT_BUNDLE", "agent-sandbox-run");
+        env.put("GITHUB_ACTOR", "octocat"); // who started the workflow: the run's requester
         Path key = tmp.resolve("ci-signing");
         assertThat(dev.agentsandbox.testing.Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
         env.put("INPUT_SIGNING_KEY_FILE", key + ".key");
@@ -101,10 +102,29 @@ class GithubActionStepsIT {
                 "SIGNING_KEY_FILE", key + ".key"), "approve");
         assertThat(unpinned.exitCode()).as("without a pinned key the job refuses").isEqualTo(4);
         assertThat(unpinned.log()).contains("::error::agent-sandbox: set PUBLIC_KEY_FILE");
-        Step approve = step("decide.sh", checkout, Map.of("AGENT_SANDBOX_BUNDLE", artifact.toString(), "GITHUB_ACTOR", "octocat",
-                "DECISION_COMMENT", "ship it", "PUBLIC_KEY_FILE", key + ".pub", "SIGNING_KEY_FILE", key + ".key"), "approve");
-        assertThat(approve.exitCode()).as(approve.log()).isZero();
-        assertThat(Files.readString(artifact.resolve("approval.json"))).contains("\"by\" : \"octocat\"");
+        // Who approved comes from the run's review history (a stand-in for the REST API on loopback),
+        // not from GITHUB_ACTOR (who started the workflow: octocat, the run's requester).
+        try (GithubApiStandIn api = new GithubApiStandIn()) {
+            Map<String, String> job = new HashMap<>(Map.of("AGENT_SANDBOX_BUNDLE", artifact.toString(), "GITHUB_ACTOR", "octocat",
+                    "PUBLIC_KEY_FILE", key + ".pub", "SIGNING_KEY_FILE", key + ".key", "GITHUB_API_URL", api.url(),
+                    "GITHUB_TOKEN", "ghs_jobtoken", "GITHUB_REPOSITORY", "acme/calc", "GITHUB_RUN_ID", "4242"));
+            api.approvals = "[]";
+            Step none = step("decide.sh", checkout, job, "approve");
+            assertThat(none.exitCode()).as(none.log()).isEqualTo(4);
+            assertThat(none.log()).contains("cannot tell who approved: no one approved this run's deployment to the environment agent-approval");
+            api.approvals = GithubApiStandIn.approval("octocat", "agent-approval", "approved", "lgtm");
+            Step self = step("decide.sh", checkout, job, "approve");
+            assertThat(self.exitCode()).as("the requester cannot approve their own run").isNotZero();
+            assertThat(artifact.resolve("approval.json")).doesNotExist();
+            api.approvals = "[" + String.join(",", GithubApiStandIn.approval("mallory", "staging", "approved", "other env").replaceAll("^\\[|]$", ""),
+                    GithubApiStandIn.approval("eve", "agent-approval", "rejected", "no").replaceAll("^\\[|]$", ""),
+                    GithubApiStandIn.approval("ann", "agent-approval", "approved", "ship it").replaceAll("^\\[|]$", "")) + "]";
+            Step approve = step("decide.sh", checkout, job, "approve");
+            assertThat(approve.exitCode()).as(approve.log()).isZero();
+            String approval = Files.readString(artifact.resolve("approval.json"));
+            assertThat(approval).contains("\"by\" : \"ann\"").contains("ship it");
+            assertThat(api.requests).allSatisfy(r -> assertThat(r).isEqualTo("GET /repos/acme/calc/actions/runs/4242/approvals Bearer ghs_jobtoken"));
+        }
 
         // The merge job: another fresh checkout; only the approved commit lands on origin/main.
         Path mergeCheckout = tmp.resolve("merge-checkout");

@@ -45,7 +45,13 @@ class GitlabTemplateIT {
             assertThat(declared).contains(m.group(1));
         }
         JsonNode jobs = docs.get(1);
-        assertThat(jobs.at("/agent-sandbox:approve/when").asText()).isEqualTo("manual");
+        assertThat(jobs.at("/agent-sandbox:approve/rules/1/when").asText()).isEqualTo("manual");
+        for (String job : new String[] {"run", "approve", "merge"}) {
+            JsonNode rules = jobs.at("/agent-sandbox:" + job + "/rules");
+            assertThat(rules.at("/0/if").asText()).as(job).isEqualTo("$CI_COMMIT_BRANCH =~ $[[ inputs.agent-branches ]]");
+            assertThat(rules.at("/0/when").asText()).as(job).isEqualTo("never");
+        }
+        assertThat(jobs.at("/agent-sandbox:merge/resource_group").asText()).as("one merge at a time").isNotBlank();
         assertThat(jobs.at("/agent-sandbox:approve/environment/name").asText()).isEqualTo("agent-approval");
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/junit").asText()).endsWith("/reports/junit.xml");
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/cyclonedx").asText()).endsWith("/reports/sbom.cdx.json");
@@ -68,10 +74,8 @@ class GitlabTemplateIT {
         SampleRepo repo = SampleRepo.create(tmp);
         key = tmp.resolve("ci-signing");
         assertThat(dev.agentsandbox.testing.Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
-        // gitlab-ci-local 4.60 (the last on Node 20) does not know `expand: false` on a variable; GitLab does
-        // (checked statically in theTemplateIsAComponentWhoseInputsAreAllDeclared). Here the plain form runs.
-        Files.writeString(repo.dir.resolve("agent-sandbox.yml"), Files.readString(TEMPLATE)
-                .replace("    AGENT_SANDBOX_TASK:\n      value: $[[ inputs.task ]]\n      expand: false\n", "    AGENT_SANDBOX_TASK: $[[ inputs.task ]]\n"));
+        // `expand: false` is checked statically in theTemplateIsAComponentWhoseInputsAreAllDeclared; here the plain form runs.
+        Files.writeString(repo.dir.resolve("agent-sandbox.yml"), runnable(Files.readString(TEMPLATE)));
         Files.writeString(repo.dir.resolve(".gitlab-ci.yml"), """
                 stages: [test, deploy]
                 include:
@@ -108,12 +112,50 @@ class GitlabTemplateIT {
         assertThat(repo.fileAt(head, "TASK.txt")).doesNotContain("glpat-never-in-a-task");
     }
 
+    @Test
+    void onlyTheChosenPipelinesRunTheAgentAndNeverOnItsOwnBranch() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Files.writeString(repo.dir.resolve("agent-sandbox.yml"), runnable(Files.readString(TEMPLATE)));
+        Files.writeString(repo.dir.resolve(".gitlab-ci.yml"), """
+                stages: [test, deploy]
+                include:
+                  - local: agent-sandbox.yml
+                    inputs: { task: t, image: i, command: c, cli: /bin/false }
+                """);
+        try (Git g = Git.open(repo.dir.toFile())) {
+            g.add().addFilepattern(".").call();
+            g.commit().setMessage("ci").setAuthor("d", "d@x").setCommitter("d", "d@x").setSign(false).call();
+        }
+        assertThat(list(repo.dir, "web")).contains("agent-sandbox:run", "agent-sandbox:approve", "agent-sandbox:merge");
+        assertThat(list(repo.dir, "push")).as("a push (the merge's own included) starts no agent").doesNotContain("agent-sandbox:");
+        assertThat(list(repo.dir, "merge_request_event")).doesNotContain("agent-sandbox:");
+        try (Git g = Git.open(repo.dir.toFile())) {
+            g.checkout().setCreateBranch(true).setName("agent/add-multiply-20261202-000000-abcdef").call();
+        }
+        assertThat(list(repo.dir, "web")).as("the agent's own branch never runs the agent again").doesNotContain("agent-sandbox:");
+    }
+
+    String list(Path dir, String source) throws Exception {
+        Process p = new ProcessBuilder(GCL.toString(), "--list", "--variable", "CI_PIPELINE_SOURCE=" + source)
+                .directory(dir.toFile()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        return out.substring(out.indexOf("name "));
+    }
+
+    /** gitlab-ci-local 4.60 (the last on Node 20) does not know `expand: false` on a variable; GitLab does. */
+    static String runnable(String template) {
+        return template.replace("    AGENT_SANDBOX_TASK:\n      value: $[[ inputs.task ]]\n      expand: false\n", "    AGENT_SANDBOX_TASK: $[[ inputs.task ]]\n");
+    }
+
     Path key;
     String user = "maintainer";
 
     String gcl(Path dir, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(GCL.toString(), "--shell-isolation=false", "--variable", "GITLAB_USER_LOGIN=" + user,
-                "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + key + ".key", "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task"));
+                "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + key + ".key", "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task",
+                "--variable", "CI_PIPELINE_SOURCE=web"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
         pb.environment().put("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));

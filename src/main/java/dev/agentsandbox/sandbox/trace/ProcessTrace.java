@@ -1,0 +1,298 @@
+package dev.agentsandbox.sandbox.trace;
+
+import com.google.protobuf.CodedInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+/**
+ * The programs a gVisor sandbox runs, recorded from its kernel's side: a runsc trace session
+ * (execve, clone and task-exit points) attached to the running sandbox, its events delivered over a
+ * SOCK_SEQPACKET socket on the host (gVisor's "remote" sink). The agent cannot hide from it or write
+ * to it. The sandbox's kernel is still not trusted: every field is bounded and parse errors end the
+ * trace rather than the run, recorded as such.
+ */
+public final class ProcessTrace implements AutoCloseable {
+    static final int MAX_PACKET = 64 * 1024;
+    static final int MAX_RECORDS = 5000;
+    static final int MAX_ARGS = 64;
+    static final int MAX_ARG = 512;
+    private static final int TYPE_CLONE = 2;
+    private static final int TYPE_EXEC = 3;
+    private static final int TYPE_TASK_EXIT = 5;
+    private static final List<Path> RUNSC_ROOTS = List.of(Path.of("/var/run/docker/runtime-runc/moby"), Path.of("/run/docker/runtime-runc/moby"),
+            Path.of("/var/run/docker/runtime-runsc/moby"), Path.of("/run/docker/runtime-runsc/moby"));
+
+    private final SeqPacketServer server;
+    private final UnaryOperator<String> redactor;
+    private final Thread reader;
+    private final List<ProcessRecord> records = new ArrayList<>();
+    private final Map<Integer, Integer> lastByPid = new HashMap<>();
+    private final Map<Integer, Integer> parents = new HashMap<>();
+    private volatile boolean stop;
+    private long dropped;
+    private long omitted;
+    private String broken;
+
+    private ProcessTrace(SeqPacketServer server, UnaryOperator<String> redactor) {
+        this.server = server;
+        this.redactor = redactor;
+        this.reader = new Thread(this::read, "agent-sandbox-process-trace");
+        this.reader.setDaemon(true);
+    }
+
+    /**
+     * Attaches a trace session to the running gVisor sandbox of this container and returns once
+     * the sandbox's kernel is connected: from then on every program it starts is seen.
+     */
+    public static ProcessTrace attach(String containerId, Path dir, UnaryOperator<String> redactor) throws IOException {
+        Path root = RUNSC_ROOTS.stream().filter(r -> hasSandbox(r, containerId)).findFirst()
+                .orElseThrow(() -> new IOException("no runsc state for the container under " + RUNSC_ROOTS + " (is the daemon's runsc registered differently?)"));
+        Path socket = dir.resolve("trace.sock");
+        Path session = dir.resolve("trace-session.json");
+        Files.writeString(session, """
+                {"trace_session": {"name": "Default", "points": [
+                  {"name": "sentry/execve", "context_fields": ["time", "thread_id", "group_id", "cwd"]},
+                  {"name": "sentry/clone", "context_fields": ["time", "thread_id", "group_id"]},
+                  {"name": "sentry/task_exit", "context_fields": ["time", "thread_id", "group_id"]}
+                 ], "sinks": [{"name": "remote", "config": {"endpoint": %s}}]}}
+                """.formatted(com.fasterxml.jackson.databind.node.TextNode.valueOf(socket.toString())));
+        SeqPacketServer server = SeqPacketServer.bind(socket);
+        try {
+            List<String> cmd = new ArrayList<>();
+            if (!"root".equals(System.getProperty("user.name"))) {
+                cmd.addAll(List.of("sudo", "-n")); // runsc's state is root's
+            }
+            cmd.addAll(List.of("runsc", "--root", root.toString(), "trace", "create", "--config", session.toString(), containerId));
+            Process runsc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            // runsc connects to the socket for the sandbox and waits for the handshake: answer it first.
+            if (!server.accept(10_000)) {
+                runsc.destroyForcibly();
+                String out = new String(runsc.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
+                throw new IOException("the sandbox never connected to its trace socket" + (out.isEmpty() ? "" : ": " + out));
+            }
+            byte[] hello = server.receive(256, 10_000);
+            if (hello == null || hello.length == 0) {
+                throw new IOException("the sandbox sent no trace handshake");
+            }
+            server.send(new byte[] {0x08, 0x01}); // Handshake{version: 1}
+            if (!runsc.waitFor(20, TimeUnit.SECONDS) || runsc.exitValue() != 0) {
+                runsc.destroyForcibly();
+                String out = new String(runsc.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
+                throw new IOException("runsc trace create failed: " + out);
+            }
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw e;
+        } catch (InterruptedException e) {
+            server.close();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while attaching the process trace", e);
+        }
+        ProcessTrace t = new ProcessTrace(server, redactor);
+        t.reader.start();
+        return t;
+    }
+
+    private static boolean hasSandbox(Path root, String id) {
+        try (var s = Files.list(root)) {
+            return s.anyMatch(p -> p.getFileName().toString().contains(id));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void read() {
+        try {
+            while (!stop) {
+                byte[] packet = server.receive(MAX_PACKET, 200);
+                if (packet == null) {
+                    return;
+                }
+                if (packet.length > 0) {
+                    accept(packet);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            synchronized (this) {
+                broken = e.getClass().getSimpleName() + ": " + e.getMessage();
+            }
+        }
+    }
+
+    private synchronized void accept(byte[] packet) throws IOException {
+        if (packet.length < 8) {
+            throw new IOException("a trace packet shorter than its header");
+        }
+        ByteBuffer h = ByteBuffer.wrap(packet).order(ByteOrder.LITTLE_ENDIAN);
+        int headerSize = Short.toUnsignedInt(h.getShort(0));
+        int type = Short.toUnsignedInt(h.getShort(2));
+        dropped = Integer.toUnsignedLong(h.getInt(4));
+        if (headerSize < 8 || headerSize > packet.length) {
+            throw new IOException("a trace header of " + headerSize + " bytes");
+        }
+        CodedInputStream in = CodedInputStream.newInstance(packet, headerSize, packet.length - headerSize);
+        switch (type) {
+            case TYPE_EXEC -> exec(in);
+            case TYPE_CLONE -> clone(in);
+            case TYPE_TASK_EXIT -> exit(in);
+            default -> in.skipMessage();
+        }
+    }
+
+    /** ContextData fields this trace asks for. */
+    private record Context(long time, int tid, int pid, String cwd) {
+    }
+
+    private static Context context(CodedInputStream in) throws IOException {
+        long time = 0;
+        int tid = 0;
+        int pid = 0;
+        String cwd = null;
+        for (int tag; (tag = in.readTag()) != 0; ) {
+            switch (tag >>> 3) {
+                case 1 -> time = in.readInt64();
+                case 2 -> tid = in.readInt32();
+                case 4 -> pid = in.readInt32();
+                case 8 -> cwd = bounded(in.readString(), 4096);
+                default -> in.skipField(tag);
+            }
+        }
+        return new Context(time, tid, pid, cwd);
+    }
+
+    private void exec(CodedInputStream in) throws IOException {
+        Context c = null;
+        String binary = null;
+        List<String> argv = new ArrayList<>();
+        int extraArgs = 0;
+        for (int tag; (tag = in.readTag()) != 0; ) {
+            switch (tag >>> 3) {
+                case 1 -> c = nested(in);
+                case 2 -> binary = bounded(in.readString(), 4096);
+                case 3 -> {
+                    String a = in.readString();
+                    if (argv.size() < MAX_ARGS) {
+                        argv.add(redactor.apply(bounded(a, MAX_ARG)));
+                    } else {
+                        extraArgs++;
+                    }
+                }
+                default -> in.skipField(tag); // the environment is never kept: it holds values
+            }
+        }
+        if (extraArgs > 0) {
+            argv.add("… " + extraArgs + " more arguments");
+        }
+        if (c == null) {
+            return;
+        }
+        if (records.size() >= MAX_RECORDS) {
+            omitted++;
+            return;
+        }
+        lastByPid.put(c.pid(), records.size());
+        records.add(new ProcessRecord(c.pid(), parents.getOrDefault(c.pid(), 0), binary, argv, c.cwd(), c.time(), 0, null));
+    }
+
+    private void clone(CodedInputStream in) throws IOException {
+        Context c = null;
+        int childPid = 0;
+        for (int tag; (tag = in.readTag()) != 0; ) {
+            switch (tag >>> 3) {
+                case 1 -> c = nested(in);
+                case 4 -> childPid = in.readInt32();
+                default -> in.skipField(tag);
+            }
+        }
+        if (c != null && childPid != 0 && childPid != c.pid() && parents.size() < 4 * MAX_RECORDS) {
+            parents.put(childPid, c.pid());
+        }
+    }
+
+    private void exit(CodedInputStream in) throws IOException {
+        Context c = null;
+        int status = 0;
+        for (int tag; (tag = in.readTag()) != 0; ) {
+            switch (tag >>> 3) {
+                case 1 -> c = nested(in);
+                case 2 -> status = in.readInt32();
+                default -> in.skipField(tag);
+            }
+        }
+        // The thread group ends with its leader (thread id = process id); other threads are not processes.
+        if (c == null || c.tid() != c.pid()) {
+            return;
+        }
+        Integer i = lastByPid.remove(c.pid());
+        if (i != null) {
+            String how = (status & 0x7f) == 0 ? "exit " + ((status >> 8) & 0xff) : "signal " + (status & 0x7f);
+            records.set(i, records.get(i).ended(c.time(), how));
+        }
+    }
+
+    private static Context nested(CodedInputStream in) throws IOException {
+        int length = in.readRawVarint32();
+        int limit = in.pushLimit(length);
+        Context c = context(in);
+        in.popLimit(limit);
+        return c;
+    }
+
+    private static String bounded(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max) + "…";
+    }
+
+    /** Ends the trace once the sandbox has exited (its kernel closes the socket) and returns what it saw. */
+    public Result finish() {
+        try {
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stop = true;
+        synchronized (this) {
+            return new Result(List.copyOf(records), dropped, omitted, reader.isAlive() && broken == null ? "the sandbox did not close its trace" : broken);
+        }
+    }
+
+    /**
+     * What a trace saw.
+     *
+     * @param processes the programs, in the order they started
+     * @param dropped events gVisor could not deliver (its count)
+     * @param omitted programs past the record limit
+     * @param broken why reading stopped early, or null
+     */
+    public record Result(List<ProcessRecord> processes, long dropped, long omitted, String broken) {
+        public Map<String, Object> summary() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("processes", processes.size());
+            m.put("dropped", dropped);
+            m.put("omitted", omitted);
+            m.put("broken", broken);
+            return m;
+        }
+    }
+
+    @Override
+    public void close() {
+        stop = true;
+        try {
+            reader.join(2000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.close();
+    }
+}
