@@ -38,7 +38,7 @@ final class ConfigReader {
             return RunConfig.DEFAULT;
         }
         keys(root, "", Set.of("version", "agent", "sandbox", "branch", "policy", "secrets", "dependencies", "checks", "proxy", "merge",
-                "risk", "approval", "checkpoints", "notify", "data-class"));
+                "risk", "approval", "checkpoints", "notify", "data-class", "audit"));
         if (root.has("version") && !(root.get("version").isInt() && root.get("version").asInt() == 1)) {
             error("/version", "version", "must be 1");
         }
@@ -46,7 +46,23 @@ final class ConfigReader {
                 section(root, "branch", this::branch), section(root, "policy", this::policy), section(root, "secrets", this::secrets),
                 section(root, "dependencies", this::dependencies), checks(root.get("checks")), section(root, "proxy", this::proxy),
                 section(root, "merge", this::merge), section(root, "risk", this::risk), section(root, "approval", this::approval),
-                section(root, "checkpoints", this::checkpoints), section(root, "notify", this::notify), text(root, "", "data-class"));
+                section(root, "checkpoints", this::checkpoints), section(root, "notify", this::notify), text(root, "", "data-class"),
+                section(root, "audit", this::audit));
+    }
+
+    private AuditConfig audit(JsonNode n) {
+        keys(n, "/audit", Set.of("otlp"));
+        JsonNode o = n.get("otlp");
+        if (o == null || !object(o, "/audit/otlp")) {
+            return null;
+        }
+        keys(o, "/audit/otlp", Set.of("endpoint", "headers-env"));
+        String endpoint = text(o, "/audit/otlp", "endpoint");
+        if (endpoint == null || !endpoint.matches("https?://[^\\s/]+(/\\S*)?")) {
+            error("/audit/otlp/endpoint", "audit.otlp.endpoint", "must be the collector's http(s) URL, e.g. https://otel.example.com:4318");
+            return null;
+        }
+        return new AuditConfig(endpoint, text(o, "/audit/otlp", "headers-env"));
     }
 
     private NotifyConfig notify(JsonNode n) {
@@ -331,7 +347,7 @@ final class ConfigReader {
 
     private ProxyConfig proxy(JsonNode n) {
         String p = "/proxy";
-        keys(n, p, Set.of("upstreams", "registries", "max-requests", "max-request-size", "token-budget", "record-bodies"));
+        keys(n, p, Set.of("upstreams", "registries", "max-requests", "max-request-size", "token-budget", "record-bodies", "spend"));
         List<ProxyConfig.Upstream> ups = new ArrayList<>();
         JsonNode u = n.get("upstreams");
         if (u != null && !u.isArray()) {
@@ -355,7 +371,55 @@ final class ConfigReader {
             }
         }
         return new ProxyConfig(ups, strings(n, p, "registries"), n.has("max-requests") ? integer(n, p, "max-requests") : null,
-                size(n, p, "max-request-size"), n.has("token-budget") ? (long) integer(n, p, "token-budget") : null, bool(n, p, "record-bodies"));
+                size(n, p, "max-request-size"), n.has("token-budget") ? (long) integer(n, p, "token-budget") : null, bool(n, p, "record-bodies"),
+                spend(n.get("spend")));
+    }
+
+    private ProxyConfig.Spend spend(JsonNode n) {
+        String p = "/proxy/spend";
+        if (n == null || !object(n, p)) {
+            return null;
+        }
+        keys(n, p, Set.of("cap", "currency", "prices"));
+        java.math.BigDecimal cap = amount(n.get("cap"), p + "/cap", "proxy.spend.cap");
+        java.util.Map<String, ProxyConfig.Price> prices = new LinkedHashMap<>();
+        JsonNode t = n.get("prices");
+        if (t != null && object(t, p + "/prices")) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = t.fields(); it.hasNext(); ) {
+                var f = it.next();
+                String q = p + "/prices/" + f.getKey();
+                if (!object(f.getValue(), q)) {
+                    continue;
+                }
+                keys(f.getValue(), q, Set.of("input", "output"));
+                java.math.BigDecimal in = amount(f.getValue().get("input"), q + "/input", "proxy.spend.prices." + f.getKey() + ".input");
+                java.math.BigDecimal outp = amount(f.getValue().get("output"), q + "/output", "proxy.spend.prices." + f.getKey() + ".output");
+                if (in != null && outp != null) {
+                    prices.put(f.getKey(), new ProxyConfig.Price(in, outp));
+                }
+            }
+        }
+        if (cap == null) {
+            return null;
+        }
+        if (prices.isEmpty()) {
+            error(p + "/prices", "proxy.spend.prices", "a spend cap needs prices per model (per million input and output tokens; \"*\" for any other)");
+            return null;
+        }
+        return new ProxyConfig.Spend(cap, text(n, p, "currency"), prices);
+    }
+
+    private java.math.BigDecimal amount(JsonNode v, String path, String name) {
+        if (v == null || !v.isNumber() && !(v.isTextual() && v.asText().strip().matches("\\d+(\\.\\d+)?"))) {
+            error(path, name, "must be an amount (a number, e.g. 5 or 2.50)");
+            return null;
+        }
+        java.math.BigDecimal d = new java.math.BigDecimal(v.asText().strip());
+        if (d.signum() < 0) {
+            error(path, name, "must not be negative");
+            return null;
+        }
+        return d;
     }
 
     private MergeConfig merge(JsonNode n) {

@@ -11,9 +11,51 @@ import java.util.List;
  * @param maxRequestBytes largest request body
  * @param tokenBudget most tokens (input + output, from the providers' usage fields) per run; 0: no limit
  * @param recordBodies whether request and response bodies are audited (redacted)
+ * @param spend a budget in money, priced per model; null: none
  */
 public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Integer maxRequests, Long maxRequestBytes,
-                          Long tokenBudget, Boolean recordBodies) {
+                          Long tokenBudget, Boolean recordBodies, Spend spend) {
+    public ProxyConfig(List<Upstream> upstreams, List<String> registries, Integer maxRequests, Long maxRequestBytes,
+                       Long tokenBudget, Boolean recordBodies) {
+        this(upstreams, registries, maxRequests, maxRequestBytes, tokenBudget, recordBodies, null);
+    }
+
+    /**
+     * {@code proxy.spend}: the run stops when what its model requests cost reaches {@code cap}.
+     *
+     * @param cap the most the run may spend, in {@code currency}
+     * @param currency a label for the amounts (e.g. USD); never converted
+     * @param prices per model name (or "*" for any other): price per million input and output tokens
+     */
+    public record Spend(java.math.BigDecimal cap, String currency, java.util.Map<String, Price> prices) {
+        public Spend {
+            currency = currency == null ? "USD" : currency;
+            prices = prices == null ? java.util.Map.of() : java.util.Map.copyOf(prices);
+            if (cap == null || cap.signum() <= 0) {
+                throw new IllegalArgumentException("proxy.spend.cap must be a positive amount");
+            }
+        }
+
+        /** The price of a model, or null when the table has none for it (nor a "*" row). */
+        public Price price(String model) {
+            return model != null && prices.containsKey(model) ? prices.get(model) : prices.get("*");
+        }
+
+        /** What a request's usage cost. */
+        public java.math.BigDecimal cost(Price price, long inputTokens, long outputTokens) {
+            return price.input().multiply(java.math.BigDecimal.valueOf(inputTokens)).add(price.output().multiply(java.math.BigDecimal.valueOf(outputTokens)))
+                    .divide(java.math.BigDecimal.valueOf(1_000_000), 6, java.math.RoundingMode.HALF_UP);
+        }
+    }
+
+    /** Price per million tokens. */
+    public record Price(java.math.BigDecimal input, java.math.BigDecimal output) {
+        public Price {
+            if (input == null || output == null || input.signum() < 0 || output.signum() < 0) {
+                throw new IllegalArgumentException("a price needs input and output, per million tokens, not negative");
+            }
+        }
+    }
     /**
      * One allowed upstream.
      *
@@ -31,7 +73,7 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
         }
     }
 
-    public static final ProxyConfig DEFAULT = new ProxyConfig(null, null, null, null, null, null);
+    public static final ProxyConfig DEFAULT = new ProxyConfig(null, null, null, null, null, null, null);
 
     public ProxyConfig {
         upstreams = upstreams == null ? List.of() : List.copyOf(upstreams);

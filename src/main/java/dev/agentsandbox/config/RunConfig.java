@@ -8,17 +8,18 @@ import java.util.List;
  */
 public record RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig branch, PolicyConfig policy,
                         SecretsConfig secrets, DependencyConfig dependencies, List<CheckConfig> checks, ProxyConfig proxy,
-                        MergeConfig merge, RiskConfig risk, ApprovalConfig approval, CheckpointConfig checkpoints, NotifyConfig notifications, String dataClass) {
-    public static final RunConfig DEFAULT = new RunConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                        MergeConfig merge, RiskConfig risk, ApprovalConfig approval, CheckpointConfig checkpoints, NotifyConfig notifications, String dataClass,
+                        AuditConfig audit) {
+    public static final RunConfig DEFAULT = new RunConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     public RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig branch, PolicyConfig policy, SecretsConfig secrets,
                      DependencyConfig dependencies, List<CheckConfig> checks, ProxyConfig proxy, MergeConfig merge) {
-        this(agent, sandbox, branch, policy, secrets, dependencies, checks, proxy, merge, null, null, null, null, null);
+        this(agent, sandbox, branch, policy, secrets, dependencies, checks, proxy, merge, null, null, null, null, null, null);
     }
 
     /** This configuration with another proxy section. */
     public RunConfig withProxy(ProxyConfig p) {
-        return new RunConfig(agent, sandbox, branch, policy, secrets, dependencies, checks, p, merge, risk, approval, checkpoints, notifications, dataClass);
+        return new RunConfig(agent, sandbox, branch, policy, secrets, dependencies, checks, p, merge, risk, approval, checkpoints, notifications, dataClass, audit);
     }
 
     public RunConfig {
@@ -35,5 +36,6 @@ public record RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig b
         approval = approval == null ? ApprovalConfig.DEFAULT : approval;
         checkpoints = checkpoints == null ? CheckpointConfig.DEFAULT : checkpoints;
         notifications = notifications == null ? NotifyConfig.DEFAULT : notifications;
+        audit = audit == null ? AuditConfig.DEFAULT : audit;
     }
 }

@@ -64,6 +64,8 @@ public final class ModelProxy implements AutoCloseable {
     private final AtomicLong requests = new AtomicLong();
     private final AtomicLong tokens = new AtomicLong();
     private final AtomicBoolean overBudget = new AtomicBoolean();
+    private final AtomicBoolean overSpend = new AtomicBoolean();
+    private final java.math.BigDecimal[] spent = {java.math.BigDecimal.ZERO};
     private volatile LocalService local;
 
     /** The tool's own API in the sandbox ({@code /agent-sandbox/...}): served on the host, never forwarded. */
@@ -229,7 +231,7 @@ public final class ModelProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             listener.onRequest(new ProxyEvent("CONNECT", "registry", target.substring(0, colon), target, 200, bytes[0], bytes[1],
-                    (System.nanoTime() - t0) / 1_000_000, null, 0, 0, null));
+                    (System.nanoTime() - t0) / 1_000_000, null, 0, 0, null, null));
         }
     }
 
@@ -363,6 +365,16 @@ public final class ModelProxy implements AutoCloseable {
             refuse(out, 429, "token-budget", "the run used its token budget of " + config.tokenBudget(), req, t0, provider, rest);
             return;
         }
+        if (overSpend.get()) {
+            refuse(out, 429, "spend-cap", "the run spent its cap of " + config.spend().cap() + " " + config.spend().currency(), req, t0, provider, rest);
+            return;
+        }
+        if (config.spend() != null && config.spend().price(model(req)) == null) {
+            // Without a price the cap cannot be kept: refused, never let through uncounted.
+            refuse(out, 403, "no-price", "model " + model(req) + " has no price in proxy.spend.prices (add it, or a \"*\" row),"
+                    + " so the spend cap cannot be kept", req, t0, provider, rest);
+            return;
+        }
         if (requests.incrementAndGet() > config.maxRequests()) {
             refuse(out, 429, "max-requests", "the run made its " + config.maxRequests() + " requests (proxy.max-requests)", req, t0, provider, rest);
             return;
@@ -426,14 +438,44 @@ public final class ModelProxy implements AutoCloseable {
         // A body too large to read its usage from is not let through uncounted: with a budget, it ends the run.
         boolean unknown = config.tokenBudget() > 0 && meter.truncated();
         boolean exceeded = config.tokenBudget() > 0 && (used > config.tokenBudget() || unknown) && overBudget.compareAndSet(false, true);
+        String spendExceeded = spend(model(req), meter);
         out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length, bytesOut,
-                (System.nanoTime() - t0) / 1_000_000, model(req), meter.input(), meter.output(), null));
+                (System.nanoTime() - t0) / 1_000_000, model(req), meter.input(), meter.output(), null, meter.toolCalls()));
         if (exceeded) {
             listener.onBudgetExceeded(unknown ? "a response was too large to read its token usage from (over 1 MB of JSON), so the"
                     + " budget of " + config.tokenBudget() + " tokens cannot be kept (proxy.token-budget)"
                     : "the run used " + used + " tokens, over its budget of " + config.tokenBudget() + " (proxy.token-budget)");
+        }
+        if (spendExceeded != null) {
+            listener.onBudgetExceeded(spendExceeded);
+        }
+    }
+
+    /** Adds a request's cost to the run's spend; the reason to stop when it reached the cap (once), else null. */
+    private String spend(String model, UsageMeter meter) {
+        ProxyConfig.Spend s = config.spend();
+        if (s == null) {
+            return null;
+        }
+        java.math.BigDecimal total;
+        synchronized (spent) {
+            total = spent[0] = spent[0].add(s.cost(s.price(model), meter.input(), meter.output()));
+        }
+        boolean unknown = meter.truncated();
+        if ((total.compareTo(s.cap()) >= 0 || unknown) && overSpend.compareAndSet(false, true)) {
+            return unknown ? "a response was too large to read its usage from, so the spend cap of " + s.cap() + " " + s.currency()
+                    + " cannot be kept (proxy.spend)" : "the run spent " + total.stripTrailingZeros().toPlainString() + " " + s.currency()
+                    + ", reaching its cap of " + s.cap().toPlainString() + " " + s.currency() + " (proxy.spend)";
+        }
+        return null;
+    }
+
+    /** What the run's model requests cost so far, in the spend table's currency (zero without one). */
+    public java.math.BigDecimal spent() {
+        synchronized (spent) {
+            return spent[0];
         }
     }
 
@@ -455,7 +497,7 @@ public final class ModelProxy implements AutoCloseable {
         out.write(body);
         out.flush();
         listener.onRequest(new ProxyEvent(req == null ? "?" : req.method(), provider, null, path, status, req == null ? 0 : req.body().length,
-                body.length, (System.nanoTime() - t0) / 1_000_000, req == null ? null : model(req), 0, 0, rule));
+                body.length, (System.nanoTime() - t0) / 1_000_000, req == null ? null : model(req), 0, 0, rule, null));
     }
 
     private static String model(Request req) {

@@ -16,7 +16,16 @@ package dev.agentsandbox.proxy;
  * @param inputTokens input tokens the upstream reported
  * @param outputTokens output tokens the upstream reported
  * @param refusedBy the rule that refused the request, or null
+ * @param toolCalls the tool calls the answer asked the agent to make (previews not yet redacted)
  */
 public record ProxyEvent(String method, String provider, String upstream, String path, int status, long bytesIn, long bytesOut,
-                         long millis, String model, long inputTokens, long outputTokens, String refusedBy) {
+                         long millis, String model, long inputTokens, long outputTokens, String refusedBy,
+                         java.util.List<ToolCalls.ToolCall> toolCalls) {
+    public ProxyEvent {
+        toolCalls = toolCalls == null ? java.util.List.of() : java.util.List.copyOf(toolCalls);
+    }
+
+    public ProxyEvent withToolCalls(java.util.List<ToolCalls.ToolCall> calls) {
+        return new ProxyEvent(method, provider, upstream, path, status, bytesIn, bytesOut, millis, model, inputTokens, outputTokens, refusedBy, calls);
+    }
 }

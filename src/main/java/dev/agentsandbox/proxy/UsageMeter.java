@@ -16,6 +16,7 @@ final class UsageMeter {
     private final boolean sse;
     private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
     private boolean truncated;
+    private final ToolCalls tools = new ToolCalls();
     private long input;
     private long output;
 
@@ -68,6 +69,7 @@ final class UsageMeter {
         }
         try {
             JsonNode n = JSON.readTree(data);
+            tools.accept(n);
             JsonNode usage = n.has("usage") ? n.get("usage") : n.path("message").path("usage");
             if (usage.isMissingNode() || usage.isNull()) {
                 return;
@@ -78,6 +80,11 @@ final class UsageMeter {
         } catch (java.io.IOException e) {
             // Not JSON after all (a partial or foreign event): usage is simply not counted from it.
         }
+    }
+
+    /** The tool calls the answer asked for. */
+    java.util.List<ToolCalls.ToolCall> toolCalls() {
+        return tools.calls();
     }
 
     long input() {

@@ -140,6 +140,10 @@ final class ModelAccess implements AutoCloseable {
         return proxy == null ? 0 : proxy.tokensUsed();
     }
 
+    java.math.BigDecimal spent() {
+        return proxy == null ? java.math.BigDecimal.ZERO : proxy.spent();
+    }
+
     @Override
     public void close() {
         if (proxy != null) {

@@ -4,7 +4,9 @@ import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.proxy.ProxyEvent;
 import dev.agentsandbox.proxy.ProxyListener;
+import dev.agentsandbox.proxy.ToolCalls;
 import dev.agentsandbox.sandbox.SandboxBackend;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -27,7 +29,21 @@ final class ProxyAudit implements ProxyListener {
     @Override
     public void onRequest(ProxyEvent event) {
         try {
-            bundle.audit("proxy", event.refusedBy() == null ? "request" : "refused", Map.of("request", event));
+            // Previews of tool inputs are redacted before they are kept: the model may echo what the agent read.
+            List<ToolCalls.ToolCall> calls = event.toolCalls().stream().map(c -> c.withPreview(Redaction.redact(c.preview()))).toList();
+            bundle.audit("proxy", event.refusedBy() == null ? "request" : "refused", Map.of("request", event.withToolCalls(calls)));
+            for (ToolCalls.ToolCall c : calls) {
+                // model request → tool call → the processes and file changes that follow it
+                Map<String, Object> call = new java.util.LinkedHashMap<>();
+                call.put("type", "tool-call");
+                call.put("provider", event.provider());
+                call.put("model", event.model());
+                call.put("id", c.id());
+                call.put("name", c.name());
+                call.put("inputSha256", c.inputSha256());
+                call.put("preview", c.preview());
+                bundle.audit("proxy", "tool-call", call);
+            }
         } catch (InfrastructureException e) {
             progress.step("warning: " + e.getMessage());
         }

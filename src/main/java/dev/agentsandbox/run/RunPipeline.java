@@ -59,6 +59,8 @@ public final class RunPipeline {
     private PlanStep.Prepared plan;
     private GateResult dataClass; // the repository's data class, when an organisation policy is given
     private Map<String, Object> processLog; // the agent's process log summary and digest, when traced
+    private Map<String, Object> spend; // what the model requests cost, with proxy.spend
+    private dev.agentsandbox.config.AuditConfig auditExport; // where the audit log goes besides the bundle
 
     public RunPipeline(SandboxBackend backend, Clock clock, RunIds ids, Progress progress, ConfigSource configs) {
         this.backend = backend;
@@ -81,10 +83,22 @@ public final class RunPipeline {
         if (orphans > 0) {
             progress.step("removed " + orphans + " sandbox(es) or folder(s) left by killed runs");
         }
+        auditExport = null;
+        Path bundleRoot = null;
         try (Repository repo = Repositories.open(request.repo());
              RunBundle bundle = RunBundle.create(request.bundle(), runId, clock)) {
             this.plan = plan;
+            bundleRoot = bundle.root();
             return run(request, runId, repo, bundle, signingKey);
+        } finally {
+            // After the bundle is closed, whatever the outcome: the collector gets the whole log.
+            if (bundleRoot != null && auditExport != null && auditExport.otlpEndpoint() != null) {
+                var r = dev.agentsandbox.audit.OtlpExport.export(bundleRoot.resolve(dev.agentsandbox.bundle.Layout.AUDIT), runId,
+                        auditExport.otlpEndpoint(), dev.agentsandbox.audit.OtlpExport.headers(
+                                auditExport.otlpHeadersEnv() == null ? null : System.getenv(auditExport.otlpHeadersEnv())));
+                progress.step(r.error() == null ? "sent " + r.records() + " audit events to " + auditExport.otlpEndpoint()
+                        : "warning: the audit log was not exported (" + r.error() + "); the bundle's audit.jsonl is complete");
+            }
         }
     }
 
@@ -99,6 +113,9 @@ public final class RunPipeline {
         DiskQuota quota = DiskQuota.forLimit(settings.diskBytes());
         String identity = dev.agentsandbox.git.RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push());
         bundle.record().begin(request, base, branch, settings, config.merge(), identity);
+        processLog = null;
+        spend = null;
+        auditExport = config.audit();
         try {
             dataClass = classify(request, config, identity, bundle);
         } catch (AgentSandboxException e) {
@@ -135,7 +152,16 @@ public final class RunPipeline {
                 agent = workspace.run(backend, ws -> t.spec("agent", settings.image(), model.command(settings.command()), agentEnv,
                         List.of(ws, new Mount(runDir, "/run/agent-sandbox", true))), (s, line) -> progress.output("agent", line));
                 if (model.enabled()) {
-                    bundle.audit("proxy", "summary", Map.of("tokens", model.tokensUsed()));
+                    Map<String, Object> used = new LinkedHashMap<>(Map.of("tokens", model.tokensUsed()));
+                    if (config.proxy().spend() != null) {
+                        spend = new LinkedHashMap<>();
+                        spend.put("spent", model.spent().stripTrailingZeros().toPlainString());
+                        spend.put("cap", config.proxy().spend().cap().toPlainString());
+                        spend.put("currency", config.proxy().spend().currency());
+                        used.put("spend", spend);
+                        progress.step("model spend " + spend.get("spent") + " " + spend.get("currency") + " of " + spend.get("cap"));
+                    }
+                    bundle.audit("proxy", "summary", used);
                 }
             }
             if (checkpoints != null) {
@@ -433,6 +459,9 @@ public final class RunPipeline {
         if (processLog != null) {
             facts.put("processLog", processLog); // how many programs the agent ran, and the digest of their records
         }
+        if (spend != null) {
+            facts.put("spend", spend);
+        }
         bundle.audit("attest", "gates", Map.of("signer", key == null ? "one-time key" : dev.agentsandbox.audit.SigningKeys.keyId(key.getPublic())));
         String keyId = dev.agentsandbox.audit.Attestor.sign(bundle.root(), "gates", key, bundle.auditLog().head(), facts);
         progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");
@@ -449,7 +478,8 @@ public final class RunPipeline {
                     + " quota (sandbox.disk): the agent filled its disk; its change is not committed"));
         }
         if (overBudget != null) {
-            f.add(Finding.of(AGENT_GATE, "token-budget", Verdict.FAIL, "the agent was stopped: " + overBudget));
+            f.add(Finding.of(AGENT_GATE, overBudget.contains("(proxy.spend)") ? "spend-cap" : "token-budget", Verdict.FAIL,
+                    "the agent was stopped: " + overBudget));
         }
         switch (agent.ending()) {
             case TIMED_OUT -> f.add(Finding.of(AGENT_GATE, "timeout", Verdict.FAIL, "the agent did not finish within "

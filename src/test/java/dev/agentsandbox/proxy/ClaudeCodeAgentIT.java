@@ -24,7 +24,7 @@ class ClaudeCodeAgentIT {
             assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"name\":\"Write\"")))
                     .as("Claude Code 2.1.197 offers a Write tool (file_path, content); a version that does not needs ScriptedModelServer taught its tools")
                     .isTrue();
-            run.assertWroteTheFileAndNeverSawTheKey("X-api-key", KEY, "\"tool_result\"");
+            run.assertWroteTheFileAndNeverSawTheKey("X-api-key", KEY, "\"tool_result\"", "Write");
             assertThat(Files.readString(run.bundle().resolve("audit.jsonl"))).contains("\"provider\":\"anthropic\"");
         }
     }

@@ -24,7 +24,10 @@ class CodexAgentIT {
                     .allSatisfy(r -> assertThat(r.method() + " " + r.path()).isEqualTo("POST /v1/responses"));
             assertThat(model.received.get(0).body()).as("Codex 0.171 offers the exec_command tool to a model it does not know;"
                     + " a version that does not needs ScriptedModelServer taught its tools").contains("\"name\":\"exec_command\"");
-            run.assertWroteTheFileAndNeverSawTheKey("Authorization", "Bearer " + KEY, "\"function_call_output\"");
+            // model request → tool call → the process it caused, seen by gVisor's kernel
+            assertThat(java.nio.file.Files.readAllLines(run.bundle().resolve("audit.jsonl")))
+                    .anySatisfy(l -> assertThat(l).contains("\"event\":\"process\"").contains("> NOTES.md"));
+            run.assertWroteTheFileAndNeverSawTheKey("Authorization", "Bearer " + KEY, "\"function_call_output\"", "exec_command");
         }
     }
 }

@@ -125,6 +125,39 @@ class ModelProxySandboxIT {
     }
 
     @Test
+    void theSpendCapStopsAModelThatKeepsAnswering() throws Exception {
+        model.outputTokens = 40; // each answer costs (10 × 3 + 40 × 15) / 1e6 = 0.00063
+        Cli r = run("""
+                  spend:
+                    cap: 0.001
+                    currency: EUR
+                    prices:
+                      "*": { input: 3, output: 15 }
+                """, "export ASKS=50\n" + AGENT);
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.out).contains("spend-cap").contains("the run spent 0.00126 EUR, reaching its cap of 0.001 EUR");
+        assertThat(model.received).as("stopped at the second answer, never the fifty asked for").hasSizeLessThanOrEqualTo(3);
+        String audit = Files.readString(tmp.resolve("bundle/audit.jsonl"));
+        assertThat(audit).contains("budget-exceeded").contains("\"spend\":{\"spent\":\"0.00126\",\"cap\":\"0.001\",\"currency\":\"EUR\"}");
+        JsonNode envelope = new ObjectMapper().readTree(tmp.resolve("bundle/attestation/gates.dsse.json").toFile());
+        assertThat(new String(java.util.Base64.getDecoder().decode(envelope.path("payload").asText()), java.nio.charset.StandardCharsets.UTF_8)
+                .replaceAll("\\s", "")).contains("\"spent\":\"0.00126\"");
+    }
+
+    @Test
+    void aModelWithoutAPriceIsRefusedWhenThereIsASpendCap() throws Exception {
+        Cli r = run("""
+                  spend:
+                    cap: 5
+                    prices:
+                      claude-opus-4-1: { input: 15, output: 75 }
+                """, AGENT);
+        assertThat(r.out).contains("stopped by the proxy: 403");
+        assertThat(model.received).isEmpty();
+        assertThat(Files.readString(tmp.resolve("bundle/audit.jsonl"))).contains("\"refusedBy\":\"no-price\"");
+    }
+
+    @Test
     void theTokenBudgetStopsTheRun() throws Exception {
         model.outputTokens = 40;
         Cli r = run("  token-budget: 100", "export ASKS=50\n" + AGENT);

@@ -25,7 +25,7 @@ class OpenCodeAgentIT {
             assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"name\":\"write\"")))
                     .as("OpenCode 1.18.33 offers a write tool (filePath, content); a version that does not needs ScriptedModelServer taught its tools")
                     .isTrue();
-            run.assertWroteTheFileAndNeverSawTheKey("X-api-key", KEY, "\"tool_result\"");
+            run.assertWroteTheFileAndNeverSawTheKey("X-api-key", KEY, "\"tool_result\"", "write");
         }
     }
 }

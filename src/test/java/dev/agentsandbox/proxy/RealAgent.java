@@ -32,8 +32,8 @@ record RealAgent(Cli cli, SampleRepo repo, Path bundle, ScriptedModelServer mode
         return new RealAgent(Cli.run(args.toArray(String[]::new)), repo, bundle, model);
     }
 
-    /** The agent wrote the file with its tool; the key reached only the upstream; the change was gated. */
-    void assertWroteTheFileAndNeverSawTheKey(String header, String expectedHeaderValue, String toolResultMarker) throws Exception {
+    /** The agent wrote the file with its tool; the key reached only the upstream; the change was gated; the call is on the record. */
+    void assertWroteTheFileAndNeverSawTheKey(String header, String expectedHeaderValue, String toolResultMarker, String tool) throws Exception {
         assertThat(cli.exitCode).as(cli.toString()).isZero();
         assertThat(model.received).isNotEmpty();
         assertThat(model.received).allSatisfy(req -> assertThat(req.headers().get(header)).containsExactly(expectedHeaderValue));
@@ -42,6 +42,7 @@ record RealAgent(Cli cli, SampleRepo repo, Path bundle, ScriptedModelServer mode
         assertThat(repo.fileAt(Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
         assertThat(cli.all()).doesNotContain(SECRET_PART);
         Bundles.assertNowhere(bundle, SECRET_PART);
-        assertThat(Files.readString(bundle.resolve("audit.jsonl"))).contains("\"event\":\"request\"");
+        assertThat(Files.readString(bundle.resolve("audit.jsonl"))).contains("\"event\":\"request\"")
+                .as("the model's tool call is on the record").contains("\"type\":\"tool-call\"").contains("\"name\":\"" + tool + "\"");
     }
 }

@@ -59,6 +59,13 @@ public final class ProcessTrace implements AutoCloseable {
         Path root = RUNSC_ROOTS.stream().filter(r -> hasSandbox(r, containerId)).findFirst()
                 .orElseThrow(() -> new IOException("no runsc state for the container under " + RUNSC_ROOTS + " (is the daemon's runsc registered differently?)"));
         Path socket = dir.resolve("trace.sock");
+        Path shortDir = null;
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 100) {
+            // AF_UNIX paths hold 107 bytes: a deep scratch folder gets a private short one for the socket.
+            shortDir = Files.createTempDirectory(Path.of("/tmp"), "agent-sandbox-trace-",
+                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            socket = shortDir.resolve("t.sock");
+        }
         Path session = dir.resolve("trace-session.json");
         Files.writeString(session, """
                 {"trace_session": {"name": "Default", "points": [
@@ -98,6 +105,12 @@ public final class ProcessTrace implements AutoCloseable {
             server.close();
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while attaching the process trace", e);
+        } finally {
+            // runsc connects by path once, while attaching: the name goes, the connection stays.
+            Files.deleteIfExists(socket);
+            if (shortDir != null) {
+                Files.deleteIfExists(shortDir);
+            }
         }
         ProcessTrace t = new ProcessTrace(server, redactor);
         t.reader.start();
