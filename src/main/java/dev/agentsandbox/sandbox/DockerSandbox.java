@@ -85,6 +85,16 @@ public final class DockerSandbox implements SandboxBackend {
      * its socket under {@code dir}); a sandbox whose trace cannot be attached is stopped before its
      * command runs, never run unrecorded.
      */
+    /** Why a container that should be running is not (its daemon gone, or it stopped), or null when it runs. */
+    private String stoppedFromOutside(String id) {
+        try {
+            InspectContainerResponse r = docker.inspectContainerCmd(id).exec();
+            return Boolean.TRUE.equals(r.getState().getRunning()) ? null : "the container is no longer running";
+        } catch (RuntimeException e) {
+            return "the Docker daemon does not answer: " + firstLine(e.getMessage());
+        }
+    }
+
     @Override
     public void traceProcesses(Path dir) {
         this.traceDir = dir;
@@ -153,7 +163,12 @@ public final class DockerSandbox implements SandboxBackend {
                     trace = ProcessTrace.attach(id, traceWork, spec.redactor());
                     Files.createFile(traceGate.resolve("attached"));
                 } catch (IOException e) {
+                    String gone = stoppedFromOutside(id);
                     kill(id);
+                    if (gone != null) {
+                        throw new InfrastructureException("the sandbox was stopped from outside while its process trace was attached ("
+                                + gone + "): was the Docker daemon restarted? Nothing is committed; run it again", e);
+                    }
                     throw new InfrastructureException("cannot record the sandbox's processes (" + e.getMessage() + "); the sandbox was"
                             + " stopped before its command ran. Run as root or with passwordless sudo for runsc, or set"
                             + " `sandbox.process-log: off` to run without the process log", e);
