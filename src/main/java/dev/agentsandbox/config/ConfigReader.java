@@ -279,10 +279,23 @@ final class ConfigReader {
     private PolicyConfig policy(JsonNode n) {
         String p = "/policy";
         keys(n, p, Set.of("protected-paths", "max-files", "max-lines", "allow-binary", "allow-mode-changes", "max-file-size",
-                "max-change-size", "allow-bidi-paths"));
+                "max-change-size", "allow-bidi-paths", "processes"));
         return new PolicyConfig(strings(n, p, "protected-paths"), n.has("max-files") ? integer(n, p, "max-files") : null,
                 n.has("max-lines") ? integer(n, p, "max-lines") : null, bool(n, p, "allow-binary"), bool(n, p, "allow-mode-changes"),
-                size(n, p, "max-file-size"), size(n, p, "max-change-size"), strings(n, p, "allow-bidi-paths"));
+                size(n, p, "max-file-size"), size(n, p, "max-change-size"), strings(n, p, "allow-bidi-paths"), processes(n.get("processes")));
+    }
+
+    private PolicyConfig.ProcessPolicy processes(JsonNode n) {
+        String p = "/policy/processes";
+        if (n == null || !object(n, p)) {
+            return null;
+        }
+        keys(n, p, Set.of("allow", "deny", "enforce"));
+        String enforce = text(n, p, "enforce");
+        if (enforce != null && !enforce.equals("report") && !enforce.equals("stop")) {
+            error(p + "/enforce", "policy.processes.enforce", "must be report (the run fails) or stop (the sandbox ends at once)");
+        }
+        return new PolicyConfig.ProcessPolicy(strings(n, p, "allow"), strings(n, p, "deny"), "stop".equals(enforce));
     }
 
     private SecretsConfig secrets(JsonNode n) {

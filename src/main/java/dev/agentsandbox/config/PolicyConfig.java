@@ -15,7 +15,56 @@ import java.util.List;
  * @param allowBidiPaths globs of files whose real right-to-left text may hold bidirectional controls
  */
 public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Integer maxLines, Boolean allowBinary,
-                           Boolean allowModeChanges, Long maxFileBytes, Long maxChangeBytes, List<String> allowBidiPaths) {
+                           Boolean allowModeChanges, Long maxFileBytes, Long maxChangeBytes, List<String> allowBidiPaths,
+                           ProcessPolicy processes) {
+    public PolicyConfig(List<String> protectedPaths, Integer maxFiles, Integer maxLines, Boolean allowBinary,
+                        Boolean allowModeChanges, Long maxFileBytes, Long maxChangeBytes, List<String> allowBidiPaths) {
+        this(protectedPaths, maxFiles, maxLines, allowBinary, allowModeChanges, maxFileBytes, maxChangeBytes, allowBidiPaths, null);
+    }
+
+    /**
+     * {@code policy.processes}: which programs the agent may run, judged on its process log. A rule is an
+     * executable (a name, matched against the program's name, or a path) optionally followed by the
+     * first arguments it must start with ({@code "git push"}).
+     *
+     * @param allow when not empty, every program must match one of these
+     * @param deny no program may match one of these (deny wins)
+     * @param stop whether a program off the list ends the sandbox at once ({@code enforce: stop}) or only fails the run ({@code report})
+     */
+    public record ProcessPolicy(List<String> allow, List<String> deny, boolean stop) {
+        public ProcessPolicy {
+            allow = allow == null ? List.of() : List.copyOf(allow);
+            deny = deny == null ? List.of() : List.copyOf(deny);
+        }
+
+        /** Why this program is off the list, or null when it may run. */
+        public String violation(List<String> argv, String binary) {
+            for (String rule : deny) {
+                if (matches(rule, argv, binary)) {
+                    return "denied by policy.processes.deny \"" + rule + "\"";
+                }
+            }
+            if (!allow.isEmpty() && allow.stream().noneMatch(r -> matches(r, argv, binary))) {
+                return "not in policy.processes.allow";
+            }
+            return null;
+        }
+
+        static boolean matches(String rule, List<String> argv, String binary) {
+            List<String> words = List.of(rule.strip().split("\\s+"));
+            if (words.isEmpty() || argv.isEmpty()) {
+                return false;
+            }
+            String exe = words.get(0);
+            String name0 = argv.get(0).substring(argv.get(0).lastIndexOf('/') + 1);
+            String nameBin = binary == null ? "" : binary.substring(binary.lastIndexOf('/') + 1);
+            boolean exeMatches = exe.contains("/") ? exe.equals(binary) || exe.equals(argv.get(0)) : exe.equals(name0) || exe.equals(nameBin);
+            if (!exeMatches || argv.size() < words.size()) {
+                return false;
+            }
+            return argv.subList(1, words.size()).equals(words.subList(1, words.size()));
+        }
+    }
     /**
      * What a change must not touch by default: CI definitions of the systems in common use, hook
      * managers and dev containers (code that runs on someone's machine or in CI), the files that

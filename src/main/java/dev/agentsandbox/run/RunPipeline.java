@@ -61,6 +61,7 @@ public final class RunPipeline {
     private Map<String, Object> processLog; // the agent's process log summary and digest, when traced
     private Map<String, Object> spend; // what the model requests cost, with proxy.spend
     private dev.agentsandbox.config.AuditConfig auditExport; // where the audit log goes besides the bundle
+    private final java.util.concurrent.atomic.AtomicReference<String> processStopped = new java.util.concurrent.atomic.AtomicReference<>();
 
     public RunPipeline(SandboxBackend backend, Clock clock, RunIds ids, Progress progress, ConfigSource configs) {
         this.backend = backend;
@@ -115,6 +116,7 @@ public final class RunPipeline {
         bundle.record().begin(request, base, branch, settings, config.merge(), identity);
         processLog = null;
         spend = null;
+        processStopped.set(null);
         auditExport = config.audit();
         try {
             dataClass = classify(request, config, identity, bundle);
@@ -149,8 +151,28 @@ public final class RunPipeline {
                 agentEnv.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
                 agentEnv.putAll(plan.env());
                 SandboxTemplate t = template;
-                agent = workspace.run(backend, ws -> t.spec("agent", settings.image(), model.command(settings.command()), agentEnv,
-                        List.of(ws, new Mount(runDir, "/run/agent-sandbox", true))), (s, line) -> progress.output("agent", line));
+                var processPolicy = config.policy().processes();
+                if (processPolicy != null && processPolicy.stop()) {
+                    // enforce: stop — the first program off the list ends the agent's sandbox at once
+                    ProcessLog.Judge judge = new ProcessLog.Judge(processPolicy);
+                    backend.onExec(r -> {
+                        String v = judge.judge(r);
+                        if (v != null && processStopped.compareAndSet(null, v)) {
+                            progress.step("stopping the agent: " + v);
+                            try {
+                                backend.stop(runId);
+                            } catch (AgentSandboxException e) {
+                                progress.step("warning: " + e.getMessage());
+                            }
+                        }
+                    });
+                }
+                try {
+                    agent = workspace.run(backend, ws -> t.spec("agent", settings.image(), model.command(settings.command()), agentEnv,
+                            List.of(ws, new Mount(runDir, "/run/agent-sandbox", true))), (s, line) -> progress.output("agent", line));
+                } finally {
+                    backend.onExec(null);
+                }
                 if (model.enabled()) {
                     Map<String, Object> used = new LinkedHashMap<>(Map.of("tokens", model.tokensUsed()));
                     if (config.proxy().spend() != null) {
@@ -171,8 +193,10 @@ public final class RunPipeline {
             bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
                     "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
             processLog = ProcessLog.audit(bundle, "agent", agent.processes());
+            List<String> offList = ProcessLog.Judge.all(config.policy().processes(), agent.processes());
             GateResult agentGate = agentGate(agent, settings, overBudget.get(), workspace.overQuota() ? workspace.quota() : null,
-                    dev.agentsandbox.report.TaskText.hiddenContent(request.task()));
+                    dev.agentsandbox.report.TaskText.hiddenContent(request.task()), offList, processStopped.get(),
+                    config.policy().processes() != null && agent.processes() == null);
             progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in "
                     + agent.timings().run().toMillis() + " ms");
 
@@ -467,8 +491,22 @@ public final class RunPipeline {
         progress.step("signed the gates attestation (key " + keyId.substring(0, 16) + "…" + (key == null ? ", one-time" : "") + ")");
     }
 
-    private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget, String overQuota, List<String> hiddenInTask) {
+    private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget, String overQuota, List<String> hiddenInTask,
+            List<String> offList, String processStopped, boolean policyUnjudged) {
         List<Finding> f = new ArrayList<>();
+        if (processStopped != null) {
+            f.add(Finding.of(AGENT_GATE, "process-policy", Verdict.FAIL, "the agent was stopped when it ran " + processStopped
+                    + " (policy.processes enforce: stop); its change is not committed"));
+        }
+        offList.stream().limit(20).forEach(v -> f.add(Finding.of(AGENT_GATE, "process-policy", Verdict.FAIL, "the agent ran " + v)));
+        if (offList.size() > 20) {
+            f.add(Finding.of(AGENT_GATE, "process-policy", Verdict.FAIL, (offList.size() - 20) + " more programs off policy.processes"));
+        }
+        if (policyUnjudged) {
+            // no process log (the runc tier, or process-log off): the policy cannot be checked, so the run does not pass it
+            f.add(Finding.of(AGENT_GATE, "process-policy", Verdict.FAIL, "policy.processes is set but this run has no process log"
+                    + " (gVisor tier and sandbox.process-log: true are needed to check it)"));
+        }
         if (!hiddenInTask.isEmpty()) {
             f.add(Finding.of(AGENT_GATE, "task-hidden-content", Verdict.WARN, "the task holds content a reader may not see ("
                     + String.join("; ", hiddenInTask) + "); the review page shows it marked"));

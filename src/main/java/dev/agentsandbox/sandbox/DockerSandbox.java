@@ -101,6 +101,12 @@ public final class DockerSandbox implements SandboxBackend {
     }
 
     private volatile Path traceDir;
+    private volatile java.util.function.Consumer<dev.agentsandbox.sandbox.trace.ProcessRecord> onExec;
+
+    @Override
+    public void onExec(java.util.function.Consumer<dev.agentsandbox.sandbox.trace.ProcessRecord> onExec) {
+        this.onExec = onExec;
+    }
 
     private SandboxResult runOnce(SandboxSpec spec, OutputListener output) throws InfrastructureException {
         requireRuntime(spec.runtime(), spec.tier());
@@ -160,7 +166,7 @@ public final class DockerSandbox implements SandboxBackend {
             verifyRuntime(started, spec.runtime());
             if (traceGate != null) {
                 try {
-                    trace = ProcessTrace.attach(id, traceWork, spec.redactor());
+                    trace = ProcessTrace.attach(id, traceWork, spec.redactor(), onExec);
                     Files.createFile(traceGate.resolve("attached"));
                 } catch (IOException e) {
                     String gone = stoppedFromOutside(id);

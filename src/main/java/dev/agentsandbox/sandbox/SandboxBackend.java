@@ -14,6 +14,10 @@ public interface SandboxBackend extends AutoCloseable {
     default void traceProcesses(java.nio.file.Path dir) {
     }
 
+    /** Calls {@code onExec} with each program as it starts, from now on (null: no one); for policies that act at once. */
+    default void onExec(java.util.function.Consumer<dev.agentsandbox.sandbox.trace.ProcessRecord> onExec) {
+    }
+
     /** Kills the running sandboxes of a run (a limit outside the sandbox was hit); their run() returns. */
     void stop(String runId) throws AgentSandboxException;
 

@@ -44,9 +44,12 @@ public final class ProcessTrace implements AutoCloseable {
     private long omitted;
     private String broken;
 
-    private ProcessTrace(SeqPacketServer server, UnaryOperator<String> redactor) {
+    private final java.util.function.Consumer<ProcessRecord> onExec;
+
+    private ProcessTrace(SeqPacketServer server, UnaryOperator<String> redactor, java.util.function.Consumer<ProcessRecord> onExec) {
         this.server = server;
         this.redactor = redactor;
+        this.onExec = onExec;
         this.reader = new Thread(this::read, "agent-sandbox-process-trace");
         this.reader.setDaemon(true);
     }
@@ -55,7 +58,8 @@ public final class ProcessTrace implements AutoCloseable {
      * Attaches a trace session to the running gVisor sandbox of this container and returns once
      * the sandbox's kernel is connected: from then on every program it starts is seen.
      */
-    public static ProcessTrace attach(String containerId, Path dir, UnaryOperator<String> redactor) throws IOException {
+    public static ProcessTrace attach(String containerId, Path dir, UnaryOperator<String> redactor,
+            java.util.function.Consumer<ProcessRecord> onExec) throws IOException {
         Path root = RUNSC_ROOTS.stream().filter(r -> hasSandbox(r, containerId)).findFirst()
                 .orElseThrow(() -> new IOException("no runsc state for the container under " + RUNSC_ROOTS + " (is the daemon's runsc registered differently?)"));
         Path socket = dir.resolve("trace.sock");
@@ -112,7 +116,7 @@ public final class ProcessTrace implements AutoCloseable {
                 Files.deleteIfExists(shortDir);
             }
         }
-        ProcessTrace t = new ProcessTrace(server, redactor);
+        ProcessTrace t = new ProcessTrace(server, redactor, onExec);
         t.reader.start();
         return t;
     }
@@ -215,7 +219,11 @@ public final class ProcessTrace implements AutoCloseable {
             return;
         }
         lastByPid.put(c.pid(), records.size());
-        records.add(new ProcessRecord(c.pid(), parents.getOrDefault(c.pid(), 0), binary, argv, c.cwd(), c.time(), 0, null));
+        ProcessRecord r = new ProcessRecord(c.pid(), parents.getOrDefault(c.pid(), 0), binary, argv, c.cwd(), c.time(), 0, null);
+        records.add(r);
+        if (onExec != null) {
+            onExec.accept(r);
+        }
     }
 
     private void clone(CodedInputStream in) throws IOException {

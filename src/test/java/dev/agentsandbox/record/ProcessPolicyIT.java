@@ -1,0 +1,55 @@
+package dev.agentsandbox.record;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.agentsandbox.testing.Cli;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * policy.processes judged on what gVisor's kernel saw: a program off the list fails the run however
+ * it was started (renamed, decoded, in a subshell); with enforce: stop the sandbox ends at once and
+ * nothing after it runs.
+ */
+class ProcessPolicyIT {
+    @TempDir
+    Path tmp;
+
+    Cli run(String policy, String script) throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path config = Files.writeString(tmp.resolve("c.yml"), "policy:\n  processes:\n" + policy);
+        return Cli.run("run", "--repo", repo.dir.toString(), "--task", "Add multiply", "--image", TestHost.IMAGE, "--config", config.toString(),
+                "--command", script, "--bundle", tmp.resolve("bundle").toString());
+    }
+
+    @Test
+    void aDeniedProgramFailsTheRunEvenRenamedOrDecoded() throws Exception {
+        // git push under another name, and once more from base64 in a subshell
+        Cli r = run("    deny: [\"git push\"]\n",
+                "cp /usr/bin/git /tmp/g 2>/dev/null; echo Z2l0IHB1c2ggb3JpZ2luIG1haW4K | base64 -d | sh 2>/dev/null;"
+                        + " printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.out).contains("process-policy").contains("the agent ran git push origin main (/usr/bin/git): denied by policy.processes.deny \"git push\"");
+    }
+
+    @Test
+    void anAllowListPassesTheAgentsOwnProgramsAndFailsTheOthers() throws Exception {
+        Cli ok = run("    allow: [sh, python3, printf]\n", "python3 -c 'print(1)'; printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py");
+        assertThat(ok.exitCode).as(ok.toString()).isZero();
+    }
+
+    @Test
+    void enforceStopEndsTheSandboxAtTheFirstProgramOffTheList() throws Exception {
+        Cli r = run("    allow: [sh, sleep, printf]\n    enforce: stop\n",
+                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py; python3 -c 'print(1)'; sleep 30; touch AFTER.txt");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.out).contains("stopping the agent: python3 -c print(1) (/usr/bin/python3.11): not in policy.processes.allow")
+                .contains("the agent was stopped when it ran python3");
+        assertThat(r.out).as("stopped at once, not after the sleep").doesNotContain("agent exited with status 0");
+        assertThat(Files.readString(tmp.resolve("bundle/audit.jsonl"))).doesNotContain("\"argv\":[\"touch\"");
+    }
+}
