@@ -74,6 +74,7 @@ public final class HtmlReview {
             }
             h.append("</tbody></table></section>\n");
         }
+        timeline(h, r);
         h.append("<section id=\"sandbox\"><h2>Sandbox</h2><table><tbody>\n");
         for (Map.Entry<String, Object> x : r.sandbox().entrySet()) {
             h.append("<tr><th>").append(e(x.getKey())).append("</th><td><code>").append(e(String.valueOf(x.getValue()))).append("</code></td></tr>\n");
@@ -81,6 +82,32 @@ public final class HtmlReview {
         h.append("</tbody></table></section>\n<footer>Approve or reject with <code>agent-sandbox approve|reject --run &lt;bundle&gt; --by &lt;you&gt;</code>;")
                 .append(" the decision binds to commit <code>").append(e(String.valueOf(r.headCommit()))).append("</code>.</footer>\n</body></html>\n");
         return h.toString();
+    }
+
+    /** What the agent ran, as gVisor's kernel saw it (the agent gate's process records), with times from its first program. */
+    private static void timeline(StringBuilder h, RunReport r) {
+        List<?> processes = r.gates().stream().filter(g -> g.gate().equals("agent")).findFirst()
+                .map(g -> g.details().get("processes")).filter(List.class::isInstance).map(List.class::cast).orElse(List.of());
+        if (processes.isEmpty()) {
+            return;
+        }
+        h.append("<section id=\"processes\"><h2>Programs the agent ran</h2><table><thead><tr><th>at</th><th>pid</th><th>parent</th>")
+                .append("<th>command</th><th>folder</th><th>ended</th></tr></thead><tbody>\n");
+        java.time.Instant first = null;
+        for (Object o : processes) {
+            if (!(o instanceof Map<?, ?> p)) {
+                continue;
+            }
+            java.time.Instant start = java.time.Instant.parse(String.valueOf(p.get("start")));
+            first = first == null ? start : first;
+            Object argv = p.get("argv");
+            String command = argv instanceof List<?> l ? String.join(" ", l.stream().map(String::valueOf).toList()) : String.valueOf(argv);
+            h.append("<tr><td>+").append(java.time.Duration.between(first, start).toMillis()).append(" ms</td><td>").append(e(String.valueOf(p.get("pid"))))
+                    .append("</td><td>").append(e(String.valueOf(p.get("ppid")))).append("</td><td><code>").append(e(command))
+                    .append("</code></td><td><code>").append(e(String.valueOf(p.get("cwd")))).append("</code></td><td>")
+                    .append(e(String.valueOf(p.get("exit")))).append("</td></tr>\n");
+        }
+        h.append("</tbody></table></section>\n");
     }
 
     private static void diff(StringBuilder h, RunReport r) {

@@ -541,7 +541,10 @@ public final class RunPipeline {
         }
         return GateResult.of(AGENT_GATE, f, agent.timings().run(), Map.of("exitCode", agent.exitCode(), "ending", agent.ending().id(),
                 // for tuning sandbox.pids: the most host tasks the agent's sandbox held, against its limit
-                "pidsPeak", agent.pidsPeak(), "pidsLimit", settings.limits().pids()));
+                "pidsPeak", agent.pidsPeak(), "pidsLimit", settings.limits().pids(),
+                // the review page's timeline: the first 500 programs, as the audit log holds them
+                "processes", agent.processes() == null ? List.of()
+                        : agent.processes().processes().stream().limit(500).map(dev.agentsandbox.sandbox.trace.ProcessRecord::toAudit).toList()));
     }
 
     private static RunConfig withModel(RunConfig c, dev.agentsandbox.config.ProxyConfig.Upstream model) {

@@ -33,6 +33,7 @@ class ProcessLogIT {
         // hides a command behind a copied, renamed binary and a base64 layer; removes its shell history
         String script = "python3 -c 'print(6*7)'; git --version; cp /usr/bin/git /tmp/harmless 2>/dev/null || true;"
                 + " echo Z2l0IC0tdmVyc2lvbgo= | base64 -d | sh; sh -c 'exit 3' || true; rm -f ~/.bash_history;"
+                + " /bin/echo \"$(printf 'clear\\033[2Jscreen')\" > /dev/null;"
                 + " printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py";
         Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "Add multiply", "--image", TestHost.IMAGE, "--command", script,
                 "--bundle", bundle.toString());
@@ -64,6 +65,10 @@ class ProcessLogIT {
         JsonNode statement = JSON.readTree(Base64.getDecoder().decode(envelope.path("payload").asText()));
         assertThat(statement.toString()).contains(summary.path("sha256").asText());
         assertThat(Cli.run("verify", "--run", bundle.toString()).exitCode).isZero();
+        // the review page's timeline shows them, escape bytes made visible
+        String review = Files.readString(bundle.resolve("reports/review.html"));
+        assertThat(review).contains("<section id=\"processes\">").contains("python3 -c print(6*7)")
+                .contains("clear<mark class=\"hc\">U+001B</mark>[2Jscreen").doesNotContain("\u001b");
     }
 
     static JsonNode read(String line) {
