@@ -196,7 +196,7 @@ public final class RunPipeline {
             List<String> offList = ProcessLog.Judge.all(config.policy().processes(), agent.processes());
             GateResult agentGate = agentGate(agent, settings, overBudget.get(), workspace.overQuota() ? workspace.quota() : null,
                     dev.agentsandbox.report.TaskText.hiddenContent(request.task()), offList, processStopped.get(),
-                    config.policy().processes() != null && agent.processes() == null);
+                    config.policy().processes() != null);
             progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in "
                     + agent.timings().run().toMillis() + " ms");
 
@@ -492,7 +492,8 @@ public final class RunPipeline {
     }
 
     private static GateResult agentGate(SandboxResult agent, Settings settings, String overBudget, String overQuota, List<String> hiddenInTask,
-            List<String> offList, String processStopped, boolean policyUnjudged) {
+            List<String> offList, String processStopped, boolean policySet) {
+        boolean policyUnjudged = policySet && agent.processes() == null;
         List<Finding> f = new ArrayList<>();
         if (processStopped != null) {
             f.add(Finding.of(AGENT_GATE, "process-policy", Verdict.FAIL, "the agent was stopped when it ran " + processStopped
@@ -501,6 +502,14 @@ public final class RunPipeline {
         offList.stream().limit(20).forEach(v -> f.add(Finding.of(AGENT_GATE, "process-policy", Verdict.FAIL, "the agent ran " + v)));
         if (offList.size() > 20) {
             f.add(Finding.of(AGENT_GATE, "process-policy", Verdict.FAIL, (offList.size() - 20) + " more programs off policy.processes"));
+        }
+        var trace = agent.processes();
+        if (trace != null && (trace.dropped() > 0 || trace.omitted() > 0 || trace.broken() != null)) {
+            // An agent can flood the log (thousands of programs) to hide one: an incomplete log cannot pass a process policy.
+            f.add(Finding.of(AGENT_GATE, "process-log-incomplete", policySet ? Verdict.FAIL : Verdict.WARN,
+                    "the process log is incomplete (" + trace.dropped() + " events dropped by gVisor, " + trace.omitted()
+                    + " programs past the record limit" + (trace.broken() == null ? "" : ", reading stopped: " + trace.broken()) + ")"
+                    + (policySet ? ": policy.processes cannot be checked on it" : "")));
         }
         if (policyUnjudged) {
             // no process log (the runc tier, or process-log off): the policy cannot be checked, so the run does not pass it

@@ -37,6 +37,16 @@ class ProcessPolicyIT {
     }
 
     @Test
+    void floodingTheLogToHideADeniedProgramFailsTheRun() throws Exception {
+        // 5,100 programs, past the log's record limit, then the denied one
+        Cli r = run("    deny: [\"git push\"]\n",
+                "i=0; while [ $i -lt 5100 ]; do /bin/true; i=$((i+1)); done; git push origin main 2>/dev/null;"
+                        + " printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.out).contains("process-log-incomplete").contains("policy.processes cannot be checked on it");
+    }
+
+    @Test
     void anAllowListPassesTheAgentsOwnProgramsAndFailsTheOthers() throws Exception {
         Cli ok = run("    allow: [sh, python3, printf]\n", "python3 -c 'print(1)'; printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py");
         assertThat(ok.exitCode).as(ok.toString()).isZero();

@@ -214,13 +214,13 @@ public final class ProcessTrace implements AutoCloseable {
         if (c == null) {
             return;
         }
-        if (records.size() >= MAX_RECORDS) {
-            omitted++;
-            return;
-        }
-        lastByPid.put(c.pid(), records.size());
         ProcessRecord r = new ProcessRecord(c.pid(), parents.getOrDefault(c.pid(), 0), binary, argv, c.cwd(), c.time(), 0, null);
-        records.add(r);
+        if (records.size() >= MAX_RECORDS) {
+            omitted++; // not kept, but still judged as it starts: flooding the log hides nothing from a policy
+        } else {
+            lastByPid.put(c.pid(), records.size());
+            records.add(r);
+        }
         if (onExec != null) {
             onExec.accept(r);
         }
