@@ -8,6 +8,7 @@ import dev.agentsandbox.audit.AuditLog;
 import dev.agentsandbox.audit.BundleVerifier;
 import dev.agentsandbox.bundle.BundleLock;
 import dev.agentsandbox.bundle.BundleSnapshot;
+import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
@@ -46,7 +47,7 @@ public final class ApprovalService {
 
     public Approval decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned)
             throws AgentSandboxException {
-        return decide(bundle, decision, by, comment, key, pinned, null, Map.of()).approval();
+        return decide(bundle, decision, by, comment, key, pinned, null, dev.agentsandbox.git.GitCredentials.NONE).approval();
     }
 
     /**
@@ -54,7 +55,7 @@ public final class ApprovalService {
      *             an approval); null when it is not at hand (a CI job without the checkout)
      */
     public Decided decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned,
-                          org.eclipse.jgit.lib.Repository repo, Map<String, String> env) throws AgentSandboxException {
+                          org.eclipse.jgit.lib.Repository repo, dev.agentsandbox.git.GitCredentials credentials) throws AgentSandboxException {
         try (BundleLock held = BundleLock.acquire(bundle)) {
             BundleSnapshot b = BundleSnapshot.read(bundle);
             BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
@@ -71,34 +72,34 @@ public final class ApprovalService {
                 throw new RefusedException("run was rejected by " + r.by() + ": a rejection is final for its run;"
                         + " start a new one (agent-sandbox run --continue)");
             }
-            JsonNode run = b.json(Layout.RUN_JSON);
-            boolean plan = "plan".equals(run.path("kind").asText());
-            if (!run.hasNonNull("headCommit") && !plan) {
-                throw new RefusedException("run " + run.path("runId").asText() + " committed nothing: there is no change to decide on");
+            RunRecord run = b.run();
+            boolean plan = run.planFirst();
+            if (run.headCommit() == null && !plan) {
+                throw new RefusedException("run " + run.runId() + " committed nothing: there is no change to decide on");
             }
             // A plan's decision binds the plan's digest where a change's binds its commit.
-            String binding = plan ? Plans.binding(b.sha256(Plans.PLAN)) : run.path("headCommit").asText();
+            String binding = plan ? Plans.binding(b.sha256(Plans.PLAN)) : run.headCommit();
             if (decision == Approval.Decision.APPROVE && before.refusal(by) != null) {
                 throw new RefusedException(before.refusal(by));
             }
-            String runId = run.path("runId").asText();
-            String remote = run.path("merge").path("remote").asText(null);
-            if (decision == Approval.Decision.APPROVE && repo != null && DecisionLedger.rejected(repo, runId, null, env)) {
+            String runId = run.runId();
+            String remote = run.merge() == null ? null : run.merge().remote();
+            if (decision == Approval.Decision.APPROVE && repo != null && DecisionLedger.rejected(repo, runId, null, credentials)) {
                 throw new RefusedException("run " + runId + " was rejected (" + DecisionLedger.PREFIX + runId + " in " + repo.getDirectory()
                         + "): a rejection is final, even if the bundle no longer shows it; start a new run");
             }
-            boolean failed = run.path("verdict").asText().equals("fail");
+            boolean failed = "fail".equals(run.verdict());
             boolean override = false;
             if (decision == Approval.Decision.APPROVE && failed) {
-                if (!run.path("merge").path("allowOverride").asBoolean(false)) {
-                    throw new RefusedException("the gates of run " + run.path("runId").asText() + " failed; the policy does not allow"
+                if (run.merge() == null || !run.merge().allowOverride()) {
+                    throw new RefusedException("the gates of run " + runId + " failed; the policy does not allow"
                             + " approving over them (merge.allow-override is false): fix the change and run again");
                 }
                 override = true;
             }
             Approval a;
             try {
-                a = new Approval(decision, by, clock.instant().toString(), comment, run.path("runId").asText(), binding,
+                a = new Approval(decision, by, clock.instant().toString(), comment, runId, binding,
                         b.sha256(Layout.GATES), override);
             } catch (IllegalArgumentException e) {
                 throw new UsageException(e.getMessage());
@@ -121,11 +122,11 @@ public final class ApprovalService {
             facts.put("headCommit", a.headCommit());
             facts.put("gatesDigest", a.gatesDigest());
             facts.put("override", a.override());
-            facts.put("repository", run.path("repository").asText(null));
+            facts.put("repository", run.repository());
             if (decision == Approval.Decision.REJECT && repo != null && !plan) {
                 org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(a.headCommit());
                 DecisionLedger.recordRejection(repo, runId, head);
-                String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, env);
+                String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, credentials);
                 facts.put("ledger", failedPublish == null ? "recorded in the repository and on " + remote
                         : "recorded in the repository (not on the remote: " + failedPublish + ")");
             }

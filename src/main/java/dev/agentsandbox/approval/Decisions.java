@@ -3,6 +3,7 @@ package dev.agentsandbox.approval;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.audit.BundleVerifier;
 import dev.agentsandbox.bundle.BundleSnapshot;
+import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.RefusedException;
@@ -32,7 +33,7 @@ import java.util.Set;
 record Decisions(List<Approval> decisions, String tier, int required, List<String> allowed, boolean allowSelf, Duration expiry,
                  String requestedBy) {
     static Decisions of(BundleSnapshot b, BundleVerifier.Verification v) throws AgentSandboxException {
-        JsonNode run = b.json(Layout.RUN_JSON);
+        RunRecord run = b.run();
         List<Approval> list = new ArrayList<>();
         for (int k = 1; k <= Layout.MAX_DECISIONS; k++) {
             byte[] f = b.get(Layout.approvalFile(k));
@@ -53,12 +54,9 @@ record Decisions(List<Approval> decisions, String tier, int required, List<Strin
             }
             list.add(a);
         }
-        JsonNode ap = run.path("approval");
-        List<String> allowed = new ArrayList<>();
-        ap.path("allowed").forEach(x -> allowed.add(x.asText()));
-        return new Decisions(list, run.path("risk").path("tier").asText("medium"), ap.path("approvers").asInt(1), allowed,
-                ap.path("allowSelf").asBoolean(false), ap.hasNonNull("expirySeconds") ? Duration.ofSeconds(ap.path("expirySeconds").asLong()) : null,
-                run.path("requestedBy").asText(null));
+        RunRecord.Quorum q = run.approval() != null ? run.approval() : new RunRecord.Quorum(1, List.of(), false, null);
+        return new Decisions(list, run.risk() != null && run.risk().tier() != null ? run.risk().tier() : "medium", q.approvers(), q.allowed(),
+                q.allowSelf(), q.expirySeconds() != null ? Duration.ofSeconds(q.expirySeconds()) : null, run.requestedBy());
     }
 
     /** The first rejection, or null. */

@@ -6,6 +6,7 @@ import dev.agentsandbox.audit.AuditLog;
 import dev.agentsandbox.audit.BundleVerifier;
 import dev.agentsandbox.bundle.BundleLock;
 import dev.agentsandbox.bundle.BundleSnapshot;
+import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
@@ -45,11 +46,14 @@ public final class MergeService {
     private final Clock clock;
     private final UnaryOperator<String> redactor;
     private final Map<String, String> env;
+    private final dev.agentsandbox.git.GitCredentials credentials;
 
-    public MergeService(Clock clock, UnaryOperator<String> redactor, Map<String, String> env) {
+    /** @param env the host's variables, for notification secrets named in run.json; @param credentials for the remote */
+    public MergeService(Clock clock, UnaryOperator<String> redactor, Map<String, String> env, dev.agentsandbox.git.GitCredentials credentials) {
         this.clock = clock;
         this.redactor = redactor;
         this.env = env;
+        this.credentials = credentials;
     }
 
     public Merged merge(Path bundle, Repository repo, PublicKey pinned, String remoteOverride, KeyPair key) throws AgentSandboxException {
@@ -62,7 +66,7 @@ public final class MergeService {
             if ("merge".equals(v.newestStage())) {
                 throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
             }
-            if ("plan".equals(b.json(Layout.RUN_JSON).path("kind").asText())) {
+            if (b.run().planFirst()) {
                 throw new RefusedException("this is a plan's bundle: a plan is not merged; run with --plan-from " + bundle + " to carry it out");
             }
             if (!Layout.isApprovalStage(v.newestStage())) {
@@ -74,14 +78,17 @@ public final class MergeService {
 
     private Merged merge(Path bundle, BundleSnapshot b, Decisions decisions, Repository repo, String remoteOverride, KeyPair key)
             throws AgentSandboxException {
-        JsonNode run = b.json(Layout.RUN_JSON);
+        RunRecord run = b.run();
         Approval rejected = decisions.rejection();
         if (rejected != null) {
             throw new RefusedException("run " + rejected.runId() + " was rejected by " + rejected.by()
                     + (rejected.comment().isBlank() ? "" : ": " + rejected.comment())
                     + "; a rejection is final: nothing is merged (continue with `agent-sandbox run --continue " + bundle + "`)");
         }
-        String head = run.path("headCommit").asText();
+        String head = run.headCommit();
+        if (head == null) {
+            throw new RefusedException("run " + run.runId() + " committed nothing: there is nothing to merge");
+        }
         for (Approval x : decisions.decisions()) {
             if (!head.equals(x.headCommit())) {
                 throw new RefusedException("the approval by " + x.by() + " names commit " + x.headCommit() + " but the run's head is " + head
@@ -100,19 +107,20 @@ public final class MergeService {
                     + (decisions.expiry() != null ? "; approvals count for " + decisions.expiry().toHours() + " h" : ""));
         }
         Approval a = decisions.decisions().get(decisions.decisions().size() - 1);
-        String feature = run.path("featureBranch").asText();
-        String baseBranch = run.path("baseBranch").asText(null);
+        String feature = run.featureBranch();
+        String baseBranch = run.baseBranch();
+        RunRecord.Merge how = run.merge() != null ? run.merge() : new RunRecord.Merge("fast-forward", null, false);
         if (baseBranch == null || baseBranch.equals("null")) {
             throw new RefusedException("the run started from a detached HEAD: there is no branch to merge into (run with --base BRANCH)");
         }
         try {
-            String remote = remoteOverride != null ? remoteOverride : run.path("merge").path("remote").asText(null);
-            requireSameRepository(repo, remote, run.path("repository").asText(null));
-            if (DecisionLedger.rejected(repo, a.runId(), remote, env)) {
+            String remote = remoteOverride != null ? remoteOverride : how.remote();
+            requireSameRepository(repo, remote, run.repository());
+            if (DecisionLedger.rejected(repo, a.runId(), remote, credentials)) {
                 throw new RefusedException("run " + a.runId() + " was rejected (" + DecisionLedger.PREFIX + a.runId()
                         + "): a rejection is final, even if the bundle no longer shows it; nothing is merged");
             }
-            Pusher pusher = new Pusher(repo, env);
+            Pusher pusher = new Pusher(repo, credentials);
             ObjectId approved = ObjectId.fromString(head);
             ObjectId remoteFeature = remote == null ? null : pusher.remoteValue(remote, Constants.R_HEADS + feature);
             if (remoteFeature != null && !remoteFeature.equals(ObjectId.zeroId()) && !remoteFeature.equals(approved)) {
@@ -128,7 +136,7 @@ public final class MergeService {
                 // A fresh CI checkout: the approved commit travels in the signed bundle, not on the remote.
                 ChangeBundle.importCommit(repo, b, feature, approved);
             }
-            String strategy = run.path("merge").path("strategy").asText("fast-forward");
+            String strategy = how.strategy() != null ? how.strategy() : "fast-forward";
             String targetRef = Constants.R_HEADS + baseBranch;
             if (remote == null && checkedOut(repo, targetRef)) {
                 throw new RefusedException(baseBranch + " is checked out in " + repo.getWorkTree() + " and no remote is configured:"
@@ -141,7 +149,7 @@ public final class MergeService {
             if (targetNow == null || targetNow.equals(ObjectId.zeroId())) {
                 throw new RefusedException("branch " + baseBranch + " does not exist" + (remote != null ? " on " + remote : ""));
             }
-            requireBaseAncestor(repo, ObjectId.fromString(run.path("baseCommit").asText()), targetNow, baseBranch);
+            requireBaseAncestor(repo, ObjectId.fromString(run.baseCommit()), targetNow, baseBranch);
             PersonIdent who = new PersonIdent("agent-sandbox", "agent-sandbox@localhost", clock.instant(), clock.getZone());
             BranchMerger.Strategy s = strategy.equals("merge") ? BranchMerger.Strategy.MERGE : BranchMerger.Strategy.FAST_FORWARD;
             ObjectId result = new BranchMerger(repo).merge(targetNow, approved, s,
@@ -185,13 +193,13 @@ public final class MergeService {
     }
 
     /** Tells the run's people (its notify section, from run.json) before the merge is signed; outcomes go to the log. */
-    private void notifyMerged(JsonNode run, Map<String, Object> facts, AuditLog log) throws InfrastructureException {
-        if (!run.has("notify") || run.path("notify").isNull()) {
+    private void notifyMerged(RunRecord run, Map<String, Object> facts, AuditLog log) throws InfrastructureException {
+        if (run.notifications() == null || run.notifications().isNull()) {
             return;
         }
         dev.agentsandbox.config.NotifyConfig config;
         try {
-            config = ApprovalService.JSON.treeToValue(run.path("notify"), dev.agentsandbox.config.NotifyConfig.class);
+            config = ApprovalService.JSON.treeToValue(run.notifications(), dev.agentsandbox.config.NotifyConfig.class);
         } catch (IOException e) {
             log.append("notify", "failed", Map.of("event", "merged", "error", "run.json's notify section cannot be read"));
             return;
@@ -200,8 +208,8 @@ public final class MergeService {
             return;
         }
         Map<String, Object> f = new LinkedHashMap<>(facts);
-        f.put("runId", run.path("runId").asText());
-        f.put("tier", run.path("risk").path("tier").asText(null));
+        f.put("runId", run.runId());
+        f.put("tier", run.risk() == null ? null : run.risk().tier());
         for (var o : new dev.agentsandbox.notify.Notifications(config, env).send("merged", f)) {
             log.append("notify", o.sent() ? "sent" : "failed", o.sent() ? Map.of("channel", o.channel(), "event", "merged")
                     : Map.of("channel", o.channel(), "event", "merged", "error", o.error()));

@@ -3,6 +3,7 @@ package dev.agentsandbox.approval;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.audit.BundleVerifier;
 import dev.agentsandbox.bundle.BundleSnapshot;
+import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.RefusedException;
@@ -32,8 +33,8 @@ public final class Plans {
         if (!v.ok()) {
             throw new RefusedException("--plan-from " + bundle + ": the plan's bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
         }
-        JsonNode run = b.json(Layout.RUN_JSON);
-        if (!"plan".equals(run.path("kind").asText()) || !b.has(PLAN)) {
+        RunRecord run = b.run();
+        if (!run.planFirst() || !b.has(PLAN)) {
             throw new RefusedException("--plan-from " + bundle + " is not the bundle of a --plan run");
         }
         Decisions d = Decisions.of(b, v);
@@ -50,6 +51,6 @@ public final class Plans {
         if (counted.size() < d.required()) {
             throw new RefusedException("the plan is not approved yet: " + d.progress(clock));
         }
-        return new ApprovedPlan(b.get(PLAN), digest, run.path("runId").asText(), counted);
+        return new ApprovedPlan(b.get(PLAN), digest, run.runId(), counted);
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import java.io.IOException;
@@ -49,14 +50,14 @@ public final class Attestor {
     public static Signed statement(BundleSnapshot contents, String stage, String previousStage, KeyPair key, AuditLog.Head anchor,
                                    Map<String, ?> facts) throws AgentSandboxException {
         KeyPair pair = key != null ? key : SigningKeys.generate();
-        JsonNode run = contents.json(Layout.RUN_JSON);
+        RunRecord run = contents.run();
         ObjectNode st = AuditLog.JSON.createObjectNode();
         st.put("_type", STATEMENT_TYPE);
         ArrayNode subject = st.putArray("subject");
-        if (run.hasNonNull("headCommit")) {
+        if (run.headCommit() != null) {
             ObjectNode c = subject.addObject();
-            c.put("name", "git+commit:" + run.path("featureBranch").asText());
-            c.putObject("digest").put("gitCommit", run.path("headCommit").asText());
+            c.put("name", "git+commit:" + run.featureBranch());
+            c.putObject("digest").put("gitCommit", run.headCommit());
         }
         if (contents.has(Layout.PATCH)) {
             subject.addObject().put("name", Layout.PATCH).putObject("digest").put("sha256", contents.sha256(Layout.PATCH));
@@ -64,7 +65,7 @@ public final class Attestor {
         st.put("predicateType", PREDICATE_TYPE);
         ObjectNode p = st.putObject("predicate");
         p.put("stage", stage);
-        p.put("runId", run.path("runId").asText());
+        p.put("runId", run.runId());
         if (previousStage != null) {
             String prev = previousStage;
             String digest = contents.sha256(Layout.envelope(prev));

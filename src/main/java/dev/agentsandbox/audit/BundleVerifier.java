@@ -3,6 +3,7 @@ package dev.agentsandbox.audit;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.error.AgentSandboxException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -48,12 +49,12 @@ public final class BundleVerifier {
         List<String> problems = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         Map<String, JsonNode> statements = new LinkedHashMap<>();
-        JsonNode run;
+        RunRecord run;
         try {
-            run = bundle.json(Layout.RUN_JSON);
+            run = bundle.run();
         } catch (AgentSandboxException e) {
             // Its digest check below names it; the statements are then checked without what it says.
-            problems.add(Layout.RUN_JSON + ": not valid JSON (changed after it was signed?)");
+            problems.add(Layout.RUN_JSON + ": not a valid run record (changed after it was signed?)");
             run = null;
         }
         for (String f : bundle.files().keySet()) {
@@ -147,7 +148,7 @@ public final class BundleVerifier {
         return stage.equals("approval") ? 1 : Integer.parseInt(stage.substring("approval-".length()));
     }
 
-    private static JsonNode statement(BundleSnapshot bundle, String stage, JsonNode run, PublicKey pinned, List<String> problems,
+    private static JsonNode statement(BundleSnapshot bundle, String stage, RunRecord run, PublicKey pinned, List<String> problems,
                                       List<String> notes) {
         String envName = Layout.envelope(stage);
         try {
@@ -183,8 +184,8 @@ public final class BundleVerifier {
             if (!stage.equals(st.path("predicate").path("stage").asText())) {
                 wrong.add("it attests the '" + st.path("predicate").path("stage").asText() + "' stage, not " + stage);
             }
-            if (run != null && !run.path("runId").asText().equals(st.path("predicate").path("runId").asText())) {
-                wrong.add("it is for run " + st.path("predicate").path("runId").asText() + ", not " + run.path("runId").asText());
+            if (run != null && !String.valueOf(run.runId()).equals(st.path("predicate").path("runId").asText())) {
+                wrong.add("it is for run " + st.path("predicate").path("runId").asText() + ", not " + run.runId());
             }
             if (run != null) {
                 wrong.addAll(subjects(bundle, run, st));
@@ -204,11 +205,11 @@ public final class BundleVerifier {
     }
 
     /** The subjects must be this bundle's: its head commit and its patch, nothing else. */
-    private static List<String> subjects(BundleSnapshot bundle, JsonNode run, JsonNode st) {
+    private static List<String> subjects(BundleSnapshot bundle, RunRecord run, JsonNode st) {
         List<String> wrong = new ArrayList<>();
         Map<String, String> want = new TreeMap<>();
-        if (run.hasNonNull("headCommit")) {
-            want.put("git+commit:" + run.path("featureBranch").asText(), "gitCommit=" + run.path("headCommit").asText());
+        if (run.headCommit() != null) {
+            want.put("git+commit:" + run.featureBranch(), "gitCommit=" + run.headCommit());
         }
         if (bundle.has(Layout.PATCH)) {
             // the patch's own bytes are checked with every other file; here, that the subject is the attested patch

@@ -55,15 +55,11 @@ public final class SigningKeys {
         return pem("PUBLIC KEY", key.getEncoded());
     }
 
-    /** The private key from a file, or from the file that AGENT_SANDBOX_SIGNING_KEY names; null when neither is given. */
+    /** The private key (and its public half beside it) from a file; null when no file is given. */
     public static KeyPair load(Path file) throws UsageException {
         Path p = file;
         if (p == null) {
-            String env = System.getenv(ENV);
-            if (env == null || env.isBlank()) {
-                return null;
-            }
-            p = Path.of(env);
+            return null;
         }
         try {
             byte[] der = der(Files.readString(p, StandardCharsets.US_ASCII), "PRIVATE KEY", p);

@@ -136,6 +136,19 @@ public final class BundleSnapshot {
         }
     }
 
+    /** run.json, typed. */
+    public RunRecord run() throws RefusedException {
+        byte[] b = files.get(Layout.RUN_JSON);
+        if (b == null) {
+            throw new RefusedException("the bundle has no " + Layout.RUN_JSON);
+        }
+        try {
+            return JSON.readValue(b, RunRecord.class);
+        } catch (IOException e) {
+            throw new RefusedException(Layout.RUN_JSON + " is not a run record: " + e.getMessage());
+        }
+    }
+
     /** This snapshot with files added or replaced, in memory only (what a stage is about to write). */
     public BundleSnapshot with(Map<String, byte[]> more) {
         SortedMap<String, byte[]> f = new TreeMap<>(files);

@@ -36,4 +36,33 @@ final class CiEnvironment {
         }
         return null;
     }
+
+    /**
+     * The credentials pushes use: $AGENT_SANDBOX_GIT_TOKEN (user $AGENT_SANDBOX_GIT_USER), else the
+     * job's own token on GitHub ($GITHUB_TOKEN) or GitLab ($CI_JOB_TOKEN), else none (SSH and file remotes).
+     */
+    static dev.agentsandbox.git.GitCredentials gitCredentials(Map<String, String> env) {
+        if (env.get("AGENT_SANDBOX_GIT_TOKEN") != null) {
+            return new dev.agentsandbox.git.GitCredentials(env.getOrDefault("AGENT_SANDBOX_GIT_USER", "x-access-token"),
+                    env.get("AGENT_SANDBOX_GIT_TOKEN"));
+        }
+        if (env.get("GITHUB_TOKEN") != null) {
+            return new dev.agentsandbox.git.GitCredentials("x-access-token", env.get("GITHUB_TOKEN"));
+        }
+        if (env.get("CI_JOB_TOKEN") != null) {
+            return new dev.agentsandbox.git.GitCredentials("gitlab-ci-token", env.get("CI_JOB_TOKEN"));
+        }
+        return dev.agentsandbox.git.GitCredentials.NONE;
+    }
+
+    /** Where a reviewer finds the run: the CI job's page, or null (the review page in the bundle then). */
+    static String reviewUrl(Map<String, String> env) {
+        if (env.get("CI_JOB_URL") != null) {
+            return env.get("CI_JOB_URL");
+        }
+        if (env.get("GITHUB_SERVER_URL") != null && env.get("GITHUB_REPOSITORY") != null && env.get("GITHUB_RUN_ID") != null) {
+            return env.get("GITHUB_SERVER_URL") + "/" + env.get("GITHUB_REPOSITORY") + "/actions/runs/" + env.get("GITHUB_RUN_ID");
+        }
+        return env.get("BUILD_URL");
+    }
 }

@@ -21,7 +21,7 @@ final class CleanupCommand implements Callable<Integer> {
         try (DockerSandbox sandbox = DockerSandbox.connect()) {
             containers = sandbox.cleanup(all);
         }
-        int folders = dev.agentsandbox.run.Scratch.cleanup(all);
+        int folders = dev.agentsandbox.workspace.ScratchArea.of(System.getenv()).cleanup(all);
         spec.commandLine().getOut().printf("cleanup: removed %d container(s) or volume(s) and %d temporary folder(s)%n", containers, folders);
         return ExitCodes.OK;
     }

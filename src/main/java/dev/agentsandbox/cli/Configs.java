@@ -3,7 +3,7 @@ package dev.agentsandbox.cli;
 import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.ConfigException;
 import dev.agentsandbox.error.UsageException;
-import dev.agentsandbox.run.RunPipeline;
+import dev.agentsandbox.run.prepare.ConfigSource;
 import dev.agentsandbox.workspace.GitTree;
 import java.io.IOException;
 import java.util.Optional;
@@ -15,7 +15,7 @@ final class Configs {
     private Configs() {
     }
 
-    static RunPipeline.ConfigSource fromBaseCommit() {
+    static ConfigSource fromBaseCommit() {
         return (repo, base, request) -> {
             if (request.configFile() != null) {
                 return dev.agentsandbox.config.ConfigLoader.load(request.configFile());

@@ -4,7 +4,7 @@ import dev.agentsandbox.approval.Approval;
 import dev.agentsandbox.approval.ApprovalService;
 import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.AgentSandboxException;
-import dev.agentsandbox.run.Redaction;
+import dev.agentsandbox.gate.secrets.Redaction;
 import java.nio.file.Path;
 import java.time.Clock;
 import picocli.CommandLine.Option;
@@ -27,15 +27,15 @@ abstract class DecideCommand {
     @picocli.CommandLine.Mixin
     PinnedKey key;
 
-    @Option(names = "--signing-key", description = "Ed25519 private key that signs the decision (default: $AGENT_SANDBOX_SIGNING_KEY)")
-    Path signingKey;
+    @picocli.CommandLine.Mixin
+    SigningKey signingKey;
 
     @Option(names = "--repo", description = "the run's repository, where a rejection is also recorded (default: the one the run used, if here)")
     Path repo;
 
     private static org.eclipse.jgit.lib.Repository openQuietly(Path dir) {
         try {
-            return dev.agentsandbox.run.Repositories.open(dir);
+            return dev.agentsandbox.run.prepare.Repositories.open(dir);
         } catch (AgentSandboxException e) {
             return null;
         }
@@ -46,13 +46,13 @@ abstract class DecideCommand {
         Approval a;
         String progress;
         // The run's repository, when it is here, keeps a rejection even if the bundle is cut back.
-        Path repoDir = repo != null ? repo : Path.of(BundleFiles.runJson(bundle).path("repo").asText("."));
+        Path repoDir = repo != null ? repo : Path.of(java.util.Objects.requireNonNullElse(dev.agentsandbox.bundle.RunRecord.readUnverified(bundle).repo(), "."));
         try (org.eclipse.jgit.lib.Repository r = java.nio.file.Files.isDirectory(repoDir) ? openQuietly(repoDir) : null) {
             if (repo != null && r == null) {
                 throw new dev.agentsandbox.error.UsageException("--repo " + repo + " is not a git repository");
             }
             var decided = new ApprovalService(Clock.systemUTC(), Redaction::redact)
-                    .decide(bundle, decision, by, comment, SigningKeys.load(signingKey), pinned, r, System.getenv());
+                    .decide(bundle, decision, by, comment, signingKey.load(), pinned, r, CiEnvironment.gitCredentials(System.getenv()));
             a = decided.approval();
             progress = decided.progress();
         }

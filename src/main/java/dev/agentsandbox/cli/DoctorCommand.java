@@ -28,7 +28,8 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() throws UsageException {
         Tier t = CliSupport.tier(tier);
         String rt = CliSupport.runtime(t, runtime);
-        List<Check> checks = new Doctor(t, rt, image, dev.agentsandbox.run.Scratch.base(), dev.agentsandbox.run.Scratch.overlayUnavailableMarker()).run();
+        var scratch = dev.agentsandbox.workspace.ScratchArea.of(System.getenv());
+        List<Check> checks = new Doctor(t, rt, image, scratch.base(), scratch.overlayUnavailableMarker()).run();
         var out = spec.commandLine().getOut();
         for (Check c : checks) {
             out.printf("%-5s %-20s %s%n", c.status(), c.name(), c.detail());

@@ -29,7 +29,7 @@ public final class Main {
         CommandLine cl = new CommandLine(new Main());
         cl.setOut(out);
         cl.setErr(err);
-        cl.setExitCodeExceptionMapper(e -> e instanceof AgentSandboxException a ? ExitCodes.of(a) : ExitCodes.INFRASTRUCTURE);
+        cl.setExitCodeExceptionMapper(e -> e instanceof AgentSandboxException a ? a.exitCode().code() : ExitCodes.INFRASTRUCTURE);
         cl.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("agent-sandbox: " + ex.getMessage());
             ex.getCommandLine().getErr().println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
@@ -38,7 +38,7 @@ public final class Main {
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
             if (ex instanceof AgentSandboxException a) {
                 c.getErr().println("agent-sandbox: " + a.getMessage());
-                return ExitCodes.of(a);
+                return a.exitCode().code();
             }
             c.getErr().println("agent-sandbox: internal error: " + ex);
             if (System.getenv("AGENT_SANDBOX_DEBUG") != null) {

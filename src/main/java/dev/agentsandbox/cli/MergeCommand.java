@@ -3,8 +3,8 @@ package dev.agentsandbox.cli;
 import dev.agentsandbox.approval.MergeService;
 import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.AgentSandboxException;
-import dev.agentsandbox.run.Repositories;
-import dev.agentsandbox.run.Redaction;
+import dev.agentsandbox.run.prepare.Repositories;
+import dev.agentsandbox.gate.secrets.Redaction;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -30,16 +30,16 @@ final class MergeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     PinnedKey key;
 
-    @Option(names = "--signing-key", description = "Ed25519 private key that signs the merge (default: $AGENT_SANDBOX_SIGNING_KEY)")
-    Path signingKey;
+    @picocli.CommandLine.Mixin
+    SigningKey signingKey;
 
     @Override
     public Integer call() throws AgentSandboxException {
-        Path repoDir = repo != null ? repo : Path.of(BundleFiles.runJson(bundle).path("repo").asText("."));
+        Path repoDir = repo != null ? repo : Path.of(java.util.Objects.requireNonNullElse(dev.agentsandbox.bundle.RunRecord.readUnverified(bundle).repo(), "."));
         try (Repository r = Repositories.open(repoDir)) {
             var pinned = key.require("merge");
-            MergeService.Merged m = new MergeService(Clock.systemUTC(), Redaction::redact, System.getenv())
-                    .merge(bundle, r, pinned, remote, SigningKeys.load(signingKey));
+            MergeService.Merged m = new MergeService(Clock.systemUTC(), Redaction::redact, System.getenv(), CiEnvironment.gitCredentials(System.getenv()))
+                    .merge(bundle, r, pinned, remote, signingKey.load());
             var out = spec.commandLine().getOut();
             out.printf("merged: %s is now %s (%s)%n", m.target(), m.commit(), m.fastForward() ? "fast-forward" : "merge commit");
             if (m.pushedTo() != null) {

@@ -2,7 +2,9 @@ package dev.agentsandbox.cli;
 
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.UsageException;
-import dev.agentsandbox.run.RunPipeline;
+import dev.agentsandbox.pipeline.RunPipeline;
+import dev.agentsandbox.run.HostEnvironment;
+import dev.agentsandbox.run.RunIds;
 import dev.agentsandbox.run.RunRequest;
 import dev.agentsandbox.run.RunResult;
 import dev.agentsandbox.sandbox.DockerSandbox;
@@ -60,8 +62,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--base", description = "the base branch (default: the branch checked out)")
     String base;
 
-    @Option(names = "--signing-key", description = "Ed25519 private key (PEM) that signs the attestation (default: $AGENT_SANDBOX_SIGNING_KEY)")
-    Path signingKey;
+    @picocli.CommandLine.Mixin
+    SigningKey signingKey;
 
     @Option(names = "--push", description = "the remote `merge` pushes the approved change to; nothing of the agent's is"
             + " pushed before approval (see --push-before-approval)")
@@ -111,6 +113,14 @@ final class RunCommand implements Callable<Integer> {
             + " model endpoints and registries this repository's class may use; a run it does not allow is refused before the agent starts")
     Path orgPolicy;
 
+    private dev.agentsandbox.workspace.WorkspaceMode workspaceMode(java.util.Map<String, String> env) throws UsageException {
+        try {
+            return dev.agentsandbox.workspace.WorkspaceMode.parse(workspace != null ? workspace : env.get(dev.agentsandbox.workspace.WorkspaceMode.ENV));
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+    }
+
     private static Path envPath(String name) {
         String v = System.getenv(name);
         return v == null || v.isBlank() ? null : Path.of(v);
@@ -126,20 +136,24 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageException("the task is empty: give --task TEXT or --task-file FILE with the work to do");
         }
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
+        var env = System.getenv();
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, signingKey, push, previous, model(), workspace, pushEarly(), CiEnvironment.branch(System.getenv()),
-                requestedBy != null ? requestedBy : CiEnvironment.user(System.getenv()), plan, planFrom,
+                image, cmd, tier, runtime, base, push, previous, model(), workspaceMode(env), pushEarly(), CiEnvironment.branch(env),
+                requestedBy != null ? requestedBy : CiEnvironment.user(env), plan, planFrom,
                 orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"));
+        HostEnvironment host = new HostEnvironment(env, CiEnvironment.reviewUrl(env), dev.agentsandbox.workspace.ScratchArea.of(env),
+                CiEnvironment.gitCredentials(env));
+        java.security.KeyPair key = signingKey.load();
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {
-            RunPipeline pipeline = new RunPipeline(sandbox, clock, RunPipeline.RunIds.random(clock), progress, Configs.fromBaseCommit());
-            RunResult r = pipeline.run(request);
+            RunPipeline pipeline = new RunPipeline(sandbox, clock, RunIds.random(clock), progress, Configs.fromBaseCommit(), host);
+            RunResult r = pipeline.run(request, key);
             out.println();
             out.println("verdict: " + r.verdict());
             for (var g : r.gates()) {
                 out.printf("  %-14s %-5s %d finding(s)%n", g.gate(), g.verdict().id(), g.findings().size());
-                g.findings().stream().filter(f -> f.level() != dev.agentsandbox.gate.Verdict.PASS).limit(MAX_FINDINGS_SHOWN)
+                g.findings().stream().filter(f -> f.level() != dev.agentsandbox.verdict.Verdict.PASS).limit(MAX_FINDINGS_SHOWN)
                         .forEach(f -> out.println("    " + f.level().id() + " " + f.rule() + ": "
                                 + dev.agentsandbox.console.SafeText.line(f.message(), 400)));
                 if (g.findings().size() > MAX_FINDINGS_SHOWN) {
@@ -155,13 +169,11 @@ final class RunCommand implements Callable<Integer> {
             if (r.verdict().equals("plan")) {
                 out.println("the plan (plan.md) awaits approval: agent-sandbox approve --run " + r.bundle() + " --by NAME, then"
                         + " agent-sandbox run --plan-from " + r.bundle() + " …");
-                return ExitCodes.OK;
             }
             if (r.noChange()) {
                 out.println("the agent changed nothing: there is nothing to review (exit " + ExitCodes.NO_CHANGE + ")");
-                return ExitCodes.NO_CHANGE;
             }
-            return r.passed() ? ExitCodes.OK : ExitCodes.GATES_FAILED;
+            return r.exitCode().code();
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.agentsandbox.config;
 
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 
 /**
  * Known-bad packages: advisories in the OSV format for every dependency the change adds or changes.

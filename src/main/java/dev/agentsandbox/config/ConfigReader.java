@@ -3,7 +3,7 @@ package dev.agentsandbox.config;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.error.ConfigException;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import dev.agentsandbox.sandbox.Tier;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.config;
 
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.util.List;
 
 /**

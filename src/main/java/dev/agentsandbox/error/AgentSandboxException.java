@@ -5,7 +5,7 @@ package dev.agentsandbox.error;
  * (the user, the operator of the host, the reviewer); the CLI maps them to exit codes in one place.
  * Messages say what failed and what to do, and never carry a secret value.
  */
-public abstract class AgentSandboxException extends Exception {
+public abstract sealed class AgentSandboxException extends Exception permits UsageException, InfrastructureException, RefusedException {
     protected AgentSandboxException(String message) {
         super(message);
     }
@@ -13,4 +13,7 @@ public abstract class AgentSandboxException extends Exception {
     protected AgentSandboxException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** The exit code this failure ends a command with. */
+    public abstract ExitCode exitCode();
 }

@@ -1,7 +1,7 @@
 package dev.agentsandbox.error;
 
 /** An invalid configuration file; the message names the file, the line and the key. */
-public class ConfigException extends UsageException {
+public final class ConfigException extends UsageException {
     public ConfigException(String message) {
         super(message);
     }

@@ -1,5 +1,7 @@
 package dev.agentsandbox.gate;
 
+import dev.agentsandbox.verdict.Verdict;
+
 import java.util.Objects;
 
 /**

@@ -8,4 +8,12 @@ public interface Gate {
     String name();
 
     GateResult evaluate(GateContext context) throws AgentSandboxException;
+
+    /**
+     * Whether this gate's findings are credentials in the change: then the patch travels redacted
+     * and the commit does not leave in the bundle.
+     */
+    default boolean findsCredentials() {
+        return false;
+    }
 }

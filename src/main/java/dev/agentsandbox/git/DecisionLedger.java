@@ -34,9 +34,9 @@ public final class DecisionLedger {
     }
 
     /** Best effort: the remote learns of the rejection too (needs push rights; the local record stands either way). */
-    public static String publish(Repository repo, String remote, String runId, ObjectId head, java.util.Map<String, String> env) {
+    public static String publish(Repository repo, String remote, String runId, ObjectId head, GitCredentials credentials) {
         try {
-            new Pusher(repo, env).push(remote, List.of(new Pusher.Update(head, PREFIX + runId, null)));
+            new Pusher(repo, credentials).push(remote, List.of(new Pusher.Update(head, PREFIX + runId, null)));
             return null;
         } catch (Exception e) {
             return e.getMessage();
@@ -44,7 +44,7 @@ public final class DecisionLedger {
     }
 
     /** Whether the repository, or the remote if given, records this run as rejected. */
-    public static boolean rejected(Repository repo, String runId, String remote, java.util.Map<String, String> env)
+    public static boolean rejected(Repository repo, String runId, String remote, GitCredentials credentials)
             throws InfrastructureException {
         try {
             if (repo.exactRef(PREFIX + runId) != null) {
@@ -53,6 +53,6 @@ public final class DecisionLedger {
         } catch (IOException e) {
             throw new InfrastructureException("cannot read " + PREFIX + runId + ": " + e.getMessage(), e);
         }
-        return remote != null && !new Pusher(repo, env).remoteValue(remote, PREFIX + runId).equals(ObjectId.zeroId());
+        return remote != null && !new Pusher(repo, credentials).remoteValue(remote, PREFIX + runId).equals(ObjectId.zeroId());
     }
 }

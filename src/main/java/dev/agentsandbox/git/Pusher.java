@@ -4,7 +4,6 @@ import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.error.RefusedException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
@@ -14,20 +13,19 @@ import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
-import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 
 /**
- * Pushes refs with the credentials the CI job already has (a token from the environment, or
- * JGit's own SSH and file transports). Every update names the remote's expected old value, so a
+ * Pushes refs with the credentials the wrapper chose (the CI job's token, or JGit's own SSH and
+ * file transports). Every update names the remote's expected old value, so a
  * branch that moved on the remote is refused, never overwritten. The sandbox never sees these.
  */
 public final class Pusher {
     private final Repository repo;
-    private final Map<String, String> env;
+    private final GitCredentials credentials;
 
-    public Pusher(Repository repo, Map<String, String> env) {
+    public Pusher(Repository repo, GitCredentials credentials) {
         this.repo = repo;
-        this.env = env;
+        this.credentials = credentials;
     }
 
     /** One ref to push: local object, remote ref name, the remote value expected (zeroId: must not exist). */
@@ -76,15 +74,6 @@ public final class Pusher {
     }
 
     private CredentialsProvider credentials() {
-        if (env.get("AGENT_SANDBOX_GIT_TOKEN") != null) {
-            return new UsernamePasswordCredentialsProvider(env.getOrDefault("AGENT_SANDBOX_GIT_USER", "x-access-token"), env.get("AGENT_SANDBOX_GIT_TOKEN"));
-        }
-        if (env.get("GITHUB_TOKEN") != null) {
-            return new UsernamePasswordCredentialsProvider("x-access-token", env.get("GITHUB_TOKEN"));
-        }
-        if (env.get("CI_JOB_TOKEN") != null) {
-            return new UsernamePasswordCredentialsProvider("gitlab-ci-token", env.get("CI_JOB_TOKEN"));
-        }
-        return null;
+        return credentials.provider();
     }
 }

@@ -2,7 +2,7 @@ package dev.agentsandbox.report;
 
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateResult;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;

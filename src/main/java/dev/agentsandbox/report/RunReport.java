@@ -28,6 +28,17 @@ public record RunReport(String runId, String repository, String baseBranch, Stri
                         Map<String, Object> sandbox, String task) {
     /** One line of the dependency delta. */
     public record DependencyRow(String kind, String ecosystem, String name, String oldVersion, String newVersion, String manifest) {
+        /** The rows the dependency gate left in its details ({@code delta}). */
+        public static List<DependencyRow> of(List<GateResult> gates) {
+            return gates.stream().filter(g -> g.details().get("delta") instanceof List<?>)
+                    .flatMap(g -> ((List<?>) g.details().get("delta")).stream()).filter(Map.class::isInstance).map(Map.class::cast)
+                    .map(m -> new DependencyRow(text(m.get("kind")), text(m.get("ecosystem")), text(m.get("name")), text(m.get("before")),
+                            text(m.get("after")), text(m.get("manifest")))).toList();
+        }
+
+        private static String text(Object o) {
+            return o == null ? null : o.toString();
+        }
     }
 
     public RunReport {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.audit.Digests;
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateResult;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -17,7 +17,6 @@ import java.util.Objects;
  * @param tier tier override ("gvisor", ...)
  * @param runtime runtime override
  * @param base base branch override
- * @param signingKey Ed25519 private key file; null: AGENT_SANDBOX_SIGNING_KEY or an ephemeral key
  * @param push the remote the approved change is pushed to by {@code merge}; nothing is pushed by the run itself
  *             unless {@code pushEarly} asks for it; null: no remote
  * @param ciBranch the branch the CI system names for its (detached) checkout; null outside CI
@@ -29,11 +28,11 @@ import java.util.Objects;
  *                  the feature branch ("branch"); null: nothing of the agent's reaches the remote before approval
  * @param previous the bundle of a rejected run this one continues; null: none
  * @param model an upstream added to the proxy's allow-list from the command line; null: none
- * @param workspace how the agent's workspace is made: auto, overlay or copy; null: $AGENT_SANDBOX_WORKSPACE, else auto
+ * @param workspace how the agent's workspace is made: auto, overlay or copy; null: auto
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
-                         String tier, String runtime, String base, Path signingKey, String push, Path previous,
-                         dev.agentsandbox.config.ProxyConfig.Upstream model, String workspace, String pushEarly, String ciBranch, String requestedBy, boolean plan, Path planFrom, Path orgPolicy) {
+                         String tier, String runtime, String base, String push, Path previous,
+                         dev.agentsandbox.config.ProxyConfig.Upstream model, dev.agentsandbox.workspace.WorkspaceMode workspace, String pushEarly, String ciBranch, String requestedBy, boolean plan, Path planFrom, Path orgPolicy) {
     /** The ref namespace of early pushes: no branch-triggered CI matches it. */
     public static final String EARLY_NAMESPACE = "refs/agent-sandbox/";
 
@@ -42,11 +41,18 @@ public record RunRequest(Path repo, String task, Path configFile, Path bundle, S
         Objects.requireNonNull(task, "task");
         Objects.requireNonNull(bundle, "bundle");
         command = command == null ? null : List.copyOf(command);
+        workspace = workspace == null ? dev.agentsandbox.workspace.WorkspaceMode.AUTO : workspace;
         if (plan && planFrom != null) {
             throw new IllegalArgumentException("--plan and --plan-from do not go together: plan first, then run from the approved plan");
         }
         if (pushEarly != null && !pushEarly.equals("namespace") && !pushEarly.equals("branch")) {
             throw new IllegalArgumentException("--push-before-approval takes namespace or branch, not '" + pushEarly + "'");
         }
+    }
+
+    /** The same request with another task (a continued or planned run's), and the base the continued run used when none is given. */
+    public RunRequest withTask(String newTask, String newBase, Path newPrevious) {
+        return new RunRequest(repo, newTask, configFile, bundle, image, command, tier, runtime, newBase, push, newPrevious, model, workspace,
+                pushEarly, ciBranch, requestedBy, plan, planFrom, orgPolicy);
     }
 }

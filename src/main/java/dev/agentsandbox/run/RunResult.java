@@ -16,14 +16,19 @@ import java.util.List;
  */
 public record RunResult(String runId, Path bundle, String featureBranch, String headCommit, String verdict, List<GateResult> gates) {
     /** The outcome of a run whose agent changed nothing. */
-    public static final String NO_CHANGE = "no-change";
+    public static final String NO_CHANGE = dev.agentsandbox.bundle.RunRecorder.NO_CHANGE;
 
     public RunResult {
         gates = List.copyOf(gates);
     }
 
     public boolean passed() {
-        return verdict.equals("pass") || verdict.equals("warn") || verdict.equals("plan");
+        return exitCode() == dev.agentsandbox.error.ExitCode.OK;
+    }
+
+    /** The exit code `run` ends with for this outcome. */
+    public dev.agentsandbox.error.ExitCode exitCode() {
+        return dev.agentsandbox.error.ExitCode.ofOutcome(verdict);
     }
 
     public boolean noChange() {

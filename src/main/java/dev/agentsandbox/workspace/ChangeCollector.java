@@ -6,7 +6,7 @@ import dev.agentsandbox.change.Content;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.gate.Finding;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;

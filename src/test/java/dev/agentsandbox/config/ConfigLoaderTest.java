@@ -7,7 +7,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import dev.agentsandbox.error.ConfigException;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import dev.agentsandbox.sandbox.Tier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

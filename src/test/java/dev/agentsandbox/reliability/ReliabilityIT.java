@@ -3,7 +3,7 @@ package dev.agentsandbox.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.agentsandbox.run.Scratch;
+import dev.agentsandbox.workspace.ScratchArea;
 import dev.agentsandbox.sandbox.Labels;
 import dev.agentsandbox.testing.ChildJvm;
 import dev.agentsandbox.testing.Cli;
@@ -41,14 +41,14 @@ class ReliabilityIT {
     /** Mounts on this host whose line in mountinfo names one of this tool's volumes or its scratch folder. */
     static List<String> leftoverMounts() throws IOException {
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .filter(l -> l.contains("/volumes/agent-sandbox-") || l.contains(Scratch.base().toString() + "/")).toList();
+                .filter(l -> l.contains("/volumes/agent-sandbox-") || l.contains(ScratchArea.of(System.getenv()).base().toString() + "/")).toList();
     }
 
     static List<Path> scratchOf(long pid) throws IOException {
-        if (!Files.isDirectory(Scratch.base())) {
+        if (!Files.isDirectory(ScratchArea.of(System.getenv()).base())) {
             return List.of();
         }
-        try (Stream<Path> s = Files.list(Scratch.base())) {
+        try (Stream<Path> s = Files.list(ScratchArea.of(System.getenv()).base())) {
             return s.filter(p -> p.getFileName().toString().contains("." + pid + ".")).toList();
         }
     }
@@ -160,7 +160,7 @@ class ReliabilityIT {
         assertThat(Leftovers.containers(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
         assertThat(Leftovers.volumes(Labels.CREATOR_PID, Long.toString(pid))).isEmpty();
         assertThat(scratchOf(pid)).isEmpty();
-        try (Stream<Path> exports = Files.list(Scratch.base().resolve("exports"))) {
+        try (Stream<Path> exports = Files.list(ScratchArea.of(System.getenv()).base().resolve("exports"))) {
             assertThat(exports.filter(Files::isDirectory).count()).as("shared exports kept").isLessThanOrEqualTo(ExportCache.KEEP);
         }
         assertThat(repo.head("main")).isEqualTo(mainBefore);

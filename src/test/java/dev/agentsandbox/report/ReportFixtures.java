@@ -5,7 +5,7 @@ import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateResult;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;

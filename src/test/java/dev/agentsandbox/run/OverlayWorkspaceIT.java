@@ -195,7 +195,7 @@ class OverlayWorkspaceIT {
                 expected.put(tw.getPathString(), tw.getObjectId(0).name() + " " + Integer.toOctalString(tw.getFileMode(0).getBits()));
             }
         }
-        Path export = Scratch.exports(java.time.Clock.systemUTC()).folder(tree);
+        Path export = dev.agentsandbox.workspace.ScratchArea.of(System.getenv()).exports(java.time.Clock.systemUTC()).folder(tree);
         assertThat(export).isDirectory();
         Map<String, String> actual = new TreeMap<>();
         try (Stream<Path> all = Files.walk(export); ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {

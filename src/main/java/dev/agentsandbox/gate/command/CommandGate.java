@@ -8,7 +8,7 @@ import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.Gate;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.OutputListener;
 import dev.agentsandbox.sandbox.SandboxBackend;

@@ -7,7 +7,7 @@ import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.Gate;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,9 +44,48 @@ public final class DependencyGate implements Gate {
         return NAME;
     }
 
+    /**
+     * The analysis, with the head's SBOM written to the report folder (when there is one) and the
+     * delta in the result's details ({@code delta}: kind, ecosystem, name, before, after, manifest).
+     */
     @Override
     public GateResult evaluate(GateContext context) throws InfrastructureException {
-        return analyse(context).result();
+        Analysis a = analyse(context);
+        if (context.reportDirectory() != null) {
+            try {
+                CycloneDxWriter.write(a.head(), a.delta(), a.advisories(), context.reportDirectory().resolve(SBOM));
+            } catch (IOException e) {
+                throw new InfrastructureException("cannot write the SBOM: " + e.getMessage(), e);
+            }
+        }
+        Map<String, Object> details = new java.util.LinkedHashMap<>(a.result().details());
+        details.put("delta", rows(a.delta()));
+        GateResult r = a.result();
+        return new GateResult(r.gate(), r.verdict(), r.findings(), r.duration(), details);
+    }
+
+    /** The report's file name for the head's SBOM. */
+    public static final String SBOM = "sbom.cdx.json";
+
+    private static List<Map<String, Object>> rows(DependencyDelta delta) {
+        List<Map<String, Object>> rows = new ArrayList<>();
+        delta.added().forEach(d -> rows.add(row("added", d.ecosystem(), d.name(), null, d.version(), d.manifest())));
+        delta.changed().forEach(c -> rows.add(row("changed", c.after().ecosystem(), c.after().name(), c.before().version(),
+                c.after().version(), c.after().manifest())));
+        delta.removed().forEach(d -> rows.add(row("removed", d.ecosystem(), d.name(), d.version(), null, d.manifest())));
+        delta.newSources().forEach(x -> rows.add(row("new source", "", x, null, null, null)));
+        return rows;
+    }
+
+    private static Map<String, Object> row(String kind, String ecosystem, String name, String before, String after, String manifest) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("kind", kind);
+        m.put("ecosystem", ecosystem);
+        m.put("name", name);
+        m.put("before", before);
+        m.put("after", after);
+        m.put("manifest", manifest);
+        return m;
     }
 
     public Analysis analyse(GateContext context) throws InfrastructureException {

@@ -10,7 +10,7 @@ import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.Gate;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.gate.secrets;
 
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;

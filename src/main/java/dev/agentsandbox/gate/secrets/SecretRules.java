@@ -1,7 +1,7 @@
 package dev.agentsandbox.gate.secrets;
 
-import static dev.agentsandbox.gate.Verdict.FAIL;
-import static dev.agentsandbox.gate.Verdict.WARN;
+import static dev.agentsandbox.verdict.Verdict.FAIL;
+import static dev.agentsandbox.verdict.Verdict.WARN;
 
 import java.util.List;
 

@@ -36,6 +36,11 @@ public final class SecretsGate implements Gate {
     }
 
     @Override
+    public boolean findsCredentials() {
+        return true;
+    }
+
+    @Override
     public GateResult evaluate(GateContext context) {
         long t0 = System.nanoTime();
         List<Finding> findings = new ArrayList<>();

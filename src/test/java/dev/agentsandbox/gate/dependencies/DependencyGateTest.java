@@ -10,7 +10,7 @@ import dev.agentsandbox.change.Tree;
 import dev.agentsandbox.config.DependencyConfig;
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateContext;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

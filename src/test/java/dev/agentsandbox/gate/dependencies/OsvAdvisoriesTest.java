@@ -60,7 +60,7 @@ class OsvAdvisoriesTest {
         var a = analyse(OsvAdvisories.api("http://127.0.0.1:9"), AdvisoryConfig.DEFAULT);
         assertThat(rules(a)).contains("advisories-unavailable:warn");
         var strict = analyse(OsvAdvisories.api("http://127.0.0.1:9"), new AdvisoryConfig(null, null, null, null,
-                dev.agentsandbox.gate.Verdict.FAIL));
+                dev.agentsandbox.verdict.Verdict.FAIL));
         assertThat(rules(strict)).contains("advisories-unavailable:fail");
     }
 

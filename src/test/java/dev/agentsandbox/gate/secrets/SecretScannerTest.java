@@ -9,7 +9,7 @@ import dev.agentsandbox.config.SecretsConfig;
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;
-import dev.agentsandbox.gate.Verdict;
+import dev.agentsandbox.verdict.Verdict;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

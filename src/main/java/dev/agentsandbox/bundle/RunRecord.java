@@ -1,0 +1,95 @@
+package dev.agentsandbox.bundle;
+
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * run.json, typed: what a run was asked, what it settled and how it ended. The run writes it
+ * ({@link RunRecorder}); approve, merge, verify, continuations and the CI wrappers read it
+ * ({@link BundleSnapshot#run()}). Unknown keys are ignored on reading so that a newer bundle
+ * still reads; nothing here is trusted before the bundle's attestation verifies.
+ *
+ * @param verdict running, pass, warn, fail, no-change, plan or error
+ * @param kind "plan" for a plan-first run; absent for a change
+ * @param exitCode the CLI's exit code for this outcome, once finished
+ */
+@JsonIgnoreProperties(ignoreUnknown = true)
+public record RunRecord(int schema, String runId, String startedAt, String repo, String baseBranch, String baseCommit,
+                        String repository, String featureBranch, String headCommit, String verdict, String image, List<String> command,
+                        String tier, String runtime, Merge merge, String task, Map<String, String> reports,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String kind,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) PlanRef plan,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) DataClass dataClass,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Risk risk,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Quorum approval,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String requestedBy,
+                        @JsonProperty("notify") @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode notifications,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Integer exitCode,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String error,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt) {
+    public static final String PLAN = "plan";
+
+    public RunRecord {
+        command = command == null ? List.of() : List.copyOf(command);
+        reports = reports == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reports));
+    }
+
+    /**
+     * A bundle's run.json as it lies on disk, unverified: only for finding the run's repository
+     * before the bundle itself is read and verified.
+     */
+    public static RunRecord readUnverified(java.nio.file.Path bundle) throws dev.agentsandbox.error.UsageException {
+        java.nio.file.Path file = bundle.resolve(Layout.RUN_JSON);
+        try {
+            return BundleJson.MAPPER.readValue(file.toFile(), RunRecord.class);
+        } catch (java.io.IOException e) {
+            throw new dev.agentsandbox.error.UsageException(bundle + " is not a run bundle (cannot read " + Layout.RUN_JSON + ": "
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Whether this is a plan-first run (no bean name: Jackson would take it for the "plan" property). */
+    public boolean planFirst() {
+        return PLAN.equals(kind);
+    }
+
+    /** How and where an approved change merges. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Merge(String strategy, String remote, boolean allowOverride) {
+    }
+
+    /** The approved plan a run carries out. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record PlanRef(String sha256, String run, List<String> approvedBy) {
+    }
+
+    /** The repository's data class under the organisation policy. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record DataClass(@JsonProperty("class") String name, String rule, String policySha256) {
+    }
+
+    /** The run's risk tier and why. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Risk(String tier, List<String> reasons) {
+        public Risk {
+            reasons = reasons == null ? List.of() : List.copyOf(reasons);
+        }
+    }
+
+    /** The approvals a tier needs: how many, from whom, self-approval, expiry. */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record Quorum(int approvers, List<String> allowed, boolean allowSelf, Long expirySeconds) {
+        public Quorum {
+            allowed = allowed == null ? List.of() : List.copyOf(allowed);
+        }
+    }
+
+    /** What is known when a run begins. */
+    public record Start(String repo, String baseBranch, String baseCommit, String repository, String featureBranch, String image,
+                        List<String> command, String tier, String runtime, Merge merge, String task) {
+    }
+}

@@ -1,0 +1,129 @@
+package dev.agentsandbox.run.agent;
+
+import dev.agentsandbox.bundle.RunBundle;
+import dev.agentsandbox.checkpoint.Checkpoints;
+import dev.agentsandbox.config.PolicyConfig;
+import dev.agentsandbox.config.RunConfig;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.notify.RunNotifier;
+import dev.agentsandbox.report.TaskText;
+import dev.agentsandbox.run.HostEnvironment;
+import dev.agentsandbox.run.Progress;
+import dev.agentsandbox.run.prepare.Prepared;
+import dev.agentsandbox.workspace.Scratch;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.SandboxBackend;
+import dev.agentsandbox.sandbox.SandboxResult;
+import dev.agentsandbox.sandbox.SandboxTemplate;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Stage 2: the agent in its sandbox, with the model proxy, checkpoints and the process policy
+ * around it; its output, exit and processes recorded and judged as the agent gate.
+ */
+public final class AgentStage {
+    public static final String GATE = AgentGate.NAME;
+
+    private final SandboxBackend backend;
+    private final Clock clock;
+    private final Progress progress;
+    private final RunNotifier notifier;
+    private final HostEnvironment host;
+
+    public AgentStage(SandboxBackend backend, Clock clock, Progress progress, RunNotifier notifier, HostEnvironment host) {
+        this.backend = backend;
+        this.host = host;
+        this.clock = clock;
+        this.progress = progress;
+        this.notifier = notifier;
+    }
+
+    public AgentOutcome run(Prepared p, RunBundle bundle, Scratch scratch, AgentWorkspace workspace)
+            throws AgentSandboxException, IOException {
+        RunConfig config = p.config();
+        if (config.sandbox().processLog()) {
+            backend.traceProcesses(scratch.privateFolder("trace"));
+        }
+        Path runDir = scratch.folder("run");
+        Files.writeString(runDir.resolve("task.md"), p.request().task(), StandardCharsets.UTF_8);
+        p.plan().record(bundle, runDir);
+
+        AtomicReference<String> overBudget = new AtomicReference<>();
+        AtomicReference<String> processStopped = new AtomicReference<>();
+        SandboxTemplate template;
+        SandboxResult agent;
+        Map<String, Object> spend = null;
+        Checkpoints checkpoints = config.checkpoints().enabled()
+                ? new Checkpoints(bundle.root(), clock, config.checkpoints().timeout(), new CheckpointAudit(bundle, progress, notifier)) : null;
+        try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
+                new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), checkpoints == null ? null : (path, body) -> checkpoints.ask(body))) {
+            template = p.settings().template(p.runId(), model.keys());
+            progress.stage("agent", "running " + p.settings().image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
+                    + (model.enabled() ? ", model API through the proxy" : ", no network"));
+            Map<String, String> env = new LinkedHashMap<>(model.env());
+            env.put("AGENT_TASK", p.request().task());
+            env.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
+            env.putAll(p.plan().env());
+            SandboxTemplate t = template;
+            stopOnProcessPolicy(config.policy().processes(), p.runId(), processStopped);
+            try {
+                agent = workspace.run(backend, ws -> t.spec("agent", p.settings().image(), model.command(p.settings().command()), env,
+                        List.of(ws, new Mount(runDir, "/run/agent-sandbox", true))), (s, line) -> progress.output("agent", line));
+            } finally {
+                backend.onExec(null);
+            }
+            if (model.enabled()) {
+                Map<String, Object> used = new LinkedHashMap<>(Map.of("tokens", model.tokensUsed()));
+                if (config.proxy().spend() != null) {
+                    spend = new LinkedHashMap<>();
+                    spend.put("spent", model.spent().stripTrailingZeros().toPlainString());
+                    spend.put("cap", config.proxy().spend().cap().toPlainString());
+                    spend.put("currency", config.proxy().spend().currency());
+                    used.put("spend", spend);
+                    progress.step("model spend " + spend.get("spent") + " " + spend.get("currency") + " of " + spend.get("cap"));
+                }
+                bundle.audit("proxy", "summary", used);
+            }
+        }
+        if (checkpoints != null) {
+            checkpoints.rejectPending("the agent's sandbox ended before an answer: rejected");
+        }
+        bundle.writeLog("agent.log", agent.output());
+        bundle.audit("agent", "sandbox", Map.of("config", agent.containerConfig(), "exitCode", agent.exitCode(),
+                "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
+        Map<String, Object> processLog = ProcessLog.audit(bundle, "agent", agent.processes());
+        PolicyConfig.ProcessPolicy policy = config.policy().processes();
+        var gate = AgentGate.judge(agent, p.settings().limits(), new AgentGate.Facts(overBudget.get(),
+                workspace.overQuota() ? workspace.quota() : null, TaskText.hiddenContent(p.request().task()),
+                ProcessLog.Judge.all(policy, agent.processes()), processStopped.get(), policy != null));
+        progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in " + agent.timings().run().toMillis() + " ms");
+        return new AgentOutcome(agent, gate, template, processLog, spend);
+    }
+
+    /** With enforce: stop, the first program off the list ends the agent's sandbox at once. */
+    private void stopOnProcessPolicy(PolicyConfig.ProcessPolicy policy, String runId, AtomicReference<String> stopped) {
+        if (policy == null || !policy.stop()) {
+            return;
+        }
+        ProcessLog.Judge judge = new ProcessLog.Judge(policy);
+        backend.onExec(r -> {
+            String v = judge.judge(r);
+            if (v != null && stopped.compareAndSet(null, v)) {
+                progress.step("stopping the agent: " + v);
+                try {
+                    backend.stop(runId);
+                } catch (AgentSandboxException e) {
+                    progress.step("warning: " + e.getMessage());
+                }
+            }
+        });
+    }
+}

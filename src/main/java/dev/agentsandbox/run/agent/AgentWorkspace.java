@@ -1,0 +1,208 @@
+package dev.agentsandbox.run.agent;
+
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.quota.Disk;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.OutputListener;
+import dev.agentsandbox.sandbox.OverlayUnavailableException;
+import dev.agentsandbox.sandbox.SandboxBackend;
+import dev.agentsandbox.sandbox.SandboxResult;
+import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.workspace.BaseSnapshot;
+import dev.agentsandbox.workspace.ChangeCollector;
+import dev.agentsandbox.workspace.Collected;
+import dev.agentsandbox.workspace.ExportCache;
+import dev.agentsandbox.workspace.WorkspaceExporter;
+import dev.agentsandbox.workspace.WorkspaceMode;
+import dev.agentsandbox.run.Progress;
+import dev.agentsandbox.workspace.Scratch;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.function.Function;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * The folder the agent edits at /workspace, and how its change is read back. Two kinds, equally
+ * isolated (the agent sees the base tree and nothing else, and nothing it writes reaches the
+ * host's repository):
+ * <ul>
+ * <li><b>overlay</b> (the default where the host can mount it): a copy-on-write view over one
+ * shared export of the base tree; the agent's writes land in a private upper folder, so a run
+ * costs what the agent changes, not what the repository holds;</li>
+ * <li><b>copy</b>: a private export of the base tree, compared whole with the base afterwards.</li>
+ * </ul>
+ * {@code --workspace} or {@code AGENT_SANDBOX_WORKSPACE} ({@code auto|overlay|copy}) chooses; with {@code auto}, a host whose Docker
+ * cannot mount the overlay gets copies, and that is remembered next to the shared exports.
+ */
+public final class AgentWorkspace implements AutoCloseable {
+    static final String TARGET = "/workspace";
+
+    private final Repository repo;
+    private final ObjectId commit;
+    private final Scratch scratch;
+    private final ExportCache cache;
+    private final Clock clock;
+    private final Progress progress;
+    private final boolean required;
+    private ExportCache.Lease lease;
+    private Mount mount;
+    private BaseSnapshot snapshot; // a private copy's, with the stat data seen when it was written
+    private Disk disk;             // where the agent's writes land, of sandbox.disk's size
+
+    private AgentWorkspace(Repository repo, ObjectId commit, Scratch scratch, ExportCache cache, Clock clock, Progress progress,
+                           boolean required) {
+        this.repo = repo;
+        this.commit = commit;
+        this.scratch = scratch;
+        this.cache = cache;
+        this.clock = clock;
+        this.progress = progress;
+        this.required = required;
+    }
+
+    public static AgentWorkspace prepare(WorkspaceMode mode, Repository repo, ObjectId commit, Scratch scratch, Clock clock,
+                                         Progress progress) throws AgentSandboxException {
+        ExportCache cache = scratch.area().exports(clock);
+        AgentWorkspace ws = new AgentWorkspace(repo, commit, scratch, cache, clock, progress, mode == WorkspaceMode.OVERLAY);
+        switch (mode) {
+            case COPY -> ws.copy();
+            case OVERLAY -> ws.overlay();
+            case AUTO -> {
+                String why = ws.overlayUnavailable();
+                if (why == null) {
+                    ws.overlay();
+                } else {
+                    ws.copy();
+                }
+            }
+        }
+        return ws;
+    }
+
+    /** Why the overlay is not used here, or null when it can be tried. */
+    private String overlayUnavailable() {
+        Path marker = scratch.area().overlayUnavailableMarker();
+        if (Files.exists(marker)) {
+            return "remembered in " + marker;
+        }
+        if (!Mount.overlayCapable(scratch.root()) || !Mount.overlayCapable(cache.root())) {
+            return "the temporary folder's path has characters overlayfs options cannot carry (, : = \\)";
+        }
+        return null;
+    }
+
+    private void overlay() throws AgentSandboxException {
+        String why = overlayUnavailable();
+        if (why != null && required) {
+            throw new InfrastructureException("an overlay workspace was asked for, but " + why + " (delete that file to try again, or use auto)");
+        }
+        lease = cache.lease(repo, commit);
+        disk = scratch.disk("agent-overlay", 0);
+        mount = Mount.overlay(lease.tree(), disk.folder("upper"), disk.privateFolder("work"), TARGET);
+        progress.step((lease.built() ? "exported" : "reused the export of") + " tree " + lease.baseTree().abbreviate(12).name()
+                + " (no .git, nothing untracked); the agent writes to a copy-on-write layer over it");
+    }
+
+    private void copy() throws AgentSandboxException {
+        // The private copy lies on the agent's disk too: it is sized for the base tree plus the quota.
+        disk = scratch.disk("agent-copy", treeBytes(repo, commit));
+        Path folder = disk.folder("workspace");
+        snapshot = new WorkspaceExporter(clock).export(repo, commit, folder);
+        mount = new Mount(folder, TARGET, false);
+        progress.step("exported " + snapshot.entries().size() + " files (no .git, nothing untracked) into a private copy");
+    }
+
+    /** Whether the agent ran into its disk quota (sandbox.disk). */
+    public boolean overQuota() {
+        return disk.full();
+    }
+
+    /** The quota, in words ("4 GiB"). */
+    public String quota() {
+        return disk.describeLimit();
+    }
+
+    /** What a tree takes on an ext4 disk: its blobs rounded up to 4 KiB blocks, a block per entry besides. */
+    static long treeBytes(Repository repo, ObjectId commit) throws InfrastructureException {
+        try (org.eclipse.jgit.revwalk.RevWalk rw = new org.eclipse.jgit.revwalk.RevWalk(repo);
+             org.eclipse.jgit.treewalk.TreeWalk tw = new org.eclipse.jgit.treewalk.TreeWalk(repo)) {
+            tw.addTree(rw.parseCommit(commit).getTree());
+            tw.setRecursive(true);
+            long total = 0;
+            ObjectReader reader = tw.getObjectReader();
+            while (tw.next()) {
+                long size = tw.getFileMode(0).getObjectType() == org.eclipse.jgit.lib.Constants.OBJ_BLOB
+                        ? reader.getObjectSize(tw.getObjectId(0), org.eclipse.jgit.lib.Constants.OBJ_BLOB) : 0;
+                total += (size + 4095) / 4096 * 4096 + 4096;
+            }
+            return total;
+        } catch (java.io.IOException e) {
+            throw new InfrastructureException("cannot read the tree of " + commit.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public boolean isOverlay() {
+        return mount.overlay() != null;
+    }
+
+    /** The shared export of the base the overlay stands on (held until close), or null for a private copy. */
+    public Path sharedBase() {
+        return isOverlay() ? lease.tree() : null;
+    }
+
+    /**
+     * Runs the agent on this workspace. Where Docker cannot mount the overlay (found out when the
+     * sandbox starts, before anything in it ran) the run goes on with a private copy, and later runs
+     * skip the attempt; with {@code AGENT_SANDBOX_WORKSPACE=overlay} it fails instead.
+     */
+    public SandboxResult run(SandboxBackend backend, Function<Mount, SandboxSpec> spec, OutputListener output) throws AgentSandboxException {
+        try {
+            return backend.run(spec.apply(mount), output);
+        } catch (OverlayUnavailableException e) {
+            if (required) {
+                throw e;
+            }
+            remember(e.getMessage());
+            lease.close();
+            lease = null;
+            progress.step(e.getMessage() + "; the agent gets a private copy instead (remembered in "
+                    + scratch.area().overlayUnavailableMarker() + "; delete it to try again)");
+            copy();
+            return backend.run(spec.apply(mount), output);
+        }
+    }
+
+    public Collected collect(ChangeCollector collector, ObjectReader reader) throws InfrastructureException {
+        return isOverlay() ? collector.collectUpper(mount.hostPath(), lease.baseTree(), reader)
+                : collector.collect(mount.hostPath(), snapshot, reader);
+    }
+
+    private void remember(String why) {
+        Path marker = scratch.area().overlayUnavailableMarker();
+        try {
+            Path tmp = Files.createTempFile(marker.getParent(), marker.getFileName().toString(), ".tmp");
+            Files.writeString(tmp, why + "\n", StandardCharsets.UTF_8);
+            Files.move(tmp, marker, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            progress.step("could not remember that overlays are unavailable: " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        if (lease != null) {
+            lease.close();
+            lease = null;
+        }
+        cache.evict(ExportCache.KEEP);
+    }
+}

@@ -1,0 +1,124 @@
+package dev.agentsandbox.run.agent;
+
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.proxy.ModelProxy;
+import dev.agentsandbox.proxy.ProxyListener;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How the agent reaches its model with no network: the host proxy's socket sits in the run
+ * folder (mounted read-only at /run/agent-sandbox; gVisor connects to it with --host-uds=open),
+ * and a bridge inside the sandbox gives TCP-only agents a loopback address. Without upstreams
+ * nothing is started and the sandbox has no way out at all.
+ */
+final class ModelAccess implements AutoCloseable {
+    static final int PORT = 8080;
+    static final String BASE = "http://127.0.0.1:" + PORT;
+    /** What an SDK insists on having; the proxy strips it and injects the real key. */
+    static final String PLACEHOLDER_KEY = "agent-sandbox-proxy-injects-the-key";
+    /** The in-sandbox bridge (bridge.sh beside this class): socat, else python3, from 127.0.0.1:PORT to the proxy's socket. */
+    private static final String BRIDGE = bridge();
+
+    private final ModelProxy proxy;
+    private final boolean checkpoints;
+    private final boolean registries;
+
+    private ModelAccess(ModelProxy proxy, boolean checkpoints, boolean registries) {
+        this.proxy = proxy;
+        this.checkpoints = checkpoints;
+        this.registries = registries;
+    }
+
+    /** @param local the tool's own API for the agent (checkpoints), or null: with it, the bridge runs even without a model */
+    static ModelAccess start(ProxyConfig config, Path runDir, Map<String, String> hostEnv, ProxyListener listener,
+                             ModelProxy.LocalService local) throws UsageException {
+        // Settings the proxy cannot honour yet are refused rather than silently ignored.
+        for (String r : config.registries()) {
+            if (!r.matches("[A-Za-z0-9.-]{1,253}:\\d{1,5}")) {
+                throw new UsageException("proxy.registries entry '" + r + "' is not host:port (e.g. registry.example.com:443)");
+            }
+        }
+        if (config.recordBodies()) {
+            throw new UsageException("proxy.record-bodies is not supported yet: remove it (requests are audited without bodies)");
+        }
+        ModelProxy proxy = config.enabled() || local != null ? ModelProxy.start(config, runDir, hostEnv, listener) : null;
+        if (proxy != null && local != null) {
+            proxy.serve(local);
+        }
+        return new ModelAccess(proxy, local != null, !config.registries().isEmpty());
+    }
+
+    boolean enabled() {
+        return proxy != null;
+    }
+
+    /** The agent's command, behind the bridge when the proxy runs. */
+    List<String> command(List<String> agent) {
+        if (proxy == null) {
+            return agent;
+        }
+        List<String> c = new ArrayList<>(List.of("sh", "-c", BRIDGE, "agent-sandbox-bridge"));
+        c.addAll(agent);
+        return c;
+    }
+
+    /** The variables agents read for their API's base URL (and a placeholder key the proxy replaces). */
+    Map<String, String> env() {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (proxy == null) {
+            return env;
+        }
+        env.put("AGENT_SANDBOX_PROXY_URL", BASE);
+        if (checkpoints) {
+            env.put("AGENT_SANDBOX_URL", BASE + "/" + ModelProxy.LOCAL);
+        }
+        if (registries) {
+            // Package managers reach the allow-listed registries by CONNECT through the bridge; nothing else resolves.
+            for (String k : new String[] {"HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "npm_config_https_proxy", "npm_config_proxy"}) {
+                env.put(k, BASE);
+            }
+            env.put("NO_PROXY", "127.0.0.1,localhost");
+            env.put("no_proxy", "127.0.0.1,localhost");
+            env.put("MAVEN_OPTS", "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=" + PORT + " -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=" + PORT);
+        }
+        env.put("ANTHROPIC_BASE_URL", BASE + "/anthropic");
+        env.put("ANTHROPIC_API_KEY", PLACEHOLDER_KEY);
+        env.put("OPENAI_BASE_URL", BASE + "/openai/v1");
+        env.put("OPENAI_API_BASE", BASE + "/openai/v1");
+        env.put("OPENAI_API_KEY", PLACEHOLDER_KEY);
+        return env;
+    }
+
+    List<String> keys() {
+        return proxy == null ? List.of() : proxy.keys();
+    }
+
+    long tokensUsed() {
+        return proxy == null ? 0 : proxy.tokensUsed();
+    }
+
+    java.math.BigDecimal spent() {
+        return proxy == null ? java.math.BigDecimal.ZERO : proxy.spent();
+    }
+
+    @Override
+    public void close() {
+        if (proxy != null) {
+            proxy.close();
+        }
+    }
+
+    private static String bridge() {
+        try (var in = ModelAccess.class.getResourceAsStream("bridge.sh")) {
+            String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            return text.replace("@PORT@", String.valueOf(PORT)).replace("@SOCKET@", ModelProxy.SOCKET);
+        } catch (java.io.IOException | NullPointerException e) {
+            throw new IllegalStateException("the jar is missing bridge.sh: rebuild it", e);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package dev.agentsandbox.run.agent;
+
+import dev.agentsandbox.bundle.RunBundle;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.sandbox.trace.ProcessRecord;
+import dev.agentsandbox.sandbox.trace.ProcessTrace;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A sandbox's process trace into the hash-chained audit log: one {@code "type": "process"} event per program, then a summary. */
+final class ProcessLog {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private ProcessLog() {
+    }
+
+    /**
+     * Judges the agent's programs against {@code policy.processes}, skipping what the runner itself
+     * started before the agent's command (the model bridge: its shell, socat, its checks).
+     */
+    static final class Judge {
+        private final dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy;
+        private boolean armed;
+
+        Judge(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy) {
+            this.policy = policy;
+        }
+
+        /** Why this program is off the list, or null. */
+        synchronized String judge(ProcessRecord r) {
+            if (!armed) {
+                boolean bridge = r.argv().size() > 3 && r.argv().get(3).equals("agent-sandbox-bridge");
+                if (r.pid() != 1 || bridge) {
+                    return null;
+                }
+                armed = true; // pid 1 execs the agent's command: from here on everything is the agent's
+            }
+            String v = policy.violation(r.argv(), r.binary());
+            return v == null ? null : String.join(" ", r.argv()) + " (" + r.binary() + "): " + v;
+        }
+
+        static java.util.List<String> all(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy, ProcessTrace.Result trace) {
+            java.util.List<String> out = new java.util.ArrayList<>();
+            if (policy == null || trace == null) {
+                return out;
+            }
+            Judge j = new Judge(policy);
+            for (ProcessRecord r : trace.processes()) {
+                String v = j.judge(r);
+                if (v != null) {
+                    out.add(v);
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Audits the records and returns the summary with their digest (null when the sandbox was not traced). */
+    static Map<String, Object> audit(RunBundle bundle, String stage, ProcessTrace.Result trace) throws InfrastructureException {
+        if (trace == null) {
+            return null;
+        }
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (ProcessRecord p : trace.processes()) {
+            Map<String, Object> record = p.toAudit();
+            bundle.audit(stage, "process", record);
+            try {
+                sha.update(JSON.writeValueAsBytes(record));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        Map<String, Object> summary = new LinkedHashMap<>(trace.summary());
+        summary.put("sha256", HexFormat.of().formatHex(sha.digest()));
+        bundle.audit(stage, "process-log", summary);
+        return summary;
+    }
+}

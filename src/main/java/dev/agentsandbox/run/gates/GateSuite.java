@@ -1,0 +1,118 @@
+package dev.agentsandbox.run.gates;
+
+import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.bundle.RunBundle;
+import dev.agentsandbox.config.CheckConfig;
+import dev.agentsandbox.config.RunConfig;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.gate.Gate;
+import dev.agentsandbox.gate.GateContext;
+import dev.agentsandbox.gate.GateResult;
+import dev.agentsandbox.gate.command.CommandGate;
+import dev.agentsandbox.gate.dependencies.DependencyGate;
+import dev.agentsandbox.gate.dependencies.OsvAdvisories;
+import dev.agentsandbox.gate.policy.PolicyGate;
+import dev.agentsandbox.gate.risk.RiskGate;
+import dev.agentsandbox.gate.secrets.SecretsGate;
+import dev.agentsandbox.run.HostEnvironment;
+import dev.agentsandbox.run.Progress;
+import dev.agentsandbox.run.agent.AgentOutcome;
+import dev.agentsandbox.run.agent.AgentWorkspace;
+import dev.agentsandbox.run.collect.Collection;
+import dev.agentsandbox.run.prepare.Prepared;
+import dev.agentsandbox.sandbox.SandboxBackend;
+import dev.agentsandbox.workspace.GitTree;
+import dev.agentsandbox.workspace.Scratch;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * Stage 4: the gates, run and timed as one suite on the committed change: policy, secrets, risk,
+ * dependencies, then each check (lint, tests) in a fresh sandbox on the committed head tree.
+ * Gates write their own artifacts (JUnit of the checks, the SBOM) into the report folder.
+ */
+public final class GateSuite {
+    private final SandboxBackend backend;
+    private final Clock clock;
+    private final Progress progress;
+    private final HostEnvironment host;
+
+    public GateSuite(SandboxBackend backend, Clock clock, Progress progress, HostEnvironment host) {
+        this.backend = backend;
+        this.clock = clock;
+        this.progress = progress;
+        this.host = host;
+    }
+
+    /** The suite's gates for a configuration, in the order they run. */
+    public List<Gate> gates(Prepared p, AgentOutcome agent) {
+        RunConfig config = p.config();
+        List<Gate> gates = new ArrayList<>();
+        gates.add(new PolicyGate(config.policy()));
+        gates.add(new SecretsGate(config.secrets()));
+        gates.add(new RiskGate(config.risk()));
+        gates.add(new DependencyGate(config.dependencies(), advisorySource(config)));
+        for (CheckConfig check : config.checks()) {
+            gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line)));
+        }
+        return gates;
+    }
+
+    public GateOutcome run(Prepared p, AgentOutcome agent, Collection c, Repository repo, RunBundle bundle, Scratch scratch,
+                           AgentWorkspace workspace) throws AgentSandboxException {
+        List<GateResult> results = new ArrayList<>();
+        results.add(agent.gate());
+        if (p.dataClass() != null) {
+            results.add(p.dataClass());
+        }
+        results.add(c.gate());
+        boolean credentials = false;
+        if (!c.collected().refused()) {
+            progress.stage("gates", "checking the change");
+            // The checks run on the committed head tree (exactly what would merge), written from git;
+            // without checks no gate needs it on disk.
+            ObjectId head = c.head() == null ? p.base().commit() : ObjectId.fromString(c.head());
+            HeadCheckouts trees = p.config().checks().isEmpty() ? null : HeadCheckouts.prepare(repo, workspace.sharedBase(), head,
+                    c.head() == null ? List.of() : c.collected().change().files(), scratch, clock, progress);
+            GateContext ctx = new GateContext(c.collected().change(), new GitTree(repo, p.base().commit()), new GitTree(repo, head), trees,
+                    bundle.path(Layout.REPORTS));
+            for (Gate g : gates(p, agent)) {
+                GateResult r = timed(g, ctx);
+                results.add(r);
+                credentials |= g.findsCredentials() && !r.findings().isEmpty();
+            }
+        }
+        for (GateResult r : results) {
+            bundle.audit("gates", "verdict", Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size()));
+        }
+        return GateOutcome.of(results, credentials);
+    }
+
+    private GateResult timed(Gate g, GateContext ctx) throws AgentSandboxException {
+        progress.step(g.name());
+        long t0 = System.nanoTime();
+        GateResult r = g.evaluate(ctx);
+        r = new GateResult(r.gate(), r.verdict(), r.findings(), Duration.ofNanos(System.nanoTime() - t0), r.details());
+        progress.step(g.name() + ": " + r.verdict().id() + (r.findings().isEmpty() ? "" : " (" + r.findings().size() + " finding(s))"));
+        return r;
+    }
+
+    /** Where advisories come from: a local OSV export, else an OSV API (the configuration's, $AGENT_SANDBOX_OSV_URL's, or osv.dev). */
+    private OsvAdvisories.Source advisorySource(RunConfig config) {
+        var a = config.dependencies().advisories();
+        if (!a.enabled()) {
+            return null;
+        }
+        if (a.database() != null) {
+            return OsvAdvisories.database(Path.of(a.database()));
+        }
+        String env = host.get(OsvAdvisories.URL_ENV);
+        return OsvAdvisories.api(a.url() != null ? a.url() : env != null && !env.isBlank() ? env : OsvAdvisories.DEFAULT_URL);
+    }
+}

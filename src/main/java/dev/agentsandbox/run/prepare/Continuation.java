@@ -1,0 +1,59 @@
+package dev.agentsandbox.run.prepare;
+
+import dev.agentsandbox.run.RunRequest;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.error.UsageException;
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * `run --continue BUNDLE`: a rejected run's reviewer comment becomes part of the next task. The
+ * new run starts again from the same base (the reviewer reviews a whole change, never an
+ * increment on top of a rejected one); the rejected branch is kept for reference.
+ */
+final class Continuation {
+    private Continuation() {
+    }
+
+    static RunRequest apply(RunRequest r, java.security.KeyPair key) throws UsageException {
+        if (r.previous() == null) {
+            return r;
+        }
+        JsonNode approval;
+        dev.agentsandbox.bundle.RunRecord run;
+        try {
+            // The comment that joins the task comes from a bundle that verifies, with the run's own key when it has one.
+            var snapshot = dev.agentsandbox.bundle.BundleSnapshot.read(r.previous());
+            var v = dev.agentsandbox.audit.BundleVerifier.verify(snapshot, key == null ? null : key.getPublic());
+            if (!v.ok()) {
+                throw new UsageException("--continue " + r.previous() + ": that bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
+            }
+            if (!Layout.isApprovalStage(v.newestStage())) {
+                throw new UsageException("--continue " + r.previous() + ": that run has no decision yet; only a rejected run can be continued");
+            }
+            approval = null;
+            for (int k = 1; k <= Layout.MAX_DECISIONS && snapshot.has(Layout.approvalFile(k)); k++) {
+                JsonNode d = snapshot.json(Layout.approvalFile(k));
+                if (d.path("decision").asText().equals("REJECT")) {
+                    approval = d;
+                    break;
+                }
+            }
+            if (approval == null) {
+                throw new UsageException("--continue " + r.previous() + ": that run was approved, not rejected; merge it instead");
+            }
+            run = snapshot.run();
+        } catch (UsageException e) {
+            throw e;
+        } catch (dev.agentsandbox.error.AgentSandboxException e) {
+            throw new UsageException("--continue " + r.previous() + " is not a usable run bundle: " + e.getMessage(), e);
+        }
+        String task = r.task() + "\n\nA reviewer (" + approval.path("by").asText() + ") rejected the previous attempt (run "
+                + run.runId() + ", branch " + run.featureBranch() + ") and said:\n"
+                + approval.path("comment").asText() + "\n";
+        String base = r.base() != null ? r.base() : run.baseBranch();
+        return r.withTask(task, base, null);
+    }
+}

@@ -1,0 +1,119 @@
+package dev.agentsandbox.run.prepare;
+
+import dev.agentsandbox.bundle.RunBundle;
+import dev.agentsandbox.bundle.RunRecord;
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.config.RunConfig;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.UsageException;
+import dev.agentsandbox.gate.GateResult;
+import dev.agentsandbox.git.FeatureBranch;
+import dev.agentsandbox.git.RepositoryIdentity;
+import dev.agentsandbox.policy.OrgPolicy;
+import dev.agentsandbox.quota.DiskQuota;
+import dev.agentsandbox.run.HostEnvironment;
+import dev.agentsandbox.run.RunRequest;
+import java.security.KeyPair;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.lib.Repository;
+
+/** Stage 1: the base, the configuration, the settings and the feature branch's name; refusals that come before the agent. */
+public final class PrepareStage {
+    /** The request before any repository is opened: a continued task joined, the signing key read, an approved plan checked. */
+    public record Intake(RunRequest request, KeyPair signingKey, PlanStep.Prepared plan) {
+    }
+
+    private final Clock clock;
+    private final ConfigSource configs;
+    private final HostEnvironment host;
+
+    public PrepareStage(Clock clock, ConfigSource configs, HostEnvironment host) {
+        this.clock = clock;
+        this.configs = configs;
+        this.host = host;
+    }
+
+    public Intake intake(RunRequest request, KeyPair signingKey) throws AgentSandboxException {
+        requireUtf8FileNames();
+        request = Continuation.apply(request, signingKey);
+        PlanStep.Prepared plan = PlanStep.prepare(request, signingKey, clock);
+        return new Intake(plan.request(), signingKey, plan);
+    }
+
+    /**
+     * Settles the run in the open repository and begins run.json. A refusal by the data class is
+     * recorded in run.json too (it comes after the record begins).
+     */
+    public Prepared prepare(Intake in, String runId, Repository repo, RunBundle bundle) throws AgentSandboxException {
+        RunRequest request = in.request();
+        Base base = Base.resolve(repo, request.base(), request.ciBranch());
+        bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
+        RunConfig config = withModel(configs.load(repo, base.commit(), request), request.model());
+        Settings settings = Settings.of(config, request, host);
+        String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
+        // A host that cannot bound what the agent writes is refused before anything starts.
+        DiskQuota quota = DiskQuota.forLimit(settings.diskBytes());
+        String identity = RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push());
+        var merge = config.merge();
+        bundle.record().begin(new RunRecord.Start(request.repo().toAbsolutePath().normalize().toString(), base.branch(), base.commit().name(),
+                identity, branch, settings.image(), settings.command(), settings.tier().id(), settings.runtime(),
+                new RunRecord.Merge(merge.strategy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
+                        merge.remote() != null ? merge.remote() : request.push(), merge.allowOverride()), request.task()));
+        GateResult dataClass;
+        try {
+            dataClass = classify(request, config, identity, bundle);
+        } catch (AgentSandboxException e) {
+            throw bundle.failed(e); // refused before the agent starts, and run.json says why
+        }
+        return new Prepared(request, runId, base, config, settings, branch, identity, quota, dataClass, in.plan(), in.signingKey());
+    }
+
+    /**
+     * The repository's data class under the organisation policy: recorded, and a run whose model
+     * endpoints or registries the class does not allow is refused here, before the agent starts.
+     */
+    private static GateResult classify(RunRequest request, RunConfig config, String identity, RunBundle bundle) throws AgentSandboxException {
+        if (request.orgPolicy() == null) {
+            if (config.dataClass() != null) {
+                throw new UsageException("the configuration declares data-class '" + config.dataClass() + "' but no organisation policy was"
+                        + " given: pass --org-policy FILE (or set AGENT_SANDBOX_ORG_POLICY)");
+            }
+            return null;
+        }
+        OrgPolicy policy = OrgPolicy.load(request.orgPolicy());
+        var a = policy.classify(identity, request.repo(), config.dataClass());
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("class", a.dataClass().name());
+        facts.put("rule", a.rule());
+        facts.put("policySha256", a.policySha256());
+        bundle.record().dataClass(new RunRecord.DataClass(a.dataClass().name(), a.rule(), a.policySha256()));
+        bundle.audit("prepare", "data-class", facts);
+        OrgPolicy.check(a, config.proxy());
+        return GateResult.of("data-class", List.of(), Duration.ZERO, facts);
+    }
+
+    private static RunConfig withModel(RunConfig c, ProxyConfig.Upstream model) {
+        if (model == null) {
+            return c;
+        }
+        var p = c.proxy();
+        List<ProxyConfig.Upstream> ups = new ArrayList<>(p.upstreams());
+        ups.removeIf(u -> u.provider().equals(model.provider()));
+        ups.add(model);
+        return c.withProxy(new ProxyConfig(ups, p.registries(), p.maxRequests(), p.maxRequestBytes(), p.tokenBudget(), p.recordBodies(),
+                p.spend()));
+    }
+
+    private static void requireUtf8FileNames() throws UsageException {
+        String jnu = System.getProperty("sun.jnu.encoding", "");
+        if (!jnu.equalsIgnoreCase("UTF-8")) {
+            throw new UsageException("file names are decoded as " + jnu + ", so names outside ASCII would be lost:"
+                    + " run with a UTF-8 locale (export LC_ALL=C.UTF-8); bin/agent-sandbox does this for you");
+        }
+    }
+}

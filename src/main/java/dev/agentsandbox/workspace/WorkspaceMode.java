@@ -1,0 +1,23 @@
+package dev.agentsandbox.workspace;
+
+import java.util.Locale;
+
+/** How the agent's workspace is made: a copy-on-write overlay, a private copy, or the overlay where the host can mount it. */
+public enum WorkspaceMode {
+    AUTO, OVERLAY, COPY;
+
+    /** The variable that chooses the mode when no option does. */
+    public static final String ENV = "AGENT_SANDBOX_WORKSPACE";
+
+    /** @throws IllegalArgumentException naming the kinds there are */
+    public static WorkspaceMode parse(String text) {
+        String t = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
+        return switch (t) {
+            case "", "auto" -> AUTO;
+            case "overlay" -> OVERLAY;
+            case "copy" -> COPY;
+            default -> throw new IllegalArgumentException("workspace '" + t + "' (--workspace or " + ENV
+                    + ") is not a kind of workspace: use auto, overlay or copy");
+        };
+    }
+}

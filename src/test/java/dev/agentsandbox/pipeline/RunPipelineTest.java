@@ -1,0 +1,220 @@
+package dev.agentsandbox.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleSnapshot;
+import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.bundle.RunRecord;
+import dev.agentsandbox.config.ConfigLoader;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.gate.GateResult;
+import dev.agentsandbox.git.GitCredentials;
+import dev.agentsandbox.run.HostEnvironment;
+import dev.agentsandbox.run.Progress;
+import dev.agentsandbox.run.RunRequest;
+import dev.agentsandbox.run.RunResult;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.OutputListener;
+import dev.agentsandbox.sandbox.SandboxBackend;
+import dev.agentsandbox.sandbox.SandboxResult;
+import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.workspace.ScratchArea;
+import dev.agentsandbox.workspace.WorkspaceMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.jgit.lib.ObjectId;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole pipeline (prepare → agent → collect → gates → publish) on a fake sandbox backend: the
+ * stages' logic in seconds, with no Docker. The "agent" is Java code editing the workspace folder
+ * the pipeline mounts; real git repositories and bundles throughout. The integration tests run the
+ * same pipeline in real gVisor sandboxes.
+ */
+class RunPipelineTest {
+    @TempDir
+    Path tmp;
+
+    /** Runs the agent's edit (or a check's exit status) in place of a sandbox. */
+    static final class FakeBackend implements SandboxBackend {
+        interface Agent {
+            int edit(Path workspace) throws IOException;
+        }
+
+        final Agent agent;
+        final Map<String, Integer> checkExits;
+        final List<String> ran = new ArrayList<>();
+        InfrastructureException failCheck;
+
+        FakeBackend(Agent agent, Map<String, Integer> checkExits) {
+            this.agent = agent;
+            this.checkExits = checkExits;
+        }
+
+        @Override
+        public SandboxResult run(SandboxSpec spec, OutputListener output) throws AgentSandboxException {
+            ran.add(spec.purpose());
+            assertThat(spec.runtime()).isEqualTo("runsc"); // isolation as resolved, never weakened on the way
+            Path ws = spec.mounts().stream().filter(m -> m.containerPath().equals("/workspace")).map(Mount::hostPath).findFirst().orElseThrow();
+            int exit;
+            if (spec.purpose().equals("agent")) {
+                try {
+                    exit = agent.edit(ws);
+                } catch (IOException e) {
+                    throw new InfrastructureException("fake agent: " + e.getMessage(), e);
+                }
+            } else {
+                if (failCheck != null) {
+                    throw failCheck;
+                }
+                exit = checkExits.getOrDefault(spec.purpose(), 0);
+            }
+            output.line(OutputListener.Stream.STDOUT, spec.purpose() + " done");
+            return new SandboxResult(exit, SandboxResult.Ending.EXITED, spec.purpose() + " done\n", 10, false,
+                    new SandboxResult.Timings(Duration.ZERO, Duration.ZERO, Duration.ofMillis(5), Duration.ZERO), "sha256:fake",
+                    Map.of("runtime", spec.runtime(), "network", "none"), false, 1, null);
+        }
+
+        @Override
+        public void stop(String runId) {
+        }
+
+        @Override
+        public int cleanup(boolean all) {
+            return 0;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private static final String CONFIG = """
+            version: 1
+            sandbox:
+              disk: unlimited
+              process-log: false
+            checks:
+              tests:
+                command: ["true"]
+            """;
+
+    private RunResult run(SampleRepo repo, FakeBackend backend, String bundle) throws AgentSandboxException {
+        AtomicInteger n = new AtomicInteger();
+        Map<String, String> env = Map.of(ScratchArea.ENV, tmp.resolve("scratch").toString());
+        HostEnvironment host = new HostEnvironment(env, null, ScratchArea.of(env), GitCredentials.NONE);
+        RunPipeline p = new RunPipeline(backend, Clock.systemUTC(), () -> "20261202-000000-" + n.incrementAndGet() + bundle, Progress.SILENT,
+                (r, base, request) -> ConfigLoader.load("test.yml", CONFIG.getBytes(StandardCharsets.UTF_8)), host);
+        RunRequest request = new RunRequest(repo.dir, "add a greeting", null, tmp.resolve(bundle), "fake-image", List.of("agent"), null, null,
+                null, null, null, null, WorkspaceMode.COPY, null, null, "alice", false, null, null);
+        return p.run(request, null);
+    }
+
+    @Test
+    void aCleanChangeIsCommittedOnTheFeatureBranchGatedInOrderAndAttested() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        ObjectId main = repo.head("main");
+        FakeBackend backend = new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("GREETING.md"), "hello\n");
+            return 0;
+        }, Map.of());
+        RunResult r = run(repo, backend, "b1");
+
+        assertThat(r.verdict()).isEqualTo("pass");
+        assertThat(r.gates()).extracting(GateResult::gate).containsExactly("agent", "collect", "policy", "secrets", "risk", "dependencies", "tests");
+        assertThat(backend.ran).containsExactly("agent", "tests"); // the check in a fresh sandbox of its own
+        assertThat(repo.head("main")).isEqualTo(main);
+        assertThat(repo.head(r.featureBranch())).isEqualTo(ObjectId.fromString(r.headCommit()));
+        assertThat(repo.fileAt(r.headCommit(), "GREETING.md")).isEqualTo("hello\n");
+
+        BundleSnapshot b = BundleSnapshot.read(r.bundle());
+        RunRecord run = b.run();
+        assertThat(run.verdict()).isEqualTo("pass");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.headCommit()).isEqualTo(r.headCommit());
+        assertThat(run.requestedBy()).isEqualTo("alice");
+        assertThat(run.risk().tier()).isEqualTo("low");
+        assertThat(b.has(Layout.CHANGE_BUNDLE)).isTrue();
+        assertThat(b.has("reports/sbom.cdx.json")).as("the dependency gate writes its SBOM").isTrue();
+        assertThat(BundleVerifier.verify(b, null).problems()).isEmpty();
+    }
+
+    @Test
+    void aFailedAgentCommitsNothingAndAFailedCheckFailsTheRun() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        RunResult failedAgent = run(repo, new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("half.txt"), "half");
+            return 2;
+        }, Map.of()), "b2");
+        assertThat(failedAgent.verdict()).isEqualTo("fail");
+        assertThat(failedAgent.headCommit()).isNull();
+        assertThat(failedAgent.gates().get(0).findings()).extracting(f -> f.rule()).containsExactly("exit-status");
+
+        RunResult failedCheck = run(repo, new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("ok.txt"), "ok");
+            return 0;
+        }, Map.of("tests", 1)), "b3");
+        assertThat(failedCheck.verdict()).isEqualTo("fail");
+        assertThat(failedCheck.headCommit()).as("the change is kept for review, the gate says no").isNotNull();
+        assertThat(failedCheck.gates()).filteredOn(g -> g.gate().equals("tests")).singleElement()
+                .satisfies(g -> assertThat(g.findings()).extracting(f -> f.rule()).containsExactly("exit-status"));
+    }
+
+    @Test
+    void aCredentialInTheChangeKeepsThePatchRedactedAndTheCommitOutOfTheBundle() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        String token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+        RunResult r = run(repo, new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("config.env"), "GITHUB_TOKEN=" + token + "\n");
+            return 0;
+        }, Map.of()), "b4");
+        assertThat(r.verdict()).isEqualTo("fail");
+        assertThat(Files.readString(r.bundle().resolve(Layout.PATCH))).doesNotContain(token).contains("REDACTED");
+        assertThat(r.bundle().resolve(Layout.CHANGE_BUNDLE)).doesNotExist();
+    }
+
+    @Test
+    void aLinkOutOfTheWorkspaceIsRefusedAndNoGateRunsOnIt() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        FakeBackend backend = new FakeBackend(ws -> {
+            Files.createSymbolicLink(ws.resolve("passwd"), Path.of("/etc/passwd"));
+            return 0;
+        }, Map.of());
+        RunResult r = run(repo, backend, "b5");
+        assertThat(r.verdict()).isEqualTo("fail");
+        assertThat(r.headCommit()).isNull();
+        assertThat(r.gates()).extracting(GateResult::gate).containsExactly("agent", "collect");
+        assertThat(backend.ran).containsExactly("agent");
+    }
+
+    @Test
+    void aRunThatBreaksAfterCommittingRemovesItsBranchAndRecordsWhy() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        FakeBackend backend = new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("x.txt"), "x");
+            return 0;
+        }, Map.of());
+        backend.failCheck = new InfrastructureException("the Docker daemon went away");
+        assertThatThrownBy(() -> run(repo, backend, "b6")).isInstanceOf(InfrastructureException.class).hasMessageContaining("went away");
+        RunRecord run = BundleSnapshot.read(tmp.resolve("b6")).run();
+        assertThat(run.verdict()).isEqualTo("error");
+        assertThat(run.exitCode()).isEqualTo(3);
+        assertThat(run.error()).contains("went away");
+        try (var git = org.eclipse.jgit.api.Git.open(repo.dir.toFile())) {
+            assertThat(git.branchList().call()).extracting(ref -> ref.getName()).containsExactly("refs/heads/main");
+        }
+    }
+}
