@@ -2,21 +2,22 @@ package dev.agentsandbox.change;
 
 import java.util.List;
 import java.util.Objects;
-import java.util.regex.Pattern;
+import org.eclipse.jgit.ignore.FastIgnoreRule;
 
 /**
- * A gitignore-like glob over repository-relative paths: {@code *} and {@code ?} stay within one
- * folder, {@code **} crosses folders, a pattern without a slash matches the file name at any
- * depth ({@code Jenkinsfile} matches {@code ci/Jenkinsfile}), and a pattern ending in {@code /**}
- * matches everything under that folder.
+ * A glob over repository-relative paths with git's own ignore-rule semantics (JGit's
+ * {@link FastIgnoreRule}): {@code *} and {@code ?} stay within one folder, {@code **} crosses
+ * folders, a pattern without a slash matches a name at any depth ({@code Jenkinsfile} matches
+ * {@code ci/Jenkinsfile}), a leading slash anchors it, and a pattern that names a folder
+ * ({@code docs}, {@code docs/}, {@code docs/**}) matches everything under it.
  */
 public final class PathGlob {
     private final String pattern;
-    private final Pattern regex;
+    private final FastIgnoreRule rule;
 
-    private PathGlob(String pattern, Pattern regex) {
+    private PathGlob(String pattern, FastIgnoreRule rule) {
         this.pattern = pattern;
-        this.regex = regex;
+        this.rule = rule;
     }
 
     public static PathGlob of(String pattern) {
@@ -25,12 +26,14 @@ public final class PathGlob {
         if (p.isEmpty()) {
             throw new IllegalArgumentException("an empty glob matches nothing: remove it");
         }
-        if (p.startsWith("/")) {
-            p = p.substring(1);
-        } else if (!p.contains("/")) {
-            p = "**/" + p;
+        if (p.startsWith("!")) {
+            // In a list of what to protect, a negation would silently unprotect: list only what is meant.
+            throw new IllegalArgumentException("glob '" + p + "' negates: negations are not supported here; list only the paths meant");
         }
-        return new PathGlob(pattern, Pattern.compile(toRegex(p), Pattern.DOTALL));
+        if (p.startsWith("#")) {
+            throw new IllegalArgumentException("glob '" + p + "' is a comment in git's syntax and matches nothing: write \\# for a literal #");
+        }
+        return new PathGlob(pattern, new FastIgnoreRule(p));
     }
 
     public static List<PathGlob> all(List<String> patterns) {
@@ -46,40 +49,13 @@ public final class PathGlob {
         return false;
     }
 
+    /** Whether a file's path (relative, with {@code /}) matches. */
     public boolean matches(String path) {
-        return regex.matcher(path).matches();
+        return rule.isMatch(path, false);
     }
 
     public String pattern() {
         return pattern;
-    }
-
-    private static String toRegex(String glob) {
-        StringBuilder re = new StringBuilder();
-        int i = 0;
-        while (i < glob.length()) {
-            char c = glob.charAt(i);
-            if (glob.startsWith("**/", i)) {
-                re.append("(?:.*/)?");
-                i += 3;
-            } else if (glob.startsWith("/**", i) && i + 3 == glob.length()) {
-                re.append("/.*");
-                i += 3;
-            } else if (glob.startsWith("**", i)) {
-                re.append(".*");
-                i += 2;
-            } else if (c == '*') {
-                re.append("[^/]*");
-                i++;
-            } else if (c == '?') {
-                re.append("[^/]");
-                i++;
-            } else {
-                re.append(Pattern.quote(String.valueOf(c)));
-                i++;
-            }
-        }
-        return re.toString();
     }
 
     @Override

@@ -17,15 +17,10 @@ final class CliSupport {
     }
 
     static String runtime(Tier tier, String runtime) throws UsageException {
-        return switch (tier) {
-            case CONTAINER -> "runc";
-            case GVISOR -> runtime == null ? "runsc" : runtime;
-            case MICROVM -> {
-                if (runtime == null || runtime.isBlank()) {
-                    throw new UsageException("tier microvm needs --runtime: the Docker runtime name of the VM runtime (e.g. kata-runtime)");
-                }
-                yield runtime;
-            }
-        };
+        try {
+            return dev.agentsandbox.sandbox.Isolation.of(tier, runtime).runtime();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
     }
 }

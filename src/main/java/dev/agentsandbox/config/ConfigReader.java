@@ -179,7 +179,7 @@ final class ConfigReader {
             if (tier == null) {
                 error(p + "/tier", key(p + "/tier"), "is required: critical, high, medium or low");
             } else {
-                out.add(new RiskConfig.Rule(tier, strings(r, p, "paths"), content));
+                out.add(new RiskConfig.Rule(tier, globs(r, p, "paths"), content));
             }
         }
         return new RiskConfig(out);
@@ -280,9 +280,9 @@ final class ConfigReader {
         String p = "/policy";
         keys(n, p, Set.of("protected-paths", "max-files", "max-lines", "allow-binary", "allow-mode-changes", "max-file-size",
                 "max-change-size", "allow-bidi-paths", "processes"));
-        return new PolicyConfig(strings(n, p, "protected-paths"), n.has("max-files") ? integer(n, p, "max-files") : null,
+        return new PolicyConfig(globs(n, p, "protected-paths"), n.has("max-files") ? integer(n, p, "max-files") : null,
                 n.has("max-lines") ? integer(n, p, "max-lines") : null, bool(n, p, "allow-binary"), bool(n, p, "allow-mode-changes"),
-                size(n, p, "max-file-size"), size(n, p, "max-change-size"), strings(n, p, "allow-bidi-paths"), processes(n.get("processes")));
+                size(n, p, "max-file-size"), size(n, p, "max-change-size"), globs(n, p, "allow-bidi-paths"), processes(n.get("processes")));
     }
 
     private PolicyConfig.ProcessPolicy processes(JsonNode n) {
@@ -301,7 +301,7 @@ final class ConfigReader {
     private SecretsConfig secrets(JsonNode n) {
         String p = "/secrets";
         keys(n, p, Set.of("enabled", "allow-paths", "disabled-rules", "allow-fingerprints"));
-        return new SecretsConfig(bool(n, p, "enabled"), strings(n, p, "allow-paths"), strings(n, p, "disabled-rules"),
+        return new SecretsConfig(bool(n, p, "enabled"), globs(n, p, "allow-paths"), strings(n, p, "disabled-rules"),
                 strings(n, p, "allow-fingerprints"));
     }
 
@@ -472,6 +472,19 @@ final class ConfigReader {
             return null;
         }
         return v.asText();
+    }
+
+    /** A list of path globs (git's ignore-rule syntax), each checked. */
+    private List<String> globs(JsonNode n, String path, String key) {
+        List<String> out = strings(n, path, key);
+        for (int i = 0; out != null && i < out.size(); i++) {
+            try {
+                dev.agentsandbox.change.PathGlob.of(out.get(i));
+            } catch (IllegalArgumentException e) {
+                error(path + "/" + key + "/" + i, key(path + "/" + key), e.getMessage());
+            }
+        }
+        return out;
     }
 
     private Boolean bool(JsonNode n, String path, String key) {

@@ -76,12 +76,4 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
         return v;
     }
 
-    /** The Docker runtime this configuration asks for. */
-    public String runtimeName() {
-        return switch (tier) {
-            case CONTAINER -> "runc";
-            case GVISOR -> runtime == null ? "runsc" : runtime;
-            case MICROVM -> runtime;
-        };
-    }
 }

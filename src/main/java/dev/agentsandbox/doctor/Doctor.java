@@ -69,9 +69,9 @@ public final class Doctor {
             Info info = connection.client().infoCmd().exec();
             checks.add(Check.ok("docker daemon", "Docker " + info.getServerVersion() + " at " + connection.endpoint()));
             checks.add(cgroups(info));
-            Map<String, ?> runtimes = info.getRuntimes() == null ? Map.of() : info.getRuntimes();
-            if (!runtimes.containsKey(runtime)) {
-                checks.add(Check.fail("runtime " + runtime, "not registered (daemon has: " + String.join(", ", runtimes.keySet()) + ")",
+            java.util.Set<String> runtimes = sandbox.host().runtimes();
+            if (!runtimes.contains(runtime)) {
+                checks.add(Check.fail("runtime " + runtime, "not registered (daemon has: " + String.join(", ", runtimes) + ")",
                         SETUP + ", or add \"" + runtime + "\" under \"runtimes\" in /etc/docker/daemon.json and restart dockerd"));
                 return checks;
             }
@@ -83,14 +83,14 @@ public final class Doctor {
                 return checks;
             }
             try {
-                checks.add(Check.ok("image", image + " (" + sandbox.imageId(image) + ")"));
+                checks.add(Check.ok("image", image + " (" + sandbox.host().imageId(image) + ")"));
             } catch (AgentSandboxException e) {
                 checks.add(Check.fail("image", e.getMessage(), "build or load the image on this host"));
                 return checks;
             }
             checks.add(smoke(sandbox));
             checks.add(overlay(sandbox));
-        } catch (RuntimeException e) {
+        } catch (AgentSandboxException | RuntimeException e) {
             checks.add(Check.fail("docker daemon", "the daemon failed: " + e.getMessage(), SETUP));
         }
         return checks;

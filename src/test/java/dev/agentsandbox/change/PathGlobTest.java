@@ -30,4 +30,18 @@ class PathGlobTest {
         assertThat(PathGlob.of("a+b(c).txt").matches("a+b(c).txt")).isTrue();
         assertThat(PathGlob.of(".gitlab-ci.yml").matches("xgitlab-ci.yml")).isFalse();
     }
+
+    @Test
+    void aFolderNameCoversEverythingUnderItAsInGit() {
+        assertThat(PathGlob.of("docs").matches("docs/a/b.md")).isTrue();
+        assertThat(PathGlob.of("docs/").matches("docs/a.md")).isTrue();
+        assertThat(PathGlob.of("src/**/*.java").matches("src/A.java")).isTrue();
+        assertThat(PathGlob.of("[Jj]enkinsfile").matches("jenkinsfile")).isTrue();
+    }
+
+    @Test
+    void aNegationIsRefusedRatherThanSilentlyUnprotecting() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PathGlob.of("!.github/workflows/**"))
+                .hasMessageContaining("negations are not supported");
+    }
 }

@@ -45,7 +45,7 @@ class ConfigLoaderTest {
         assertThat(c.agent().command()).containsExactly("sh", "-c", "run it");
         assertThat(c.agent().name()).isEqualTo("Bot");
         assertThat(c.sandbox().tier()).isEqualTo(Tier.CONTAINER);
-        assertThat(c.sandbox().runtimeName()).isEqualTo("runc");
+        assertThat(dev.agentsandbox.sandbox.Isolation.of(c.sandbox().tier(), c.sandbox().runtime()).runtime()).isEqualTo("runc");
         assertThat(c.sandbox().memoryBytes()).isEqualTo(512L << 20);
         assertThat(c.sandbox().timeout()).isEqualTo(Duration.ofSeconds(90));
         assertThat(c.dependencies().added()).isEqualTo(Verdict.FAIL);

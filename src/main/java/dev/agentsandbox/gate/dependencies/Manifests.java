@@ -29,7 +29,6 @@ final class Manifests {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern REQ = Pattern.compile("^([A-Za-z0-9][A-Za-z0-9._-]*)(\\[[^]]*])?\\s*(?:(===|==|~=|!=|<=|>=|<|>)\\s*([^;,\\s]+))?.*$");
     private static final Pattern REQ_URL = Pattern.compile("^([A-Za-z0-9][A-Za-z0-9._-]*)\\s*@\\s*(\\S+).*$");
-    private static final Pattern PEP508 = Pattern.compile("\"([^\"]+)\"");
 
     private Manifests() {
     }
@@ -73,7 +72,7 @@ final class Manifests {
             case "package.json" -> packageJson(path, content, deps, sources);
             case "package-lock.json" -> packageLock(path, content, deps, sources);
             case "go.mod" -> goMod(path, new String(content, StandardCharsets.UTF_8), deps, sources);
-            case "pyproject.toml" -> pyproject(path, new String(content, StandardCharsets.UTF_8), deps, sources);
+            case "pyproject.toml" -> Pyproject.read(path, content, deps, sources);
             case ".npmrc" -> npmrc(new String(content, StandardCharsets.UTF_8), sources);
             default -> requirements(path, new String(content, StandardCharsets.UTF_8), deps, sources, includes);
         }
@@ -273,47 +272,6 @@ final class Manifests {
         return String.join("/", parts);
     }
 
-    static void pyproject(String path, String text, List<Dependency> deps, Set<String> sources) {
-        String section = "";
-        boolean inArray = false;
-        for (String raw : text.split("\n")) {
-            String l = raw.replaceAll("\\s#.*$", "").strip();
-            if (l.startsWith("[")) {
-                section = l;
-                inArray = false;
-                continue;
-            }
-            if (section.equals("[project]") && (l.startsWith("dependencies") || inArray)) {
-                inArray = !l.contains("]") || l.startsWith("dependencies") && l.indexOf(']') < l.indexOf('[');
-                Matcher m = PEP508.matcher(l);
-                while (m.find()) {
-                    requirements(path, m.group(1), deps, sources);
-                }
-                if (l.contains("]")) {
-                    inArray = false;
-                }
-            } else if (section.equals("[tool.poetry.dependencies]") || section.equals("[tool.poetry.group.dev.dependencies]")) {
-                int eq = l.indexOf('=');
-                if (eq > 0) {
-                    String name = l.substring(0, eq).strip();
-                    String v = l.substring(eq + 1).strip();
-                    if (!name.equals("python")) {
-                        Matcher ver = Pattern.compile("version\\s*=\\s*\"([^\"]*)\"").matcher(v);
-                        String version = v.startsWith("\"") ? v.replace("\"", "") : ver.find() ? ver.group(1) : null;
-                        deps.add(new Dependency("pypi", normalize(name), version, path));
-                        Matcher git = Pattern.compile("(git|url|path)\\s*=\\s*\"([^\"]*)\"").matcher(v);
-                        if (git.find()) {
-                            sources.add("pypi direct " + git.group(2));
-                        }
-                    }
-                }
-            } else if ((section.equals("[[tool.poetry.source]]") || section.equals("[[tool.uv.index]]")) && l.startsWith("url")) {
-                sources.add("pypi index " + l.substring(l.indexOf('=') + 1).strip().replace("\"", ""));
-            } else if (section.equals("[tool.uv]") && l.matches("^(index-url|extra-index-url|find-links)\\s*=.*")) {
-                sources.add("pypi index " + l.substring(l.indexOf('=') + 1).strip().replaceAll("[\"\\[\\]]", ""));
-            }
-        }
-    }
 
     static void goMod(String path, String text, List<Dependency> deps, Set<String> sources) {
         boolean inRequire = false;

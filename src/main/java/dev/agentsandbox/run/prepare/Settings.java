@@ -38,26 +38,16 @@ public record Settings(String image, List<String> command, dev.agentsandbox.sand
             }
         }
         env.putAll(s.env());
-        dev.agentsandbox.sandbox.Tier tier = s.tier();
-        String runtime = s.runtimeName();
-        if (r.tier() != null) {
-            try {
-                tier = dev.agentsandbox.sandbox.Tier.parse(r.tier());
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
-            }
-            runtime = switch (tier) {
-                case CONTAINER -> "runc";
-                case GVISOR -> "runsc";
-                case MICROVM -> null;
-            };
+        dev.agentsandbox.sandbox.Isolation isolation;
+        try {
+            // the command line's tier comes with its own runtime unless one is named there too
+            dev.agentsandbox.sandbox.Tier tier = r.tier() != null ? dev.agentsandbox.sandbox.Tier.parse(r.tier()) : s.tier();
+            isolation = dev.agentsandbox.sandbox.Isolation.of(tier, r.runtime() != null ? r.runtime() : r.tier() != null ? null : s.runtime());
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
         }
-        if (r.runtime() != null) {
-            runtime = r.runtime();
-        }
-        if (runtime == null) {
-            throw new UsageException("tier microvm needs --runtime (or sandbox.runtime): the Docker runtime name of the VM runtime");
-        }
+        dev.agentsandbox.sandbox.Tier tier = isolation.tier();
+        String runtime = isolation.runtime();
         try {
             new SandboxTemplate("check", tier, runtime, limits, Map.of(), null).spec("check", image, command, Map.of(), List.of());
         } catch (IllegalArgumentException e) {

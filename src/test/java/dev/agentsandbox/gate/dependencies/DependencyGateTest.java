@@ -103,6 +103,21 @@ class DependencyGateTest {
     }
 
     @Test
+    void pyprojectFormsALineReaderMissesAreReadAsTomlReadsThem() throws Exception {
+        // dotted keys at the top, a multi-line string, optional dependencies, a PEP 735 group, a poetry group, a uv index list
+        Set<String> sources = new HashSet<>();
+        List<Dependency> d = read("pyproject.toml", "project.name = 'x'\nproject.dependencies = ['evil-pkg>=1', \"\"\"\nsneaky==2\"\"\"]\n"
+                + "project.optional-dependencies.extra = [\"opt-pkg\"]\n"
+                + "dependency-groups.test = [\"group-pkg\"]\n"
+                + "[tool.poetry.group.docs.dependencies]\nmkdocs = { version = \"1.6\" }\n"
+                + "[tool.uv]\nextra-index-url = [\"https://extra.invalid/simple\"]\n", sources);
+        assertThat(d).extracting(Dependency::name).containsExactlyInAnyOrder("evil-pkg", "sneaky", "opt-pkg", "group-pkg", "mkdocs");
+        assertThat(sources).containsExactly("pypi index https://extra.invalid/simple");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> read("pyproject.toml", "[project\ndependencies = [", new HashSet<>()))
+                .hasMessageContaining("pyproject.toml");
+    }
+
+    @Test
     void goModulesAndReplaceDirectives() throws Exception {
         Set<String> sources = new HashSet<>();
         List<Dependency> d = read("go.mod", "module example.invalid/app\n\ngo 1.22\n\nrequire (\n\tgithub.com/pkg/errors v0.9.1 // indirect\n"

@@ -1,0 +1,94 @@
+package dev.agentsandbox.proxy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** A strictly parsed HTTP/1.1 request with a Content-Length body (or none). */
+record ProxyRequest(String method, String target, Map<String, String> headers, byte[] body) {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_HEADER_BYTES = 32 * 1024;
+    private static final int MAX_HEADERS = 100;
+
+    /** The model a JSON body names, or null (read on each call: callers keep it). */
+    String model() {
+        if (body.length == 0 || body[0] != '{') {
+            return null;
+        }
+        try {
+            return JSON.readTree(body).path("model").asText(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    static final class TooLarge extends IOException {
+        TooLarge(String m) {
+            super(m);
+        }
+    }
+
+    static ProxyRequest read(InputStream in, long maxBody) throws IOException {
+        String requestLine = line(in);
+        String[] parts = requestLine.split(" ");
+        boolean connect = parts.length == 3 && parts[0].equals("CONNECT") && parts[1].matches("[A-Za-z0-9.-]{1,253}:\\d{1,5}");
+        if (parts.length != 3 || !parts[2].startsWith("HTTP/1.") || !parts[0].matches("[A-Z]{3,10}") || !(parts[1].startsWith("/") || connect)) {
+            throw new IOException("bad request line");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        int total = requestLine.length();
+        String l;
+        while (!(l = line(in)).isEmpty()) {
+            total += l.length();
+            int c = l.indexOf(':');
+            if (c <= 0 || headers.size() >= MAX_HEADERS || total > MAX_HEADER_BYTES) {
+                throw new IOException("bad or too many headers");
+            }
+            headers.put(l.substring(0, c).strip().toLowerCase(Locale.ROOT), l.substring(c + 1).strip());
+        }
+        if (headers.containsKey("transfer-encoding")) {
+            throw new IOException("chunked request bodies are not accepted; send Content-Length");
+        }
+        long len;
+        try {
+            len = headers.containsKey("content-length") ? Long.parseLong(headers.get("content-length")) : 0;
+        } catch (NumberFormatException e) {
+            throw new IOException("bad Content-Length");
+        }
+        if (len > maxBody) {
+            throw new TooLarge("the request body of " + len + " bytes is over the limit of " + maxBody + " (proxy.max-request-size)");
+        }
+        if (len < 0) {
+            throw new IOException("negative Content-Length");
+        }
+        byte[] body = in.readNBytes((int) len);
+        if (body.length != len) {
+            throw new IOException("the body ended early");
+        }
+        return new ProxyRequest(parts[0], parts[1], headers, body);
+    }
+
+    private static String line(InputStream in) throws IOException {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        int c;
+        while ((c = in.read()) != -1) {
+            if (c == '\n') {
+                break;
+            }
+            if (b.size() > MAX_HEADER_BYTES) {
+                throw new IOException("line too long");
+            }
+            b.write(c);
+        }
+        if (c == -1 && b.size() == 0) {
+            throw new IOException("connection closed");
+        }
+        String s = b.toString(StandardCharsets.ISO_8859_1);
+        return s.endsWith("\r") ? s.substring(0, s.length() - 1) : s;
+    }
+}

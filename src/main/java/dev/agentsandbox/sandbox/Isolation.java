@@ -1,0 +1,29 @@
+package dev.agentsandbox.sandbox;
+
+import java.util.Objects;
+
+/**
+ * The isolation a sandbox gets: its tier and the Docker runtime that gives it, resolved once (from
+ * the command line over the configuration). A runtime that is named wins; otherwise container
+ * runs on runc and gvisor on runsc, and a microvm's runtime must be named. The backend checks after
+ * start that the sandbox really runs under it, and refuses otherwise.
+ */
+public record Isolation(Tier tier, String runtime) {
+    public Isolation {
+        Objects.requireNonNull(tier, "tier");
+        if (runtime == null || runtime.isBlank()) {
+            throw new IllegalArgumentException("tier " + tier.id() + " needs a runtime");
+        }
+    }
+
+    /** @throws IllegalArgumentException for a microvm tier without a runtime, saying how to name one */
+    public static Isolation of(Tier tier, String runtime) {
+        String rt = runtime != null && !runtime.isBlank() ? runtime : switch (tier) {
+            case CONTAINER -> "runc";
+            case GVISOR -> "runsc";
+            case MICROVM -> throw new IllegalArgumentException("tier microvm needs --runtime (or sandbox.runtime): the Docker runtime"
+                    + " name of the VM runtime (e.g. kata-runtime)");
+        };
+        return new Isolation(tier, rt);
+    }
+}
