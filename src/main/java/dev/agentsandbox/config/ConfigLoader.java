@@ -55,9 +55,15 @@ public final class ConfigLoader {
                     ? ":" + p.getLocation().getLineNr() + ":" + p.getLocation().getColumnNr() : "";
             throw new ConfigException(source + where + ": not valid YAML: " + firstLine(e.getMessage()));
         }
-        ConfigReader reader = new ConfigReader(source, locations);
-        RunConfig config = reader.read(root);
-        reader.throwIfErrors();
+        ConfigValues values = new ConfigValues(source, locations);
+        if (root != null && root.isObject()) {
+            SchemaCheck.unknownKeys(root, values);
+        }
+        RunConfig config = new ConfigReader(values).read(root);
+        if (root != null && root.isObject()) {
+            SchemaCheck.rest(root, values);
+        }
+        values.throwIfErrors();
         return config;
     }
 

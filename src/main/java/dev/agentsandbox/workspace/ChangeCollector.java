@@ -1,8 +1,6 @@
 package dev.agentsandbox.workspace;
 
-import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.ChangeSet;
-import dev.agentsandbox.change.Content;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.gate.Finding;
@@ -11,11 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -23,10 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.eclipse.jgit.diff.Edit;
-import org.eclipse.jgit.diff.EditList;
-import org.eclipse.jgit.diff.RawText;
-import org.eclipse.jgit.diff.RawTextComparator;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
@@ -96,7 +88,7 @@ public final class ChangeCollector {
     public Collected collectUpper(Path upper, ObjectId baseTree, ObjectReader reader) throws InfrastructureException {
         Map<String, FileStat> seen = new TreeMap<>();
         List<Finding> refusals = new ArrayList<>();
-        UpperLayer layer = new UpperLayer();
+        OverlayUpperLayer layer = new OverlayUpperLayer();
         walk(upper, seen, refusals, layer);
         TreeLookup base = new TreeLookup(reader, baseTree);
         try {
@@ -163,7 +155,7 @@ public final class ChangeCollector {
                 if (!budget.file(path, content.length)) {
                     break;
                 }
-                FileChange c = diff(path, old == null ? FileChange.Kind.ADDED : FileChange.Kind.MODIFIED,
+                FileChange c = FileDiff.diff(maxFileBytes, path, old == null ? FileChange.Kind.ADDED : FileChange.Kind.MODIFIED,
                         old == null ? 0 : old.mode(), st.gitMode(), old == null ? null : old.blob(), content, reader, budget);
                 if (c == null) {
                     break;
@@ -177,7 +169,7 @@ public final class ChangeCollector {
                     if (!budget.file(path, 0)) {
                         break;
                     }
-                    FileChange c = diff(path, FileChange.Kind.DELETED, old.mode(), 0, old.blob(), new byte[0], reader, budget);
+                    FileChange c = FileDiff.diff(maxFileBytes, path, FileChange.Kind.DELETED, old.mode(), 0, old.blob(), new byte[0], reader, budget);
                     if (c == null) {
                         break;
                     }
@@ -257,7 +249,7 @@ public final class ChangeCollector {
     }
 
     /** What the change may still hold; the first limit crossed becomes the refusal. */
-    private static final class Budget {
+    static final class Budget {
         private final Limits limits;
         private final List<Finding> refusals;
         private int files;
@@ -296,7 +288,7 @@ public final class ChangeCollector {
         }
     }
 
-    private void walk(Path root, Map<String, FileStat> seen, List<Finding> refusals, UpperLayer layer) throws InfrastructureException {
+    private void walk(Path root, Map<String, FileStat> seen, List<Finding> refusals, OverlayUpperLayer layer) throws InfrastructureException {
         try {
             walkTree(root, seen, refusals, layer);
         } catch (IOException e) {
@@ -304,7 +296,7 @@ public final class ChangeCollector {
         }
     }
 
-    private void walkTree(Path root, Map<String, FileStat> seen, List<Finding> refusals, UpperLayer layer) throws IOException {
+    private void walkTree(Path root, Map<String, FileStat> seen, List<Finding> refusals, OverlayUpperLayer layer) throws IOException {
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
@@ -397,140 +389,4 @@ public final class ChangeCollector {
         return root.relativize(p).toString().replace(java.io.File.separatorChar, '/');
     }
 
-    /** The overlay's own marks in an upper layer: whiteouts, opaque folders, and every path it holds. */
-    private static final class UpperLayer {
-        private static final String XATTR = "overlay.";
-        private final Map<String, Boolean> entries = new HashMap<>(); // path -> is a folder
-        private final Set<String> whiteouts = new HashSet<>();
-        private final Set<String> opaque = new HashSet<>();
-
-        void directory(Path dir, String rel) throws IOException {
-            entries.put(rel, true);
-            Map<String, String> marks = marks(dir);
-            String o = marks.remove("opaque");
-            if ("y".equals(o)) {
-                opaque.add(rel);
-            } else if (o != null) {
-                throw new IOException(rel + ": unknown overlay opaque mark '" + o + "'; refusing to guess what was deleted");
-            }
-            requireNoRedirect(rel, marks);
-        }
-
-        /** Records a file of the upper layer; true when it is a whiteout. */
-        boolean entry(Path file, String rel, FileStat st) throws IOException {
-            entries.put(rel, false);
-            if (st.type() == FileStat.S_IFCHR && ((Long) Files.getAttribute(file, "unix:rdev", LinkOption.NOFOLLOW_LINKS)) == 0L) {
-                whiteouts.add(rel);
-                return true;
-            }
-            if (st.isRegular()) {
-                requireNoRedirect(rel, marks(file));
-            }
-            return false;
-        }
-
-        /**
-         * The base files gone from the merged view and not written again: under a whiteout, an opaque
-         * folder, or a file that took a folder's place, and base files a folder took the place of.
-         */
-        List<String> deletions(TreeLookup base, Map<String, FileStat> seen) throws IOException {
-            java.util.Set<String> gone = new java.util.TreeSet<>();
-            for (Map.Entry<String, Boolean> e : entries.entrySet()) {
-                String path = e.getKey();
-                boolean folder = e.getValue();
-                if (!folder || opaque.contains(path)) {
-                    // What the base held beneath this path is hidden (a whiteout or file shadows it all).
-                    for (String p : base.isFolder(path) ? base.filesUnder(path) : List.<String>of()) {
-                        if (!seen.containsKey(p)) {
-                            gone.add(p);
-                        }
-                    }
-                }
-                if ((folder || whiteouts.contains(path)) && !seen.containsKey(path) && base.file(path) != null) {
-                    gone.add(path); // a whiteout, or a folder where the base had a file
-                }
-            }
-            return new ArrayList<>(gone);
-        }
-
-        private static void requireNoRedirect(String rel, Map<String, String> marks) throws IOException {
-            // With userxattr the kernel neither redirects nor copies metadata only: a layer saying
-            // otherwise was not made by this mount, and its change cannot be read from it alone.
-            if (!marks.isEmpty() && (marks.containsKey("redirect") || marks.containsKey("metacopy"))) {
-                throw new IOException(rel + ": overlay marks " + marks.keySet() + " this tool does not read; refusing to guess the change");
-            }
-        }
-
-        private static Map<String, String> marks(Path p) throws IOException {
-            UserDefinedFileAttributeView v = Files.getFileAttributeView(p, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-            Map<String, String> m = new HashMap<>();
-            for (String name : v.list()) {
-                if (name.startsWith(XATTR)) {
-                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(v.size(name));
-                    v.read(name, b);
-                    m.put(name.substring(XATTR.length()), new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1));
-                }
-            }
-            return m;
-        }
-    }
-
-    /**
-     * One file's change, or null when it would pass the line budget (then nothing of it is held).
-     * The base side is read only when it is small enough to diff; a larger one counts as binary.
-     */
-    private FileChange diff(String path, FileChange.Kind kind, int oldMode, int newMode, ObjectId oldBlob, byte[] after,
-                            ObjectReader reader, Budget budget) throws IOException {
-        boolean link = oldMode == 0120000 || newMode == 0120000;
-        byte[] before = new byte[0];
-        boolean binary = Content.isBinary(after);
-        if (oldBlob != null) {
-            long oldSize = reader.getObjectSize(oldBlob, Constants.OBJ_BLOB);
-            if (oldSize > Math.max(maxFileBytes, 1L << 20) && kind != FileChange.Kind.DELETED) {
-                binary = true; // too big to show as lines on the reviewer's side either way
-            } else if (kind == FileChange.Kind.DELETED) {
-                int removed = removedLines(reader, oldBlob, oldSize);
-                boolean bin = removed < 0;
-                if (!bin && !link && !budget.lines(path, removed)) {
-                    return null;
-                }
-                return new FileChange(path, kind, oldMode, newMode, bin, 0, List.of(), bin || link ? 0 : removed);
-            } else {
-                before = reader.open(oldBlob).getBytes();
-                binary |= Content.isBinary(before);
-            }
-        }
-        if (binary || link) {
-            return new FileChange(path, kind, oldMode, newMode, binary, after.length, List.of(), 0);
-        }
-        RawText a = new RawText(before);
-        RawText b = new RawText(after);
-        EditList edits = Content.diffAlgorithm().diff(RawTextComparator.DEFAULT, a, b);
-        long addedCount = 0;
-        int removed = 0;
-        for (Edit e : edits) {
-            removed += e.getLengthA();
-            addedCount += e.getLengthB();
-        }
-        if (!budget.lines(path, addedCount + removed)) {
-            return null; // counted from the edits alone: no line was materialised
-        }
-        List<AddedLine> added = new ArrayList<>((int) addedCount);
-        for (Edit e : edits) {
-            for (int i = e.getBeginB(); i < e.getEndB(); i++) {
-                added.add(new AddedLine(i + 1, b.getString(i)));
-            }
-        }
-        return new FileChange(path, kind, oldMode, newMode, false, after.length, added, removed);
-    }
-
-    /** Lines of a deleted base file, streamed (it may be large); -1 when it is binary. */
-    private static int removedLines(ObjectReader reader, ObjectId blob, long size) throws IOException {
-        if (size > Content.MAX_TEXT_BYTES) {
-            return -1;
-        }
-        try (java.io.InputStream in = reader.open(blob).openStream()) {
-            return Content.textLines(in);
-        }
-    }
 }

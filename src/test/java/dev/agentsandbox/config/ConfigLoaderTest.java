@@ -61,6 +61,18 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theSchemaIsTheOneListOfKeysAtEveryDepth() {
+        // keys the published schema does not know, three levels down, in maps of user-named entries and in list items
+        assertThatThrownBy(() -> load("checks:\n  tests:\n    command: make test\n    juint: reports/*.xml\n"
+                + "approval:\n  high:\n    approvers: 2\n    allow-slef: true\nproxy:\n  upstreams:\n    - provider: anthropic\n"
+                + "      url: http://127.0.0.1:9\n      key-evn: K\n"))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(".agent-sandbox.yml:4:5: checks.tests.juint: unknown key 'juint' (did you mean 'junit'?)")
+                .hasMessageContaining(".agent-sandbox.yml:8:5: approval.high.allow-slef: unknown key 'allow-slef' (did you mean 'allow-self'?)")
+                .hasMessageContaining(".agent-sandbox.yml:13:7: proxy.upstreams.0.key-evn: unknown key 'key-evn' (did you mean 'key-env'?)");
+    }
+
+    @Test
     void badValuesAreAllReportedWithTheirPlaces() {
         assertThatThrownBy(() -> load("sandbox:\n  memory: lots\n  tier: vm\npolicy:\n  allow-binary: maybe\n"))
                 .isInstanceOf(ConfigException.class)
