@@ -1,7 +1,5 @@
 package dev.agentsandbox.audit;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
@@ -11,6 +9,8 @@ import dev.agentsandbox.error.InfrastructureException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,7 +21,7 @@ import java.util.Map;
  * given, never what it would read from disk again.
  */
 public final class Attestor {
-    public static final String STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
+    public static final String STATEMENT_TYPE = Statement.TYPE;
     public static final String PREDICATE_TYPE = "https://agent-sandbox.dev/attestation/run/v1";
 
     private Attestor() {
@@ -51,19 +51,14 @@ public final class Attestor {
                                    Map<String, ?> facts) throws AgentSandboxException {
         KeyPair pair = key != null ? key : SigningKeys.generate();
         RunRecord run = contents.run();
-        ObjectNode st = AuditLog.JSON.createObjectNode();
-        st.put("_type", STATEMENT_TYPE);
-        ArrayNode subject = st.putArray("subject");
+        List<Statement.Subject> subjects = new ArrayList<>();
         if (run.headCommit() != null) {
-            ObjectNode c = subject.addObject();
-            c.put("name", "git+commit:" + run.featureBranch());
-            c.putObject("digest").put("gitCommit", run.headCommit());
+            subjects.add(new Statement.Subject("git+commit:" + run.featureBranch(), Map.of("gitCommit", run.headCommit())));
         }
         if (contents.has(Layout.PATCH)) {
-            subject.addObject().put("name", Layout.PATCH).putObject("digest").put("sha256", contents.sha256(Layout.PATCH));
+            subjects.add(new Statement.Subject(Layout.PATCH, Map.of("sha256", contents.sha256(Layout.PATCH))));
         }
-        st.put("predicateType", PREDICATE_TYPE);
-        ObjectNode p = st.putObject("predicate");
+        ObjectNode p = AuditLog.JSON.createObjectNode();
         p.put("stage", stage);
         p.put("runId", run.runId());
         if (previousStage != null) {
@@ -78,14 +73,9 @@ public final class Attestor {
         p.putObject("audit").put("seq", anchor.seq()).put("hash", anchor.hash());
         p.set("files", AuditLog.JSON.valueToTree(contents.attestedDigests()));
         p.put("keyEphemeral", key == null);
-        try {
-            byte[] payload = AuditLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(st);
-            ObjectNode env = Dsse.sign(Dsse.IN_TOTO, payload, pair.getPrivate(), pair.getPublic());
-            return new Signed(SigningKeys.keyId(pair.getPublic()), AuditLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(env),
-                    SigningKeys.publicPem(pair.getPublic()).getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-            throw new InfrastructureException("cannot encode the " + stage + " attestation: " + e.getMessage(), e);
-        }
+        byte[] payload = new Statement(subjects, PREDICATE_TYPE, p).toJson();
+        Envelope env = Envelope.sign(Dsse.IN_TOTO, payload, pair);
+        return new Signed(SigningKeys.keyId(pair.getPublic()), env.toJson(), SigningKeys.publicPem(pair.getPublic()).getBytes(StandardCharsets.US_ASCII));
     }
 
     /** Writes a stage's envelope and public key into the bundle (new files renamed into place). */

@@ -5,7 +5,6 @@ import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.error.AgentSandboxException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.security.PublicKey;
 import java.util.ArrayList;
@@ -152,7 +151,7 @@ public final class BundleVerifier {
                                       List<String> notes) {
         String envName = Layout.envelope(stage);
         try {
-            JsonNode env = AuditLog.JSON.readTree(bundle.get(envName));
+            Envelope env = Envelope.parse(bundle.get(envName));
             PublicKey key = pinned;
             if (key == null) {
                 byte[] pem = bundle.get(Layout.publicKey(stage));
@@ -164,22 +163,20 @@ public final class BundleVerifier {
                 notes.add(envName + ": verified with the key stored in the bundle (" + SigningKeys.keyId(key).substring(0, 16)
                         + "…), not a pinned one: pass --key to check who signed");
             }
-            if (!Dsse.IN_TOTO.equals(env.path("payloadType").asText())) {
-                problems.add(envName + ": payload type '" + env.path("payloadType").asText() + "' is not " + Dsse.IN_TOTO);
+            if (!Dsse.IN_TOTO.equals(env.payloadType())) {
+                problems.add(envName + ": payload type '" + env.payloadType() + "' is not " + Dsse.IN_TOTO);
                 return null;
             }
-            byte[] payload = Dsse.verify(env, key);
+            byte[] payload = env.verifiedPayload(key);
             if (payload == null) {
                 problems.add(envName + ": the signature does not verify with key " + SigningKeys.keyId(key).substring(0, 16) + "…");
                 return null;
             }
-            JsonNode st = AuditLog.JSON.readTree(payload);
+            Statement statement = Statement.parse(payload);
+            JsonNode st = statement.toJsonNode();
             List<String> wrong = new ArrayList<>();
-            if (!Attestor.STATEMENT_TYPE.equals(st.path("_type").asText())) {
-                wrong.add("not an in-toto Statement v1");
-            }
-            if (!Attestor.PREDICATE_TYPE.equals(st.path("predicateType").asText())) {
-                wrong.add("predicate type '" + st.path("predicateType").asText() + "' is not " + Attestor.PREDICATE_TYPE);
+            if (!Attestor.PREDICATE_TYPE.equals(statement.predicateType())) {
+                wrong.add("predicate type '" + statement.predicateType() + "' is not " + Attestor.PREDICATE_TYPE);
             }
             if (!stage.equals(st.path("predicate").path("stage").asText())) {
                 wrong.add("it attests the '" + st.path("predicate").path("stage").asText() + "' stage, not " + stage);
@@ -188,7 +185,7 @@ public final class BundleVerifier {
                 wrong.add("it is for run " + st.path("predicate").path("runId").asText() + ", not " + run.runId());
             }
             if (run != null) {
-                wrong.addAll(subjects(bundle, run, st));
+                wrong.addAll(subjects(bundle, run, statement));
             }
             if (!wrong.isEmpty()) {
                 problems.add(envName + ": " + String.join("; ", wrong));
@@ -198,14 +195,14 @@ public final class BundleVerifier {
                 notes.add(envName + ": signed with a one-time key (no --signing-key was configured)");
             }
             return st;
-        } catch (IOException | RuntimeException | AgentSandboxException e) {
+        } catch (RuntimeException | AgentSandboxException e) {
             problems.add(envName + ": cannot be read: " + e.getMessage());
             return null;
         }
     }
 
     /** The subjects must be this bundle's: its head commit and its patch, nothing else. */
-    private static List<String> subjects(BundleSnapshot bundle, RunRecord run, JsonNode st) {
+    private static List<String> subjects(BundleSnapshot bundle, RunRecord run, Statement st) {
         List<String> wrong = new ArrayList<>();
         Map<String, String> want = new TreeMap<>();
         if (run.headCommit() != null) {
@@ -213,17 +210,13 @@ public final class BundleVerifier {
         }
         if (bundle.has(Layout.PATCH)) {
             // the patch's own bytes are checked with every other file; here, that the subject is the attested patch
-            want.put(Layout.PATCH, "sha256=" + st.path("predicate").path("files").path(Layout.PATCH).asText());
+            want.put(Layout.PATCH, "sha256=" + st.predicate().path("files").path(Layout.PATCH).asText());
         }
         Map<String, String> got = new TreeMap<>();
-        for (JsonNode s : st.path("subject")) {
-            Iterator<Map.Entry<String, JsonNode>> d = s.path("digest").fields();
+        for (Statement.Subject s : st.subjects()) {
             StringBuilder b = new StringBuilder();
-            while (d.hasNext()) {
-                var e = d.next();
-                b.append(b.length() == 0 ? "" : ",").append(e.getKey()).append('=').append(e.getValue().asText());
-            }
-            got.put(s.path("name").asText(), b.toString());
+            s.digest().forEach((alg, value) -> b.append(b.length() == 0 ? "" : ",").append(alg).append('=').append(value));
+            got.put(s.name(), b.toString());
         }
         if (!want.equals(got)) {
             wrong.add("its subjects " + got + " are not this bundle's " + want);

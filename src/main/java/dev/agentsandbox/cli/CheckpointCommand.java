@@ -6,8 +6,6 @@ import dev.agentsandbox.console.SafeText;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.error.UsageException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,28 +26,21 @@ final class CheckpointCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    static Path bundle(Path run) throws UsageException {
-        if (!Files.isRegularFile(run.resolve("run.json"))) {
-            throw new UsageException(run + " is not a run bundle (no run.json): give --run the --bundle of the running run");
-        }
-        return run;
-    }
-
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the pending checkpoints, one a line, the id first"
             + " (--all: answered ones too).")
     static final class ListPending implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--run", required = true, description = "the run's bundle folder")
-        Path run;
+        @picocli.CommandLine.Mixin
+        RunBundleOption run;
 
         @Option(names = "--all", description = "answered checkpoints too")
         boolean all;
 
         @Override
         public Integer call() throws Exception {
-            for (JsonNode cp : Checkpoints.list(bundle(run))) {
+            for (JsonNode cp : Checkpoints.list(run.require())) {
                 String status = cp.path("status").asText();
                 if (all || status.equals("pending")) {
                     // What the agent wrote is shown as text, never as terminal or CI control sequences.
@@ -65,8 +56,8 @@ final class CheckpointCommand implements Callable<Integer> {
         @Spec
         picocli.CommandLine.Model.CommandSpec spec;
 
-        @Option(names = "--run", required = true, description = "the run's bundle folder")
-        Path run;
+        @picocli.CommandLine.Mixin
+        RunBundleOption run;
 
         @Option(names = "--id", required = true, description = "the checkpoint, as `checkpoint list` prints it (cp-1)")
         String id;
@@ -82,7 +73,7 @@ final class CheckpointCommand implements Callable<Integer> {
                 throw new UsageException("--by needs a name");
             }
             try {
-                Checkpoints.answer(bundle(run), id, approve, by, comment, Clock.systemUTC());
+                Checkpoints.answer(run.require(), id, approve, by, comment, Clock.systemUTC());
             } catch (IOException e) {
                 throw new RefusedException(e.getMessage());
             }

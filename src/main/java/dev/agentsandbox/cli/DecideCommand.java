@@ -2,7 +2,6 @@ package dev.agentsandbox.cli;
 
 import dev.agentsandbox.approval.Approval;
 import dev.agentsandbox.approval.ApprovalService;
-import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.gate.secrets.Redaction;
 import java.nio.file.Path;
@@ -15,8 +14,8 @@ abstract class DecideCommand {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--run", required = true, description = "the run bundle")
-    Path bundle;
+    @picocli.CommandLine.Mixin
+    RunBundleOption run;
 
     @Option(names = "--by", required = true, description = "who decides (the CI system's authenticated user)")
     String by;
@@ -45,6 +44,7 @@ abstract class DecideCommand {
         var pinned = key.require(decision == Approval.Decision.APPROVE ? "approve" : "reject");
         Approval a;
         String progress;
+        Path bundle = run.require();
         // The run's repository, when it is here, keeps a rejection even if the bundle is cut back.
         Path repoDir = repo != null ? repo : Path.of(java.util.Objects.requireNonNullElse(dev.agentsandbox.bundle.RunRecord.readUnverified(bundle).repo(), "."));
         try (org.eclipse.jgit.lib.Repository r = java.nio.file.Files.isDirectory(repoDir) ? openQuietly(repoDir) : null) {

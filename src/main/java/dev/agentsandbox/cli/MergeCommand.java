@@ -1,7 +1,6 @@
 package dev.agentsandbox.cli;
 
 import dev.agentsandbox.approval.MergeService;
-import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.run.prepare.Repositories;
 import dev.agentsandbox.gate.secrets.Redaction;
@@ -18,8 +17,8 @@ final class MergeCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--run", required = true, description = "the run bundle")
-    Path bundle;
+    @picocli.CommandLine.Mixin
+    RunBundleOption run;
 
     @Option(names = "--repo", description = "the repository (default: the one the run used)")
     Path repo;
@@ -35,6 +34,7 @@ final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws AgentSandboxException {
+        Path bundle = run.require();
         Path repoDir = repo != null ? repo : Path.of(java.util.Objects.requireNonNullElse(dev.agentsandbox.bundle.RunRecord.readUnverified(bundle).repo(), "."));
         try (Repository r = Repositories.open(repoDir)) {
             var pinned = key.require("merge");

@@ -14,19 +14,19 @@ final class VerifyCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--run", required = true, description = "the run bundle")
-    Path bundle;
+    @picocli.CommandLine.Mixin
+    RunBundleOption run;
 
     @Option(names = "--key", description = "the public key the signatures must verify with (recommended)")
     Path key;
 
     @Override
     public Integer call() throws AgentSandboxException {
-        var v = BundleVerifier.verify(bundle, key == null ? null : SigningKeys.readPublic(key));
+        var v = BundleVerifier.verify(run.dir, key == null ? null : SigningKeys.readPublic(key));
         var out = spec.commandLine().getOut();
         v.notes().forEach(n -> out.println("note: " + n));
         if (v.ok()) {
-            out.println("verified: " + bundle + " (up to the " + v.newestStage() + " attestation)");
+            out.println("verified: " + run.dir + " (up to the " + v.newestStage() + " attestation)");
             return ExitCodes.OK;
         }
         v.problems().forEach(p -> out.println("FAILED: " + p));

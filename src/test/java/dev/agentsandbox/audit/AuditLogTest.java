@@ -127,10 +127,16 @@ class AuditLogTest {
     void aDsseSignatureVerifiesWithItsKeyOnlyAndOverNonAsciiPayloads() {
         KeyPair k = SigningKeys.generate();
         byte[] payload = "{\"msg\":\"é漢字\"}".getBytes(StandardCharsets.UTF_8);
-        var env = Dsse.sign(Dsse.IN_TOTO, payload, k.getPrivate(), k.getPublic());
-        assertThat(Dsse.verify(env, k.getPublic())).isEqualTo(payload);
-        assertThat(Dsse.verify(env, SigningKeys.generate().getPublic())).isNull();
-        env.put("payload", java.util.Base64.getEncoder().encodeToString("{\"msg\":\"x\"}".getBytes(StandardCharsets.UTF_8)));
-        assertThat(Dsse.verify(env, k.getPublic())).isNull();
+        Envelope env = Envelope.parse(Envelope.sign(Dsse.IN_TOTO, payload, k).toJson());
+        assertThat(env.verifiedPayload(k.getPublic())).isEqualTo(payload);
+        assertThat(env.verifiedPayload(SigningKeys.generate().getPublic())).isNull();
+        Envelope changed = new Envelope(env.payloadType(), "{\"msg\":\"x\"}".getBytes(StandardCharsets.UTF_8), env.signatures());
+        assertThat(changed.verifiedPayload(k.getPublic())).isNull();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new Envelope(Dsse.IN_TOTO, payload, java.util.List.of()))
+                .hasMessageContaining("no signature");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Envelope.parse("{\"payload\": 1}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("not a DSSE envelope");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Statement.parse("{\"_type\": \"x\"}".getBytes(StandardCharsets.UTF_8)))
+                .hasMessageContaining("not an in-toto Statement v1");
     }
 }
