@@ -133,6 +133,17 @@ if ! "$DOCKER" image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
   log "imported $TEST_IMAGE"
 fi
 
+# --- a build image for checks of real projects (JDK, Maven, Node, npm), from the test image ---------
+BUILD_IMAGE=agent-sandbox/test-build:bookworm
+if ! "$DOCKER" image inspect "$BUILD_IMAGE" >/dev/null 2>&1; then
+  mkdir -p "$CACHE_DIR"
+  log "building $BUILD_IMAGE (JDK, Maven, Node, npm from the test image's Debian mirror; a few minutes)"
+  printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\\n  openjdk-17-jdk-headless maven nodejs npm ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb\n' \
+    "$TEST_IMAGE" | "$DOCKER" build -q -t "$BUILD_IMAGE" - >"$CACHE_DIR/test-build.log" 2>&1 \
+    || die "cannot build $BUILD_IMAGE: see $CACHE_DIR/test-build.log"
+  log "built $BUILD_IMAGE"
+fi
+
 # --- test tools from the npm registry (the GitLab template's jobs run under gitlab-ci-local) ----
 "$(dirname "$0")/install-test-tools.sh"
 DOCKER="$DOCKER" "$(dirname "$0")/build-test-agents.sh"

@@ -136,6 +136,13 @@ public final class MergeService {
                 // A fresh CI checkout: the approved commit travels in the signed bundle, not on the remote.
                 ChangeBundle.importCommit(repo, b, feature, approved);
             }
+            if (run.commitSigner() != null) {
+                // The run signed the agent's commit: what lands must carry that signature.
+                try (org.eclipse.jgit.revwalk.RevWalk rw = new org.eclipse.jgit.revwalk.RevWalk(repo)) {
+                    dev.agentsandbox.git.CommitSigning.requireSigned(repo, rw.parseCommit(approved), run.commitSigner(),
+                            Path.of(System.getProperty("java.io.tmpdir")));
+                }
+            }
             String strategy = how.strategy() != null ? how.strategy() : "fast-forward";
             String targetRef = Constants.R_HEADS + baseBranch;
             if (remote == null && checkedOut(repo, targetRef)) {

@@ -15,6 +15,7 @@ import java.util.Map;
  *
  * @param verdict running, pass, warn, fail, no-change, plan or error
  * @param kind "plan" for a plan-first run; absent for a change
+ * @param commitSigner the OpenSSH public key that signed the agent's commit; absent when it is not signed
  * @param exitCode the CLI's exit code for this outcome, once finished
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -28,6 +29,7 @@ public record RunRecord(int schema, String runId, String startedAt, String repo,
                         @JsonInclude(JsonInclude.Include.NON_NULL) Quorum approval,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String requestedBy,
                         @JsonProperty("notify") @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode notifications,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String commitSigner,
                         @JsonInclude(JsonInclude.Include.NON_NULL) Integer exitCode,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String error,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt) {
@@ -90,6 +92,6 @@ public record RunRecord(int schema, String runId, String startedAt, String repo,
 
     /** What is known when a run begins. */
     public record Start(String repo, String baseBranch, String baseCommit, String repository, String featureBranch, String image,
-                        List<String> command, String tier, String runtime, Merge merge, String task) {
+                        List<String> command, String tier, String runtime, Merge merge, String task, String commitSigner) {
     }
 }

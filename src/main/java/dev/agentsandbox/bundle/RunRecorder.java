@@ -25,7 +25,7 @@ public final class RunRecorder {
         this.clock = clock;
         this.redact = redact;
         this.r = new RunRecord(1, runId, clock.instant().toString(), null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
     }
 
     public synchronized void begin(RunRecord.Start s) throws InfrastructureException {
@@ -38,21 +38,21 @@ public final class RunRecorder {
         reports.put("review", "reports/review.html");
         r = new RunRecord(r.schema(), r.runId(), r.startedAt(), s.repo(), s.baseBranch(), s.baseCommit(), s.repository(), s.featureBranch(),
                 null, "running", s.image(), s.command(), s.tier(), s.runtime(), s.merge(), s.task(), reports, r.kind(), r.plan(),
-                r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), null, null, null);
+                r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), s.commitSigner(), null, null, null);
         write();
     }
 
     public synchronized void plan(RunRecord.PlanRef plan) throws InfrastructureException {
         r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(), r.featureBranch(),
                 r.headCommit(), r.verdict(), r.image(), r.command(), r.tier(), r.runtime(), r.merge(), r.task(), r.reports(), r.kind(), plan,
-                r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.exitCode(), r.error(), r.finishedAt());
+                r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.commitSigner(), r.exitCode(), r.error(), r.finishedAt());
         write();
     }
 
     public synchronized void dataClass(RunRecord.DataClass dataClass) throws InfrastructureException {
         r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(), r.featureBranch(),
                 r.headCommit(), r.verdict(), r.image(), r.command(), r.tier(), r.runtime(), r.merge(), r.task(), r.reports(), r.kind(), r.plan(),
-                dataClass, r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.exitCode(), r.error(), r.finishedAt());
+                dataClass, r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.commitSigner(), r.exitCode(), r.error(), r.finishedAt());
         write();
     }
 
@@ -64,7 +64,7 @@ public final class RunRecorder {
             throws InfrastructureException {
         r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(), r.featureBranch(),
                 r.headCommit(), r.verdict(), r.image(), r.command(), r.tier(), r.runtime(), r.merge(), r.task(), r.reports(), kind, r.plan(),
-                r.dataClass(), risk, approval, requestedBy, notify, r.exitCode(), r.error(), r.finishedAt());
+                r.dataClass(), risk, approval, requestedBy, notify, r.commitSigner(), r.exitCode(), r.error(), r.finishedAt());
         write();
     }
 
@@ -72,7 +72,7 @@ public final class RunRecorder {
         int exitCode = dev.agentsandbox.error.ExitCode.ofOutcome(verdict).code();
         r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(),
                 headCommit == null ? null : r.featureBranch(), headCommit, verdict, r.image(), r.command(), r.tier(), r.runtime(), r.merge(),
-                r.task(), r.reports(), r.kind(), r.plan(), r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), exitCode, error,
+                r.task(), r.reports(), r.kind(), r.plan(), r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.commitSigner(), exitCode, error,
                 clock.instant().toString());
         write();
     }

@@ -109,6 +109,10 @@ final class RunCommand implements Callable<Integer> {
             + " $AGENT_PLAN_FILE, and its digest is bound into this run's attestation")
     Path planFrom;
 
+    @Option(names = "--commit-key", description = "an OpenSSH private key (no passphrase) that signs the agent's commit (default:"
+            + " $AGENT_SANDBOX_COMMIT_KEY); merge then refuses a commit whose signature does not verify. It never enters a sandbox")
+    Path commitKey;
+
     @Option(names = "--org-policy", description = "the organisation's data classification (default: $AGENT_SANDBOX_ORG_POLICY): which"
             + " model endpoints and registries this repository's class may use; a run it does not allow is refused before the agent starts")
     Path orgPolicy;
@@ -141,8 +145,9 @@ final class RunCommand implements Callable<Integer> {
                 image, cmd, tier, runtime, base, push, previous, model(), workspaceMode(env), pushEarly(), CiEnvironment.branch(env),
                 requestedBy != null ? requestedBy : CiEnvironment.user(env), plan, planFrom,
                 orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"));
+        Path commitKeyFile = commitKey != null ? commitKey : envPath("AGENT_SANDBOX_COMMIT_KEY");
         HostEnvironment host = new HostEnvironment(env, CiEnvironment.reviewUrl(env), dev.agentsandbox.workspace.ScratchArea.of(env),
-                CiEnvironment.gitCredentials(env));
+                CiEnvironment.gitCredentials(env), commitKeyFile == null ? null : dev.agentsandbox.git.CommitSigning.load(commitKeyFile));
         java.security.KeyPair key = signingKey.load();
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();

@@ -12,8 +12,13 @@ import java.util.Objects;
  * @param image image to run it in (null: the agent's image)
  * @param timeout wall-clock limit (null: the sandbox default)
  * @param junit glob, relative to the workspace, of JUnit XML files the command writes (may be null)
+ * @param registries whether the check reaches the package registries of proxy.registries (through the proxy, as the agent does)
  */
-public record CheckConfig(String name, List<String> command, String image, Duration timeout, String junit) {
+public record CheckConfig(String name, List<String> command, String image, Duration timeout, String junit, boolean registries) {
+    public CheckConfig(String name, List<String> command, String image, Duration timeout, String junit) {
+        this(name, command, image, timeout, junit, false);
+    }
+
     public CheckConfig {
         Objects.requireNonNull(name, "name");
         command = command == null ? List.of() : List.copyOf(command);

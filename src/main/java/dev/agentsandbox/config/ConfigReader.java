@@ -305,7 +305,8 @@ final class ConfigReader {
                 v.error(p, "checks." + f.getKey(), "needs a command");
                 continue;
             }
-            out.add(new CheckConfig(f.getKey(), command, v.text(c, p, "image"), v.duration(c, p, "timeout"), v.text(c, p, "junit")));
+            out.add(new CheckConfig(f.getKey(), command, v.text(c, p, "image"), v.duration(c, p, "timeout"), v.text(c, p, "junit"),
+                    Boolean.TRUE.equals(v.bool(c, p, "registries"))));
         }
         return out;
     }

@@ -40,6 +40,12 @@ public final class ChangeCommitter {
 
     public ObjectId commit(ObjectId base, Collected collected, String branch, PersonIdent author, PersonIdent committer,
                            String message, String runId) throws InfrastructureException, RefusedException {
+        return commit(base, collected, branch, author, committer, message, runId, null);
+    }
+
+    /** @param signing the key that signs the commit (SSH), or null: unsigned */
+    public ObjectId commit(ObjectId base, Collected collected, String branch, PersonIdent author, PersonIdent committer,
+                           String message, String runId, CommitSigning signing) throws InfrastructureException, RefusedException {
         if (collected.refused()) {
             throw new RefusedException("the change was refused by the collector; nothing is committed");
         }
@@ -57,6 +63,9 @@ public final class ChangeCommitter {
             cb.setCommitter(committer);
             cb.setEncoding(StandardCharsets.UTF_8);
             cb.setMessage(message(message, runId));
+            if (signing != null) {
+                signing.sign(repo, cb, committer);
+            }
             ObjectId commit = inserter.insert(cb);
             inserter.flush();
             RefUpdate ru = repo.updateRef(Constants.R_HEADS + branch);

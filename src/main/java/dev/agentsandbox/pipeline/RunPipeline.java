@@ -95,7 +95,7 @@ public final class RunPipeline {
              AgentWorkspace workspace = AgentWorkspace.prepare(p.request().workspace(), repo, p.base().commit(), scratch, clock, progress)) {
             bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
             AgentOutcome agent = new AgentStage(backend, clock, progress, notifier, host).run(p, bundle, scratch, workspace);
-            Collection c = new CollectStage(clock, progress).collect(p, repo, bundle, workspace, agent);
+            Collection c = new CollectStage(clock, progress, host.commitSigning()).collect(p, repo, bundle, workspace, agent);
             head = c.head();
             PublishStage publish = new PublishStage(progress, host, notifier);
             if (p.request().plan()) {

@@ -13,8 +13,14 @@ import java.util.Map;
  * @param reviewUrl where a reviewer finds the run (the CI job's page), or null: the bundle's review page
  * @param scratch where runs keep their temporary folders and the shared exports
  * @param git the credentials an early push uses, chosen by the wrapper
+ * @param commitSigning the key that signs the agent's commit, or null: the commit is not signed
  */
-public record HostEnvironment(Map<String, String> variables, String reviewUrl, ScratchArea scratch, GitCredentials git) {
+public record HostEnvironment(Map<String, String> variables, String reviewUrl, ScratchArea scratch, GitCredentials git,
+                              dev.agentsandbox.git.CommitSigning commitSigning) {
+    public HostEnvironment(Map<String, String> variables, String reviewUrl, ScratchArea scratch, GitCredentials git) {
+        this(variables, reviewUrl, scratch, git, null);
+    }
+
     public HostEnvironment {
         variables = Map.copyOf(variables);
         java.util.Objects.requireNonNull(scratch, "scratch");

@@ -56,5 +56,13 @@ class CachesIT {
             assertThat(r.exitCode).as(host + "\n" + r).isEqualTo(2);
             assertThat(r.err).contains("sandbox.caches");
         }
+        // a cache only its owner can read would be an empty folder to the sandbox's user: refused, saying so
+        Path privateCache = Files.createDirectories(tmp.resolve("private-cache"));
+        Files.setPosixFilePermissions(privateCache, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        Path cfg = Files.writeString(tmp.resolve("p.yml"), "version: 1\nsandbox:\n  caches: [{ host: \"" + privateCache + "\", path: /cache/x }]\n");
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "true",
+                "--config", cfg.toString(), "--bundle", tmp.resolve("b-private").toString());
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(2);
+        assertThat(r.err).contains("not readable by the sandbox's user").contains("chmod -R o+rX");
     }
 }

@@ -11,6 +11,7 @@ import dev.agentsandbox.config.ConfigLoader;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.gate.GateResult;
+import dev.agentsandbox.git.CommitSigning;
 import dev.agentsandbox.git.GitCredentials;
 import dev.agentsandbox.run.HostEnvironment;
 import dev.agentsandbox.run.Progress;
@@ -113,11 +114,20 @@ class RunPipelineTest {
             """;
 
     private RunResult run(SampleRepo repo, FakeBackend backend, String bundle) throws AgentSandboxException {
+        return run(repo, backend, bundle, CONFIG);
+    }
+
+    private RunResult run(SampleRepo repo, FakeBackend backend, String bundle, String config) throws AgentSandboxException {
+        return run(repo, backend, bundle, config, null);
+    }
+
+    private RunResult run(SampleRepo repo, FakeBackend backend, String bundle, String config, CommitSigning signing)
+            throws AgentSandboxException {
         AtomicInteger n = new AtomicInteger();
         Map<String, String> env = Map.of(ScratchArea.ENV, tmp.resolve("scratch").toString());
-        HostEnvironment host = new HostEnvironment(env, null, ScratchArea.of(env), GitCredentials.NONE);
+        HostEnvironment host = new HostEnvironment(env, null, ScratchArea.of(env), GitCredentials.NONE, signing);
         RunPipeline p = new RunPipeline(backend, Clock.systemUTC(), () -> "20261202-000000-" + n.incrementAndGet() + bundle, Progress.SILENT,
-                (r, base, request) -> ConfigLoader.load("test.yml", CONFIG.getBytes(StandardCharsets.UTF_8)), host);
+                (r, base, request) -> ConfigLoader.load("test.yml", config.getBytes(StandardCharsets.UTF_8)), host);
         RunRequest request = new RunRequest(repo.dir, "add a greeting", null, tmp.resolve(bundle), "fake-image", List.of("agent"), null, null,
                 null, null, null, null, WorkspaceMode.COPY, null, null, "alice", false, null, null);
         return p.run(request, null);
@@ -216,5 +226,53 @@ class RunPipelineTest {
         try (var git = org.eclipse.jgit.api.Git.open(repo.dir.toFile())) {
             assertThat(git.branchList().call()).extracting(ref -> ref.getName()).containsExactly("refs/heads/main");
         }
+    }
+
+    @Test
+    void aCheckAskingForRegistriesThatNoneAreListedForIsRefusedBeforeTheAgentStarts() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        FakeBackend backend = new FakeBackend(ws -> 0, Map.of());
+        assertThatThrownBy(() -> run(repo, backend, "b7", CONFIG + "    registries: true\n"))
+                .isInstanceOf(dev.agentsandbox.error.UsageException.class).hasMessageContaining("checks.tests.registries");
+        assertThat(backend.ran).isEmpty();
+    }
+
+    static Path sshKey(Path dir, String name) throws Exception {
+        Path key = dir.resolve(name);
+        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString())
+                .redirectErrorStream(true).start();
+        assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
+        return key;
+    }
+
+    @Test
+    void theAgentsCommitIsSshSignedAsGitVerifiesItAndAnotherKeyOrNoSignatureIsRefused() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        CommitSigning signing = CommitSigning.load(sshKey(tmp, "ci-key"));
+        RunResult r = run(repo, new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("signed.txt"), "s\n");
+            return 0;
+        }, Map.of()), "b8", CONFIG, signing);
+        assertThat(r.verdict()).isEqualTo("pass");
+        assertThat(BundleSnapshot.read(r.bundle()).run().commitSigner()).isEqualTo(signing.publicKey());
+        // real git, with ssh-keygen, says the signature is good
+        Path allowed = Files.writeString(tmp.resolve("allowed"), "agent-sandbox@localhost " + signing.publicKey() + "\n");
+        Process git = new ProcessBuilder("git", "-c", "gpg.format=ssh", "-c", "gpg.ssh.allowedSignersFile=" + allowed, "verify-commit",
+                r.headCommit()).directory(repo.dir.toFile()).redirectErrorStream(true).start();
+        String said = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(git.waitFor()).as(said).isZero();
+        assertThat(said).contains("Good \"git\" signature");
+        try (var git2 = org.eclipse.jgit.api.Git.open(repo.dir.toFile()); var rw = new org.eclipse.jgit.revwalk.RevWalk(git2.getRepository())) {
+            var head = rw.parseCommit(ObjectId.fromString(r.headCommit()));
+            CommitSigning.requireSigned(git2.getRepository(), head, signing.publicKey(), tmp);
+            String other = CommitSigning.load(sshKey(tmp, "other-key")).publicKey();
+            assertThatThrownBy(() -> CommitSigning.requireSigned(git2.getRepository(), head, other, tmp))
+                    .hasMessageContaining("does not verify");
+            var base = rw.parseCommit(repo.head("main"));
+            assertThatThrownBy(() -> CommitSigning.requireSigned(git2.getRepository(), base, signing.publicKey(), tmp))
+                    .hasMessageContaining("is not signed");
+        }
+        Files.writeString(tmp.resolve("not-a-key"), "hello");
+        assertThatThrownBy(() -> CommitSigning.load(tmp.resolve("not-a-key"))).hasMessageContaining("ssh-keygen -t ed25519");
     }
 }

@@ -14,6 +14,8 @@ import java.util.Map;
 public final class TestHost {
     /** Built by scripts/setup-host.sh (debootstrap + docker import): Debian minbase, git, python3, socat. */
     public static final String IMAGE = System.getenv().getOrDefault("AGENT_SANDBOX_TEST_IMAGE", "agent-sandbox/test-base:bookworm");
+    /** The test image with a JDK, Maven, Node and npm (and CA certificates), for checks that build real projects. */
+    public static final String BUILD_IMAGE = "agent-sandbox/test-build:bookworm";
 
     private TestHost() {
     }

@@ -40,9 +40,17 @@ public final class CommandGate implements Gate {
     private final SandboxBackend backend;
     private final SandboxTemplate template;
     private final OutputListener output;
+    private final CheckEgress egress;
 
     /** @param output where the check's redacted output is shown live */
     public CommandGate(CheckConfig check, String defaultImage, SandboxBackend backend, SandboxTemplate template, OutputListener output) {
+        this(check, defaultImage, backend, template, output, null);
+    }
+
+    /** @param egress the check's way to the package registries, or null: none (no network at all) */
+    public CommandGate(CheckConfig check, String defaultImage, SandboxBackend backend, SandboxTemplate template, OutputListener output,
+                       CheckEgress egress) {
+        this.egress = egress;
         this.check = check;
         this.defaultImage = defaultImage;
         this.backend = backend;
@@ -60,7 +68,16 @@ public final class CommandGate implements Gate {
         long t0 = System.nanoTime();
         Mount tree = context.checkTrees().fresh(check.name(), "/workspace");
         String image = check.image() == null ? defaultImage : check.image();
-        SandboxResult r = backend.run(template.spec(check.name(), image, check.command(), Map.of(), List.of(tree)), output);
+        SandboxResult r;
+        if (egress == null) {
+            r = backend.run(template.spec(check.name(), image, check.command(), Map.of(), List.of(tree)), output);
+        } else {
+            try (CheckEgress.Route route = egress.open(check.name())) {
+                List<Mount> mounts = new ArrayList<>(List.of(tree));
+                mounts.addAll(route.mounts());
+                r = backend.run(template.spec(check.name(), image, route.command(check.command()), route.env(), mounts), output);
+            }
+        }
         List<Finding> findings = new ArrayList<>();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("exitCode", r.exitCode());

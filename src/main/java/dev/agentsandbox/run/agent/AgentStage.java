@@ -76,7 +76,7 @@ public final class AgentStage {
             stopOnProcessPolicy(config.policy().processes(), p.runId(), processStopped);
             try {
                 agent = workspace.run(backend, ws -> t.spec("agent", p.settings().image(), model.command(p.settings().command()), env,
-                        List.of(ws, new Mount(runDir, "/run/agent-sandbox", true))), (s, line) -> progress.output("agent", line));
+                        List.of(ws, new Mount(runDir, ModelAccess.IN_SANDBOX, true))), (s, line) -> progress.output("agent", line));
             } finally {
                 backend.onExec(null);
             }

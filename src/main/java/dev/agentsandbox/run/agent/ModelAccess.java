@@ -16,8 +16,10 @@ import java.util.Map;
  * and a bridge inside the sandbox gives TCP-only agents a loopback address. Without upstreams
  * nothing is started and the sandbox has no way out at all.
  */
-final class ModelAccess implements AutoCloseable {
+public final class ModelAccess implements AutoCloseable {
     static final int PORT = 8080;
+    /** Where the proxy's folder (its socket) is mounted in a sandbox, read-only. */
+    public static final String IN_SANDBOX = "/run/agent-sandbox";
     static final String BASE = "http://127.0.0.1:" + PORT;
     /** What an SDK insists on having; the proxy strips it and injects the real key. */
     static final String PLACEHOLDER_KEY = "agent-sandbox-proxy-injects-the-key";
@@ -27,15 +29,17 @@ final class ModelAccess implements AutoCloseable {
     private final ModelProxy proxy;
     private final boolean checkpoints;
     private final boolean registries;
+    private final boolean models;
 
-    private ModelAccess(ModelProxy proxy, boolean checkpoints, boolean registries) {
+    private ModelAccess(ModelProxy proxy, boolean checkpoints, boolean registries, boolean models) {
+        this.models = models;
         this.proxy = proxy;
         this.checkpoints = checkpoints;
         this.registries = registries;
     }
 
     /** @param local the tool's own API for the agent (checkpoints), or null: with it, the bridge runs even without a model */
-    static ModelAccess start(ProxyConfig config, Path runDir, Map<String, String> hostEnv, ProxyListener listener,
+    public static ModelAccess start(ProxyConfig config, Path runDir, Map<String, String> hostEnv, ProxyListener listener,
                              ModelProxy.LocalService local) throws UsageException {
         // Settings the proxy cannot honour yet are refused rather than silently ignored.
         for (String r : config.registries()) {
@@ -50,15 +54,15 @@ final class ModelAccess implements AutoCloseable {
         if (proxy != null && local != null) {
             proxy.serve(local);
         }
-        return new ModelAccess(proxy, local != null, !config.registries().isEmpty());
+        return new ModelAccess(proxy, local != null, !config.registries().isEmpty(), !config.upstreams().isEmpty());
     }
 
-    boolean enabled() {
+    public boolean enabled() {
         return proxy != null;
     }
 
     /** The agent's command, behind the bridge when the proxy runs. */
-    List<String> command(List<String> agent) {
+    public List<String> command(List<String> agent) {
         if (proxy == null) {
             return agent;
         }
@@ -67,8 +71,18 @@ final class ModelAccess implements AutoCloseable {
         return c;
     }
 
+    /**
+     * The proxy for a check's sandbox that reaches the package registries (checks.NAME.registries):
+     * the allow-list, request limit and audit of the agent's, and no model upstream.
+     */
+    public static ModelAccess registriesOnly(ProxyConfig config, Path runDir, Map<String, String> hostEnv, ProxyListener listener)
+            throws UsageException {
+        return start(new ProxyConfig(List.of(), config.registries(), config.maxRequests(), config.maxRequestBytes(), null, false), runDir,
+                hostEnv, listener, null);
+    }
+
     /** The variables agents read for their API's base URL (and a placeholder key the proxy replaces). */
-    Map<String, String> env() {
+    public Map<String, String> env() {
         Map<String, String> env = new LinkedHashMap<>();
         if (proxy == null) {
             return env;
@@ -86,6 +100,9 @@ final class ModelAccess implements AutoCloseable {
             env.put("no_proxy", "127.0.0.1,localhost");
             env.put("MAVEN_OPTS", "-Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=" + PORT + " -Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=" + PORT);
         }
+        if (!models) {
+            return env; // registries only (a check's sandbox): no model API to point at
+        }
         env.put("ANTHROPIC_BASE_URL", BASE + "/anthropic");
         env.put("ANTHROPIC_API_KEY", PLACEHOLDER_KEY);
         env.put("OPENAI_BASE_URL", BASE + "/openai/v1");
@@ -94,15 +111,15 @@ final class ModelAccess implements AutoCloseable {
         return env;
     }
 
-    List<String> keys() {
+    public List<String> keys() {
         return proxy == null ? List.of() : proxy.keys();
     }
 
-    long tokensUsed() {
+    public long tokensUsed() {
         return proxy == null ? 0 : proxy.tokensUsed();
     }
 
-    java.math.BigDecimal spent() {
+    public java.math.BigDecimal spent() {
         return proxy == null ? java.math.BigDecimal.ZERO : proxy.spent();
     }
 

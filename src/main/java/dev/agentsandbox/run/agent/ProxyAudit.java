@@ -14,14 +14,14 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Model requests go to the audit log; a run over its token budget has its sandbox stopped. */
-final class ProxyAudit implements ProxyListener {
+public final class ProxyAudit implements ProxyListener {
     private final RunBundle bundle;
     private final String runId;
     private final AtomicReference<String> overBudget;
     private final SandboxBackend backend;
     private final Progress progress;
 
-    ProxyAudit(RunBundle bundle, String runId, AtomicReference<String> overBudget, SandboxBackend backend, Progress progress) {
+    public ProxyAudit(RunBundle bundle, String runId, AtomicReference<String> overBudget, SandboxBackend backend, Progress progress) {
         this.bundle = bundle;
         this.runId = runId;
         this.overBudget = overBudget;
@@ -50,7 +50,8 @@ final class ProxyAudit implements ProxyListener {
         } catch (InfrastructureException e) {
             progress.step("warning: " + e.getMessage());
         }
-        progress.step("model " + event.method() + " " + event.provider() + event.path() + " -> " + event.status()
+        progress.step((event.method().equals("CONNECT") ? "registry CONNECT " + event.path()
+                : "model " + event.method() + " " + event.provider() + event.path()) + " -> " + event.status()
                 + (event.refusedBy() == null ? "" : " (refused: " + event.refusedBy() + ")"));
     }
 

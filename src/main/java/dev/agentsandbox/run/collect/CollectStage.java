@@ -5,6 +5,7 @@ import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.git.ChangeCommitter;
+import dev.agentsandbox.git.CommitSigning;
 import dev.agentsandbox.git.PatchWriter;
 import dev.agentsandbox.run.Progress;
 import dev.agentsandbox.run.agent.AgentOutcome;
@@ -30,10 +31,13 @@ import org.eclipse.jgit.lib.Repository;
 public final class CollectStage {
     private final Clock clock;
     private final Progress progress;
+    private final CommitSigning signing;
 
-    public CollectStage(Clock clock, Progress progress) {
+    /** @param signing the key that signs the agent's commit, or null */
+    public CollectStage(Clock clock, Progress progress, CommitSigning signing) {
         this.clock = clock;
         this.progress = progress;
+        this.signing = signing;
     }
 
     public Collection collect(Prepared p, Repository repo, RunBundle bundle, AgentWorkspace workspace, AgentOutcome agent)
@@ -58,11 +62,12 @@ public final class CollectStage {
         ObjectId commit = new ChangeCommitter(repo).commit(p.base().commit(), collected, p.branch(),
                 new PersonIdent(config.agent().name(), config.agent().email(), clock.instant(), clock.getZone()),
                 new PersonIdent("agent-sandbox", "agent-sandbox@localhost", clock.instant(), clock.getZone()),
-                p.request().task(), p.runId());
+                p.request().task(), p.runId(), signing);
         String head = commit.name();
         try {
             PatchWriter.write(repo, p.base().commit(), commit, bundle.path(Layout.PATCH));
-            progress.step("committed " + collected.change().files().size() + " file(s) on " + p.branch() + " as " + head.substring(0, 12));
+            progress.step("committed " + collected.change().files().size() + " file(s) on " + p.branch() + " as " + head.substring(0, 12)
+                    + (signing == null ? "" : ", signed"));
             bundle.audit("collect", "commit", Map.of("branch", p.branch(), "commit", head,
                     "files", collected.change().files().stream().map(f -> f.kind() + " " + f.path()).toList()));
         } catch (AgentSandboxException | RuntimeException e) {

@@ -8,7 +8,12 @@ import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.gate.Gate;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;
+import dev.agentsandbox.gate.command.CheckEgress;
 import dev.agentsandbox.gate.command.CommandGate;
+import dev.agentsandbox.run.agent.ModelAccess;
+import dev.agentsandbox.run.agent.ProxyAudit;
+import dev.agentsandbox.sandbox.Mount;
+import java.util.concurrent.atomic.AtomicReference;
 import dev.agentsandbox.gate.dependencies.DependencyGate;
 import dev.agentsandbox.gate.dependencies.OsvAdvisories;
 import dev.agentsandbox.gate.policy.PolicyGate;
@@ -51,7 +56,7 @@ public final class GateSuite {
     }
 
     /** The suite's gates for a configuration, in the order they run. */
-    public List<Gate> gates(Prepared p, AgentOutcome agent) {
+    public List<Gate> gates(Prepared p, AgentOutcome agent, RunBundle bundle, Scratch scratch) {
         RunConfig config = p.config();
         List<Gate> gates = new ArrayList<>();
         gates.add(new PolicyGate(config.policy()));
@@ -59,7 +64,8 @@ public final class GateSuite {
         gates.add(new RiskGate(config.risk()));
         gates.add(new DependencyGate(config.dependencies(), advisorySource(config)));
         for (CheckConfig check : config.checks()) {
-            gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line)));
+            gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line),
+                    check.registries() ? registries(p, bundle, scratch) : null));
         }
         return gates;
     }
@@ -82,7 +88,7 @@ public final class GateSuite {
                     c.head() == null ? List.of() : c.collected().change().files(), scratch, clock, progress);
             GateContext ctx = new GateContext(c.collected().change(), new GitTree(repo, p.base().commit()), new GitTree(repo, head), trees,
                     bundle.path(Layout.REPORTS));
-            for (Gate g : gates(p, agent)) {
+            for (Gate g : gates(p, agent, bundle, scratch)) {
                 GateResult r = timed(g, ctx);
                 results.add(r);
                 credentials |= g.findsCredentials() && !r.findings().isEmpty();
@@ -92,6 +98,36 @@ public final class GateSuite {
             bundle.audit("gates", "verdict", Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size()));
         }
         return GateOutcome.of(results, credentials);
+    }
+
+    /** A check's way to proxy.registries: its own proxy (CONNECT only, audited) on a folder mounted where the bridge looks. */
+    private CheckEgress registries(Prepared p, RunBundle bundle, Scratch scratch) {
+        return check -> {
+            Path dir = scratch.folder("egress-" + check);
+            ModelAccess access = ModelAccess.registriesOnly(p.config().proxy(), dir, host.variables(),
+                    new ProxyAudit(bundle, p.runId(), new AtomicReference<>(), backend, progress));
+            return new CheckEgress.Route() {
+                @Override
+                public List<String> command(List<String> command) {
+                    return access.command(command);
+                }
+
+                @Override
+                public Map<String, String> env() {
+                    return access.env();
+                }
+
+                @Override
+                public List<Mount> mounts() {
+                    return List.of(new Mount(dir, ModelAccess.IN_SANDBOX, true));
+                }
+
+                @Override
+                public void close() {
+                    access.close();
+                }
+            };
+        };
     }
 
     private GateResult timed(Gate g, GateContext ctx) throws AgentSandboxException {

@@ -55,6 +55,12 @@ public final class PrepareStage {
         bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
         RunConfig config = withModel(configs.load(repo, base.commit(), request), request.model());
         Settings settings = Settings.of(config, request, host);
+        for (var check : config.checks()) {
+            if (check.registries() && config.proxy().registries().isEmpty()) {
+                throw new UsageException("checks." + check.name() + ".registries is true but proxy.registries lists no registry:"
+                        + " name the registries (host:port) the checks may reach, or drop the key");
+            }
+        }
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
         // A host that cannot bound what the agent writes is refused before anything starts.
         DiskQuota quota = DiskQuota.forLimit(settings.diskBytes());
@@ -63,7 +69,8 @@ public final class PrepareStage {
         bundle.record().begin(new RunRecord.Start(request.repo().toAbsolutePath().normalize().toString(), base.branch(), base.commit().name(),
                 identity, branch, settings.image(), settings.command(), settings.tier().id(), settings.runtime(),
                 new RunRecord.Merge(merge.strategy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                        merge.remote() != null ? merge.remote() : request.push(), merge.allowOverride()), request.task()));
+                        merge.remote() != null ? merge.remote() : request.push(), merge.allowOverride()), request.task(),
+                host.commitSigning() == null ? null : host.commitSigning().publicKey()));
         GateResult dataClass;
         try {
             dataClass = classify(request, config, identity, bundle);

@@ -98,6 +98,18 @@ public record Settings(String image, List<String> command, dev.agentsandbox.sand
                             + " only (e.g. ~/.m2/repository, not ~/.m2)");
                 }
             }
+            try {
+                var perms = java.nio.file.Files.getPosixFilePermissions(real, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_READ)
+                        || !perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                    // The sandbox runs as uid 65534: a folder only its owner reads is an empty cache inside, and builds fail obscurely.
+                    throw new UsageException("sandbox.caches: " + real + " is not readable by the sandbox's user (uid 65534; it has "
+                            + java.nio.file.attribute.PosixFilePermissions.toString(perms) + "): give others read access to the cache"
+                            + " (chmod -R o+rX " + real + "), or point at a copy that has it");
+                }
+            } catch (java.io.IOException e) {
+                throw new UsageException("sandbox.caches: cannot read the permissions of " + real + ": " + e.getMessage());
+            }
             out.add(new dev.agentsandbox.sandbox.Mount(real, c.path(), true));
         }
         return out;

@@ -168,6 +168,10 @@ public final class PublishStage {
             facts.put("planSha256", p.plan().approved().sha256()); // the approved plan this change carries out
             facts.put("planRun", p.plan().approved().runId());
         }
+        String signer = bundle.record().current().commitSigner();
+        if (signer != null) {
+            facts.put("commitSigner", signer); // the key that signed the agent's commit
+        }
         facts.put("sandbox", agent.sandbox().containerConfig());
         facts.put("imageId", agent.sandbox().imageId());
         if (agent.processLog() != null) {
