@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "A pipeline gate for AI coding agents: sandbox, feature branch, gates, approval.",
         subcommands = {RunCommand.class, ApproveCommand.class, RejectCommand.class, MergeCommand.class,
             VerifyCommand.class, KeygenCommand.class, DoctorCommand.class, SchemaCommand.class, CleanupCommand.class, CheckpointCommand.class,
+            PrCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

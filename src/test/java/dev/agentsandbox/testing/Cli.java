@@ -23,6 +23,11 @@ public final class Cli {
         return new Cli(code, out.toString(), err.toString());
     }
 
+    /** A child process's exit and output, in the same shape. */
+    public static Cli of(int exitCode, String out, String err) {
+        return new Cli(exitCode, out, err);
+    }
+
     public String all() {
         return out + err;
     }

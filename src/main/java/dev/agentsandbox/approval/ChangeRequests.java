@@ -1,0 +1,175 @@
+package dev.agentsandbox.approval;
+
+import dev.agentsandbox.audit.Attestor;
+import dev.agentsandbox.audit.AuditLog;
+import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleLock;
+import dev.agentsandbox.bundle.BundleSnapshot;
+import dev.agentsandbox.bundle.Layout;
+import dev.agentsandbox.bundle.RunRecord;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.error.RefusedException;
+import dev.agentsandbox.forge.Forge;
+import dev.agentsandbox.git.ChangeBundle;
+import dev.agentsandbox.git.GitCredentials;
+import dev.agentsandbox.git.Pusher;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+
+/**
+ * Delivery as a change request, for protected branches (where only a merged pull or merge request
+ * lands): the verified run's feature branch is pushed and a request opened with the summary; the
+ * forge's approvals count toward the run's quorum (reviews of another commit, the requester's own
+ * unless allowed, and people outside {@code approval.TIER.allowed} do not); the forge merges only
+ * while the request's head is the run's commit, and the merge is signed into the bundle.
+ */
+public final class ChangeRequests {
+    /** Forges cap a request's description (GitHub at 65,536 characters): the summary is cut well below. */
+    private static final int MAX_SUMMARY = 50_000;
+
+    private final Clock clock;
+    private final UnaryOperator<String> redactor;
+
+    public ChangeRequests(Clock clock, UnaryOperator<String> redactor) {
+        this.clock = clock;
+        this.redactor = redactor;
+    }
+
+    /** Pushes the feature branch and opens the request; returns it. */
+    public Forge.ChangeRequest open(Path bundle, PublicKey pinned, Repository repo, String remote, GitCredentials credentials, Forge forge,
+                                    String reviewUrl) throws AgentSandboxException {
+        BundleSnapshot b = verified(bundle, pinned);
+        RunRecord run = b.run();
+        if (run.planFirst() || run.headCommit() == null) {
+            throw new RefusedException("run " + run.runId() + " committed nothing: there is no change to deliver");
+        }
+        if ("fail".equals(run.verdict()) && (run.merge() == null || !run.merge().allowOverride())) {
+            throw new RefusedException("the gates of run " + run.runId() + " failed: no " + forge.noun() + " is opened for it");
+        }
+        if (run.baseBranch() == null) {
+            throw new RefusedException("the run started from a detached HEAD: there is no branch to target (run with --base BRANCH)");
+        }
+        ObjectId head = ObjectId.fromString(run.headCommit());
+        try {
+            if (!repo.getObjectDatabase().has(head)) {
+                ChangeBundle.importCommit(repo, b, run.featureBranch(), head);
+            }
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot read the repository: " + e.getMessage(), e);
+        }
+        Pusher pusher = new Pusher(repo, credentials);
+        ObjectId there = pusher.remoteValue(remote, Constants.R_HEADS + run.featureBranch());
+        if (!there.equals(head)) {
+            pusher.push(remote, List.of(new Pusher.Update(head, Constants.R_HEADS + run.featureBranch(), ObjectId.zeroId())));
+        }
+        return forge.open(run.featureBranch(), run.baseBranch(), title(run), body(b, run, reviewUrl));
+    }
+
+    /** Merges the request if its head is the run's commit and the quorum is met; signs the merge into the bundle. */
+    public String merge(Path bundle, PublicKey pinned, Forge forge, String number, KeyPair key) throws AgentSandboxException {
+        try (BundleLock held = BundleLock.acquire(bundle)) {
+            BundleSnapshot b = verified(bundle, pinned);
+            BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
+            if ("merge".equals(v.newestStage())) {
+                throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
+            }
+            RunRecord run = b.run();
+            if (run.planFirst() || run.headCommit() == null) {
+                throw new RefusedException("run " + run.runId() + " committed nothing: there is nothing to merge");
+            }
+            Decisions decisions = Decisions.of(b, v);
+            if (decisions.rejection() != null) {
+                throw new RefusedException("run " + run.runId() + " was rejected by " + decisions.rejection().by() + ": nothing is merged");
+            }
+            Forge.ChangeRequest cr = forge.get(number);
+            if (!cr.open()) {
+                throw new RefusedException("the " + forge.noun() + " " + cr.url() + " is not open");
+            }
+            if (!cr.headSha().equals(run.headCommit())) {
+                throw new RefusedException("the " + forge.noun() + "'s head is " + cr.headSha() + ", not the run's commit " + run.headCommit()
+                        + ": a commit was pushed after the run; nothing is merged");
+            }
+            if (!cr.targetBranch().equals(run.baseBranch())) {
+                throw new RefusedException("the " + forge.noun() + " targets " + cr.targetBranch() + ", not the run's base " + run.baseBranch());
+            }
+            Set<String> counted = new LinkedHashSet<>(decisions.counted(clock));
+            List<String> ignored = new java.util.ArrayList<>();
+            for (Forge.Review r : forge.approvals(number)) {
+                String why = r.commit() != null && !r.commit().equals(run.headCommit()) ? "approved another commit" : decisions.refusal(r.user());
+                if (why == null) {
+                    counted.add(r.user());
+                } else {
+                    ignored.add(r.user() + " (" + why + ")");
+                }
+            }
+            if (counted.size() < decisions.required()) {
+                throw new RefusedException("not enough approvals: " + counted.size() + " of " + decisions.required() + " for a "
+                        + decisions.tier() + " change" + (counted.isEmpty() ? "" : " (" + String.join(", ", counted) + ")")
+                        + (ignored.isEmpty() ? "" : "; not counted: " + String.join("; ", ignored)) + "; nothing is merged");
+            }
+            String title = "Merge " + run.featureBranch() + " (approved by " + String.join(", ", counted) + ")";
+            String landed = forge.merge(number, run.headCommit(), title);
+            Map<String, Object> facts = new LinkedHashMap<>();
+            facts.put("target", run.baseBranch());
+            facts.put("commit", landed);
+            facts.put("approvedCommit", run.headCommit());
+            facts.put("approvedBy", List.copyOf(counted));
+            facts.put("tier", decisions.tier());
+            facts.put("via", forge.noun());
+            facts.put("changeRequest", cr.url());
+            try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
+                log.append("merge", "merged", facts);
+                Attestor.write(bundle, "merge", Attestor.statement(b, "merge", key, log.head(), facts));
+            }
+            return landed;
+        }
+    }
+
+    private static BundleSnapshot verified(Path bundle, PublicKey pinned) throws AgentSandboxException {
+        BundleSnapshot b = BundleSnapshot.read(bundle);
+        BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
+        if (!v.ok()) {
+            throw new RefusedException("the bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
+        }
+        return b;
+    }
+
+    private static String title(RunRecord run) {
+        String first = run.task() == null ? "" : run.task().strip().lines().findFirst().orElse("");
+        first = first.length() > 80 ? first.substring(0, 80) + "…" : first;
+        return "agent-sandbox: " + (first.isEmpty() ? run.runId() : first);
+    }
+
+    /** The summary the run wrote (redacted there), with where to find the review page and the attestation. */
+    private static String body(BundleSnapshot b, RunRecord run, String reviewUrl) {
+        byte[] summary = b.get("reports/summary.md");
+        String text = summary == null ? "" : new String(summary, StandardCharsets.UTF_8).strip();
+        if (text.length() > MAX_SUMMARY) {
+            text = text.substring(0, MAX_SUMMARY) + "\n\n… (the summary goes on in the bundle's reports/summary.md)";
+        }
+        StringBuilder s = new StringBuilder();
+        s.append(text).append("\n\n---\n");
+        s.append("Run `").append(run.runId()).append("`, commit `").append(run.headCommit()).append("`, verdict **")
+                .append(run.verdict()).append("**.\n");
+        if (reviewUrl != null) {
+            s.append("Review page and bundle (with `attestation/gates.dsse.json`): ").append(reviewUrl).append("\n");
+        }
+        s.append("\nThis ").append("request merges only while its head is that commit and the run's approvals are met"
+                + " (`agent-sandbox pr merge`); commits pushed here after the run are never merged.\n");
+        return s.toString();
+    }
+}

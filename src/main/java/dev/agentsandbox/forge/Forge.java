@@ -1,0 +1,45 @@
+package dev.agentsandbox.forge;
+
+import dev.agentsandbox.error.AgentSandboxException;
+import java.util.List;
+
+/**
+ * A forge's change requests (GitHub pull requests, GitLab merge requests), as far as delivery
+ * needs them: open one for the feature branch, read its head and its approvals, and merge it only
+ * if its head is still the approved commit (the forge itself refuses otherwise).
+ */
+public interface Forge {
+    /**
+     * One change request.
+     *
+     * @param number its number (GitHub) or iid (GitLab)
+     * @param url its page
+     * @param headSha the commit its source branch points at now
+     * @param targetBranch the branch it merges into
+     * @param open whether it is still open
+     */
+    record ChangeRequest(String number, String url, String headSha, String targetBranch, boolean open) {
+    }
+
+    /**
+     * One approval on the forge.
+     *
+     * @param user who approved, as the forge names them
+     * @param commit the commit approved, when the forge says (GitHub's reviews do); null otherwise
+     */
+    record Review(String user, String commit) {
+    }
+
+    /** "pull request" or "merge request", for messages. */
+    String noun();
+
+    ChangeRequest open(String sourceBranch, String targetBranch, String title, String body) throws AgentSandboxException;
+
+    ChangeRequest get(String number) throws AgentSandboxException;
+
+    /** The approvals that stand now (a later review by the same person replaces an earlier one). */
+    List<Review> approvals(String number) throws AgentSandboxException;
+
+    /** Merges when the head is {@code sha}; returns the commit that landed. */
+    String merge(String number, String sha, String title) throws AgentSandboxException;
+}

@@ -1,0 +1,98 @@
+package dev.agentsandbox.forge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.agentsandbox.error.AgentSandboxException;
+import dev.agentsandbox.error.RefusedException;
+import dev.agentsandbox.error.UsageException;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** GitHub's pull requests (REST API, version 2022-11-28): create, read, reviews, merge with the head's SHA. */
+public final class GithubForge implements Forge {
+    private final ForgeHttp http;
+    private final String repo;
+
+    /** @param repo "owner/name" */
+    public GithubForge(URI api, String repo, String token) throws UsageException {
+        if (repo == null || !repo.matches("[A-Za-z0-9._-]+/[A-Za-z0-9._-]+")) {
+            throw new UsageException("--project must be owner/name for GitHub (default: $GITHUB_REPOSITORY), not '" + repo + "'");
+        }
+        this.repo = repo;
+        this.http = new ForgeHttp(api, Map.of("Authorization", "Bearer " + token, "X-GitHub-Api-Version", "2022-11-28",
+                "Accept", "application/vnd.github+json"), "GitHub");
+    }
+
+    @Override
+    public String noun() {
+        return "pull request";
+    }
+
+    @Override
+    public ChangeRequest open(String sourceBranch, String targetBranch, String title, String body) throws AgentSandboxException {
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("title", title);
+        req.put("head", sourceBranch);
+        req.put("base", targetBranch);
+        req.put("body", body);
+        req.put("maintainer_can_modify", false);
+        return pull(http.call("POST", "repos/" + repo + "/pulls", req, 201).body());
+    }
+
+    @Override
+    public ChangeRequest get(String number) throws AgentSandboxException {
+        return pull(http.call("GET", "repos/" + repo + "/pulls/" + number(number), null, 200).body());
+    }
+
+    @Override
+    public List<Review> approvals(String number) throws AgentSandboxException {
+        JsonNode reviews = http.call("GET", "repos/" + repo + "/pulls/" + number(number) + "/reviews?per_page=100", null, 200).body();
+        // Chronological: a person's later review (changes requested, or approved again) replaces the earlier one.
+        Map<String, JsonNode> latest = new LinkedHashMap<>();
+        for (JsonNode r : reviews) {
+            String state = r.path("state").asText();
+            if (state.equals("APPROVED") || state.equals("CHANGES_REQUESTED") || state.equals("DISMISSED")) {
+                latest.put(r.path("user").path("login").asText(), r);
+            }
+        }
+        List<Review> out = new ArrayList<>();
+        latest.forEach((user, r) -> {
+            if (r.path("state").asText().equals("APPROVED")) {
+                out.add(new Review(user, r.path("commit_id").asText(null)));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public String merge(String number, String sha, String title) throws AgentSandboxException {
+        Map<String, Object> req = new LinkedHashMap<>();
+        req.put("sha", sha);
+        req.put("merge_method", "merge");
+        req.put("commit_title", title);
+        ForgeHttp.Answer a = http.call("PUT", "repos/" + repo + "/pulls/" + number(number) + "/merge", req, 200, 405, 409, 422);
+        if (a.status() == 409) {
+            throw new RefusedException("GitHub refused the merge: the pull request's head is no longer " + sha + " ("
+                    + a.body().path("message").asText() + "); nothing was merged");
+        }
+        if (a.status() != 200 || !a.body().path("merged").asBoolean()) {
+            throw new RefusedException("GitHub did not merge the pull request: " + a.body().path("message").asText()
+                    + " (required checks or reviews, or conflicts)");
+        }
+        return a.body().path("sha").asText();
+    }
+
+    private static ChangeRequest pull(JsonNode p) {
+        return new ChangeRequest(p.path("number").asText(), p.path("html_url").asText(), p.path("head").path("sha").asText(),
+                p.path("base").path("ref").asText(), p.path("state").asText().equals("open"));
+    }
+
+    private static String number(String n) throws UsageException {
+        if (n == null || !n.matches("\\d{1,9}")) {
+            throw new UsageException("a pull request number is digits, not '" + n + "'");
+        }
+        return n;
+    }
+}
