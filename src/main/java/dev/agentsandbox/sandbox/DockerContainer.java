@@ -174,6 +174,9 @@ final class DockerContainer implements AutoCloseable {
         m.put("capDrop", h.getCapDrop() == null ? List.of() : List.of(h.getCapDrop()).stream().map(Enum::name).toList());
         m.put("securityOpt", h.getSecurityOpts());
         m.put("user", c.getConfig().getUser());
+        // the names (never the values) of the variables the container was set up with: the image's and ours
+        m.put("envNames", c.getConfig().getEnv() == null ? List.of()
+                : java.util.Arrays.stream(c.getConfig().getEnv()).map(e -> e.contains("=") ? e.substring(0, e.indexOf('=')) : e).sorted().toList());
         m.put("memoryBytes", h.getMemory());
         m.put("nanoCpus", h.getNanoCPUs());
         m.put("pidsLimit", h.getPidsLimit());

@@ -58,6 +58,15 @@ class RunPipelineTest {
         final Agent agent;
         final Map<String, Integer> checkExits;
         final List<String> ran = new ArrayList<>();
+        java.util.function.Function<SandboxSpec, String> probe = FakeBackend::heldReport;
+
+        static String heldReport(SandboxSpec spec) {
+            StringBuilder b = new StringBuilder("agent-sandbox-probe net none\nagent-sandbox-probe cap 0000000000000000\n"
+                    + "agent-sandbox-probe uid 65534 65534 65534 65534\nagent-sandbox-probe root read-only\n"
+                    + "agent-sandbox-probe kernel Linux version 4.4.0 #1 SMP Sun Jan 10 15:06:54 PST 2016\n");
+            spec.env().keySet().forEach(k -> b.append("agent-sandbox-probe env ").append(k).append('\n'));
+            return b.append("agent-sandbox-probe end\n").toString();
+        }
         InfrastructureException failCheck;
 
         FakeBackend(Agent agent, Map<String, Integer> checkExits) {
@@ -83,8 +92,14 @@ class RunPipelineTest {
                 }
                 exit = checkExits.getOrDefault(spec.purpose(), 0);
             }
+            StringBuilder out = new StringBuilder();
+            if (spec.command().contains("agent-sandbox-probe")) {
+                // what the boundary probe prints in a sandbox that holds (gVisor's kernel, no network, no capabilities)
+                out.append(probe.apply(spec));
+            }
+            out.append(spec.purpose()).append(" done\n");
             output.line(OutputListener.Stream.STDOUT, spec.purpose() + " done");
-            return new SandboxResult(exit, SandboxResult.Ending.EXITED, spec.purpose() + " done\n", 10, false,
+            return new SandboxResult(exit, SandboxResult.Ending.EXITED, out.toString(), 10, false,
                     new SandboxResult.Timings(Duration.ZERO, Duration.ZERO, Duration.ofMillis(5), Duration.ZERO), "sha256:fake",
                     Map.of("runtime", spec.runtime(), "network", "none"), false, 1, null);
         }
@@ -274,5 +289,32 @@ class RunPipelineTest {
         }
         Files.writeString(tmp.resolve("not-a-key"), "hello");
         assertThatThrownBy(() -> CommitSigning.load(tmp.resolve("not-a-key"))).hasMessageContaining("ssh-keygen -t ed25519");
+    }
+
+    @Test
+    void aSandboxWhoseBoundaryDoesNotHoldFailsTheRunAndTheProbeIsAttested() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        FakeBackend leaky = new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("x.txt"), "x");
+            return 0;
+        }, Map.of());
+        // a host whose sandbox has a network interface and shows a host variable
+        leaky.probe = spec -> FakeBackend.heldReport(spec).replace("net none", "net eth0,")
+                .replace("agent-sandbox-probe end", "agent-sandbox-probe env AWS_SECRET_ACCESS_KEY\nagent-sandbox-probe end");
+        RunResult r = run(repo, leaky, "b9");
+        assertThat(r.verdict()).isEqualTo("fail");
+        assertThat(r.headCommit()).as("a change from a sandbox that did not hold is not committed").isNull();
+        assertThat(r.gates().get(0).findings()).extracting(f -> f.message())
+                .anyMatch(m -> m.contains("network interfaces besides loopback: eth0"))
+                .anyMatch(m -> m.contains("variables it was not given: AWS_SECRET_ACCESS_KEY"));
+
+        RunResult held = run(repo, new FakeBackend(ws -> {
+            Files.writeString(ws.resolve("y.txt"), "y");
+            return 0;
+        }, Map.of()), "b10");
+        assertThat(held.verdict()).isEqualTo("pass");
+        String statement = new String(java.util.Base64.getDecoder().decode(new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(held.bundle().resolve("attestation/gates.dsse.json").toFile()).path("payload").asText()), StandardCharsets.UTF_8);
+        assertThat(statement).contains("\"boundary\"").contains("\"held\" : true").contains("loopback only");
     }
 }

@@ -83,6 +83,10 @@ class RunPipelineIT {
         Process p = new ProcessBuilder("git", "apply", "--check", tmp.resolve("bundle/change.patch").toString())
                 .directory(repo.dir.toFile()).redirectErrorStream(true).start();
         assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes())).isZero();
+        // the agent's own sandbox showed, before the agent ran, that it held: no way out, no capabilities, gVisor's kernel
+        String audit = java.nio.file.Files.readString(tmp.resolve("bundle/audit.jsonl"));
+        assertThat(audit).contains("\"event\":\"boundary\"").contains("\"network\":\"loopback only\"")
+                .contains("\"capabilities\":\"0000000000000000\"").contains("\"ownKernel\":true").contains("\"held\":true");
     }
 
     @Test

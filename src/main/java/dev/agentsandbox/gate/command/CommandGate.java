@@ -41,6 +41,7 @@ public final class CommandGate implements Gate {
     private final SandboxTemplate template;
     private final OutputListener output;
     private final CheckEgress egress;
+    private java.util.function.BiConsumer<String, SandboxResult> onSandbox = (check, result) -> { };
 
     /** @param output where the check's redacted output is shown live */
     public CommandGate(CheckConfig check, String defaultImage, SandboxBackend backend, SandboxTemplate template, OutputListener output) {
@@ -56,6 +57,12 @@ public final class CommandGate implements Gate {
         this.backend = backend;
         this.template = check.timeout() == null ? template : template.withTimeout(check.timeout());
         this.output = output;
+    }
+
+    /** Called with the check's sandbox result as it ends (its process log goes to the audit log there). */
+    public CommandGate onSandbox(java.util.function.BiConsumer<String, SandboxResult> hook) {
+        this.onSandbox = hook;
+        return this;
     }
 
     @Override
@@ -78,6 +85,7 @@ public final class CommandGate implements Gate {
                 r = backend.run(template.spec(check.name(), image, route.command(check.command()), route.env(), mounts), output);
             }
         }
+        onSandbox.accept(check.name(), r);
         List<Finding> findings = new ArrayList<>();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("exitCode", r.exitCode());

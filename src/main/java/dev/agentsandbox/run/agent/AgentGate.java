@@ -23,16 +23,17 @@ final class AgentGate {
      * @param offList programs the agent ran off policy.processes
      * @param processStopped the program that stopped the agent (enforce: stop), or null
      * @param policySet whether policy.processes is set
+     * @param boundary what the boundary probe found not to hold
      */
     record Facts(String overBudget, String overQuota, List<String> hiddenInTask, List<String> offList, String processStopped,
-                 boolean policySet) {
+                 boolean policySet, List<Finding> boundary) {
     }
 
     private AgentGate() {
     }
 
     static GateResult judge(SandboxResult agent, Limits limits, Facts facts) {
-        List<Finding> f = new ArrayList<>();
+        List<Finding> f = new ArrayList<>(facts.boundary());
         processFindings(agent, facts, f);
         if (!facts.hiddenInTask().isEmpty()) {
             f.add(Finding.of(NAME, "task-hidden-content", Verdict.WARN, "the task holds content a reader may not see ("

@@ -61,6 +61,7 @@ public final class AgentStage {
         SandboxTemplate template;
         SandboxResult agent;
         Map<String, Object> spend = null;
+        Map<String, String> env = new LinkedHashMap<>();
         Checkpoints checkpoints = config.checkpoints().enabled()
                 ? new Checkpoints(bundle.root(), clock, config.checkpoints().timeout(), new CheckpointAudit(bundle, progress, notifier)) : null;
         try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
@@ -68,14 +69,15 @@ public final class AgentStage {
             template = p.settings().template(p.runId(), model.keys());
             progress.stage("agent", "running " + p.settings().image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
                     + (model.enabled() ? ", model API through the proxy" : ", no network"));
-            Map<String, String> env = new LinkedHashMap<>(model.env());
+            env.putAll(model.env());
             env.put("AGENT_TASK", p.request().task());
             env.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
             env.putAll(p.plan().env());
             SandboxTemplate t = template;
             stopOnProcessPolicy(config.policy().processes(), p.runId(), processStopped);
             try {
-                agent = workspace.run(backend, ws -> t.spec("agent", p.settings().image(), model.command(p.settings().command()), env,
+                agent = workspace.run(backend, ws -> t.spec("agent", p.settings().image(),
+                        BoundaryProbe.wrap(model.command(p.settings().command())), env,
                         List.of(ws, new Mount(runDir, ModelAccess.IN_SANDBOX, true))), (s, line) -> progress.output("agent", line));
             } finally {
                 backend.onExec(null);
@@ -101,11 +103,18 @@ public final class AgentStage {
                 "ending", agent.ending().id(), "imageId", agent.imageId(), "millis", agent.timings().millis()));
         Map<String, Object> processLog = ProcessLog.audit(bundle, "agent", agent.processes());
         PolicyConfig.ProcessPolicy policy = config.policy().processes();
+        java.util.Set<String> given = new java.util.HashSet<>(p.settings().env().keySet());
+        given.addAll(env.keySet());
+        if (agent.containerConfig().get("envNames") instanceof java.util.List<?> declared) {
+            declared.forEach(n -> given.add(String.valueOf(n))); // the image's own variables are declared too
+        }
+        BoundaryProbe.Result boundary = BoundaryProbe.judge(agent.output(), given, template.tier());
+        bundle.audit("agent", "boundary", boundary.facts());
         var gate = AgentGate.judge(agent, p.settings().limits(), new AgentGate.Facts(overBudget.get(),
                 workspace.overQuota() ? workspace.quota() : null, TaskText.hiddenContent(p.request().task()),
-                ProcessLog.Judge.all(policy, agent.processes()), processStopped.get(), policy != null));
+                ProcessLog.Judge.all(policy, agent.processes()), processStopped.get(), policy != null, boundary.findings()));
         progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in " + agent.timings().run().toMillis() + " ms");
-        return new AgentOutcome(agent, gate, template, processLog, spend);
+        return new AgentOutcome(agent, gate, template, processLog, spend, boundary.facts());
     }
 
     /** With enforce: stop, the first program off the list ends the agent's sandbox at once. */

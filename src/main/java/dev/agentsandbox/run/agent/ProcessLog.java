@@ -12,7 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A sandbox's process trace into the hash-chained audit log: one {@code "type": "process"} event per program, then a summary. */
-final class ProcessLog {
+public final class ProcessLog {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ProcessLog() {
@@ -33,7 +33,8 @@ final class ProcessLog {
         /** Why this program is off the list, or null. */
         synchronized String judge(ProcessRecord r) {
             if (!armed) {
-                boolean bridge = r.argv().size() > 3 && r.argv().get(3).equals("agent-sandbox-bridge");
+                boolean bridge = r.argv().size() > 3 && (r.argv().get(3).equals("agent-sandbox-bridge")
+                        || r.argv().get(3).equals(BoundaryProbe.NAME));
                 if (r.pid() != 1 || bridge) {
                     return null;
                 }
@@ -60,7 +61,7 @@ final class ProcessLog {
     }
 
     /** Audits the records and returns the summary with their digest (null when the sandbox was not traced). */
-    static Map<String, Object> audit(RunBundle bundle, String stage, ProcessTrace.Result trace) throws InfrastructureException {
+    public static Map<String, Object> audit(RunBundle bundle, String stage, ProcessTrace.Result trace) throws InfrastructureException {
         if (trace == null) {
             return null;
         }

@@ -11,6 +11,7 @@ import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.gate.command.CheckEgress;
 import dev.agentsandbox.gate.command.CommandGate;
 import dev.agentsandbox.run.agent.ModelAccess;
+import dev.agentsandbox.run.agent.ProcessLog;
 import dev.agentsandbox.run.agent.ProxyAudit;
 import dev.agentsandbox.sandbox.Mount;
 import java.util.concurrent.atomic.AtomicReference;
@@ -65,7 +66,14 @@ public final class GateSuite {
         gates.add(new DependencyGate(config.dependencies(), advisorySource(config)));
         for (CheckConfig check : config.checks()) {
             gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line),
-                    check.registries() ? registries(p, bundle, scratch) : null));
+                    check.registries() ? registries(p, bundle, scratch) : null).onSandbox((name, result) -> {
+                        try {
+                            // the check's programs, from gVisor's kernel, on the record as the agent's are
+                            ProcessLog.audit(bundle, name, result.processes());
+                        } catch (dev.agentsandbox.error.InfrastructureException e) {
+                            progress.step("warning: " + e.getMessage());
+                        }
+                    }));
         }
         return gates;
     }

@@ -172,6 +172,7 @@ public final class PublishStage {
         if (signer != null) {
             facts.put("commitSigner", signer); // the key that signed the agent's commit
         }
+        facts.put("boundary", agent.boundary()); // what the agent's sandbox showed of itself before the agent ran
         facts.put("sandbox", agent.sandbox().containerConfig());
         facts.put("imageId", agent.sandbox().imageId());
         if (agent.processLog() != null) {
