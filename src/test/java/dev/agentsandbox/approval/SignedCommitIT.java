@@ -22,14 +22,6 @@ class SignedCommitIT {
     @TempDir
     Path tmp;
 
-    private static Path sshKey(Path dir, String name) throws Exception {
-        Path key = dir.resolve(name);
-        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString())
-                .redirectErrorStream(true).start();
-        assertThat(p.waitFor()).isZero();
-        return key;
-    }
-
     /** "ssh-ed25519 AAAA… comment" without its comment. */
     private static String keyOnly(String line) {
         String[] parts = line.strip().split(" ");
@@ -48,7 +40,7 @@ class SignedCommitIT {
         SampleRepo repo = SampleRepo.create(tmp);
         Path signing = tmp.resolve("signing");
         assertThat(Cli.run("keygen", "--out", signing.toString()).exitCode).isZero();
-        Path commitKey = sshKey(tmp, "ci-commit-key");
+        Path commitKey = dev.agentsandbox.testing.SshKeys.ed25519(tmp, "ci-commit-key");
         Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add a note", "--image", TestHost.IMAGE, "--command",
                 "echo note > NOTE.md", "--bundle", tmp.resolve("b").toString(), "--signing-key", signing + ".key", "--push", "origin",
                 "--commit-key", commitKey.toString(), "--quiet");
@@ -62,7 +54,7 @@ class SignedCommitIT {
         // holding the attestation key: everything verifies but the commit's signature, and merge refuses it.
         Path copy = tmp.resolve("b-copy");
         dev.agentsandbox.testing.SignedRun.copyTree(tmp.resolve("b"), copy);
-        String other = keyOnly(Files.readString(Path.of(sshKey(tmp, "other-key") + ".pub")));
+        String other = keyOnly(Files.readString(Path.of(dev.agentsandbox.testing.SshKeys.ed25519(tmp, "other-key") + ".pub")));
         Path runJson = copy.resolve("run.json");
         String tampered = Files.readString(runJson).replace(pub, other);
         assertThat(tampered).contains(other);

@@ -252,18 +252,10 @@ class RunPipelineTest {
         assertThat(backend.ran).isEmpty();
     }
 
-    static Path sshKey(Path dir, String name) throws Exception {
-        Path key = dir.resolve(name);
-        Process p = new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", name, "-f", key.toString())
-                .redirectErrorStream(true).start();
-        assertThat(p.waitFor()).as(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isZero();
-        return key;
-    }
-
     @Test
     void theAgentsCommitIsSshSignedAsGitVerifiesItAndAnotherKeyOrNoSignatureIsRefused() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
-        CommitSigning signing = CommitSigning.load(sshKey(tmp, "ci-key"));
+        CommitSigning signing = CommitSigning.load(dev.agentsandbox.testing.SshKeys.ed25519(tmp, "ci-key"));
         RunResult r = run(repo, new FakeBackend(ws -> {
             Files.writeString(ws.resolve("signed.txt"), "s\n");
             return 0;
@@ -280,7 +272,7 @@ class RunPipelineTest {
         try (var git2 = org.eclipse.jgit.api.Git.open(repo.dir.toFile()); var rw = new org.eclipse.jgit.revwalk.RevWalk(git2.getRepository())) {
             var head = rw.parseCommit(ObjectId.fromString(r.headCommit()));
             CommitSigning.requireSigned(git2.getRepository(), head, signing.publicKey(), tmp);
-            String other = CommitSigning.load(sshKey(tmp, "other-key")).publicKey();
+            String other = CommitSigning.load(dev.agentsandbox.testing.SshKeys.ed25519(tmp, "other-key")).publicKey();
             assertThatThrownBy(() -> CommitSigning.requireSigned(git2.getRepository(), head, other, tmp))
                     .hasMessageContaining("does not verify");
             var base = rw.parseCommit(repo.head("main"));

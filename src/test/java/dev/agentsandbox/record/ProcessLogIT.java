@@ -38,8 +38,15 @@ class ProcessLogIT {
         Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "Add multiply", "--image", TestHost.IMAGE, "--command", script,
                 "--bundle", bundle.toString());
         assertThat(r.exitCode).as(r.toString()).isIn(0);
-        List<JsonNode> processes = Files.readAllLines(bundle.resolve("audit.jsonl")).stream().map(ProcessLogIT::read)
-                .filter(e -> "process".equals(e.path("event").asText())).map(e -> e.path("data")).toList();
+        List<JsonNode> events = Files.readAllLines(bundle.resolve("audit.jsonl")).stream().map(ProcessLogIT::read).toList();
+        List<JsonNode> processes = events.stream().filter(e -> "process".equals(e.path("event").asText()) && "agent".equals(e.path("stage").asText()))
+                .map(e -> e.path("data")).toList();
+        // the check's programs are on the record too, under its name
+        assertThat(events).anySatisfy(e -> {
+            assertThat(e.path("stage").asText()).isEqualTo("tests");
+            assertThat(e.path("event").asText()).isEqualTo("process");
+            assertThat(e.path("data").path("argv").toString()).contains("python3");
+        });
         assertThat(processes).anySatisfy(p -> {
             assertThat(p.path("type").asText()).isEqualTo("process");
             assertThat(p.path("argv").toString()).isEqualTo("[\"python3\",\"-c\",\"print(6*7)\"]");
