@@ -14,6 +14,11 @@ public interface Tree {
         return paths().stream().filter(p -> nameFilter.test(p.substring(p.lastIndexOf('/') + 1))).toList();
     }
 
+    /** An id of this exact content (git's tree id), for caches; null when there is none. */
+    default String id() throws IOException {
+        return null;
+    }
+
     /** The content of a regular file, or empty when there is none at that path. */
     Optional<byte[]> read(String path) throws IOException;
 }

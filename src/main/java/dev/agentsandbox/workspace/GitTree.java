@@ -43,6 +43,13 @@ public final class GitTree implements Tree {
     }
 
     @Override
+    public String id() throws IOException {
+        try (RevWalk rw = new RevWalk(repo)) {
+            return rw.parseCommit(commit).getTree().name();
+        }
+    }
+
+    @Override
     public Optional<byte[]> read(String path) throws IOException {
         try (RevWalk rw = new RevWalk(repo); TreeWalk tw = TreeWalk.forPath(repo, path, rw.parseCommit(commit).getTree())) {
             if (tw == null || (tw.getFileMode(0).getBits() & FileMode.TYPE_MASK) != FileMode.TYPE_FILE) {

@@ -28,15 +28,20 @@ public final class DependencyGate implements Gate {
 
     private final DependencyConfig config;
     private final OsvAdvisories.Source advisories;
+    private final ManifestIndex index;
 
     public DependencyGate(DependencyConfig config) {
-        this(config, null);
+        this(config, null, null);
     }
 
-    /** @param advisories where known-bad packages are looked up; null: nowhere */
-    public DependencyGate(DependencyConfig config, OsvAdvisories.Source advisories) {
+    /**
+     * @param advisories where known-bad packages are looked up; null: nowhere
+     * @param indexDir where the base trees' manifest lists are kept between runs (private to the user); null: not kept
+     */
+    public DependencyGate(DependencyConfig config, OsvAdvisories.Source advisories, java.nio.file.Path indexDir) {
         this.config = config;
         this.advisories = advisories;
+        this.index = new ManifestIndex(indexDir);
     }
 
     @Override
@@ -92,12 +97,18 @@ public final class DependencyGate implements Gate {
         long t0 = System.nanoTime();
         List<Finding> findings = new ArrayList<>();
         try {
-            Inventory head = SbomBuilder.inventory(context.head());
+            // The base's manifests from the index, the head's from them and the change: no walk of either tree on a warm run.
+            List<String> basePaths = index.of(context.base());
+            String baseId = context.base().id();
+            String headId = context.head().id();
+            List<String> headPaths = headId == null || baseId == null ? context.head().paths(Manifests::isManifestName)
+                    : headId.equals(baseId) ? basePaths : ManifestIndex.after(basePaths, context.change().files());
+            Inventory head = SbomBuilder.inventory(context.head(), headPaths);
             // A changed manifest, or a file a manifest includes (requirements -r/-c), whatever its name.
             boolean touched = context.change().files().stream().map(FileChange::path)
                     .anyMatch(p -> Manifests.isManifest(p) || head.files().contains(p));
             DependencyDelta delta = touched && config.enabled()
-                    ? DependencyDelta.between(SbomBuilder.inventory(context.base()), head)
+                    ? DependencyDelta.between(SbomBuilder.inventory(context.base(), basePaths), head)
                     : new DependencyDelta(List.of(), List.of(), List.of(), List.of());
             if (config.enabled()) {
                 for (Dependency d : delta.added()) {

@@ -14,12 +14,17 @@ public final class SbomBuilder {
     }
 
     public static Inventory inventory(Tree tree) throws IOException {
+        return inventory(tree, tree.paths(Manifests::isManifestName));
+    }
+
+    /** The inventory from the manifests at these paths (the tree's files with manifest names, as {@link ManifestIndex} knows them). */
+    static Inventory inventory(Tree tree, List<String> manifestPaths) throws IOException {
         List<Dependency> deps = new ArrayList<>();
         Set<String> sources = new HashSet<>();
         List<String> unreadable = new ArrayList<>();
         List<String> includes = new ArrayList<>();
         Set<String> read = new HashSet<>();
-        for (String path : tree.paths(Manifests::isManifestName)) {
+        for (String path : manifestPaths) {
             if (!Manifests.isManifest(path)) {
                 continue;
             }

@@ -63,7 +63,7 @@ public final class GateSuite {
         gates.add(new PolicyGate(config.policy()));
         gates.add(new SecretsGate(config.secrets()));
         gates.add(new RiskGate(config.risk()));
-        gates.add(new DependencyGate(config.dependencies(), advisorySource(config)));
+        gates.add(new DependencyGate(config.dependencies(), advisorySource(config), host.scratch().base().resolve("manifests")));
         for (CheckConfig check : config.checks()) {
             gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line),
                     check.registries() ? registries(p, bundle, scratch) : null).onSandbox((name, result) -> {

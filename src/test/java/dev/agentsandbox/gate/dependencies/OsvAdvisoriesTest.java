@@ -28,7 +28,7 @@ class OsvAdvisoriesTest {
                 dev.agentsandbox.change.FileChange.Kind.MODIFIED, 0100644, 0100644, false, 10, List.of(), 0),
                 new dev.agentsandbox.change.FileChange("package.json", dev.agentsandbox.change.FileChange.Kind.ADDED, 0, 0100644, false, 10, List.of(), 0)));
         DependencyConfig c = new DependencyConfig(null, null, null, null, null, null, adv);
-        return new DependencyGate(c, source).analyse(new GateContext(change, base, head, null, null));
+        return new DependencyGate(c, source, null).analyse(new GateContext(change, base, head, null, null));
     }
 
     static List<String> rules(DependencyGate.Analysis a) {
