@@ -52,7 +52,7 @@ public final class ChangeRequests {
     /** Pushes the feature branch and opens the request; returns it. */
     public Forge.ChangeRequest open(Path bundle, PublicKey pinned, Repository repo, String remote, GitCredentials credentials, Forge forge,
                                     String reviewUrl) throws AgentSandboxException {
-        BundleSnapshot b = verified(bundle, pinned);
+        BundleSnapshot b = verified(bundle, pinned).snapshot();
         RunRecord run = b.run();
         if (run.planFirst() || run.headCommit() == null) {
             throw new RefusedException("run " + run.runId() + " committed nothing: there is no change to deliver");
@@ -82,8 +82,9 @@ public final class ChangeRequests {
     /** Merges the request if its head is the run's commit and the quorum is met; signs the merge into the bundle. */
     public String merge(Path bundle, PublicKey pinned, Forge forge, String number, KeyPair key) throws AgentSandboxException {
         try (BundleLock held = BundleLock.acquire(bundle)) {
-            BundleSnapshot b = verified(bundle, pinned);
-            BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
+            Verified verified = verified(bundle, pinned);
+            BundleSnapshot b = verified.snapshot();
+            BundleVerifier.Verification v = verified.verification();
             if ("merge".equals(v.newestStage())) {
                 throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
             }
@@ -139,13 +140,16 @@ public final class ChangeRequests {
         }
     }
 
-    private static BundleSnapshot verified(Path bundle, PublicKey pinned) throws AgentSandboxException {
+    private record Verified(BundleSnapshot snapshot, BundleVerifier.Verification verification) {
+    }
+
+    private static Verified verified(Path bundle, PublicKey pinned) throws AgentSandboxException {
         BundleSnapshot b = BundleSnapshot.read(bundle);
         BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
         if (!v.ok()) {
             throw new RefusedException("the bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
         }
-        return b;
+        return new Verified(b, v);
     }
 
     private static String title(RunRecord run) {

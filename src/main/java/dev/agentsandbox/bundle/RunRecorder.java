@@ -14,21 +14,37 @@ import java.util.function.UnaryOperator;
 public final class RunRecorder {
     /** The outcome of a run whose agent changed nothing. */
     public static final String NO_CHANGE = "no-change";
+    private static final Map<String, String> REPORTS = reports();
 
     private final Path file;
     private final Clock clock;
     private final UnaryOperator<String> redact;
-    private RunRecord r;
+    private final String runId;
+    private final String startedAt;
+    // What is known so far; each setter writes the record whole.
+    private RunRecord.Start start;
+    private String headCommit;
+    private String verdict;
+    private String kind;
+    private RunRecord.PlanRef plan;
+    private RunRecord.DataClass dataClass;
+    private RunRecord.Risk risk;
+    private RunRecord.Quorum approval;
+    private String requestedBy;
+    private JsonNode notifications;
+    private Integer exitCode;
+    private String error;
+    private String finishedAt;
 
     RunRecorder(Path file, String runId, Clock clock, UnaryOperator<String> redact) {
         this.file = file;
         this.clock = clock;
         this.redact = redact;
-        this.r = new RunRecord(1, runId, clock.instant().toString(), null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+        this.runId = runId;
+        this.startedAt = clock.instant().toString();
     }
 
-    public synchronized void begin(RunRecord.Start s) throws InfrastructureException {
+    private static Map<String, String> reports() {
         Map<String, String> reports = new LinkedHashMap<>();
         reports.put("sarif", "reports/results.sarif");
         reports.put("junit", "reports/junit.xml");
@@ -36,23 +52,22 @@ public final class RunRecorder {
         reports.put("gitlabSast", "reports/gl-sast-report.json");
         reports.put("summary", "reports/summary.md");
         reports.put("review", "reports/review.html");
-        r = new RunRecord(r.schema(), r.runId(), r.startedAt(), s.repo(), s.baseBranch(), s.baseCommit(), s.repository(), s.featureBranch(),
-                null, "running", s.image(), s.command(), s.tier(), s.runtime(), s.merge(), s.task(), reports, r.kind(), r.plan(),
-                r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), s.commitSigner(), null, null, null);
+        return reports;
+    }
+
+    public synchronized void begin(RunRecord.Start s) throws InfrastructureException {
+        start = s;
+        verdict = "running";
         write();
     }
 
     public synchronized void plan(RunRecord.PlanRef plan) throws InfrastructureException {
-        r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(), r.featureBranch(),
-                r.headCommit(), r.verdict(), r.image(), r.command(), r.tier(), r.runtime(), r.merge(), r.task(), r.reports(), r.kind(), plan,
-                r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.commitSigner(), r.exitCode(), r.error(), r.finishedAt());
+        this.plan = plan;
         write();
     }
 
     public synchronized void dataClass(RunRecord.DataClass dataClass) throws InfrastructureException {
-        r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(), r.featureBranch(),
-                r.headCommit(), r.verdict(), r.image(), r.command(), r.tier(), r.runtime(), r.merge(), r.task(), r.reports(), r.kind(), r.plan(),
-                dataClass, r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.commitSigner(), r.exitCode(), r.error(), r.finishedAt());
+        this.dataClass = dataClass;
         write();
     }
 
@@ -62,28 +77,36 @@ public final class RunRecorder {
      */
     public synchronized void decision(String kind, RunRecord.Risk risk, RunRecord.Quorum approval, String requestedBy, JsonNode notify)
             throws InfrastructureException {
-        r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(), r.featureBranch(),
-                r.headCommit(), r.verdict(), r.image(), r.command(), r.tier(), r.runtime(), r.merge(), r.task(), r.reports(), kind, r.plan(),
-                r.dataClass(), risk, approval, requestedBy, notify, r.commitSigner(), r.exitCode(), r.error(), r.finishedAt());
+        this.kind = kind;
+        this.risk = risk;
+        this.approval = approval;
+        this.requestedBy = requestedBy;
+        this.notifications = notify;
         write();
     }
 
     public synchronized void finish(String headCommit, String verdict, String error) throws InfrastructureException {
-        int exitCode = dev.agentsandbox.error.ExitCode.ofOutcome(verdict).code();
-        r = new RunRecord(r.schema(), r.runId(), r.startedAt(), r.repo(), r.baseBranch(), r.baseCommit(), r.repository(),
-                headCommit == null ? null : r.featureBranch(), headCommit, verdict, r.image(), r.command(), r.tier(), r.runtime(), r.merge(),
-                r.task(), r.reports(), r.kind(), r.plan(), r.dataClass(), r.risk(), r.approval(), r.requestedBy(), r.notifications(), r.commitSigner(), exitCode, error,
-                clock.instant().toString());
+        this.headCommit = headCommit;
+        this.verdict = verdict;
+        this.error = error;
+        this.exitCode = dev.agentsandbox.error.ExitCode.ofOutcome(verdict).code();
+        this.finishedAt = clock.instant().toString();
         write();
     }
 
     public synchronized RunRecord current() {
-        return r;
+        RunRecord.Start s = start;
+        return new RunRecord(1, runId, startedAt, s == null ? null : s.repo(), s == null ? null : s.baseBranch(),
+                s == null ? null : s.baseCommit(), s == null ? null : s.repository(),
+                s == null || headCommit == null && finishedAt != null ? null : s.featureBranch(), headCommit, verdict,
+                s == null ? null : s.image(), s == null ? null : s.command(), s == null ? null : s.tier(), s == null ? null : s.runtime(),
+                s == null ? null : s.merge(), s == null ? null : s.task(), s == null ? null : REPORTS, kind, plan, dataClass, risk, approval,
+                requestedBy, notifications, s == null ? null : s.commitSigner(), exitCode, error, finishedAt);
     }
 
     private void write() throws InfrastructureException {
         try {
-            String text = BundleJson.MAPPER.writeValueAsString(r);
+            String text = BundleJson.MAPPER.writeValueAsString(current());
             RunBundle.write(file, redact.apply(text).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InfrastructureException("cannot write run.json: " + e.getMessage(), e);

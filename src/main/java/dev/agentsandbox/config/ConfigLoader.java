@@ -56,13 +56,10 @@ public final class ConfigLoader {
             throw new ConfigException(source + where + ": not valid YAML: " + firstLine(e.getMessage()));
         }
         ConfigValues values = new ConfigValues(source, locations);
-        if (root != null && root.isObject()) {
-            SchemaCheck.unknownKeys(root, values);
-        }
+        var breaches = root != null && root.isObject() ? SchemaCheck.validate(root) : java.util.List.<com.networknt.schema.ValidationMessage>of();
+        SchemaCheck.unknownKeys(breaches, values);
         RunConfig config = new ConfigReader(values).read(root);
-        if (root != null && root.isObject()) {
-            SchemaCheck.rest(root, values);
-        }
+        SchemaCheck.rest(breaches, values);
         values.throwIfErrors();
         return config;
     }

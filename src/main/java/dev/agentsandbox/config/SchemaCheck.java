@@ -48,29 +48,31 @@ final class SchemaCheck {
         }
     }
 
-    /** Unknown keys first (the reader skips them), then whatever else breaks the schema and no value check reported. */
-    static void unknownKeys(JsonNode root, ConfigValues values) {
-        for (ValidationMessage m : validate(root)) {
+    /** The breaches of one validation: unknown keys are reported before the reader runs, the rest after it. */
+    static List<ValidationMessage> validate(JsonNode root) {
+        List<ValidationMessage> out = new ArrayList<>(SCHEMA.validate(root));
+        out.sort(Comparator.comparing(SchemaCheck::pointer).thenComparing(ValidationMessage::getType));
+        return out;
+    }
+
+    /** Unknown keys, with the nearest known key (the reader does not look for them). */
+    static void unknownKeys(List<ValidationMessage> breaches, ConfigValues values) {
+        for (ValidationMessage m : breaches) {
             if (m.getType().equals("additionalProperties") && m.getProperty() != null) {
                 values.unknownKey(pointer(m), m.getProperty(), known(m));
             }
         }
     }
 
-    static void rest(JsonNode root, ConfigValues values) {
-        for (ValidationMessage m : validate(root)) {
+    /** Whatever else breaks the schema, where no value check of the reader already said more. */
+    static void rest(List<ValidationMessage> breaches, ConfigValues values) {
+        for (ValidationMessage m : breaches) {
             String at = pointer(m);
             if (m.getType().equals("additionalProperties") || values.reported(at)) {
                 continue;
             }
             values.error(at, ConfigValues.key(at), describe(m));
         }
-    }
-
-    private static List<ValidationMessage> validate(JsonNode root) {
-        List<ValidationMessage> out = new ArrayList<>(SCHEMA.validate(root));
-        out.sort(Comparator.comparing(SchemaCheck::pointer).thenComparing(ValidationMessage::getType));
-        return out;
     }
 
     private static String pointer(ValidationMessage m) {

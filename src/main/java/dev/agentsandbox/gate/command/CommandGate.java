@@ -41,7 +41,13 @@ public final class CommandGate implements Gate {
     private final SandboxTemplate template;
     private final OutputListener output;
     private final CheckEgress egress;
-    private java.util.function.BiConsumer<String, SandboxResult> onSandbox = (check, result) -> { };
+    private SandboxHook onSandbox = (check, result) -> { };
+
+    /** What happens with a check's sandbox result as it ends; a failure there fails the run (the record must be whole). */
+    @FunctionalInterface
+    public interface SandboxHook {
+        void ended(String check, SandboxResult result) throws InfrastructureException;
+    }
 
     /** @param output where the check's redacted output is shown live */
     public CommandGate(CheckConfig check, String defaultImage, SandboxBackend backend, SandboxTemplate template, OutputListener output) {
@@ -60,7 +66,7 @@ public final class CommandGate implements Gate {
     }
 
     /** Called with the check's sandbox result as it ends (its process log goes to the audit log there). */
-    public CommandGate onSandbox(java.util.function.BiConsumer<String, SandboxResult> hook) {
+    public CommandGate onSandbox(SandboxHook hook) {
         this.onSandbox = hook;
         return this;
     }
@@ -85,7 +91,7 @@ public final class CommandGate implements Gate {
                 r = backend.run(template.spec(check.name(), image, route.command(check.command()), route.env(), mounts), output);
             }
         }
-        onSandbox.accept(check.name(), r);
+        onSandbox.ended(check.name(), r);
         List<Finding> findings = new ArrayList<>();
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("exitCode", r.exitCode());

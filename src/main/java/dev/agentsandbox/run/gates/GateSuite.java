@@ -66,14 +66,9 @@ public final class GateSuite {
         gates.add(new DependencyGate(config.dependencies(), advisorySource(config), host.scratch().base().resolve("manifests")));
         for (CheckConfig check : config.checks()) {
             gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line),
-                    check.registries() ? registries(p, bundle, scratch) : null).onSandbox((name, result) -> {
-                        try {
-                            // the check's programs, from gVisor's kernel, on the record as the agent's are
-                            ProcessLog.audit(bundle, name, result.processes());
-                        } catch (dev.agentsandbox.error.InfrastructureException e) {
-                            progress.step("warning: " + e.getMessage());
-                        }
-                    }));
+                    check.registries() ? registries(p, bundle, scratch) : null)
+                    // the check's programs, from gVisor's kernel, on the record as the agent's are
+                    .onSandbox((name, result) -> ProcessLog.audit(bundle, name, result.processes())));
         }
         return gates;
     }
