@@ -9,11 +9,15 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * review.html: one self-contained page for the reviewer (diff, gates, dependency delta, sandbox).
- * No script, no external resource (a CSP forbids both); every text from the run is escaped.
+ * review.html: one page for the reviewer (diff, gates, dependency delta, sandbox), styled by
+ * review.css beside it and by nothing inline, so that it renders under Jenkins' default
+ * Content-Security-Policy for archived files ({@code style-src 'self'}). No script, nothing from
+ * elsewhere (its own CSP forbids both); every text from the run is escaped.
  */
 public final class HtmlReview {
     static final int MAX_PATCH_CHARS = 2 * 1024 * 1024;
+    /** The stylesheet's file name, in the same folder as the page. */
+    public static final String STYLESHEET = "review.css";
 
     private HtmlReview() {
     }
@@ -21,9 +25,9 @@ public final class HtmlReview {
     public static String render(RunReport r) {
         StringBuilder h = new StringBuilder(8192 + Math.min(r.patch().length(), MAX_PATCH_CHARS) * 2);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
-                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n")
+                .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'self'\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
-                .append("<title>agent-sandbox review: ").append(e(r.runId())).append("</title>\n<style>").append(CSS).append("</style></head><body>\n");
+                .append("<title>agent-sandbox review: ").append(e(r.runId())).append("</title>\n<link rel=\"stylesheet\" href=\"").append(STYLESHEET).append("\"></head><body>\n");
         h.append("<header><h1>agent-sandbox review</h1><p class=\"verdict v-").append(e(r.verdict())).append("\">")
                 .append(e(MarkdownSummary.headline(r.verdict()))).append("</p>\n<dl>")
                 .append(dt("run", r.runId())).append(dt("repository", r.repository()))
@@ -172,6 +176,11 @@ public final class HtmlReview {
             i += Character.charCount(cp);
         }
         return b == null ? escapeHtml4(s) : b.toString();
+    }
+
+    /** The page's stylesheet (review.css). */
+    public static String stylesheet() {
+        return CSS;
     }
 
     private static final String CSS = """

@@ -32,6 +32,7 @@ public final class ReportSet {
         GitlabSastWriter.write(report, out(out, "gitlabSast", dir.resolve("gl-sast-report.json")));
         Files.writeString(out(out, "summary", dir.resolve(SUMMARY)), MarkdownSummary.render(report), StandardCharsets.UTF_8);
         Files.writeString(out(out, "review", dir.resolve(REVIEW)), HtmlReview.render(report), StandardCharsets.UTF_8);
+        Files.writeString(out(out, "reviewStyle", dir.resolve(HtmlReview.STYLESHEET)), HtmlReview.stylesheet(), StandardCharsets.UTF_8);
         for (Path p : out.values()) {
             String text = Files.readString(p, StandardCharsets.UTF_8);
             String clean = redactor.apply(text);
