@@ -39,20 +39,35 @@ final class CiEnvironment {
 
     /**
      * The credentials pushes use: $AGENT_SANDBOX_GIT_TOKEN (user $AGENT_SANDBOX_GIT_USER), else the
-     * job's own token on GitHub ($GITHUB_TOKEN) or GitLab ($CI_JOB_TOKEN), else none (SSH and file remotes).
+     * job's own token on GitHub ($GITHUB_TOKEN) or GitLab ($CI_JOB_TOKEN), else none; and for SSH
+     * remotes the key $AGENT_SANDBOX_GIT_SSH_KEY (passphrase $AGENT_SANDBOX_GIT_SSH_PASSPHRASE), the
+     * server's key checked against $AGENT_SANDBOX_GIT_KNOWN_HOSTS (default ~/.ssh/known_hosts).
      */
-    static dev.agentsandbox.git.GitCredentials gitCredentials(Map<String, String> env) {
+    static dev.agentsandbox.git.GitCredentials gitCredentials(Map<String, String> env) throws dev.agentsandbox.error.UsageException {
+        String user = null;
+        String token = null;
         if (env.get("AGENT_SANDBOX_GIT_TOKEN") != null) {
-            return new dev.agentsandbox.git.GitCredentials(env.getOrDefault("AGENT_SANDBOX_GIT_USER", "x-access-token"),
-                    env.get("AGENT_SANDBOX_GIT_TOKEN"));
+            user = env.getOrDefault("AGENT_SANDBOX_GIT_USER", "x-access-token");
+            token = env.get("AGENT_SANDBOX_GIT_TOKEN");
+        } else if (env.get("GITHUB_TOKEN") != null) {
+            user = "x-access-token";
+            token = env.get("GITHUB_TOKEN");
+        } else if (env.get("CI_JOB_TOKEN") != null) {
+            user = "gitlab-ci-token";
+            token = env.get("CI_JOB_TOKEN");
         }
-        if (env.get("GITHUB_TOKEN") != null) {
-            return new dev.agentsandbox.git.GitCredentials("x-access-token", env.get("GITHUB_TOKEN"));
+        dev.agentsandbox.git.GitCredentials.SshIdentity ssh = null;
+        String key = env.get("AGENT_SANDBOX_GIT_SSH_KEY");
+        if (key != null && !key.isBlank()) {
+            String knownHosts = env.get("AGENT_SANDBOX_GIT_KNOWN_HOSTS");
+            try {
+                ssh = dev.agentsandbox.git.GitCredentials.sshIdentity(java.nio.file.Path.of(key), env.get("AGENT_SANDBOX_GIT_SSH_PASSPHRASE"),
+                        knownHosts != null ? java.nio.file.Path.of(knownHosts) : java.nio.file.Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"));
+            } catch (IllegalArgumentException e) {
+                throw new dev.agentsandbox.error.UsageException("AGENT_SANDBOX_GIT_SSH_KEY: " + e.getMessage());
+            }
         }
-        if (env.get("CI_JOB_TOKEN") != null) {
-            return new dev.agentsandbox.git.GitCredentials("gitlab-ci-token", env.get("CI_JOB_TOKEN"));
-        }
-        return dev.agentsandbox.git.GitCredentials.NONE;
+        return new dev.agentsandbox.git.GitCredentials(user, token, ssh);
     }
 
     /** Where a reviewer finds the run: the CI job's page, or null (the review page in the bundle then). */

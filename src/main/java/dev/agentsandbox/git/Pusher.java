@@ -9,14 +9,13 @@ import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.lib.NullProgressMonitor;
-import org.eclipse.jgit.transport.CredentialsProvider;
 import org.eclipse.jgit.transport.Transport;
 import org.eclipse.jgit.transport.PushResult;
 import org.eclipse.jgit.transport.RemoteRefUpdate;
 
 /**
- * Pushes refs with the credentials the wrapper chose (the CI job's token, or JGit's own SSH and
- * file transports). Every update names the remote's expected old value, so a
+ * Pushes refs with the credentials the wrapper chose (the CI job's token, an SSH identity, or
+ * JGit's own SSH and file transports). Every update names the remote's expected old value, so a
  * branch that moved on the remote is refused, never overwritten. The sandbox never sees these.
  */
 public final class Pusher {
@@ -35,7 +34,7 @@ public final class Pusher {
     public void push(String remote, List<Update> updates) throws RefusedException, InfrastructureException {
         List<RemoteRefUpdate> refs = new ArrayList<>();
         try (Transport t = Transport.open(repo, remote)) {
-            t.setCredentialsProvider(credentials());
+            credentials.configure(t);
             for (Update u : updates) {
                 refs.add(new RemoteRefUpdate(repo, u.newId().name(), u.remoteRef(), false, null, u.expectedOld()));
             }
@@ -55,7 +54,7 @@ public final class Pusher {
     /** The current value of a ref on the remote (zeroId when it does not exist). */
     public ObjectId remoteValue(String remote, String ref) throws InfrastructureException {
         try {
-            var refs = new Git(repo).lsRemote().setRemote(remote).setCredentialsProvider(credentials()).callAsMap();
+            var refs = new Git(repo).lsRemote().setRemote(remote).setTransportConfigCallback(credentials::configure).callAsMap();
             var r = refs.get(ref);
             return r == null ? ObjectId.zeroId() : r.getObjectId();
         } catch (GitAPIException e) {
@@ -66,14 +65,10 @@ public final class Pusher {
     /** Fetches one ref of the remote into a local ref (never a checked-out branch). */
     public void fetch(String remote, String ref, String localRef) throws InfrastructureException {
         try {
-            new Git(repo).fetch().setRemote(remote).setCredentialsProvider(credentials())
+            new Git(repo).fetch().setRemote(remote).setTransportConfigCallback(credentials::configure)
                     .setRefSpecs(new org.eclipse.jgit.transport.RefSpec("+" + ref + ":" + localRef)).call();
         } catch (GitAPIException e) {
             throw new InfrastructureException("cannot fetch " + ref + " from " + remote + ": " + e.getMessage(), e);
         }
-    }
-
-    private CredentialsProvider credentials() {
-        return credentials.provider();
     }
 }
