@@ -33,6 +33,8 @@ done
 command -v mvn >/dev/null && missing=("${missing[@]/maven/}")
 command -v javac >/dev/null && missing=("${missing[@]/openjdk-17-jdk-headless/}")
 command -v chromium >/dev/null && missing=("${missing[@]/chromium/}")
+# A Docker Engine already installed (Docker CE on GitHub's runners) is kept: docker.io would conflict with it.
+command -v dockerd >/dev/null && missing=("${missing[@]/docker.io/}")
 command -v node >/dev/null && missing=("${missing[@]/nodejs/}")
 command -v npm >/dev/null && missing=("${missing[@]/npm/}")
 read -r -a missing <<<"${missing[*]:-}"

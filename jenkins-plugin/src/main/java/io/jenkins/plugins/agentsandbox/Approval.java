@@ -1,0 +1,43 @@
+package io.jenkins.plugins.agentsandbox;
+
+import hudson.AbortException;
+import org.jenkinsci.plugins.workflow.actions.ArgumentsAction;
+import org.jenkinsci.plugins.workflow.graph.FlowNode;
+import org.jenkinsci.plugins.workflow.graphanalysis.DepthFirstScanner;
+import org.jenkinsci.plugins.workflow.support.steps.input.InputSubmittedAction;
+
+/**
+ * Who approved: the authenticated user Jenkins recorded on the {@code input} step that answered a
+ * question naming the run's head commit (pipeline-input-step checks {@code submitter} and records
+ * the approver on the input's flow node). Never a name the Jenkinsfile passes in.
+ */
+final class Approval {
+    private Approval() {
+    }
+
+    static String approver(FlowNode here, String headCommit, String claimed) throws AbortException {
+        FlowNode input = new DepthFirstScanner().findFirstMatch(here, n -> answeredAbout(n, headCommit));
+        if (input == null) {
+            throw new AbortException("agentSandbox(action: 'approve'): no input step in this build was answered about commit " + headCommit
+                    + ". Ask first, naming the commit: input message: \"Merge ${r.headCommit}? Review: ${r.reviewUrl}\", submitter: '…'");
+        }
+        String approver = input.getPersistentAction(InputSubmittedAction.class).getApprover();
+        if (approver == null || approver.isBlank()) {
+            throw new AbortException("agentSandbox(action: 'approve'): the input about " + headCommit
+                    + " was answered by no authenticated user; turn on Jenkins security so that approvals have an identity");
+        }
+        if (claimed != null && !claimed.equals(approver)) {
+            throw new AbortException("agentSandbox(action: 'approve'): by: '" + claimed + "' is not who answered the input ('" + approver
+                    + "'); leave by: out, the step records the authenticated user");
+        }
+        return approver;
+    }
+
+    private static boolean answeredAbout(FlowNode n, String headCommit) {
+        if (n.getPersistentAction(InputSubmittedAction.class) == null) {
+            return false;
+        }
+        Object message = ArgumentsAction.getArguments(n).get("message");
+        return message instanceof String m && headCommit != null && m.contains(headCommit);
+    }
+}

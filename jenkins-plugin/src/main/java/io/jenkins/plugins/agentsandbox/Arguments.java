@@ -1,0 +1,75 @@
+package io.jenkins.plugins.agentsandbox;
+
+import hudson.AbortException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CLI's command line for one step: every value a separate argument (no shell), the task in a
+ * file (no argument-length limit, nothing echoed), keys as paths to files.
+ */
+final class Arguments {
+    private Arguments() {
+    }
+
+    /** What the execution prepared on the node for a run. */
+    record RunInputs(String workspace, String bundle, String taskFile, String signingKey, String modelKeyFile, String commitKey,
+            String requestedBy) {
+    }
+
+    static List<String> run(AgentSandboxStep s, RunInputs in) throws AbortException {
+        if (s.getTask() == null) {
+            throw new AbortException("agentSandbox: give the task (agentSandbox task: '…', image: '…', command: '…')");
+        }
+        if (s.getModelCredentialsId() != null && s.getModelKeyVariable() != null) {
+            throw new AbortException("agentSandbox: give the model key once: modelCredentialsId or modelKeyVariable, not both");
+        }
+        List<String> a = new ArrayList<>(List.of("run", "--repo", in.workspace(), "--bundle", in.bundle(), "--task-file", in.taskFile()));
+        add(a, "--image", s.getImage());
+        add(a, "--command", s.getCommand());
+        add(a, "--config", s.getConfig());
+        add(a, "--tier", s.getTier());
+        add(a, "--runtime", s.getRuntime());
+        add(a, "--base", s.getBase());
+        add(a, "--signing-key", in.signingKey());
+        add(a, "--push", s.getPush());
+        add(a, "--model-provider", s.getModelProvider());
+        add(a, "--model-key-file", in.modelKeyFile());
+        add(a, "--model-key-env", s.getModelKeyVariable());
+        add(a, "--commit-key", in.commitKey());
+        add(a, "--requested-by", in.requestedBy());
+        return a;
+    }
+
+    static List<String> decide(AgentSandboxStep s, String decision, String bundle, String by, String signingKey) throws AbortException {
+        List<String> a = new ArrayList<>(List.of(decision, "--run", bundle, "--by", by));
+        add(a, "--comment", s.getComment());
+        add(a, "--key", requirePublicKey(s));
+        add(a, "--signing-key", signingKey);
+        return a;
+    }
+
+    static List<String> merge(AgentSandboxStep s, String bundle, String workspace, String signingKey) throws AbortException {
+        List<String> a = new ArrayList<>(List.of("merge", "--run", bundle, "--repo", workspace));
+        add(a, "--remote", s.getPush());
+        add(a, "--key", requirePublicKey(s));
+        add(a, "--signing-key", signingKey);
+        return a;
+    }
+
+    /** Checked before anything runs: approve, reject and merge pin the signing key. */
+    static String requirePublicKey(AgentSandboxStep s) throws AbortException {
+        if (s.getPublicKey() == null) {
+            throw new AbortException("agentSandbox(action: '" + s.getAction() + "') needs publicKey: the public key of the signing key,"
+                    + " which the decision and the merge pin (a key read from the bundle proves nothing about who signed)");
+        }
+        return s.getPublicKey();
+    }
+
+    private static void add(List<String> a, String option, String value) {
+        if (value != null) {
+            a.add(option);
+            a.add(value);
+        }
+    }
+}

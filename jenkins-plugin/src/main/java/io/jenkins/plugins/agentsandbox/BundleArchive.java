@@ -1,0 +1,40 @@
+package io.jenkins.plugins.agentsandbox;
+
+import hudson.FilePath;
+import hudson.model.Run;
+import hudson.util.DirScanner;
+import java.io.File;
+import java.io.IOException;
+
+/**
+ * The run bundle kept with the build (its folder on the controller), so that approve and merge
+ * find it on any node, after the workspace is gone, and it is served with the build. The CLI
+ * verifies the bundle's signature against the pinned key every time it reads one, so a copy
+ * altered on the way is refused.
+ */
+final class BundleArchive {
+    private BundleArchive() {
+    }
+
+    static FilePath dir(Run<?, ?> run, String key) {
+        return new FilePath(new File(run.getRootDir(), "agent-sandbox/" + key));
+    }
+
+    /** Replaces the build's copy with the bundle on the node. */
+    static void save(FilePath bundle, Run<?, ?> run, String key) throws IOException, InterruptedException {
+        copy(bundle, dir(run, key));
+    }
+
+    /** Puts the build's copy on the node, in a folder of its own. */
+    static void restore(Run<?, ?> run, String key, FilePath to) throws IOException, InterruptedException {
+        copy(dir(run, key), to);
+    }
+
+    private static void copy(FilePath from, FilePath to) throws IOException, InterruptedException {
+        if (to.exists()) {
+            to.deleteRecursive();
+        }
+        to.mkdirs();
+        from.copyRecursiveTo(new DirScanner.Glob("**/*", null, false), to, "agent-sandbox bundle");
+    }
+}
