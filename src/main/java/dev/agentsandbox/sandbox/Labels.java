@@ -29,6 +29,13 @@ public final class Labels {
         m.put(MANAGED, "true");
         m.put(RUN, spec.runId());
         m.put(PURPOSE, spec.purpose());
+        m.putAll(creator());
+        return m;
+    }
+
+    /** Which process on which host created a sandbox: for {@link #creatorIsGone}. */
+    public static Map<String, String> creator() {
+        Map<String, String> m = new LinkedHashMap<>();
         m.put(CREATOR_HOST, hostName());
         m.put(CREATOR_PIDNS, pidNamespace());
         ProcessHandle self = ProcessHandle.current();
@@ -41,7 +48,7 @@ public final class Labels {
      * Whether the process that created a container with these labels is gone. Only answers for
      * this host; a pid alone is not enough since pids are reused, so the start time must match.
      */
-    static boolean creatorIsGone(Map<String, String> labels) {
+    public static boolean creatorIsGone(Map<String, String> labels) {
         // Runners in containers may share a host name and a Docker daemon but not a PID namespace:
         // there another runner's live pid would look dead from here, so only our own are judged.
         if (!hostName().equals(labels.get(CREATOR_HOST)) || !pidNamespace().equals(labels.get(CREATOR_PIDNS))) {

@@ -16,7 +16,7 @@ import java.util.function.UnaryOperator;
  * past it, one line says so and the rest is only counted. Memory and the console stay bounded
  * whatever the sandbox writes: a line with no end is cut into pieces, nothing past the limit is kept.
  */
-final class OutputCapture {
+public final class OutputCapture {
     /** A line longer than this is passed on in pieces (cut at whitespace when possible). */
     static final int MAX_LINE_CHARS = 64 * 1024;
     /** Cutting keeps this many trailing chars back so that a secret is not split across pieces. */
@@ -31,7 +31,7 @@ final class OutputCapture {
     private long totalBytes;
     private boolean truncated;
 
-    OutputCapture(UnaryOperator<String> redactor, OutputListener listener, long maxBytes) {
+    public OutputCapture(UnaryOperator<String> redactor, OutputListener listener, long maxBytes) {
         this.redactor = redactor;
         this.listener = listener;
         this.maxBytes = maxBytes;
@@ -40,7 +40,7 @@ final class OutputCapture {
         }
     }
 
-    synchronized void accept(OutputListener.Stream stream, byte[] bytes) {
+    public synchronized void accept(OutputListener.Stream stream, byte[] bytes) {
         totalBytes += bytes.length;
         Pending p = pending.get(stream);
         p.decode(ByteBuffer.wrap(bytes), false);
@@ -56,7 +56,7 @@ final class OutputCapture {
         }
     }
 
-    synchronized void finish() {
+    public synchronized void finish() {
         for (Map.Entry<OutputListener.Stream, Pending> e : pending.entrySet()) {
             Pending p = e.getValue();
             p.decode(ByteBuffer.allocate(0), true);
@@ -67,15 +67,15 @@ final class OutputCapture {
         }
     }
 
-    synchronized String output() {
+    public synchronized String output() {
         return kept.toString();
     }
 
-    synchronized long totalBytes() {
+    public synchronized long totalBytes() {
         return totalBytes;
     }
 
-    synchronized boolean truncated() {
+    public synchronized boolean truncated() {
         return truncated;
     }
 

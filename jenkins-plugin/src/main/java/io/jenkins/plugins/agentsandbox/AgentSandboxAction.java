@@ -1,5 +1,6 @@
 package io.jenkins.plugins.agentsandbox;
 
+import hudson.Functions;
 import hudson.model.DirectoryBrowserSupport;
 import hudson.model.Run;
 import jenkins.model.RunAction2;
@@ -98,6 +99,9 @@ public final class AgentSandboxAction implements RunAction2 {
 
     /** The archived bundle, as files; the review page among them. */
     public DirectoryBrowserSupport doBundle() {
+        if (Functions.isArtifactsPermissionEnabled()) {
+            run.checkPermission(Run.ARTIFACTS);
+        }
         return new DirectoryBrowserSupport(this, BundleArchive.dir(run, key), "agent-sandbox bundle " + runId, "folder.png", true);
     }
 

@@ -4,6 +4,7 @@ import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.Launcher;
+import hudson.console.LineTransformationOutputStream;
 import hudson.model.Cause;
 import hudson.model.Computer;
 import hudson.model.Node;
@@ -248,7 +249,7 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
 
     private static JSONObject readRecord(FilePath bundle) throws IOException, InterruptedException {
         FilePath runJson = bundle.child("run.json");
-        return runJson.exists() ? JSONObject.fromObject(runJson.readToString()) : null;
+        return runJson.exists() ? JSONObject.fromObject(utf8(runJson)) : null;
     }
 
     private static String summary(FilePath bundle) throws IOException, InterruptedException {
@@ -256,12 +257,19 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         if (!md.exists()) {
             return "";
         }
-        String[] lines = md.readToString().split("\n");
+        String[] lines = utf8(md).split("\n");
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < Math.min(lines.length, 25); i++) {
             b.append(lines[i]).append('\n');
         }
         return b.toString();
+    }
+
+    /** The CLI writes UTF-8 whatever the node's locale. */
+    private static String utf8(FilePath f) throws IOException, InterruptedException {
+        try (java.io.InputStream in = f.read()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** A string member, or null for a missing or JSON-null one (json-lib's optString gives the text "null"). */
@@ -296,8 +304,12 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
             launchEnv.putAll(secrets.env());
             OutputStream out = secrets.mask(listener.getLogger());
             try {
-                return launcher.launch().cmds(cmd).envs(launchEnv).pwd(workspace).stdout(out).stderr(out).join();
+                // stderr stays bundled into stdout: one copier thread, so the masking sees whole lines
+                return launcher.launch().cmds(cmd).envs(launchEnv).pwd(workspace).stdout(out).join();
             } finally {
+                if (out instanceof LineTransformationOutputStream l) {
+                    l.forceEol();
+                }
                 out.flush();
             }
         }

@@ -18,10 +18,19 @@ final class Approval {
     static String approver(FlowNode here, String headCommit, String claimed) throws AbortException {
         FlowNode input = new DepthFirstScanner().findFirstMatch(here, n -> answeredAbout(n, headCommit));
         if (input == null) {
+            FlowNode unreadable = new DepthFirstScanner().findFirstMatch(here,
+                    n -> n.getPersistentAction(InputSubmittedAction.class) != null && !(ArgumentsAction.getArguments(n).get("message") instanceof String));
             throw new AbortException("agentSandbox(action: 'approve'): no input step in this build was answered about commit " + headCommit
-                    + ". Ask first, naming the commit: input message: \"Merge ${r.headCommit}? Review: ${r.reviewUrl}\", submitter: '…'");
+                    + ". Ask first, naming the commit: input message: \"Merge ${r.headCommit}? Review: ${r.reviewUrl}\", submitter: '…'"
+                    + (unreadable == null ? "" : ". An input was answered whose message Jenkins did not keep (over 1024 characters, holding a"
+                    + " credential's value, or step arguments not kept): keep the message short and plain"));
         }
-        String approver = input.getPersistentAction(InputSubmittedAction.class).getApprover();
+        if (!(ArgumentsAction.getArguments(input).get("submitter") instanceof String sub) || sub.isBlank()) {
+            throw new AbortException("agentSandbox(action: 'approve'): the input about " + headCommit + " names no submitter, so anyone who may"
+                    + " build the job could have answered it; give it submitter: the users or groups who may approve");
+        }
+        InputSubmittedAction submitted = input.getPersistentAction(InputSubmittedAction.class);
+        String approver = submitted == null ? null : submitted.getApprover();
         if (approver == null || approver.isBlank()) {
             throw new AbortException("agentSandbox(action: 'approve'): the input about " + headCommit
                     + " was answered by no authenticated user; turn on Jenkins security so that approvals have an identity");

@@ -65,7 +65,7 @@ final class CliJar {
                 throw new AbortException("agentSandbox: the CLI copied to " + part.getRemote() + " has SHA-256 " + got + ", not " + sha
                         + ": the copy was altered or truncated on the way (disk full?)");
             }
-            part.renameTo(jar);
+            part.act(new MoveOver(jar.getRemote()));
         } finally {
             if (part.exists()) {
                 part.delete();
@@ -83,6 +83,23 @@ final class CliJar {
             return HexFormat.of().formatHex(md.digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /** Replaces the target atomically (FilePath.renameTo refuses an existing one, and an altered copy must go). */
+    static final class MoveOver extends MasterToSlaveFileCallable<Void> {
+        private static final long serialVersionUID = 1L;
+        private final String target;
+
+        MoveOver(String target) {
+            this.target = target;
+        }
+
+        @Override
+        public Void invoke(File f, VirtualChannel channel) throws IOException {
+            Files.move(f.toPath(), new File(target).toPath(), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return null;
         }
     }
 

@@ -51,7 +51,7 @@ final class NodeJava {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code;
         try {
-            code = launcher.launch().cmds(java, "-version").envs(env).stdout(out).stderr(out).quiet(true).join();
+            code = launcher.launch().cmds(java, "-version").envs(env).stdout(out).quiet(true).join();
         } catch (IOException e) {
             throw new AbortException("agentSandbox: cannot start " + java + " (" + origin + ") on this node: " + e.getMessage()
                     + ". Give the step jdk: a JDK " + MINIMUM + "+ tool, or set JAVA_HOME on the node");

@@ -82,8 +82,9 @@ final class Secrets implements AutoCloseable {
             env.put("AGENT_SANDBOX_GIT_TOKEN", plain(up.getPassword()));
         } else if (c instanceof SSHUserPrivateKey k) {
             env.put("AGENT_SANDBOX_GIT_SSH_KEY", file("gitCredentialsId", id, "git-ssh-key").getRemote());
-            if (k.getPassphrase() != null && !k.getPassphrase().getPlainText().isEmpty()) {
-                env.put("AGENT_SANDBOX_GIT_SSH_PASSPHRASE", plain(k.getPassphrase()));
+            Secret passphrase = k.getPassphrase();
+            if (passphrase != null && !passphrase.getPlainText().isEmpty()) {
+                env.put("AGENT_SANDBOX_GIT_SSH_PASSPHRASE", plain(passphrase));
             }
             if (knownHosts != null) {
                 env.put("AGENT_SANDBOX_GIT_KNOWN_HOSTS", knownHosts);

@@ -154,6 +154,24 @@ public class AgentSandboxPipelineTest {
     }
 
     @Test
+    public void anInputWithoutSubmitterIsNoApproval() throws Exception {
+        WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "open");
+        p.setDefinition(new CpsFlowDefinition("""
+                node {
+                  %s
+                  def r = agentSandbox task: 'Add multiply', %s
+                  input message: "Merge ${r.headCommit}?"
+                  agentSandbox action: 'approve', signingKey: 'ci.key', publicKey: 'ci.pub'
+                }
+                """.formatted(REPO, AGENT), true));
+        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
+        InputStepExecution input = awaitInput(b);
+        j.submit(j.createWebClient().getPage(b, "input").getFormByName(input.getId()), "proceed");
+        j.assertBuildStatus(Result.FAILURE, j.waitForCompletion(b));
+        j.assertLogContains("names no submitter", b);
+    }
+
+    @Test
     public void failedGatesFailTheStepWithTheSummaryAndKeepTheBundle() throws Exception {
         WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "fail");
         p.setDefinition(new CpsFlowDefinition("""

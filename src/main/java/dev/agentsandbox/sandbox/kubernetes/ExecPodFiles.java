@@ -1,0 +1,81 @@
+package dev.agentsandbox.sandbox.kubernetes;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.ContainerResource;
+import io.fabric8.kubernetes.client.dsl.ExecWatch;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * {@link PodFiles} over the exec API, as {@code kubectl cp} does: {@code tar} runs in the
+ * container (the image's own), the stream crosses the API server's websocket. Only the loader
+ * and the keeper are ever exec'd into, never the sandbox's own container.
+ */
+final class ExecPodFiles implements PodFiles {
+    private static final Duration EXEC_TIMEOUT = Duration.ofMinutes(10);
+
+    private final KubernetesClient client;
+    private final String namespace;
+
+    ExecPodFiles(KubernetesClient client, String namespace) {
+        this.client = client;
+        this.namespace = namespace;
+    }
+
+    private ContainerResource container(String pod, String container) {
+        return client.pods().inNamespace(namespace).withName(pod).inContainer(container);
+    }
+
+    @Override
+    public void upload(String pod, String container, Path from, String dir) throws IOException, InterruptedException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ExecWatch w = container(pod, container).redirectingInput().writingError(err).exec("tar", "-x", "-f", "-", "-C", dir)) {
+            try (OutputStream in = w.getInput()) {
+                TarTransfer.write(from, in);
+            }
+            await(w, err, "tar -x into " + pod + "/" + container + ":" + dir);
+        }
+    }
+
+    @Override
+    public void download(String pod, String container, String dir, Path to, long maxBytes, int maxEntries) throws IOException, InterruptedException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ExecWatch w = container(pod, container).redirectingOutput().writingError(err).exec("tar", "-c", "-f", "-", "-C", dir, ".")) {
+            try (InputStream out = w.getOutput()) {
+                TarTransfer.extract(out, to, maxBytes, maxEntries);
+                out.transferTo(OutputStream.nullOutputStream());
+            }
+            await(w, err, "tar -c of " + pod + "/" + container + ":" + dir);
+        }
+    }
+
+    @Override
+    public void touch(String pod, String container, String path) throws IOException, InterruptedException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try (ExecWatch w = container(pod, container).writingError(err).exec("touch", path)) {
+            await(w, err, "touch " + path + " in " + pod + "/" + container);
+        }
+    }
+
+    private static void await(ExecWatch w, ByteArrayOutputStream err, String what) throws IOException, InterruptedException {
+        int code;
+        try {
+            code = w.exitCode().get(EXEC_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException(what + " failed: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException(what + " did not end within " + EXEC_TIMEOUT.toMinutes() + " minutes", e);
+        }
+        if (code != 0) {
+            throw new IOException(what + " exited " + code + ": " + err.toString(StandardCharsets.UTF_8).strip());
+        }
+    }
+}

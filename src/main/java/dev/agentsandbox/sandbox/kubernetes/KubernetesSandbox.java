@@ -1,0 +1,420 @@
+package dev.agentsandbox.sandbox.kubernetes;
+
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.sandbox.Labels;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.OutputCapture;
+import dev.agentsandbox.sandbox.OutputListener;
+import dev.agentsandbox.sandbox.SandboxBackend;
+import dev.agentsandbox.sandbox.SandboxResult;
+import dev.agentsandbox.sandbox.SandboxSpec;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.LogWatch;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+/**
+ * The Kubernetes backend: one pod per sandbox ({@link PodSpecs}) behind a NetworkPolicy that
+ * denies all traffic, the folders streamed in and the writable ones streamed back with the exec
+ * API (no shared disk), the command's output read from the pod's log, the pod and its policy
+ * deleted on every path. A cluster without the RuntimeClass of the tier asked for is refused
+ * before any pod is made. Each call to {@link #run} is a fresh pod, so each check gets its own.
+ */
+public final class KubernetesSandbox implements SandboxBackend {
+    static final Duration POLL = Duration.ofMillis(250);
+    /** Waiting reasons that do not get better by waiting. */
+    static final Set<String> FATAL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
+            "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
+    static final int MAX_ENTRIES = 1_000_000;
+
+    private final KubernetesClient client;
+    private final KubernetesSettings settings;
+    private final PodFiles files;
+    private final SecureRandom random = new SecureRandom();
+    private final Set<String> runtimeClassesSeen = ConcurrentHashMap.newKeySet();
+    private final Set<String> live = ConcurrentHashMap.newKeySet();
+
+    KubernetesSandbox(KubernetesClient client, KubernetesSettings settings, PodFiles files) {
+        this.client = client;
+        this.settings = settings;
+        this.files = files;
+    }
+
+    /** Connects with the usual kubeconfig or in-cluster configuration and checks the API answers. */
+    public static KubernetesSandbox connect(KubernetesSettings settings) throws InfrastructureException {
+        KubernetesClient client = new KubernetesClientBuilder().build();
+        return open(client, settings);
+    }
+
+    static KubernetesSandbox open(KubernetesClient client, KubernetesSettings settings) throws InfrastructureException {
+        try {
+            client.getKubernetesVersion();
+        } catch (KubernetesClientException e) {
+            client.close();
+            throw new InfrastructureException("cannot reach the Kubernetes API server at " + client.getMasterUrl() + ": " + e.getMessage()
+                    + " (check the kubeconfig or the pod's service account)", e);
+        }
+        return new KubernetesSandbox(client, settings, new ExecPodFiles(client, settings.namespace()));
+    }
+
+    KubernetesClient client() {
+        return client;
+    }
+
+    @Override
+    public SandboxResult run(SandboxSpec spec, OutputListener output) throws InfrastructureException {
+        requireSupported(spec);
+        String name = "agent-sandbox-" + HexFormat.of().formatHex(random.generateSeed(6));
+        OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
+        long t0 = System.nanoTime();
+        long t1 = t0;
+        long t2 = t0;
+        long t3 = t0;
+        SandboxResult.Ending ending = SandboxResult.Ending.EXITED;
+        int exitCode = -1;
+        String imageId = null;
+        live.add(name);
+        try {
+            client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
+            Pod pod = client.pods().inNamespace(settings.namespace()).resource(PodSpecs.pod(name, spec, settings, ownerPod())).create();
+            adoptPolicy(name, pod);
+            awaitRunning(name, PodSpecs.LOADER, true);
+            t1 = System.nanoTime();
+            for (int i = 0; i < spec.mounts().size(); i++) {
+                files.upload(name, PodSpecs.LOADER, spec.mounts().get(i).hostPath(), PodSpecs.staging(i));
+            }
+            files.touch(name, PodSpecs.LOADER, PodSpecs.LOADED);
+            awaitRunning(name, PodSpecs.SANDBOX, false);
+            t2 = System.nanoTime();
+            Thread reader = readLog(name, capture);
+            ContainerStateTerminated end = awaitTerminated(name, t2 + spec.limits().timeout().toNanos());
+            t3 = System.nanoTime();
+            if (end == null) {
+                ending = SandboxResult.Ending.TIMED_OUT;
+                exitCode = 137;
+                deletePod(name);
+            } else {
+                exitCode = end.getExitCode() == null ? -1 : end.getExitCode();
+                if ("OOMKilled".equals(end.getReason())) {
+                    ending = SandboxResult.Ending.OUT_OF_MEMORY;
+                }
+                imageId = imageId(name);
+            }
+            reader.join(Duration.ofSeconds(10).toMillis());
+            reader.interrupt();
+            if (end != null) {
+                collect(name, spec);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            ending = SandboxResult.Ending.CANCELLED;
+            t3 = System.nanoTime();
+        } catch (KubernetesClientException e) {
+            throw new InfrastructureException("lost the Kubernetes API server while the sandbox ran: " + firstLine(e.getMessage())
+                    + " (the pod ends at its deadline; `agent-sandbox cleanup --backend kubernetes` removes what is left); nothing is committed", e);
+        } catch (TarTransfer.Refused e) {
+            throw new InfrastructureException("refused what the sandbox left: " + e.getMessage() + "; nothing is committed", e);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot move the sandbox's folders through the Kubernetes API: " + e.getMessage(), e);
+        } finally {
+            remove(name);
+        }
+        long t4 = System.nanoTime();
+        capture.finish();
+        var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
+        return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(), timings, imageId,
+                describe(name, spec), false, 0, null);
+    }
+
+    /** The isolation the cluster must give, checked before any pod is made; overlays and sockets do not cross the API. */
+    private void requireSupported(SandboxSpec spec) throws InfrastructureException {
+        String rc = PodSpecs.runtimeClass(spec, settings);
+        if (rc != null && !runtimeClassesSeen.contains(rc)) {
+            try {
+                if (client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).withName(rc).get() == null) {
+                    throw new InfrastructureException("the cluster has no RuntimeClass '" + rc + "', which the " + spec.tier().id()
+                            + " tier needs: install gVisor on the nodes and create the RuntimeClass (see docs/kubernetes.md), or set"
+                            + " AGENT_SANDBOX_K8S_RUNTIME_CLASS to the one the cluster has; the sandbox never runs with less isolation");
+                }
+            } catch (KubernetesClientException e) {
+                throw new InfrastructureException("cannot read RuntimeClass '" + rc + "': " + firstLine(e.getMessage())
+                        + " (the service account needs get on runtimeclasses.node.k8s.io)", e);
+            }
+            runtimeClassesSeen.add(rc);
+        }
+        for (Mount m : spec.mounts()) {
+            if (m.overlay() != null) {
+                throw new InfrastructureException("the Kubernetes backend takes private copies, not overlays: run with --workspace copy");
+            }
+            if (!Files.isDirectory(m.hostPath(), LinkOption.NOFOLLOW_LINKS)) {
+                throw new InfrastructureException("the Kubernetes backend streams folders into pods, and " + m.hostPath() + " (for "
+                        + m.containerPath() + ") is not one: the model proxy's socket does not reach pods yet (run without --model-provider)");
+            }
+        }
+    }
+
+    private OwnerReference ownerPod() {
+        if (settings.ownerPod() == null) {
+            return null;
+        }
+        Pod owner = client.pods().inNamespace(settings.namespace()).withName(settings.ownerPod()).get();
+        if (owner == null) {
+            return null;
+        }
+        return new OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod").withName(owner.getMetadata().getName())
+                .withUid(owner.getMetadata().getUid()).withBlockOwnerDeletion(false).withController(false).build();
+    }
+
+    /** The policy goes with its pod: Kubernetes deletes it when the pod is deleted, even if this process is gone. */
+    private void adoptPolicy(String name, Pod pod) {
+        OwnerReference ref = new OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod").withName(name)
+                .withUid(pod.getMetadata().getUid()).withBlockOwnerDeletion(false).withController(false).build();
+        client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name)
+                .edit(np -> {
+                    np.getMetadata().setOwnerReferences(List.of(ref));
+                    return np;
+                });
+    }
+
+    private void awaitRunning(String name, String container, boolean init) throws InfrastructureException, InterruptedException {
+        long deadline = System.nanoTime() + settings.scheduleTimeout().toNanos();
+        while (true) {
+            Pod pod = client.pods().inNamespace(settings.namespace()).withName(name).get();
+            if (pod == null) {
+                throw new InfrastructureException("the sandbox's pod " + name + " was deleted from outside the run; nothing is committed");
+            }
+            failIfFailed(pod);
+            ContainerStatus s = status(pod, container, init);
+            if (s != null && s.getState() != null) {
+                if (s.getState().getRunning() != null || s.getState().getTerminated() != null) {
+                    return;
+                }
+                if (s.getState().getWaiting() != null && FATAL_WAITING.contains(s.getState().getWaiting().getReason())) {
+                    throw new InfrastructureException("the sandbox's container cannot start: " + s.getState().getWaiting().getReason()
+                            + " (" + firstLine(s.getState().getWaiting().getMessage()) + ") for image " + s.getImage()
+                            + "; the image must be pullable by the cluster (imagePullPolicy " + settings.imagePullPolicy() + ")");
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new InfrastructureException("the sandbox's pod " + name + " did not start within " + settings.scheduleTimeout().toSeconds()
+                        + " s: " + whyNotStarted(pod));
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    private ContainerStateTerminated awaitTerminated(String name, long deadline) throws InfrastructureException, InterruptedException {
+        while (System.nanoTime() < deadline) {
+            Pod pod = client.pods().inNamespace(settings.namespace()).withName(name).get();
+            if (pod == null) {
+                throw new InfrastructureException("the sandbox's pod " + name + " was deleted from outside the run; nothing is committed");
+            }
+            if (pod.getStatus() != null && "DeadlineExceeded".equals(pod.getStatus().getReason())) {
+                return null;
+            }
+            failIfFailed(pod);
+            ContainerStatus s = status(pod, PodSpecs.SANDBOX, false);
+            if (s != null && s.getState() != null && s.getState().getTerminated() != null) {
+                return s.getState().getTerminated();
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+        return null;
+    }
+
+    private static void failIfFailed(Pod pod) throws InfrastructureException {
+        if (pod.getStatus() != null && "Failed".equals(pod.getStatus().getPhase())
+                && status(pod, PodSpecs.SANDBOX, false) == null) {
+            throw new InfrastructureException("the sandbox's pod failed before its command ran: " + pod.getStatus().getReason()
+                    + " (" + firstLine(pod.getStatus().getMessage()) + ")");
+        }
+    }
+
+    private static String whyNotStarted(Pod pod) {
+        if (pod.getStatus() == null) {
+            return "no status yet (is the API server's scheduler running?)";
+        }
+        for (PodCondition c : pod.getStatus().getConditions() == null ? List.<PodCondition>of() : pod.getStatus().getConditions()) {
+            if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())) {
+                return "never scheduled: " + c.getReason() + " (" + firstLine(c.getMessage()) + ")";
+            }
+        }
+        return "phase " + pod.getStatus().getPhase();
+    }
+
+    private static ContainerStatus status(Pod pod, String container, boolean init) {
+        if (pod.getStatus() == null) {
+            return null;
+        }
+        List<ContainerStatus> all = init ? pod.getStatus().getInitContainerStatuses() : pod.getStatus().getContainerStatuses();
+        return all == null ? null : all.stream().filter(s -> container.equals(s.getName())).findFirst().orElse(null);
+    }
+
+    private String imageId(String name) {
+        Pod pod = client.pods().inNamespace(settings.namespace()).withName(name).get();
+        ContainerStatus s = pod == null ? null : status(pod, PodSpecs.SANDBOX, false);
+        return s == null ? null : s.getImageID();
+    }
+
+    /** The command's log (stdout and stderr as the kubelet keeps them) into the capture, from a thread of its own. */
+    private Thread readLog(String name, OutputCapture capture) {
+        Thread t = new Thread(() -> {
+            try (LogWatch watch = client.pods().inNamespace(settings.namespace()).withName(name).inContainer(PodSpecs.SANDBOX).watchLog();
+                 InputStream in = watch.getOutput()) {
+                byte[] buf = new byte[16 * 1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    capture.accept(OutputListener.Stream.STDOUT, java.util.Arrays.copyOf(buf, n));
+                }
+            } catch (IOException | KubernetesClientException e) {
+                capture.accept(OutputListener.Stream.STDERR, ("(agent-sandbox: the pod's log ended early: " + firstLine(e.getMessage()) + ")\n")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }, "agent-sandbox-log-" + name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** The writable folders, as the command left them, replace the host's copies. */
+    private void collect(String name, SandboxSpec spec) throws IOException, InterruptedException {
+        for (int i = 0; i < spec.mounts().size(); i++) {
+            Mount m = spec.mounts().get(i);
+            if (m.readOnly()) {
+                continue;
+            }
+            clear(m.hostPath());
+            files.download(name, PodSpecs.KEEPER, PodSpecs.staging(i), m.hostPath(), settings.diskBytes(), MAX_ENTRIES);
+        }
+    }
+
+    private static void clear(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            List<Path> all = s.filter(p -> !p.equals(dir)).sorted(java.util.Comparator.reverseOrder()).toList();
+            for (Path p : all) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    private Map<String, Object> describe(String name, SandboxSpec spec) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("backend", "kubernetes");
+        m.put("namespace", settings.namespace());
+        m.put("pod", name);
+        m.put("runtimeClassName", String.valueOf(PodSpecs.runtimeClass(spec, settings)));
+        m.put("runAsUser", 65534);
+        m.put("readOnlyRootFilesystem", true);
+        m.put("capabilitiesDropped", "ALL");
+        m.put("allowPrivilegeEscalation", false);
+        m.put("seccomp", "RuntimeDefault");
+        m.put("automountServiceAccountToken", false);
+        m.put("networkPolicy", "deny-all " + name);
+        return m;
+    }
+
+    private void deletePod(String name) {
+        try {
+            client.pods().inNamespace(settings.namespace()).withName(name).withGracePeriod(0).delete();
+        } catch (KubernetesClientException e) {
+            System.err.println("agent-sandbox: cannot delete pod " + name + ": " + firstLine(e.getMessage()));
+        }
+    }
+
+    /** The pod and its policy go on every path; what cannot be deleted now is left to the pod's deadline and to cleanup. */
+    private void remove(String name) {
+        deletePod(name);
+        try {
+            client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name).delete();
+        } catch (KubernetesClientException e) {
+            System.err.println("agent-sandbox: cannot delete NetworkPolicy " + name + ": " + firstLine(e.getMessage()));
+        }
+        live.remove(name);
+    }
+
+    @Override
+    public void stop(String runId) throws InfrastructureException {
+        try {
+            client.pods().inNamespace(settings.namespace()).withLabel(Labels.RUN, runId).withGracePeriod(0).delete();
+        } catch (KubernetesClientException e) {
+            throw new InfrastructureException("cannot stop the pods of run " + runId + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Deletes what runs left: with {@code all}, every pod and policy this tool made in the
+     * namespace; else the pods that ended, and those whose creating process on this host is gone.
+     */
+    @Override
+    public int cleanup(boolean all) throws InfrastructureException {
+        try {
+            int n = 0;
+            List<String> kept = new ArrayList<>();
+            for (Pod p : client.pods().inNamespace(settings.namespace()).withLabel(Labels.MANAGED, "true").list().getItems()) {
+                String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
+                Map<String, String> a = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
+                if (all || "Succeeded".equals(phase) || "Failed".equals(phase) || Labels.creatorIsGone(a)) {
+                    deletePod(p.getMetadata().getName());
+                    n++;
+                } else {
+                    kept.add(p.getMetadata().getName());
+                }
+            }
+            for (var np : client.network().v1().networkPolicies().inNamespace(settings.namespace()).withLabel(Labels.MANAGED, "true").list().getItems()) {
+                if (!kept.contains(np.getMetadata().getName())) {
+                    client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(np.getMetadata().getName()).delete();
+                }
+            }
+            return n;
+        } catch (KubernetesClientException e) {
+            throw new InfrastructureException("cannot clean up in namespace " + settings.namespace() + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Pods this backend made and has not deleted yet (for tests and diagnostics). */
+    public Set<String> livePods() {
+        return Set.copyOf(live);
+    }
+
+    public KubernetesSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void close() {
+        for (String name : List.copyOf(live)) {
+            remove(name);
+        }
+        client.close();
+    }
+
+    static String firstLine(String s) {
+        if (s == null) {
+            return "(no message)";
+        }
+        String t = s.strip();
+        int nl = t.indexOf('\n');
+        return nl < 0 ? t : t.substring(0, nl);
+    }
+}

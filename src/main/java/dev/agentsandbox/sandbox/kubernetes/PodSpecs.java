@@ -1,0 +1,176 @@
+package dev.agentsandbox.sandbox.kubernetes;
+
+import dev.agentsandbox.sandbox.Labels;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.sandbox.Tier;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The pod of one sandbox and the NetworkPolicy that shuts it off, hardened as the Docker backend's
+ * containers are (seed 001): the RuntimeClass of the tier, uid 65534, read-only root, no privilege
+ * escalation, every capability dropped, seccomp RuntimeDefault, no service account token, no
+ * service links, no host namespaces, requests equal to limits (CPU, memory, ephemeral storage), a
+ * deadline. Three containers share the sandbox's folders, each an emptyDir:
+ * <ul>
+ * <li>{@value #LOADER} (init): waits while the host streams the folders in, then exits;</li>
+ * <li>{@value #SANDBOX}: the command, with each folder read-only or writable as the spec says;</li>
+ * <li>{@value #KEEPER}: idles so that the writable folders can be streamed out after the command ended.</li>
+ * </ul>
+ */
+public final class PodSpecs {
+    public static final String LOADER = "load";
+    public static final String SANDBOX = "sandbox";
+    public static final String KEEPER = "keep";
+    /** The control folder in the loader and the keeper: the markers the host sets. */
+    static final String CONTROL = "/agent-sandbox";
+    static final String LOADED = CONTROL + "/.loaded";
+    static final String COLLECTED = CONTROL + "/.collected";
+    /** Pod label naming the sandbox: the NetworkPolicy selects it. */
+    public static final String SANDBOX_LABEL = "dev.agentsandbox.sandbox";
+    /** How long loading and collecting may take on top of the command's timeout before Kubernetes ends the pod. */
+    static final long DEADLINE_SLACK_SECONDS = 600;
+
+    private PodSpecs() {
+    }
+
+    /** Where the loader and the keeper see mount {@code i}. */
+    static String staging(int i) {
+        return CONTROL + "/m" + i;
+    }
+
+    static String runtimeClass(SandboxSpec spec, KubernetesSettings s) {
+        return switch (spec.tier()) {
+            case GVISOR -> s.gvisorRuntimeClass();
+            case MICROVM -> s.microvmRuntimeClass();
+            case CONTAINER -> null;
+        };
+    }
+
+    public static Pod pod(String name, SandboxSpec spec, KubernetesSettings s, OwnerReference owner) {
+        Map<String, String> labels = labels(name, spec);
+        List<Volume> volumes = new ArrayList<>();
+        List<VolumeMount> sandboxMounts = new ArrayList<>();
+        List<VolumeMount> stagingMounts = new ArrayList<>();
+        List<VolumeMount> keeperMounts = new ArrayList<>();
+        volumes.add(emptyDir("control", null, null));
+        stagingMounts.add(mount("control", CONTROL, false));
+        keeperMounts.add(mount("control", CONTROL, false));
+        for (int i = 0; i < spec.mounts().size(); i++) {
+            Mount m = spec.mounts().get(i);
+            String v = "m" + i;
+            volumes.add(emptyDir(v, null, Long.toString(s.diskBytes())));
+            sandboxMounts.add(mount(v, m.containerPath(), m.readOnly()));
+            stagingMounts.add(mount(v, staging(i), false));
+            if (!m.readOnly()) {
+                keeperMounts.add(mount(v, staging(i), false));
+            }
+        }
+        volumes.add(emptyDir("tmp", "Memory", Long.toString(spec.limits().tmpfsBytes())));
+        sandboxMounts.add(mount("tmp", "/tmp", false));
+
+        List<EnvVar> env = spec.env().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> new EnvVar(e.getKey(), e.getValue(), null)).toList();
+        Container sandbox = new ContainerBuilder().withName(SANDBOX).withImage(spec.image()).withImagePullPolicy(s.imagePullPolicy())
+                .withCommand(spec.command()).withWorkingDir(spec.workdir()).withEnv(env).withVolumeMounts(sandboxMounts)
+                .withSecurityContext(hardened()).withResources(resources(spec.limits().cpus(), spec.limits().memoryBytes(), s.diskBytes()))
+                .withStdin(false).withTty(false).build();
+        Container loader = helper(LOADER, spec.image(), s, "until [ -e " + LOADED + " ]; do sleep 1; done", stagingMounts);
+        Container keeper = helper(KEEPER, spec.image(), s, "until [ -e " + COLLECTED + " ]; do sleep 1; done", keeperMounts);
+
+        PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withNamespace(s.namespace()).withLabels(labels)
+                .withAnnotations(annotations(spec)).endMetadata()
+                .withNewSpec()
+                .withRuntimeClassName(runtimeClass(spec, s))
+                .withRestartPolicy("Never")
+                .withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false)
+                .withHostNetwork(false).withHostPID(false).withHostIPC(false).withShareProcessNamespace(false)
+                .withActiveDeadlineSeconds(spec.limits().timeout().toSeconds() + DEADLINE_SLACK_SECONDS)
+                .withTerminationGracePeriodSeconds(0L)
+                .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65534L).withRunAsGroup(65534L).withFsGroup(65534L)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
+                .withInitContainers(loader)
+                .withContainers(sandbox, keeper)
+                .withVolumes(volumes)
+                .endSpec();
+        if (owner != null) {
+            b.editMetadata().withOwnerReferences(owner).endMetadata();
+        }
+        return b.build();
+    }
+
+    /** Denies every connection into and out of the sandbox's pod. */
+    public static NetworkPolicy denyAll(String name, SandboxSpec spec, String namespace) {
+        return new NetworkPolicyBuilder().withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels(name, spec)).endMetadata()
+                .withNewSpec().withNewPodSelector().withMatchLabels(Map.of(SANDBOX_LABEL, name)).endPodSelector()
+                .withPolicyTypes("Ingress", "Egress").endSpec().build();
+    }
+
+    static Map<String, String> labels(String name, SandboxSpec spec) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(Labels.MANAGED, "true");
+        m.put(Labels.RUN, spec.runId());
+        m.put(Labels.PURPOSE, spec.purpose());
+        m.put(SANDBOX_LABEL, name);
+        m.put("app.kubernetes.io/managed-by", "agent-sandbox");
+        return m;
+    }
+
+    /** Who created the pod, as the Docker backend labels its containers (values Kubernetes labels cannot carry). */
+    static Map<String, String> annotations(SandboxSpec spec) {
+        Map<String, String> m = new LinkedHashMap<>(Labels.creator());
+        m.put("dev.agentsandbox.tier", spec.tier().id());
+        return m;
+    }
+
+    static SecurityContext hardened() {
+        return new SecurityContextBuilder().withRunAsNonRoot(true).withRunAsUser(65534L).withRunAsGroup(65534L)
+                .withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false).withPrivileged(false)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().build();
+    }
+
+    private static Container helper(String name, String image, KubernetesSettings s, String script, List<VolumeMount> mounts) {
+        return new ContainerBuilder().withName(name).withImage(image).withImagePullPolicy(s.imagePullPolicy())
+                .withCommand("sh", "-c", script).withVolumeMounts(mounts).withSecurityContext(hardened())
+                .withResources(resources(0.1, 64L * 1024 * 1024, 64L * 1024 * 1024)).build();
+    }
+
+    private static ResourceRequirements resources(double cpus, long memory, long disk) {
+        Map<String, Quantity> q = new LinkedHashMap<>();
+        q.put("cpu", new Quantity(Math.max(1, Math.round(cpus * 1000)) + "m"));
+        q.put("memory", new Quantity(Long.toString(memory)));
+        q.put("ephemeral-storage", new Quantity(Long.toString(disk)));
+        return new ResourceRequirementsBuilder().withLimits(q).withRequests(q).build();
+    }
+
+    private static Volume emptyDir(String name, String medium, String sizeLimit) {
+        return new VolumeBuilder().withName(name).withNewEmptyDir().withMedium(medium)
+                .withSizeLimit(sizeLimit == null ? null : new Quantity(sizeLimit)).endEmptyDir().build();
+    }
+
+    private static VolumeMount mount(String volume, String path, boolean readOnly) {
+        return new VolumeMountBuilder().withName(volume).withMountPath(path).withReadOnly(readOnly).build();
+    }
+}

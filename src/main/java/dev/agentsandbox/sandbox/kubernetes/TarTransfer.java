@@ -1,0 +1,210 @@
+package dev.agentsandbox.sandbox.kubernetes;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.EnumSet;
+import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+
+/**
+ * Folders into and out of a pod as tar streams, as {@code kubectl cp} does, but reading what comes
+ * back as hostile: entries land only inside the target folder (no absolute path, no "..", never
+ * through a link, never over an existing entry), links are recreated as links and never followed,
+ * hard links become copies of a file already extracted, and a special file, a setuid bit, a name
+ * that is not UTF-8, or more bytes or entries than the quota allow refuse the whole transfer.
+ * What is extracted is then judged by the same collector as a local sandbox's folder.
+ */
+public final class TarTransfer {
+    private TarTransfer() {
+    }
+
+    /** Something the sandbox left that is never taken. */
+    public static final class Refused extends IOException {
+        Refused(String message) {
+            super(message);
+        }
+    }
+
+    /** Writes the folder's tree (folders, regular files, symbolic links) as a tar stream. */
+    public static void write(Path dir, OutputStream out) throws IOException {
+        TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                if (!d.equals(dir)) {
+                    TarArchiveEntry e = new TarArchiveEntry(dir.relativize(d) + "/");
+                    e.setMode(040755);
+                    tar.putArchiveEntry(e);
+                    tar.closeArchiveEntry();
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) throws IOException {
+                String name = dir.relativize(f).toString();
+                if (attrs.isSymbolicLink()) {
+                    TarArchiveEntry e = new TarArchiveEntry(name, TarArchiveEntry.LF_SYMLINK);
+                    e.setLinkName(Files.readSymbolicLink(f).toString());
+                    tar.putArchiveEntry(e);
+                    tar.closeArchiveEntry();
+                } else if (attrs.isRegularFile()) {
+                    TarArchiveEntry e = new TarArchiveEntry(name);
+                    e.setSize(attrs.size());
+                    e.setMode(Files.isExecutable(f) ? 0100755 : 0100644);
+                    tar.putArchiveEntry(e);
+                    try (InputStream in = Files.newInputStream(f, LinkOption.NOFOLLOW_LINKS)) {
+                        in.transferTo(tar);
+                    }
+                    tar.closeArchiveEntry();
+                } else {
+                    throw new IOException("cannot send " + f + " into a pod: not a folder, a regular file or a link");
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        tar.finish();
+        tar.flush();
+    }
+
+    /**
+     * Extracts a tar stream into {@code dir} (existing and empty).
+     *
+     * @throws Refused naming the entry and why, when the stream holds what is never taken
+     */
+    public static void extract(InputStream in, Path dir, long maxBytes, int maxEntries) throws IOException {
+        Path root = dir.toRealPath();
+        long bytes = 0;
+        int entries = 0;
+        // ISO-8859-1 keeps a GNU header's raw bytes, so that a name that is not UTF-8 is seen and refused.
+        TarArchiveInputStream tar = new TarArchiveInputStream(in, StandardCharsets.ISO_8859_1.name());
+        TarArchiveEntry e;
+        while ((e = tar.getNextTarEntry()) != null) {
+            if (++entries > maxEntries) {
+                throw new Refused("the sandbox left more than " + maxEntries + " files");
+            }
+            String name = utf8(e);
+            Path target = inside(root, name);
+            if (target == null) {
+                continue; // the root itself
+            }
+            if ((e.getMode() & 06000) != 0 && !e.isDirectory()) {
+                throw new Refused("a setuid or setgid file: " + name);
+            }
+            requireRealParent(root, target, name);
+            if (e.isDirectory()) {
+                if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+                    Files.createDirectory(target);
+                }
+            } else if (e.isSymbolicLink()) {
+                Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+            } else if (e.isLink()) {
+                Path source = inside(root, stripDot(e.getLinkName()));
+                if (source == null || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+                    throw new Refused("a hard link to something that is not a file extracted before it: " + name + " -> " + e.getLinkName());
+                }
+                long size = Files.size(source);
+                bytes += size;
+                if (bytes > maxBytes) {
+                    throw new Refused("the sandbox's folder holds more than " + maxBytes + " bytes (the disk quota)");
+                }
+                Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
+            } else if (e.isFile()) {
+                try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                    byte[] buf = new byte[64 * 1024];
+                    int n;
+                    while ((n = tar.read(buf)) > 0) {
+                        bytes += n;
+                        if (bytes > maxBytes) {
+                            throw new Refused("the sandbox's folder holds more than " + maxBytes + " bytes (the disk quota)");
+                        }
+                        out.write(buf, 0, n);
+                    }
+                }
+                Set<PosixFilePermission> perms = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                        PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ);
+                if ((e.getMode() & 0100) != 0) {
+                    perms.addAll(EnumSet.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
+                }
+                Files.setPosixFilePermissions(target, perms);
+            } else {
+                throw new Refused("a device node, FIFO or other special file: " + name);
+            }
+        }
+    }
+
+    private static String utf8(TarArchiveEntry e) throws Refused {
+        String raw = e.getName();
+        if (e.getExtraPaxHeader("path") != null) {
+            return stripDot(raw); // pax names are UTF-8 already
+        }
+        byte[] bytes = raw.getBytes(StandardCharsets.ISO_8859_1);
+        try {
+            return stripDot(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString());
+        } catch (CharacterCodingException x) {
+            throw new Refused("a file name that is not valid UTF-8: " + raw.replaceAll("[^\\x20-\\x7e]", "?"));
+        }
+    }
+
+    private static String stripDot(String name) {
+        String n = name;
+        while (n.startsWith("./")) {
+            n = n.substring(2);
+        }
+        return n.equals(".") ? "" : n;
+    }
+
+    /** The path of a relative entry name under root, or null for the root; refuses names that leave it. */
+    private static Path inside(Path root, String name) throws Refused {
+        String n = name.endsWith("/") ? name.substring(0, name.length() - 1) : name;
+        if (n.isEmpty()) {
+            return null;
+        }
+        if (n.startsWith("/") || n.contains("\0") || n.contains("\\")) {
+            throw new Refused("an entry that names a path outside the folder: " + n);
+        }
+        for (String part : n.split("/", -1)) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..")) {
+                throw new Refused("an entry that names a path outside the folder: " + n);
+            }
+        }
+        return root.resolve(n);
+    }
+
+    /** Every folder between root and the target is a real folder (made when the stream did not name it): never a link. */
+    private static void requireRealParent(Path root, Path target, String name) throws IOException {
+        Path p = root;
+        for (Path part : root.relativize(target.getParent() == null ? root : target.getParent())) {
+            if (part.toString().isEmpty()) {
+                break;
+            }
+            p = p.resolve(part);
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(p);
+            } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw new Refused("an entry below something that is not a folder (a link?): " + name);
+            }
+        }
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new Refused("an entry named twice: " + name);
+        }
+    }
+}

@@ -1,0 +1,160 @@
+package dev.agentsandbox.sandbox.kubernetes;
+
+import dev.agentsandbox.sandbox.Labels;
+import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodConditionBuilder;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.PodStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Stands in for the kubelet and the container runtime against fabric8's mock API server (CRUD
+ * mode), which stores pods but runs nothing: it moves each pod's status through the phases a
+ * real node reports, and keeps each pod's emptyDirs as local folders that the tar streams go
+ * into and come out of (through {@link TarTransfer}, as they would through exec). The "command"
+ * is a Java action on the workspace folder.
+ */
+final class FakeKubelet implements PodFiles, AutoCloseable {
+    enum Start { RUNS, UNSCHEDULABLE, IMAGE_PULL_ERROR }
+
+    record Behaviour(Start start, Consumer<Path> command, int exitCode, boolean hangs, String terminationReason) {
+        static Behaviour exits(Consumer<Path> command, int exitCode) {
+            return new Behaviour(Start.RUNS, command, exitCode, false, exitCode == 0 ? "Completed" : "Error");
+        }
+    }
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final Path root;
+    final AtomicReference<Behaviour> behaviour = new AtomicReference<>(Behaviour.exits(ws -> { }, 0));
+    private final Set<String> started = ConcurrentHashMap.newKeySet();
+    private final Thread loop;
+    private volatile boolean running = true;
+
+    FakeKubelet(KubernetesClient client, String namespace, Path root) {
+        this.client = client;
+        this.namespace = namespace;
+        this.root = root;
+        this.loop = new Thread(this::schedule, "fake-kubelet");
+        loop.setDaemon(true);
+        loop.start();
+    }
+
+    private void schedule() {
+        while (running) {
+            try {
+                for (Pod p : client.pods().inNamespace(namespace).withLabel(Labels.MANAGED, "true").list().getItems()) {
+                    if (started.add(p.getMetadata().getName())) {
+                        setStatus(p.getMetadata().getName(), firstStatus(behaviour.get().start()));
+                    }
+                }
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // the API went away (a test stops the server): nothing to schedule
+            }
+        }
+    }
+
+    private static PodStatus firstStatus(Start start) {
+        return switch (start) {
+            case RUNS -> new PodStatusBuilder().withPhase("Pending").withInitContainerStatuses(running("load", "img")).build();
+            case UNSCHEDULABLE -> new PodStatusBuilder().withPhase("Pending").withConditions(new PodConditionBuilder().withType("PodScheduled")
+                    .withStatus("False").withReason("Unschedulable").withMessage("0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.")
+                    .build()).build();
+            case IMAGE_PULL_ERROR -> new PodStatusBuilder().withPhase("Pending").withInitContainerStatuses(new ContainerStatusBuilder()
+                    .withName("load").withImage("img").withState(new ContainerStateBuilder().withNewWaiting().withReason("ErrImagePull")
+                            .withMessage("rpc error: pull access denied for img").endWaiting().build()).build()).build();
+        };
+    }
+
+    private static ContainerStatus running(String name, String image) {
+        return new ContainerStatusBuilder().withName(name).withImage(image).withImageID("sha256:" + "ab".repeat(32))
+                .withState(new ContainerStateBuilder().withNewRunning().withStartedAt("2026-12-02T00:00:00Z").endRunning().build()).build();
+    }
+
+    private static ContainerStatus terminated(String name, int code, String reason) {
+        return new ContainerStatusBuilder().withName(name).withImage("img").withImageID("sha256:" + "ab".repeat(32))
+                .withState(new ContainerStateBuilder().withNewTerminated().withExitCode(code).withReason(reason).endTerminated().build()).build();
+    }
+
+    void setStatus(String pod, PodStatus status) {
+        client.pods().inNamespace(namespace).withName(pod).editStatus(p -> {
+            p.setStatus(status);
+            return p;
+        });
+    }
+
+    Path folder(String pod, String dir) {
+        return root.resolve(pod).resolve(dir.replace('/', '_'));
+    }
+
+    @Override
+    public void upload(String pod, String container, Path from, String dir) throws IOException {
+        Path to = folder(pod, dir);
+        Files.createDirectories(to);
+        pipe(from, to, Long.MAX_VALUE, Integer.MAX_VALUE);
+    }
+
+    @Override
+    public void download(String pod, String container, String dir, Path to, long maxBytes, int maxEntries) throws IOException {
+        pipe(folder(pod, dir), to, maxBytes, maxEntries);
+    }
+
+    /** Marks: the loader's "loaded" runs the command and reports its end. */
+    @Override
+    public void touch(String pod, String container, String path) {
+        if (!path.equals(PodSpecs.LOADED)) {
+            return;
+        }
+        Behaviour b = behaviour.get();
+        b.command().accept(folder(pod, PodSpecs.staging(0)));
+        ContainerStatus sandbox = b.hangs() ? running("sandbox", "img") : terminated("sandbox", b.exitCode(), b.terminationReason());
+        setStatus(pod, new PodStatusBuilder().withPhase("Running").withInitContainerStatuses(terminated("load", 0, "Completed"))
+                .withContainerStatuses(List.of(sandbox, running("keep", "img"))).build());
+    }
+
+    /** The tar stream a real exec would carry, from one folder into another. */
+    static void pipe(Path from, Path to, long maxBytes, int maxEntries) throws IOException {
+        PipedInputStream in = new PipedInputStream(64 * 1024);
+        PipedOutputStream out = new PipedOutputStream(in);
+        AtomicReference<IOException> failed = new AtomicReference<>();
+        Thread writer = new Thread(() -> {
+            try (out) {
+                TarTransfer.write(from, out);
+            } catch (IOException e) {
+                failed.set(e);
+            }
+        });
+        writer.start();
+        try (in) {
+            TarTransfer.extract(in, to, maxBytes, maxEntries);
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+        try {
+            writer.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        loop.interrupt();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.agentsandbox.sandbox.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.sandbox.Limits;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.OutputListener;
+import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.sandbox.Tier;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The API server goes away while the sandbox runs (its own mock server, since it is stopped). */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesApiLostTest {
+    static KubernetesMockServer server;
+    static KubernetesClient client;
+
+    @Test
+    void losingTheApiServerMidRunIsAnInfrastructureErrorSayingWhatIsLeft(@TempDir Path tmp) throws Exception {
+        client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build()).create();
+        Path workspace = Files.createDirectories(tmp.resolve("ws"));
+        try (FakeKubelet kubelet = new FakeKubelet(client, "ci", tmp.resolve("node"))) {
+            KubernetesSandbox sandbox = new KubernetesSandbox(client, new KubernetesSettings("ci", "gvisor", "kata", 1 << 26, "IfNotPresent",
+                    Duration.ofSeconds(3), null), kubelet);
+            kubelet.behaviour.set(FakeKubelet.Behaviour.exits(ws -> server.destroy(), 0));
+            SandboxSpec spec = new SandboxSpec("run-1", "agent", "agent:1", List.of("true"), "/workspace", Map.of(),
+                    List.of(new Mount(workspace, "/workspace", false)), Tier.GVISOR, "runsc",
+                    new Limits(1, 1 << 28, 64, 1 << 24, Duration.ofSeconds(20), 1 << 20), null);
+            assertThatThrownBy(() -> sandbox.run(spec, OutputListener.NONE))
+                    .isInstanceOf(InfrastructureException.class).hasMessageContaining("lost the Kubernetes API server")
+                    .hasMessageContaining("nothing is committed");
+            assertThat(sandbox.livePods()).isEmpty();
+        }
+    }
+}

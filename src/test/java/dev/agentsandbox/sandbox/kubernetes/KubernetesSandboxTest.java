@@ -1,0 +1,276 @@
+package dev.agentsandbox.sandbox.kubernetes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.sandbox.Labels;
+import dev.agentsandbox.sandbox.Limits;
+import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.OutputListener;
+import dev.agentsandbox.sandbox.SandboxResult;
+import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.sandbox.Tier;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Kubernetes backend against fabric8's mock API server in CRUD mode (the pod spec as the API
+ * stores it, the lifecycle, cleanup, the failure paths), with {@link FakeKubelet} moving pods
+ * through their phases and standing in for exec. No API server or node runs here: the backend's
+ * end-to-end run on a real kind cluster with gVisor is .github/workflows/kubernetes.yml.
+ */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesSandboxTest {
+    static KubernetesMockServer server;
+    static KubernetesClient client;
+
+    @TempDir
+    Path tmp;
+    private FakeKubelet kubelet;
+    private KubernetesSandbox sandbox;
+    private Path workspace;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build())
+                .createOr(r -> r.update());
+        kubelet = new FakeKubelet(client, "ci", tmp.resolve("node"));
+        KubernetesSettings settings = new KubernetesSettings("ci", "gvisor", "kata", 64L * 1024 * 1024, "IfNotPresent", Duration.ofSeconds(3), null);
+        sandbox = new KubernetesSandbox(client, settings, kubelet);
+        workspace = Files.createDirectories(tmp.resolve("ws"));
+        Files.writeString(workspace.resolve("calc.py"), "def add(a, b):\n    return a + b\n");
+        Files.createDirectories(workspace.resolve("src/pkg"));
+        Files.writeString(workspace.resolve("src/pkg/mod.py"), "x = 1\n");
+    }
+
+    @AfterEach
+    void tearDown() {
+        kubelet.close();
+        for (Pod p : client.pods().inNamespace("ci").list().getItems()) {
+            client.pods().inNamespace("ci").withName(p.getMetadata().getName()).delete();
+        }
+    }
+
+    private SandboxSpec spec(Tier tier, Duration timeout) {
+        return new SandboxSpec("run-1", "agent", "agent:1", List.of("sh", "-c", "do-it"), "/workspace", Map.of("AGENT_TASK", "x"),
+                List.of(new Mount(workspace, "/workspace", false)), tier, tier == Tier.CONTAINER ? "runc" : tier == Tier.GVISOR ? "runsc" : "kata",
+                new Limits(1.5, 512L * 1024 * 1024, 256, 32L * 1024 * 1024, timeout, 1024 * 1024), null);
+    }
+
+    @Test
+    void thePodIsHardenedAsTheDockerBackendsContainersAreAndShutOffByAPolicy() throws Exception {
+        AtomicReference<Pod> seen = new AtomicReference<>();
+        AtomicReference<Object> policy = new AtomicReference<>();
+        kubelet.behaviour.set(FakeKubelet.Behaviour.exits(ws -> {
+            Pod p = client.pods().inNamespace("ci").withLabel(Labels.RUN, "run-1").list().getItems().get(0);
+            seen.set(p);
+            policy.set(client.network().v1().networkPolicies().inNamespace("ci").withName(p.getMetadata().getName()).get());
+        }, 0));
+        SandboxResult r = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(r.succeeded()).isTrue();
+        Pod p = seen.get();
+        var s = p.getSpec();
+        assertThat(s.getRuntimeClassName()).isEqualTo("gvisor");
+        assertThat(s.getAutomountServiceAccountToken()).isFalse();
+        assertThat(s.getEnableServiceLinks()).isFalse();
+        assertThat(s.getHostNetwork()).isFalse();
+        assertThat(s.getHostPID()).isFalse();
+        assertThat(s.getHostIPC()).isFalse();
+        assertThat(s.getRestartPolicy()).isEqualTo("Never");
+        assertThat(s.getActiveDeadlineSeconds()).isEqualTo(20 + PodSpecs.DEADLINE_SLACK_SECONDS);
+        assertThat(s.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(s.getSecurityContext().getRunAsUser()).isEqualTo(65534L);
+        assertThat(s.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        List<Container> all = new ArrayList<>(s.getContainers());
+        all.addAll(s.getInitContainers());
+        assertThat(all).extracting(Container::getName).containsExactlyInAnyOrder("sandbox", "keep", "load");
+        for (Container c : all) {
+            assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).as(c.getName()).isTrue();
+            assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).as(c.getName()).isFalse();
+            assertThat(c.getSecurityContext().getPrivileged()).as(c.getName()).isFalse();
+            assertThat(c.getSecurityContext().getCapabilities().getDrop()).as(c.getName()).containsExactly("ALL");
+            assertThat(c.getSecurityContext().getCapabilities().getAdd()).as(c.getName()).isNullOrEmpty();
+            assertThat(c.getResources().getLimits()).as(c.getName()).containsKeys("cpu", "memory", "ephemeral-storage");
+            assertThat(c.getResources().getRequests()).isEqualTo(c.getResources().getLimits());
+        }
+        Container main = s.getContainers().stream().filter(c -> c.getName().equals("sandbox")).findFirst().orElseThrow();
+        assertThat(main.getResources().getLimits().get("cpu").toString()).isEqualTo("1500m");
+        assertThat(main.getResources().getLimits().get("memory").toString()).isEqualTo(Long.toString(512L * 1024 * 1024));
+        assertThat(main.getCommand()).containsExactly("sh", "-c", "do-it");
+        assertThat(main.getEnv()).extracting(e -> e.getName()).containsExactly("AGENT_TASK");
+        assertThat(main.getVolumeMounts()).anySatisfy(m -> {
+            assertThat(m.getMountPath()).isEqualTo("/workspace");
+            assertThat(m.getReadOnly()).isFalse();
+        });
+        assertThat(s.getVolumes()).allSatisfy(v -> assertThat(v.getEmptyDir()).as(v.getName() + " is an emptyDir, never a host path").isNotNull());
+        assertThat(s.getVolumes()).filteredOn(v -> v.getName().equals("tmp")).singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir().getMedium()).isEqualTo("Memory"));
+        var np = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy) policy.get();
+        assertThat(np).as("the deny-all policy exists while the pod runs").isNotNull();
+        assertThat(np.getSpec().getPolicyTypes()).containsExactlyInAnyOrder("Ingress", "Egress");
+        assertThat(np.getSpec().getIngress()).isNullOrEmpty();
+        assertThat(np.getSpec().getEgress()).isNullOrEmpty();
+        assertThat(np.getSpec().getPodSelector().getMatchLabels()).containsEntry(PodSpecs.SANDBOX_LABEL, p.getMetadata().getName());
+        assertThat(np.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> assertThat(o.getName()).isEqualTo(p.getMetadata().getName()));
+        // gone on the way out
+        assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+        assertThat(client.network().v1().networkPolicies().inNamespace("ci").list().getItems()).isEmpty();
+        assertThat(sandbox.livePods()).isEmpty();
+    }
+
+    @Test
+    void theWorkspaceGoesInAndTheCommandsChangeComesBackWithoutASharedDisk() throws Exception {
+        kubelet.behaviour.set(FakeKubelet.Behaviour.exits(ws -> {
+            try {
+                assertThat(ws.resolve("src/pkg/mod.py")).hasContent("x = 1\n");
+                Files.writeString(ws.resolve("calc.py"), "def mul(a, b):\n    return a * b\n");
+                Files.delete(ws.resolve("src/pkg/mod.py"));
+                Files.writeString(ws.resolve("new.sh"), "echo hi\n");
+                ws.resolve("new.sh").toFile().setExecutable(true);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, 3));
+        SandboxResult r = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(r.exitCode()).isEqualTo(3);
+        assertThat(r.ending()).isEqualTo(SandboxResult.Ending.EXITED);
+        assertThat(r.imageId()).startsWith("sha256:");
+        assertThat(workspace.resolve("calc.py")).hasContent("def mul(a, b):\n    return a * b\n");
+        assertThat(workspace.resolve("src/pkg/mod.py")).doesNotExist();
+        assertThat(Files.isExecutable(workspace.resolve("new.sh"))).isTrue();
+    }
+
+    @Test
+    void aClusterWithoutTheRuntimeClassIsRefusedBeforeAnyPodIsMade() {
+        assertThatThrownBy(() -> sandbox.run(spec(Tier.MICROVM, Duration.ofSeconds(5)), OutputListener.NONE))
+                .isInstanceOf(InfrastructureException.class).hasMessageContaining("no RuntimeClass 'kata'")
+                .hasMessageContaining("never runs with less isolation");
+        assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+        assertThat(client.network().v1().networkPolicies().inNamespace("ci").list().getItems()).isEmpty();
+    }
+
+    @Test
+    void aPodThatIsNeverScheduledFailsWithTheSchedulersReasonAndIsRemoved() {
+        kubelet.behaviour.set(new FakeKubelet.Behaviour(FakeKubelet.Start.UNSCHEDULABLE, ws -> { }, 0, false, null));
+        assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(5)), OutputListener.NONE))
+                .isInstanceOf(InfrastructureException.class).hasMessageContaining("never scheduled: Unschedulable")
+                .hasMessageContaining("didn't match Pod's node affinity");
+        assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+        assertThat(client.network().v1().networkPolicies().inNamespace("ci").list().getItems()).isEmpty();
+    }
+
+    @Test
+    void anImageThatCannotBePulledFailsAtOnceNamingIt() {
+        kubelet.behaviour.set(new FakeKubelet.Behaviour(FakeKubelet.Start.IMAGE_PULL_ERROR, ws -> { }, 0, false, null));
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(5)), OutputListener.NONE))
+                .isInstanceOf(InfrastructureException.class).hasMessageContaining("ErrImagePull").hasMessageContaining("pull access denied");
+        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(3));
+        assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+    }
+
+    @Test
+    void aCommandPastItsTimeoutIsEndedAndNothingComesBack() throws Exception {
+        kubelet.behaviour.set(new FakeKubelet.Behaviour(FakeKubelet.Start.RUNS, ws -> {
+            try {
+                Files.writeString(ws.resolve("calc.py"), "late\n");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }, 0, true, null));
+        SandboxResult r = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(1)), OutputListener.NONE);
+        assertThat(r.ending()).isEqualTo(SandboxResult.Ending.TIMED_OUT);
+        assertThat(workspace.resolve("calc.py")).hasContent("def add(a, b):\n    return a + b\n");
+        assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+    }
+
+    @Test
+    void thePodsDeadlineReachedIsATimeout() throws Exception {
+        kubelet.behaviour.set(new FakeKubelet.Behaviour(FakeKubelet.Start.RUNS, ws -> { }, 0, true, null));
+        Thread deadline = new Thread(() -> {
+            try {
+                while (true) {
+                    var pods = client.pods().inNamespace("ci").list().getItems();
+                    if (!pods.isEmpty() && pods.get(0).getStatus() != null && pods.get(0).getStatus().getContainerStatuses() != null
+                            && !pods.get(0).getStatus().getContainerStatuses().isEmpty()) {
+                        kubelet.setStatus(pods.get(0).getMetadata().getName(), new io.fabric8.kubernetes.api.model.PodStatusBuilder(pods.get(0).getStatus())
+                                .withPhase("Failed").withReason("DeadlineExceeded").withMessage("Pod was active on the node longer than the specified deadline").build());
+                        return;
+                    }
+                    Thread.sleep(50);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        deadline.start();
+        SandboxResult r = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(30)), OutputListener.NONE);
+        deadline.join();
+        assertThat(r.ending()).isEqualTo(SandboxResult.Ending.TIMED_OUT);
+    }
+
+    @Test
+    void outOfMemoryIsReportedAsSuch() throws Exception {
+        kubelet.behaviour.set(new FakeKubelet.Behaviour(FakeKubelet.Start.RUNS, ws -> { }, 137, false, "OOMKilled"));
+        SandboxResult r = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(r.ending()).isEqualTo(SandboxResult.Ending.OUT_OF_MEMORY);
+    }
+
+    @Test
+    void overlaysAndSocketsAreRefusedWithWhatToDo() throws Exception {
+        Path sock = Files.createFile(tmp.resolve("proxy.sock"));
+        SandboxSpec s = spec(Tier.GVISOR, Duration.ofSeconds(5));
+        SandboxSpec withSocket = new SandboxSpec(s.runId(), s.purpose(), s.image(), s.command(), s.workdir(), s.env(),
+                List.of(s.mounts().get(0), new Mount(sock, "/run/proxy.sock", false)), s.tier(), s.runtime(), s.limits(), null);
+        assertThatThrownBy(() -> sandbox.run(withSocket, OutputListener.NONE)).hasMessageContaining("model proxy");
+        Path lower = Files.createDirectories(tmp.resolve("lower"));
+        SandboxSpec overlay = new SandboxSpec(s.runId(), s.purpose(), s.image(), s.command(), s.workdir(), s.env(),
+                List.of(Mount.overlay(lower, Files.createDirectories(tmp.resolve("upper")), Files.createDirectories(tmp.resolve("work")), "/workspace")),
+                s.tier(), s.runtime(), s.limits(), null);
+        assertThatThrownBy(() -> sandbox.run(overlay, OutputListener.NONE)).hasMessageContaining("--workspace copy");
+        assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+    }
+
+    @Test
+    void cleanupRemovesWhatDeadRunsLeftAndStopEndsARun() throws Exception {
+        Map<String, String> dead = Map.of(Labels.CREATOR_HOST, "ci-host", Labels.CREATOR_PID, "1", Labels.CREATOR_PIDNS, "x");
+        Pod left = new PodBuilder().withNewMetadata().withName("agent-sandbox-left").withNamespace("ci")
+                .withLabels(Map.of(Labels.MANAGED, "true", Labels.RUN, "old")).withAnnotations(dead).endMetadata()
+                .withNewSpec().addNewContainer().withName("sandbox").withImage("x").endContainer().endSpec()
+                .withNewStatus().withPhase("Failed").endStatus().build();
+        client.pods().inNamespace("ci").resource(left).create();
+        client.network().v1().networkPolicies().inNamespace("ci").resource(PodSpecs.denyAll("agent-sandbox-left",
+                spec(Tier.GVISOR, Duration.ofSeconds(5)), "ci")).create();
+        Pod other = new PodBuilder().withNewMetadata().withName("someone-elses").withNamespace("ci").endMetadata()
+                .withNewSpec().addNewContainer().withName("c").withImage("x").endContainer().endSpec().build();
+        client.pods().inNamespace("ci").resource(other).create();
+        assertThat(sandbox.cleanup(false)).isEqualTo(1);
+        assertThat(client.pods().inNamespace("ci").list().getItems()).extracting(p -> p.getMetadata().getName()).containsExactly("someone-elses");
+        assertThat(client.network().v1().networkPolicies().inNamespace("ci").list().getItems()).isEmpty();
+
+        client.pods().inNamespace("ci").resource(new PodBuilder(left).editMetadata().withName("agent-sandbox-live")
+                .withLabels(Map.of(Labels.MANAGED, "true", Labels.RUN, "live")).withAnnotations(Labels.creator()).endMetadata()
+                .withNewStatus().withPhase("Running").endStatus().build()).create();
+        assertThat(sandbox.cleanup(false)).as("a live run's pod stays").isZero();
+        sandbox.stop("live");
+        assertThat(client.pods().inNamespace("ci").withLabel(Labels.RUN, "live").list().getItems()).isEmpty();
+        client.pods().inNamespace("ci").withName("someone-elses").delete();
+    }
+}
