@@ -1,7 +1,7 @@
 package dev.agentsandbox.cli;
 
 import dev.agentsandbox.error.AgentSandboxException;
-import dev.agentsandbox.sandbox.DockerSandbox;
+import dev.agentsandbox.sandbox.SandboxBackend;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,14 +15,17 @@ final class CleanupCommand implements Callable<Integer> {
     @Option(names = "--all", description = "also remove sandboxes of runs still going on this host, and the shared exports of base trees")
     boolean all;
 
+    @picocli.CommandLine.Mixin
+    BackendOption backend = new BackendOption();
+
     @Override
     public Integer call() throws AgentSandboxException {
         int containers;
-        try (DockerSandbox sandbox = DockerSandbox.connect()) {
+        try (SandboxBackend sandbox = backend.open(System.getenv())) {
             containers = sandbox.cleanup(all);
         }
         int folders = dev.agentsandbox.workspace.ScratchArea.of(System.getenv()).cleanup(all);
-        spec.commandLine().getOut().printf("cleanup: removed %d container(s) or volume(s) and %d temporary folder(s)%n", containers, folders);
+        spec.commandLine().getOut().printf("cleanup: removed %d sandbox(es), container(s) or volume(s) and %d temporary folder(s)%n", containers, folders);
         return ExitCodes.OK;
     }
 }

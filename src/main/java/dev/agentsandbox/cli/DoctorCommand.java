@@ -24,12 +24,21 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--image", description = "also check this image and start a sandbox from it")
     String image;
 
+    @picocli.CommandLine.Mixin
+    BackendOption backend = new BackendOption();
+
     @Override
     public Integer call() throws UsageException {
         Tier t = CliSupport.tier(tier);
         String rt = CliSupport.runtime(t, runtime);
-        var scratch = dev.agentsandbox.workspace.ScratchArea.of(System.getenv());
-        List<Check> checks = new Doctor(t, rt, image, scratch.base(), scratch.overlayUnavailableMarker()).run();
+        var env = System.getenv();
+        List<Check> checks;
+        if (backend.kind(env).equals("kubernetes")) {
+            checks = kubernetes(t, rt, BackendOption.kubernetes(env));
+        } else {
+            var scratch = dev.agentsandbox.workspace.ScratchArea.of(env);
+            checks = new Doctor(t, rt, image, scratch.base(), scratch.overlayUnavailableMarker()).run();
+        }
         var out = spec.commandLine().getOut();
         for (Check c : checks) {
             out.printf("%-5s %-20s %s%n", c.status(), c.name(), c.detail());
@@ -40,5 +49,21 @@ final class DoctorCommand implements Callable<Integer> {
         boolean ok = Doctor.passed(checks);
         out.println(ok ? "doctor: this host can run " + t.id() + " sandboxes" : "doctor: a run would fail on this host");
         return ok ? ExitCodes.OK : ExitCodes.INFRASTRUCTURE;
+    }
+
+    private List<Check> kubernetes(Tier t, String rt, dev.agentsandbox.sandbox.kubernetes.KubernetesSettings settings) {
+        var client = dev.agentsandbox.sandbox.kubernetes.KubernetesSandbox.newClient();
+        String rc = t == Tier.GVISOR ? settings.gvisorRuntimeClass() : t == Tier.MICROVM ? settings.microvmRuntimeClass() : null;
+        List<Check> checks = new java.util.ArrayList<>(new dev.agentsandbox.doctor.KubernetesDoctor(client, settings.namespace(), rc, t).run());
+        if (image != null && Doctor.passed(checks)) {
+            try (var sandbox = dev.agentsandbox.sandbox.kubernetes.KubernetesSandbox.open(client, settings)) {
+                checks.add(dev.agentsandbox.doctor.KubernetesDoctor.smoke(sandbox, image, t, rt));
+            } catch (dev.agentsandbox.error.InfrastructureException e) {
+                checks.add(new Check("smoke pod", Check.Status.FAIL, e.getMessage(), ""));
+            }
+        } else {
+            client.close();
+        }
+        return checks;
     }
 }

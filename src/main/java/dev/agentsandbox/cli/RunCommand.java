@@ -7,7 +7,7 @@ import dev.agentsandbox.run.HostEnvironment;
 import dev.agentsandbox.run.RunIds;
 import dev.agentsandbox.run.RunRequest;
 import dev.agentsandbox.run.RunResult;
-import dev.agentsandbox.sandbox.DockerSandbox;
+import dev.agentsandbox.sandbox.SandboxBackend;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -130,6 +130,9 @@ final class RunCommand implements Callable<Integer> {
         return v == null || v.isBlank() ? null : Path.of(v);
     }
 
+    @picocli.CommandLine.Mixin
+    BackendOption backend = new BackendOption();
+
     @Option(names = "--quiet", description = "do not show the sandbox's output")
     boolean quiet;
 
@@ -141,8 +144,19 @@ final class RunCommand implements Callable<Integer> {
         }
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         var env = System.getenv();
+        var mode = workspaceMode(env);
+        var upstream = model();
+        if (backend.kind(env).equals("kubernetes")) {
+            if (mode == dev.agentsandbox.workspace.WorkspaceMode.OVERLAY) {
+                throw new UsageException("--workspace overlay needs a host that mounts it; the kubernetes backend streams a private copy into each pod");
+            }
+            if (upstream != null) {
+                throw new UsageException("the model proxy does not reach Kubernetes pods yet: run agents that need a model API with --backend docker");
+            }
+            mode = dev.agentsandbox.workspace.WorkspaceMode.COPY;
+        }
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, push, previous, model(), workspaceMode(env), pushEarly(), CiEnvironment.branch(env),
+                image, cmd, tier, runtime, base, push, previous, upstream, mode, pushEarly(), CiEnvironment.branch(env),
                 requestedBy != null ? requestedBy : CiEnvironment.user(env), plan, planFrom,
                 orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"));
         Path commitKeyFile = commitKey != null ? commitKey : envPath("AGENT_SANDBOX_COMMIT_KEY");
@@ -151,7 +165,7 @@ final class RunCommand implements Callable<Integer> {
         java.security.KeyPair key = signingKey.load();
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
-        try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); DockerSandbox sandbox = DockerSandbox.connect()) {
+        try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); SandboxBackend sandbox = backend.open(env)) {
             RunPipeline pipeline = new RunPipeline(sandbox, clock, RunIds.random(clock), progress, Configs.fromBaseCommit(), host);
             RunResult r = pipeline.run(request, key);
             out.println();

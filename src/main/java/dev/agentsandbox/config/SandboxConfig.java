@@ -25,8 +25,10 @@ import java.util.Map;
  */
 public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout,
                             Long tmpfsBytes, Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env,
-                            List<Cache> caches, Boolean processLog) {
-    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null, null, null);
+                            List<Cache> caches, Boolean processLog, String backend) {
+    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    /** The backends there are: where the sandboxes run. */
+    public static final List<String> BACKENDS = List.of("docker", "kubernetes");
 
     /** A host folder mounted read-only at {@code path} in every sandbox of the run. */
     public record Cache(String host, String path) {
@@ -34,7 +36,7 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
 
     public SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout, Long tmpfsBytes,
                          Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env) {
-        this(tier, runtime, cpus, memoryBytes, pids, timeout, tmpfsBytes, maxOutputBytes, diskBytes, envAllow, env, null, null);
+        this(tier, runtime, cpus, memoryBytes, pids, timeout, tmpfsBytes, maxOutputBytes, diskBytes, envAllow, env, null, null, null);
     }
     /** {@code sandbox.disk: unlimited}. */
     public static final long DISK_UNLIMITED = 0;

@@ -6,6 +6,7 @@ import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.config.AuditConfig;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.error.UsageException;
 import dev.agentsandbox.git.ChangeCommitter;
 import dev.agentsandbox.notify.RunNotifier;
 import dev.agentsandbox.run.HostEnvironment;
@@ -76,6 +77,11 @@ public final class RunPipeline {
             bundleRoot = bundle.root();
             Prepared p = prepare.prepare(intake, runId, repo, bundle);
             export = p.config().audit();
+            String wanted = p.config().sandbox().backend();
+            if (wanted != null && !wanted.equals(backend.kind())) {
+                throw new UsageException("the repository's configuration asks for sandbox.backend: " + wanted + ", and this run's sandboxes"
+                        + " are on " + backend.kind() + ": run with --backend " + wanted + " (or AGENT_SANDBOX_BACKEND=" + wanted + ")");
+            }
             return execute(p, repo, bundle);
         } finally {
             // After the bundle is closed, whatever the outcome: the collector gets the whole log.

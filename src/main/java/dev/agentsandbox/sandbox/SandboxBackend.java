@@ -10,6 +10,11 @@ import dev.agentsandbox.error.AgentSandboxException;
 public interface SandboxBackend extends AutoCloseable {
     SandboxResult run(SandboxSpec spec, OutputListener output) throws AgentSandboxException;
 
+    /** Which backend this is, as sandbox.backend and --backend name it. */
+    default String kind() {
+        return "docker";
+    }
+
     /** Records the programs the sandboxes run from now on, where the backend can (its files under {@code dir}). */
     default void traceProcesses(java.nio.file.Path dir) {
     }

@@ -253,6 +253,17 @@ class RunPipelineTest {
     }
 
     @Test
+    void aRepositoryThatAsksForAnotherBackendIsRefusedBeforeTheAgentStarts() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        FakeBackend backend = new FakeBackend(ws -> 0, Map.of());
+        String config = CONFIG.replace("sandbox:\n", "sandbox:\n  backend: kubernetes\n");
+        assertThatThrownBy(() -> run(repo, backend, "b9", config))
+                .isInstanceOf(dev.agentsandbox.error.UsageException.class).hasMessageContaining("sandbox.backend: kubernetes")
+                .hasMessageContaining("--backend kubernetes");
+        assertThat(backend.ran).isEmpty();
+    }
+
+    @Test
     void theAgentsCommitIsSshSignedAsGitVerifiesItAndAnotherKeyOrNoSignatureIsRefused() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
         CommitSigning signing = CommitSigning.load(dev.agentsandbox.testing.SshKeys.ed25519(tmp, "ci-key"));

@@ -54,6 +54,7 @@ public final class KubernetesSandbox implements SandboxBackend {
     private final SecureRandom random = new SecureRandom();
     private final Set<String> runtimeClassesSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
+    private volatile boolean traceAsked;
 
     KubernetesSandbox(KubernetesClient client, KubernetesSettings settings, PodFiles files) {
         this.client = client;
@@ -63,11 +64,17 @@ public final class KubernetesSandbox implements SandboxBackend {
 
     /** Connects with the usual kubeconfig or in-cluster configuration and checks the API answers. */
     public static KubernetesSandbox connect(KubernetesSettings settings) throws InfrastructureException {
-        KubernetesClient client = new KubernetesClientBuilder().build();
-        return open(client, settings);
+        return open(newClient(), settings);
     }
 
-    static KubernetesSandbox open(KubernetesClient client, KubernetesSettings settings) throws InfrastructureException {
+    /** A client on the kubeconfig (or the pod's service account), whose few quick retries ride out a blip: a lost API fails a run in seconds, not minutes. */
+    public static KubernetesClient newClient() {
+        io.fabric8.kubernetes.client.Config config = new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.autoConfigure(null))
+                .withRequestRetryBackoffLimit(4).withRequestRetryBackoffInterval(250).build();
+        return new KubernetesClientBuilder().withConfig(config).build();
+    }
+
+    public static KubernetesSandbox open(KubernetesClient client, KubernetesSettings settings) throws InfrastructureException {
         try {
             client.getKubernetesVersion();
         } catch (KubernetesClientException e) {
@@ -80,6 +87,17 @@ public final class KubernetesSandbox implements SandboxBackend {
 
     KubernetesClient client() {
         return client;
+    }
+
+    /** Pods are not traced yet (runsc's trace session is on the node): a run that asks for the process log is refused in {@link #run}. */
+    @Override
+    public void traceProcesses(Path dir) {
+        traceAsked = true;
+    }
+
+    @Override
+    public String kind() {
+        return "kubernetes";
     }
 
     @Override
@@ -149,6 +167,11 @@ public final class KubernetesSandbox implements SandboxBackend {
 
     /** The isolation the cluster must give, checked before any pod is made; overlays and sockets do not cross the API. */
     private void requireSupported(SandboxSpec spec) throws InfrastructureException {
+        if (traceAsked) {
+            throw new InfrastructureException("the process log (sandbox.process-log, on by default) records the agent's programs with runsc's"
+                    + " trace on the host, which the kubernetes backend cannot attach to a pod yet; set sandbox.process-log: false in"
+                    + " .agent-sandbox.yml to run on Kubernetes without it, or run on the docker backend");
+        }
         String rc = PodSpecs.runtimeClass(spec, settings);
         if (rc != null && !runtimeClassesSeen.contains(rc)) {
             try {

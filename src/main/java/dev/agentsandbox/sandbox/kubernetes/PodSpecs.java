@@ -59,7 +59,7 @@ public final class PodSpecs {
         return CONTROL + "/m" + i;
     }
 
-    static String runtimeClass(SandboxSpec spec, KubernetesSettings s) {
+    public static String runtimeClass(SandboxSpec spec, KubernetesSettings s) {
         return switch (spec.tier()) {
             case GVISOR -> s.gvisorRuntimeClass();
             case MICROVM -> s.microvmRuntimeClass();

@@ -108,6 +108,9 @@ public final class TarTransfer {
             if ((e.getMode() & 06000) != 0 && !e.isDirectory()) {
                 throw new Refused("a setuid or setgid file: " + name);
             }
+            if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO() || e.isSparse()) {
+                throw new Refused("a device node, FIFO or other special file: " + name);
+            }
             requireRealParent(root, target, name);
             if (e.isDirectory()) {
                 if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {

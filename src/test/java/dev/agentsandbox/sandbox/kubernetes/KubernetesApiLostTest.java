@@ -31,8 +31,11 @@ class KubernetesApiLostTest {
     void losingTheApiServerMidRunIsAnInfrastructureErrorSayingWhatIsLeft(@TempDir Path tmp) throws Exception {
         client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build()).create();
         Path workspace = Files.createDirectories(tmp.resolve("ws"));
-        try (FakeKubelet kubelet = new FakeKubelet(client, "ci", tmp.resolve("node"))) {
-            KubernetesSandbox sandbox = new KubernetesSandbox(client, new KubernetesSettings("ci", "gvisor", "kata", 1 << 26, "IfNotPresent",
+        // without retries, as KubernetesSandbox.newClient keeps them few: the loss is seen at once
+        KubernetesClient fast = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(
+                client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
+        try (fast; FakeKubelet kubelet = new FakeKubelet(fast, "ci", tmp.resolve("node"))) {
+            KubernetesSandbox sandbox = new KubernetesSandbox(fast, new KubernetesSettings("ci", "gvisor", "kata", 1 << 26, "IfNotPresent",
                     Duration.ofSeconds(3), null), kubelet);
             kubelet.behaviour.set(FakeKubelet.Behaviour.exits(ws -> server.destroy(), 0));
             SandboxSpec spec = new SandboxSpec("run-1", "agent", "agent:1", List.of("true"), "/workspace", Map.of(),

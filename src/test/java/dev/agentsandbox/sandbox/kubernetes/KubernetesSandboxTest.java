@@ -249,6 +249,14 @@ class KubernetesSandboxTest {
     }
 
     @Test
+    void aRunThatAsksForTheProcessLogIsRefusedNotRunUnrecorded() {
+        sandbox.traceProcesses(tmp.resolve("trace"));
+        assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(5)), OutputListener.NONE))
+                .isInstanceOf(InfrastructureException.class).hasMessageContaining("sandbox.process-log: false");
+        assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+    }
+
+    @Test
     void cleanupRemovesWhatDeadRunsLeftAndStopEndsARun() throws Exception {
         Map<String, String> dead = Map.of(Labels.CREATOR_HOST, "ci-host", Labels.CREATOR_PID, "1", Labels.CREATOR_PIDNS, "x");
         Pod left = new PodBuilder().withNewMetadata().withName("agent-sandbox-left").withNamespace("ci")
