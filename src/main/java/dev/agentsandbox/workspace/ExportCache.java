@@ -99,7 +99,7 @@ public final class ExportCache {
     private void build(Repository repo, ObjectId commit, Path dir) throws IOException, InfrastructureException {
         Path partial = root.resolve(PARTIAL + dir.getFileName() + "." + Folders.stamp());
         Folders.delete(partial);
-        new WorkspaceExporter(clock).export(repo, commit, partial);
+        new WorkspaceExporter(clock).export(repo, commit, partial, org.eclipse.jgit.treewalk.filter.TreeFilter.ALL, false);
         try {
             Files.move(partial, dir, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {

@@ -108,7 +108,7 @@ public record HeadLayer(Path dir, boolean whole, int files) {
         int files = 0;
         if (whole || !written.isEmpty()) {
             TreeFilter filter = whole ? TreeFilter.ALL : PathFilterGroup.createFromStrings(written);
-            files = new WorkspaceExporter(clock).export(repo, head, dir, filter).entries().size();
+            files = new WorkspaceExporter(clock).export(repo, head, dir, filter, false).entries().size();
         } else {
             try {
                 WorkspaceExporter.makeWritableDir(dir); // only deletions: whiteouts alone

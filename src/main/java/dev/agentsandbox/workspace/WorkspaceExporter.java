@@ -8,7 +8,13 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.Map;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
@@ -35,13 +41,22 @@ public final class WorkspaceExporter {
     }
 
     public BaseSnapshot export(Repository repo, ObjectId commitId, Path target) throws InfrastructureException {
-        return export(repo, commitId, target, TreeFilter.ALL);
+        return export(repo, commitId, target, TreeFilter.ALL, true);
     }
 
     /** Writes only the paths the filter passes (with the folders above them). */
     public BaseSnapshot export(Repository repo, ObjectId commitId, Path target, TreeFilter filter) throws InfrastructureException {
-        Map<String, BaseSnapshot.Entry> entries = new HashMap<>();
-        try (RevWalk rw = new RevWalk(repo); ObjectReader reader = repo.newObjectReader(); TreeWalk tw = new TreeWalk(reader)) {
+        return export(repo, commitId, target, filter, true);
+    }
+
+    /**
+     * @param stat whether to record each file's stat data (a private copy's snapshot, compared
+     *     after the run); a shared read-only export needs only the paths
+     */
+    public BaseSnapshot export(Repository repo, ObjectId commitId, Path target, TreeFilter filter, boolean stat) throws InfrastructureException {
+        Map<String, BaseSnapshot.Entry> entries = new ConcurrentHashMap<>();
+        try (RevWalk rw = new RevWalk(repo); ObjectReader reader = repo.newObjectReader(); TreeWalk tw = new TreeWalk(reader);
+             Writers writers = new Writers(repo, entries, stat)) {
             RevCommit commit = rw.parseCommit(commitId);
             tw.addTree(commit.getTree());
             tw.setRecursive(true);
@@ -55,29 +70,125 @@ public final class WorkspaceExporter {
                 }
                 Path file = target.resolve(path);
                 createParents(target, file.getParent());
-                ObjectId blob = tw.getObjectId(0);
+                ObjectId blob = tw.getObjectId(0).copy();
                 if (mode == FileMode.SYMLINK) {
                     String linkTarget = new String(reader.open(blob).getBytes(), java.nio.charset.StandardCharsets.UTF_8);
                     Files.createSymbolicLink(file, Path.of(linkTarget));
                     giveToSandbox(file);
+                    writers.record(path, file, blob, mode);
                 } else {
-                    try (OutputStream out = Files.newOutputStream(file)) {
-                        reader.open(blob).copyTo(out);
-                    }
-                    // The sandbox runs as uid 65534: the private workspace must be writable by it.
-                    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(
-                            mode == FileMode.EXECUTABLE_FILE ? "rwxrwxrwx" : "rw-rw-rw-"));
-                    giveToSandbox(file);
+                    writers.add(path, file, blob, mode);
                 }
-                FileStat st = FileStat.of(file);
-                entries.put(path, new BaseSnapshot.Entry(blob, mode.getBits(), st.size(), st.mtimeNanos(), st.ctimeNanos(), st.inode()));
             }
+            writers.finish();
         } catch (IOException e) {
             throw new InfrastructureException("cannot export commit " + commitId.name() + " into " + target + ": " + e.getMessage(), e);
         }
         java.time.Instant now = clock.instant();
-        return new BaseSnapshot(commitId.copy(), entries, now.getEpochSecond() * 1_000_000_000L + now.getNano());
+        return new BaseSnapshot(commitId.copy(), new HashMap<>(entries), now.getEpochSecond() * 1_000_000_000L + now.getNano());
     }
+
+    /**
+     * Writes files in batches on a few threads (each with its own object reader): creating a file,
+     * its mode and its owner are system calls, and on a fresh runner's empty disk an export of
+     * 100,000 files is bound by them, not by inflating blobs. A tree of one batch is written here.
+     */
+    private static final class Writers implements AutoCloseable {
+        private static final int BATCH = 512;
+        private static final int THREADS = Integer.getInteger("agentsandbox.exportThreads", Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors())));
+
+        private final Repository repo;
+        private final Map<String, BaseSnapshot.Entry> entries;
+        private final boolean stat;
+        private final List<ObjectReader> readers = java.util.Collections.synchronizedList(new ArrayList<>());
+        private final ThreadLocal<ObjectReader> reader;
+        private final List<Future<?>> submitted = new ArrayList<>();
+        private ExecutorService pool;
+        private List<Item> batch = new ArrayList<>(BATCH);
+
+        private record Item(String path, Path file, ObjectId blob, FileMode mode) {
+        }
+
+        Writers(Repository repo, Map<String, BaseSnapshot.Entry> entries, boolean stat) {
+            this.repo = repo;
+            this.entries = entries;
+            this.stat = stat;
+            this.reader = ThreadLocal.withInitial(() -> {
+                ObjectReader r = repo.newObjectReader();
+                readers.add(r);
+                return r;
+            });
+        }
+
+        void add(String path, Path file, ObjectId blob, FileMode mode) throws IOException {
+            batch.add(new Item(path, file, blob, mode));
+            if (batch.size() == BATCH) {
+                List<Item> full = batch;
+                batch = new ArrayList<>(BATCH);
+                if (pool == null) {
+                    pool = java.util.concurrent.Executors.newFixedThreadPool(THREADS, r -> {
+                        Thread t = new Thread(r, "agent-sandbox-export");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                }
+                submitted.add(pool.submit(() -> {
+                    write(full);
+                    return null;
+                }));
+            }
+        }
+
+        void record(String path, Path file, ObjectId blob, FileMode mode) throws IOException {
+            FileStat st = stat ? FileStat.of(file) : null;
+            entries.put(path, new BaseSnapshot.Entry(blob, mode.getBits(), st == null ? -1 : st.size(), st == null ? 0 : st.mtimeNanos(),
+                    st == null ? 0 : st.ctimeNanos(), st == null ? 0 : st.inode()));
+        }
+
+        void finish() throws IOException {
+            write(batch);
+            batch = new ArrayList<>();
+            for (Future<?> f : submitted) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("the export was interrupted");
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IOException(e.getCause().getMessage(), e.getCause());
+                }
+            }
+        }
+
+        private void write(List<Item> items) throws IOException {
+            ObjectReader r = reader.get();
+            for (Item i : items) {
+                try (OutputStream out = Files.newOutputStream(i.file(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    r.open(i.blob()).copyTo(out);
+                }
+                // The sandbox runs as uid 65534: the private workspace must be writable by it.
+                Files.setPosixFilePermissions(i.file(), i.mode() == FileMode.EXECUTABLE_FILE ? EXECUTABLE : REGULAR);
+                giveToSandbox(i.file());
+                record(i.path(), i.file(), i.blob(), i.mode());
+            }
+        }
+
+        @Override
+        public void close() {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            synchronized (readers) {
+                readers.forEach(ObjectReader::close);
+            }
+        }
+    }
+
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> EXECUTABLE = PosixFilePermissions.fromString("rwxrwxrwx");
+    private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> REGULAR = PosixFilePermissions.fromString("rw-rw-rw-");
 
     /** Creates {@code dir} and the folders above it up to {@code root} as an export's folders are made. */
     static void createParents(Path root, Path dir) throws IOException {

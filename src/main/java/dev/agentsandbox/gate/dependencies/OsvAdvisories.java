@@ -96,8 +96,9 @@ public final class OsvAdvisories {
 
     private static final class Api implements Source {
         private final String base;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        // Made at the first lookup: building one sets up TLS (key stores, providers), a tenth of a
+        // second that a run whose change adds no dependency should not pay.
+        private HttpClient http;
 
         Api(String base) {
             this.base = base;
@@ -127,6 +128,9 @@ public final class OsvAdvisories {
             }
             if (asked.isEmpty()) {
                 return List.of();
+            }
+            if (http == null) {
+                http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
             }
             JsonNode results = send(HttpRequest.newBuilder(URI.create(base + "/v1/querybatch"))
                     .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))

@@ -57,7 +57,7 @@ final class HeadCheckouts implements CheckTrees {
             }
         }
         Path dir = scratch.folder("head");
-        int files = new WorkspaceExporter(clock).export(repo, head, dir).entries().size();
+        int files = new WorkspaceExporter(clock).export(repo, head, dir, org.eclipse.jgit.treewalk.filter.TreeFilter.ALL, false).entries().size();
         progress.step("exported the head tree for the checks (" + files + " files)");
         return new HeadCheckouts(scratch, null, dir);
     }
