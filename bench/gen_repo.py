@@ -16,4 +16,4 @@ with open(os.path.join(root, "requirements.txt"), "w") as f:
 env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@x", GIT_COMMITTER_NAME="b", GIT_COMMITTER_EMAIL="b@x")
 subprocess.run(["git", "init", "-q", "-b", "main", root], check=True)
 subprocess.run(["git", "-C", root, "add", "-A"], check=True)
-subprocess.run(["git", "-C", root, "commit", "-q", "-m", "generated"], check=True, env=env)
+subprocess.run(["git", "-C", root, "-c", "gc.auto=0", "commit", "-q", "-m", "generated"], check=True, env=env)

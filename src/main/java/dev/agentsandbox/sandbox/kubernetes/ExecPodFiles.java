@@ -51,7 +51,10 @@ final class ExecPodFiles implements PodFiles {
         try (ExecWatch w = container(pod, container).redirectingOutput().writingError(err).exec("tar", "-c", "-f", "-", "-C", dir, ".")) {
             try (InputStream out = w.getOutput()) {
                 TarTransfer.extract(out, to, maxBytes, maxEntries);
-                out.transferTo(OutputStream.nullOutputStream());
+                // tar's zero blocks after the end marker; more than that is not tar's
+                if (out.readNBytes(64 * 1024).length == 64 * 1024) {
+                    throw new TarTransfer.Refused("more data after the end of the tar stream");
+                }
             }
             await(w, err, "tar -c of " + pod + "/" + container + ":" + dir);
         }
@@ -66,7 +69,7 @@ final class ExecPodFiles implements PodFiles {
     }
 
     private static void await(ExecWatch w, ByteArrayOutputStream err, String what) throws IOException, InterruptedException {
-        int code;
+        Integer code;
         try {
             code = w.exitCode().get(EXEC_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -74,8 +77,10 @@ final class ExecPodFiles implements PodFiles {
         } catch (TimeoutException e) {
             throw new IOException(what + " did not end within " + EXEC_TIMEOUT.toMinutes() + " minutes", e);
         }
-        if (code != 0) {
-            throw new IOException(what + " exited " + code + ": " + err.toString(StandardCharsets.UTF_8).strip());
+        if (code == null || code != 0) {
+            // null: the API server sent no status, so nothing says the stream was whole
+            throw new IOException(what + (code == null ? " ended without an exit status" : " exited " + code) + ": "
+                    + err.toString(StandardCharsets.UTF_8).strip());
         }
     }
 }

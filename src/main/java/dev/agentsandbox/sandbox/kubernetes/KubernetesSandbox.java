@@ -122,6 +122,11 @@ public final class KubernetesSandbox implements SandboxBackend {
             for (int i = 0; i < spec.mounts().size(); i++) {
                 files.upload(name, PodSpecs.LOADER, spec.mounts().get(i).hostPath(), PodSpecs.staging(i));
             }
+            // the command starts only once its deny-all policy is known to be in place
+            if (client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name).get() == null) {
+                throw new InfrastructureException("the sandbox's NetworkPolicy " + name + " was deleted before its command ran; the command"
+                        + " did not run. Was `agent-sandbox cleanup --all` run meanwhile? Run it again");
+            }
             files.touch(name, PodSpecs.LOADER, PodSpecs.LOADED);
             awaitRunning(name, PodSpecs.SANDBOX, false);
             t2 = System.nanoTime();
@@ -185,6 +190,12 @@ public final class KubernetesSandbox implements SandboxBackend {
                         + " (the service account needs get on runtimeclasses.node.k8s.io)", e);
             }
             runtimeClassesSeen.add(rc);
+        }
+        try {
+            requireNoOpeningPolicy(spec);
+        } catch (KubernetesClientException e) {
+            throw new InfrastructureException("cannot read the NetworkPolicies of namespace " + settings.namespace() + ": " + firstLine(e.getMessage())
+                    + " (the service account needs list on networkpolicies)", e);
         }
         for (Mount m : spec.mounts()) {
             if (m.overlay() != null) {
@@ -405,13 +416,51 @@ public final class KubernetesSandbox implements SandboxBackend {
                 }
             }
             for (var np : client.network().v1().networkPolicies().inNamespace(settings.namespace()).withLabel(Labels.MANAGED, "true").list().getItems()) {
-                if (!kept.contains(np.getMetadata().getName())) {
+                // A policy with an owner goes with its pod; one without is a run's before its pod exists, unless old.
+                boolean orphan = np.getMetadata().getOwnerReferences() == null || np.getMetadata().getOwnerReferences().isEmpty()
+                        ? olderThan(np.getMetadata().getCreationTimestamp(), Duration.ofMinutes(10)) : false;
+                if (!kept.contains(np.getMetadata().getName()) && (all || orphan)) {
                     client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(np.getMetadata().getName()).delete();
                 }
             }
             return n;
         } catch (KubernetesClientException e) {
             throw new InfrastructureException("cannot clean up in namespace " + settings.namespace() + ": " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    private static boolean olderThan(String timestamp, Duration age) {
+        try {
+            return timestamp != null && java.time.Instant.parse(timestamp).isBefore(java.time.Instant.now().minus(age));
+        } catch (java.time.format.DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    /**
+     * NetworkPolicies add up: a policy of the namespace's that selects the sandbox's pod and allows
+     * any traffic would open it whatever ours denies. Such a namespace is refused; a dedicated one
+     * (or one whose policies select other pods by label) is not.
+     */
+    private void requireNoOpeningPolicy(SandboxSpec spec) throws InfrastructureException {
+        Map<String, String> ours = PodSpecs.labels("x", spec);
+        for (var np : client.network().v1().networkPolicies().inNamespace(settings.namespace()).list().getItems()) {
+            Map<String, String> labels = np.getMetadata().getLabels() == null ? Map.of() : np.getMetadata().getLabels();
+            if ("true".equals(labels.get(Labels.MANAGED))) {
+                continue;
+            }
+            var spec2 = np.getSpec();
+            boolean allows = spec2 != null && ((spec2.getIngress() != null && !spec2.getIngress().isEmpty())
+                    || (spec2.getEgress() != null && !spec2.getEgress().isEmpty()));
+            var sel = spec2 == null ? null : spec2.getPodSelector();
+            boolean selects = sel == null || (sel.getMatchExpressions() != null && !sel.getMatchExpressions().isEmpty())
+                    || (sel.getMatchLabels() == null ? Map.<String, String>of() : sel.getMatchLabels()).entrySet().stream()
+                            .allMatch(e -> e.getValue().equals(ours.get(e.getKey())) || e.getKey().equals(PodSpecs.SANDBOX_LABEL));
+            if (allows && selects) {
+                throw new InfrastructureException("the NetworkPolicy " + np.getMetadata().getName() + " in namespace " + settings.namespace()
+                        + " allows traffic to or from pods it may select, the sandbox's among them (policies add up: ours cannot take"
+                        + " that back); run the sandboxes in a namespace of their own (AGENT_SANDBOX_K8S_NAMESPACE)");
+            }
         }
     }
 

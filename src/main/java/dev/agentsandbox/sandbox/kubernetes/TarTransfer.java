@@ -3,9 +3,6 @@ package dev.agentsandbox.sandbox.kubernetes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -31,6 +28,55 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
  */
 public final class TarTransfer {
     private TarTransfer() {
+    }
+
+    /** What headers of one entry may take of the stream (long names, PAX records). */
+    static final int HEADER_BUDGET = 1 << 20;
+    /** What each entry costs of the quota besides its data: an inode and a block, as on the host's disk. */
+    static final long ENTRY_COST = 4096;
+
+    /** The stream, cut off past what the current phase of the extraction may read. */
+    private static final class Budget extends java.io.FilterInputStream {
+        private long left;
+
+        Budget(InputStream in) {
+            super(in);
+        }
+
+        void allow(long n) {
+            left = n;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                throw new Refused("a tar header or entry larger than it says (more than " + HEADER_BUDGET + " bytes of headers)");
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                throw new Refused("a tar header or entry larger than it says (more than " + HEADER_BUDGET + " bytes of headers)");
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            long k = super.skip(Math.min(n, left));
+            left -= k;
+            return k;
+        }
     }
 
     /** Something the sandbox left that is never taken. */
@@ -90,13 +136,36 @@ public final class TarTransfer {
      * @throws Refused naming the entry and why, when the stream holds what is never taken
      */
     public static void extract(InputStream in, Path dir, long maxBytes, int maxEntries) throws IOException {
+        try {
+            extractChecked(in, dir, maxBytes, maxEntries);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new Refused("a name the host cannot hold: " + e.getMessage());
+        }
+    }
+
+    private static void extractChecked(InputStream in, Path dir, long maxBytes, int maxEntries) throws IOException {
         Path root = dir.toRealPath();
         long bytes = 0;
         int entries = 0;
-        // ISO-8859-1 keeps a GNU header's raw bytes, so that a name that is not UTF-8 is seen and refused.
-        TarArchiveInputStream tar = new TarArchiveInputStream(in, StandardCharsets.ISO_8859_1.name());
+        java.util.Set<Path> written = new java.util.HashSet<>(); // regular files of this stream: the only hard-link sources
+        // Headers (with GNU long names and PAX records, which the parser holds in memory) get a small
+        // budget of the stream's bytes; an entry's data gets its size.
+        Budget budget = new Budget(in);
+        // ISO-8859-1 keeps a GNU or ustar header's raw bytes (the parser would turn bytes that are not
+        // UTF-8 into '?', a silent rename), which are then decoded strictly as UTF-8 below.
+        TarArchiveInputStream tar = new TarArchiveInputStream(budget, StandardCharsets.ISO_8859_1.name());
         TarArchiveEntry e;
-        while ((e = tar.getNextTarEntry()) != null) {
+        while (true) {
+            budget.allow(HEADER_BUDGET);
+            e = tar.getNextTarEntry();
+            if (e == null) {
+                break;
+            }
+            budget.allow(Math.max(0, e.getSize()) + 512);
+            bytes += ENTRY_COST;
+            if (bytes > maxBytes) {
+                throw new Refused("the sandbox's folder holds more than " + maxBytes + " bytes (the disk quota; each entry counts a block)");
+            }
             if (++entries > maxEntries) {
                 throw new Refused("the sandbox left more than " + maxEntries + " files");
             }
@@ -117,10 +186,14 @@ public final class TarTransfer {
                     Files.createDirectory(target);
                 }
             } else if (e.isSymbolicLink()) {
-                Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+                String link = utf8(e.getLinkName());
+                if (link.isEmpty() || link.indexOf('\0') >= 0) {
+                    throw new Refused("a symbolic link whose target is empty: " + name);
+                }
+                Files.createSymbolicLink(target, Path.of(link));
             } else if (e.isLink()) {
-                Path source = inside(root, stripDot(e.getLinkName()));
-                if (source == null || !Files.isRegularFile(source, LinkOption.NOFOLLOW_LINKS)) {
+                Path source = inside(root, stripDot(utf8(e.getLinkName())));
+                if (source == null || !written.contains(source)) {
                     throw new Refused("a hard link to something that is not a file extracted before it: " + name + " -> " + e.getLinkName());
                 }
                 long size = Files.size(source);
@@ -129,6 +202,7 @@ public final class TarTransfer {
                     throw new Refused("the sandbox's folder holds more than " + maxBytes + " bytes (the disk quota)");
                 }
                 Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
+                written.add(target);
             } else if (e.isFile()) {
                 try (OutputStream out = Files.newOutputStream(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
                     byte[] buf = new byte[64 * 1024];
@@ -147,24 +221,34 @@ public final class TarTransfer {
                     perms.addAll(EnumSet.of(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.GROUP_EXECUTE, PosixFilePermission.OTHERS_EXECUTE));
                 }
                 Files.setPosixFilePermissions(target, perms);
+                written.add(target);
             } else {
                 throw new Refused("a device node, FIFO or other special file: " + name);
             }
         }
     }
 
-    private static String utf8(TarArchiveEntry e) throws Refused {
-        String raw = e.getName();
-        if (e.getExtraPaxHeader("path") != null) {
-            return stripDot(raw); // pax names are UTF-8 already
+    /**
+     * The entry's name as UTF-8. A raw header name arrives as ISO-8859-1 (one char a byte) and is
+     * decoded strictly; a name with a char past U+00FF can only come from a PAX record, which the
+     * parser already decoded as UTF-8. (A PAX name whose every char is below U+0100 is read as raw
+     * bytes too: refused unless those bytes are UTF-8; never written as something else.)
+     */
+    static String utf8(String raw) throws Refused {
+        if (raw.chars().anyMatch(c -> c > 0xFF)) {
+            return raw;
         }
-        byte[] bytes = raw.getBytes(StandardCharsets.ISO_8859_1);
         try {
-            return stripDot(StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString());
-        } catch (CharacterCodingException x) {
-            throw new Refused("a file name that is not valid UTF-8: " + raw.replaceAll("[^\\x20-\\x7e]", "?"));
+            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                    .decode(java.nio.ByteBuffer.wrap(raw.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (java.nio.charset.CharacterCodingException x) {
+            throw new Refused("a name that is not valid UTF-8: " + raw.replaceAll("[^\\x20-\\x7e]", "?"));
         }
+    }
+
+    private static String utf8(TarArchiveEntry e) throws Refused {
+        return stripDot(utf8(e.getName()));
     }
 
     private static String stripDot(String name) {

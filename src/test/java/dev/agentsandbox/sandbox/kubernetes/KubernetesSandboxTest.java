@@ -249,6 +249,40 @@ class KubernetesSandboxTest {
     }
 
     @Test
+    void aNamespacePolicyThatWouldOpenTheSandboxIsRefusedAndOneForOtherPodsIsNot() throws Exception {
+        var open = new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder().withNewMetadata().withName("allow-all-egress")
+                .withNamespace("ci").endMetadata().withNewSpec().withNewPodSelector().endPodSelector().withPolicyTypes("Egress")
+                .addNewEgress().endEgress().endSpec().build();
+        client.network().v1().networkPolicies().inNamespace("ci").resource(open).create();
+        try {
+            assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(5)), OutputListener.NONE))
+                    .isInstanceOf(InfrastructureException.class).hasMessageContaining("allow-all-egress").hasMessageContaining("namespace of their own");
+            assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+        } finally {
+            client.network().v1().networkPolicies().inNamespace("ci").withName("allow-all-egress").delete();
+        }
+        var web = new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder().withNewMetadata().withName("web").withNamespace("ci")
+                .endMetadata().withNewSpec().withNewPodSelector().withMatchLabels(Map.of("app", "web")).endPodSelector().withPolicyTypes("Ingress")
+                .addNewIngress().endIngress().endSpec().build();
+        client.network().v1().networkPolicies().inNamespace("ci").resource(web).create();
+        try {
+            assertThat(sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE).succeeded()).isTrue();
+        } finally {
+            client.network().v1().networkPolicies().inNamespace("ci").withName("web").delete();
+        }
+    }
+
+    @Test
+    void cleanupLeavesAFreshPolicyWhosePodIsNotMadeYet() throws Exception {
+        client.network().v1().networkPolicies().inNamespace("ci").resource(PodSpecs.denyAll("agent-sandbox-starting",
+                spec(Tier.GVISOR, Duration.ofSeconds(5)), "ci")).create();
+        sandbox.cleanup(false);
+        assertThat(client.network().v1().networkPolicies().inNamespace("ci").withName("agent-sandbox-starting").get()).isNotNull();
+        sandbox.cleanup(true);
+        assertThat(client.network().v1().networkPolicies().inNamespace("ci").withName("agent-sandbox-starting").get()).isNull();
+    }
+
+    @Test
     void aRunThatAsksForTheProcessLogIsRefusedNotRunUnrecorded() {
         sandbox.traceProcesses(tmp.resolve("trace"));
         assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(5)), OutputListener.NONE))
@@ -271,7 +305,6 @@ class KubernetesSandboxTest {
         client.pods().inNamespace("ci").resource(other).create();
         assertThat(sandbox.cleanup(false)).isEqualTo(1);
         assertThat(client.pods().inNamespace("ci").list().getItems()).extracting(p -> p.getMetadata().getName()).containsExactly("someone-elses");
-        assertThat(client.network().v1().networkPolicies().inNamespace("ci").list().getItems()).isEmpty();
 
         client.pods().inNamespace("ci").resource(new PodBuilder(left).editMetadata().withName("agent-sandbox-live")
                 .withLabels(Map.of(Labels.MANAGED, "true", Labels.RUN, "live")).withAnnotations(Labels.creator()).endMetadata()
@@ -279,6 +312,8 @@ class KubernetesSandboxTest {
         assertThat(sandbox.cleanup(false)).as("a live run's pod stays").isZero();
         sandbox.stop("live");
         assertThat(client.pods().inNamespace("ci").withLabel(Labels.RUN, "live").list().getItems()).isEmpty();
+        sandbox.cleanup(true);
+        assertThat(client.network().v1().networkPolicies().inNamespace("ci").list().getItems()).isEmpty();
         client.pods().inNamespace("ci").withName("someone-elses").delete();
     }
 }

@@ -133,6 +133,45 @@ class TarTransferTest {
     }
 
     @Test
+    void aHardLinkMayOnlyNameAFileOfTheSameStream() throws Exception {
+        Path outside = Files.createDirectories(tmp.resolve("host-home"));
+        Files.writeString(outside.resolve("id_ed25519"), "PRIVATE KEY");
+        byte[] t = tar(x -> {
+            special(x, "t", TarArchiveEntry.LF_SYMLINK, outside.toString());
+            special(x, "x", TarArchiveEntry.LF_LINK, "t/id_ed25519");
+        });
+        assertThatThrownBy(() -> extract(t, 1 << 20, 100)).isInstanceOf(TarTransfer.Refused.class).hasMessageContaining("hard link");
+        assertThat(tmp.resolve("out/x")).doesNotExist();
+    }
+
+    @Test
+    void aHeaderLargerThanAnyNameIsRefusedBeforeItIsHeldInMemory() throws Exception {
+        // a GNU long-name record of 2 MB before an ordinary entry, as a hostile tar would send it
+        byte[] t = tar(x -> {
+            byte[] name = "d/".repeat(1 << 20).getBytes(StandardCharsets.US_ASCII);
+            TarArchiveEntry longName = new TarArchiveEntry("././@LongLink", org.apache.commons.compress.archivers.tar.TarConstants.LF_GNUTYPE_LONGNAME);
+            longName.setSize(name.length);
+            x.putArchiveEntry(longName);
+            x.write(name);
+            x.closeArchiveEntry();
+            file(x, "f", "x", 0100644);
+        });
+        assertThatThrownBy(() -> extract(t, 1L << 30, 100)).isInstanceOf(TarTransfer.Refused.class).hasMessageContaining("header");
+    }
+
+    @Test
+    void namesInPaxHeadersKeepTheirUnicode() throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream x = new TarArchiveOutputStream(b, StandardCharsets.UTF_8.name())) {
+            x.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            x.setAddPaxHeadersForNonAsciiNames(true);
+            file(x, "漢字/ファイル-ü.txt", "x", 0100644);
+        }
+        extract(b.toByteArray(), 1 << 20, 100);
+        assertThat(tmp.resolve("out/漢字/ファイル-ü.txt")).hasContent("x");
+    }
+
+    @Test
     void devicesFifosAndSetuidFilesAreRefused() throws Exception {
         byte[] fifo = tar(x -> special(x, "p", TarArchiveEntry.LF_FIFO, null));
         assertThatThrownBy(() -> extract(fifo, 1 << 20, 100)).hasMessageContaining("special file");
@@ -145,10 +184,15 @@ class TarTransferTest {
     }
 
     @Test
-    void aNameThatIsNotUtf8IsRefused() throws Exception {
+    void aNameThatIsNotUtf8IsRefusedNotRenamed() throws Exception {
         String latin1 = new String(new byte[] {'f', (byte) 0xff, '.', 't', 'x', 't'}, StandardCharsets.ISO_8859_1);
         byte[] t = tar(x -> file(x, latin1, "x", 0100644));
-        assertThatThrownBy(() -> extract(t, 1 << 20, 100)).hasMessageContaining("not valid UTF-8");
+        assertThatThrownBy(() -> extract(t, 1 << 20, 100)).isInstanceOf(TarTransfer.Refused.class).hasMessageContaining("not valid UTF-8");
+        // a GNU header's UTF-8 bytes are the name they spell
+        String utf8Bytes = new String("données.txt".getBytes(StandardCharsets.UTF_8), StandardCharsets.ISO_8859_1);
+        byte[] ok = tar(x -> file(x, utf8Bytes, "x", 0100644));
+        TarTransfer.extract(new ByteArrayInputStream(ok), Files.createDirectories(tmp.resolve("o6")), 1 << 20, 100);
+        assertThat(tmp.resolve("o6/données.txt")).hasContent("x");
     }
 
     @Test
@@ -164,5 +208,13 @@ class TarTransferTest {
         assertThatThrownBy(() -> TarTransfer.extract(new ByteArrayInputStream(many), Files.createDirectories(tmp.resolve("o4")), 1 << 20, 20))
                 .hasMessageContaining("more than 20 files");
         assertThat(Files.exists(tmp.resolve("out"), LinkOption.NOFOLLOW_LINKS)).isTrue();
+        // folders and links cost the host an inode and a block each: they count toward the quota too
+        byte[] dirs = tar(x -> {
+            for (int i = 0; i < 50; i++) {
+                special(x, "d" + i + "/", TarArchiveEntry.LF_DIR, null);
+            }
+        });
+        assertThatThrownBy(() -> TarTransfer.extract(new ByteArrayInputStream(dirs), Files.createDirectories(tmp.resolve("o5")), 100_000, 1000))
+                .hasMessageContaining("disk quota");
     }
 }
