@@ -227,7 +227,8 @@ public final class DockerSandbox implements SandboxBackend {
         }
     }
 
-    static String firstLine(String s) {
+    /** The first line of an error message from a daemon or an API server, for a one-line report. */
+    public static String firstLine(String s) {
         if (s == null) {
             return "(no message)";
         }

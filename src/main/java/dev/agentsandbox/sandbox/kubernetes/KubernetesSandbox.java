@@ -482,11 +482,6 @@ public final class KubernetesSandbox implements SandboxBackend {
     }
 
     static String firstLine(String s) {
-        if (s == null) {
-            return "(no message)";
-        }
-        String t = s.strip();
-        int nl = t.indexOf('\n');
-        return nl < 0 ? t : t.substring(0, nl);
+        return dev.agentsandbox.sandbox.DockerSandbox.firstLine(s);
     }
 }
