@@ -156,5 +156,10 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
     public void close() {
         running = false;
         loop.interrupt();
+        try {
+            loop.join(5000); // nothing moves a pod on once closed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

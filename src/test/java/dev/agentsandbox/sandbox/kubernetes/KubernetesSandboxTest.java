@@ -63,8 +63,12 @@ class KubernetesSandboxTest {
     @AfterEach
     void tearDown() {
         kubelet.close();
+        // one mock server for the class: each test starts from an empty namespace
         for (Pod p : client.pods().inNamespace("ci").list().getItems()) {
             client.pods().inNamespace("ci").withName(p.getMetadata().getName()).delete();
+        }
+        for (var np : client.network().v1().networkPolicies().inNamespace("ci").list().getItems()) {
+            client.network().v1().networkPolicies().inNamespace("ci").withName(np.getMetadata().getName()).delete();
         }
     }
 
@@ -292,6 +296,7 @@ class KubernetesSandboxTest {
 
     @Test
     void cleanupRemovesWhatDeadRunsLeftAndStopEndsARun() throws Exception {
+        kubelet.close(); // the pods here are written as a node left them; nothing may move them on
         Map<String, String> dead = Map.of(Labels.CREATOR_HOST, "ci-host", Labels.CREATOR_PID, "1", Labels.CREATOR_PIDNS, "x");
         Pod left = new PodBuilder().withNewMetadata().withName("agent-sandbox-left").withNamespace("ci")
                 .withLabels(Map.of(Labels.MANAGED, "true", Labels.RUN, "old")).withAnnotations(dead).endMetadata()
