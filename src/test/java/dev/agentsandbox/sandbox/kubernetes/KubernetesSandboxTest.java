@@ -52,8 +52,7 @@ class KubernetesSandboxTest {
         client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build())
                 .createOr(r -> r.update());
         kubelet = new FakeKubelet(client, "ci", tmp.resolve("node"));
-        KubernetesSettings settings = new KubernetesSettings("ci", "gvisor", "kata", 64L * 1024 * 1024, "IfNotPresent", Duration.ofSeconds(3), null);
-        sandbox = new KubernetesSandbox(client, settings, kubelet);
+        sandbox = sandbox(Duration.ofSeconds(30)); // generous: a busy CI machine may be slow to move a pod on
         workspace = Files.createDirectories(tmp.resolve("ws"));
         Files.writeString(workspace.resolve("calc.py"), "def add(a, b):\n    return a + b\n");
         Files.createDirectories(workspace.resolve("src/pkg"));
@@ -70,6 +69,11 @@ class KubernetesSandboxTest {
         for (var np : client.network().v1().networkPolicies().inNamespace("ci").list().getItems()) {
             client.network().v1().networkPolicies().inNamespace("ci").withName(np.getMetadata().getName()).delete();
         }
+    }
+
+    private KubernetesSandbox sandbox(Duration scheduleTimeout) {
+        return new KubernetesSandbox(client, new KubernetesSettings("ci", "gvisor", "kata", 64L * 1024 * 1024, "IfNotPresent", scheduleTimeout, null),
+                kubelet);
     }
 
     private SandboxSpec spec(Tier tier, Duration timeout) {
@@ -173,6 +177,7 @@ class KubernetesSandboxTest {
     @Test
     void aPodThatIsNeverScheduledFailsWithTheSchedulersReasonAndIsRemoved() {
         kubelet.behaviour.set(new FakeKubelet.Behaviour(FakeKubelet.Start.UNSCHEDULABLE, ws -> { }, 0, false, null));
+        KubernetesSandbox sandbox = sandbox(Duration.ofSeconds(2));
         assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(5)), OutputListener.NONE))
                 .isInstanceOf(InfrastructureException.class).hasMessageContaining("never scheduled: Unschedulable")
                 .hasMessageContaining("didn't match Pod's node affinity");
