@@ -150,9 +150,6 @@ final class RunCommand implements Callable<Integer> {
             if (mode == dev.agentsandbox.workspace.WorkspaceMode.OVERLAY) {
                 throw new UsageException("--workspace overlay needs a host that mounts it; the kubernetes backend streams a private copy into each pod");
             }
-            if (upstream != null) {
-                throw new UsageException("the model proxy does not reach Kubernetes pods yet: run agents that need a model API with --backend docker");
-            }
             mode = dev.agentsandbox.workspace.WorkspaceMode.COPY;
         }
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),

@@ -68,6 +68,18 @@ final class ExecPodFiles implements PodFiles {
         }
     }
 
+    @Override
+    public SocketRelay relay(String pod, String container, String socket, Path hostSocket) throws IOException {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ExecWatch w = container(pod, container).redirectingInput().redirectingOutput().writingError(err)
+                .exec("sh", "-c", RELAY, "agent-sandbox-relay", SocketRelay.SCRIPT, socket);
+        return new SocketRelay(w.getOutput(), w.getInput(), hostSocket, () -> err.toString(StandardCharsets.UTF_8), w);
+    }
+
+    /** python3 from the image runs the relay; an image without it is named rather than left to fail later. */
+    static final String RELAY = "command -v python3 >/dev/null 2>&1 || { echo 'the image has no python3, which relays the model"
+            + " proxy socket into the pod on the kubernetes backend: add python3 to the image' >&2; exit 97; }; exec python3 -u -c \"$1\" \"$2\"";
+
     private static void await(ExecWatch w, ByteArrayOutputStream err, String what) throws IOException, InterruptedException {
         Integer code;
         try {

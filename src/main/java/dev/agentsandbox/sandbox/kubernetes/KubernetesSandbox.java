@@ -47,6 +47,7 @@ public final class KubernetesSandbox implements SandboxBackend {
     static final Set<String> FATAL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
             "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
     static final int MAX_ENTRIES = 1_000_000;
+    static final Duration RELAY_START = Duration.ofSeconds(30);
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
@@ -103,6 +104,8 @@ public final class KubernetesSandbox implements SandboxBackend {
     @Override
     public SandboxResult run(SandboxSpec spec, OutputListener output) throws InfrastructureException {
         requireSupported(spec);
+        Map<Integer, List<String>> sockets = sockets(spec);
+        List<SocketRelay> relays = new ArrayList<>();
         String name = "agent-sandbox-" + HexFormat.of().formatHex(random.generateSeed(6));
         OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
         long t0 = System.nanoTime();
@@ -115,7 +118,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         live.add(name);
         try {
             client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
-            Pod pod = client.pods().inNamespace(settings.namespace()).resource(PodSpecs.pod(name, spec, settings, ownerPod())).create();
+            Pod pod = client.pods().inNamespace(settings.namespace()).resource(PodSpecs.pod(name, spec, settings, ownerPod(), sockets.keySet())).create();
             adoptPolicy(name, pod);
             awaitRunning(name, PodSpecs.LOADER, true);
             t1 = System.nanoTime();
@@ -129,10 +132,12 @@ public final class KubernetesSandbox implements SandboxBackend {
             }
             files.touch(name, PodSpecs.LOADER, PodSpecs.LOADED);
             awaitRunning(name, PodSpecs.SANDBOX, false);
+            relay(name, spec, sockets, relays);
             t2 = System.nanoTime();
             Thread reader = readLog(name, capture);
             ContainerStateTerminated end = awaitTerminated(name, t2 + spec.limits().timeout().toNanos());
             t3 = System.nanoTime();
+            closeAll(relays);
             if (end == null) {
                 ending = SandboxResult.Ending.TIMED_OUT;
                 exitCode = 137;
@@ -161,13 +166,14 @@ public final class KubernetesSandbox implements SandboxBackend {
         } catch (IOException e) {
             throw new InfrastructureException("cannot move the sandbox's folders through the Kubernetes API: " + e.getMessage(), e);
         } finally {
+            closeAll(relays);
             remove(name);
         }
         long t4 = System.nanoTime();
         capture.finish();
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(), timings, imageId,
-                describe(name, spec), false, 0, null);
+                describe(name, spec, sockets), false, 0, null);
     }
 
     /** The isolation the cluster must give, checked before any pod is made; overlays and sockets do not cross the API. */
@@ -203,9 +209,62 @@ public final class KubernetesSandbox implements SandboxBackend {
             }
             if (!Files.isDirectory(m.hostPath(), LinkOption.NOFOLLOW_LINKS)) {
                 throw new InfrastructureException("the Kubernetes backend streams folders into pods, and " + m.hostPath() + " (for "
-                        + m.containerPath() + ") is not one: the model proxy's socket does not reach pods yet (run without --model-provider)");
+                        + m.containerPath() + ") is not one");
             }
         }
+    }
+
+    /** The Unix sockets directly in each mounted folder (the model proxy's): each is relayed into the pod, never copied. */
+    static Map<Integer, List<String>> sockets(SandboxSpec spec) throws InfrastructureException {
+        Map<Integer, List<String>> found = new LinkedHashMap<>();
+        for (int i = 0; i < spec.mounts().size(); i++) {
+            try (Stream<Path> s = Files.list(spec.mounts().get(i).hostPath())) {
+                List<String> names = new ArrayList<>();
+                for (Path p : (Iterable<Path>) s::iterator) {
+                    if (TarTransfer.isSocket(p)) {
+                        names.add(p.getFileName().toString());
+                    }
+                }
+                if (!names.isEmpty()) {
+                    found.put(i, List.copyOf(names));
+                }
+            } catch (IOException e) {
+                throw new InfrastructureException("cannot read " + spec.mounts().get(i).hostPath() + ": " + e.getMessage(), e);
+            }
+        }
+        return found;
+    }
+
+    /**
+     * Each socket served to the sandbox gets a relay in the keeper, which shares the socket's
+     * volume (read-only for the sandbox): its bytes cross the exec API, the host's socket stays here.
+     */
+    private void relay(String name, SandboxSpec spec, Map<Integer, List<String>> sockets, List<SocketRelay> relays)
+            throws InfrastructureException, InterruptedException {
+        if (sockets.isEmpty()) {
+            return;
+        }
+        awaitRunning(name, PodSpecs.KEEPER, false);
+        for (var e : sockets.entrySet()) {
+            Mount m = spec.mounts().get(e.getKey());
+            for (String socket : e.getValue()) {
+                try {
+                    SocketRelay r = files.relay(name, PodSpecs.KEEPER, PodSpecs.staging(e.getKey()) + "/" + socket, m.hostPath().resolve(socket));
+                    relays.add(r);
+                    r.awaitReady(RELAY_START);
+                } catch (IOException ex) {
+                    throw new InfrastructureException("cannot relay " + m.containerPath() + "/" + socket + " (the model proxy) into the"
+                            + " sandbox's pod: " + ex.getMessage() + "; nothing is committed", ex);
+                }
+            }
+        }
+    }
+
+    private static void closeAll(List<SocketRelay> relays) {
+        for (SocketRelay r : relays) {
+            r.close();
+        }
+        relays.clear();
     }
 
     private OwnerReference ownerPod() {
@@ -352,7 +411,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         }
     }
 
-    private Map<String, Object> describe(String name, SandboxSpec spec) {
+    private Map<String, Object> describe(String name, SandboxSpec spec, Map<Integer, List<String>> sockets) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backend", "kubernetes");
         m.put("namespace", settings.namespace());
@@ -365,6 +424,8 @@ public final class KubernetesSandbox implements SandboxBackend {
         m.put("seccomp", "RuntimeDefault");
         m.put("automountServiceAccountToken", false);
         m.put("networkPolicy", "deny-all " + name);
+        m.put("relayedSockets", sockets.entrySet().stream()
+                .flatMap(e -> e.getValue().stream().map(x -> spec.mounts().get(e.getKey()).containerPath() + "/" + x)).toList());
         return m;
     }
 

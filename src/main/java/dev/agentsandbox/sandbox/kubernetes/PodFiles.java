@@ -3,7 +3,7 @@ package dev.agentsandbox.sandbox.kubernetes;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Folders into and out of a running container of a pod, and a marker file set there. */
+/** Folders into and out of a running container of a pod, a marker file set there, and a socket relayed to the host. */
 public interface PodFiles {
     /** Streams {@code from}'s tree into {@code dir} in the container. */
     void upload(String pod, String container, Path from, String dir) throws IOException, InterruptedException;
@@ -13,4 +13,10 @@ public interface PodFiles {
 
     /** Creates an empty file in the container. */
     void touch(String pod, String container, String path) throws IOException, InterruptedException;
+
+    /**
+     * Starts {@link SocketRelay#SCRIPT} in the container, listening on {@code socket} there, its
+     * frames joined to the host's {@code hostSocket}; closing the relay ends it.
+     */
+    SocketRelay relay(String pod, String container, String socket, Path hostSocket) throws IOException;
 }

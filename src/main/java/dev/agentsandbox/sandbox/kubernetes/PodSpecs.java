@@ -50,6 +50,8 @@ public final class PodSpecs {
     public static final String SANDBOX_LABEL = "dev.agentsandbox.sandbox";
     /** How long loading and collecting may take on top of the command's timeout before Kubernetes ends the pod. */
     static final long DEADLINE_SLACK_SECONDS = 600;
+    /** gVisor's mount hints (runsc/boot/mount_hints.go), read from the pod's annotations when containerd passes them on. */
+    static final String GVISOR_MOUNT = "dev.gvisor.spec.mount.";
 
     private PodSpecs() {
     }
@@ -67,7 +69,13 @@ public final class PodSpecs {
         };
     }
 
-    public static Pod pod(String name, SandboxSpec spec, KubernetesSettings s, OwnerReference owner) {
+    /**
+     * @param relayed the mounts with a socket the keeper relays: the keeper mounts them too, and
+     *     under gVisor they are one tmpfs for the whole pod, so that a socket bound in the keeper is
+     *     the one the sandbox connects to (without the hint each container has its own view)
+     */
+    public static Pod pod(String name, SandboxSpec spec, KubernetesSettings s, OwnerReference owner, java.util.Set<Integer> relayed) {
+        Map<String, String> annotations = annotations(spec);
         Map<String, String> labels = labels(name, spec);
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> sandboxMounts = new ArrayList<>();
@@ -82,8 +90,13 @@ public final class PodSpecs {
             volumes.add(emptyDir(v, null, Long.toString(s.diskBytes())));
             sandboxMounts.add(mount(v, m.containerPath(), m.readOnly()));
             stagingMounts.add(mount(v, staging(i), false));
-            if (!m.readOnly()) {
+            if (!m.readOnly() || relayed.contains(i)) {
                 keeperMounts.add(mount(v, staging(i), false));
+            }
+            if (relayed.contains(i)) {
+                annotations.put(GVISOR_MOUNT + v + ".type", "tmpfs");
+                annotations.put(GVISOR_MOUNT + v + ".share", "pod");
+                annotations.put(GVISOR_MOUNT + v + ".options", "rw,rprivate");
             }
         }
         volumes.add(emptyDir("tmp", "Memory", Long.toString(spec.limits().tmpfsBytes())));
@@ -99,7 +112,7 @@ public final class PodSpecs {
         Container keeper = helper(KEEPER, spec.image(), s, "until [ -e " + COLLECTED + " ]; do sleep 1; done", keeperMounts);
 
         PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withNamespace(s.namespace()).withLabels(labels)
-                .withAnnotations(annotations(spec)).endMetadata()
+                .withAnnotations(annotations).endMetadata()
                 .withNewSpec()
                 .withRuntimeClassName(runtimeClass(spec, s))
                 .withRestartPolicy("Never")

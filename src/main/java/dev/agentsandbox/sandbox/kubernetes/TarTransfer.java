@@ -86,7 +86,10 @@ public final class TarTransfer {
         }
     }
 
-    /** Writes the folder's tree (folders, regular files, symbolic links) as a tar stream. */
+    /**
+     * Writes the folder's tree (folders, regular files, symbolic links) as a tar stream. Unix
+     * sockets are left out: they cannot cross as files (the backend relays those it serves).
+     */
     public static void write(Path dir, OutputStream out) throws IOException {
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
@@ -120,7 +123,7 @@ public final class TarTransfer {
                         in.transferTo(tar);
                     }
                     tar.closeArchiveEntry();
-                } else {
+                } else if (!isSocket(f)) {
                     throw new IOException("cannot send " + f + " into a pod: not a folder, a regular file or a link");
                 }
                 return FileVisitResult.CONTINUE;
@@ -128,6 +131,11 @@ public final class TarTransfer {
         });
         tar.finish();
         tar.flush();
+    }
+
+    /** A Unix socket (not a fifo or a device), by the file's type bits. */
+    static boolean isSocket(Path f) throws IOException {
+        return ((Integer) Files.getAttribute(f, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000) == 0140000;
     }
 
     /**

@@ -1,4 +1,10 @@
 sock=/run/agent-sandbox/@SOCKET@
+# On Kubernetes a relay binds the socket just after the pod starts: wait (up to 30 s) until it is there.
+i=0
+while [ ! -S "$sock" ]; do
+  i=$((i + 1)); [ $i -gt 600 ] && { echo 'agent-sandbox: the model proxy socket is not in the sandbox (on Kubernetes with gVisor, containerd must pass dev.gvisor.* pod annotations to runsc: see docs/kubernetes.md)' >&2; exit 97; }
+  sleep 0.05
+done
 if command -v socat >/dev/null 2>&1; then
   socat TCP-LISTEN:@PORT@,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:$sock &
 elif command -v python3 >/dev/null 2>&1; then

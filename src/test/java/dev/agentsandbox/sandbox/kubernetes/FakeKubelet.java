@@ -115,17 +115,48 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
         pipe(folder(pod, dir), to, maxBytes, maxEntries);
     }
 
-    /** Marks: the loader's "loaded" runs the command and reports its end. */
+    /** Marks: the loader's "loaded" starts the command (on a thread of its own, as a container runs) and reports its end. */
     @Override
     public void touch(String pod, String container, String path) {
         if (!path.equals(PodSpecs.LOADED)) {
             return;
         }
         Behaviour b = behaviour.get();
-        b.command().accept(folder(pod, PodSpecs.staging(0)));
-        ContainerStatus sandbox = b.hangs() ? running("sandbox", "img") : terminated("sandbox", b.exitCode(), b.terminationReason());
         setStatus(pod, new PodStatusBuilder().withPhase("Running").withInitContainerStatuses(terminated("load", 0, "Completed"))
-                .withContainerStatuses(List.of(sandbox, running("keep", "img"))).build());
+                .withContainerStatuses(List.of(running("sandbox", "img"), running("keep", "img"))).build());
+        Thread command = new Thread(() -> {
+            b.command().accept(folder(pod, PodSpecs.staging(0)));
+            if (!b.hangs()) {
+                try {
+                    setStatus(pod, new PodStatusBuilder().withPhase("Running").withInitContainerStatuses(terminated("load", 0, "Completed"))
+                            .withContainerStatuses(List.of(terminated("sandbox", b.exitCode(), b.terminationReason()), running("keep", "img")))
+                            .build());
+                } catch (RuntimeException e) {
+                    // the pod was deleted meanwhile
+                }
+            }
+        }, "fake-container-" + pod);
+        command.setDaemon(true);
+        command.start();
+    }
+
+    /** The relay as the keeper would run it: the real relay.py, with this machine's python3, on the pod's folder here. */
+    @Override
+    public SocketRelay relay(String pod, String container, String socket, Path hostSocket) throws IOException {
+        int slash = socket.lastIndexOf('/');
+        Path local = folder(pod, socket.substring(0, slash)).resolve(socket.substring(slash + 1));
+        Process p = new ProcessBuilder("python3", "-u", "-c", SocketRelay.SCRIPT, local.toString()).start();
+        StringBuffer err = new StringBuffer();
+        Thread t = new Thread(() -> {
+            try {
+                err.append(new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the process went
+            }
+        });
+        t.setDaemon(true);
+        t.start();
+        return new SocketRelay(p.getInputStream(), p.getOutputStream(), hostSocket, err::toString, p::destroy);
     }
 
     /** The tar stream a real exec would carry, from one folder into another. */

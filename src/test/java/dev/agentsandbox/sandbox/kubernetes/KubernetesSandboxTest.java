@@ -18,12 +18,20 @@ import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -243,18 +251,80 @@ class KubernetesSandboxTest {
     }
 
     @Test
-    void overlaysAndSocketsAreRefusedWithWhatToDo() throws Exception {
-        Path sock = Files.createFile(tmp.resolve("proxy.sock"));
+    void overlaysAndFilesAsMountsAreRefusedWithWhatToDo() throws Exception {
+        Path file = Files.createFile(tmp.resolve("plan.md"));
         SandboxSpec s = spec(Tier.GVISOR, Duration.ofSeconds(5));
-        SandboxSpec withSocket = new SandboxSpec(s.runId(), s.purpose(), s.image(), s.command(), s.workdir(), s.env(),
-                List.of(s.mounts().get(0), new Mount(sock, "/run/proxy.sock", false)), s.tier(), s.runtime(), s.limits(), null);
-        assertThatThrownBy(() -> sandbox.run(withSocket, OutputListener.NONE)).hasMessageContaining("model proxy");
+        SandboxSpec withFile = new SandboxSpec(s.runId(), s.purpose(), s.image(), s.command(), s.workdir(), s.env(),
+                List.of(s.mounts().get(0), new Mount(file, "/run/plan.md", true)), s.tier(), s.runtime(), s.limits(), null);
+        assertThatThrownBy(() -> sandbox.run(withFile, OutputListener.NONE)).hasMessageContaining("streams folders into pods");
         Path lower = Files.createDirectories(tmp.resolve("lower"));
         SandboxSpec overlay = new SandboxSpec(s.runId(), s.purpose(), s.image(), s.command(), s.workdir(), s.env(),
                 List.of(Mount.overlay(lower, Files.createDirectories(tmp.resolve("upper")), Files.createDirectories(tmp.resolve("work")), "/workspace")),
                 s.tier(), s.runtime(), s.limits(), null);
         assertThatThrownBy(() -> sandbox.run(overlay, OutputListener.NONE)).hasMessageContaining("--workspace copy");
         assertThat(client.pods().inNamespace("ci").list().getItems()).isEmpty();
+    }
+
+    @Test
+    void theModelProxysSocketIsRelayedIntoThePodAndNeverCopied() throws Exception {
+        Path runDir = Files.createDirectories(tmp.resolve("run"));
+        Files.writeString(runDir.resolve("plan.md"), "the plan\n");
+        AtomicInteger served = new AtomicInteger();
+        try (ServerSocketChannel proxy = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            proxy.bind(UnixDomainSocketAddress.of(runDir.resolve("proxy.sock")));
+            Thread host = new Thread(() -> {
+                try {
+                    while (true) {
+                        try (SocketChannel c = proxy.accept()) {
+                            served.incrementAndGet();
+                            ByteBuffer b = ByteBuffer.allocate(256);
+                            c.read(b);
+                            c.write(ByteBuffer.wrap(("echo:" + new String(b.array(), 0, b.position(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8)));
+                        }
+                    }
+                } catch (java.io.IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            host.setDaemon(true);
+            host.start();
+            kubelet.behaviour.set(FakeKubelet.Behaviour.exits(ws -> {
+                try {
+                    Path proxyDir = ws.resolveSibling(PodSpecs.staging(1).replace('/', '_'));
+                    assertThat(proxyDir.resolve("plan.md")).hasContent("the plan\n");
+                    Path sock = proxyDir.resolve("proxy.sock");
+                    for (int i = 0; i < 200 && !Files.exists(sock); i++) {
+                        Thread.sleep(50); // as the bridge waits for the relay
+                    }
+                    assertThat(TarTransfer.isSocket(sock)).as("a socket bound in the pod, not a copied file").isTrue();
+                    try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
+                        c.write(ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)));
+                        Files.write(ws.resolve("answer.txt"), Channels.newInputStream(c).readAllBytes());
+                    }
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }, 0));
+            SandboxSpec s = spec(Tier.GVISOR, Duration.ofSeconds(20));
+            SandboxSpec withProxy = new SandboxSpec(s.runId(), s.purpose(), s.image(), s.command(), s.workdir(), s.env(),
+                    List.of(s.mounts().get(0), new Mount(runDir, "/run/agent-sandbox", true)), s.tier(), s.runtime(), s.limits(), null);
+            SandboxResult r = sandbox.run(withProxy, OutputListener.NONE);
+            assertThat(r.exitCode()).isZero();
+            assertThat(workspace.resolve("answer.txt")).hasContent("echo:hello");
+            assertThat(served).hasValue(1);
+            assertThat(r.containerConfig()).containsEntry("relayedSockets", List.of("/run/agent-sandbox/proxy.sock"));
+
+            Pod pod = PodSpecs.pod("p", withProxy, sandbox.settings(), null, java.util.Set.of(1));
+            assertThat(pod.getMetadata().getAnnotations()).containsEntry("dev.gvisor.spec.mount.m1.share", "pod")
+                    .containsEntry("dev.gvisor.spec.mount.m1.type", "tmpfs").doesNotContainKey("dev.gvisor.spec.mount.m0.share");
+            Container keeper = pod.getSpec().getContainers().get(1);
+            assertThat(keeper.getVolumeMounts()).anySatisfy(m -> assertThat(m.getName()).isEqualTo("m1"));
+            Container box = pod.getSpec().getContainers().get(0);
+            assertThat(box.getVolumeMounts()).anySatisfy(m -> {
+                assertThat(m.getName()).isEqualTo("m1");
+                assertThat(m.getReadOnly()).as("the sandbox cannot replace the socket").isTrue();
+            });
+        }
     }
 
     @Test
