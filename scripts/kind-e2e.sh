@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Kubernetes backend end to end on a kind cluster with gVisor (scripts/kind-gvisor.sh), as a
 # CI job's service account with only docs/kubernetes/rbac.yaml: doctor, a run whose change becomes
-# a feature branch, a hostile run refused, and nothing left in the namespace.
+# a feature branch, a model request through the relayed proxy socket, a hostile run refused, and
+# nothing left in the namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR="$PWD/target/agent-sandbox.jar"
@@ -36,12 +37,51 @@ mkdir -p "$repo" && cd "$repo"
 git init -q -b main . && printf 'def add(a, b):\n    return a + b\n' >calc.py
 # runsc's process trace is on the host, not reachable from a pod yet: the backend refuses a run that asks for it
 printf 'version: 1\nsandbox:\n  process-log: false\n' >.agent-sandbox.yml
+# the agent of the model run below: one Messages API request through the proxy's base URL
+cat >ask.py <<'PY'
+import json, os, urllib.request
+body = json.dumps({"model": "e2e", "max_tokens": 1, "messages": [{"role": "user", "content": "hi"}]}).encode()
+req = urllib.request.Request(os.environ["ANTHROPIC_BASE_URL"] + "/v1/messages", data=body,
+                             headers={"content-type": "application/json", "x-api-key": os.environ["ANTHROPIC_API_KEY"]})
+open("answer.json", "w").write(urllib.request.urlopen(req).read().decode())
+PY
 git add -A && git -c user.name=e2e -c user.email=e2e@example.invalid commit -q -m base
 java -jar "$JAR" run --task "Add multiply" --image "$IMAGE" --bundle "$work/ok" \
   --command "printf 'def multiply(a, b):\n    return a * b\n' >> calc.py" || die "a clean run"
 git rev-parse --verify -q "refs/heads/$(jq -r .featureBranch "$work/ok/run.json")" >/dev/null || die "no feature branch"
 [ "$(jq -r .verdict "$work/ok/run.json")" = pass ] || die "verdict $(jq -r .verdict "$work/ok/run.json")"
 log "a clean run in a gVisor pod became $(jq -r .featureBranch "$work/ok/run.json")"
+
+# The model proxy through the pod's relay: the agent's request reaches a stand-in model on this
+# machine's loopback with the key injected on the host; the pod never holds the key.
+key="sk-ant-api03-e2e$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s' "$key" >"$work/model.key"
+python3 - "$work/model.port" "$work/model.keys" <<'PY' &
+import http.server, json, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        open(sys.argv[2], "a").write(self.headers.get("x-api-key", "") + "\n")
+        body = json.dumps({"id": "msg_e2e", "type": "message", "role": "assistant", "model": "e2e",
+                           "content": [{"type": "text", "text": "relayed"}], "stop_reason": "end_turn",
+                           "usage": {"input_tokens": 1, "output_tokens": 1}}).encode()
+        self.send_response(200); self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body))); self.end_headers(); self.wfile.write(body)
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_port))
+s.serve_forever()
+PY
+model_pid=$!
+for _ in $(seq 50); do [ -s "$work/model.port" ] && break; sleep 0.1; done
+java -jar "$JAR" run --task "Ask the model" --image "$IMAGE" --bundle "$work/model" \
+  --model-provider anthropic --model-url "http://127.0.0.1:$(cat "$work/model.port")" --model-key-file "$work/model.key" \
+  --command 'python3 ask.py' \
+  || die "a run through the model proxy"
+kill "$model_pid"
+grep -qx "$key" "$work/model.keys" || die "the stand-in model did not get the injected key"
+git show "$(jq -r .featureBranch "$work/model/run.json"):answer.json" | grep -q relayed || die "the model's answer did not reach the agent"
+! grep -rqF "$key" "$work/model" || die "the key is in the bundle"
+log "the agent reached the model through the pod's relay; the key stayed on the host"
 
 set +e
 java -jar "$JAR" run --task "Leak" --image "$IMAGE" --bundle "$work/leak" --command 'ln -s /etc/passwd leak.txt'

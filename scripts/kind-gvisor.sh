@@ -2,7 +2,9 @@
 # gVisor as the RuntimeClass "gvisor" on a kind cluster's nodes (for .github/workflows/kubernetes.yml):
 # runsc and its containerd shim from gVisor's release at the version install-gvisor.sh pins, their
 # SHA-512 checked, copied into each node container, registered with containerd with networking
-# off (network = "none": a sandbox pod has no interface besides lo), then the RuntimeClass.
+# off (network = "none": a sandbox pod has no interface besides lo) and gVisor's mount hints passed
+# on (pod_annotations: the volume holding the model proxy's relayed socket is one tmpfs for the pod),
+# then the RuntimeClass.
 set -euo pipefail
 CLUSTER="${1:-kind}"
 VERSION="${AGENT_SANDBOX_GVISOR_VERSION:-$(sed -n 's/^VERSION="\${AGENT_SANDBOX_GVISOR_VERSION:-\(.*\)}"$/\1/p' "$(dirname "$0")/install-gvisor.sh")}"
@@ -35,6 +37,7 @@ for node in $(kind get nodes --name "$CLUSTER"); do
 
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]
   runtime_type = "io.containerd.runsc.v1"
+  pod_annotations = ["dev.gvisor.*"]
 [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc.options]
   TypeUrl = "io.containerd.runsc.v1.options"
   ConfigPath = "/etc/containerd/runsc.toml"
