@@ -56,11 +56,14 @@ public final class KubernetesSandbox implements SandboxBackend {
     private final Set<String> runtimeClassesSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private volatile boolean traceAsked;
+    /** Where pods come from when not made here: a warm pool of kubernetes-sigs/agent-sandbox, or null. */
+    private final WarmPool warm;
 
     KubernetesSandbox(KubernetesClient client, KubernetesSettings settings, PodFiles files) {
         this.client = client;
         this.settings = settings;
         this.files = files;
+        this.warm = settings.warmPool() == null ? null : new WarmPool(client, settings);
     }
 
     /** Connects with the usual kubeconfig or in-cluster configuration and checks the API answers. */
@@ -116,43 +119,55 @@ public final class KubernetesSandbox implements SandboxBackend {
         int exitCode = -1;
         String imageId = null;
         live.add(name);
+        String podName = name;
         try {
-            client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
-            Pod pod = client.pods().inNamespace(settings.namespace()).resource(PodSpecs.pod(name, spec, settings, ownerPod(), sockets.keySet())).create();
-            adoptPolicy(name, pod);
-            awaitRunning(name, PodSpecs.LOADER, true);
+            if (warm == null) {
+                client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
+                Pod pod = client.pods().inNamespace(settings.namespace()).resource(PodSpecs.pod(name, spec, settings, ownerPod(), sockets.keySet())).create();
+                adoptPolicy(name, "v1", "Pod", pod.getMetadata().getUid());
+            } else {
+                podName = claimWarmPod(name, spec);
+            }
+            awaitRunning(podName, PodSpecs.LOADER, true);
             t1 = System.nanoTime();
             for (int i = 0; i < spec.mounts().size(); i++) {
-                files.upload(name, PodSpecs.LOADER, spec.mounts().get(i).hostPath(), PodSpecs.staging(i));
+                files.upload(podName, PodSpecs.LOADER, spec.mounts().get(i).hostPath(), PodSpecs.staging(i));
+            }
+            if (warm != null) {
+                uploadRunScript(podName, spec);
             }
             // the command starts only once its deny-all policy is known to be in place
             if (client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name).get() == null) {
                 throw new InfrastructureException("the sandbox's NetworkPolicy " + name + " was deleted before its command ran; the command"
                         + " did not run. Was `agent-sandbox cleanup --all` run meanwhile? Run it again");
             }
-            files.touch(name, PodSpecs.LOADER, PodSpecs.LOADED);
-            awaitRunning(name, PodSpecs.SANDBOX, false);
-            relay(name, spec, sockets, relays);
+            files.touch(podName, PodSpecs.LOADER, PodSpecs.LOADED);
+            awaitRunning(podName, PodSpecs.SANDBOX, false);
+            relay(podName, spec, sockets, relays);
             t2 = System.nanoTime();
-            Thread reader = readLog(name, capture);
-            ContainerStateTerminated end = awaitTerminated(name, t2 + spec.limits().timeout().toNanos());
+            Thread reader = readLog(podName, capture);
+            ContainerStateTerminated end = awaitTerminated(podName, t2 + spec.limits().timeout().toNanos());
             t3 = System.nanoTime();
             closeAll(relays);
             if (end == null) {
                 ending = SandboxResult.Ending.TIMED_OUT;
                 exitCode = 137;
-                deletePod(name);
+                if (warm == null) {
+                    deletePod(name);
+                } else {
+                    releaseClaim(name);
+                }
             } else {
                 exitCode = end.getExitCode() == null ? -1 : end.getExitCode();
                 if ("OOMKilled".equals(end.getReason())) {
                     ending = SandboxResult.Ending.OUT_OF_MEMORY;
                 }
-                imageId = imageId(name);
+                imageId = imageId(podName);
             }
             reader.join(Duration.ofSeconds(10).toMillis());
             reader.interrupt();
             if (end != null) {
-                collect(name, spec);
+                collect(podName, spec);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -173,7 +188,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         capture.finish();
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(), timings, imageId,
-                describe(name, spec, sockets), false, 0, null);
+                describe(name, podName, spec, sockets), false, 0, null);
     }
 
     /** The isolation the cluster must give, checked before any pod is made; overlays and sockets do not cross the API. */
@@ -198,7 +213,7 @@ public final class KubernetesSandbox implements SandboxBackend {
             runtimeClassesSeen.add(rc);
         }
         try {
-            requireNoOpeningPolicy(spec);
+            requireNoOpeningPolicy(PodSpecs.labels("x", spec));
         } catch (KubernetesClientException e) {
             throw new InfrastructureException("cannot read the NetworkPolicies of namespace " + settings.namespace() + ": " + firstLine(e.getMessage())
                     + " (the service account needs list on networkpolicies)", e);
@@ -279,10 +294,61 @@ public final class KubernetesSandbox implements SandboxBackend {
                 .withUid(owner.getMetadata().getUid()).withBlockOwnerDeletion(false).withController(false).build();
     }
 
-    /** The policy goes with its pod: Kubernetes deletes it when the pod is deleted, even if this process is gone. */
-    private void adoptPolicy(String name, Pod pod) {
-        OwnerReference ref = new OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod").withName(name)
-                .withUid(pod.getMetadata().getUid()).withBlockOwnerDeletion(false).withController(false).build();
+    /**
+     * A warm pool's pod for this sandbox: the claim, our deny-all policy on the claim's label
+     * (owned by the claim), the pod the controller hands over, checked to be the hardened one.
+     */
+    private String claimWarmPod(String name, SandboxSpec spec) throws InfrastructureException, InterruptedException {
+        WarmPool.Claim claim;
+        try {
+            claim = warm.claim(name, spec);
+        } catch (KubernetesClientException e) {
+            throw new InfrastructureException("cannot claim a pod of warm pool " + settings.warmPool() + ": " + firstLine(e.getMessage())
+                    + (e.getCode() == 404 ? " (the cluster has no SandboxClaim API: install kubernetes-sigs/agent-sandbox with its extensions,"
+                    + " or unset AGENT_SANDBOX_K8S_WARM_POOL for plain pods)" : ""), e);
+        }
+        client.network().v1().networkPolicies().inNamespace(settings.namespace())
+                .resource(PodSpecs.denyAll(name, spec, settings.namespace(), Map.of(WarmPool.CLAIM_UID_LABEL, claim.uid()))).create();
+        adoptPolicy(name, WarmPool.EXTENSIONS + "/" + WarmPool.VERSION, "SandboxClaim", claim.uid());
+        String podName = warm.awaitPod(claim);
+        Pod pod = client.pods().inNamespace(settings.namespace()).withName(podName).get();
+        if (pod == null) {
+            throw new InfrastructureException("the warm pool's pod " + podName + " for claim " + name + " is gone; nothing is committed");
+        }
+        warm.verify(pod, spec, claim);
+        requireNoOpeningPolicy(pod.getMetadata().getLabels());
+        return podName;
+    }
+
+    private void uploadRunScript(String podName, SandboxSpec spec) throws IOException, InterruptedException, InfrastructureException {
+        String script;
+        try {
+            script = PodSpecs.runScript(spec);
+        } catch (IllegalArgumentException e) {
+            throw new InfrastructureException("cannot run this sandbox in a warm pod: " + e.getMessage(), e);
+        }
+        Path dir = Files.createTempDirectory("agent-sandbox-run-");
+        try {
+            Files.writeString(dir.resolve("run.sh"), script);
+            files.upload(podName, PodSpecs.LOADER, dir, PodSpecs.CONTROL);
+        } finally {
+            clear(dir);
+            Files.delete(dir);
+        }
+    }
+
+    private void releaseClaim(String name) {
+        try {
+            warm.release(name);
+        } catch (KubernetesClientException e) {
+            System.err.println("agent-sandbox: cannot delete SandboxClaim " + name + ": " + firstLine(e.getMessage()));
+        }
+    }
+
+    /** The policy goes with its owner (the pod, or a warm pod's claim): Kubernetes deletes it with it, even if this process is gone. */
+    private void adoptPolicy(String name, String apiVersion, String kind, String uid) {
+        OwnerReference ref = new OwnerReferenceBuilder().withApiVersion(apiVersion).withKind(kind).withName(name)
+                .withUid(uid).withBlockOwnerDeletion(false).withController(false).build();
         client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name)
                 .edit(np -> {
                     np.getMetadata().setOwnerReferences(List.of(ref));
@@ -411,11 +477,15 @@ public final class KubernetesSandbox implements SandboxBackend {
         }
     }
 
-    private Map<String, Object> describe(String name, SandboxSpec spec, Map<Integer, List<String>> sockets) {
+    private Map<String, Object> describe(String name, String podName, SandboxSpec spec, Map<Integer, List<String>> sockets) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("backend", "kubernetes");
         m.put("namespace", settings.namespace());
-        m.put("pod", name);
+        m.put("pod", podName);
+        if (warm != null) {
+            m.put("warmPool", settings.warmPool());
+            m.put("sandboxClaim", name);
+        }
         m.put("runtimeClassName", String.valueOf(PodSpecs.runtimeClass(spec, settings)));
         m.put("runAsUser", 65534);
         m.put("readOnlyRootFilesystem", true);
@@ -439,7 +509,11 @@ public final class KubernetesSandbox implements SandboxBackend {
 
     /** The pod and its policy go on every path; what cannot be deleted now is left to the pod's deadline and to cleanup. */
     private void remove(String name) {
-        deletePod(name);
+        if (warm == null) {
+            deletePod(name);
+        } else {
+            releaseClaim(name);
+        }
         try {
             client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name).delete();
         } catch (KubernetesClientException e) {
@@ -452,6 +526,11 @@ public final class KubernetesSandbox implements SandboxBackend {
     public void stop(String runId) throws InfrastructureException {
         try {
             client.pods().inNamespace(settings.namespace()).withLabel(Labels.RUN, runId).withGracePeriod(0).delete();
+            if (warm != null) {
+                for (var c : warm.claims(Labels.RUN, runId)) {
+                    releaseClaim(c.getMetadata().getName());
+                }
+            }
         } catch (KubernetesClientException e) {
             throw new InfrastructureException("cannot stop the pods of run " + runId + ": " + firstLine(e.getMessage()), e);
         }
@@ -466,6 +545,17 @@ public final class KubernetesSandbox implements SandboxBackend {
         try {
             int n = 0;
             List<String> kept = new ArrayList<>();
+            if (warm != null) {
+                for (var c : warm.claims(Labels.MANAGED, "true")) {
+                    Map<String, String> a = c.getMetadata().getAnnotations() == null ? Map.of() : c.getMetadata().getAnnotations();
+                    if (all || Labels.creatorIsGone(a)) {
+                        releaseClaim(c.getMetadata().getName());
+                        n++;
+                    } else {
+                        kept.add(c.getMetadata().getName());
+                    }
+                }
+            }
             for (Pod p : client.pods().inNamespace(settings.namespace()).withLabel(Labels.MANAGED, "true").list().getItems()) {
                 String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
                 Map<String, String> a = p.getMetadata().getAnnotations() == null ? Map.of() : p.getMetadata().getAnnotations();
@@ -503,8 +593,8 @@ public final class KubernetesSandbox implements SandboxBackend {
      * any traffic would open it whatever ours denies. Such a namespace is refused; a dedicated one
      * (or one whose policies select other pods by label) is not.
      */
-    private void requireNoOpeningPolicy(SandboxSpec spec) throws InfrastructureException {
-        Map<String, String> ours = PodSpecs.labels("x", spec);
+    private void requireNoOpeningPolicy(Map<String, String> podLabels) throws InfrastructureException {
+        Map<String, String> ours = podLabels == null ? Map.of() : podLabels;
         for (var np : client.network().v1().networkPolicies().inNamespace(settings.namespace()).list().getItems()) {
             Map<String, String> labels = np.getMetadata().getLabels() == null ? Map.of() : np.getMetadata().getLabels();
             if ("true".equals(labels.get(Labels.MANAGED))) {

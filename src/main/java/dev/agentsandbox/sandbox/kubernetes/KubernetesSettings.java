@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param scheduleTimeout how long a pod may take to be scheduled and to start its first container
  * @param ownerPod the CI job's own pod (downward API), made the owner of each sandbox pod so that
  *     Kubernetes deletes them with it; null when the job is not a pod in this namespace
+ * @param warmPool a SandboxWarmPool of kubernetes-sigs/agent-sandbox whose pods the sandboxes are
+ *     claimed from (its template made by {@code agent-sandbox kubernetes-template}); null: plain pods
  */
 public record KubernetesSettings(String namespace, String gvisorRuntimeClass, String microvmRuntimeClass, long diskBytes,
-                                 String imagePullPolicy, Duration scheduleTimeout, String ownerPod) {
+                                 String imagePullPolicy, Duration scheduleTimeout, String ownerPod, String warmPool) {
     public static final String DEFAULT_GVISOR_CLASS = "gvisor";
     public static final String DEFAULT_MICROVM_CLASS = "kata";
 
@@ -31,12 +33,16 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
         if (!java.util.Set.of("IfNotPresent", "Never", "Always").contains(imagePullPolicy)) {
             throw new IllegalArgumentException("image pull policy '" + imagePullPolicy + "': use IfNotPresent, Never or Always");
         }
+        if (warmPool != null && !warmPool.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+            throw new IllegalArgumentException("warm pool '" + warmPool + "' (AGENT_SANDBOX_K8S_WARM_POOL) is not a Kubernetes object name");
+        }
     }
 
     /**
      * From the environment: AGENT_SANDBOX_K8S_NAMESPACE (else the pod's own namespace file, else
      * "default"), AGENT_SANDBOX_K8S_RUNTIME_CLASS, AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS,
-     * AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY, AGENT_SANDBOX_K8S_OWNER_POD (else POD_NAME).
+     * AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY, AGENT_SANDBOX_K8S_OWNER_POD (else POD_NAME),
+     * AGENT_SANDBOX_K8S_WARM_POOL.
      */
     public static KubernetesSettings fromEnvironment(java.util.Map<String, String> env, String namespaceFile, long diskBytes) {
         String ns = env.get("AGENT_SANDBOX_K8S_NAMESPACE");
@@ -51,6 +57,10 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
                 env.getOrDefault("AGENT_SANDBOX_K8S_RUNTIME_CLASS", DEFAULT_GVISOR_CLASS),
                 env.getOrDefault("AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS", DEFAULT_MICROVM_CLASS), diskBytes,
                 env.getOrDefault("AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY", "IfNotPresent"), Duration.ofMinutes(5),
-                env.getOrDefault("AGENT_SANDBOX_K8S_OWNER_POD", env.get("POD_NAME")));
+                env.getOrDefault("AGENT_SANDBOX_K8S_OWNER_POD", env.get("POD_NAME")), blankToNull(env.get("AGENT_SANDBOX_K8S_WARM_POOL")));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
     }
 }

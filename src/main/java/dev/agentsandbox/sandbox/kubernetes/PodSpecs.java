@@ -62,12 +62,27 @@ public final class PodSpecs {
     }
 
     public static String runtimeClass(SandboxSpec spec, KubernetesSettings s) {
-        return switch (spec.tier()) {
+        return runtimeClass(spec.tier(), s);
+    }
+
+    static String runtimeClass(Tier tier, KubernetesSettings s) {
+        return switch (tier) {
             case GVISOR -> s.gvisorRuntimeClass();
             case MICROVM -> s.microvmRuntimeClass();
             case CONTAINER -> null;
         };
     }
+
+    /** Where a sandbox sees one of its folders, and whether it may write there. */
+    record Slot(String containerPath, boolean readOnly) {
+    }
+
+    /** A warm pod's folders: every run's workspace, and the folder of the model proxy's socket, relayed. */
+    static final List<Slot> WARM_SLOTS = List.of(new Slot("/workspace", false), new Slot("/run/agent-sandbox", true));
+    /** In a warm pod the command, its environment and its folder are a script the host writes before the sandbox starts. */
+    static final String RUN_SCRIPT = CONTROL + "/run.sh";
+    /** Labels of a warm pool's pods: never {@link Labels#MANAGED}, since the pool, not a run, owns them until claimed. */
+    static final Map<String, String> WARM_LABELS = Map.of("app.kubernetes.io/managed-by", "agent-sandbox", "dev.agentsandbox.warm", "true");
 
     /**
      * @param relayed the mounts with a socket the keeper relays: the keeper mounts them too, and
@@ -75,8 +90,34 @@ public final class PodSpecs {
      *     the one the sandbox connects to (without the hint each container has its own view)
      */
     public static Pod pod(String name, SandboxSpec spec, KubernetesSettings s, OwnerReference owner, java.util.Set<Integer> relayed) {
-        Map<String, String> annotations = annotations(spec);
-        Map<String, String> labels = labels(name, spec);
+        List<EnvVar> env = spec.env().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .map(e -> new EnvVar(e.getKey(), e.getValue(), null)).toList();
+        ContainerBuilder sandbox = new ContainerBuilder().withCommand(spec.command()).withWorkingDir(spec.workdir()).withEnv(env);
+        List<Slot> slots = spec.mounts().stream().map(m -> new Slot(m.containerPath(), m.readOnly())).toList();
+        Pod pod = build(s, spec.image(), spec.tier(), spec.limits(), slots, relayed, sandbox, false, labels(name, spec), annotations(spec));
+        pod.getMetadata().setName(name);
+        pod.getSpec().setActiveDeadlineSeconds(spec.limits().timeout().toSeconds() + DEADLINE_SLACK_SECONDS);
+        if (owner != null) {
+            pod.getMetadata().setOwnerReferences(List.of(owner));
+        }
+        return pod;
+    }
+
+    /**
+     * The pod of a warm pool's template (kubernetes-sigs/agent-sandbox): the hardened pod with
+     * nothing of a run in it. It waits in its loader until claimed; the run's command is then a
+     * script in the control folder, which the sandbox mounts read-only. There is no deadline (the
+     * pod waits in the pool for as long as it takes); the claim's shutdown time stands in for it.
+     */
+    public static Pod warm(String image, Tier tier, dev.agentsandbox.sandbox.Limits limits, KubernetesSettings s) {
+        ContainerBuilder sandbox = new ContainerBuilder().withCommand("sh", RUN_SCRIPT);
+        return build(s, image, tier, limits, WARM_SLOTS, java.util.Set.of(1), sandbox, true, new LinkedHashMap<>(WARM_LABELS),
+                new LinkedHashMap<>());
+    }
+
+    private static Pod build(KubernetesSettings s, String image, Tier tier, dev.agentsandbox.sandbox.Limits limits, List<Slot> slots,
+                             java.util.Set<Integer> relayed, ContainerBuilder sandboxBase, boolean controlInSandbox,
+                             Map<String, String> labels, Map<String, String> annotations) {
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> sandboxMounts = new ArrayList<>();
         List<VolumeMount> stagingMounts = new ArrayList<>();
@@ -84,8 +125,11 @@ public final class PodSpecs {
         volumes.add(emptyDir("control", null, null));
         stagingMounts.add(mount("control", CONTROL, false));
         keeperMounts.add(mount("control", CONTROL, false));
-        for (int i = 0; i < spec.mounts().size(); i++) {
-            Mount m = spec.mounts().get(i);
+        if (controlInSandbox) {
+            sandboxMounts.add(mount("control", CONTROL, true));
+        }
+        for (int i = 0; i < slots.size(); i++) {
+            Slot m = slots.get(i);
             String v = "m" + i;
             volumes.add(emptyDir(v, null, Long.toString(s.diskBytes())));
             sandboxMounts.add(mount(v, m.containerPath(), m.readOnly()));
@@ -99,44 +143,63 @@ public final class PodSpecs {
                 annotations.put(GVISOR_MOUNT + v + ".options", "rw,rprivate");
             }
         }
-        volumes.add(emptyDir("tmp", "Memory", Long.toString(spec.limits().tmpfsBytes())));
+        volumes.add(emptyDir("tmp", "Memory", Long.toString(limits.tmpfsBytes())));
         sandboxMounts.add(mount("tmp", "/tmp", false));
 
-        List<EnvVar> env = spec.env().entrySet().stream().sorted(Map.Entry.comparingByKey())
-                .map(e -> new EnvVar(e.getKey(), e.getValue(), null)).toList();
-        Container sandbox = new ContainerBuilder().withName(SANDBOX).withImage(spec.image()).withImagePullPolicy(s.imagePullPolicy())
-                .withCommand(spec.command()).withWorkingDir(spec.workdir()).withEnv(env).withVolumeMounts(sandboxMounts)
-                .withSecurityContext(hardened()).withResources(resources(spec.limits().cpus(), spec.limits().memoryBytes(), s.diskBytes()))
-                .withStdin(false).withTty(false).build();
-        Container loader = helper(LOADER, spec.image(), s, "until [ -e " + LOADED + " ]; do sleep 1; done", stagingMounts);
-        Container keeper = helper(KEEPER, spec.image(), s, "until [ -e " + COLLECTED + " ]; do sleep 1; done", keeperMounts);
+        Container sandbox = sandboxBase.withName(SANDBOX).withImage(image).withImagePullPolicy(s.imagePullPolicy())
+                .withVolumeMounts(sandboxMounts).withSecurityContext(hardened())
+                .withResources(resources(limits.cpus(), limits.memoryBytes(), s.diskBytes())).withStdin(false).withTty(false).build();
+        Container loader = helper(LOADER, image, s, "until [ -e " + LOADED + " ]; do sleep 1; done", stagingMounts);
+        Container keeper = helper(KEEPER, image, s, "until [ -e " + COLLECTED + " ]; do sleep 1; done", keeperMounts);
 
-        PodBuilder b = new PodBuilder().withNewMetadata().withName(name).withNamespace(s.namespace()).withLabels(labels)
-                .withAnnotations(annotations).endMetadata()
+        return new PodBuilder().withNewMetadata().withNamespace(s.namespace()).withLabels(labels).withAnnotations(annotations).endMetadata()
                 .withNewSpec()
-                .withRuntimeClassName(runtimeClass(spec, s))
+                .withRuntimeClassName(runtimeClass(tier, s))
                 .withRestartPolicy("Never")
                 .withAutomountServiceAccountToken(false)
                 .withEnableServiceLinks(false)
                 .withHostNetwork(false).withHostPID(false).withHostIPC(false).withShareProcessNamespace(false)
-                .withActiveDeadlineSeconds(spec.limits().timeout().toSeconds() + DEADLINE_SLACK_SECONDS)
                 .withTerminationGracePeriodSeconds(0L)
                 .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(65534L).withRunAsGroup(65534L).withFsGroup(65534L)
                 .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
                 .withInitContainers(loader)
                 .withContainers(sandbox, keeper)
                 .withVolumes(volumes)
-                .endSpec();
-        if (owner != null) {
-            b.editMetadata().withOwnerReferences(owner).endMetadata();
+                .endSpec().build();
+    }
+
+    /**
+     * The run in a warm pod, as a script: its folder, its environment (names checked, values
+     * single-quoted) and its argv, each word single-quoted. Nothing of it reaches the pod's spec.
+     */
+    static String runScript(SandboxSpec spec) {
+        StringBuilder b = new StringBuilder("cd ").append(quote(spec.workdir())).append(" || exit 126\n");
+        for (var e : new java.util.TreeMap<>(spec.env()).entrySet()) {
+            if (!e.getKey().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                throw new IllegalArgumentException("environment variable name '" + e.getKey() + "' cannot be exported by sh");
+            }
+            b.append("export ").append(e.getKey()).append('=').append(quote(e.getValue())).append('\n');
         }
-        return b.build();
+        b.append("exec");
+        for (String a : spec.command()) {
+            b.append(' ').append(quote(a));
+        }
+        return b.append('\n').toString();
+    }
+
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
     }
 
     /** Denies every connection into and out of the sandbox's pod. */
     public static NetworkPolicy denyAll(String name, SandboxSpec spec, String namespace) {
+        return denyAll(name, spec, namespace, Map.of(SANDBOX_LABEL, name));
+    }
+
+    /** @param selector the labels of the one pod it is for (a warm pool's pod: its claim's uid) */
+    static NetworkPolicy denyAll(String name, SandboxSpec spec, String namespace, Map<String, String> selector) {
         return new NetworkPolicyBuilder().withNewMetadata().withName(name).withNamespace(namespace).withLabels(labels(name, spec)).endMetadata()
-                .withNewSpec().withNewPodSelector().withMatchLabels(Map.of(SANDBOX_LABEL, name)).endPodSelector()
+                .withNewSpec().withNewPodSelector().withMatchLabels(selector).endPodSelector()
                 .withPolicyTypes("Ingress", "Egress").endSpec().build();
     }
 

@@ -15,6 +15,7 @@ import java.io.PipedOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,6 +42,13 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
     private final Path root;
     final AtomicReference<Behaviour> behaviour = new AtomicReference<>(Behaviour.exits(ws -> { }, 0));
     private final Set<String> started = ConcurrentHashMap.newKeySet();
+    /**
+     * The pod a warm pool's controller hands over for each SandboxClaim (a copy, named and labelled
+     * as kubernetes-sigs/agent-sandbox's claim controller does), or null: no controller runs.
+     */
+    final AtomicReference<Pod> warmPod = new AtomicReference<>();
+    /** Claim name to the pod handed over for it. */
+    final Map<String, String> handedOver = new ConcurrentHashMap<>();
     private final Thread loop;
     private volatile boolean running = true;
 
@@ -56,7 +64,12 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
     private void schedule() {
         while (running) {
             try {
-                for (Pod p : client.pods().inNamespace(namespace).withLabel(Labels.MANAGED, "true").list().getItems()) {
+                if (warmPod.get() != null) {
+                    controlClaims();
+                }
+                List<Pod> pods = new java.util.ArrayList<>(client.pods().inNamespace(namespace).withLabel(Labels.MANAGED, "true").list().getItems());
+                pods.addAll(client.pods().inNamespace(namespace).withLabel("dev.agentsandbox.warm", "true").list().getItems());
+                for (Pod p : pods) {
                     if (started.add(p.getMetadata().getName())) {
                         setStatus(p.getMetadata().getName(), firstStatus(behaviour.get().start()));
                     }
@@ -66,6 +79,39 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 // the API went away (a test stops the server): nothing to schedule
+            }
+        }
+    }
+
+    /**
+     * As the claim controller does: a claim gets a pod of the pool (its Sandbox, named on the
+     * claim's status, annotated with the pod's name; the pod labelled with the claim's uid), and
+     * what a deleted claim held is deleted with it.
+     */
+    private void controlClaims() {
+        var claims = client.genericKubernetesResources(WarmPool.CLAIMS).inNamespace(namespace).list().getItems();
+        Set<String> present = new java.util.HashSet<>();
+        for (var c : claims) {
+            String claim = c.getMetadata().getName();
+            present.add(claim);
+            if (handedOver.containsKey(claim)) {
+                continue;
+            }
+            String name = "pool-" + Integer.toHexString(claim.hashCode());
+            Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder(warmPod.get()).editMetadata().withName(name).withNamespace(namespace)
+                    .addToLabels(WarmPool.CLAIM_UID_LABEL, c.getMetadata().getUid()).endMetadata().build();
+            client.pods().inNamespace(namespace).resource(pod).create();
+            client.genericKubernetesResources(WarmPool.SANDBOXES).inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
+                    .withApiVersion("agents.x-k8s.io/v1beta1").withKind("Sandbox").withNewMetadata().withName(name).withNamespace(namespace)
+                    .addToAnnotations(WarmPool.POD_NAME_ANNOTATION, name).endMetadata().build()).create();
+            c.setAdditionalProperty("status", Map.of("sandbox", Map.of("name", name)));
+            client.genericKubernetesResources(WarmPool.CLAIMS).inNamespace(namespace).resource(c).update();
+            handedOver.put(claim, name);
+        }
+        for (var e : handedOver.entrySet()) {
+            if (!present.contains(e.getKey()) && client.pods().inNamespace(namespace).withName(e.getValue()).get() != null) {
+                client.pods().inNamespace(namespace).withName(e.getValue()).delete();
+                client.genericKubernetesResources(WarmPool.SANDBOXES).inNamespace(namespace).withName(e.getValue()).delete();
             }
         }
     }

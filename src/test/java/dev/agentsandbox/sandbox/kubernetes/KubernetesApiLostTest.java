@@ -36,7 +36,7 @@ class KubernetesApiLostTest {
                 client.getConfiguration()).withRequestRetryBackoffLimit(0).build()).build();
         try (fast; FakeKubelet kubelet = new FakeKubelet(fast, "ci", tmp.resolve("node"))) {
             KubernetesSandbox sandbox = new KubernetesSandbox(fast, new KubernetesSettings("ci", "gvisor", "kata", 1 << 26, "IfNotPresent",
-                    Duration.ofSeconds(3), null), kubelet);
+                    Duration.ofSeconds(3), null, null), kubelet);
             kubelet.behaviour.set(FakeKubelet.Behaviour.exits(ws -> server.destroy(), 0));
             SandboxSpec spec = new SandboxSpec("run-1", "agent", "agent:1", List.of("true"), "/workspace", Map.of(),
                     List.of(new Mount(workspace, "/workspace", false)), Tier.GVISOR, "runsc",

@@ -80,7 +80,7 @@ class KubernetesSandboxTest {
     }
 
     private KubernetesSandbox sandbox(Duration scheduleTimeout) {
-        return new KubernetesSandbox(client, new KubernetesSettings("ci", "gvisor", "kata", 64L * 1024 * 1024, "IfNotPresent", scheduleTimeout, null),
+        return new KubernetesSandbox(client, new KubernetesSettings("ci", "gvisor", "kata", 64L * 1024 * 1024, "IfNotPresent", scheduleTimeout, null, null),
                 kubelet);
     }
 
