@@ -54,8 +54,14 @@ final class DoctorCommand implements Callable<Integer> {
     private List<Check> kubernetes(Tier t, String rt, dev.agentsandbox.sandbox.kubernetes.KubernetesSettings settings) {
         var client = dev.agentsandbox.sandbox.kubernetes.KubernetesSandbox.newClient();
         String rc = t == Tier.GVISOR ? settings.gvisorRuntimeClass() : t == Tier.MICROVM ? settings.microvmRuntimeClass() : null;
-        List<Check> checks = new java.util.ArrayList<>(new dev.agentsandbox.doctor.KubernetesDoctor(client, settings.namespace(), rc, t).run());
-        if (image != null && Doctor.passed(checks)) {
+        var doctor = new dev.agentsandbox.doctor.KubernetesDoctor(client, settings.namespace(), rc, t);
+        List<Check> checks = new java.util.ArrayList<>(doctor.run());
+        if (settings.warmPool() != null && Doctor.passed(checks)) {
+            checks.addAll(doctor.warmPool(settings.warmPool()));
+        }
+        if (settings.warmPool() != null) {
+            client.close(); // a warm pod is checked against the hardened pod at each claim, with the run's own limits
+        } else if (image != null && Doctor.passed(checks)) {
             try (var sandbox = dev.agentsandbox.sandbox.kubernetes.KubernetesSandbox.open(client, settings)) {
                 checks.add(dev.agentsandbox.doctor.KubernetesDoctor.smoke(sandbox, image, t, rt));
             } catch (dev.agentsandbox.error.InfrastructureException e) {

@@ -65,6 +65,7 @@ public final class Main {
         COMMANDS.put("doctor", DoctorCommand::new);
         COMMANDS.put("schema", SchemaCommand::new);
         COMMANDS.put("cleanup", CleanupCommand::new);
+        COMMANDS.put("kubernetes-template", KubernetesTemplateCommand::new);
         COMMANDS.put("checkpoint", CheckpointCommand::new);
         COMMANDS.put("pr", PrCommand::new);
     }

@@ -1,6 +1,7 @@
 package dev.agentsandbox.doctor;
 
 import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.sandbox.kubernetes.WarmPool;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
@@ -86,23 +87,56 @@ public final class KubernetesDoctor {
                 ? Check.ok("network policy", "the API serves networking.k8s.io/v1 NetworkPolicy; whether the network plugin enforces it is not"
                         + " visible here: the boundary probe fails any run whose pod has a network interface besides lo")
                 : Check.fail("network policy", "the API does not serve networking.k8s.io/v1 NetworkPolicy", "use a cluster whose network plugin enforces NetworkPolicy"));
-        List<String> denied = new ArrayList<>();
-        for (String[] p : PERMISSIONS) {
-            try {
-                SelfSubjectAccessReview r = client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
-                        .withNewSpec().withNewResourceAttributes().withNamespace(namespace).withVerb(p[0]).withGroup(p[1]).withResource(p[2])
-                        .withSubresource(p[3].isEmpty() ? null : p[3]).endResourceAttributes().endSpec().build());
-                if (r.getStatus() == null || !Boolean.TRUE.equals(r.getStatus().getAllowed())) {
-                    denied.add(p[0] + " " + p[2] + (p[3].isEmpty() ? "" : "/" + p[3]));
-                }
-            } catch (KubernetesClientException e) {
-                denied.add(p[0] + " " + p[2] + (p[3].isEmpty() ? "" : "/" + p[3]) + " (" + e.getCode() + ")");
-            }
-        }
+        List<String> denied = denied(PERMISSIONS);
         checks.add(denied.isEmpty()
                 ? Check.ok("permissions", "may create, watch, exec into and delete pods and NetworkPolicies in " + namespace)
                 : Check.fail("permissions", "not allowed in " + namespace + ": " + String.join(", ", denied),
                         "bind the Role in docs/kubernetes.md to the job's service account"));
+        return checks;
+    }
+
+    private List<String> denied(List<String[]> permissions) {
+        List<String> denied = new ArrayList<>();
+        for (String[] p : permissions) {
+            String sub = p.length > 3 && !p[3].isEmpty() ? p[3] : null;
+            String what = p[0] + " " + p[2] + (sub == null ? "" : "/" + sub);
+            try {
+                SelfSubjectAccessReview r = client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
+                        .withNewSpec().withNewResourceAttributes().withNamespace(namespace).withVerb(p[0]).withGroup(p[1]).withResource(p[2])
+                        .withSubresource(sub).endResourceAttributes().endSpec().build());
+                if (r.getStatus() == null || !Boolean.TRUE.equals(r.getStatus().getAllowed())) {
+                    denied.add(what);
+                }
+            } catch (KubernetesClientException e) {
+                denied.add(what + " (" + e.getCode() + ")");
+            }
+        }
+        return denied;
+    }
+
+    /** With AGENT_SANDBOX_K8S_WARM_POOL: the pool, its template's network policy, and the rights a claim needs. */
+    public List<Check> warmPool(String pool) {
+        List<Check> checks = new ArrayList<>();
+        try {
+            WarmPool.PoolState s = WarmPool.inspect(client, namespace, pool);
+            if (!s.exists()) {
+                checks.add(Check.fail("warm pool", "no SandboxWarmPool '" + pool + "' in " + namespace,
+                        "apply the output of `agent-sandbox kubernetes-template --image IMAGE --name " + pool + "`, or unset AGENT_SANDBOX_K8S_WARM_POOL"));
+            } else if (s.openingPolicy() != null) {
+                checks.add(Check.fail("warm pool", pool + ": " + s.openingPolicy(), "give the template `networkPolicy: {}` (kubernetes-template does)"));
+            } else {
+                checks.add(s.ready() > 0 ? Check.ok("warm pool", pool + " (template " + s.template() + "): " + s.ready() + " pod(s) ready")
+                        : Check.warn("warm pool", pool + " (template " + s.template() + ") has no ready pod yet: a claim waits for one",
+                                "check the pool's pods (kubectl describe sandboxwarmpool " + pool + ")"));
+            }
+        } catch (KubernetesClientException e) {
+            checks.add(Check.fail("warm pool", "cannot read SandboxWarmPool '" + pool + "': " + e.getMessage(), e.getCode() == 404
+                    ? "install kubernetes-sigs/agent-sandbox with its extensions" : "grant get on sandboxwarmpools and sandboxtemplates"));
+        }
+        List<String> denied = denied(WarmPool.PERMISSIONS);
+        checks.add(denied.isEmpty() ? Check.ok("warm pool permissions", "may claim pods of " + pool)
+                : Check.fail("warm pool permissions", "not allowed in " + namespace + ": " + String.join(", ", denied),
+                        "bind the warm pool rules of docs/kubernetes/rbac.yaml to the job's service account"));
         return checks;
     }
 }

@@ -25,4 +25,18 @@ class BackendOptionTest {
         assertThat(overlay.all()).contains("private copy into each pod");
         assertThat(Files.list(tmp)).isEmpty();
     }
+
+    @Test
+    void kubernetesTemplatePrintsTheTemplateAndThePoolAndNamesBadInput() throws Exception {
+        Cli ok = Cli.run("kubernetes-template", "--image", "agent:1", "--name", "agents", "--replicas", "3");
+        assertThat(ok.exitCode).as(ok.toString()).isZero();
+        assertThat(ok.out).contains("kind: \"SandboxTemplate\"", "kind: \"SandboxWarmPool\"", "networkPolicy: {}", "runtimeClassName: \"gvisor\"",
+                "readOnlyRootFilesystem: true", "automountServiceAccountToken: false", "replicas: 3");
+        Cli badName = Cli.run("kubernetes-template", "--image", "agent:1", "--name", "Agents!");
+        assertThat(badName.exitCode).isEqualTo(2);
+        assertThat(badName.all()).contains("not a Kubernetes object name");
+        Cli badTier = Cli.run("kubernetes-template", "--image", "agent:1", "--tier", "vm");
+        assertThat(badTier.exitCode).isEqualTo(2);
+        assertThat(badTier.all()).contains("unknown tier 'vm'");
+    }
 }

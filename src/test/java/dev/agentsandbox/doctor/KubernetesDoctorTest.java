@@ -50,4 +50,48 @@ class KubernetesDoctorTest {
         assertThat(checks).extracting(Check::name).contains("kubernetes api", "runtime class", "network policy", "permissions");
         assertThat(checks).as(checks.toString()).allSatisfy(c -> assertThat(c.status()).isEqualTo(Check.Status.OK));
     }
+
+    private static io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext crd(String kind, String plural) {
+        var c = new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder().withGroup("extensions.agents.x-k8s.io")
+                .withVersion("v1beta1").withKind(kind).withPlural(plural).withScope("Namespaced").build();
+        server.expectCustomResource(c);
+        return c;
+    }
+
+    private static void put(io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext c, String name, java.util.Map<String, Object> body) {
+        var r = new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder().withApiVersion("extensions.agents.x-k8s.io/v1beta1")
+                .withKind(c.getKind()).withNewMetadata().withName(name).withNamespace("ci").endMetadata().build();
+        body.forEach(r::setAdditionalProperty);
+        client.genericKubernetesResources(c).inNamespace("ci").resource(r).createOr(x -> x.update());
+    }
+
+    @Test
+    void aWarmPoolMustBeThereAndItsTemplateMustNotOpenThePods() {
+        accessReviews(true);
+        var pools = crd("SandboxWarmPool", "sandboxwarmpools");
+        var templates = crd("SandboxTemplate", "sandboxtemplates");
+        KubernetesDoctor doctor = new KubernetesDoctor(client, "ci", "gvisor", Tier.GVISOR);
+        assertThat(doctor.warmPool("agents")).filteredOn(c -> c.name().equals("warm pool")).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(Check.Status.FAIL);
+            assertThat(c.fix()).contains("agent-sandbox kubernetes-template --image IMAGE --name agents");
+        });
+
+        put(pools, "agents", java.util.Map.of("spec", java.util.Map.of("replicas", 2, "sandboxTemplateRef", java.util.Map.of("name", "t")),
+                "status", java.util.Map.of("readyReplicas", 2)));
+        put(templates, "t", java.util.Map.of("spec", java.util.Map.of("podTemplate", java.util.Map.of())));
+        assertThat(doctor.warmPool("agents")).filteredOn(c -> c.name().equals("warm pool")).singleElement().satisfies(c -> {
+            assertThat(c.status()).isEqualTo(Check.Status.FAIL);
+            assertThat(c.detail()).contains("public internet");
+        });
+
+        put(templates, "t", java.util.Map.of("spec", java.util.Map.of("podTemplate", java.util.Map.of(), "networkPolicy",
+                java.util.Map.of("egress", List.of(java.util.Map.of())))));
+        assertThat(doctor.warmPool("agents")).filteredOn(c -> c.name().equals("warm pool")).singleElement()
+                .satisfies(c -> assertThat(c.detail()).contains("allows traffic"));
+
+        put(templates, "t", java.util.Map.of("spec", java.util.Map.of("podTemplate", java.util.Map.of(), "networkPolicy", java.util.Map.of())));
+        List<Check> checks = doctor.warmPool("agents");
+        assertThat(checks).as(checks.toString()).allSatisfy(c -> assertThat(c.status()).isEqualTo(Check.Status.OK));
+        assertThat(checks.get(0).detail()).contains("2 pod(s) ready");
+    }
 }

@@ -35,7 +35,7 @@ import java.util.stream.Collectors;
  * must be the hardened pod {@link PodSpecs#warm} describes for this run's image, tier and limits
  * (any difference refuses the run), and carry the claim's label that our NetworkPolicy selects.
  */
-final class WarmPool {
+public final class WarmPool {
     static final String EXTENSIONS = "extensions.agents.x-k8s.io";
     static final String AGENTS = "agents.x-k8s.io";
     static final String VERSION = "v1beta1";
@@ -280,6 +280,86 @@ final class WarmPool {
         if (!Objects.equals(expected, actual)) {
             d.add(what + " is " + actual + ", not " + expected);
         }
+    }
+
+    /**
+     * What an operator applies for a warm pool of this tool's sandboxes: the SandboxTemplate (the
+     * hardened pod of {@link PodSpecs#warm}, and a managed NetworkPolicy with no rules, which denies
+     * everything; left out, the controller's default would allow the public internet) and the
+     * SandboxWarmPool of it.
+     */
+    static List<GenericKubernetesResource> templateAndPool(String name, int replicas, Pod pod, String namespace) {
+        Map<String, Object> podTemplate = new LinkedHashMap<>();
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("labels", pod.getMetadata().getLabels());
+        meta.put("annotations", pod.getMetadata().getAnnotations());
+        podTemplate.put("metadata", meta);
+        podTemplate.put("spec", pod.getSpec());
+        Map<String, Object> templateSpec = new LinkedHashMap<>();
+        templateSpec.put("podTemplate", podTemplate);
+        templateSpec.put("networkPolicyManagement", "Managed");
+        templateSpec.put("networkPolicy", Map.of());
+        templateSpec.put("envVarsInjectionPolicy", "Disallowed");
+        GenericKubernetesResource template = new GenericKubernetesResourceBuilder().withApiVersion(EXTENSIONS + "/" + VERSION)
+                .withKind("SandboxTemplate").withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .addToAdditionalProperties("spec", templateSpec).build();
+        GenericKubernetesResource pool = new GenericKubernetesResourceBuilder().withApiVersion(EXTENSIONS + "/" + VERSION)
+                .withKind("SandboxWarmPool").withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                .addToAdditionalProperties("spec", Map.of("replicas", replicas, "sandboxTemplateRef", Map.of("name", name))).build();
+        return List.of(template, pool);
+    }
+
+    /**
+     * What doctor reports of a pool: whether it is there, how many pods are ready, and what in its
+     * template's network policy would open the pods (null: nothing).
+     */
+    public record PoolState(boolean exists, int ready, String template, String openingPolicy) {
+    }
+
+    public static PoolState inspect(KubernetesClient client, String namespace, String pool) {
+        GenericKubernetesResource p = client.genericKubernetesResources(POOLS).inNamespace(namespace).withName(pool).get();
+        if (p == null) {
+            return new PoolState(false, 0, null, null);
+        }
+        Number ready = p.get("status", "readyReplicas");
+        String templateName = p.get("spec", "sandboxTemplateRef", "name");
+        GenericKubernetesResource t = templateName == null ? null
+                : client.genericKubernetesResources(TEMPLATES).inNamespace(namespace).withName(templateName).get();
+        String opening;
+        if (t == null) {
+            opening = "its SandboxTemplate " + templateName + " is not there";
+        } else {
+            String management = t.get("spec", "networkPolicyManagement");
+            Map<String, Object> policy = t.get("spec", "networkPolicy");
+            if ("Unmanaged".equals(management)) {
+                opening = null; // ours is the only policy for the pod
+            } else if (policy == null) {
+                opening = "its template leaves networkPolicy out, so the controller's default policy allows egress to the public internet";
+            } else {
+                List<?> in = (List<?>) policy.get("ingress");
+                List<?> out = (List<?>) policy.get("egress");
+                opening = (in != null && !in.isEmpty()) || (out != null && !out.isEmpty())
+                        ? "its template's networkPolicy allows traffic (policies add up: ours cannot take that back)" : null;
+            }
+        }
+        return new PoolState(true, ready == null ? 0 : ready.intValue(), templateName, opening);
+    }
+
+    /** The permissions a run on a warm pool needs besides the plain ones, as (verb, group, resource). */
+    public static final List<String[]> PERMISSIONS = List.of(new String[] {"create", EXTENSIONS, "sandboxclaims"},
+            new String[] {"get", EXTENSIONS, "sandboxclaims"}, new String[] {"list", EXTENSIONS, "sandboxclaims"},
+            new String[] {"delete", EXTENSIONS, "sandboxclaims"}, new String[] {"get", AGENTS, "sandboxes"},
+            new String[] {"get", EXTENSIONS, "sandboxwarmpools"}, new String[] {"get", EXTENSIONS, "sandboxtemplates"});
+
+    /** {@link #templateAndPool} as YAML documents, for kubectl apply. */
+    public static String templateYaml(String name, int replicas, String image, dev.agentsandbox.sandbox.Tier tier,
+                                      dev.agentsandbox.sandbox.Limits limits, KubernetesSettings settings) {
+        if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+            throw new IllegalArgumentException("name '" + name + "' is not a Kubernetes object name (lower case letters, digits and '-')");
+        }
+        var yaml = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+        return templateAndPool(name, replicas, PodSpecs.warm(image, tier, limits, settings), settings.namespace()).stream()
+                .map(yaml::asYaml).collect(Collectors.joining());
     }
 
     /** Deletes the claim: the controller deletes its Sandbox and pod, and Kubernetes our policy, which the claim owns. */

@@ -176,4 +176,23 @@ class WarmPoolTest {
         assertThatThrownBy(() -> PodSpecs.runScript(new SandboxSpec("run-1", "agent", "i", List.of("true"), "/w", Map.of("A;rm -rf /", "x"),
                 List.of(), Tier.GVISOR, "runsc", spec("i").limits(), null))).hasMessageContaining("cannot be exported by sh");
     }
+
+    @Test
+    void theTemplateAnOperatorAppliesIsThePodARunAccepts() {
+        String yaml = WarmPool.templateYaml("agents", 3, "agent:1", Tier.GVISOR, spec("agent:1").limits(), settings);
+        var serialization = new io.fabric8.kubernetes.client.utils.KubernetesSerialization();
+        String[] docs = yaml.split("(?m)^---$");
+        var template = serialization.unmarshal(docs[1], io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+        var pool = serialization.unmarshal(docs[2], io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+        assertThat(template.getKind()).isEqualTo("SandboxTemplate");
+        assertThat((Map<String, Object>) template.get("spec", "networkPolicy")).as("no rules: deny all; left out, the internet is open").isEmpty();
+        assertThat(pool.<Object>get("spec", "replicas")).isEqualTo(3);
+        assertThat(pool.<String>get("spec", "sandboxTemplateRef", "name")).isEqualTo("agents");
+        Map<String, Object> podTemplate = template.get("spec", "podTemplate");
+        Pod applied = new PodBuilder().withMetadata(serialization.convertValue(podTemplate.get("metadata"), io.fabric8.kubernetes.api.model.ObjectMeta.class))
+                .withSpec(serialization.convertValue(podTemplate.get("spec"), io.fabric8.kubernetes.api.model.PodSpec.class)).build();
+        assertThat(WarmPool.differences(template("agent:1"), applied)).isEmpty();
+        assertThatThrownBy(() -> WarmPool.templateYaml("Bad_Name", 1, "i", Tier.GVISOR, spec("i").limits(), settings))
+                .hasMessageContaining("not a Kubernetes object name");
+    }
 }
