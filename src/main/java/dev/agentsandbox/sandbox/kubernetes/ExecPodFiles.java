@@ -36,7 +36,7 @@ final class ExecPodFiles implements PodFiles {
 
     @Override
     public void upload(String pod, String container, Path from, String dir) throws IOException, InterruptedException {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new Capped();
         try (ExecWatch w = container(pod, container).redirectingInput().writingError(err).exec("tar", "-x", "-f", "-", "-C", dir)) {
             try (OutputStream in = w.getInput()) {
                 TarTransfer.write(from, in);
@@ -47,7 +47,7 @@ final class ExecPodFiles implements PodFiles {
 
     @Override
     public void download(String pod, String container, String dir, Path to, long maxBytes, int maxEntries) throws IOException, InterruptedException {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new Capped();
         try (ExecWatch w = container(pod, container).redirectingOutput().writingError(err).exec("tar", "-c", "-f", "-", "-C", dir, ".")) {
             try (InputStream out = w.getOutput()) {
                 TarTransfer.extract(out, to, maxBytes, maxEntries);
@@ -62,7 +62,7 @@ final class ExecPodFiles implements PodFiles {
 
     @Override
     public void touch(String pod, String container, String path) throws IOException, InterruptedException {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new Capped();
         try (ExecWatch w = container(pod, container).writingError(err).exec("touch", path)) {
             await(w, err, "touch " + path + " in " + pod + "/" + container);
         }
@@ -70,7 +70,7 @@ final class ExecPodFiles implements PodFiles {
 
     @Override
     public SocketRelay relay(String pod, String container, String socket, Path hostSocket) throws IOException {
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new Capped();
         ExecWatch w = container(pod, container).redirectingInput().redirectingOutput().writingError(err)
                 .exec("sh", "-c", RELAY, "agent-sandbox-relay", SocketRelay.SCRIPT, socket);
         return new SocketRelay(w.getOutput(), w.getInput(), hostSocket, () -> err.toString(StandardCharsets.UTF_8), w);
@@ -79,6 +79,23 @@ final class ExecPodFiles implements PodFiles {
     /** python3 from the image runs the relay; an image without it is named rather than left to fail later. */
     static final String RELAY = "command -v python3 >/dev/null 2>&1 || { echo 'the image has no python3, which relays the model"
             + " proxy socket into the pod on the kubernetes backend: add python3 to the image' >&2; exit 97; }; exec python3 -u -c \"$1\" \"$2\"";
+
+    /** A command's stderr, kept to its first 64 KiB: what a pod prints there is the pod's to choose. */
+    private static final class Capped extends ByteArrayOutputStream {
+        static final int MAX = 64 * 1024;
+
+        @Override
+        public synchronized void write(int b) {
+            if (count < MAX) {
+                super.write(b);
+            }
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            super.write(b, off, Math.max(0, Math.min(len, MAX - count)));
+        }
+    }
 
     private static void await(ExecWatch w, ByteArrayOutputStream err, String what) throws IOException, InterruptedException {
         Integer code;

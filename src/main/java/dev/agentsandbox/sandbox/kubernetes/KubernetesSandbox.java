@@ -55,6 +55,8 @@ public final class KubernetesSandbox implements SandboxBackend {
     private final SecureRandom random = new SecureRandom();
     private final Set<String> runtimeClassesSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
+    /** A warm pool's pods in use: claim name to the pod handed over, deleted directly, not left to the controller. */
+    private final Map<String, Pod> warmPods = new ConcurrentHashMap<>();
     private volatile boolean traceAsked;
     /** Where pods come from when not made here: a warm pool of kubernetes-sigs/agent-sandbox, or null. */
     private final WarmPool warm;
@@ -141,6 +143,9 @@ public final class KubernetesSandbox implements SandboxBackend {
                 throw new InfrastructureException("the sandbox's NetworkPolicy " + name + " was deleted before its command ran; the command"
                         + " did not run. Was `agent-sandbox cleanup --all` run meanwhile? Run it again");
             }
+            if (warm != null) {
+                reverify(name, spec);
+            }
             files.touch(podName, PodSpecs.LOADER, PodSpecs.LOADED);
             awaitRunning(podName, PodSpecs.SANDBOX, false);
             relay(podName, spec, sockets, relays);
@@ -152,11 +157,7 @@ public final class KubernetesSandbox implements SandboxBackend {
             if (end == null) {
                 ending = SandboxResult.Ending.TIMED_OUT;
                 exitCode = 137;
-                if (warm == null) {
-                    deletePod(name);
-                } else {
-                    releaseClaim(name);
-                }
+                deletePod(podName);
             } else {
                 exitCode = end.getExitCode() == null ? -1 : end.getExitCode();
                 if ("OOMKilled".equals(end.getReason())) {
@@ -315,9 +316,26 @@ public final class KubernetesSandbox implements SandboxBackend {
         if (pod == null) {
             throw new InfrastructureException("the warm pool's pod " + podName + " for claim " + name + " is gone; nothing is committed");
         }
+        warmPods.put(name, pod);
         warm.verify(pod, spec, claim);
         requireNoOpeningPolicy(pod.getMetadata().getLabels());
         return podName;
+    }
+
+    /** Just before the command may start: still the pod checked (its uid), still the hardened pod, still selected by our policy. */
+    private void reverify(String name, SandboxSpec spec) throws InfrastructureException {
+        Pod checked = warmPods.get(name);
+        Pod now = client.pods().inNamespace(settings.namespace()).withName(checked.getMetadata().getName()).get();
+        if (now == null || !now.getMetadata().getUid().equals(checked.getMetadata().getUid())) {
+            throw new InfrastructureException("the warm pool's pod " + checked.getMetadata().getName() + " was replaced or deleted after it was"
+                    + " checked; the command did not run");
+        }
+        String uid = now.getMetadata().getLabels() == null ? null : now.getMetadata().getLabels().get(WarmPool.CLAIM_UID_LABEL);
+        warm.verify(now, spec, new WarmPool.Claim(name, uid == null ? "" : uid));
+        if (!java.util.Objects.equals(uid, checked.getMetadata().getLabels().get(WarmPool.CLAIM_UID_LABEL))) {
+            throw new InfrastructureException("the warm pool's pod " + checked.getMetadata().getName() + " changed claims after it was checked;"
+                    + " the command did not run");
+        }
     }
 
     private void uploadRunScript(String podName, SandboxSpec spec) throws IOException, InterruptedException, InfrastructureException {
@@ -512,6 +530,11 @@ public final class KubernetesSandbox implements SandboxBackend {
         if (warm == null) {
             deletePod(name);
         } else {
+            // the pod first: the controller deletes what a claim held when it gets to it, and the policy goes now
+            Pod pod = warmPods.remove(name);
+            if (pod != null) {
+                deletePod(pod.getMetadata().getName());
+            }
             releaseClaim(name);
         }
         try {
@@ -597,12 +620,12 @@ public final class KubernetesSandbox implements SandboxBackend {
         Map<String, String> ours = podLabels == null ? Map.of() : podLabels;
         for (var np : client.network().v1().networkPolicies().inNamespace(settings.namespace()).list().getItems()) {
             Map<String, String> labels = np.getMetadata().getLabels() == null ? Map.of() : np.getMetadata().getLabels();
-            if ("true".equals(labels.get(Labels.MANAGED))) {
-                continue;
-            }
             var spec2 = np.getSpec();
             boolean allows = spec2 != null && ((spec2.getIngress() != null && !spec2.getIngress().isEmpty())
                     || (spec2.getEgress() != null && !spec2.getEgress().isEmpty()));
+            if ("true".equals(labels.get(Labels.MANAGED)) && !allows) {
+                continue; // a run's deny-all; a label alone does not make a policy ours
+            }
             var sel = spec2 == null ? null : spec2.getPodSelector();
             boolean selects = sel == null || (sel.getMatchExpressions() != null && !sel.getMatchExpressions().isEmpty())
                     || (sel.getMatchLabels() == null ? Map.<String, String>of() : sel.getMatchLabels()).entrySet().stream()

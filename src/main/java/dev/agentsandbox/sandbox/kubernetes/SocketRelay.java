@@ -118,7 +118,8 @@ final class SocketRelay implements AutoCloseable {
             }
         } catch (EOFException e) {
             end(ready.getCount() > 0 ? "the relay exited before it listened" : null);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // RuntimeException: the client's own (the exec's stream failed)
             end(closed ? null : e.getMessage());
         }
     }
@@ -154,12 +155,12 @@ final class SocketRelay implements AutoCloseable {
             }
             send(EOF, id, new byte[0]);
             ended(id, c);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             // the connection or the pod's stream went
             if (connections.remove(id, c)) {
                 try {
                     send(CLOSE, id, new byte[0]);
-                } catch (IOException ignored) {
+                } catch (IOException | RuntimeException ignored) {
                     // the pod's stream is gone: the reader ends the relay
                 }
             }
@@ -237,18 +238,21 @@ final class SocketRelay implements AutoCloseable {
         }
     }
 
-    /** Ends every connection; the relay in the pod exits when its stdin closes. */
+    /**
+     * Ends the relay's process first (a writer blocked on a full stream must not hold this up),
+     * then every connection; the relay in the pod exits when its stdin closes.
+     */
     @Override
     public void close() {
         closed = true;
         ready.countDown();
-        closeQuietly(toPod);
-        closeQuietly(fromPod);
+        closeQuietly(process);
         for (Integer id : connections.keySet()) {
             drop(id);
         }
+        closeQuietly(fromPod);
+        closeQuietly(toPod);
         reader.interrupt();
-        closeQuietly(process);
     }
 
     private static String script() {

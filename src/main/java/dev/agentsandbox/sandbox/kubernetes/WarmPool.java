@@ -67,7 +67,7 @@ public final class WarmPool {
     /** Claims a pod of the pool; the controller deletes what the claim holds at its shutdown time even if this process is gone. */
     Claim claim(String name, SandboxSpec spec) {
         Map<String, Object> lifecycle = new LinkedHashMap<>();
-        lifecycle.put("shutdownTime", Instant.now().plus(spec.limits().timeout()).plusSeconds(PodSpecs.DEADLINE_SLACK_SECONDS)
+        lifecycle.put("shutdownTime", Instant.now().plus(settings.scheduleTimeout()).plus(spec.limits().timeout()).plusSeconds(PodSpecs.DEADLINE_SLACK_SECONDS)
                 .truncatedTo(ChronoUnit.SECONDS).toString());
         lifecycle.put("shutdownPolicy", "Delete");
         GenericKubernetesResource claim = new GenericKubernetesResourceBuilder().withApiVersion(EXTENSIONS + "/" + VERSION)
@@ -141,144 +141,112 @@ public final class WarmPool {
         }
     }
 
-    /** Where {@code actual} is weaker than, or other than, {@code expected}: what the run would not get. */
+    /**
+     * Fields a cluster sets on every pod (defaults, admission, scheduling) and that do not make a
+     * sandbox weaker: placement is the operators' business, and no token is mounted whatever the
+     * service account. Everything else in the pod's spec must be exactly as expected.
+     */
+    static final Set<String> SET_BY_THE_CLUSTER = Set.of("nodeName", "schedulerName", "tolerations", "affinity", "nodeSelector", "priority",
+            "priorityClassName", "preemptionPolicy", "dnsPolicy", "hostname", "subdomain", "serviceAccountName", "serviceAccount", "overhead",
+            "topologySpreadConstraints", "schedulingGates", "readinessGates", "setHostnameAsFQDN", "os");
+    static final Set<String> SET_ON_CONTAINERS = Set.of("terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy");
+    /** Booleans whose absence means false. */
+    static final Set<String> FALSE_BY_DEFAULT = Set.of("stdin", "stdinOnce", "tty", "readOnly", "privileged", "hostNetwork", "hostPID", "hostIPC",
+            "shareProcessNamespace");
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * Where {@code actual} is weaker than, or other than, {@code expected}: every field of the pod's
+     * spec (containers and volumes by name, in order), limits and requests no larger and no other
+     * resources, and no gVisor annotation of its own. What is not named is not allowed: a
+     * lifecycle hook, a probe, a restart policy, a device, a host port all differ.
+     */
     static List<String> differences(Pod expected, Pod actual) {
         List<String> d = new ArrayList<>();
-        PodSpec e = expected.getSpec();
-        PodSpec a = actual.getSpec();
-        same(d, "runtimeClassName", e.getRuntimeClassName(), a.getRuntimeClassName());
-        same(d, "automountServiceAccountToken", Boolean.FALSE, a.getAutomountServiceAccountToken());
-        same(d, "enableServiceLinks", Boolean.FALSE, a.getEnableServiceLinks());
-        for (var f : Map.<String, Function<PodSpec, Boolean>>of("hostNetwork", PodSpec::getHostNetwork, "hostPID", PodSpec::getHostPID,
-                "hostIPC", PodSpec::getHostIPC, "shareProcessNamespace", PodSpec::getShareProcessNamespace).entrySet()) {
-            if (Boolean.TRUE.equals(f.getValue().apply(a))) {
-                d.add(f.getKey() + " is true");
-            }
-        }
-        fields(d, "securityContext", e.getSecurityContext(), a.getSecurityContext());
-        if (a.getEphemeralContainers() != null && !a.getEphemeralContainers().isEmpty()) {
-            d.add("it has ephemeral containers");
-        }
-        containers(d, "initContainers", e.getInitContainers(), a.getInitContainers());
-        containers(d, "containers", e.getContainers(), a.getContainers());
-        Map<String, Volume> ev = byName(e.getVolumes(), Volume::getName);
-        Map<String, Volume> av = byName(a.getVolumes(), Volume::getName);
-        if (!ev.keySet().equals(av.keySet())) {
-            d.add("volumes are " + av.keySet() + ", not " + ev.keySet());
-        }
-        for (var x : ev.entrySet()) {
-            Volume v = av.get(x.getKey());
-            if (v == null) {
+        Map<String, Object> e = new java.util.TreeMap<>();
+        Map<String, Object> a = new java.util.TreeMap<>();
+        flatten("spec", JSON.convertValue(expected.getSpec(), Object.class), e);
+        flatten("spec", JSON.convertValue(actual.getSpec(), Object.class), a);
+        Set<String> keys = new TreeSet<>(e.keySet());
+        keys.addAll(a.keySet());
+        for (String k : keys) {
+            String[] path = k.split("\\.");
+            String field = path[path.length - 1].replaceAll("\\[.*", "");
+            if (SET_BY_THE_CLUSTER.contains(path[1].replaceAll("\\[.*", ""))
+                    || path.length == 3 && path[1].matches("(initContainers|containers)\\[.*") && SET_ON_CONTAINERS.contains(field)) {
                 continue;
             }
-            Volume rest = new VolumeBuilder(v).withName(null).withEmptyDir(null).build();
-            if (v.getEmptyDir() == null || !rest.equals(new Volume())) {
-                d.add("volume " + x.getKey() + " is not an emptyDir");
+            Object ev = e.get(k);
+            Object av = a.get(k);
+            if (FALSE_BY_DEFAULT.contains(field)) {
+                ev = Boolean.TRUE.equals(ev) ? ev : null;
+                av = Boolean.TRUE.equals(av) ? av : null;
+            }
+            if (k.contains(".resources.limits.") || k.contains(".resources.requests.") || k.endsWith(".emptyDir.sizeLimit")) {
+                atMost(d, k, ev, av);
             } else {
-                same(d, "volume " + x.getKey() + " medium", Objects.toString(x.getValue().getEmptyDir().getMedium(), ""),
-                        Objects.toString(v.getEmptyDir().getMedium(), ""));
-                atMost(d, "volume " + x.getKey() + " sizeLimit", x.getValue().getEmptyDir().getSizeLimit(), v.getEmptyDir().getSizeLimit());
+                same(d, k, ev, av);
+            }
+        }
+        for (boolean init : new boolean[] {true, false}) {
+            List<String> en = names(init ? expected.getSpec().getInitContainers() : expected.getSpec().getContainers());
+            List<String> an = names(init ? actual.getSpec().getInitContainers() : actual.getSpec().getContainers());
+            if (!en.equals(an)) {
+                d.add("spec." + (init ? "initContainers" : "containers") + " are " + an + ", not " + en + " (in that order)");
             }
         }
         Map<String, String> ea = expected.getMetadata().getAnnotations() == null ? Map.of() : expected.getMetadata().getAnnotations();
         Map<String, String> aa = actual.getMetadata().getAnnotations() == null ? Map.of() : actual.getMetadata().getAnnotations();
-        for (var x : ea.entrySet()) {
-            if (x.getKey().startsWith(PodSpecs.GVISOR_MOUNT)) {
-                same(d, "annotation " + x.getKey(), x.getValue(), aa.get(x.getKey()));
-            }
+        Set<String> gvisor = new TreeSet<>();
+        ea.keySet().stream().filter(x -> x.startsWith("dev.gvisor.")).forEach(gvisor::add);
+        aa.keySet().stream().filter(x -> x.startsWith("dev.gvisor.")).forEach(gvisor::add);
+        for (String x : gvisor) {
+            same(d, "annotation " + x, ea.get(x), aa.get(x));
         }
         return d;
     }
 
-    private static void containers(List<String> d, String where, List<Container> expected, List<Container> actual) {
-        Map<String, Container> e = byName(expected, Container::getName);
-        Map<String, Container> a = byName(actual, Container::getName);
-        if (!e.keySet().equals(a.keySet())) {
-            d.add(where + " are " + a.keySet() + ", not " + e.keySet());
-            return;
-        }
-        for (var x : e.entrySet()) {
-            Container ec = x.getValue();
-            Container ac = a.get(x.getKey());
-            String w = where + "[" + x.getKey() + "]";
-            same(d, w + ".image", ec.getImage(), ac.getImage());
-            same(d, w + ".command", ec.getCommand(), ac.getCommand());
-            same(d, w + ".args", List.of(), ac.getArgs() == null ? List.of() : ac.getArgs());
-            if ((ac.getEnv() != null && !ac.getEnv().isEmpty()) || (ac.getEnvFrom() != null && !ac.getEnvFrom().isEmpty())) {
-                d.add(w + " has an environment (a run's comes from the run alone)");
-            }
-            same(d, w + ".workingDir", ec.getWorkingDir(), ac.getWorkingDir() == null || ac.getWorkingDir().isEmpty() ? null : ac.getWorkingDir());
-            fields(d, w + ".securityContext", ec.getSecurityContext(), ac.getSecurityContext());
-            same(d, w + ".volumeMounts", mounts(ec.getVolumeMounts()), mounts(ac.getVolumeMounts()));
-            Map<String, Quantity> el = ec.getResources().getLimits();
-            Map<String, Quantity> al = ac.getResources() == null || ac.getResources().getLimits() == null ? Map.of() : ac.getResources().getLimits();
-            for (var l : el.entrySet()) {
-                atMost(d, w + ".resources.limits." + l.getKey(), l.getValue(), al.get(l.getKey()));
-            }
-        }
+    private static List<String> names(List<Container> list) {
+        return list == null ? List.of() : list.stream().map(Container::getName).toList();
     }
 
-    private static Set<String> mounts(List<VolumeMount> list) {
-        Set<String> s = new TreeSet<>();
-        for (VolumeMount m : list == null ? List.<VolumeMount>of() : list) {
-            s.add(m.getName() + ":" + m.getMountPath() + (Boolean.TRUE.equals(m.getReadOnly()) ? ":ro" : ":rw")
-                    + (m.getSubPath() == null || m.getSubPath().isEmpty() ? "" : ":subPath=" + m.getSubPath())
-                    + (m.getSubPathExpr() == null || m.getSubPathExpr().isEmpty() ? "" : ":subPathExpr=" + m.getSubPathExpr())
-                    + (m.getMountPropagation() == null || m.getMountPropagation().equals("None") ? "" : ":" + m.getMountPropagation()));
-        }
-        return s;
-    }
-
-    private static void atMost(List<String> d, String what, Quantity limit, Quantity actual) {
-        if (limit == null) {
-            return; // no limit of its own (the pod's ephemeral storage bounds it)
-        }
-        if (actual == null) {
-            d.add(what + " is not set (expected at most " + limit + ")");
+    private static void atMost(List<String> d, String what, Object limit, Object actual) {
+        if (limit == null || actual == null) {
+            same(d, what, limit, actual); // a resource of its own, or one missing
             return;
         }
-        BigDecimal a = Quantity.getAmountInBytes(actual);
-        if (a.compareTo(Quantity.getAmountInBytes(limit)) > 0 || a.signum() <= 0) {
+        BigDecimal a = Quantity.getAmountInBytes(new Quantity(String.valueOf(actual)));
+        if (a.compareTo(Quantity.getAmountInBytes(new Quantity(String.valueOf(limit)))) > 0 || a.signum() <= 0) {
             d.add(what + " is " + actual + ", more than the run's " + limit);
         }
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    /** Each field where the two differ, by its path (a security context: what exactly is weaker). */
-    private static void fields(List<String> d, String what, Object expected, Object actual) {
-        Map<String, Object> e = new java.util.TreeMap<>();
-        Map<String, Object> a = new java.util.TreeMap<>();
-        flatten(what, JSON.convertValue(expected, Object.class), e);
-        flatten(what, JSON.convertValue(actual, Object.class), a);
-        Set<String> keys = new TreeSet<>(e.keySet());
-        keys.addAll(a.keySet());
-        for (String k : keys) {
-            same(d, k, e.get(k), a.get(k));
-        }
-    }
-
+    /** Paths to values: lists of named objects by name (volume mounts by path), other lists by index, an empty object as "{}". */
     private static void flatten(String path, Object value, Map<String, Object> into) {
         if (value instanceof Map<?, ?> m) {
+            if (m.isEmpty()) {
+                into.put(path, "{}");
+            }
             m.forEach((k, v) -> flatten(path + "." + k, v, into));
-        } else if (value instanceof List<?> l && l.isEmpty()) {
-            return; // as absent
+        } else if (value instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                Object item = l.get(i);
+                String key = String.valueOf(i);
+                if (item instanceof Map<?, ?> m && m.get("mountPath") != null) {
+                    key = String.valueOf(m.get("mountPath"));
+                } else if (item instanceof Map<?, ?> m && m.get("name") != null) {
+                    key = String.valueOf(m.get("name"));
+                }
+                flatten(path + "[" + key + "]", item, into);
+            }
         } else if (value != null) {
             into.put(path, value);
         }
     }
 
-    private static <T> Map<String, T> byName(List<T> list, Function<T, String> name) {
-        Map<String, T> m = new LinkedHashMap<>();
-        for (T t : list == null ? List.<T>of() : list) {
-            m.put(name.apply(t), t);
-        }
-        return m;
-    }
-
     private static void same(List<String> d, String what, Object expected, Object actual) {
         if (!Objects.equals(expected, actual)) {
-            d.add(what + " is " + actual + ", not " + expected);
+            d.add(what + " is " + (actual == null ? "absent" : actual) + ", not " + (expected == null ? "absent" : expected));
         }
     }
 

@@ -3,7 +3,7 @@
 # and stdout, which the exec API joins to the host. Frames: type (1 byte), connection (4), length (4),
 # data. 0 ready, 1 open, 2 data, 3 close (abort), 4 end of one direction (a half-close; the second
 # ends the connection). The host's socket is never in the pod; only bytes are.
-import os, socket, struct, sys, threading
+import os, socket, struct, sys, threading, time
 
 path = sys.argv[1]
 out = sys.stdout.buffer
@@ -12,6 +12,8 @@ lock = threading.Lock()  # the connections
 wlock = threading.Lock()  # stdout
 conns = {}
 HEAD = struct.Struct(">BII")
+MAX_CONNECTIONS = 64  # the host's limit too
+SEND_TIMEOUT = struct.pack("ll", 60, 0)  # a connection that does not read for a minute is dropped, not waited on
 
 
 def send(kind, cid, data=b""):
@@ -38,6 +40,10 @@ def abort(cid, c):
         known = conns.pop(cid, None) is not None
     if known:
         send(3, cid)
+    try:
+        c.shutdown(socket.SHUT_RDWR)  # wakes its reader too
+    except OSError:
+        pass
     c.close()
 
 
@@ -58,12 +64,25 @@ def pump(cid, c):
 def accept(srv):
     cid = 0
     while True:
-        c, _ = srv.accept()
+        try:
+            c, _ = srv.accept()
+        except OSError:
+            time.sleep(0.1)  # out of descriptors: keep serving the open ones
+            continue
+        with lock:
+            full = len(conns) >= MAX_CONNECTIONS
+        if full:
+            c.close()
+            continue
         cid += 1
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, SEND_TIMEOUT)
         with lock:
             conns[cid] = [c, 0]
         send(1, cid)
-        threading.Thread(target=pump, args=(cid, c), daemon=True).start()
+        try:
+            threading.Thread(target=pump, args=(cid, c), daemon=True).start()
+        except RuntimeError:
+            abort(cid, c)
 
 
 def read(n):

@@ -122,12 +122,12 @@ class WarmPoolTest {
         kubelet.warmPod.set(weak);
         assertThatThrownBy(() -> sandbox.run(spec("agent:1"), OutputListener.NONE)).isInstanceOf(InfrastructureException.class)
                 .hasMessageContaining("not the hardened pod this run needs")
-                .hasMessageContaining("automountServiceAccountToken is true")
-                .hasMessageContaining("hostNetwork is true")
-                .hasMessageContaining("volumes are")
-                .hasMessageContaining("containers[sandbox].securityContext.readOnlyRootFilesystem is false, not true")
-                .hasMessageContaining("containers[sandbox] has an environment")
-                .hasMessageContaining("containers[sandbox].resources.limits.memory is 8Gi, more than the run's")
+                .hasMessageContaining("spec.automountServiceAccountToken is true, not false")
+                .hasMessageContaining("spec.hostNetwork is true, not absent")
+                .hasMessageContaining("spec.volumes[docker].hostPath.path is /var/run/docker.sock, not absent")
+                .hasMessageContaining("spec.containers[sandbox].securityContext.readOnlyRootFilesystem is false, not true")
+                .hasMessageContaining("spec.containers[sandbox].env[TOKEN].value is t, not absent")
+                .hasMessageContaining("spec.containers[sandbox].resources.limits.memory is 8Gi, more than the run's 536870912")
                 .hasMessageContaining("agent-sandbox kubernetes-template --image agent:1")
                 .hasMessageContaining("nothing of the run went in");
         assertThat(tmp.resolve("node")).as("nothing was streamed into the pod").doesNotExist();
@@ -194,5 +194,42 @@ class WarmPoolTest {
         assertThat(WarmPool.differences(template("agent:1"), applied)).isEmpty();
         assertThatThrownBy(() -> WarmPool.templateYaml("Bad_Name", 1, "i", Tier.GVISOR, spec("i").limits(), settings))
                 .hasMessageContaining("not a Kubernetes object name");
+    }
+
+    /** What a template can add that runs code, opens the host or outlives the run: each is a difference, none passes. */
+    @Test
+    void whatATemplateAddsBeyondTheHardenedPodIsNamedNotIgnored() {
+        Pod hardened = template("agent:1");
+        var hook = new io.fabric8.kubernetes.api.model.LifecycleBuilder().withNewPostStart().withNewExec()
+                .withCommand("sh", "-c", "echo 'exit 0' > /agent-sandbox/run.sh").endExec().endPostStart().build();
+        Pod keepFirstWithHook = new PodBuilder(hardened).editSpec().withContainers(
+                new io.fabric8.kubernetes.api.model.ContainerBuilder(hardened.getSpec().getContainers().get(1)).withLifecycle(hook).build(),
+                hardened.getSpec().getContainers().get(0)).endSpec().build();
+        assertThat(WarmPool.differences(hardened, keepFirstWithHook)).anySatisfy(x -> assertThat(x).contains("containers[keep].lifecycle.postStart"))
+                .anySatisfy(x -> assertThat(x).contains("spec.containers are [keep, sandbox], not [sandbox, keep] (in that order)"));
+
+        Pod probe = new PodBuilder(hardened).editSpec().editMatchingContainer(c -> c.getName().equals("keep")).withNewReadinessProbe()
+                .withNewExec().withCommand("sh", "-c", "echo x > /agent-sandbox/m0/evil").endExec().endReadinessProbe().endContainer().endSpec().build();
+        assertThat(WarmPool.differences(hardened, probe)).anySatisfy(x -> assertThat(x).contains("containers[keep].readinessProbe.exec.command"));
+
+        Pod sidecarLoader = new PodBuilder(hardened).editSpec().withRestartPolicy("Always").editMatchingInitContainer(c -> c.getName().equals("load"))
+                .withRestartPolicy("Always").endInitContainer().withTerminationGracePeriodSeconds(3600L).endSpec().build();
+        assertThat(WarmPool.differences(hardened, sidecarLoader)).anySatisfy(x -> assertThat(x).contains("spec.restartPolicy is Always, not Never"))
+                .anySatisfy(x -> assertThat(x).contains("spec.initContainers[load].restartPolicy is Always, not absent"))
+                .anySatisfy(x -> assertThat(x).contains("spec.terminationGracePeriodSeconds is 3600, not 0"));
+
+        Pod devices = new PodBuilder(hardened).editSpec().editMatchingContainer(c -> c.getName().equals("sandbox"))
+                .editResources().addToLimits("nvidia.com/gpu", new Quantity("1")).endResources()
+                .addNewPort().withContainerPort(80).withHostPort(80).endPort().endContainer().endSpec()
+                .editMetadata().addToAnnotations("dev.gvisor.flag.network", "sandbox").endMetadata().build();
+        assertThat(WarmPool.differences(hardened, devices)).anySatisfy(x -> assertThat(x).contains("resources.limits.nvidia.com/gpu is 1, not absent"))
+                .anySatisfy(x -> assertThat(x).contains("hostPort is 80, not absent"))
+                .anySatisfy(x -> assertThat(x).contains("annotation dev.gvisor.flag.network is sandbox, not absent"));
+
+        Pod placed = new PodBuilder(hardened).editSpec().withNodeName("node-1").withServiceAccountName("default").withDnsPolicy("ClusterFirst")
+                .addNewToleration().withKey("node.kubernetes.io/not-ready").withOperator("Exists").withEffect("NoExecute").endToleration()
+                .editMatchingContainer(c -> c.getName().equals("sandbox")).withTerminationMessagePath("/dev/termination-log").endContainer()
+                .endSpec().build();
+        assertThat(WarmPool.differences(hardened, placed)).as("what the cluster sets on every pod").isEmpty();
     }
 }
