@@ -308,12 +308,13 @@ public final class ModelProxy implements AutoCloseable {
             throws IOException {
         byte[] body = JSON.writeValueAsBytes(Map.of("type", "error", "error", Map.of("type", "agent_sandbox_refused", "rule", no.rule(),
                 "message", no.message())));
+        // recorded before the agent can read the answer: once it has, it may end, and the run with it
+        listener.onRequest(new ProxyEvent(req == null ? "?" : req.method(), provider, null, path, no.status(), req == null ? 0 : req.body().length,
+                body.length, (System.nanoTime() - t0) / 1_000_000, model, 0, 0, no.rule(), null));
         out.write(("HTTP/1.1 " + no.status() + " " + reason(no.status()) + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
-        listener.onRequest(new ProxyEvent(req == null ? "?" : req.method(), provider, null, path, no.status(), req == null ? 0 : req.body().length,
-                body.length, (System.nanoTime() - t0) / 1_000_000, model, 0, 0, no.rule(), null));
     }
 
     private static String reason(int status) {
@@ -337,13 +338,28 @@ public final class ModelProxy implements AutoCloseable {
         return policy.tokens();
     }
 
-    @Override
-    public void close() {
+    /**
+     * Stops taking connections, then lets the requests in flight finish recording what they did (an
+     * agent may end as soon as it has its last answer, before its handler recorded it): the
+     * sandbox is gone by now, so their connections are closed and they end at once.
+     */
+    public void drain() {
         try {
             server.close();
         } catch (IOException e) {
             // Already closed.
         }
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        drain();
         workers.shutdownNow();
         try {
             Files.deleteIfExists(socket);

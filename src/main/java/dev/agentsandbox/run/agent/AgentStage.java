@@ -82,6 +82,7 @@ public final class AgentStage {
             } finally {
                 backend.onExec(null);
             }
+            model.drain();
             if (model.enabled()) {
                 Map<String, Object> used = new LinkedHashMap<>(Map.of("tokens", model.tokensUsed()));
                 if (config.proxy().spend() != null) {

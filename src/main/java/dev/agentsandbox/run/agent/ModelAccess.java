@@ -123,6 +123,13 @@ public final class ModelAccess implements AutoCloseable {
         return proxy == null ? java.math.BigDecimal.ZERO : proxy.spent();
     }
 
+    /** Once the sandbox is gone: no more connections, and what was in flight is recorded (before the run sums it up). */
+    public void drain() {
+        if (proxy != null) {
+            proxy.drain();
+        }
+    }
+
     @Override
     public void close() {
         if (proxy != null) {
