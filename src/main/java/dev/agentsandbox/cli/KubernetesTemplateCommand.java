@@ -48,8 +48,7 @@ final class KubernetesTemplateCommand implements Callable<Integer> {
             throw new UsageException("--tier: " + e.getMessage());
         }
         RunConfig c = config == null ? RunConfig.DEFAULT : ConfigLoader.load(config);
-        var s = c.sandbox();
-        Limits limits = new Limits(s.cpus(), s.memoryBytes(), s.pids(), s.tmpfsBytes(), s.timeout(), s.maxOutputBytes());
+        Limits limits = dev.agentsandbox.run.prepare.Settings.limits(c.sandbox());
         var settings = BackendOption.kubernetes(System.getenv());
         try {
             spec.commandLine().getOut().print(WarmPool.templateYaml(name, replicas, image, t, limits, settings));

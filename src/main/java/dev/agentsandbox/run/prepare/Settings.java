@@ -17,6 +17,11 @@ import java.util.Map;
  */
 public record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tier tier, String runtime, Limits limits,
                 Map<String, String> env, long diskBytes, List<dev.agentsandbox.sandbox.Mount> caches) {
+    /** The limits of every sandbox of a run, as the configuration gives them. */
+    public static Limits limits(dev.agentsandbox.config.SandboxConfig s) {
+        return new Limits(s.cpus(), s.memoryBytes(), s.pids(), s.tmpfsBytes(), s.timeout(), s.maxOutputBytes());
+    }
+
     public static Settings of(RunConfig c, RunRequest r, HostEnvironment host) throws UsageException {
         String image = r.image() != null ? r.image() : c.agent().image();
         List<String> command = r.command() != null ? r.command() : c.agent().command();
@@ -27,7 +32,7 @@ public record Settings(String image, List<String> command, dev.agentsandbox.sand
             throw new UsageException("no agent command: give --command or agent.command in .agent-sandbox.yml");
         }
         var s = c.sandbox();
-        Limits limits = new Limits(s.cpus(), s.memoryBytes(), s.pids(), s.tmpfsBytes(), s.timeout(), s.maxOutputBytes());
+        Limits limits = limits(s);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOME", "/tmp");
         env.put("LANG", "C.UTF-8");
