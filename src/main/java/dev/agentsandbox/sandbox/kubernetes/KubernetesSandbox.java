@@ -153,11 +153,13 @@ public final class KubernetesSandbox implements SandboxBackend {
             Thread reader = readLog(podName, capture);
             ContainerStateTerminated end = awaitTerminated(podName, t2 + spec.limits().timeout().toNanos());
             t3 = System.nanoTime();
+            if (end == null) {
+                deletePod(podName); // first: the command ends before anything else may wait on it
+            }
             closeAll(relays);
             if (end == null) {
                 ending = SandboxResult.Ending.TIMED_OUT;
                 exitCode = 137;
-                deletePod(podName);
             } else {
                 exitCode = end.getExitCode() == null ? -1 : end.getExitCode();
                 if ("OOMKilled".equals(end.getReason())) {
@@ -192,7 +194,7 @@ public final class KubernetesSandbox implements SandboxBackend {
                 describe(name, podName, spec, sockets), false, 0, null);
     }
 
-    /** The isolation the cluster must give, checked before any pod is made; overlays and sockets do not cross the API. */
+    /** The isolation the cluster must give, checked before any pod is made; overlays do not cross the API. */
     private void requireSupported(SandboxSpec spec) throws InfrastructureException {
         if (traceAsked) {
             throw new InfrastructureException("the process log (sandbox.process-log, on by default) records the agent's programs with runsc's"
