@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The Kubernetes backend end to end on a kind cluster with gVisor (scripts/kind-gvisor.sh), as a
 # CI job's service account with only docs/kubernetes/rbac.yaml: doctor, a run whose change becomes
-# a feature branch, a model request through the relayed proxy socket, a hostile run refused, and
-# nothing left in the namespace.
+# a feature branch, a model request through the relayed proxy socket, a run on a pod claimed from a
+# kubernetes-sigs/agent-sandbox warm pool, a hostile run refused, and nothing left in the namespace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JAR="$PWD/target/agent-sandbox.jar"
@@ -12,6 +12,10 @@ log() { printf '[kind-e2e] %s\n' "$*" >&2; }
 die() { printf '[kind-e2e] FAIL: %s\n' "$*" >&2; exit 1; }
 
 kind load docker-image "$IMAGE"
+# kubernetes-sigs/agent-sandbox with its extensions, for the warm-pool run below (pinned; its manifest from the release)
+SANDBOX_CONTROLLER="${AGENT_SANDBOX_E2E_CONTROLLER_VERSION:-v0.5.6}"
+kubectl apply -f "https://github.com/kubernetes-sigs/agent-sandbox/releases/download/$SANDBOX_CONTROLLER/sandbox-with-extensions.yaml"
+kubectl -n agent-sandbox-system rollout status deployment/agent-sandbox-controller --timeout=180s
 kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
 kubectl -n "$NS" apply -f docs/kubernetes/rbac.yaml
 kubectl create clusterrolebinding agent-sandbox-runtimeclasses --clusterrole=agent-sandbox-runtimeclasses \
@@ -20,6 +24,8 @@ kubectl create clusterrolebinding agent-sandbox-runtimeclasses --clusterrole=age
 # A kubeconfig holding only the service account's token: the run has the documented rights, no more.
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+admin_kubeconfig="$work/admin.kubeconfig"
+kubectl config view --minify --raw >"$admin_kubeconfig"
 server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
 kubectl config view --minify --raw -o jsonpath='{.clusters[0].cluster.certificate-authority-data}' | base64 -d >"$work/ca.crt"
 token=$(kubectl -n "$NS" create token agent-sandbox --duration=1h)
@@ -82,6 +88,21 @@ grep -qx "$key" "$work/model.keys" || die "the stand-in model did not get the in
 git show "$(jq -r .featureBranch "$work/model/run.json"):answer.json" | grep -q relayed || die "the model's answer did not reach the agent"
 ! grep -rqF "$key" "$work/model" || die "the key is in the bundle"
 log "the agent reached the model through the pod's relay; the key stayed on the host"
+
+# A warm pool of the hardened pod (kubernetes-template), claimed by a run; the pool is the operators',
+# applied here with the cluster's admin rights, then used with the service account's.
+java -jar "$JAR" kubernetes-template --image "$IMAGE" --name e2e-pool --replicas 1 --config .agent-sandbox.yml \
+  | KUBECONFIG="$admin_kubeconfig" kubectl apply -f -
+for _ in $(seq 90); do
+  [ "$(KUBECONFIG="$admin_kubeconfig" kubectl -n "$NS" get sandboxwarmpool e2e-pool -o jsonpath='{.status.replicas}' 2>/dev/null)" = 1 ] && break
+  sleep 2
+done
+AGENT_SANDBOX_K8S_WARM_POOL=e2e-pool java -jar "$JAR" doctor --backend kubernetes || die "doctor with the warm pool"
+AGENT_SANDBOX_K8S_WARM_POOL=e2e-pool java -jar "$JAR" run --task "Add divide" --image "$IMAGE" --bundle "$work/warm" \
+  --command "printf 'def divide(a, b):\n    return a / b\n' >> calc.py" || die "a run on a warm pod"
+grep -q '"warmPool":"e2e-pool"' "$work/warm/audit.jsonl" || die "the run did not use the warm pool"
+[ -z "$(kubectl get sandboxclaims -o name)" ] || die "claims left: $(kubectl get sandboxclaims -o name)"
+log "a run on a claimed warm pod passed; its claim is gone"
 
 set +e
 java -jar "$JAR" run --task "Leak" --image "$IMAGE" --bundle "$work/leak" --command 'ln -s /etc/passwd leak.txt'

@@ -125,8 +125,8 @@ public final class KubernetesDoctor {
             } else if (s.openingPolicy() != null) {
                 checks.add(Check.fail("warm pool", pool + ": " + s.openingPolicy(), "give the template `networkPolicy: {}` (kubernetes-template does)"));
             } else {
-                checks.add(s.ready() > 0 ? Check.ok("warm pool", pool + " (template " + s.template() + "): " + s.ready() + " pod(s) ready")
-                        : Check.warn("warm pool", pool + " (template " + s.template() + ") has no ready pod yet: a claim waits for one",
+                checks.add(s.pods() > 0 ? Check.ok("warm pool", pool + " (template " + s.template() + "): " + s.pods() + " pod(s) waiting")
+                        : Check.warn("warm pool", pool + " (template " + s.template() + ") holds no pod yet: a claim starts one cold",
                                 "check the pool's pods (kubectl describe sandboxwarmpool " + pool + ")"));
             }
         } catch (KubernetesClientException e) {

@@ -77,7 +77,7 @@ class KubernetesDoctorTest {
         });
 
         put(pools, "agents", java.util.Map.of("spec", java.util.Map.of("replicas", 2, "sandboxTemplateRef", java.util.Map.of("name", "t")),
-                "status", java.util.Map.of("readyReplicas", 2)));
+                "status", java.util.Map.of("replicas", 2)));
         put(templates, "t", java.util.Map.of("spec", java.util.Map.of("podTemplate", java.util.Map.of())));
         assertThat(doctor.warmPool("agents")).filteredOn(c -> c.name().equals("warm pool")).singleElement().satisfies(c -> {
             assertThat(c.status()).isEqualTo(Check.Status.FAIL);
@@ -92,6 +92,6 @@ class KubernetesDoctorTest {
         put(templates, "t", java.util.Map.of("spec", java.util.Map.of("podTemplate", java.util.Map.of(), "networkPolicy", java.util.Map.of())));
         List<Check> checks = doctor.warmPool("agents");
         assertThat(checks).as(checks.toString()).allSatisfy(c -> assertThat(c.status()).isEqualTo(Check.Status.OK));
-        assertThat(checks.get(0).detail()).contains("2 pod(s) ready");
+        assertThat(checks.get(0).detail()).contains("2 pod(s) waiting");
     }
 }

@@ -99,7 +99,7 @@ public final class WarmPool {
             if (System.nanoTime() > deadline) {
                 throw new InfrastructureException("the warm pool " + settings.warmPool() + " handed over no pod within "
                         + settings.scheduleTimeout().toSeconds() + " s for claim " + claim.name() + ": " + conditions(c)
-                        + " (is the SandboxWarmPool there, with ready pods, and the agent-sandbox controller running?)");
+                        + " (is the SandboxWarmPool there, and the agent-sandbox controller running?)");
             }
             Thread.sleep(KubernetesSandbox.POLL.toMillis());
         }
@@ -278,10 +278,11 @@ public final class WarmPool {
     }
 
     /**
-     * What doctor reports of a pool: whether it is there, how many pods are ready, and what in its
-     * template's network policy would open the pods (null: nothing).
+     * What doctor reports of a pool: whether it is there, how many pods it holds (they wait in
+     * their loader, so the pool counts none of them Ready: the claim controller hands over such
+     * pods all the same), and what in its template's network policy would open them (null: nothing).
      */
-    public record PoolState(boolean exists, int ready, String template, String openingPolicy) {
+    public record PoolState(boolean exists, int pods, String template, String openingPolicy) {
     }
 
     public static PoolState inspect(KubernetesClient client, String namespace, String pool) {
@@ -289,7 +290,7 @@ public final class WarmPool {
         if (p == null) {
             return new PoolState(false, 0, null, null);
         }
-        Number ready = p.get("status", "readyReplicas");
+        Number pods = p.get("status", "replicas");
         String templateName = p.get("spec", "sandboxTemplateRef", "name");
         GenericKubernetesResource t = templateName == null ? null
                 : client.genericKubernetesResources(TEMPLATES).inNamespace(namespace).withName(templateName).get();
@@ -310,7 +311,7 @@ public final class WarmPool {
                         ? "its template's networkPolicy allows traffic (policies add up: ours cannot take that back)" : null;
             }
         }
-        return new PoolState(true, ready == null ? 0 : ready.intValue(), templateName, opening);
+        return new PoolState(true, pods == null ? 0 : pods.intValue(), templateName, opening);
     }
 
     /** The permissions a run on a warm pool needs besides the plain ones, as (verb, group, resource). */
