@@ -25,6 +25,11 @@ public final class KubernetesDoctor {
             new String[] {"create", "networking.k8s.io", "networkpolicies", ""}, new String[] {"get", "networking.k8s.io", "networkpolicies", ""},
             new String[] {"list", "networking.k8s.io", "networkpolicies", ""}, new String[] {"patch", "networking.k8s.io", "networkpolicies", ""},
             new String[] {"delete", "networking.k8s.io", "networkpolicies", ""});
+    /** What a run on a warm pool does besides: claim a pod, read its Sandbox; and what doctor reads of the pool. */
+    static final List<String[]> WARM_POOL_PERMISSIONS = List.of(new String[] {"create", WarmPool.EXTENSIONS, "sandboxclaims", ""},
+            new String[] {"get", WarmPool.EXTENSIONS, "sandboxclaims", ""}, new String[] {"list", WarmPool.EXTENSIONS, "sandboxclaims", ""},
+            new String[] {"delete", WarmPool.EXTENSIONS, "sandboxclaims", ""}, new String[] {"get", WarmPool.AGENTS, "sandboxes", ""},
+            new String[] {"get", WarmPool.EXTENSIONS, "sandboxwarmpools", ""}, new String[] {"get", WarmPool.EXTENSIONS, "sandboxtemplates", ""});
 
     private final KubernetesClient client;
     private final String namespace;
@@ -98,7 +103,7 @@ public final class KubernetesDoctor {
     private List<String> denied(List<String[]> permissions) {
         List<String> denied = new ArrayList<>();
         for (String[] p : permissions) {
-            String sub = p.length > 3 && !p[3].isEmpty() ? p[3] : null;
+            String sub = p[3].isEmpty() ? null : p[3];
             String what = p[0] + " " + p[2] + (sub == null ? "" : "/" + sub);
             try {
                 SelfSubjectAccessReview r = client.authorization().v1().selfSubjectAccessReview().create(new SelfSubjectAccessReviewBuilder()
@@ -133,7 +138,7 @@ public final class KubernetesDoctor {
             checks.add(Check.fail("warm pool", "cannot read SandboxWarmPool '" + pool + "': " + e.getMessage(), e.getCode() == 404
                     ? "install kubernetes-sigs/agent-sandbox with its extensions" : "grant get on sandboxwarmpools and sandboxtemplates"));
         }
-        List<String> denied = denied(WarmPool.PERMISSIONS);
+        List<String> denied = denied(WARM_POOL_PERMISSIONS);
         checks.add(denied.isEmpty() ? Check.ok("warm pool permissions", "may claim pods of " + pool)
                 : Check.fail("warm pool permissions", "not allowed in " + namespace + ": " + String.join(", ", denied),
                         "bind the warm pool rules of docs/kubernetes/rbac.yaml to the job's service account"));

@@ -55,8 +55,12 @@ public final class KubernetesSandbox implements SandboxBackend {
     private final SecureRandom random = new SecureRandom();
     private final Set<String> runtimeClassesSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
-    /** A warm pool's pods in use: claim name to the pod handed over, deleted directly, not left to the controller. */
-    private final Map<String, Pod> warmPods = new ConcurrentHashMap<>();
+    /** A warm pool's pod in use and the claim it was handed over for; the pod is deleted directly, not left to the controller. */
+    private record Held(Pod pod, WarmPool.Claim claim) {
+    }
+
+    /** Claim name to what it holds. */
+    private final Map<String, Held> warmPods = new ConcurrentHashMap<>();
     private volatile boolean traceAsked;
     /** Where pods come from when not made here: a warm pool of kubernetes-sigs/agent-sandbox, or null. */
     private final WarmPool warm;
@@ -154,10 +158,7 @@ public final class KubernetesSandbox implements SandboxBackend {
             ContainerStateTerminated end = awaitTerminated(podName, t2 + spec.limits().timeout().toNanos());
             t3 = System.nanoTime();
             if (end == null) {
-                deletePod(podName); // first: the command ends before anything else may wait on it
-            }
-            closeAll(relays);
-            if (end == null) {
+                deletePod(podName); // before the relays close: the command ends before anything may wait on it
                 ending = SandboxResult.Ending.TIMED_OUT;
                 exitCode = 137;
             } else {
@@ -167,6 +168,7 @@ public final class KubernetesSandbox implements SandboxBackend {
                 }
                 imageId = imageId(podName);
             }
+            closeAll(relays);
             reader.join(Duration.ofSeconds(10).toMillis());
             reader.interrupt();
             if (end != null) {
@@ -220,6 +222,9 @@ public final class KubernetesSandbox implements SandboxBackend {
         } catch (KubernetesClientException e) {
             throw new InfrastructureException("cannot read the NetworkPolicies of namespace " + settings.namespace() + ": " + firstLine(e.getMessage())
                     + " (the service account needs list on networkpolicies)", e);
+        }
+        if (warm != null) {
+            warm.requireSlots(spec);
         }
         for (Mount m : spec.mounts()) {
             if (m.overlay() != null) {
@@ -318,7 +323,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         if (pod == null) {
             throw new InfrastructureException("the warm pool's pod " + podName + " for claim " + name + " is gone; nothing is committed");
         }
-        warmPods.put(name, pod);
+        warmPods.put(name, new Held(pod, claim));
         warm.verify(pod, spec, claim);
         requireNoOpeningPolicy(pod.getMetadata().getLabels());
         return podName;
@@ -326,18 +331,14 @@ public final class KubernetesSandbox implements SandboxBackend {
 
     /** Just before the command may start: still the pod checked (its uid), still the hardened pod, still selected by our policy. */
     private void reverify(String name, SandboxSpec spec) throws InfrastructureException {
-        Pod checked = warmPods.get(name);
+        Held held = warmPods.get(name);
+        Pod checked = held.pod();
         Pod now = client.pods().inNamespace(settings.namespace()).withName(checked.getMetadata().getName()).get();
         if (now == null || !now.getMetadata().getUid().equals(checked.getMetadata().getUid())) {
             throw new InfrastructureException("the warm pool's pod " + checked.getMetadata().getName() + " was replaced or deleted after it was"
                     + " checked; the command did not run");
         }
-        String uid = now.getMetadata().getLabels() == null ? null : now.getMetadata().getLabels().get(WarmPool.CLAIM_UID_LABEL);
-        warm.verify(now, spec, new WarmPool.Claim(name, uid == null ? "" : uid));
-        if (!java.util.Objects.equals(uid, checked.getMetadata().getLabels().get(WarmPool.CLAIM_UID_LABEL))) {
-            throw new InfrastructureException("the warm pool's pod " + checked.getMetadata().getName() + " changed claims after it was checked;"
-                    + " the command did not run");
-        }
+        warm.verify(now, spec, held.claim());
     }
 
     private void uploadRunScript(String podName, SandboxSpec spec) throws IOException, InterruptedException, InfrastructureException {
@@ -533,9 +534,9 @@ public final class KubernetesSandbox implements SandboxBackend {
             deletePod(name);
         } else {
             // the pod first: the controller deletes what a claim held when it gets to it, and the policy goes now
-            Pod pod = warmPods.remove(name);
-            if (pod != null) {
-                deletePod(pod.getMetadata().getName());
+            Held held = warmPods.remove(name);
+            if (held != null) {
+                deletePod(held.pod().getMetadata().getName());
             }
             releaseClaim(name);
         }
@@ -621,13 +622,9 @@ public final class KubernetesSandbox implements SandboxBackend {
     private void requireNoOpeningPolicy(Map<String, String> podLabels) throws InfrastructureException {
         Map<String, String> ours = podLabels == null ? Map.of() : podLabels;
         for (var np : client.network().v1().networkPolicies().inNamespace(settings.namespace()).list().getItems()) {
-            Map<String, String> labels = np.getMetadata().getLabels() == null ? Map.of() : np.getMetadata().getLabels();
             var spec2 = np.getSpec();
             boolean allows = spec2 != null && ((spec2.getIngress() != null && !spec2.getIngress().isEmpty())
                     || (spec2.getEgress() != null && !spec2.getEgress().isEmpty()));
-            if ("true".equals(labels.get(Labels.MANAGED)) && !allows) {
-                continue; // a run's deny-all; a label alone does not make a policy ours
-            }
             var sel = spec2 == null ? null : spec2.getPodSelector();
             boolean selects = sel == null || (sel.getMatchExpressions() != null && !sel.getMatchExpressions().isEmpty())
                     || (sel.getMatchLabels() == null ? Map.<String, String>of() : sel.getMatchLabels()).entrySet().stream()

@@ -36,8 +36,8 @@ import java.util.stream.Collectors;
  * (any difference refuses the run), and carry the claim's label that our NetworkPolicy selects.
  */
 public final class WarmPool {
-    static final String EXTENSIONS = "extensions.agents.x-k8s.io";
-    static final String AGENTS = "agents.x-k8s.io";
+    public static final String EXTENSIONS = "extensions.agents.x-k8s.io";
+    public static final String AGENTS = "agents.x-k8s.io";
     static final String VERSION = "v1beta1";
     static final ResourceDefinitionContext CLAIMS = context(EXTENSIONS, "SandboxClaim", "sandboxclaims");
     static final ResourceDefinitionContext POOLS = context(EXTENSIONS, "SandboxWarmPool", "sandboxwarmpools");
@@ -126,6 +126,15 @@ public final class WarmPool {
             diff.add("label " + CLAIM_UID_LABEL + " is " + labels.get(CLAIM_UID_LABEL) + ", not the claim's " + claim.uid()
                     + " (the sandbox's NetworkPolicy selects it)");
         }
+        if (!diff.isEmpty()) {
+            throw new InfrastructureException("the warm pool " + settings.warmPool() + " handed over pod " + pod.getMetadata().getName()
+                    + ", which is not the hardened pod this run needs: " + String.join("; ", diff) + ". Make the pool's SandboxTemplate with"
+                    + " `agent-sandbox kubernetes-template --image " + spec.image() + "` (and this run's limits); nothing of the run went in");
+        }
+    }
+
+    /** A warm pod's folders are fixed: a sandbox that needs others is refused before anything is claimed. */
+    void requireSlots(SandboxSpec spec) throws InfrastructureException {
         for (int i = 0; i < spec.mounts().size(); i++) {
             var m = spec.mounts().get(i);
             if (i >= PodSpecs.WARM_SLOTS.size() || !PodSpecs.WARM_SLOTS.get(i).equals(new PodSpecs.Slot(m.containerPath(), m.readOnly()))) {
@@ -133,11 +142,6 @@ public final class WarmPool {
                         + m.containerPath() + (m.readOnly() ? " read-only" : " writable") + " as folder " + i
                         + ": run it with plain pods (unset AGENT_SANDBOX_K8S_WARM_POOL)");
             }
-        }
-        if (!diff.isEmpty()) {
-            throw new InfrastructureException("the warm pool " + settings.warmPool() + " handed over pod " + pod.getMetadata().getName()
-                    + ", which is not the hardened pod this run needs: " + String.join("; ", diff) + ". Make the pool's SandboxTemplate with"
-                    + " `agent-sandbox kubernetes-template --image " + spec.image() + "` (and this run's limits); nothing of the run went in");
         }
     }
 
@@ -313,12 +317,6 @@ public final class WarmPool {
         }
         return new PoolState(true, pods == null ? 0 : pods.intValue(), templateName, opening);
     }
-
-    /** The permissions a run on a warm pool needs besides the plain ones, as (verb, group, resource). */
-    public static final List<String[]> PERMISSIONS = List.of(new String[] {"create", EXTENSIONS, "sandboxclaims"},
-            new String[] {"get", EXTENSIONS, "sandboxclaims"}, new String[] {"list", EXTENSIONS, "sandboxclaims"},
-            new String[] {"delete", EXTENSIONS, "sandboxclaims"}, new String[] {"get", AGENTS, "sandboxes"},
-            new String[] {"get", EXTENSIONS, "sandboxwarmpools"}, new String[] {"get", EXTENSIONS, "sandboxtemplates"});
 
     /** {@link #templateAndPool} as YAML documents, for kubectl apply. */
     public static String templateYaml(String name, int replicas, String image, dev.agentsandbox.sandbox.Tier tier,
