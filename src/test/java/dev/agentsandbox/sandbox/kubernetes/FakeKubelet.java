@@ -116,6 +116,14 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
         }
     }
 
+    /** Teaches the mock API server (CRUD mode) SandboxClaims and Sandboxes, which it then stores as it stores pods. */
+    static void serveClaims(io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server) {
+        for (var c : List.of(WarmPool.CLAIMS, WarmPool.SANDBOXES)) {
+            server.expectCustomResource(new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder().withGroup(c.getGroup())
+                    .withVersion(c.getVersion()).withKind(c.getKind()).withPlural(c.getPlural()).withScope("Namespaced").build());
+        }
+    }
+
     private static PodStatus firstStatus(Start start) {
         return switch (start) {
             case RUNS -> new PodStatusBuilder().withPhase("Pending").withInitContainerStatuses(running("load", "img")).build();

@@ -13,8 +13,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Files;
@@ -42,10 +40,7 @@ class WarmPoolCliIT {
 
     @Test
     void aWarmPodThatRewritesTheRunsScriptIsRefusedBeforeAnythingGoesIn() throws Exception {
-        for (ResourceDefinitionContext c : List.of(WarmPool.CLAIMS, WarmPool.SANDBOXES)) {
-            server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup(c.getGroup()).withVersion(c.getVersion())
-                    .withKind(c.getKind()).withPlural(c.getPlural()).withScope("Namespaced").build());
-        }
+        FakeKubelet.serveClaims(server);
         client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class)
                 .resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build()).create();
         SampleRepo repo = SampleRepo.create(tmp);

@@ -15,8 +15,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Files;
@@ -50,10 +48,7 @@ class WarmPoolTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        for (ResourceDefinitionContext c : List.of(WarmPool.CLAIMS, WarmPool.SANDBOXES)) {
-            server.expectCustomResource(new CustomResourceDefinitionContext.Builder().withGroup(c.getGroup()).withVersion(c.getVersion())
-                    .withKind(c.getKind()).withPlural(c.getPlural()).withScope("Namespaced").build());
-        }
+        FakeKubelet.serveClaims(server);
         client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class)
                 .resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build()).createOr(r -> r.update());
         kubelet = new FakeKubelet(client, "ci", tmp.resolve("node"));
