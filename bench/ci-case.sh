@@ -43,7 +43,7 @@ out="$root/bench/results-ci.md"
 
 python3 bench/gen_repo.py "$work/r10k" 10000 >/dev/null
 git -C "$work/r10k" gc -q
-run warmup "$work/r10k" >/dev/null
+run warmup "$work/r10k" >/dev/null; run warmup "$work/r10k" >/dev/null # the launcher records its class-data archive on the second run
 for i in $(seq "$rounds"); do bare; run warm "$work/r10k"; done
 b=$(median <"$work/t-bare"); w=$(median <"$work/t-warm"); c=$(median <"$work/c-warm")
 {

@@ -10,10 +10,12 @@ import java.time.Duration;
 /** Opens a docker-java client on DOCKER_HOST (or the default socket) and checks the daemon answers. */
 public final class DockerConnection {
     private final DockerClient client;
+    private final DockerApi api;
     private final String endpoint;
 
-    private DockerConnection(DockerClient client, String endpoint) {
+    private DockerConnection(DockerClient client, DockerApi api, String endpoint) {
         this.client = client;
+        this.api = api;
         this.endpoint = endpoint;
     }
 
@@ -39,7 +41,7 @@ public final class DockerConnection {
                     + DockerSandbox.firstLine(e.getMessage())
                     + ". Start it (scripts/setup-host.sh does) or set DOCKER_HOST.", e);
         }
-        return new DockerConnection(client, endpoint);
+        return new DockerConnection(client, new DockerApi(http), endpoint);
     }
 
     public DockerClient client() {
@@ -52,6 +54,6 @@ public final class DockerConnection {
 
     /** A sandbox backend over this connection; closing it closes the connection. */
     public DockerSandbox sandbox() {
-        return new DockerSandbox(client, endpoint);
+        return new DockerSandbox(client, api, endpoint);
     }
 }

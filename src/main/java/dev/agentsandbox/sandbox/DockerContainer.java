@@ -1,15 +1,8 @@
 package dev.agentsandbox.sandbox;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.CreateContainerResponse;
-import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.LogConfig;
-import com.github.dockerjava.api.model.Volume;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.error.InfrastructureException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,64 +17,70 @@ import java.util.stream.Collectors;
  * container and its volumes (through the reaper, which keeps what it could not remove).
  */
 final class DockerContainer implements AutoCloseable {
-    private final DockerClient docker;
+    /** What the daemon says of a container that has stopped. */
+    record State(Long exitCode, boolean oomKilled) {
+    }
+
+    private final DockerApi docker;
     private final DockerReaper reaper;
     private final String id;
     private final List<String> volumes;
 
-    private DockerContainer(DockerClient docker, DockerReaper reaper, String id, List<String> volumes) {
+    private DockerContainer(DockerApi docker, DockerReaper reaper, String id, List<String> volumes) {
         this.docker = docker;
         this.reaper = reaper;
         this.id = id;
         this.volumes = volumes;
     }
 
-    static DockerContainer create(DockerClient docker, DockerReaper reaper, SandboxSpec spec, String name) throws InfrastructureException {
+    static DockerContainer create(DockerApi docker, DockerReaper reaper, SandboxSpec spec, String name) throws InfrastructureException {
         List<String> volumes = new ArrayList<>();
         try {
             Limits l = spec.limits();
-            List<Bind> binds = new ArrayList<>();
+            ObjectNode body = DockerApi.object();
+            body.put("Image", spec.image());
+            strings(body.putArray("Cmd"), spec.command());
+            body.putArray("Entrypoint"); // empty: the image's entrypoint never wraps the command
+            body.put("User", SandboxSpec.USER);
+            body.put("WorkingDir", spec.workdir());
+            strings(body.putArray("Env"), spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
+            Map<String, String> labels = Labels.forSandbox(spec);
+            ObjectNode labelNode = body.putObject("Labels");
+            labels.forEach(labelNode::put);
+            body.put("NetworkDisabled", true);
+            body.put("AttachStdout", true);
+            body.put("AttachStderr", true);
+            ObjectNode host = body.putObject("HostConfig");
+            host.put("Runtime", spec.runtime());
+            host.put("NetworkMode", "none");
+            host.put("ReadonlyRootfs", true);
+            host.putObject("Tmpfs").put("/tmp", "rw,noexec,nosuid,nodev,size=" + l.tmpfsBytes());
+            host.putArray("CapDrop").add("ALL");
+            host.putArray("SecurityOpt").add("no-new-privileges:true");
+            host.put("Memory", l.memoryBytes());
+            host.put("MemorySwap", l.memoryBytes());
+            host.put("NanoCpus", (long) (l.cpus() * 1_000_000_000L));
+            host.put("PidsLimit", (long) l.pids());
+            ArrayNode binds = host.putArray("Binds");
             for (Mount m : spec.mounts()) {
                 String source = m.hostPath().toString();
                 if (m.overlay() != null) {
                     source = name + "-" + volumes.size();
-                    createOverlayVolume(docker, reaper, source, m, Labels.forSandbox(spec));
+                    createOverlayVolume(docker, reaper, source, m, labels);
                     volumes.add(source);
                 }
-                binds.add(new Bind(source, new Volume(m.containerPath()), m.readOnly() ? AccessMode.ro : AccessMode.rw));
+                binds.add(source + ":" + m.containerPath() + ":" + (m.readOnly() ? "ro" : "rw"));
             }
-            HostConfig host = HostConfig.newHostConfig()
-                    .withRuntime(spec.runtime())
-                    .withNetworkMode("none")
-                    .withReadonlyRootfs(true)
-                    .withTmpFs(Map.of("/tmp", "rw,noexec,nosuid,nodev,size=" + l.tmpfsBytes()))
-                    .withCapDrop(Capability.ALL)
-                    .withSecurityOpts(List.of("no-new-privileges:true"))
-                    .withMemory(l.memoryBytes())
-                    .withMemorySwap(l.memoryBytes())
-                    .withNanoCPUs((long) (l.cpus() * 1_000_000_000L))
-                    .withPidsLimit((long) l.pids())
-                    .withBinds(binds)
-                    .withLogConfig(new LogConfig(LogConfig.LoggingType.NONE))
-                    .withAutoRemove(false);
-            List<String> env = spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+            host.putObject("LogConfig").put("Type", "none");
+            host.put("AutoRemove", false);
             try {
-                CreateContainerResponse created = docker.createContainerCmd(spec.image())
-                        .withName(name)
-                        .withCmd(spec.command())
-                        .withEntrypoint(List.of())
-                        .withUser(SandboxSpec.USER)
-                        .withWorkingDir(spec.workdir())
-                        .withEnv(env)
-                        .withLabels(Labels.forSandbox(spec))
-                        .withNetworkDisabled(true)
-                        .withAttachStdout(true)
-                        .withAttachStderr(true)
-                        .withHostConfig(host)
-                        .exec();
-                reaper.trackContainer(created.getId());
-                return new DockerContainer(docker, reaper, created.getId(), volumes);
-            } catch (DockerException e) {
+                String id = docker.post("/containers/create?name=" + DockerApi.segment(name), body).path("Id").asText("");
+                if (id.isEmpty()) {
+                    throw new InfrastructureException("the Docker daemon created the sandbox but gave no id");
+                }
+                reaper.trackContainer(id);
+                return new DockerContainer(docker, reaper, id, volumes);
+            } catch (DockerApi.Refused e) {
                 overlayUnavailable(volumes, e);
                 throw new InfrastructureException("the Docker daemon refused to create the sandbox: " + DockerSandbox.firstLine(e.getMessage()), e);
             }
@@ -91,28 +90,37 @@ final class DockerContainer implements AutoCloseable {
         }
     }
 
+    private static void strings(ArrayNode a, List<String> values) {
+        values.forEach(a::add);
+    }
+
     /**
      * A local volume that dockerd mounts as overlayfs when the container starts: the sandbox writes
      * only the upper folder, the shared lower one is never changed. {@code userxattr} keeps the
      * overlay's own markers (opaque folders) readable on the host without privileges and turns
      * off redirects and metacopy, so every change lies whole in the upper folder.
      */
-    private static void createOverlayVolume(DockerClient docker, DockerReaper reaper, String volume, Mount m, Map<String, String> labels)
+    private static void createOverlayVolume(DockerApi docker, DockerReaper reaper, String volume, Mount m, Map<String, String> labels)
             throws InfrastructureException {
         String options = "lowerdir=" + m.overlay().lowers().stream().map(Object::toString).collect(Collectors.joining(":"))
                 + ",upperdir=" + m.hostPath() + ",workdir=" + m.overlay().work() + ",userxattr";
+        ObjectNode body = DockerApi.object();
+        body.put("Name", volume);
+        body.put("Driver", "local");
+        ObjectNode labelNode = body.putObject("Labels");
+        labels.forEach(labelNode::put);
+        body.putObject("DriverOpts").put("type", "overlay").put("device", "overlay").put("o", options);
         try {
-            docker.createVolumeCmd().withName(volume).withDriver("local").withLabels(labels)
-                    .withDriverOpts(Map.of("type", "overlay", "device", "overlay", "o", options)).exec();
+            docker.post("/volumes/create", body);
             reaper.trackVolume(volume);
-        } catch (DockerException e) {
+        } catch (DockerApi.Refused e) {
             throw new InfrastructureException("the Docker daemon refused to create the overlay volume for " + m.containerPath()
                     + ": " + DockerSandbox.firstLine(e.getMessage()), e);
         }
     }
 
     /** Docker mounts a volume when the container is created or started; a failure there is the overlay's. */
-    private static void overlayUnavailable(List<String> volumes, DockerException e) throws OverlayUnavailableException {
+    private static void overlayUnavailable(List<String> volumes, DockerApi.Refused e) throws OverlayUnavailableException {
         String m = String.valueOf(e.getMessage());
         if (!volumes.isEmpty() && (m.contains("mount local volume") || m.contains("mounting volume"))) {
             throw new OverlayUnavailableException("the Docker host cannot mount an overlay workspace: " + DockerSandbox.firstLine(m), e);
@@ -125,8 +133,8 @@ final class DockerContainer implements AutoCloseable {
 
     void start(SandboxSpec spec) throws InfrastructureException {
         try {
-            docker.startContainerCmd(id).exec();
-        } catch (DockerException e) {
+            docker.post(path("/start"), null);
+        } catch (DockerApi.Refused e) {
             overlayUnavailable(volumes, e);
             throw new InfrastructureException("the " + spec.runtime() + " runtime could not start the container: "
                     + DockerSandbox.firstLine(e.getMessage()) + " (run `agent-sandbox doctor`)", e);
@@ -135,8 +143,8 @@ final class DockerContainer implements AutoCloseable {
 
     /** The started container's configuration, after checking that it runs under the runtime asked for. */
     Map<String, Object> verifyStarted(SandboxSpec spec) throws InfrastructureException {
-        InspectContainerResponse started = docker.inspectContainerCmd(id).exec();
-        String actual = started.getHostConfig() == null ? null : started.getHostConfig().getRuntime();
+        JsonNode started = inspect();
+        String actual = started.path("HostConfig").path("Runtime").textValue();
         Map<String, Object> used = describe(started, spec);
         if (!spec.runtime().equals(actual)) {
             throw new InfrastructureException("the sandbox runs under runtime '" + actual + "', not '" + spec.runtime()
@@ -148,40 +156,62 @@ final class DockerContainer implements AutoCloseable {
     /** Why a container that should be running is not (its daemon gone, or it stopped), or null when it runs. */
     String stoppedFromOutside() {
         try {
-            InspectContainerResponse r = docker.inspectContainerCmd(id).exec();
-            return Boolean.TRUE.equals(r.getState().getRunning()) ? null : "the container is no longer running";
-        } catch (RuntimeException e) {
+            return inspect().path("State").path("Running").asBoolean(false) ? null : "the container is no longer running";
+        } catch (InfrastructureException | RuntimeException e) {
             return "the Docker daemon does not answer: " + DockerSandbox.firstLine(e.getMessage());
         }
     }
 
-    InspectContainerResponse.ContainerState state() {
-        return docker.inspectContainerCmd(id).exec().getState();
+    State state() throws InfrastructureException {
+        JsonNode s = inspect().path("State");
+        JsonNode code = s.path("ExitCode");
+        return new State(code.isIntegralNumber() ? code.asLong() : null, s.path("OOMKilled").asBoolean(false));
+    }
+
+    private JsonNode inspect() throws InfrastructureException {
+        try {
+            return docker.get(path("/json"));
+        } catch (DockerApi.Refused e) {
+            throw new InfrastructureException("cannot inspect the sandbox: " + DockerSandbox.firstLine(e.getMessage()), e);
+        }
+    }
+
+    private String path(String tail) {
+        return "/containers/" + DockerApi.segment(id) + tail;
     }
 
     void kill() {
         reaper.kill(id);
     }
 
-    private static Map<String, Object> describe(InspectContainerResponse c, SandboxSpec spec) {
-        HostConfig h = c.getHostConfig();
+    private static Map<String, Object> describe(JsonNode c, SandboxSpec spec) {
+        JsonNode h = c.path("HostConfig");
         Map<String, Object> m = new LinkedHashMap<>(spec.describe());
-        m.put("containerName", c.getName());
-        m.put("imageId", c.getImageId());
-        m.put("runtime", h.getRuntime());
-        m.put("networkMode", h.getNetworkMode());
-        m.put("readonlyRootfs", h.getReadonlyRootfs());
-        m.put("capDrop", h.getCapDrop() == null ? List.of() : List.of(h.getCapDrop()).stream().map(Enum::name).toList());
-        m.put("securityOpt", h.getSecurityOpts());
-        m.put("user", c.getConfig().getUser());
+        m.put("containerName", c.path("Name").textValue());
+        m.put("imageId", c.path("Image").textValue());
+        m.put("runtime", h.path("Runtime").textValue());
+        m.put("networkMode", h.path("NetworkMode").textValue());
+        m.put("readonlyRootfs", h.path("ReadonlyRootfs").isBoolean() ? h.path("ReadonlyRootfs").booleanValue() : null);
+        m.put("capDrop", texts(h.path("CapDrop")));
+        m.put("securityOpt", h.path("SecurityOpt").isArray() ? texts(h.path("SecurityOpt")) : null);
+        m.put("user", c.path("Config").path("User").textValue());
         // the names (never the values) of the variables the container was set up with: the image's and ours
-        m.put("envNames", c.getConfig().getEnv() == null ? List.of()
-                : java.util.Arrays.stream(c.getConfig().getEnv()).map(e -> e.contains("=") ? e.substring(0, e.indexOf('=')) : e).sorted().toList());
-        m.put("memoryBytes", h.getMemory());
-        m.put("nanoCpus", h.getNanoCPUs());
-        m.put("pidsLimit", h.getPidsLimit());
-        m.put("tmpfs", h.getTmpFs());
+        m.put("envNames", texts(c.path("Config").path("Env")).stream().map(e -> e.contains("=") ? e.substring(0, e.indexOf('=')) : e).sorted().toList());
+        m.put("memoryBytes", number(h.path("Memory")));
+        m.put("nanoCpus", number(h.path("NanoCpus")));
+        m.put("pidsLimit", number(h.path("PidsLimit")));
+        m.put("tmpfs", h.path("Tmpfs").isObject() ? DockerApi.strings(h.path("Tmpfs")) : null);
         return m;
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> l = new ArrayList<>();
+        array.forEach(e -> l.add(e.asText()));
+        return l;
+    }
+
+    private static Long number(JsonNode n) {
+        return n.isIntegralNumber() ? n.asLong() : null;
     }
 
     @Override

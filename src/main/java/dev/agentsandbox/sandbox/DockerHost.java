@@ -1,30 +1,29 @@
 package dev.agentsandbox.sandbox;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.error.InfrastructureException;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
 /** What the Docker host gives, checked the same way by every run and by {@code doctor}: its runtimes and its local images. */
 public final class DockerHost {
-    private final DockerClient docker;
+    private final DockerApi api;
 
-    public DockerHost(DockerClient docker) {
-        this.docker = docker;
+    DockerHost(DockerApi api) {
+        this.api = api;
     }
 
     /** The runtimes registered with the daemon. */
     public Set<String> runtimes() throws InfrastructureException {
-        Map<String, ?> runtimes;
+        JsonNode info;
         try {
-            runtimes = docker.infoCmd().exec().getRuntimes();
-        } catch (DockerException e) {
+            info = api.get("/info");
+        } catch (DockerApi.Refused e) {
             throw new InfrastructureException("cannot ask the Docker daemon for its runtimes: " + DockerSandbox.firstLine(e.getMessage()), e);
         }
-        return runtimes == null ? Set.of() : new TreeSet<>(runtimes.keySet());
+        Set<String> runtimes = new TreeSet<>();
+        info.path("Runtimes").fieldNames().forEachRemaining(runtimes::add);
+        return runtimes;
     }
 
     /** Fails unless the daemon has this runtime: asking for gVisor never silently gets runc. */
@@ -41,12 +40,19 @@ public final class DockerHost {
     /** The content digest of a local image; nothing is pulled (images are the operator's choice). */
     public String imageId(String image) throws InfrastructureException {
         try {
-            return docker.inspectImageCmd(image).exec().getId();
-        } catch (NotFoundException e) {
-            throw new InfrastructureException("image '" + image + "' does not exist on this Docker host;"
-                    + " agent-sandbox never pulls: build or load it first (docker build / docker load / docker import)");
-        } catch (DockerException e) {
+            String id = api.get("/images/" + DockerApi.segment(image) + "/json").path("Id").asText("");
+            if (id.isEmpty()) {
+                throw new InfrastructureException("the Docker daemon gave no id for image '" + image + "'");
+            }
+            return id;
+        } catch (DockerApi.Refused e) {
+            if (e.notFound()) {
+                throw new InfrastructureException("image '" + image + "' does not exist on this Docker host;"
+                        + " agent-sandbox never pulls: build or load it first (docker build / docker load / docker import)");
+            }
             throw new InfrastructureException("cannot inspect image '" + image + "': " + DockerSandbox.firstLine(e.getMessage()), e);
+        } catch (IllegalArgumentException e) {
+            throw new InfrastructureException("image '" + image + "' is not an image reference: name a local image (NAME[:TAG] or an id)");
         }
     }
 }

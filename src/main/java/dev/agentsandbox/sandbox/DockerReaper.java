@@ -1,13 +1,8 @@
 package dev.agentsandbox.sandbox;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.InspectVolumeResponse;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.Container;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.error.InfrastructureException;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,12 +12,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * What cannot be removed stays tracked and labelled, so that a later pass finds it.
  */
 final class DockerReaper implements AutoCloseable {
-    private final DockerClient docker;
+    private final DockerApi docker;
     private final Set<String> live = ConcurrentHashMap.newKeySet();
     private final Set<String> liveVolumes = ConcurrentHashMap.newKeySet();
     private final Thread shutdownHook;
 
-    DockerReaper(DockerClient docker) {
+    DockerReaper(DockerApi docker) {
         this.docker = docker;
         this.shutdownHook = new Thread(this::removeLive, "agent-sandbox-container-cleanup");
         Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -37,17 +32,17 @@ final class DockerReaper implements AutoCloseable {
     }
 
     void removeContainer(String id) {
-        removeTracked("container", id, live, () -> docker.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec());
+        removeTracked("container", id, live, () -> docker.delete("/containers/" + DockerApi.segment(id) + "?force=1&v=1"));
     }
 
     void removeVolume(String volume) {
-        removeTracked("volume", volume, liveVolumes, () -> docker.removeVolumeCmd(volume).exec());
+        removeTracked("volume", volume, liveVolumes, () -> docker.delete("/volumes/" + DockerApi.segment(volume)));
     }
 
     void kill(String id) {
         try {
-            docker.killContainerCmd(id).exec();
-        } catch (DockerException ignored) {
+            docker.post("/containers/" + DockerApi.segment(id) + "/kill", null);
+        } catch (DockerApi.Refused ignored) {
             // Already gone or exited between the wait and the kill: removal follows either way.
         }
     }
@@ -57,12 +52,21 @@ final class DockerReaper implements AutoCloseable {
         return Set.copyOf(live);
     }
 
-    private static void removeTracked(String kind, String id, Set<String> tracked, Runnable removal) {
+    private interface Removal {
+        void run() throws DockerApi.Refused;
+    }
+
+    private static void removeTracked(String kind, String id, Set<String> tracked, Removal removal) {
         try {
             removal.run();
             tracked.remove(id);
-        } catch (NotFoundException e) {
-            tracked.remove(id);
+        } catch (DockerApi.Refused e) {
+            if (e.notFound()) {
+                tracked.remove(id);
+            } else {
+                System.err.println("agent-sandbox: could not remove " + kind + " " + id + ": " + DockerSandbox.firstLine(e.getMessage())
+                        + " (`agent-sandbox cleanup` will)");
+            }
         } catch (RuntimeException e) {
             System.err.println("agent-sandbox: could not remove " + kind + " " + id + ": " + DockerSandbox.firstLine(e.getMessage())
                     + " (`agent-sandbox cleanup` will)");
@@ -80,29 +84,19 @@ final class DockerReaper implements AutoCloseable {
 
     /** Removes the sandboxes and volumes of processes that are gone (or all of them); returns how many. */
     int cleanup(boolean all) throws InfrastructureException {
-        List<Container> found;
-        try {
-            found = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.MANAGED, "true")).exec();
-        } catch (DockerException e) {
-            throw new InfrastructureException("cannot list containers: " + DockerSandbox.firstLine(e.getMessage()), e);
-        }
+        JsonNode found = list("containers", "/containers/json?all=1&" + DockerApi.labelFilter(Labels.MANAGED, "true"));
         int removed = 0;
-        for (Container c : found) {
-            if (all || Labels.creatorIsGone(c.getLabels())) {
-                removeContainer(c.getId());
+        for (JsonNode c : found) {
+            if (all || Labels.creatorIsGone(DockerApi.strings(c.path("Labels")))) {
+                removeContainer(c.path("Id").asText());
                 removed++;
             }
         }
         // Volumes after containers: a volume still attached to a container cannot be removed.
-        List<InspectVolumeResponse> volumes;
-        try {
-            volumes = docker.listVolumesCmd().withFilter("label", List.of(Labels.MANAGED + "=true")).exec().getVolumes();
-        } catch (DockerException e) {
-            throw new InfrastructureException("cannot list volumes: " + DockerSandbox.firstLine(e.getMessage()), e);
-        }
-        for (var v : volumes == null ? List.<InspectVolumeResponse>of() : volumes) {
-            if (all || Labels.creatorIsGone(v.getLabels() == null ? Map.of() : v.getLabels())) {
-                removeVolume(v.getName());
+        JsonNode volumes = list("volumes", "/volumes?" + DockerApi.labelFilter(Labels.MANAGED, "true")).path("Volumes");
+        for (JsonNode v : volumes) {
+            if (all || Labels.creatorIsGone(DockerApi.strings(v.path("Labels")))) {
+                removeVolume(v.path("Name").asText());
                 removed++;
             }
         }
@@ -111,12 +105,16 @@ final class DockerReaper implements AutoCloseable {
 
     /** Kills the running sandboxes of a run. */
     void stop(String runId) throws InfrastructureException {
+        for (JsonNode c : list("the sandboxes of run " + runId, "/containers/json?" + DockerApi.labelFilter(Labels.RUN, runId))) {
+            kill(c.path("Id").asText());
+        }
+    }
+
+    private JsonNode list(String what, String path) throws InfrastructureException {
         try {
-            for (Container c : docker.listContainersCmd().withLabelFilter(Map.of(Labels.RUN, runId)).exec()) {
-                kill(c.getId());
-            }
-        } catch (DockerException e) {
-            throw new InfrastructureException("cannot stop the sandboxes of run " + runId + ": " + DockerSandbox.firstLine(e.getMessage()), e);
+            return docker.get(path);
+        } catch (DockerApi.Refused e) {
+            throw new InfrastructureException("cannot list " + what + ": " + DockerSandbox.firstLine(e.getMessage()), e);
         }
     }
 

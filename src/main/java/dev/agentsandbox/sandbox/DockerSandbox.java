@@ -2,7 +2,6 @@ package dev.agentsandbox.sandbox;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.DockerException;
@@ -31,6 +30,7 @@ public final class DockerSandbox implements SandboxBackend {
     private static final int SIGTERM_EXIT = 128 + 15;
 
     private final DockerClient docker;
+    private final DockerApi api;
     private final String endpoint;
     private final DockerHost host;
     private final DockerReaper reaper;
@@ -38,11 +38,12 @@ public final class DockerSandbox implements SandboxBackend {
     private volatile Path traceDir;
     private volatile java.util.function.Consumer<dev.agentsandbox.sandbox.trace.ProcessRecord> onExec;
 
-    DockerSandbox(DockerClient docker, String endpoint) {
+    DockerSandbox(DockerClient docker, DockerApi api, String endpoint) {
         this.docker = docker;
+        this.api = api;
         this.endpoint = endpoint;
-        this.host = new DockerHost(docker);
-        this.reaper = new DockerReaper(docker);
+        this.host = new DockerHost(api);
+        this.reaper = new DockerReaper(api);
     }
 
     /** Connects to the daemon named by DOCKER_HOST (or the default socket) and checks it answers. */
@@ -101,7 +102,7 @@ public final class DockerSandbox implements SandboxBackend {
         Map<String, Object> used = Map.of();
         PidsWatch pids = null;
         ProcessTrace.Result processes = null;
-        try (TraceGate g = gate; DockerContainer c = DockerContainer.create(docker, reaper, spec, name); Attached attached = attach(c.id(), capture)) {
+        try (TraceGate g = gate; DockerContainer c = DockerContainer.create(api, reaper, spec, name); Attached attached = attach(c.id(), capture)) {
             try {
                 t1 = System.nanoTime();
                 c.start(spec);
@@ -129,11 +130,11 @@ public final class DockerSandbox implements SandboxBackend {
                 }
                 t3 = System.nanoTime();
                 attached.drain();
-                InspectContainerResponse.ContainerState state = c.state();
-                if (state.getExitCodeLong() != null) {
-                    exitCode = state.getExitCodeLong().intValue();
+                DockerContainer.State state = c.state();
+                if (state.exitCode() != null) {
+                    exitCode = state.exitCode().intValue();
                 }
-                if (ending == SandboxResult.Ending.EXITED && Boolean.TRUE.equals(state.getOOMKilled())) {
+                if (ending == SandboxResult.Ending.EXITED && state.oomKilled()) {
                     ending = SandboxResult.Ending.OUT_OF_MEMORY;
                 }
                 if (ending == SandboxResult.Ending.EXITED && exitCode == SIGTERM_EXIT) {
