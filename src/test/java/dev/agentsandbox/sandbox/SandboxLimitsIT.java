@@ -128,6 +128,20 @@ class SandboxLimitsIT {
     }
 
     @Test
+    void anImageReferenceCraftedAsAPathReachesNoOtherEndpoint() {
+        SandboxSpec base = TestHost.gvisor("craftedimage", "true", Duration.ofSeconds(10));
+        // unencoded, these would ask the daemon for its container list and its info, which have an "Id" of their own
+        for (String crafted : List.of("../../containers/json?all=1#", "../../info#")) {
+            SandboxSpec spec = new SandboxSpec(base.runId(), base.purpose(), crafted, base.command(),
+                    base.workdir(), base.env(), base.mounts(), base.tier(), base.runtime(), base.limits(), null);
+            assertThatThrownBy(() -> sandbox.run(spec, OutputListener.NONE))
+                    .isInstanceOf(InfrastructureException.class)
+                    .hasMessageContaining("image '" + crafted + "' does not exist on this Docker host");
+        }
+        assertThat(containersOf(base)).isEmpty();
+    }
+
+    @Test
     void theContainerTierRunsUnderRuncHardenedTheSameWay() throws Exception {
         SandboxSpec spec = TestHost.spec("runc", Tier.CONTAINER, "runc",
                 List.of("sh", "-c", "id -u; grep CapEff /proc/self/status; touch /x 2>/dev/null || echo ro"),
