@@ -162,7 +162,7 @@ final class RunCommand implements Callable<Integer> {
         java.security.KeyPair key = signingKey.load();
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
-        try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); SandboxBackend sandbox = backend.open(env)) {
+        try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); SandboxBackend sandbox = dev.agentsandbox.sandbox.BackgroundOpen.start(backend.kind(env), () -> backend.open(env))) {
             RunPipeline pipeline = new RunPipeline(sandbox, clock, RunIds.random(clock), progress, Configs.fromBaseCommit(), host);
             RunResult r = pipeline.run(request, key);
             out.println();

@@ -65,11 +65,6 @@ public final class RunPipeline {
         PrepareStage.Intake intake = prepare.intake(request, signingKey);
         String runId = ids.next();
         progress.stage("prepare", "run " + runId + " on " + intake.request().repo());
-        // What killed runs left behind goes first (only sandboxes and folders of dead processes).
-        int orphans = backend.cleanup(false) + host.scratch().cleanup(false);
-        if (orphans > 0) {
-            progress.step("removed " + orphans + " sandbox(es) or folder(s) left by killed runs");
-        }
         AuditConfig export = null;
         Path bundleRoot = null;
         try (Repository repo = Repositories.open(intake.request().repo());
@@ -81,6 +76,16 @@ public final class RunPipeline {
             if (wanted != null && !wanted.equals(backend.kind())) {
                 throw new UsageException("the repository's configuration asks for sandbox.backend: " + wanted + ", and this run's sandboxes"
                         + " are on " + backend.kind() + ": run with --backend " + wanted + " (or AGENT_SANDBOX_BACKEND=" + wanted + ")");
+            }
+            // What killed runs left behind goes before this run's sandboxes and folders (only those of dead processes).
+            int orphans;
+            try {
+                orphans = backend.cleanup(false) + host.scratch().cleanup(false);
+            } catch (AgentSandboxException e) {
+                throw bundle.failed(e);
+            }
+            if (orphans > 0) {
+                progress.step("removed " + orphans + " sandbox(es) or folder(s) left by killed runs");
             }
             return execute(p, repo, bundle);
         } finally {
