@@ -49,7 +49,7 @@ public final class Attestor {
     /** @param previousStage the stage this one follows (its envelope's digest is bound in); null for gates */
     public static Signed statement(BundleSnapshot contents, String stage, String previousStage, KeyPair key, AuditLog.Head anchor,
                                    Map<String, ?> facts) throws AgentSandboxException {
-        KeyPair pair = key != null ? key : SigningKeys.generate();
+        KeyPair pair = key != null ? key : SigningKeys.oneTime();
         RunRecord run = contents.run();
         List<Statement.Subject> subjects = new ArrayList<>();
         if (run.headCommit() != null) {

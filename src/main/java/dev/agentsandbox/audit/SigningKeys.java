@@ -27,12 +27,49 @@ public final class SigningKeys {
     private SigningKeys() {
     }
 
+    /** A one-time key made ahead of its use (see {@link #prepareOneTime}); taken once, never handed out twice. */
+    private static final java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CompletableFuture<KeyPair>> NEXT_ONE_TIME =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     public static KeyPair generate() {
         try {
             return KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("this JDK cannot make Ed25519 keys", e);
         }
+    }
+
+    /**
+     * Starts making the next one-time key on a thread of its own: the first Ed25519 key of a JVM
+     * costs about 0.1 s (its classes and arithmetic run cold), which a run spends while its
+     * sandbox runs instead of after it.
+     */
+    public static void prepareOneTime() {
+        var next = new java.util.concurrent.CompletableFuture<KeyPair>();
+        if (NEXT_ONE_TIME.compareAndSet(null, next)) {
+            Thread t = new Thread(() -> {
+                try {
+                    next.complete(generate());
+                } catch (RuntimeException | Error e) {
+                    next.completeExceptionally(e);
+                }
+            }, "agent-sandbox-one-time-key");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    /** A fresh key pair for one signature, whose private half the caller drops: the one made ahead, else a new one. */
+    public static KeyPair oneTime() {
+        var next = NEXT_ONE_TIME.getAndSet(null);
+        if (next != null) {
+            try {
+                return next.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                // made ahead or not, the key is made here
+            }
+        }
+        return generate();
     }
 
     /** Writes PREFIX.key (private, 0600) and PREFIX.pub; refuses to overwrite. */

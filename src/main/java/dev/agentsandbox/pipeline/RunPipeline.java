@@ -1,6 +1,7 @@
 package dev.agentsandbox.pipeline;
 
 import dev.agentsandbox.audit.OtlpExport;
+import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.config.AuditConfig;
@@ -61,6 +62,9 @@ public final class RunPipeline {
 
     /** @param signingKey the attestation key; null: a one-time key */
     public RunResult run(RunRequest request, KeyPair signingKey) throws AgentSandboxException {
+        if (signingKey == null) {
+            SigningKeys.prepareOneTime(); // the attestation's key, made while the run goes on
+        }
         PrepareStage prepare = new PrepareStage(clock, configs, host);
         PrepareStage.Intake intake = prepare.intake(request, signingKey);
         String runId = ids.next();
@@ -77,7 +81,8 @@ public final class RunPipeline {
                 throw new UsageException("the repository's configuration asks for sandbox.backend: " + wanted + ", and this run's sandboxes"
                         + " are on " + backend.kind() + ": run with --backend " + wanted + " (or AGENT_SANDBOX_BACKEND=" + wanted + ")");
             }
-            // What killed runs left behind goes before this run's sandboxes and folders (only those of dead processes).
+            // What killed runs left behind (only that of dead processes) is reported before this run's sandboxes and folders are
+            // made; the backend swept it as it opened, while the run prepared.
             int orphans;
             try {
                 orphans = backend.cleanup(false) + host.scratch().cleanup(false);

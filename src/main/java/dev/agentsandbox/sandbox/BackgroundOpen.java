@@ -36,14 +36,27 @@ public final class BackgroundOpen implements SandboxBackend {
         BackgroundOpen b = new BackgroundOpen(kind);
         Thread t = new Thread(() -> {
             SandboxBackend backend = null;
+            Throwable failure = null;
             try {
                 backend = opener.open();
                 b.opening.complete(new Opened(backend, backend.cleanup(false)));
-            } catch (AgentSandboxException | RuntimeException | Error e) {
-                if (backend != null) {
-                    backend.close();
+            } catch (AgentSandboxException | Error e) {
+                failure = e;
+            } catch (RuntimeException e) {
+                // a malformed DOCKER_HOST, a daemon gone between two calls: an infrastructure error the run records
+                failure = new InfrastructureException("cannot open the " + kind + " backend: " + e.getMessage(), e);
+            } finally {
+                if (failure != null) {
+                    try {
+                        if (backend != null) {
+                            backend.close();
+                        }
+                    } catch (RuntimeException | Error e) {
+                        failure.addSuppressed(e);
+                    } finally {
+                        b.opening.completeExceptionally(failure);
+                    }
                 }
-                b.opening.completeExceptionally(e);
             }
         }, "agent-sandbox-open");
         t.setDaemon(true);

@@ -38,9 +38,16 @@ final class DockerApi {
     }
 
     private final DockerHttpClient http;
+    private final String version;
 
     DockerApi(DockerHttpClient http) {
+        this(http, "");
+    }
+
+    /** @param version the API version prefix of every path ("/v1.41"), as docker-java's own calls use it; "" for the daemon's own */
+    DockerApi(DockerHttpClient http, String version) {
         this.http = http;
+        this.version = version;
     }
 
     static ObjectNode object() {
@@ -82,7 +89,7 @@ final class DockerApi {
     }
 
     private JsonNode call(Method method, String path, JsonNode body) throws Refused {
-        var request = DockerHttpClient.Request.builder().method(method).path(path);
+        var request = DockerHttpClient.Request.builder().method(method).path(version + path);
         if (body != null) {
             byte[] bytes = body.toString().getBytes(StandardCharsets.UTF_8);
             request.putHeader("Content-Type", "application/json").body(new ByteArrayInputStream(bytes));

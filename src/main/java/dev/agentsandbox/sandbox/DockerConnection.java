@@ -41,7 +41,9 @@ public final class DockerConnection {
                     + DockerSandbox.firstLine(e.getMessage())
                     + ". Start it (scripts/setup-host.sh does) or set DOCKER_HOST.", e);
         }
-        return new DockerConnection(client, new DockerApi(http), endpoint);
+        var version = config.getApiVersion();
+        return new DockerConnection(client, new DockerApi(http,
+                version.equals(com.github.dockerjava.core.RemoteApiVersion.UNKNOWN_VERSION) ? "" : "/" + version.asWebPathPart()), endpoint);
     }
 
     public DockerClient client() {

@@ -74,8 +74,15 @@ final class DockerContainer implements AutoCloseable {
             host.putObject("LogConfig").put("Type", "none");
             host.put("AutoRemove", false);
             try {
-                String id = docker.post("/containers/create?name=" + DockerApi.segment(name), body).path("Id").asText("");
+                String id;
+                try {
+                    id = docker.post("/containers/create?name=" + DockerApi.segment(name), body).path("Id").asText("");
+                } catch (RuntimeException e) {
+                    reaper.removeByName(name); // the answer was lost, perhaps not the container
+                    throw e;
+                }
                 if (id.isEmpty()) {
+                    reaper.removeByName(name);
                     throw new InfrastructureException("the Docker daemon created the sandbox but gave no id");
                 }
                 reaper.trackContainer(id);

@@ -35,6 +35,15 @@ final class DockerReaper implements AutoCloseable {
         removeTracked("container", id, live, () -> docker.delete("/containers/" + DockerApi.segment(id) + "?force=1&v=1"));
     }
 
+    /** Removes a container whose id the daemon's answer did not bring (its name is unique to the run); quietly when there is none. */
+    void removeByName(String name) {
+        try {
+            docker.delete("/containers/" + DockerApi.segment(name) + "?force=1&v=1");
+        } catch (DockerApi.Refused | RuntimeException e) {
+            // none was made, or the daemon is gone: the next run's sweep finds it by label
+        }
+    }
+
     void removeVolume(String volume) {
         removeTracked("volume", volume, liveVolumes, () -> docker.delete("/volumes/" + DockerApi.segment(volume)));
     }

@@ -105,6 +105,13 @@ class DockerApiTest {
     }
 
     @Test
+    void anApiVersionPinnedForDockerJavaPrefixesEveryPathAsItsOwnCallsDo() throws Exception {
+        Daemon d = new Daemon(200, "{\"Runtimes\":{}}");
+        new DockerHost(new DockerApi(d, "/v1.41")).runtimes();
+        assertThat(d.paths).containsExactly("GET /v1.41/info");
+    }
+
+    @Test
     void labelFiltersAreEncodedJson() {
         String f = DockerApi.labelFilter(Labels.RUN, "r 1&x=y");
         assertThat(f).startsWith("filters=").doesNotContain("&").doesNotContain(" ");
