@@ -92,26 +92,76 @@ public final class SigningKeys {
         return pem("PUBLIC KEY", key.getEncoded());
     }
 
-    /** The private key (and its public half beside it) from a file; null when no file is given. */
+    /**
+     * The private key from a file, with its public half derived from it; null when no file is given.
+     * CI secrets arrive one file per secret, so a {@code .pub} beside the key is optional; when it is
+     * there it must be the same pair, or a mix-up of keys would sign what the pinned key never verifies.
+     */
     public static KeyPair load(Path file) throws UsageException {
         Path p = file;
         if (p == null) {
             return null;
         }
+        PrivateKey priv;
         try {
             byte[] der = der(Files.readString(p, StandardCharsets.US_ASCII), "PRIVATE KEY", p);
-            KeyFactory kf = KeyFactory.getInstance("Ed25519");
-            PrivateKey priv = kf.generatePrivate(new PKCS8EncodedKeySpec(der));
-            Path pubFile = Path.of(p.toString().replaceAll("\\.key$", "") + ".pub");
-            PublicKey pub = Files.exists(pubFile) ? readPublic(pubFile) : null;
-            if (pub == null) {
-                throw new UsageException("the public key " + pubFile + " next to " + p + " is missing: keep the pair from `agent-sandbox keygen` together");
-            }
-            return new KeyPair(pub, priv);
+            priv = KeyFactory.getInstance("Ed25519").generatePrivate(new PKCS8EncodedKeySpec(der));
         } catch (IOException e) {
             throw new UsageException("cannot read the signing key " + p + ": " + e.getMessage(), e);
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new UsageException(p + " is not an Ed25519 private key in PKCS#8 PEM (make one with `agent-sandbox keygen`)", e);
+        }
+        PublicKey pub = publicOf(priv);
+        Path pubFile = Path.of(p.toString().replaceAll("\\.key$", "") + ".pub");
+        if (!pubFile.equals(p) && Files.isRegularFile(pubFile)) {
+            PublicKey beside = readPublic(pubFile);
+            if (!java.util.Arrays.equals(beside.getEncoded(), pub.getEncoded())) {
+                throw new UsageException("the public key " + pubFile + " next to " + p + " is not this private key's (key id "
+                        + keyId(beside).substring(0, 16) + " against " + keyId(pub).substring(0, 16) + "): remove it, or put the"
+                        + " matching pair together (the public key can always be printed with `agent-sandbox keygen --public-of " + p + "`)");
+            }
+        }
+        return new KeyPair(pub, priv);
+    }
+
+    /**
+     * The public half of an Ed25519 private key. The JDK derives it only while generating a pair,
+     * from 32 bytes its random source gives: a source that gives exactly the key's seed makes the
+     * same pair (RFC 8032, 5.1.5). The result is checked by a signature, so a provider that drew its
+     * bytes differently fails loudly instead of yielding a wrong key.
+     */
+    public static PublicKey publicOf(PrivateKey priv) throws UsageException {
+        if (!(priv instanceof java.security.interfaces.EdECPrivateKey ed) || ed.getBytes().isEmpty()) {
+            throw new UsageException("not an Ed25519 private key with its seed");
+        }
+        byte[] seed = ed.getBytes().get();
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("Ed25519");
+            g.initialize(java.security.spec.NamedParameterSpec.ED25519, new java.security.SecureRandom() {
+                @Override
+                public void nextBytes(byte[] bytes) {
+                    if (bytes.length != seed.length) {
+                        throw new IllegalStateException("the Ed25519 generator asked for " + bytes.length + " bytes, not a seed");
+                    }
+                    System.arraycopy(seed, 0, bytes, 0, seed.length);
+                }
+            });
+            PublicKey pub = g.generateKeyPair().getPublic();
+            byte[] probe = "agent-sandbox key check".getBytes(StandardCharsets.US_ASCII);
+            java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+            s.initSign(priv);
+            s.update(probe);
+            byte[] sig = s.sign();
+            s.initVerify(pub);
+            s.update(probe);
+            if (!s.verify(sig)) {
+                throw new UsageException("cannot derive the public key of this Ed25519 key on this JDK: keep its .pub beside it");
+            }
+            return pub;
+        } catch (GeneralSecurityException | IllegalStateException e) {
+            throw new UsageException("cannot derive the public key of this Ed25519 key on this JDK (" + e.getMessage() + ")", e);
+        } finally {
+            java.util.Arrays.fill(seed, (byte) 0);
         }
     }
 

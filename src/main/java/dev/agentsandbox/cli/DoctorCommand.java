@@ -24,11 +24,15 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--image", description = "also check this image and start a sandbox from it")
     String image;
 
+    @Option(names = "--config", paramLabel = "FILE", description = "check for this configuration's sandbox.disk and sandbox.process-log"
+            + " (default: the defaults, a 4g disk quota and the process log on)")
+    java.nio.file.Path config;
+
     @picocli.CommandLine.Mixin
     BackendOption backend = new BackendOption();
 
     @Override
-    public Integer call() throws UsageException {
+    public Integer call() throws UsageException, dev.agentsandbox.error.ConfigException {
         Tier t = CliSupport.tier(tier);
         String rt = CliSupport.runtime(t, runtime);
         var env = System.getenv();
@@ -37,7 +41,8 @@ final class DoctorCommand implements Callable<Integer> {
             checks = kubernetes(t, rt, BackendOption.kubernetes(env));
         } else {
             var scratch = dev.agentsandbox.workspace.ScratchArea.of(env);
-            checks = new Doctor(t, rt, image, scratch.base(), scratch.overlayUnavailableMarker()).run();
+            var sandbox = config == null ? dev.agentsandbox.config.SandboxConfig.DEFAULT : dev.agentsandbox.config.ConfigLoader.load(config).sandbox();
+            checks = new Doctor(t, rt, image, scratch.base(), scratch.overlayUnavailableMarker(), sandbox.diskBytes(), sandbox.processLog()).run();
         }
         var out = spec.commandLine().getOut();
         for (Check c : checks) {

@@ -39,6 +39,8 @@ public final class Doctor {
     private final String image;
     private final Path scratch;
     private final Path overlayMarker;
+    private final long diskBytes;
+    private final boolean processLog;
 
     /**
      * @param tier the tier to check for
@@ -48,16 +50,26 @@ public final class Doctor {
      * @param overlayMarker the file by which runs remember that overlays do not work here
      */
     public Doctor(Tier tier, String runtime, String image, Path scratch, Path overlayMarker) {
+        this(tier, runtime, image, scratch, overlayMarker, SandboxConfig.DEFAULT.diskBytes(), SandboxConfig.DEFAULT.processLog());
+    }
+
+    /**
+     * @param diskBytes sandbox.disk of the configuration checked for (0: unlimited)
+     * @param processLog sandbox.process-log of that configuration
+     */
+    public Doctor(Tier tier, String runtime, String image, Path scratch, Path overlayMarker, long diskBytes, boolean processLog) {
         this.tier = tier;
         this.runtime = runtime;
         this.image = image;
         this.scratch = scratch;
         this.overlayMarker = overlayMarker;
+        this.diskBytes = diskBytes;
+        this.processLog = processLog;
     }
 
     public List<Check> run() {
         List<Check> checks = new ArrayList<>();
-        checks.add(diskQuota());
+        checks.add(diskQuota(diskBytes, scratch));
         DockerConnection connection;
         try {
             connection = DockerConnection.open();
@@ -89,6 +101,9 @@ public final class Doctor {
                 return checks;
             }
             checks.add(smoke(sandbox));
+            if (tier == Tier.GVISOR) {
+                checks.add(processLog(sandbox));
+            }
             checks.add(overlay(sandbox));
         } catch (AgentSandboxException | RuntimeException e) {
             checks.add(Check.fail("docker daemon", "the daemon failed: " + e.getMessage(), SETUP));
@@ -96,16 +111,35 @@ public final class Doctor {
         return checks;
     }
 
-    /** What bounds what a sandbox writes to this host's disk (sandbox.disk). */
-    static Check diskQuota() {
-        String host = dev.agentsandbox.quota.DiskQuota.describeHost();
-        if (host.startsWith("none: ")) {
-            return Check.fail("disk quota", host + "; runs with the default sandbox.disk (4g) are refused",
-                    "run agent-sandbox as root or give its user passwordless sudo for mount and umount (a loop-mounted ext4"
-                            + " file system per sandbox), or set sandbox.disk: unlimited"
-                            + " to accept that an agent can fill this host's disk");
+    /**
+     * What bounds what a sandbox writes to this host's disk (sandbox.disk): a real disk is made and
+     * removed the way a run makes its own, so doctor cannot pass where the run's mount then fails.
+     */
+    static Check diskQuota(long bytes, Path scratch) {
+        if (bytes == 0) {
+            return Check.warn("disk quota", "off: sandbox.disk: unlimited, so an agent can fill this host's disk", "");
         }
-        return Check.ok("disk quota", host);
+        String gap = dev.agentsandbox.quota.DiskQuota.gap(bytes);
+        if (gap != null) {
+            return Check.fail("disk quota", "none: " + gap + "; runs with sandbox.disk (" + dev.agentsandbox.quota.DiskQuota.human(bytes)
+                    + ") are refused", "run agent-sandbox as root or give its user passwordless sudo for mount and umount (docs/hosts.md),"
+                    + " or set sandbox.disk: unlimited to accept that an agent can fill this host's disk");
+        }
+        Path dir = null;
+        try {
+            var quota = dev.agentsandbox.quota.DiskQuota.forLimit(bytes);
+            dir = Files.createTempDirectory(Files.createDirectories(scratch), "doctor-disk-");
+            try (var disk = quota.create(dir.resolve("disk"), 16L << 20, 0)) {
+                Files.writeString(disk.root().resolve("probe"), "probe\n");
+            }
+            return Check.ok("disk quota", quota.mechanism() + " (a 16 MiB disk was made, written and removed)");
+        } catch (AgentSandboxException | IOException e) {
+            return Check.fail("disk quota", e.getMessage(), "run scripts/setup-host.sh as root, or see docs/hosts.md");
+        } finally {
+            if (dir != null) {
+                Folders.delete(dir);
+            }
+        }
     }
 
     private static Check cgroups(Info info) {
@@ -180,6 +214,48 @@ public final class Doctor {
             String msg = e.getMessage();
             String fix = msg.contains("network enabled") ? "add \"runtimeArgs\": [\"--network=none\"] to runsc (" + SETUP + ")" : SETUP;
             return Check.fail("sandbox smoke test", msg, fix);
+        }
+    }
+
+    /**
+     * The process log, attached to a real sandbox the way a run attaches it (the same code, the
+     * same privileges): doctor says OK only where a run's trace then works.
+     */
+    private Check processLog(DockerSandbox sandbox) {
+        String name = "process log";
+        if (!processLog) {
+            return Check.warn(name, "off: sandbox.process-log: false, so the programs the agent runs are not recorded and a"
+                    + " policy.processes cannot be checked", "");
+        }
+        String gap = dev.agentsandbox.sandbox.trace.ProcessTrace.hostGap();
+        if (gap != null) {
+            return Check.fail(name, gap + "; gVisor runs with sandbox.process-log (on by default) are refused",
+                    "run agent-sandbox as root or give its user passwordless sudo for runsc (docs/hosts.md), or set"
+                            + " sandbox.process-log: false to run without the record of the agent's programs");
+        }
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory(Files.createDirectories(scratch), "doctor-trace-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            sandbox.traceProcesses(dir);
+            SandboxSpec spec = new SandboxSpec("doctor-" + ProcessHandle.current().pid(), "doctor", image,
+                    List.of("sh", "-c", "id -u >/dev/null"), "/", Map.of(), List.of(), tier, runtime, PROBE_LIMITS, null);
+            SandboxResult r = sandbox.run(spec, OutputListener.NONE);
+            var seen = r.processes();
+            if (seen == null || seen.broken() != null || seen.processes().stream().noneMatch(p -> p.argv().contains("id"))) {
+                return Check.fail(name, "the trace did not see the probe's program" + (seen == null || seen.broken() == null ? ""
+                        : ": " + seen.broken()), "report this with `runsc --version`; sandbox.process-log: false runs without it");
+            }
+            return Check.ok(name, "attached through " + (dev.agentsandbox.host.Privilege.isRoot() ? "root" : "sudo -n runsc") + "; saw "
+                    + seen.processes().size() + " programs of the probe");
+        } catch (AgentSandboxException | IOException e) {
+            return Check.fail(name, e.getMessage(), "run agent-sandbox as root or with passwordless sudo for runsc (docs/hosts.md),"
+                    + " or set sandbox.process-log: false");
+        } finally {
+            sandbox.traceProcesses(null);
+            if (dir != null) {
+                Folders.delete(dir);
+            }
         }
     }
 

@@ -65,7 +65,7 @@ public final class RunPipeline {
         if (signingKey == null) {
             SigningKeys.prepareOneTime(); // the attestation's key, made while the run goes on
         }
-        PrepareStage prepare = new PrepareStage(clock, configs, host);
+        PrepareStage prepare = new PrepareStage(clock, configs, host, backend.kind());
         PrepareStage.Intake intake = prepare.intake(request, signingKey);
         String runId = ids.next();
         progress.stage("prepare", "run " + runId + " on " + intake.request().repo());

@@ -10,30 +10,12 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the host's file system tools (mkfs, mount, umount, stat) and says what they printed when they fail. */
 final class Commands {
-    private static final List<Path> SBIN = List.of(Path.of("/usr/sbin"), Path.of("/sbin"), Path.of("/usr/bin"), Path.of("/bin"));
-
     private Commands() {
     }
 
     /** The tool by name on PATH or in the sbin folders (mkfs is there, off a non-root PATH), or null. */
     static Path find(String name) {
-        List<Path> dirs = new ArrayList<>();
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String d : path.split(":")) {
-                if (!d.isBlank()) {
-                    dirs.add(Path.of(d));
-                }
-            }
-        }
-        dirs.addAll(SBIN);
-        for (Path d : dirs) {
-            Path p = d.resolve(name);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return p;
-            }
-        }
-        return null;
+        return dev.agentsandbox.host.Privilege.find(name);
     }
 
     /** Runs a command to its end; returns its output, or throws with it. */

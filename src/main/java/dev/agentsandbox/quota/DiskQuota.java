@@ -34,12 +34,20 @@ public sealed interface DiskQuota permits LoopDisks, DiskQuota.Unlimited {
         String why = LoopDisks.unavailable();
         if (why != null) {
             throw new InfrastructureException("sandbox.disk asks for a " + human(bytes) + " quota on what each sandbox writes, but this"
-                    + " host cannot give one: " + why + ". Run agent-sandbox as root, or as a user who may run mount and umount"
-                    + " through passwordless sudo (each sandbox then writes to its own loop-mounted ext4 file system of that"
-                    + " size), or set sandbox.disk: unlimited in the configuration to run"
-                    + " with no bound on what the agent writes to this host's disk (`agent-sandbox doctor` shows what the host gives)");
+                    + " host cannot give one: " + why + ". " + FIX);
         }
         return new LoopDisks();
+    }
+
+    /** What to do when the host cannot bound the disk. */
+    String FIX = "Run agent-sandbox as root, or as a user who may run mount and umount"
+            + " through passwordless sudo (each sandbox then writes to its own loop-mounted ext4 file system of that"
+            + " size), or set sandbox.disk: unlimited in the configuration to run"
+            + " with no bound on what the agent writes to this host's disk (`agent-sandbox doctor` shows what the host gives)";
+
+    /** Why a run asking for {@code bytes} cannot get its quota on this host, or null when it can (or asks for none). */
+    static String gap(long bytes) {
+        return bytes == 0 ? null : LoopDisks.unavailable();
     }
 
     /** What the host gives, for {@code doctor}: the mechanism, or why there is none (prefixed "none: "). */

@@ -1,6 +1,7 @@
 package dev.agentsandbox.quota;
 
 import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.host.Privilege;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
@@ -35,42 +36,26 @@ public final class LoopDisks implements DiskQuota {
 
     /** Why this host cannot make loop disks, or null when it can. */
     static String unavailable() {
-        if (!isRoot() && !canSudo()) {
-            return "agent-sandbox does not run as root and cannot mount through passwordless sudo (sudo -n), and mounting a"
-                    + " file system needs one of them";
-        }
         if (Commands.find("mkfs.ext4") == null) {
             return "mkfs.ext4 is not installed (Debian and Ubuntu: apt-get install e2fsprogs)";
         }
-        if (Commands.find("mount") == null || Commands.find("umount") == null) {
+        Path mount = Commands.find("mount");
+        Path umount = Commands.find("umount");
+        if (mount == null || umount == null) {
             return "mount/umount are not installed (apt-get install mount)";
         }
         if (!Files.exists(Path.of("/dev/loop-control"))) {
             return "the kernel offers no loop devices (/dev/loop-control is missing; modprobe loop)";
         }
-        return null;
-    }
-
-    private static boolean canSudo() {
-        Path sudo = Commands.find("sudo");
-        if (sudo == null) {
-            return false;
+        String why = Privilege.whyNot(mount);
+        if (why == null) {
+            why = Privilege.whyNot(umount);
         }
-        try {
-            Commands.run(List.of(sudo.toString(), "-n", "true"));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return why == null ? null : why + ", and mounting a file system needs root";
     }
 
     static boolean isRoot() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream()
-                    .filter(l -> l.startsWith("Uid:")).anyMatch(l -> l.split("\\s+")[2].equals("0"));
-        } catch (IOException e) {
-            return false;
-        }
+        return Privilege.isRoot();
     }
 
     @Override
@@ -102,9 +87,13 @@ public final class LoopDisks implements DiskQuota {
         }
     }
 
-    private static List<String> privileged(String... command) {
-        List<String> c = new ArrayList<>(isRoot() ? List.of() : List.of("sudo", "-n"));
-        c.addAll(List.of(command));
+    private static List<String> privileged(String tool, String... args) throws IOException {
+        List<String> c = Privilege.asRoot(Path.of(tool));
+        if (c == null) {
+            throw new IOException(Privilege.whyNot(Path.of(tool)));
+        }
+        c = new ArrayList<>(c);
+        c.addAll(List.of(args));
         return c;
     }
 

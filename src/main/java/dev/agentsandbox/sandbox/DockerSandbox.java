@@ -179,7 +179,7 @@ public final class DockerSandbox implements SandboxBackend {
             }
             throw new InfrastructureException("cannot record the sandbox's processes (" + e.getMessage() + "); the sandbox was"
                     + " stopped before its command ran. Run as root or with passwordless sudo for runsc, or set"
-                    + " `sandbox.process-log: off` to run without the process log", e);
+                    + " `sandbox.process-log: false` to run without the process log (docs/hosts.md)", e);
         }
     }
 

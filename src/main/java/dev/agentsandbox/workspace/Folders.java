@@ -105,6 +105,19 @@ public final class Folders {
                 }
 
                 @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) throws IOException {
+                    // overlayfs leaves its work/work folder root's and mode 000 to a user who is not root: it is
+                    // empty once unmounted, so removing it needs no reading it
+                    try {
+                        Files.delete(file);
+                    } catch (IOException e) {
+                        exc.addSuppressed(e);
+                        throw exc;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
                 public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
                     Files.deleteIfExists(dir);
                     return FileVisitResult.CONTINUE;

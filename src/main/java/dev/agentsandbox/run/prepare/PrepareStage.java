@@ -31,11 +31,14 @@ public final class PrepareStage {
     private final Clock clock;
     private final ConfigSource configs;
     private final HostEnvironment host;
+    private final String backend;
 
-    public PrepareStage(Clock clock, ConfigSource configs, HostEnvironment host) {
+    /** @param backend the kind of backend the sandboxes run on (docker, kubernetes) */
+    public PrepareStage(Clock clock, ConfigSource configs, HostEnvironment host, String backend) {
         this.clock = clock;
         this.configs = configs;
         this.host = host;
+        this.backend = backend;
     }
 
     public Intake intake(RunRequest request, KeyPair signingKey) throws AgentSandboxException {
@@ -62,8 +65,8 @@ public final class PrepareStage {
             }
         }
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
-        // A host that cannot bound what the agent writes is refused before anything starts.
-        DiskQuota quota = DiskQuota.forLimit(settings.diskBytes());
+        // A host that cannot give the controls asked for is refused before anything starts.
+        DiskQuota quota = HostControls.require(config, settings, backend);
         String identity = RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push());
         var merge = config.merge();
         bundle.record().begin(new RunRecord.Start(request.repo().toAbsolutePath().normalize().toString(), base.branch(), base.commit().name(),

@@ -1,6 +1,7 @@
 package dev.agentsandbox.sandbox.trace;
 
 import com.google.protobuf.CodedInputStream;
+import dev.agentsandbox.host.Privilege;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,8 +31,9 @@ public final class ProcessTrace implements AutoCloseable {
     private static final int TYPE_CLONE = 2;
     private static final int TYPE_EXEC = 3;
     private static final int TYPE_TASK_EXIT = 5;
-    private static final List<Path> RUNSC_ROOTS = List.of(Path.of("/var/run/docker/runtime-runc/moby"), Path.of("/run/docker/runtime-runc/moby"),
-            Path.of("/var/run/docker/runtime-runsc/moby"), Path.of("/run/docker/runtime-runsc/moby"));
+    /** Where dockerd's runsc keeps its state: runtime-NAME under its exec root (Docker 23 and later), runtime-runc before. */
+    private static final List<Path> RUNSC_ROOTS = List.of(Path.of("/run/docker/runtime-runsc/moby"), Path.of("/run/docker/runtime-runc/moby"),
+            Path.of("/var/run/docker/runtime-runsc/moby"), Path.of("/var/run/docker/runtime-runc/moby"));
 
     private final SeqPacketServer server;
     private final UnaryOperator<String> redactor;
@@ -60,8 +62,8 @@ public final class ProcessTrace implements AutoCloseable {
      */
     public static ProcessTrace attach(String containerId, Path dir, UnaryOperator<String> redactor,
             java.util.function.Consumer<ProcessRecord> onExec) throws IOException {
-        Path root = RUNSC_ROOTS.stream().filter(r -> hasSandbox(r, containerId)).findFirst()
-                .orElseThrow(() -> new IOException("no runsc state for the container under " + RUNSC_ROOTS + " (is the daemon's runsc registered differently?)"));
+        List<String> runsc = runscAsRoot();
+        Path root = stateRoot(runsc, containerId);
         Path socket = dir.resolve("trace.sock");
         Path shortDir = null;
         if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 100) {
@@ -80,16 +82,13 @@ public final class ProcessTrace implements AutoCloseable {
                 """.formatted(com.fasterxml.jackson.databind.node.TextNode.valueOf(socket.toString())));
         SeqPacketServer server = SeqPacketServer.bind(socket);
         try {
-            List<String> cmd = new ArrayList<>();
-            if (!"root".equals(System.getProperty("user.name"))) {
-                cmd.addAll(List.of("sudo", "-n")); // runsc's state is root's
-            }
-            cmd.addAll(List.of("runsc", "--root", root.toString(), "trace", "create", "--config", session.toString(), containerId));
-            Process runsc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            List<String> cmd = new ArrayList<>(runsc);
+            cmd.addAll(List.of("--root", root.toString(), "trace", "create", "--config", session.toString(), containerId));
+            Process attach = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             // runsc connects to the socket for the sandbox and waits for the handshake: answer it first.
             if (!server.accept(10_000)) {
-                runsc.destroyForcibly();
-                String out = new String(runsc.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
+                attach.destroyForcibly();
+                String out = new String(attach.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
                 throw new IOException("the sandbox never connected to its trace socket" + (out.isEmpty() ? "" : ": " + out));
             }
             byte[] hello = server.receive(256, 10_000);
@@ -97,9 +96,9 @@ public final class ProcessTrace implements AutoCloseable {
                 throw new IOException("the sandbox sent no trace handshake");
             }
             server.send(new byte[] {0x08, 0x01}); // Handshake{version: 1}
-            if (!runsc.waitFor(20, TimeUnit.SECONDS) || runsc.exitValue() != 0) {
-                runsc.destroyForcibly();
-                String out = new String(runsc.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
+            if (!attach.waitFor(20, TimeUnit.SECONDS) || attach.exitValue() != 0) {
+                attach.destroyForcibly();
+                String out = new String(attach.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
                 throw new IOException("runsc trace create failed: " + out);
             }
         } catch (IOException | RuntimeException e) {
@@ -121,12 +120,75 @@ public final class ProcessTrace implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Why this host cannot attach a process trace, or null when it can: runsc keeps each sandbox's
+     * state where only root can read it (mode 0700), so the trace needs root or sudo for runsc.
+     * The run asks this before anything starts, and {@code doctor} attaches a real trace.
+     */
+    public static String hostGap() {
+        Path runsc = Privilege.find("runsc");
+        if (runsc == null) {
+            return "runsc is not on this host's PATH";
+        }
+        String why = Privilege.whyNot(runsc);
+        return why == null ? null : why + ", and runsc keeps each sandbox's state in a folder only root can read";
+    }
+
+    private static List<String> runscAsRoot() throws IOException {
+        Path runsc = Privilege.find("runsc");
+        List<String> cmd = runsc == null ? null : Privilege.asRoot(runsc);
+        if (cmd == null) {
+            throw new IOException(hostGap());
+        }
+        return cmd;
+    }
+
+    /** The state root that holds the container: read directly by root, else asked of runsc itself through sudo. */
+    private static Path stateRoot(List<String> runsc, String id) throws IOException {
+        List<Path> tried = new ArrayList<>();
+        for (Path r : RUNSC_ROOTS) {
+            if (r.startsWith("/var/run") && isLinkToRun()) {
+                continue; // the same folders as under /run
+            }
+            tried.add(r);
+            if (Privilege.isRoot() ? hasSandbox(r, id) : runscKnows(runsc, r, id)) {
+                return r;
+            }
+        }
+        throw new IOException("no runsc state for the container under " + tried + " (is the daemon's runsc registered differently?)");
+    }
+
+    private static boolean isLinkToRun() {
+        try {
+            return Path.of("/var/run").toRealPath().equals(Path.of("/run"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static boolean hasSandbox(Path root, String id) {
         try (var s = Files.list(root)) {
             return s.anyMatch(p -> p.getFileName().toString().contains(id));
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private static boolean runscKnows(List<String> runsc, Path root, String id) throws IOException {
+        List<String> cmd = new ArrayList<>(runsc);
+        cmd.addAll(List.of("--root", root.toString(), "state", id));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("runsc state did not answer within 10 s");
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while looking for the sandbox's runsc state", e);
+        }
+        return p.exitValue() == 0;
     }
 
     private void read() {

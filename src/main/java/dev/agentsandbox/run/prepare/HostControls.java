@@ -1,0 +1,47 @@
+package dev.agentsandbox.run.prepare;
+
+import dev.agentsandbox.config.RunConfig;
+import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.quota.DiskQuota;
+import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.sandbox.trace.ProcessTrace;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The controls a run asks of the host itself, checked together before anything starts: the disk
+ * quota (mount and umount as root) and, on the Docker backend's gVisor tier, the process log (runsc
+ * as root). A host that cannot give one is refused with every gap named at once; a run goes on
+ * without a control only where the configuration turns it off by name. Never a silent fallback.
+ */
+final class HostControls {
+    static final String SUDOERS_HINT = "docs/hosts.md";
+
+    private HostControls() {
+    }
+
+    static DiskQuota require(RunConfig config, Settings settings, String backend) throws InfrastructureException {
+        List<String> gaps = new ArrayList<>();
+        List<String> off = new ArrayList<>();
+        String disk = DiskQuota.gap(settings.diskBytes());
+        if (disk != null) {
+            gaps.add("sandbox.disk (a " + dev.agentsandbox.quota.DiskQuota.human(settings.diskBytes()) + " quota on what each sandbox writes): " + disk);
+            off.add("disk: unlimited");
+        }
+        if ("docker".equals(backend) && settings.tier() == Tier.GVISOR && config.sandbox().processLog()) {
+            String log = ProcessTrace.hostGap();
+            if (log != null) {
+                gaps.add("sandbox.process-log (every program the agent and the checks run, recorded from gVisor's kernel): " + log);
+                off.add("process-log: false");
+            }
+        }
+        if (gaps.isEmpty()) {
+            return DiskQuota.forLimit(settings.diskBytes());
+        }
+        throw new InfrastructureException("this host cannot give " + (gaps.size() == 1 ? "a control" : gaps.size() + " controls")
+                + " the run asks for:\n  - " + String.join(";\n  - ", gaps) + ".\nRun agent-sandbox as root, or give its user passwordless sudo"
+                + " for exactly these tools (" + SUDOERS_HINT + " has the sudoers line), or, to run without "
+                + (gaps.size() == 1 ? "it" : "them") + ", say so in .agent-sandbox.yml: sandbox: {" + String.join(", ", off)
+                + "}. `agent-sandbox doctor` shows what this host gives");
+    }
+}
