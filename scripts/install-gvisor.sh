@@ -20,25 +20,24 @@ BIN="${AGENT_SANDBOX_GVISOR_BIN:-/usr/local/bin}"
 log() { printf '[install-gvisor] %s\n' "$*" >&2; }
 die() { printf '[install-gvisor] error: %s\n' "$*" >&2; exit 1; }
 
-# Root, or passwordless sudo (hosted runners run as a user that has it).
+# A docker-group user asks the daemon directly; root or sudo is needed only to install.
+docker_info() { docker info "$@" 2>/dev/null || { [ "$(id -u)" -ne 0 ] && sudo -n docker info "$@" 2>/dev/null; }; }
+docker_info >/dev/null || die "Docker does not answer: this script adds gVisor to a running Docker Engine; install and start Docker first"
+registered() { docker_info --format '{{json .Runtimes}}' | grep -q "\"$RUNTIME\""; }
+if registered; then
+  log "Docker already has the runtime '$RUNTIME'; nothing to do (doctor checks that it works)"
+  exit 0
+fi
+
+# Installing needs root, or passwordless sudo (hosted runners run as a user that has it).
 SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
-  sudo -n true 2>/dev/null || die "needs root or passwordless sudo (it writes $BIN/runsc and /etc/docker/daemon.json, and reloads dockerd)"
+  sudo -n true 2>/dev/null || die "Docker has no '$RUNTIME' runtime, and installing it needs root or passwordless sudo (it writes $BIN/runsc and /etc/docker/daemon.json, and reloads dockerd): ask the host's administrator to run this script"
   SUDO=(sudo -n)
 fi
 for tool in curl sha512sum; do
   command -v "$tool" >/dev/null || die "$tool is missing: install it and run again"
 done
-docker_() { "${SUDO[@]}" docker "$@"; }
-docker_ info >/dev/null 2>&1 || die "Docker does not answer: this script adds gVisor to a running Docker Engine; install and start Docker first"
-
-registered() {
-  docker_ info --format '{{json .Runtimes}}' 2>/dev/null | grep -q "\"$RUNTIME\""
-}
-if registered; then
-  log "Docker already has the runtime '$RUNTIME'; nothing to do (doctor checks that it works)"
-  exit 0
-fi
 
 case "$(uname -m)" in
   x86_64 | amd64) arch=x86_64 ;;

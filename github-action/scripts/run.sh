@@ -28,6 +28,7 @@ set +e
 code=$?
 set -e
 
+output exit-code "$code" # also when the run stopped before its record began (a refused host, a bad option)
 if [ -f "$bundle/run.json" ]; then
   output run-id "$(json "$bundle/run.json" runId)"
   output branch "$(json "$bundle/run.json" featureBranch)"
@@ -35,7 +36,6 @@ if [ -f "$bundle/run.json" ]; then
   output verdict "$(json "$bundle/run.json" verdict)"
   output bundle "$bundle"
   output sarif "$bundle/reports/results.sarif"
-  output exit-code "$code"
   [ ! -f "$bundle/reports/summary.md" ] || cat "$bundle/reports/summary.md" >>"${GITHUB_STEP_SUMMARY:-/dev/null}"
   printf 'AGENT_SANDBOX_BUNDLE=%s\n' "$bundle" >>"${GITHUB_ENV:-/dev/null}"
 fi

@@ -77,7 +77,16 @@ class ActionDefinitionTest {
         // least privilege: only the merge job writes contents; the agent's job never
         assertThat(wf.at("/jobs/agent/permissions/contents").asText()).isEqualTo("read");
         assertThat(wf.at("/jobs/merge/permissions/contents").asText()).isEqualTo("write");
-        assertThat(wf.path("concurrency").isMissingNode()).isFalse();
+        // a workflow-level group keeps one pending run and cancels the older: a run waiting for approval would go
+        assertThat(wf.path("concurrency").isMissingNode()).isTrue();
+        JsonNode sarif = null;
+        for (JsonNode step : wf.at("/jobs/agent/steps")) {
+            if (step.path("uses").asText().startsWith("github/codeql-action/upload-sarif")) {
+                sarif = step;
+            }
+        }
+        assertThat(sarif.path("continue-on-error").asBoolean()).as("code scanning may be off: never fatal").isTrue();
+        assertThat(sarif.at("/with/sha").asText()).as("alerts on the agent's commit").isEqualTo("${{ steps.agent.outputs.head-commit }}");
         for (var it = wf.path("jobs").fields(); it.hasNext(); ) {
             var job = it.next();
             assertThat(job.getValue().path("timeout-minutes").asInt()).as(job.getKey()).isPositive();

@@ -60,6 +60,34 @@ class GithubActionStepsIT {
         return out;
     }
 
+    /** A runner's command file (GITHUB_OUTPUT, GITHUB_ENV): NAME=value lines and NAME<<DELIMITER blocks, as the runner reads them. */
+    static Map<String, String> outputsOrPairs(Path file) throws IOException {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return out;
+        }
+        String[] lines = Files.readString(file).split("\n");
+        for (int i = 0; i < lines.length; i++) {
+            int at = lines[i].indexOf("<<");
+            int eq = lines[i].indexOf('=');
+            if (lines[i].isEmpty()) {
+                continue;
+            }
+            if (eq >= 0 && (at < 0 || eq < at)) {
+                out.put(lines[i].substring(0, eq), lines[i].substring(eq + 1));
+                continue;
+            }
+            String name = lines[i].substring(0, at);
+            String delim = lines[i].substring(at + 2);
+            StringBuilder v = new StringBuilder();
+            while (!lines[++i].equals(delim)) {
+                v.append(v.length() == 0 ? "" : "\n").append(lines[i]);
+            }
+            out.put(name, v.toString());
+        }
+        return out;
+    }
+
     @Test
     void agentApproveAndMergeJobsRunWithTheRunnersFileConventions() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);

@@ -1,0 +1,122 @@
+package dev.agentsandbox.wrappers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.agentsandbox.testing.RunnerUser;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.Constants;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The README's GitHub guide, step by step, as the users runners really are: the developer makes the
+ * key pair and commits the public key; the private key is one secret, written to a file by the
+ * workflow's own step; the example workflow's agent, approve and merge jobs run as written
+ * ({@link WorkflowRunner}) with the action's composite steps. A GitHub-hosted runner (uid 1001, sudo)
+ * and root end with the agent's commit on the remote; a runner without sudo gets the documented
+ * refusal, then lands the commit once the repository's configuration turns the two controls off.
+ * Replaced, and said so: the jar job's Maven build (the jar under test is the artifact), the agent's
+ * image build and the model (a scripted edit in the test image).
+ */
+class GithubGuideAsRunnerUsersIT {
+    Path root;
+
+    @AfterEach
+    void remove() throws Exception {
+        if (root != null) {
+            RunnerUser.remove(root);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RunnerUser.class)
+    void theGuideEndsWithTheAgentsCommitOnTheRemoteOrTheDocumentedRefusal(RunnerUser user) throws Exception {
+        user.requirePresent();
+        root = user.newFolder("guide-github");
+        SampleRepo repo = SampleRepo.create(root);
+        user.own(root);
+        Path cli = Path.of("bin/agent-sandbox").toAbsolutePath();
+        Map<String, String> jar = Map.of("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));
+
+        // 1. The developer: `agent-sandbox keygen --out signing`, signing.pub committed as .agent-sandbox/signing.pub.
+        Path dev = root.resolve("developer");
+        Files.createDirectories(dev);
+        user.own(dev);
+        var keygen = user.exec(List.of(cli.toString(), "keygen", "--out", "signing"), dev, jar);
+        assertThat(keygen.exitCode()).as(keygen.out()).isZero();
+        commit(user, repo.dir, "mkdir -p .agent-sandbox && cp " + dev.resolve("signing.pub") + " .agent-sandbox/signing.pub", "pin the signing key");
+
+        try (GithubApiStandIn api = new GithubApiStandIn()) {
+            WorkflowRunner gh = new WorkflowRunner(user, root, repo.remote);
+            gh.secrets.put("AGENT_SANDBOX_SIGNING_KEY_PEM", Files.readString(dev.resolve("signing.key")));
+            gh.secrets.put("ANTHROPIC_API_KEY", "sk-ant-test-never-in-the-sandbox");
+            gh.inputs.put("task", "Add a multiply function; $(touch " + root.resolve("pwned") + ")");
+            gh.github.putAll(Map.of("GITHUB_ACTOR", "octocat", "GITHUB_REPOSITORY", "acme/calc", "GITHUB_RUN_ID", "4242",
+                    "GITHUB_API_URL", api.url(), "GITHUB_TOKEN", "ghs_jobtoken", "GITHUB_REF", "refs/heads/main"));
+            gh.replace.put("Build the agent image (nothing is pulled when the agent runs)", step -> null);
+            gh.replace.put("agent", step -> {
+                ObjectNode s = step.deepCopy();
+                ((ObjectNode) s.path("with")).put("image", TestHost.IMAGE)
+                        .put("command", "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
+                return s;
+            });
+            jarJob(gh);
+            api.approvals = GithubApiStandIn.approval("ann", "agent-approval", "approved", "ship it");
+
+            WorkflowRunner.Job agent = gh.run("agent");
+            if (user == RunnerUser.NO_SUDO) {
+                assertThat(agent.succeeded()).as(gh.log.toString()).isFalse();
+                assertThat(agent.outputs().get("exit-code")).isEqualTo("3");
+                assertThat(gh.log).contains("this host cannot give 2 controls the run asks for")
+                        .contains("sandbox: {disk: unlimited, process-log: false}");
+                assertThat(repo.remote.resolve("refs/heads")).isDirectoryNotContaining("glob:**/agent*");
+                // the documented way to run here: the repository's configuration says so, by name
+                commit(user, repo.dir, "sed -i 's/^sandbox:$/sandbox:\\n  disk: unlimited\\n  process-log: false/' .agent-sandbox.yml",
+                        "run without the disk quota and the process log on this runner");
+                agent = gh.run("agent");
+            }
+            assertThat(agent.succeeded()).as(gh.log.toString()).isTrue();
+            assertThat(agent.outputs().get("verdict")).isEqualTo("pass");
+            String head = agent.outputs().get("head-commit");
+            assertThat(head).matches("[0-9a-f]{40}");
+            assertThat(gh.sarifUploads).as("alerts attach to the agent's commit").anySatisfy(u -> assertThat(u).endsWith(" " + head));
+
+            WorkflowRunner.Job approve = gh.run("approve");
+            assertThat(approve.succeeded()).as(gh.log.toString()).isTrue();
+            WorkflowRunner.Job merge = gh.run("merge");
+            assertThat(merge.succeeded()).as(gh.log.toString()).isTrue();
+            try (Git remote = Git.open(repo.remote.toFile())) {
+                assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
+            }
+            assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved/approval.json"))).contains("\"by\" : \"ann\"");
+            assertThat(root.resolve("pwned")).doesNotExist();
+        }
+    }
+
+    /** The jar job's result: the jar under test as its artifact, with its SHA-256 as the job's output. */
+    static void jarJob(WorkflowRunner gh) throws Exception {
+        Path jar = Path.of(System.getProperty("agentsandbox.jar"));
+        Path artifact = Files.createDirectories(gh.root.resolve("artifacts/agent-sandbox-jar"));
+        Files.copy(jar, artifact.resolve("agent-sandbox.jar"));
+        var digest = java.security.MessageDigest.getInstance("SHA-256");
+        try (var in = Files.newInputStream(jar)) {
+            digest.update(in.readAllBytes());
+        }
+        gh.jobOutputs.put("jar", Map.of("sha256", java.util.HexFormat.of().formatHex(digest.digest())));
+    }
+
+    static void commit(RunnerUser user, Path repo, String change, String message) throws Exception {
+        var r = user.exec(List.of("sh", "-c", change + " && git add -A && git -c user.name=Dev -c user.email=dev@example.invalid commit -q -m \""
+                + message + "\" && git push -q origin main"), repo, Map.of());
+        assertThat(r.exitCode()).as(r.out()).isZero();
+    }
+
+}
