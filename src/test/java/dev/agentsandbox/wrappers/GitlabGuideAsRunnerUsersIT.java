@@ -1,0 +1,112 @@
+package dev.agentsandbox.wrappers;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.agentsandbox.testing.RunnerUser;
+import dev.agentsandbox.testing.SampleRepo;
+import dev.agentsandbox.testing.TestHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.lib.Constants;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The README's GitLab guide as the users shell runners really are, under gitlab-ci-local: the
+ * example .gitlab-ci.yml's include with the component (templates/agent-sandbox.yml) and its inputs;
+ * the private key as a File-type variable (GitLab writes it to {@code <build>.tmp/NAME}, no
+ * {@code .pub} beside it, no {@code .key} ending); the launcher on the PATH through a link, as a
+ * shell runner's installation puts it. A gitlab-runner without sudo gets the documented refusal, and
+ * lands the commit once the repository's configuration turns the two controls off.
+ * Replaced, and said so: the component's address (a local include of the same file), the agent's
+ * image and command (a scripted edit in the test image, no model).
+ */
+class GitlabGuideAsRunnerUsersIT {
+    Path root;
+
+    @AfterEach
+    void remove() throws Exception {
+        if (root != null) {
+            RunnerUser.remove(root);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(RunnerUser.class)
+    void theGuideEndsWithTheAgentsCommitOnTheRemoteOrTheDocumentedRefusal(RunnerUser user) throws Exception {
+        user.requirePresent();
+        assertThat(GitlabTemplateIT.GCL).as("scripts/setup-host.sh installs gitlab-ci-local").isExecutable();
+        root = user.newFolder("guide-gitlab");
+        SampleRepo repo = SampleRepo.create(root);
+        Path bin = Files.createDirectories(root.resolve("bin"));
+        Files.createSymbolicLink(bin.resolve("agent-sandbox"), Path.of("bin/agent-sandbox").toAbsolutePath());
+        user.own(root);
+
+        // 1. Keys: the public key committed, the private key a File-type variable.
+        Path dev = Files.createDirectories(root.resolve("developer"));
+        user.own(dev);
+        var keygen = user.exec(List.of(bin.resolve("agent-sandbox").toString(), "keygen", "--out", "signing"), dev, jarEnv());
+        assertThat(keygen.exitCode()).as(keygen.out()).isZero();
+        Path fileVariables = Files.createDirectories(root.resolve("repo.tmp"));
+        Path keyVariable = fileVariables.resolve("AGENT_SANDBOX_SIGNING_KEY");
+        Files.copy(dev.resolve("signing.key"), keyVariable);
+        user.own(fileVariables);
+
+        // 5. The example's include, with the component as a local file and a scripted agent.
+        ObjectNode example = (ObjectNode) new YAMLMapper().readTree(Path.of("examples/.gitlab-ci.yml").toFile());
+        ObjectNode include = (ObjectNode) example.at("/include/0");
+        include.remove("component");
+        include.put("local", "agent-sandbox.yml");
+        ((ObjectNode) include.path("inputs")).put("image", TestHost.IMAGE)
+                .put("command", "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
+        Files.writeString(repo.dir.resolve("agent-sandbox.yml"), GitlabTemplateIT.runnable(Files.readString(GitlabTemplateIT.TEMPLATE)));
+        Files.writeString(repo.dir.resolve(".gitlab-ci.yml"), new YAMLMapper().writeValueAsString(example));
+        user.own(repo.dir);
+        GithubGuideAsRunnerUsersIT.commit(user, repo.dir, "mkdir -p .agent-sandbox && cp " + dev.resolve("signing.pub")
+                + " .agent-sandbox/signing.pub", "pin the signing key; the pipeline");
+
+        String run = gcl(user, repo.dir, keyVariable, "developer", "agent-sandbox:run");
+        if (user == RunnerUser.NO_SUDO) {
+            assertThat(run).contains("FAIL  agent-sandbox:run").contains("this host cannot give 2 controls the run asks for")
+                    .contains("sandbox: {disk: unlimited, process-log: false}");
+            // the developer changes the configuration in their own clone; the runner's next pipeline fetches and cleans its build folder
+            Path clone = root.resolve("developer-clone");
+            assertThat(user.exec(List.of("git", "clone", "-q", repo.remote.toString(), clone.toString()), root, Map.of()).exitCode()).isZero();
+            GithubGuideAsRunnerUsersIT.commit(user, clone, "sed -i 's/^sandbox:$/sandbox:\\n  disk: unlimited\\n  process-log: false/'"
+                    + " .agent-sandbox.yml", "run without the disk quota and the process log on this runner");
+            var fetch = user.exec(List.of("sh", "-c", "git fetch -q origin && git reset -q --hard origin/main && git clean -q -ffdx"), repo.dir, Map.of());
+            assertThat(fetch.exitCode()).as(fetch.out()).isZero();
+            run = gcl(user, repo.dir, keyVariable, "developer", "agent-sandbox:run");
+        }
+        assertThat(run).contains("PASS  agent-sandbox:run");
+        String head = new YAMLMapper().readTree(repo.dir.resolve("agent-sandbox-run/run.json").toFile()).get("headCommit").asText();
+        String rest = gcl(user, repo.dir, keyVariable, "maintainer", "--manual", "agent-sandbox:approve", "agent-sandbox:approve", "agent-sandbox:merge");
+        assertThat(rest).contains("PASS  agent-sandbox:approve").contains("PASS  agent-sandbox:merge");
+        try (Git remote = Git.open(repo.remote.toFile())) {
+            assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
+        }
+    }
+
+    static Map<String, String> jarEnv() {
+        return Map.of("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));
+    }
+
+    String gcl(RunnerUser user, Path dir, Path keyVariable, String login, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(GitlabTemplateIT.GCL.toString(), "--shell-isolation=false",
+                "--variable", "GITLAB_USER_LOGIN=" + login, "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + keyVariable,
+                "--variable", "ANTHROPIC_API_KEY=sk-ant-test-never-in-the-sandbox",
+                "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task", "--variable", "CI_PIPELINE_SOURCE=web"));
+        cmd.addAll(List.of(args));
+        var env = new java.util.HashMap<>(jarEnv());
+        env.put("PATH", root.resolve("bin") + ":" + user.baseEnvironment().get("PATH"));
+        var r = user.exec(cmd, dir, env);
+        return r.out();
+    }
+}
