@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The users CI runners really are, for the tests that run the guides as them (RunnerUsers):
 #   runner        uid 1001, the docker group, passwordless sudo: a GitHub-hosted Linux runner;
-#   gitlab-runner the docker group, no sudo: a GitLab shell runner, a Jenkins agent.
+#   gitlab-runner the docker group, no sudo: a GitLab shell runner, a Jenkins agent;
+#   jenkins       the docker group, sudo for exactly mount, umount and runsc (docs/hosts.md's line).
 # Idempotent; run as root (scripts/test.sh does).
 set -euo pipefail
 log() { printf '[setup-test-users] %s\n' "$*" >&2; }
@@ -32,3 +33,12 @@ rm -f /etc/sudoers.d/agent-sandbox-test-gitlab-runner
 if sudo -n -u gitlab-runner sudo -n true 2>/dev/null; then
   die "gitlab-runner can use sudo here; the no-sudo tests would prove nothing"
 fi
+if ! id jenkins >/dev/null 2>&1; then
+  useradd --create-home --shell /bin/bash --groups docker jenkins
+  log "made user jenkins (docker group, sudo for mount, umount and runsc only)"
+fi
+id -nG jenkins | tr ' ' '\n' | grep -qx docker || usermod -aG docker jenkins
+tools=$(for t in mount umount runsc; do p=$(command -v "$t") || die "$t is not installed"; printf '%s, ' "$p"; done)
+printf 'jenkins ALL=(root) NOPASSWD: %s\n' "${tools%, }" >/etc/sudoers.d/agent-sandbox-test-jenkins
+chmod 0440 /etc/sudoers.d/agent-sandbox-test-jenkins
+visudo -cq -f /etc/sudoers.d/agent-sandbox-test-jenkins || die "the sudoers line for jenkins does not parse"

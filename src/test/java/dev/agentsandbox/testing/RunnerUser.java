@@ -19,6 +19,8 @@ public enum RunnerUser {
     GITHUB_HOSTED("runner"),
     /** A GitLab shell runner or a Jenkins agent: the docker group, no sudo. */
     NO_SUDO("gitlab-runner"),
+    /** A Jenkins agent given sudo for exactly mount, umount and runsc (docs/hosts.md). */
+    LIMITED_SUDO("jenkins"),
     /** A self-hosted machine run as root. */
     ROOT("root");
 
