@@ -68,10 +68,13 @@ class ActionDefinitionTest {
         assertThat(wf.at("/jobs/approve/environment").asText()).isEqualTo("agent-approval");
         assertThat(wf.at("/jobs/approve/needs").toString()).contains("\"agent\"");
         assertThat(wf.at("/jobs/merge/needs").toString()).contains("\"approve\"");
-        // one build of the jar, its SHA-256 checked wherever it is used
-        assertThat(wf.at("/jobs/agent/steps").toString()).contains("needs.jar.outputs.sha256");
+        // the release's jar, its SHA-256 checked wherever it is used (jar.sh refuses a jar-url without it)
+        assertThat(wf.at("/env/JAR_SHA256").asText()).isNotBlank();
+        assertThat(wf.at("/jobs/agent/steps").toString()).contains("\"jar-url\":\"${{ env.JAR_URL }}\"")
+                .contains("\"jar-sha256\":\"${{ env.JAR_SHA256 }}\"");
         for (String job : new String[] {"approve", "merge"}) {
-            assertThat(wf.at("/jobs/" + job + "/steps").toString()).as(job).contains("sha256sum -c");
+            assertThat(wf.at("/jobs/" + job + "/steps").toString()).as(job).contains("github-action/scripts/jar.sh")
+                    .contains("${{ env.JAR_SHA256 }}");
         }
         assertThat(wf.at("/permissions/contents").asText()).isEqualTo("read");
         // least privilege: only the merge job writes contents; the agent's job never

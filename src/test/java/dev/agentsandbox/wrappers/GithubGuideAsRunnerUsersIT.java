@@ -23,8 +23,9 @@ import org.junit.jupiter.params.provider.EnumSource;
  * ({@link WorkflowRunner}) with the action's composite steps. A GitHub-hosted runner (uid 1001, sudo)
  * and root end with the agent's commit on the remote; a runner without sudo gets the documented
  * refusal, then lands the commit once the repository's configuration turns the two controls off.
- * Replaced, and said so: the jar job's Maven build (the jar under test is the artifact), the agent's
- * image build and the model (a scripted edit in the test image).
+ * Every job downloads the release's jar (scripts/release.sh's assets, served on loopback) and checks
+ * its SHA-256. Replaced, and said so: the agent's image build and the model (a scripted edit in the
+ * test image).
  */
 class GithubGuideAsRunnerUsersIT {
     Path root;
@@ -54,7 +55,7 @@ class GithubGuideAsRunnerUsersIT {
         assertThat(keygen.exitCode()).as(keygen.out()).isZero();
         commit(user, repo.dir, "mkdir -p .agent-sandbox && cp " + dev.resolve("signing.pub") + " .agent-sandbox/signing.pub", "pin the signing key");
 
-        try (GithubApiStandIn api = new GithubApiStandIn()) {
+        try (GithubApiStandIn api = new GithubApiStandIn(); ReleaseServer release = new ReleaseServer(root.resolve("release"))) {
             WorkflowRunner gh = new WorkflowRunner(user, root, repo.remote);
             gh.secrets.put("AGENT_SANDBOX_SIGNING_KEY_PEM", Files.readString(dev.resolve("signing.key")));
             gh.secrets.put("ANTHROPIC_API_KEY", "sk-ant-test-never-in-the-sandbox");
@@ -68,7 +69,9 @@ class GithubGuideAsRunnerUsersIT {
                         .put("command", "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
                 return s;
             });
-            jarJob(gh);
+            // 4. The workflow copied, with the release's jar and the SHA-256 from its page.
+            gh.workflowEnv.put("JAR_URL", release.jarUrl());
+            gh.workflowEnv.put("JAR_SHA256", release.sha256);
             api.approvals = GithubApiStandIn.approval("ann", "agent-approval", "approved", "ship it");
 
             WorkflowRunner.Job agent = gh.run("agent");
@@ -98,19 +101,8 @@ class GithubGuideAsRunnerUsersIT {
             }
             assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved/approval.json"))).contains("\"by\" : \"ann\"");
             assertThat(root.resolve("pwned")).doesNotExist();
+            assertThat(release.requests).as("each job took the release's jar").hasSizeGreaterThanOrEqualTo(3);
         }
-    }
-
-    /** The jar job's result: the jar under test as its artifact, with its SHA-256 as the job's output. */
-    static void jarJob(WorkflowRunner gh) throws Exception {
-        Path jar = Path.of(System.getProperty("agentsandbox.jar"));
-        Path artifact = Files.createDirectories(gh.root.resolve("artifacts/agent-sandbox-jar"));
-        Files.copy(jar, artifact.resolve("agent-sandbox.jar"));
-        var digest = java.security.MessageDigest.getInstance("SHA-256");
-        try (var in = Files.newInputStream(jar)) {
-            digest.update(in.readAllBytes());
-        }
-        gh.jobOutputs.put("jar", Map.of("sha256", java.util.HexFormat.of().formatHex(digest.digest())));
     }
 
     static void commit(RunnerUser user, Path repo, String change, String message) throws Exception {

@@ -22,17 +22,21 @@ import org.junit.jupiter.params.provider.EnumSource;
  * The README's GitLab guide as the users shell runners really are, under gitlab-ci-local: the
  * example .gitlab-ci.yml's include with the component (templates/agent-sandbox.yml) and its inputs;
  * the private key as a File-type variable (GitLab writes it to {@code <build>.tmp/NAME}, no
- * {@code .pub} beside it, no {@code .key} ending); the launcher on the PATH through a link, as a
- * shell runner's installation puts it. A gitlab-runner without sudo gets the documented refusal, and
+ * {@code .pub} beside it, no {@code .key} ending); the CLI installed on the runner from the release
+ * by scripts/install-cli.sh (its SHA-256 checked, the launcher on the PATH through a link). A gitlab-runner without sudo gets the documented refusal, and
  * lands the commit once the repository's configuration turns the two controls off.
  * Replaced, and said so: the component's address (a local include of the same file), the agent's
  * image and command (a scripted edit in the test image, no model).
  */
 class GitlabGuideAsRunnerUsersIT {
     Path root;
+    ReleaseServer release;
 
     @AfterEach
     void remove() throws Exception {
+        if (release != null) {
+            release.close();
+        }
         if (root != null) {
             RunnerUser.remove(root);
         }
@@ -45,14 +49,19 @@ class GitlabGuideAsRunnerUsersIT {
         assertThat(GitlabTemplateIT.GCL).as("scripts/setup-host.sh installs gitlab-ci-local").isExecutable();
         root = user.newFolder("guide-gitlab");
         SampleRepo repo = SampleRepo.create(root);
-        Path bin = Files.createDirectories(root.resolve("bin"));
-        Files.createSymbolicLink(bin.resolve("agent-sandbox"), Path.of("bin/agent-sandbox").toAbsolutePath());
         user.own(root);
+        release = new ReleaseServer(root.resolve("release"));
+        // 4. The runner: the CLI installed from the release, its SHA-256 checked, on the runner user's PATH.
+        var install = user.exec(List.of("bash", Path.of("scripts/install-cli.sh").toAbsolutePath().toString()), root,
+                Map.of("AGENT_SANDBOX_VERSION", ReleaseServer.VERSION, "AGENT_SANDBOX_JAR_SHA256", release.sha256,
+                        "AGENT_SANDBOX_RELEASES", release.releases(), "PREFIX", root.resolve("prefix").toString()));
+        assertThat(install.exitCode()).as(install.out()).isZero();
+        Path bin = root.resolve("prefix/bin");
 
         // 1. Keys: the public key committed, the private key a File-type variable.
         Path dev = Files.createDirectories(root.resolve("developer"));
         user.own(dev);
-        var keygen = user.exec(List.of(bin.resolve("agent-sandbox").toString(), "keygen", "--out", "signing"), dev, jarEnv());
+        var keygen = user.exec(List.of(bin.resolve("agent-sandbox").toString(), "keygen", "--out", "signing"), dev, Map.of());
         assertThat(keygen.exitCode()).as(keygen.out()).isZero();
         Path fileVariables = Files.createDirectories(root.resolve("repo.tmp"));
         Path keyVariable = fileVariables.resolve("AGENT_SANDBOX_SIGNING_KEY");
@@ -94,18 +103,14 @@ class GitlabGuideAsRunnerUsersIT {
         }
     }
 
-    static Map<String, String> jarEnv() {
-        return Map.of("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));
-    }
-
     String gcl(RunnerUser user, Path dir, Path keyVariable, String login, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(GitlabTemplateIT.GCL.toString(), "--shell-isolation=false",
                 "--variable", "GITLAB_USER_LOGIN=" + login, "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + keyVariable,
                 "--variable", "ANTHROPIC_API_KEY=sk-ant-test-never-in-the-sandbox",
                 "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task", "--variable", "CI_PIPELINE_SOURCE=web"));
         cmd.addAll(List.of(args));
-        var env = new java.util.HashMap<>(jarEnv());
-        env.put("PATH", root.resolve("bin") + ":" + user.baseEnvironment().get("PATH"));
+        var env = new java.util.HashMap<String, String>();
+        env.put("PATH", root.resolve("prefix/bin") + ":" + user.baseEnvironment().get("PATH"));
         var r = user.exec(cmd, dir, env);
         return r.out();
     }

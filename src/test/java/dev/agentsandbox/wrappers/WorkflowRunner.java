@@ -35,6 +35,8 @@ final class WorkflowRunner {
     final Map<String, String> inputs = new LinkedHashMap<>();
     /** Variables every job gets from GitHub (GITHUB_REPOSITORY, GITHUB_API_URL, ...). */
     final Map<String, String> github = new LinkedHashMap<>();
+    /** What a user fills in when copying the workflow (its env: the release's jar URL and SHA-256). */
+    final Map<String, String> workflowEnv = new LinkedHashMap<>();
     /** The repository's configuration variables ({@code vars.X}). */
     final Map<String, String> vars = new LinkedHashMap<>();
     /** Steps replaced by the test, by name (the agent's image build needs a model and the registry). */
@@ -69,6 +71,7 @@ final class WorkflowRunner {
         ctx.workspace = ws;
         ctx.temp = temp;
         workflow.path("env").fields().forEachRemaining(e -> ctx.env.put(e.getKey(), e.getValue().asText()));
+        ctx.env.putAll(workflowEnv);
         boolean failed = false;
         for (JsonNode step : job.path("steps")) {
             String name = step.path("name").asText(step.path("id").asText(step.path("uses").asText()));
