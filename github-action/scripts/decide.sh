@@ -4,6 +4,7 @@
 # $GITHUB_ACTOR, who only started the workflow); the CLI refuses them when they requested the run.
 #   APPROVAL_ENVIRONMENT  the job's environment (default agent-approval)
 #   AGENT_SANDBOX_APPROVER=actor  record $GITHUB_ACTOR instead (a job with no environment; not recommended)
+# Outputs: approvals, required, quorum-met (true/false): where the run's quorum stands after an approval.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 decision=${1:?approve or reject}
@@ -26,4 +27,14 @@ if [ "$decision" = approve ] && [ "${AGENT_SANDBOX_APPROVER:-environment}" != ac
 fi
 args=("$decision" --run "$bundle" --by "$by" --comment "$comment" --key "$key")
 [ -z "${SIGNING_KEY_FILE:-}" ] || args+=(--signing-key "$SIGNING_KEY_FILE")
-"$cli" "${args[@]}"
+said=$("$cli" "${args[@]}")
+printf '%s\n' "$said"
+# Where the quorum stands ("...; 1 of 2 approval(s) for a high change"): a later job asks the next reviewer.
+if [ "$decision" = approve ]; then
+  counts=$(printf '%s\n' "$said" | sed -n 's/.*; \([0-9][0-9]*\) of \([0-9][0-9]*\) approval(s) .*/\1 \2/p' | tail -n1)
+  if [ -n "$counts" ]; then
+    output approvals "${counts% *}"
+    output required "${counts#* }"
+    if [ "${counts% *}" -ge "${counts#* }" ]; then output quorum-met true; else output quorum-met false; fi
+  fi
+fi

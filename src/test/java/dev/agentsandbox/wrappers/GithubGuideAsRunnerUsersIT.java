@@ -63,16 +63,20 @@ class GithubGuideAsRunnerUsersIT {
             gh.github.putAll(Map.of("GITHUB_ACTOR", "octocat", "GITHUB_REPOSITORY", "acme/calc", "GITHUB_RUN_ID", "4242",
                     "GITHUB_API_URL", api.url(), "GITHUB_TOKEN", "ghs_jobtoken", "GITHUB_REF", "refs/heads/main"));
             gh.replace.put("Build the agent image (nothing is pulled when the agent runs)", step -> null);
+            // As root, the agent adds a shared library: a high-risk change, which needs a second person.
+            boolean high = user == RunnerUser.ROOT;
             gh.replace.put("agent", step -> {
                 ObjectNode s = step.deepCopy();
                 ((ObjectNode) s.path("with")).put("image", TestHost.IMAGE)
-                        .put("command", "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
+                        .put("command", high ? "mkdir -p lib && printf 'def multiply(a, b):\\n    return a * b\\n' > lib/mul.py"
+                                : "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
                 return s;
             });
             // 4. The workflow copied, with the release's jar and the SHA-256 from its page.
             gh.workflowEnv.put("JAR_URL", release.jarUrl());
             gh.workflowEnv.put("JAR_SHA256", release.sha256);
-            api.approvals = GithubApiStandIn.approval("ann", "agent-approval", "approved", "ship it");
+            api.approvals = "[" + String.join(",", GithubApiStandIn.approval("ann", "agent-approval", "approved", "ship it").replaceAll("^\\[|]$", ""),
+                    GithubApiStandIn.approval("bob", "agent-approval-second", "approved", "second pair of eyes").replaceAll("^\\[|]$", "")) + "]";
 
             WorkflowRunner.Job agent = gh.run("agent");
             if (user == RunnerUser.NO_SUDO) {
@@ -94,12 +98,22 @@ class GithubGuideAsRunnerUsersIT {
 
             WorkflowRunner.Job approve = gh.run("approve");
             assertThat(approve.succeeded()).as(gh.log.toString()).isTrue();
+            assertThat(approve.outputs().get("quorum-met")).isEqualTo(high ? "false" : "true");
+            WorkflowRunner.Job second = gh.run("approve-second");
+            assertThat(second.skipped()).as("a second approval only where the quorum asks for it").isEqualTo(!high);
+            if (high) {
+                assertThat(second.succeeded()).as(gh.log.toString()).isTrue();
+                assertThat(second.outputs().get("quorum-met")).isEqualTo("true");
+            }
             WorkflowRunner.Job merge = gh.run("merge");
             assertThat(merge.succeeded()).as(gh.log.toString()).isTrue();
             try (Git remote = Git.open(repo.remote.toFile())) {
                 assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
             }
             assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved/approval.json"))).contains("\"by\" : \"ann\"");
+            if (high) {
+                assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved-second/approval-2.json"))).contains("\"by\" : \"bob\"");
+            }
             assertThat(root.resolve("pwned")).doesNotExist();
             assertThat(release.requests).as("each job took the release's jar").hasSizeGreaterThanOrEqualTo(3);
         }

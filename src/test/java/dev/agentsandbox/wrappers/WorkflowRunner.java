@@ -55,13 +55,27 @@ final class WorkflowRunner {
     }
 
     /** One job's ending. */
-    record Job(boolean succeeded, Map<String, String> outputs, Map<String, Map<String, String>> steps, Path workspace) {
+    record Job(boolean succeeded, boolean skipped, Map<String, String> outputs, Map<String, Map<String, String>> steps, Path workspace) {
     }
+
+    /** success, failure or skipped, as {@code needs.JOB.result} says. */
+    final Map<String, String> jobResults = new LinkedHashMap<>();
 
     Job run(String jobName) throws Exception {
         JsonNode job = workflow.at("/jobs/" + jobName);
         if (job.isMissingNode()) {
             throw new AssertionError("the example workflow has no job " + jobName);
+        }
+        boolean needsFailed = false;
+        for (JsonNode n : job.path("needs").isArray() ? job.path("needs") : new YAMLMapper().createArrayNode().add(job.path("needs").asText(""))) {
+            needsFailed |= !n.asText().isEmpty() && !"success".equals(jobResults.get(n.asText()));
+        }
+        Ctx jobCtx = new Ctx();
+        workflow.path("env").fields().forEachRemaining(e -> jobCtx.env.put(e.getKey(), e.getValue().asText()));
+        if (!condition(job.path("if").asText(""), jobCtx, needsFailed)) {
+            jobResults.put(jobName, "skipped");
+            jobOutputs.put(jobName, Map.of());
+            return new Job(false, true, Map.of(), Map.of(), null);
         }
         Path dir = Files.createDirectories(root.resolve("jobs").resolve(jobName + "-" + (++attempts)));
         Path ws = Files.createDirectories(dir.resolve("workspace"));
@@ -90,7 +104,8 @@ final class WorkflowRunner {
         Map<String, String> outputs = new LinkedHashMap<>();
         job.path("outputs").fields().forEachRemaining(e -> outputs.put(e.getKey(), expand(e.getValue().asText(), ctx)));
         jobOutputs.put(jobName, outputs);
-        return new Job(!failed, outputs, ctx.steps, ws);
+        jobResults.put(jobName, failed ? "failure" : "success");
+        return new Job(!failed, false, outputs, ctx.steps, ws);
     }
 
     /** What a job's steps see. */
@@ -242,7 +257,8 @@ final class WorkflowRunner {
                 default -> throw new AssertionError("unknown expression " + path);
             };
             case "steps" -> ctx.steps.getOrDefault(p[1], Map.of()).getOrDefault(p[3], "");
-            case "needs" -> jobOutputs.getOrDefault(p[1], Map.of()).getOrDefault(p[3], "");
+            case "needs" -> p[2].equals("result") ? jobResults.getOrDefault(p[1], "skipped")
+                    : jobOutputs.getOrDefault(p[1], Map.of()).getOrDefault(p[3], "");
             case "inputs" -> ctx.actionInputs.getOrDefault(p[1], "");
             case "vars" -> vars.getOrDefault(p[1], "");
             default -> throw new AssertionError("unknown expression " + path);
