@@ -73,8 +73,11 @@ class GitlabGuideAsRunnerUsersIT {
         ObjectNode include = (ObjectNode) example.at("/include/0");
         include.remove("component");
         include.put("local", "agent-sandbox.yml");
+        // As root, the agent adds a shared library: a high-risk change, which needs a second person.
+        boolean high = user == RunnerUser.ROOT;
         ((ObjectNode) include.path("inputs")).put("image", TestHost.IMAGE)
-                .put("command", "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
+                .put("command", high ? "mkdir -p lib && printf 'def multiply(a, b):\\n    return a * b\\n' > lib/mul.py"
+                        : "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
         Files.writeString(repo.dir.resolve("agent-sandbox.yml"), GitlabTemplateIT.runnable(Files.readString(GitlabTemplateIT.TEMPLATE)));
         Files.writeString(repo.dir.resolve(".gitlab-ci.yml"), new YAMLMapper().writeValueAsString(example));
         user.own(repo.dir);
@@ -98,6 +101,13 @@ class GitlabGuideAsRunnerUsersIT {
         String head = new YAMLMapper().readTree(repo.dir.resolve("agent-sandbox-run/run.json").toFile()).get("headCommit").asText();
         String rest = gcl(user, repo.dir, keyVariable, "maintainer", "--manual", "agent-sandbox:approve", "agent-sandbox:approve", "agent-sandbox:merge");
         assertThat(rest).contains("PASS  agent-sandbox:approve").contains("PASS  agent-sandbox:merge");
+        if (high) {
+            assertThat(rest).contains("not merged: the run needs another approval");
+            String second = gcl(user, repo.dir, keyVariable, "lead", "--manual", "agent-sandbox:approve-second", "agent-sandbox:approve-second",
+                    "agent-sandbox:merge-second");
+            assertThat(second).contains("PASS  agent-sandbox:approve-second").contains("PASS  agent-sandbox:merge-second")
+                    .contains("2 of 2 approval(s)");
+        }
         try (Git remote = Git.open(repo.remote.toFile())) {
             assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
         }

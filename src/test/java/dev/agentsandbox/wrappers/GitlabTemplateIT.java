@@ -51,7 +51,12 @@ class GitlabTemplateIT {
             assertThat(rules.at("/0/if").asText()).as(job).isEqualTo("$CI_COMMIT_BRANCH =~ $[[ inputs.agent-branches ]]");
             assertThat(rules.at("/0/when").asText()).as(job).isEqualTo("never");
         }
-        assertThat(jobs.at("/agent-sandbox:merge/resource_group").asText()).as("one merge at a time").isNotBlank();
+        assertThat(jobs.at("/.agent-sandbox-merge/resource_group").asText()).as("one merge at a time").isNotBlank();
+        for (String job : new String[] {"approve-second", "merge-second"}) {
+            assertThat(jobs.at("/agent-sandbox:" + job + "/rules/0/when").asText()).as(job).isEqualTo("never");
+        }
+        assertThat(jobs.at("/agent-sandbox:approve-second/environment/name").asText()).isEqualTo("agent-approval-second");
+        assertThat(jobs.at("/agent-sandbox:approve-second/allow_failure").asBoolean()).as("the pipeline does not wait for it").isTrue();
         assertThat(jobs.at("/agent-sandbox:approve/environment/name").asText()).isEqualTo("agent-approval");
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/junit").asText()).endsWith("/reports/junit.xml");
         assertThat(jobs.at("/agent-sandbox:run/artifacts/reports/cyclonedx").asText()).endsWith("/reports/sbom.cdx.json");
