@@ -1,5 +1,7 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.identity.Identity;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -56,6 +58,8 @@ public final class ApprovalService {
      */
     public Decided decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned,
                           org.eclipse.jgit.lib.Repository repo, dev.agentsandbox.git.GitCredentials credentials) throws AgentSandboxException {
+        Identity who = Identity.require("--by", by);
+        by = who.id();
         try (BundleLock held = BundleLock.acquire(bundle)) {
             BundleSnapshot b = BundleSnapshot.read(bundle);
             BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
@@ -119,6 +123,9 @@ public final class ApprovalService {
             Map<String, Object> facts = new LinkedHashMap<>();
             facts.put("decision", a.decision().name().toLowerCase(java.util.Locale.ROOT));
             facts.put("by", a.by());
+            if (who.normalised()) {
+                facts.put("byAsGiven", who.raw()); // the compared form is signed; the raw one is kept for the record
+            }
             facts.put("headCommit", a.headCommit());
             facts.put("gatesDigest", a.gatesDigest());
             facts.put("override", a.override());
@@ -131,8 +138,12 @@ public final class ApprovalService {
                         : "recorded in the repository (not on the remote: " + failedPublish + ")");
             }
             try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
-                log.append("approval", facts.get("decision").toString(), Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),
+                Map<String, Object> logged = new LinkedHashMap<>(Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),
                         "gatesDigest", a.gatesDigest(), "override", override));
+                if (who.normalised()) {
+                    logged.put("byAsGiven", who.raw());
+                }
+                log.append("approval", facts.get("decision").toString(), logged);
                 Attestor.write(bundle, stage, Attestor.statement(b.with(Map.of(Layout.approvalFile(k), approvalJson)), stage, key,
                         log.head(), facts));
             }

@@ -1,5 +1,7 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.identity.Identity;
+
 import dev.agentsandbox.audit.Attestor;
 import dev.agentsandbox.audit.AuditLog;
 import dev.agentsandbox.audit.BundleVerifier;
@@ -63,6 +65,7 @@ public final class ChangeRequests {
         if (run.baseBranch() == null) {
             throw new RefusedException("the run started from a detached HEAD: there is no branch to target (run with --base BRANCH)");
         }
+        requireSameRepository(run, forge);
         ObjectId head = ObjectId.fromString(run.headCommit());
         try {
             if (!repo.getObjectDatabase().has(head)) {
@@ -96,6 +99,13 @@ public final class ChangeRequests {
             if (decisions.rejection() != null) {
                 throw new RefusedException("run " + run.runId() + " was rejected by " + decisions.rejection().by() + ": nothing is merged");
             }
+            if ("fail".equals(run.verdict()) && (run.merge() == null || !run.merge().allowOverride()
+                    || decisions.decisions().stream().noneMatch(a -> a.decision() == Approval.Decision.APPROVE && a.override()))) {
+                throw new RefusedException("the gates of run " + run.runId() + " failed" + (run.merge() != null && run.merge().allowOverride()
+                        ? " and no one approved over them in the bundle (agent-sandbox approve records an override)"
+                        : "; the policy does not allow merging over them (merge.allow-override is false)") + ": nothing is merged");
+            }
+            requireSameRepository(run, forge);
             Forge.ChangeRequest cr = forge.get(number);
             if (!cr.open()) {
                 throw new RefusedException("the " + forge.noun() + " " + cr.url() + " is not open");
@@ -110,11 +120,17 @@ public final class ChangeRequests {
             Set<String> counted = new LinkedHashSet<>(decisions.counted(clock));
             List<String> ignored = new java.util.ArrayList<>();
             for (Forge.Review r : forge.approvals(number)) {
-                String why = r.commit() != null && !r.commit().equals(run.headCommit()) ? "approved another commit" : decisions.refusal(r.user());
+                String who = Identity.idOrNull(r.user());
+                String why = who == null ? "not a valid identity"
+                        : r.commit() == null && forge.reviewsNameCommits() ? "names no commit"
+                        : r.commit() != null && !r.commit().equals(run.headCommit()) ? "approved another commit"
+                        : before(r.submitted(), run.startedAt()) ? "made before the run began"
+                        : decisions.expired(r.submitted(), clock) ? "older than approval." + decisions.tier() + ".expiry"
+                        : decisions.refusal(who);
                 if (why == null) {
-                    counted.add(r.user());
+                    counted.add(who);
                 } else {
-                    ignored.add(r.user() + " (" + why + ")");
+                    ignored.add(dev.agentsandbox.console.SafeText.line(r.user()) + " (" + why + ")");
                 }
             }
             if (counted.size() < decisions.required()) {
@@ -137,6 +153,33 @@ public final class ChangeRequests {
                 Attestor.write(bundle, "merge", Attestor.statement(b, "merge", key, log.head(), facts));
             }
             return landed;
+        }
+    }
+
+    private static boolean before(String time, String start) {
+        try {
+            return time != null && start != null && java.time.Instant.parse(time).isBefore(java.time.Instant.parse(start));
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
+    }
+
+    /**
+     * The forge's project is the run's repository: a bundle approved for one repository is never
+     * delivered into another by naming it (--project). A GitLab project given by numeric id cannot be
+     * compared here and is refused: name it group/name.
+     */
+    static void requireSameRepository(RunRecord run, Forge forge) throws RefusedException {
+        String repository = run.repository();
+        if (repository == null) {
+            throw new RefusedException("run " + run.runId() + " names no repository (it was made in a repository without a remote): it"
+                    + " cannot be delivered through a " + forge.noun() + "; run it again in a clone of the forge's project");
+        }
+        String project = forge.project() == null ? "" : forge.project().strip().toLowerCase(java.util.Locale.ROOT).replaceAll("/+$", "")
+                .replaceAll("\\.git$", "");
+        if (project.isEmpty() || project.matches("\\d+") || !repository.endsWith("/" + project)) {
+            throw new RefusedException("the run was made in " + repository + ", not in the " + forge.noun() + "'s project '" + forge.project()
+                    + "'" + (project.matches("\\d+") ? " (give --project as group/name, not a numeric id)" : "") + ": nothing is delivered");
         }
     }
 

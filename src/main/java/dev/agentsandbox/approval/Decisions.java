@@ -1,5 +1,7 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.identity.Identity;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.audit.BundleVerifier;
 import dev.agentsandbox.bundle.BundleSnapshot;
@@ -64,15 +66,31 @@ record Decisions(List<Approval> decisions, String tier, int required, List<Strin
         return decisions.stream().filter(a -> a.decision() == Approval.Decision.REJECT).findFirst().orElse(null);
     }
 
-    /** Why {@code by} may not approve this run, or null when they may. */
+    /** Why {@code by} may not approve this run, or null when they may; names are compared as identities. */
     String refusal(String by) {
-        if (!allowSelf && requestedBy != null && requestedBy.equals(by)) {
-            return by + " asked for this run and may not approve it (approval." + tier + ".allow-self is false): another person must";
+        String id = Identity.idOrNull(by);
+        if (id == null) {
+            return "'" + dev.agentsandbox.console.SafeText.line(by) + "' is not a valid identity";
         }
-        if (!allowed.isEmpty() && !allowed.contains(by)) {
-            return by + " is not among those allowed to approve a " + tier + " change (approval." + tier + ".allowed: " + allowed + ")";
+        if (!allowSelf && requestedBy != null && id.equals(Identity.idOrNull(requestedBy))) {
+            return id + " asked for this run and may not approve it (approval." + tier + ".allow-self is false): another person must";
+        }
+        if (!allowed.isEmpty() && allowed.stream().noneMatch(x -> id.equals(Identity.idOrNull(x)))) {
+            return id + " is not among those allowed to approve a " + tier + " change (approval." + tier + ".allowed: " + allowed + ")";
         }
         return null;
+    }
+
+    /** Whether a decision made at {@code time} (ISO-8601; null: unknown) no longer counts; an unknown time counts as expired when there is an expiry. */
+    boolean expired(String time, Clock clock) {
+        if (expiry == null) {
+            return false;
+        }
+        try {
+            return time == null || Instant.parse(time).plus(expiry).isBefore(clock.instant());
+        } catch (java.time.format.DateTimeParseException e) {
+            return true;
+        }
     }
 
     /** The distinct people whose approvals count now. */
@@ -86,7 +104,7 @@ record Decisions(List<Approval> decisions, String tier, int required, List<Strin
             if (expiry != null && Instant.parse(a.time()).plus(expiry).isBefore(now)) {
                 continue;
             }
-            who.add(a.by());
+            who.add(Identity.idOrNull(a.by())); // one person once, whatever form an older record wrote
         }
         return who;
     }

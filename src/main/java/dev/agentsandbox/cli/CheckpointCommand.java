@@ -69,15 +69,13 @@ final class CheckpointCommand implements Callable<Integer> {
         String comment;
 
         int answer(boolean approve) throws Exception {
-            if (by.isBlank()) {
-                throw new UsageException("--by needs a name");
-            }
+            String who = dev.agentsandbox.identity.Identity.require("--by", by).id();
             try {
-                Checkpoints.answer(run.require(), id, approve, by, comment, Clock.systemUTC());
+                Checkpoints.answer(run.require(), id, approve, who, comment, Clock.systemUTC());
             } catch (IOException e) {
                 throw new RefusedException(e.getMessage());
             }
-            spec.commandLine().getOut().println((approve ? "approved " : "rejected ") + id + " by " + by);
+            spec.commandLine().getOut().println((approve ? "approved " : "rejected ") + id + " by " + who);
             return ExitCodes.OK;
         }
     }

@@ -154,7 +154,7 @@ final class RunCommand implements Callable<Integer> {
         }
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
                 image, cmd, tier, runtime, base, push, previous, upstream, mode, pushEarly(), CiEnvironment.branch(env),
-                requestedBy != null ? requestedBy : CiEnvironment.user(env), plan, planFrom,
+                requester(env), plan, planFrom,
                 orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"));
         Path commitKeyFile = commitKey != null ? commitKey : envPath("AGENT_SANDBOX_COMMIT_KEY");
         HostEnvironment host = new HostEnvironment(env, CiEnvironment.reviewUrl(env), dev.agentsandbox.workspace.ScratchArea.of(env),
@@ -238,5 +238,11 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UsageException("cannot read --task-file " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Who asks for the run, as an identity (compared with approvers as one person whatever its form). */
+    private String requester(java.util.Map<String, String> env) throws UsageException {
+        String raw = requestedBy != null ? requestedBy : CiEnvironment.user(env);
+        return raw == null ? null : dev.agentsandbox.identity.Identity.require(requestedBy != null ? "--requested-by" : "the CI's user", raw).id();
     }
 }

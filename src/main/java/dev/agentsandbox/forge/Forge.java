@@ -26,8 +26,17 @@ public interface Forge {
      *
      * @param user who approved, as the forge names them
      * @param commit the commit approved, when the forge says (GitHub's reviews do); null otherwise
+     * @param submitted when (ISO-8601), when the forge says; null otherwise
      */
-    record Review(String user, String commit) {
+    record Review(String user, String commit, String submitted) {
+    }
+
+    /** The project as the forge's API names it (owner/name on GitHub; the id or group/name on GitLab). */
+    String project();
+
+    /** Whether every approval names the commit it approved: then one that names none does not count. */
+    default boolean reviewsNameCommits() {
+        return false;
     }
 
     /** "pull request" or "merge request", for messages. */

@@ -12,6 +12,7 @@ import java.util.Map;
 
 /** GitHub's pull requests (REST API, version 2022-11-28): create, read, reviews, merge with the head's SHA. */
 public final class GithubForge implements Forge {
+    private static final int MAX_REVIEW_PAGES = 30;
     private final ForgeHttp http;
     private final String repo;
 
@@ -23,6 +24,11 @@ public final class GithubForge implements Forge {
         this.repo = repo;
         this.http = new ForgeHttp(api, Map.of("Authorization", "Bearer " + token, "X-GitHub-Api-Version", "2022-11-28",
                 "Accept", "application/vnd.github+json"), "GitHub");
+    }
+
+    @Override
+    public String project() {
+        return repo;
     }
 
     @Override
@@ -46,21 +52,42 @@ public final class GithubForge implements Forge {
         return pull(http.call("GET", "repos/" + repo + "/pulls/" + number(number), null, 200).body());
     }
 
+    /** GitHub's reviews name the commit they were made on. */
+    @Override
+    public boolean reviewsNameCommits() {
+        return true;
+    }
+
     @Override
     public List<Review> approvals(String number) throws AgentSandboxException {
-        JsonNode reviews = http.call("GET", "repos/" + repo + "/pulls/" + number(number) + "/reviews?per_page=100", null, 200).body();
-        // Chronological: a person's later review (changes requested, or approved again) replaces the earlier one.
+        // Chronological across pages: a person's later review (changes requested, or approved again) replaces the
+        // earlier one, so every page is read; one person is one identity whatever case the forge gives.
         Map<String, JsonNode> latest = new LinkedHashMap<>();
-        for (JsonNode r : reviews) {
-            String state = r.path("state").asText();
-            if (state.equals("APPROVED") || state.equals("CHANGES_REQUESTED") || state.equals("DISMISSED")) {
-                latest.put(r.path("user").path("login").asText(), r);
+        for (int page = 1; ; page++) {
+            if (page > MAX_REVIEW_PAGES) {
+                throw new RefusedException("the pull request has more than " + (MAX_REVIEW_PAGES * 100) + " reviews: too many to judge; nothing is merged");
+            }
+            JsonNode reviews = http.call("GET", "repos/" + repo + "/pulls/" + number(number) + "/reviews?per_page=100&page=" + page, null, 200).body();
+            if (!reviews.isArray()) {
+                throw new RefusedException("GitHub's reviews answer is not a list; nothing is merged");
+            }
+            for (JsonNode r : reviews) {
+                String state = r.path("state").asText();
+                String login = r.path("user").path("login").asText(null); // a deleted account's review has user: null
+                String who = dev.agentsandbox.identity.Identity.idOrNull(login);
+                if (who != null && (state.equals("APPROVED") || state.equals("CHANGES_REQUESTED") || state.equals("DISMISSED"))) {
+                    latest.put(who, r);
+                }
+            }
+            if (reviews.size() < 100) {
+                break;
             }
         }
         List<Review> out = new ArrayList<>();
         latest.forEach((user, r) -> {
             if (r.path("state").asText().equals("APPROVED")) {
-                out.add(new Review(user, r.path("commit_id").asText(null)));
+                out.add(new Review(r.path("user").path("login").asText(), r.path("commit_id").isTextual() ? r.path("commit_id").asText() : null,
+                        r.path("submitted_at").isTextual() ? r.path("submitted_at").asText() : null));
             }
         });
         return out;

@@ -31,6 +31,11 @@ public final class GitlabForge implements Forge {
     }
 
     @Override
+    public String project() {
+        return java.net.URLDecoder.decode(project, StandardCharsets.UTF_8);
+    }
+
+    @Override
     public String noun() {
         return "merge request";
     }
@@ -56,7 +61,7 @@ public final class GitlabForge implements Forge {
         JsonNode a = http.call("GET", "projects/" + project + "/merge_requests/" + iid(number) + "/approvals", null, 200).body();
         List<Review> out = new ArrayList<>();
         for (JsonNode by : a.path("approved_by")) {
-            out.add(new Review(by.path("user").path("username").asText(), null));
+            out.add(new Review(by.path("user").path("username").asText(null), null, by.path("approved_at").isTextual() ? by.path("approved_at").asText() : null));
         }
         return out;
     }

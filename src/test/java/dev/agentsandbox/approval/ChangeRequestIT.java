@@ -75,13 +75,14 @@ class ChangeRequestIT {
 
     @Test
     void aGithubPullRequestMergesOnlyTheApprovedHeadWithTheQuorumMet() throws Exception {
-        SignedRun run = SignedRun.create(tmp, "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
+        SignedRun run = SignedRun.create(Files.createDirectories(tmp.resolve("acme")), "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
         var json = new ObjectMapper().readTree(run.bundle.resolve("run.json").toFile());
         String head = json.path("headCommit").asText();
         String branch = json.path("featureBranch").asText();
         try (ForgeStandIn forge = new ForgeStandIn(run.repo.remote)) {
             Map<String, String> env = Map.of("GITHUB_TOKEN", TOKEN);
-            String[] common = {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "acme/calc",
+            // the run's repository is its remote, .../acme/remote.git: the forge's project must be that one
+            String[] common = {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "acme/remote",
                 "--key", run.key + ".pub"};
             Cli opened = cli(env, concat(new String[] {"pr", "open", "--repo", run.repo.dir.toString(), "--remote", "origin"}, common));
             assertThat(opened.exitCode).as(opened.toString()).isZero();
@@ -119,11 +120,11 @@ class ChangeRequestIT {
 
     @Test
     void aGitlabMergeRequestWhoseHeadMovedAfterTheRunIsNeverMerged() throws Exception {
-        SignedRun run = SignedRun.create(tmp, "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
+        SignedRun run = SignedRun.create(Files.createDirectories(tmp.resolve("group")), "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
         String branch = new ObjectMapper().readTree(run.bundle.resolve("run.json").toFile()).path("featureBranch").asText();
         try (ForgeStandIn forge = new ForgeStandIn(run.repo.remote)) {
             Map<String, String> env = Map.of("GITLAB_TOKEN", TOKEN);
-            String[] common = {"--run", run.bundle.toString(), "--forge", "gitlab", "--api", forge.url() + "/api/v4", "--project", "group/calc",
+            String[] common = {"--run", run.bundle.toString(), "--forge", "gitlab", "--api", forge.url() + "/api/v4", "--project", "group/remote",
                 "--key", run.key + ".pub"};
             Cli opened = cli(env, concat(new String[] {"pr", "open", "--repo", run.repo.dir.toString()}, common));
             assertThat(opened.exitCode).as(opened.toString()).isZero();
@@ -147,6 +148,61 @@ class ChangeRequestIT {
                 "--project", "acme/calc", "--key", run.key + ".pub", "--repo", run.repo.dir.toString());
         assertThat(r.exitCode).isEqualTo(2);
         assertThat(r.err).contains("AGENT_SANDBOX_FORGE_TOKEN");
+    }
+
+    /**
+     * pr merge, attacked the ways a review found: reviews past the first page, an approval that names
+     * no commit, a deleted account, the requester under another case, another project named on the
+     * command line, and a run whose gates failed. Each is refused or not counted; nothing lands.
+     */
+    @Test
+    void prMergeCountsOnlyApprovalsOfThisRunsCommitInThisProject() throws Exception {
+        SignedRun run = SignedRun.create(Files.createDirectories(tmp.resolve("acme")), "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
+        String head = new ObjectMapper().readTree(run.bundle.resolve("run.json").toFile()).path("headCommit").asText();
+        try (ForgeStandIn forge = new ForgeStandIn(run.repo.remote)) {
+            Map<String, String> env = Map.of("GITHUB_TOKEN", TOKEN);
+            String[] common = {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "acme/remote",
+                "--key", run.key + ".pub"};
+            assertThat(cli(env, concat(new String[] {"pr", "open", "--repo", run.repo.dir.toString(), "--remote", "origin"}, common)).exitCode).isZero();
+            String[] merge = concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key"}, common);
+
+            // another project on the command line: refused before any review is read
+            Cli foreign = cli(env, concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key"},
+                    new String[] {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "other/remote",
+                        "--key", run.key + ".pub"}));
+            assertThat(foreign.exitCode).as(foreign.toString()).isEqualTo(4);
+            assertThat(foreign.err).contains("not in the pull request's project 'other/remote'");
+
+            // bob approves the run's commit on page 1, then requests changes on page 2: he no longer approves
+            forge.review(1, "bob", "APPROVED", head);
+            for (int i = 0; i < 120; i++) {
+                forge.review(1, "watcher" + i, "COMMENTED", head);
+            }
+            forge.review(1, "Bob", "CHANGES_REQUESTED", head);
+            // an approval with no commit, and one by a deleted account (user: null)
+            forge.rawReview(1, (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
+                    "{\"id\":1,\"user\":{\"login\":\"nullsy\"},\"state\":\"APPROVED\",\"commit_id\":null,\"submitted_at\":\"" + java.time.Instant.now() + "\"}"));
+            forge.rawReview(1, (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
+                    "{\"id\":2,\"user\":null,\"state\":\"APPROVED\",\"commit_id\":\"" + head + "\",\"submitted_at\":\"" + java.time.Instant.now() + "\"}"));
+            // an approval older than the run
+            forge.review(1, "olde", "APPROVED", head, "2020-01-01T00:00:00Z");
+            Cli refused = cli(env, merge);
+            assertThat(refused.exitCode).as(refused.toString()).isEqualTo(4);
+            assertThat(refused.err).contains("not enough approvals: 0 of 1").contains("nullsy (names no commit)")
+                    .contains("olde (made before the run began)").doesNotContain("bob");
+            assertThat(forge.requests).anyMatch(r -> r.contains("/reviews")).noneMatch(r -> r.endsWith("/merge"));
+            assertThat(forge.violations).isEmpty();
+        }
+
+        // a run whose gates failed, under merge.allow-override: false (the default): pr merge refuses it
+        SignedRun failed = SignedRun.createFailing(Files.createDirectories(tmp.resolve("failed/acme")), "echo '# x' >> .github/workflows/ci.yml");
+        try (ForgeStandIn forge = new ForgeStandIn(failed.repo.remote)) {
+            Cli r = cli(Map.of("GITHUB_TOKEN", TOKEN), "pr", "merge", "--number", "1", "--signing-key", failed.key + ".key", "--run",
+                    failed.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "acme/remote", "--key", failed.key + ".pub");
+            assertThat(r.exitCode).as(r.toString()).isEqualTo(4);
+            assertThat(r.err).contains("failed; the policy does not allow merging over them");
+            assertThat(forge.requests).isEmpty();
+        }
     }
 
     private static String[] concat(String[] a, String[] b) {

@@ -61,6 +61,32 @@ public final class ForgeStandIn implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
+    /** A review as GitHub lists it, by a deleted account (user: null) or with no commit (commit_id: null), as GitHub can answer. */
+    public void rawReview(int number, com.fasterxml.jackson.databind.node.ObjectNode review) {
+        reviews.computeIfAbsent(number, n -> JSON.createArrayNode()).add(review);
+    }
+
+    /** A review made at a given time. */
+    public void review(int number, String user, String state, String commit, String submittedAt) {
+        review(number, user, state, commit);
+        ArrayNode list = reviews.get(number);
+        ((ObjectNode) list.get(list.size() - 1)).put("submitted_at", submittedAt);
+    }
+
+    private static Map<String, String> query(HttpExchange ex) {
+        Map<String, String> q = new java.util.HashMap<>();
+        String raw = ex.getRequestURI().getRawQuery();
+        if (raw != null) {
+            for (String kv : raw.split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    q.put(kv.substring(0, eq), java.net.URLDecoder.decode(kv.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return q;
+    }
+
     /** A review as GitHub lists it (state APPROVED, CHANGES_REQUESTED, …, on a commit), or an approval on GitLab. */
     public void review(int number, String user, String state, String commit) {
         ObjectNode r = JSON.createObjectNode();
@@ -68,7 +94,7 @@ public final class ForgeStandIn implements AutoCloseable {
         r.putObject("user").put("login", user).put("username", user);
         r.put("state", state);
         r.put("commit_id", commit);
-        r.put("submitted_at", "2026-12-02T10:00:00Z");
+        r.put("submitted_at", java.time.Instant.now().toString());
         reviews.computeIfAbsent(number, n -> JSON.createArrayNode()).add(r);
     }
 
@@ -135,7 +161,16 @@ public final class ForgeStandIn implements AutoCloseable {
             ObjectNode pr = requestsByNumber.get(Integer.parseInt(number));
             answer(ex, pr == null ? 404 : 200, pr == null ? error("Not Found") : live(pr));
         } else if ("/reviews".equals(sub) && method.equals("GET")) {
-            answer(ex, 200, reviews.getOrDefault(Integer.parseInt(number), JSON.createArrayNode()));
+            // pulls/list-reviews: paginated as GitHub does (per_page at most 100, 30 when not given; pages from 1)
+            ArrayNode all = reviews.getOrDefault(Integer.parseInt(number), JSON.createArrayNode());
+            Map<String, String> q = query(ex);
+            int perPage = Math.min(100, Integer.parseInt(q.getOrDefault("per_page", "30")));
+            int page = Integer.parseInt(q.getOrDefault("page", "1"));
+            ArrayNode slice = JSON.createArrayNode();
+            for (int i = (page - 1) * perPage; i < Math.min(all.size(), page * perPage); i++) {
+                slice.add(all.get(i));
+            }
+            answer(ex, 200, slice);
         } else if ("/merge".equals(sub) && method.equals("PUT")) {
             // pulls/merge: sha string, merge_method enum merge|squash|rebase, commit_title string
             if (!fields(ex, body, Map.of(), Map.of("sha", "string", "commit_title", "string", "merge_method", "string"))) {

@@ -38,6 +38,18 @@ public final class SignedRun {
         return new SignedRun(repo, bundle, key);
     }
 
+    /** A run whose gates fail (exit 1), signed and committed all the same: what an attacker would try to land. */
+    public static SignedRun createFailing(Path tmp, String agentScript) throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path bundle = tmp.resolve("bundle");
+        Path key = tmp.resolve("signing");
+        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "edit ci", "--image", TestHost.IMAGE,
+                "--command", agentScript, "--bundle", bundle.toString(), "--signing-key", key + ".key", "--push", "origin", "--quiet");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        return new SignedRun(repo, bundle, key);
+    }
+
     public Cli cli(String... args) {
         List<String> a = new ArrayList<>(List.of(args));
         if (!a.contains("--key") && !a.contains("--unpinned-key")) {
