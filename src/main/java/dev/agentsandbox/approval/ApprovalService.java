@@ -58,99 +58,103 @@ public final class ApprovalService {
      */
     public Decided decide(Path bundle, Approval.Decision decision, String by, String comment, KeyPair key, PublicKey pinned,
                           org.eclipse.jgit.lib.Repository repo, dev.agentsandbox.git.GitCredentials credentials) throws AgentSandboxException {
+        Identity.require("--by", by);
+        try (BundleSession session = BundleSession.open(bundle, pinned, "there is nothing trustworthy to decide on")) {
+            return decide(session, decision, by, comment, key, repo, credentials);
+        }
+    }
+
+    /** A decision on a bundle opened (locked, read once, verified with the pinned key) by {@link BundleSession}. */
+    public Decided decide(BundleSession session, Approval.Decision decision, String by, String comment, KeyPair key,
+                          org.eclipse.jgit.lib.Repository repo, dev.agentsandbox.git.GitCredentials credentials) throws AgentSandboxException {
         Identity who = Identity.require("--by", by);
         by = who.id();
-        try (BundleLock held = BundleLock.acquire(bundle)) {
-            BundleSnapshot b = BundleSnapshot.read(bundle);
-            BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
-            if (!v.ok()) {
-                throw new RefusedException("the bundle does not verify, so there is nothing trustworthy to decide on:\n  - "
-                        + String.join("\n  - ", v.problems()));
-            }
-            if ("merge".equals(v.newestStage())) {
-                throw new RefusedException("run already merged: nothing to decide");
-            }
-            Decisions before = Decisions.of(b, v);
-            if (before.rejection() != null) {
-                Approval r = before.rejection();
-                throw new RefusedException("run was rejected by " + r.by() + ": a rejection is final for its run;"
-                        + " start a new one (agent-sandbox run --continue)");
-            }
-            RunRecord run = b.run();
-            boolean plan = run.planFirst();
-            if (run.headCommit() == null && !plan) {
-                throw new RefusedException("run " + run.runId() + " committed nothing: there is no change to decide on");
-            }
-            // A plan's decision binds the plan's digest where a change's binds its commit.
-            String binding = plan ? Plans.binding(b.sha256(Plans.PLAN)) : run.headCommit();
-            if (decision == Approval.Decision.APPROVE && before.refusal(by) != null) {
-                throw new RefusedException(before.refusal(by));
-            }
-            String runId = run.runId();
-            String remote = run.merge() == null ? null : run.merge().remote();
-            if (decision == Approval.Decision.APPROVE && repo != null && DecisionLedger.rejected(repo, runId, null, credentials)) {
-                throw new RefusedException("run " + runId + " was rejected (" + DecisionLedger.PREFIX + runId + " in " + repo.getDirectory()
-                        + "): a rejection is final, even if the bundle no longer shows it; start a new run");
-            }
-            boolean failed = "fail".equals(run.verdict());
-            boolean override = false;
-            if (decision == Approval.Decision.APPROVE && failed) {
-                if (run.merge() == null || !run.merge().allowOverride()) {
-                    throw new RefusedException("the gates of run " + runId + " failed; the policy does not allow"
-                            + " approving over them (merge.allow-override is false): fix the change and run again");
-                }
-                override = true;
-            }
-            Approval a;
-            try {
-                a = new Approval(decision, by, clock.instant().toString(), comment, runId, binding,
-                        b.sha256(Layout.GATES), override);
-            } catch (IllegalArgumentException e) {
-                throw new UsageException(e.getMessage());
-            }
-            int k = before.decisions().size() + 1;
-            if (k > Layout.MAX_DECISIONS) {
-                throw new RefusedException("run already holds " + Layout.MAX_DECISIONS + " decisions");
-            }
-            String stage = Layout.approvalStage(k);
-            byte[] approvalJson;
-            try {
-                approvalJson = redactor.apply(JSON.writeValueAsString(a)).getBytes(StandardCharsets.UTF_8);
-                BundleSnapshot.write(bundle, Layout.approvalFile(k), approvalJson);
-            } catch (IOException e) {
-                throw new InfrastructureException("cannot write " + Layout.approvalFile(k) + ": " + e.getMessage(), e);
-            }
-            Map<String, Object> facts = new LinkedHashMap<>();
-            facts.put("decision", a.decision().name().toLowerCase(java.util.Locale.ROOT));
-            facts.put("by", a.by());
-            if (who.normalised()) {
-                facts.put("byAsGiven", who.raw()); // the compared form is signed; the raw one is kept for the record
-            }
-            facts.put("headCommit", a.headCommit());
-            facts.put("gatesDigest", a.gatesDigest());
-            facts.put("override", a.override());
-            facts.put("repository", run.repository());
-            if (decision == Approval.Decision.REJECT && repo != null && !plan) {
-                org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(a.headCommit());
-                DecisionLedger.recordRejection(repo, runId, head);
-                String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, credentials);
-                facts.put("ledger", failedPublish == null ? "recorded in the repository and on " + remote
-                        : "recorded in the repository (not on the remote: " + failedPublish + ")");
-            }
-            try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
-                Map<String, Object> logged = new LinkedHashMap<>(Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),
-                        "gatesDigest", a.gatesDigest(), "override", override));
-                if (who.normalised()) {
-                    logged.put("byAsGiven", who.raw());
-                }
-                log.append("approval", facts.get("decision").toString(), logged);
-                Attestor.write(bundle, stage, Attestor.statement(b.with(Map.of(Layout.approvalFile(k), approvalJson)), stage, key,
-                        log.head(), facts));
-            }
-            java.util.List<Approval> all = new java.util.ArrayList<>(before.decisions());
-            all.add(a);
-            return new Decided(a, new Decisions(all, before.tier(), before.required(), before.allowed(), before.allowSelf(), before.expiry(),
-                    before.requestedBy()).progress(clock));
+        Path bundle = session.dir();
+        BundleSnapshot b = session.snapshot();
+        BundleVerifier.Verification v = session.verification();
+        if ("merge".equals(v.newestStage())) {
+            throw new RefusedException("run already merged: nothing to decide");
         }
+        Decisions before = Decisions.of(b, v);
+        if (before.rejection() != null) {
+            Approval r = before.rejection();
+            throw new RefusedException("run was rejected by " + r.by() + ": a rejection is final for its run;"
+                    + " start a new one (agent-sandbox run --continue)");
+        }
+        RunRecord run = b.run();
+        boolean plan = run.planFirst();
+        if (run.headCommit() == null && !plan) {
+            throw new RefusedException("run " + run.runId() + " committed nothing: there is no change to decide on");
+        }
+        // A plan's decision binds the plan's digest where a change's binds its commit.
+        String binding = plan ? Plans.binding(b.sha256(Plans.PLAN)) : run.headCommit();
+        if (decision == Approval.Decision.APPROVE && before.refusal(by) != null) {
+            throw new RefusedException(before.refusal(by));
+        }
+        String runId = run.runId();
+        String remote = run.merge() == null ? null : run.merge().remote();
+        if (decision == Approval.Decision.APPROVE && repo != null && DecisionLedger.rejected(repo, runId, null, credentials)) {
+            throw new RefusedException("run " + runId + " was rejected (" + DecisionLedger.PREFIX + runId + " in " + repo.getDirectory()
+                    + "): a rejection is final, even if the bundle no longer shows it; start a new run");
+        }
+        boolean failed = "fail".equals(run.verdict());
+        boolean override = false;
+        if (decision == Approval.Decision.APPROVE && failed) {
+            if (run.merge() == null || !run.merge().allowOverride()) {
+                throw new RefusedException("the gates of run " + runId + " failed; the policy does not allow"
+                        + " approving over them (merge.allow-override is false): fix the change and run again");
+            }
+            override = true;
+        }
+        Approval a;
+        try {
+            a = new Approval(decision, by, clock.instant().toString(), comment, runId, binding,
+                    b.sha256(Layout.GATES), override);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        int k = before.decisions().size() + 1;
+        if (k > Layout.MAX_DECISIONS) {
+            throw new RefusedException("run already holds " + Layout.MAX_DECISIONS + " decisions");
+        }
+        String stage = Layout.approvalStage(k);
+        byte[] approvalJson;
+        try {
+            approvalJson = redactor.apply(JSON.writeValueAsString(a)).getBytes(StandardCharsets.UTF_8);
+            BundleSnapshot.write(bundle, Layout.approvalFile(k), approvalJson);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot write " + Layout.approvalFile(k) + ": " + e.getMessage(), e);
+        }
+        Map<String, Object> facts = new LinkedHashMap<>();
+        facts.put("decision", a.decision().name().toLowerCase(java.util.Locale.ROOT));
+        facts.put("by", a.by());
+        if (who.normalised()) {
+            facts.put("byAsGiven", who.raw()); // the compared form is signed; the raw one is kept for the record
+        }
+        facts.put("headCommit", a.headCommit());
+        facts.put("gatesDigest", a.gatesDigest());
+        facts.put("override", a.override());
+        facts.put("repository", run.repository());
+        if (decision == Approval.Decision.REJECT && repo != null && !plan) {
+            org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(a.headCommit());
+            DecisionLedger.recordRejection(repo, runId, head);
+            String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, credentials);
+            facts.put("ledger", failedPublish == null ? "recorded in the repository and on " + remote
+                    : "recorded in the repository (not on the remote: " + failedPublish + ")");
+        }
+        try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
+            Map<String, Object> logged = new LinkedHashMap<>(Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),
+                    "gatesDigest", a.gatesDigest(), "override", override));
+            if (who.normalised()) {
+                logged.put("byAsGiven", who.raw());
+            }
+            log.append("approval", facts.get("decision").toString(), logged);
+            Attestor.write(bundle, stage, Attestor.statement(b.with(Map.of(Layout.approvalFile(k), approvalJson)), stage, key,
+                    log.head(), facts));
+        }
+        java.util.List<Approval> all = new java.util.ArrayList<>(before.decisions());
+        all.add(a);
+        return new Decided(a, new Decisions(all, before.tier(), before.required(), before.allowed(), before.allowSelf(), before.expiry(),
+                before.requestedBy()).progress(clock));
     }
 }

@@ -57,23 +57,26 @@ public final class MergeService {
     }
 
     public Merged merge(Path bundle, Repository repo, PublicKey pinned, String remoteOverride, KeyPair key) throws AgentSandboxException {
-        try (BundleLock held = BundleLock.acquire(bundle)) {
-            BundleSnapshot b = BundleSnapshot.read(bundle);
-            BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
-            if (!v.ok()) {
-                throw new RefusedException("the bundle does not verify; nothing was merged:\n  - " + String.join("\n  - ", v.problems()));
-            }
-            if ("merge".equals(v.newestStage())) {
-                throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
-            }
-            if (b.run().planFirst()) {
-                throw new RefusedException("this is a plan's bundle: a plan is not merged; run with --plan-from " + bundle + " to carry it out");
-            }
-            if (!Layout.isApprovalStage(v.newestStage())) {
-                throw new RefusedException("run has no approval: a reviewer must run `agent-sandbox approve` first");
-            }
-            return merge(bundle, b, Decisions.of(b, v), repo, remoteOverride, key);
+        try (BundleSession session = BundleSession.open(bundle, pinned, "nothing was merged")) {
+            return merge(session, repo, remoteOverride, key);
         }
+    }
+
+    /** Merges the run of a bundle opened (locked, read once, verified with the pinned key) by {@link BundleSession}. */
+    public Merged merge(BundleSession session, Repository repo, String remoteOverride, KeyPair key) throws AgentSandboxException {
+        Path bundle = session.dir();
+        BundleSnapshot b = session.snapshot();
+        BundleVerifier.Verification v = session.verification();
+        if ("merge".equals(v.newestStage())) {
+            throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
+        }
+        if (b.run().planFirst()) {
+            throw new RefusedException("this is a plan's bundle: a plan is not merged; run with --plan-from " + bundle + " to carry it out");
+        }
+        if (!Layout.isApprovalStage(v.newestStage())) {
+            throw new RefusedException("run has no approval: a reviewer must run `agent-sandbox approve` first");
+        }
+        return merge(bundle, b, Decisions.of(b, v), repo, remoteOverride, key);
     }
 
     private Merged merge(Path bundle, BundleSnapshot b, Decisions decisions, Repository repo, String remoteOverride, KeyPair key)

@@ -40,20 +40,6 @@ public record RunRecord(int schema, String runId, String startedAt, String repo,
         reports = reports == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(reports));
     }
 
-    /**
-     * A bundle's run.json as it lies on disk, unverified: only for finding the run's repository
-     * before the bundle itself is read and verified.
-     */
-    public static RunRecord readUnverified(java.nio.file.Path bundle) throws dev.agentsandbox.error.UsageException {
-        java.nio.file.Path file = bundle.resolve(Layout.RUN_JSON);
-        try {
-            return BundleJson.MAPPER.readValue(file.toFile(), RunRecord.class);
-        } catch (java.io.IOException e) {
-            throw new dev.agentsandbox.error.UsageException(bundle + " is not a run bundle (cannot read " + Layout.RUN_JSON + ": "
-                    + e.getMessage() + ")", e);
-        }
-    }
-
     /** Whether this is a plan-first run (no bean name: Jackson would take it for the "plan" property). */
     public boolean planFirst() {
         return PLAN.equals(kind);

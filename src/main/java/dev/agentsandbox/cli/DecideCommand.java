@@ -2,6 +2,7 @@ package dev.agentsandbox.cli;
 
 import dev.agentsandbox.approval.Approval;
 import dev.agentsandbox.approval.ApprovalService;
+import dev.agentsandbox.approval.BundleSession;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.gate.secrets.Redaction;
 import java.nio.file.Path;
@@ -45,16 +46,19 @@ abstract class DecideCommand {
         Approval a;
         String progress;
         Path bundle = run.require();
-        // The run's repository, when it is here, keeps a rejection even if the bundle is cut back.
-        Path repoDir = repo != null ? repo : Path.of(java.util.Objects.requireNonNullElse(dev.agentsandbox.bundle.RunRecord.readUnverified(bundle).repo(), "."));
-        try (org.eclipse.jgit.lib.Repository r = java.nio.file.Files.isDirectory(repoDir) ? openQuietly(repoDir) : null) {
-            if (repo != null && r == null) {
-                throw new dev.agentsandbox.error.UsageException("--repo " + repo + " is not a git repository");
+        // The run's repository, when it is here, keeps a rejection even if the bundle is cut back. It is taken
+        // from the verified bundle, inside the session: never from a field read before the check.
+        try (BundleSession session = BundleSession.open(bundle, pinned, "there is nothing trustworthy to decide on")) {
+            Path repoDir = session.repositoryFolder(repo);
+            try (org.eclipse.jgit.lib.Repository r = repoDir == null ? null : openQuietly(repoDir)) {
+                if (repo != null && r == null) {
+                    throw new dev.agentsandbox.error.UsageException("--repo " + repo + " is not a git repository");
+                }
+                var decided = new ApprovalService(Clock.systemUTC(), Redaction::redact)
+                        .decide(session, decision, by, comment, signingKey.load(), r, CiEnvironment.gitCredentials(System.getenv()));
+                a = decided.approval();
+                progress = decided.progress();
             }
-            var decided = new ApprovalService(Clock.systemUTC(), Redaction::redact)
-                    .decide(bundle, decision, by, comment, signingKey.load(), pinned, r, CiEnvironment.gitCredentials(System.getenv()));
-            a = decided.approval();
-            progress = decided.progress();
         }
         spec.commandLine().getOut().printf("%s: run %s, commit %s, by %s%s%n",
                 decision == Approval.Decision.APPROVE ? (a.override() ? "approved (over failed gates)" : "approved") : "rejected",

@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.approval.BundleSession;
 import dev.agentsandbox.approval.MergeService;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.run.prepare.Repositories;
@@ -35,20 +36,23 @@ final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws AgentSandboxException {
         Path bundle = run.require();
-        Path repoDir = repo != null ? repo : Path.of(java.util.Objects.requireNonNullElse(dev.agentsandbox.bundle.RunRecord.readUnverified(bundle).repo(), "."));
-        try (Repository r = Repositories.open(repoDir)) {
-            var pinned = key.require("merge");
-            MergeService.Merged m = new MergeService(Clock.systemUTC(), Redaction::redact, System.getenv(), CiEnvironment.gitCredentials(System.getenv()))
-                    .merge(bundle, r, pinned, remote, signingKey.load());
-            var out = spec.commandLine().getOut();
-            out.printf("merged: %s is now %s (%s)%n", m.target(), m.commit(), m.fastForward() ? "fast-forward" : "merge commit");
-            if (m.pushedTo() != null) {
-                out.println("pushed to " + m.pushedTo());
+        var pinned = key.require("merge");
+        // The repository comes from the verified bundle, inside the session: never from a field read before the check.
+        try (BundleSession session = BundleSession.open(bundle, pinned, "nothing was merged")) {
+            Path repoDir = session.repositoryFolder(repo);
+            try (Repository r = Repositories.open(repoDir != null ? repoDir : Path.of("."))) {
+                MergeService.Merged m = new MergeService(Clock.systemUTC(), Redaction::redact, System.getenv(), CiEnvironment.gitCredentials(System.getenv()))
+                        .merge(session, r, remote, signingKey.load());
+                var out = spec.commandLine().getOut();
+                out.printf("merged: %s is now %s (%s)%n", m.target(), m.commit(), m.fastForward() ? "fast-forward" : "merge commit");
+                if (m.pushedTo() != null) {
+                    out.println("pushed to " + m.pushedTo());
+                }
+                if (!m.localUpdated()) {
+                    out.println("the local branch " + m.target() + " was left as it is (checked out here, or it moved): pull to update it");
+                }
+                return ExitCodes.OK;
             }
-            if (!m.localUpdated()) {
-                out.println("the local branch " + m.target() + " was left as it is (checked out here, or it moved): pull to update it");
-            }
-            return ExitCodes.OK;
         }
     }
 }

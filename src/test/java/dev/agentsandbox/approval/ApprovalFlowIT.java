@@ -160,8 +160,20 @@ class ApprovalFlowIT {
     void aRejectionCommentBecomesPartOfTheNextRunsTask() throws Exception {
         assertThat(cli("reject", "--run", bundle.toString(), "--by", "bob", "--comment", "also add divide").exitCode).isZero();
         Path next = tmp.resolve("bundle2");
+        // without the run's key, a bundle would vouch for itself: anyone could write the "reviewer's" words
+        Cli unkeyed = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
+                "--command", "true", "--bundle", tmp.resolve("bundle-unkeyed").toString(), "--continue", bundle.toString(), "--quiet");
+        assertThat(unkeyed.exitCode).isEqualTo(2);
+        assertThat(unkeyed.err).contains("--continue " + bundle + " needs the signing key");
+        Path other = tmp.resolve("other-key");
+        Cli.run("keygen", "--out", other.toString());
+        Cli forged = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
+                "--command", "true", "--bundle", tmp.resolve("bundle-forged").toString(), "--continue", bundle.toString(),
+                "--signing-key", other + ".key", "--quiet");
+        assertThat(forged.exitCode).as("a bundle another key signed").isEqualTo(2);
         Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
-                "--command", "printf '%s' \"$AGENT_TASK\" > TASK_SEEN.txt", "--bundle", next.toString(), "--continue", bundle.toString(), "--quiet");
+                "--command", "printf '%s' \"$AGENT_TASK\" > TASK_SEEN.txt", "--bundle", next.toString(), "--continue", bundle.toString(),
+                "--signing-key", key + ".key", "--quiet");
         assertThat(r.exitCode).as(r.toString()).isZero();
         String head = new ObjectMapper().readTree(next.resolve("run.json").toFile()).get("headCommit").asText();
         assertThat(repo.fileAt(head, "TASK_SEEN.txt")).startsWith("add multiply").contains("bob").contains("also add divide");

@@ -56,6 +56,11 @@ class PlanFirstIT {
         assertThat(decide("approve", "plan", "bob").out).contains("2 of 2");
         assertThat(Cli.run("merge", "--run", tmp.resolve("plan").toString(), "--key", key + ".pub").err).contains("a plan is not merged");
 
+        // without the plan's key, its bundle would vouch for itself: refused
+        Cli unkeyed = Cli.run("run", "--repo", repo.dir.toString(), "--task", "migrate the users table", "--image", TestHost.IMAGE,
+                "--command", "true", "--bundle", tmp.resolve("unkeyed").toString(), "--plan-from", tmp.resolve("plan").toString(), "--quiet");
+        assertThat(unkeyed.exitCode).isEqualTo(2);
+        assertThat(unkeyed.err).contains("needs the signing key the plan was signed with");
         Cli exec = run("exec", "cat \"$AGENT_PLAN_FILE\" > DONE.txt", "--plan-from", tmp.resolve("plan").toString());
         assertThat(exec.exitCode).as(exec.toString()).isZero();
         JsonNode run = new ObjectMapper().readTree(tmp.resolve("exec/run.json").toFile());

@@ -21,12 +21,17 @@ final class Continuation {
         if (r.previous() == null) {
             return r;
         }
+        if (key == null) {
+            // Without a key of its own, a bundle vouches for itself: anyone could write the "reviewer's" words.
+            throw new UsageException("--continue " + r.previous() + " needs the signing key the previous run was signed with"
+                    + " (--signing-key or $AGENT_SANDBOX_SIGNING_KEY): its bundle is verified against that key before its words join the task");
+        }
         JsonNode approval;
         dev.agentsandbox.bundle.RunRecord run;
         try {
             // The comment that joins the task comes from a bundle that verifies, with the run's own key when it has one.
             var snapshot = dev.agentsandbox.bundle.BundleSnapshot.read(r.previous());
-            var v = dev.agentsandbox.audit.BundleVerifier.verify(snapshot, key == null ? null : key.getPublic());
+            var v = dev.agentsandbox.audit.BundleVerifier.verify(snapshot, key.getPublic());
             if (!v.ok()) {
                 throw new UsageException("--continue " + r.previous() + ": that bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
             }

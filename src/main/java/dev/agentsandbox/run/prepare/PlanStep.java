@@ -59,7 +59,12 @@ public final class PlanStep {
         if (r.planFrom() == null) {
             return new Prepared(r, null);
         }
-        Plans.ApprovedPlan p = Plans.approved(r.planFrom(), key == null ? null : key.getPublic(), clock);
+        if (key == null) {
+            // Without a key of its own, a plan's bundle vouches for itself: anyone could write "approved".
+            throw new dev.agentsandbox.error.UsageException("--plan-from " + r.planFrom() + " needs the signing key the plan was signed with"
+                    + " (--signing-key or $AGENT_SANDBOX_SIGNING_KEY): the plan and its approval are verified against that key");
+        }
+        Plans.ApprovedPlan p = Plans.approved(r.planFrom(), key.getPublic(), clock);
         return new Prepared(withTask(r, r.task() + "\n\nCarry out this approved plan (also in $AGENT_PLAN_FILE); do not go beyond it:\n\n"
                 + new String(p.text(), StandardCharsets.UTF_8) + "\n"), p);
     }
