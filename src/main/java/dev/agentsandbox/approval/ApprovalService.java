@@ -114,6 +114,10 @@ public final class ApprovalService {
             throw new UsageException(e.getMessage());
         }
         int k = before.decisions().size() + 1;
+        // The last place is kept for a rejection: a run full of approvals can always still be rejected.
+        if (decision == Approval.Decision.APPROVE && k >= Layout.MAX_DECISIONS) {
+            throw new RefusedException("run already holds " + (Layout.MAX_DECISIONS - 1) + " approvals: no more are recorded (a rejection still is)");
+        }
         if (k > Layout.MAX_DECISIONS) {
             throw new RefusedException("run already holds " + Layout.MAX_DECISIONS + " decisions");
         }
