@@ -76,6 +76,15 @@ public final class BundleVerifier {
         String newestStage = null;
         String previous = null;
         List<String> stages = Layout.stagesOf(bundle.files().keySet());
+        // Every attestation file belongs to a stage of the one chain: approval-9 without 2 to 8 is outside it.
+        for (String f : bundle.files().keySet()) {
+            if (Layout.attestationFile(f)) {
+                String stage = f.substring(Layout.ATTESTATIONS.length() + 1).replaceAll("\\.(dsse\\.json|pub)$", "");
+                if (!stages.contains(stage)) {
+                    problems.add(f + ": outside the bundle's chain of stages (" + String.join(" → ", stages) + ")");
+                }
+            }
+        }
         for (int i = 0; i < stages.size(); i++) {
             String stage = stages.get(i);
             String envName = Layout.envelope(stage);
@@ -169,7 +178,14 @@ public final class BundleVerifier {
             }
             byte[] payload = env.verifiedPayload(key);
             if (payload == null) {
-                problems.add(envName + ": the signature does not verify with key " + SigningKeys.keyId(key).substring(0, 16) + "…");
+                problems.add(envName + ": " + (env.signatures().size() != 1 ? env.signatures().size() + " signatures, where a run writes one"
+                        : "the signature does not verify with key " + SigningKeys.keyId(key).substring(0, 16) + "… (or names another key id)"));
+                return null;
+            }
+            byte[] stored = bundle.get(Layout.publicKey(stage));
+            if (pinned != null && stored != null && !java.util.Arrays.equals(SigningKeys.readPublic(stored).getEncoded(), pinned.getEncoded())) {
+                // the pinned key decides; a different key beside the envelope is someone's substitution
+                problems.add(Layout.publicKey(stage) + ": is not the pinned key (a key swapped into the bundle)");
                 return null;
             }
             Statement statement = Statement.parse(payload);

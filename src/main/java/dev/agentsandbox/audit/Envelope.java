@@ -66,8 +66,15 @@ public record Envelope(String payloadType, byte[] payload, List<Sig> signatures)
         return new Envelope(env.path("payloadType").asText(null), b64.decode(env.path("payload").asText()), sigs);
     }
 
-    /** The payload when some signature verifies with the key; null otherwise. */
+    /**
+     * The payload when the envelope's one signature names this key and verifies with it; null
+     * otherwise. An envelope carrying more than one signature, or one under another key id, is
+     * refused whole: nothing in a bundle may ride beside what the key signed.
+     */
     public byte[] verifiedPayload(PublicKey key) {
+        if (signatures.size() != 1 || !SigningKeys.keyId(key).equals(signatures.get(0).keyId())) {
+            return null;
+        }
         byte[] pae = Dsse.pae(payloadType, payload);
         for (Sig sig : signatures) {
             try {

@@ -33,6 +33,9 @@ import java.util.TreeMap;
  * action another, or write outside the bundle), and nothing is followed.
  */
 public final class BundleSnapshot {
+    /** The folders of a bundle (anything below reports/ is a check's own report layout). */
+    private static final Set<String> EXPECTED_FOLDERS = Set.of(Layout.ATTESTATIONS, Layout.LOGS, Layout.REPORTS, Layout.CHECKPOINTS);
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_FILE = 256L << 20;
     private static final long MAX_TOTAL = 1L << 30;
@@ -59,6 +62,18 @@ public final class BundleSnapshot {
         String[] refused = {null};
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                    String rel = d.equals(root) ? "" : relative(root, d);
+                    // Only the folders a run writes: a folder named like a file (approval-2.json) would hide from the
+                    // check and block the next decision's write.
+                    if (!rel.isEmpty() && !EXPECTED_FOLDERS.contains(rel) && !rel.startsWith("reports/")) {
+                        refused[0] = rel + "/ is a folder a run never writes; nothing else may be in a bundle";
+                        return FileVisitResult.TERMINATE;
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     String rel = relative(root, file);

@@ -11,6 +11,8 @@ public final class Layout {
     public static final String REPORTS = "reports";
     public static final String LOGS = "logs";
     public static final String ATTESTATIONS = "attestation";
+    /** The agent's questions and the host's answers during a run. */
+    public static final String CHECKPOINTS = "checkpoints";
 
     private Layout() {
     }

@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * so they survive the process; a crash, a timeout or the end of the run rejects them, never approves.
  */
 public final class Checkpoints {
-    public static final String DIR = "checkpoints";
+    public static final String DIR = dev.agentsandbox.bundle.Layout.CHECKPOINTS;
     static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_FIELD = 4000;
     private static final long POLL_MILLIS = 200;
