@@ -139,8 +139,9 @@ public final class ApprovalService {
         facts.put("gatesDigest", a.gatesDigest());
         facts.put("override", a.override());
         facts.put("repository", run.repository());
-        if (decision == Approval.Decision.REJECT && repo != null && !plan) {
-            org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(a.headCommit());
+        if (decision == Approval.Decision.REJECT && repo != null) {
+            // a plan has no commit of its own: its rejection is recorded at the base it was planned on
+            org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(plan ? run.baseCommit() : a.headCommit());
             DecisionLedger.recordRejection(repo, runId, head);
             String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, credentials);
             facts.put("ledger", failedPublish == null ? "recorded in the repository and on " + remote

@@ -15,8 +15,12 @@ import java.time.Clock;
 public final class Plans {
     public static final String PLAN = "plan.md";
 
-    /** An approved plan: its text, digest and run. */
-    public record ApprovedPlan(byte[] text, String sha256, String runId, java.util.Set<String> approvedBy) {
+    /**
+     * An approved plan: its text, digest and run, and what it was made for: the plan run's task as
+     * recorded (the task the plan was asked for, with the plan-only instruction) and its repository.
+     */
+    public record ApprovedPlan(byte[] text, String sha256, String runId, java.util.Set<String> approvedBy, String task, String repository,
+                               String baseCommit) {
     }
 
     private Plans() {
@@ -51,6 +55,6 @@ public final class Plans {
         if (counted.size() < d.required()) {
             throw new RefusedException("the plan is not approved yet: " + d.progress(clock));
         }
-        return new ApprovedPlan(b.get(PLAN), digest, run.runId(), counted);
+        return new ApprovedPlan(b.get(PLAN), digest, run.runId(), counted, run.task(), run.repository(), run.baseCommit());
     }
 }

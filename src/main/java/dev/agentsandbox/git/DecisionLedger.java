@@ -14,6 +14,8 @@ import org.eclipse.jgit.lib.Repository;
  */
 public final class DecisionLedger {
     public static final String PREFIX = "refs/agent-sandbox/rejected/";
+    /** An approved plan, once carried out: a plan is used once. */
+    public static final String PLAN_USED = "refs/agent-sandbox/plan-used/";
 
     private DecisionLedger() {
     }
@@ -54,5 +56,28 @@ public final class DecisionLedger {
             throw new InfrastructureException("cannot read " + PREFIX + runId + ": " + e.getMessage(), e);
         }
         return remote != null && !new Pusher(repo, credentials).remoteValue(remote, PREFIX + runId).equals(ObjectId.zeroId());
+    }
+
+    /**
+     * Records that the plan of run {@code planRunId} is being carried out; false when it was already
+     * (the ref is created only where none is: two runs racing for one plan cannot both win).
+     */
+    public static boolean recordPlanUse(Repository repo, String planRunId, ObjectId at, String byRun) throws InfrastructureException {
+        try {
+            RefUpdate ru = repo.updateRef(PLAN_USED + planRunId);
+            ru.setExpectedOldObjectId(ObjectId.zeroId());
+            ru.setNewObjectId(at);
+            ru.setRefLogMessage("agent-sandbox: plan of run " + planRunId + " carried out by run " + byRun, false);
+            RefUpdate.Result r = ru.update();
+            if (r == RefUpdate.Result.NEW) {
+                return true;
+            }
+            if (r == RefUpdate.Result.LOCK_FAILURE || r == RefUpdate.Result.NO_CHANGE || r == RefUpdate.Result.REJECTED) {
+                return false;
+            }
+            throw new IOException("ref update " + r);
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot record the plan's use in " + repo.getDirectory() + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -61,8 +61,18 @@ class PlanFirstIT {
                 "--command", "true", "--bundle", tmp.resolve("unkeyed").toString(), "--plan-from", tmp.resolve("plan").toString(), "--quiet");
         assertThat(unkeyed.exitCode).isEqualTo(2);
         assertThat(unkeyed.err).contains("needs the signing key the plan was signed with");
+        // approved for "migrate the users table": never carried out for another task
+        Cli other = Cli.run("run", "--repo", repo.dir.toString(), "--task", "remove the authentication check", "--image", TestHost.IMAGE,
+                "--command", "true", "--bundle", tmp.resolve("other").toString(), "--signing-key", key + ".key",
+                "--plan-from", tmp.resolve("plan").toString(), "--quiet");
+        assertThat(other.exitCode).isEqualTo(4);
+        assertThat(other.err).contains("that plan was approved for another task");
         Cli exec = run("exec", "cat \"$AGENT_PLAN_FILE\" > DONE.txt", "--plan-from", tmp.resolve("plan").toString());
         assertThat(exec.exitCode).as(exec.toString()).isZero();
+        // and used once
+        Cli again = run("again", "cat \"$AGENT_PLAN_FILE\" > DONE.txt", "--plan-from", tmp.resolve("plan").toString());
+        assertThat(again.exitCode).isEqualTo(4);
+        assertThat(again.err).contains("was carried out already").contains("a plan is used once");
         JsonNode run = new ObjectMapper().readTree(tmp.resolve("exec/run.json").toFile());
         String digest = dev.agentsandbox.bundle.BundleSnapshot.sha256(Files.readAllBytes(tmp.resolve("plan/plan.md")));
         assertThat(run.at("/plan/sha256").asText()).isEqualTo(digest);
@@ -76,6 +86,10 @@ class PlanFirstIT {
     void aRejectedPlanCannotBeCarriedOut() throws Exception {
         assertThat(run("plan", "echo 'drop everything' > PLAN.md", "--plan").exitCode).isZero();
         assertThat(decide("reject", "plan", "carol").exitCode).isZero();
+        String planRun = new ObjectMapper().readTree(tmp.resolve("plan/run.json").toFile()).get("runId").asText();
+        try (var g = org.eclipse.jgit.api.Git.open(repo.dir.toFile())) {
+            assertThat(g.getRepository().exactRef("refs/agent-sandbox/rejected/" + planRun)).as("a plan's rejection is recorded like a run's").isNotNull();
+        }
         Cli exec = run("exec", "true", "--plan-from", tmp.resolve("plan").toString());
         assertThat(exec.exitCode).isEqualTo(4);
         assertThat(exec.err).contains("rejected by carol");

@@ -52,9 +52,7 @@ public final class PlanStep {
 
     static Prepared prepare(RunRequest r, KeyPair key, Clock clock) throws AgentSandboxException {
         if (r.plan()) {
-            return new Prepared(withTask(r, r.task() + "\n\nPlan only: write your plan for this task to " + FILE
-                    + " at the top of the workspace and change nothing else. Only the plan is kept; a person approves it before any"
-                    + " change is made.\n"), null);
+            return new Prepared(withTask(r, planTask(r.task())), null);
         }
         if (r.planFrom() == null) {
             return new Prepared(r, null);
@@ -65,8 +63,20 @@ public final class PlanStep {
                     + " (--signing-key or $AGENT_SANDBOX_SIGNING_KEY): the plan and its approval are verified against that key");
         }
         Plans.ApprovedPlan p = Plans.approved(r.planFrom(), key.getPublic(), clock);
+        // A plan approved for one task is never carried out for another (or again with other words).
+        if (p.task() == null || !p.task().equals(planTask(r.task()))) {
+            throw new dev.agentsandbox.error.RefusedException("--plan-from " + r.planFrom() + ": that plan was approved for another task;"
+                    + " run with the task the plan was made for, or plan this task first");
+        }
         return new Prepared(withTask(r, r.task() + "\n\nCarry out this approved plan (also in $AGENT_PLAN_FILE); do not go beyond it:\n\n"
                 + new String(p.text(), StandardCharsets.UTF_8) + "\n"), p);
+    }
+
+    /** The task a plan-first run gives the agent: the task, and the plan-only instruction. */
+    static String planTask(String task) {
+        return task + "\n\nPlan only: write your plan for this task to " + FILE
+                + " at the top of the workspace and change nothing else. Only the plan is kept; a person approves it before any"
+                + " change is made.\n";
     }
 
     private static RunRequest withTask(RunRequest r, String task) {

@@ -68,6 +68,9 @@ public final class PrepareStage {
         // A host that cannot give the controls asked for is refused before anything starts.
         DiskQuota quota = HostControls.require(config, settings, backend);
         String identity = RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push());
+        if (in.plan() != null && in.plan().approved() != null) {
+            usePlanOnce(in.plan().approved(), repo, identity, base, runId);
+        }
         var merge = config.merge();
         bundle.record().begin(new RunRecord.Start(request.repo().toAbsolutePath().normalize().toString(), base.branch(), base.commit().name(),
                 identity, branch, settings.image(), settings.command(), settings.tier().id(), settings.runtime(),
@@ -81,6 +84,24 @@ public final class PrepareStage {
             throw bundle.failed(e); // refused before the agent starts, and run.json says why
         }
         return new Prepared(request, runId, base, config, settings, branch, identity, quota, dataClass, in.plan(), in.signingKey());
+    }
+
+    /** An approved plan is carried out in its own repository, never after a rejection, and once. */
+    private static void usePlanOnce(dev.agentsandbox.approval.Plans.ApprovedPlan plan, Repository repo, String identity, Base base, String runId)
+            throws AgentSandboxException {
+        if (plan.repository() == null || identity == null || !RepositoryIdentity.same(plan.repository(), identity)) {
+            throw new dev.agentsandbox.error.RefusedException("the plan was approved for " + (plan.repository() == null
+                    ? "a repository without a remote" : plan.repository()) + ", and this run is in " + (identity == null
+                    ? "a repository without a remote" : identity) + ": a plan is carried out only where it was made");
+        }
+        if (dev.agentsandbox.git.DecisionLedger.rejected(repo, plan.runId(), null, dev.agentsandbox.git.GitCredentials.NONE)) {
+            throw new dev.agentsandbox.error.RefusedException("the plan of run " + plan.runId() + " was rejected ("
+                    + dev.agentsandbox.git.DecisionLedger.PREFIX + plan.runId() + "): plan again");
+        }
+        if (!dev.agentsandbox.git.DecisionLedger.recordPlanUse(repo, plan.runId(), base.commit(), runId)) {
+            throw new dev.agentsandbox.error.RefusedException("the plan of run " + plan.runId() + " was carried out already ("
+                    + dev.agentsandbox.git.DecisionLedger.PLAN_USED + plan.runId() + "): a plan is used once; plan again");
+        }
     }
 
     /**
