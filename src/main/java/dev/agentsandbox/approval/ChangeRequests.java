@@ -177,7 +177,7 @@ public final class ChangeRequests {
         }
         String project = forge.project() == null ? "" : forge.project().strip().toLowerCase(java.util.Locale.ROOT).replaceAll("/+$", "")
                 .replaceAll("\\.git$", "");
-        if (project.isEmpty() || project.matches("\\d+") || !repository.endsWith("/" + project)) {
+        if (project.isEmpty() || project.matches("\\d+") || !repository.toLowerCase(java.util.Locale.ROOT).endsWith("/" + project)) {
             throw new RefusedException("the run was made in " + repository + ", not in the " + forge.noun() + "'s project '" + forge.project()
                     + "'" + (project.matches("\\d+") ? " (give --project as group/name, not a numeric id)" : "") + ": nothing is delivered");
         }

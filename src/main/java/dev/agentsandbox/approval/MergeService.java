@@ -226,15 +226,27 @@ public final class MergeService {
         }
     }
 
-    /** The approval binds the repository the run was made in: it cannot be replayed into a fork or a mirror. */
+    /**
+     * The approval binds the repository the run was made in: it cannot be replayed into a fork or a
+     * mirror. A run made where no remote was named can land only locally; a local merge still checks
+     * the clone's origin against the run's repository.
+     */
     private static void requireSameRepository(Repository repo, String remote, String recorded) throws RefusedException {
-        if (recorded == null || remote == null) {
+        if (recorded == null) {
+            if (remote != null) {
+                throw new RefusedException("the run was made in a repository with no remote, so it names none: it is not pushed to '" + remote
+                        + "'; merge it without a remote, or run again in a clone of that remote");
+            }
             return;
         }
-        String url = repo.getConfig().getString("remote", remote, "url");
+        String name = remote != null ? remote : "origin";
+        String url = repo.getConfig().getString("remote", name, "url");
+        if (remote == null && url == null) {
+            return; // a local clone without an origin: the base's ancestry check below decides
+        }
         String target = url == null ? remote : url;
         if (!RepositoryIdentity.same(recorded, target)) {
-            throw new RefusedException("the run was approved for " + recorded + ", not for " + target + " (remote " + remote
+            throw new RefusedException("the run was approved for " + recorded + ", not for " + target + " (remote " + name
                     + "): an approval cannot be carried to another repository");
         }
     }

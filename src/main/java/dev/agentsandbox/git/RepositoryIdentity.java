@@ -28,6 +28,8 @@ public final class RepositoryIdentity {
         u = u.replaceFirst("^[^@/]+@", "");      // user and token
         u = u.replaceFirst("^([^/:]+):(?!\\d)", "$1/"); // scp-like host:path
         u = u.replaceAll("/+$", "").replaceAll("\\.git$", "");
-        return u.toLowerCase(Locale.ROOT);
+        // Host names are case-insensitive; paths are not everywhere (GitLab, file systems): only the host is folded.
+        int slash = u.indexOf('/');
+        return slash < 0 ? u.toLowerCase(Locale.ROOT) : u.substring(0, slash).toLowerCase(Locale.ROOT) + u.substring(slash);
     }
 }
