@@ -4,6 +4,10 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+case "${INPUT_DELIVERY:-push}" in
+  push | pull-request) output delivery "${INPUT_DELIVERY:-push}" ;;
+  *) echo "::error::agent-sandbox: delivery '${INPUT_DELIVERY}' is neither push nor pull-request"; exit 2 ;;
+esac
 bundle=${INPUT_BUNDLE:-agent-sandbox-run}
 case "$bundle" in /*) ;; *) bundle="${GITHUB_WORKSPACE:-$PWD}/$bundle" ;; esac
 args=(run --repo "${GITHUB_WORKSPACE:-$PWD}" --bundle "$bundle")

@@ -47,6 +47,8 @@ public final class ForgeStandIn implements AutoCloseable {
     private final Path remote;
     public final List<String> violations = new CopyOnWriteArrayList<>();
     public final List<String> requests = new CopyOnWriteArrayList<>();
+    /** The workflow run's deployment reviews (GET .../actions/runs/{id}/approvals), as JSON. */
+    public volatile String runApprovals = "[]";
     private final Map<Integer, ObjectNode> requestsByNumber = new ConcurrentHashMap<>();
     private final Map<Integer, ArrayNode> reviews = new ConcurrentHashMap<>();
 
@@ -114,7 +116,10 @@ public final class ForgeStandIn implements AutoCloseable {
         Matcher gh = GH.matcher(path);
         Matcher gl = GL.matcher(path);
         try {
-            if (gh.matches()) {
+            if (method.equals("GET") && path.matches("/repos/[^/]+/[^/]+/actions/runs/\\d+/approvals")) {
+                // actions/get-reviews-for-run: the run's deployment review history, as the approve job reads it
+                answer(ex, 200, JSON.readTree(runApprovals));
+            } else if (gh.matches()) {
                 github(ex, method, gh, body);
             } else if (gl.matches()) {
                 gitlab(ex, method, gl, body);

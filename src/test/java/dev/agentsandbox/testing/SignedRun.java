@@ -28,25 +28,22 @@ public final class SignedRun {
 
     /** Runs an agent that edits calc.py, with {@code --push origin} (the remote merge pushes to). */
     public static SignedRun create(Path tmp, String agentScript) throws Exception {
+        return create(tmp, agentScript, 0);
+    }
+
+    /** A run whose gates fail (exit 1), signed and committed all the same: what an attacker would try to land. */
+    public static SignedRun createFailing(Path tmp, String agentScript) throws Exception {
+        return create(tmp, agentScript, 1);
+    }
+
+    private static SignedRun create(Path tmp, String agentScript, int exitCode) throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
         Path bundle = tmp.resolve("bundle");
         Path key = tmp.resolve("signing");
         assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
         Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
                 "--command", agentScript, "--bundle", bundle.toString(), "--signing-key", key + ".key", "--push", "origin", "--quiet");
-        assertThat(r.exitCode).as(r.toString()).isZero();
-        return new SignedRun(repo, bundle, key);
-    }
-
-    /** A run whose gates fail (exit 1), signed and committed all the same: what an attacker would try to land. */
-    public static SignedRun createFailing(Path tmp, String agentScript) throws Exception {
-        SampleRepo repo = SampleRepo.create(tmp);
-        Path bundle = tmp.resolve("bundle");
-        Path key = tmp.resolve("signing");
-        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
-        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "edit ci", "--image", TestHost.IMAGE,
-                "--command", agentScript, "--bundle", bundle.toString(), "--signing-key", key + ".key", "--push", "origin", "--quiet");
-        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(exitCode);
         return new SignedRun(repo, bundle, key);
     }
 

@@ -45,19 +45,7 @@ class GithubActionStepsIT {
     }
 
     static Map<String, String> outputs(Path file) throws IOException {
-        Map<String, String> out = new LinkedHashMap<>();
-        String[] lines = Files.readString(file).split("\n");
-        for (int i = 0; i < lines.length; i++) {
-            int at = lines[i].indexOf("<<");
-            String name = lines[i].substring(0, at);
-            String delim = lines[i].substring(at + 2);
-            StringBuilder v = new StringBuilder();
-            while (!lines[++i].equals(delim)) {
-                v.append(v.length() == 0 ? "" : "\n").append(lines[i]);
-            }
-            out.put(name, v.toString());
-        }
-        return out;
+        return outputsOrPairs(file);
     }
 
     /** A runner's command file (GITHUB_OUTPUT, GITHUB_ENV): NAME=value lines and NAME<<DELIMITER blocks, as the runner reads them. */

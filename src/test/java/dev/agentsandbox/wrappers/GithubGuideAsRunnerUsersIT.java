@@ -40,6 +40,16 @@ class GithubGuideAsRunnerUsersIT {
     @ParameterizedTest
     @EnumSource(value = RunnerUser.class, names = {"GITHUB_HOSTED", "NO_SUDO", "ROOT"})
     void theGuideEndsWithTheAgentsCommitOnTheRemoteOrTheDocumentedRefusal(RunnerUser user) throws Exception {
+        followTheGuide(user, "push");
+    }
+
+    /** Delivery as a pull request (protected branches): opened before the approval, merged through the forge after it. */
+    @org.junit.jupiter.api.Test
+    void withPullRequestDeliveryTheApprovedCommitLandsThroughTheForge() throws Exception {
+        followTheGuide(RunnerUser.GITHUB_HOSTED, "pull-request");
+    }
+
+    void followTheGuide(RunnerUser user, String delivery) throws Exception {
         user.requirePresent();
         root = user.newFolder("guide-github");
         SampleRepo repo = SampleRepo.create(root);
@@ -55,12 +65,14 @@ class GithubGuideAsRunnerUsersIT {
         assertThat(keygen.exitCode()).as(keygen.out()).isZero();
         commit(user, repo.dir, "mkdir -p .agent-sandbox && cp " + dev.resolve("signing.pub") + " .agent-sandbox/signing.pub", "pin the signing key");
 
-        try (GithubApiStandIn api = new GithubApiStandIn(); ReleaseServer release = new ReleaseServer(root.resolve("release"))) {
+        try (dev.agentsandbox.testing.ForgeStandIn api = new dev.agentsandbox.testing.ForgeStandIn(repo.remote);
+             ReleaseServer release = new ReleaseServer(root.resolve("release"))) {
             WorkflowRunner gh = new WorkflowRunner(user, root, repo.remote);
             gh.secrets.put("AGENT_SANDBOX_SIGNING_KEY_PEM", Files.readString(dev.resolve("signing.key")));
             gh.secrets.put("ANTHROPIC_API_KEY", "sk-ant-test-never-in-the-sandbox");
             gh.inputs.put("task", "Add a multiply function; $(touch " + root.resolve("pwned") + ")");
-            gh.github.putAll(Map.of("GITHUB_ACTOR", "octocat", "GITHUB_REPOSITORY", "acme/calc", "GITHUB_RUN_ID", "4242",
+            // the repository is its remote, .../<root>/remote.git, as GITHUB_REPOSITORY names a GitHub one
+            gh.github.putAll(Map.of("GITHUB_ACTOR", "octocat", "GITHUB_REPOSITORY", root.getFileName() + "/remote", "GITHUB_RUN_ID", "4242",
                     "GITHUB_API_URL", api.url(), "GITHUB_TOKEN", "ghs_jobtoken", "GITHUB_REF", "refs/heads/main"));
             gh.replace.put("Build the agent image (nothing is pulled when the agent runs)", step -> null);
             // As root, the agent adds a shared library: a high-risk change, which needs a second person.
@@ -75,7 +87,8 @@ class GithubGuideAsRunnerUsersIT {
             // 4. The workflow copied, with the release's jar and the SHA-256 from its page.
             gh.workflowEnv.put("JAR_URL", release.jarUrl());
             gh.workflowEnv.put("JAR_SHA256", release.sha256);
-            api.approvals = "[" + String.join(",", GithubApiStandIn.approval("ann", "agent-approval", "approved", "ship it").replaceAll("^\\[|]$", ""),
+            gh.workflowEnv.put("DELIVERY", delivery);
+            api.runApprovals = "[" + String.join(",", GithubApiStandIn.approval("ann", "agent-approval", "approved", "ship it").replaceAll("^\\[|]$", ""),
                     GithubApiStandIn.approval("bob", "agent-approval-second", "approved", "second pair of eyes").replaceAll("^\\[|]$", "")) + "]";
 
             WorkflowRunner.Job agent = gh.run("agent");
@@ -96,6 +109,14 @@ class GithubGuideAsRunnerUsersIT {
             assertThat(head).matches("[0-9a-f]{40}");
             assertThat(gh.sarifUploads).as("alerts attach to the agent's commit").anySatisfy(u -> assertThat(u).endsWith(" " + head));
 
+            WorkflowRunner.Job deliver = gh.run("deliver");
+            assertThat(deliver.skipped()).isEqualTo(!delivery.equals("pull-request"));
+            if (!deliver.skipped()) {
+                assertThat(deliver.succeeded()).as(gh.log.toString()).isTrue();
+                assertThat(deliver.outputs().get("number")).isEqualTo("1");
+                assertThat(api.requests).contains("POST /repos/" + root.getFileName() + "/remote/pulls");
+                api.review(1, "bob", "APPROVED", head); // a review on the pull request, of the run's commit
+            }
             WorkflowRunner.Job approve = gh.run("approve");
             assertThat(approve.succeeded()).as(gh.log.toString()).isTrue();
             assertThat(approve.outputs().get("quorum-met")).isEqualTo(high ? "false" : "true");
@@ -108,8 +129,17 @@ class GithubGuideAsRunnerUsersIT {
             WorkflowRunner.Job merge = gh.run("merge");
             assertThat(merge.succeeded()).as(gh.log.toString()).isTrue();
             try (Git remote = Git.open(repo.remote.toFile())) {
-                assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
+                var landed = remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId();
+                if (delivery.equals("push")) {
+                    assertThat(landed.name()).isEqualTo(head);
+                } else {
+                    try (var rw = new org.eclipse.jgit.revwalk.RevWalk(remote.getRepository())) {
+                        assertThat(rw.parseCommit(landed).getParent(1).name()).as("the forge merged exactly the approved commit").isEqualTo(head);
+                    }
+                    assertThat(api.requests).anyMatch(r -> r.startsWith("PUT /repos/") && r.endsWith("/pulls/1/merge"));
+                }
             }
+            assertThat(api.violations).as("every request as GitHub's API describes it").isEmpty();
             assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved/approval.json"))).contains("\"by\" : \"ann\"");
             if (high) {
                 assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved-second/approval-2.json"))).contains("\"by\" : \"bob\"");
