@@ -140,12 +140,23 @@ public final class ApprovalService {
         facts.put("override", a.override());
         facts.put("repository", run.repository());
         if (decision == Approval.Decision.REJECT && repo != null) {
-            // a plan has no commit of its own: its rejection is recorded at the base it was planned on
+            // The ref needs an object the repository has: the run's commit, else (a plan, or a fresh checkout that
+            // never fetched the agent's commit) the base it was made on.
             org.eclipse.jgit.lib.ObjectId head = org.eclipse.jgit.lib.ObjectId.fromString(plan ? run.baseCommit() : a.headCommit());
+            try {
+                if (!repo.getObjectDatabase().has(head)) {
+                    head = org.eclipse.jgit.lib.ObjectId.fromString(run.baseCommit());
+                }
+            } catch (java.io.IOException e) {
+                throw new InfrastructureException("cannot read " + repo.getDirectory() + ": " + e.getMessage(), e);
+            }
             DecisionLedger.recordRejection(repo, runId, head);
             String failedPublish = remote == null ? "no remote" : DecisionLedger.publish(repo, remote, runId, head, credentials);
             facts.put("ledger", failedPublish == null ? "recorded in the repository and on " + remote
                     : "recorded in the repository (not on the remote: " + failedPublish + ")");
+        } else if (decision == Approval.Decision.REJECT) {
+            // still a rejection, in the bundle: the command says what it could not also do
+            facts.put("ledger", "not recorded outside the bundle: no checkout of the run's repository here (run reject in one, with push rights)");
         }
         try (AuditLog log = AuditLog.continueVerified(bundle.resolve(Layout.AUDIT), b.get(Layout.AUDIT), clock, redactor)) {
             Map<String, Object> logged = new LinkedHashMap<>(Map.of("by", by, "comment", a.comment(), "headCommit", a.headCommit(),

@@ -67,8 +67,8 @@ public final class BundleSession implements AutoCloseable {
     }
 
     /**
-     * The run's repository folder: the one given, else the one the verified run.json names (null
-     * when neither is a folder here).
+     * The run's repository folder: the one given, else the one the verified run.json names, else the
+     * current folder when it is a git checkout (a CI job's fresh checkout); null when none is here.
      */
     public Path repositoryFolder(Path given) throws AgentSandboxException {
         if (given != null) {
@@ -78,7 +78,10 @@ public final class BundleSession implements AutoCloseable {
             return given;
         }
         String recorded = run().repo();
-        return recorded != null && Files.isDirectory(Path.of(recorded)) ? Path.of(recorded) : null;
+        if (recorded != null && Files.isDirectory(Path.of(recorded))) {
+            return Path.of(recorded);
+        }
+        return Files.exists(Path.of(".git")) ? Path.of(".") : null;
     }
 
     @Override

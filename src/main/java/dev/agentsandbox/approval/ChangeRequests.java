@@ -83,7 +83,12 @@ public final class ChangeRequests {
     }
 
     /** Merges the request if its head is the run's commit and the quorum is met; signs the merge into the bundle. */
-    public String merge(Path bundle, PublicKey pinned, Forge forge, String number, KeyPair key) throws AgentSandboxException {
+    /**
+     * @param ledger the repository whose rejection record is checked (locally, and on {@code remote} when it names one);
+     *               a run rejected there is never merged, even if its bundle was cut back
+     */
+    public String merge(Path bundle, PublicKey pinned, Forge forge, String number, KeyPair key, Repository ledger, String remote,
+                        GitCredentials credentials) throws AgentSandboxException {
         try (BundleLock held = BundleLock.acquire(bundle)) {
             Verified verified = verified(bundle, pinned);
             BundleSnapshot b = verified.snapshot();
@@ -99,10 +104,17 @@ public final class ChangeRequests {
             if (decisions.rejection() != null) {
                 throw new RefusedException("run " + run.runId() + " was rejected by " + decisions.rejection().by() + ": nothing is merged");
             }
+            if (dev.agentsandbox.git.DecisionLedger.rejected(ledger, run.runId(),
+                    remote != null && ledger.getConfig().getString("remote", remote, "url") != null ? remote : null, credentials)) {
+                throw new RefusedException("run " + run.runId() + " was rejected (" + dev.agentsandbox.git.DecisionLedger.PREFIX + run.runId()
+                        + "): a rejection is final, even if the bundle no longer shows it; nothing is merged");
+            }
+            Set<String> inBundle = decisions.counted(clock);
             if ("fail".equals(run.verdict()) && (run.merge() == null || !run.merge().allowOverride()
-                    || decisions.decisions().stream().noneMatch(a -> a.decision() == Approval.Decision.APPROVE && a.override()))) {
+                    || decisions.decisions().stream().noneMatch(a -> a.decision() == Approval.Decision.APPROVE && a.override()
+                    && inBundle.contains(Identity.idOrNull(a.by()))))) {
                 throw new RefusedException("the gates of run " + run.runId() + " failed" + (run.merge() != null && run.merge().allowOverride()
-                        ? " and no one approved over them in the bundle (agent-sandbox approve records an override)"
+                        ? " and no counted approval in the bundle is over them (agent-sandbox approve records an override; a forge review never is)"
                         : "; the policy does not allow merging over them (merge.allow-override is false)") + ": nothing is merged");
             }
             requireSameRepository(run, forge);
@@ -117,11 +129,19 @@ public final class ChangeRequests {
             if (!cr.targetBranch().equals(run.baseBranch())) {
                 throw new RefusedException("the " + forge.noun() + " targets " + cr.targetBranch() + ", not the run's base " + run.baseBranch());
             }
-            Set<String> counted = new LinkedHashSet<>(decisions.counted(clock));
+            Set<String> counted = new LinkedHashSet<>(inBundle);
             List<String> ignored = new java.util.ArrayList<>();
-            for (Forge.Review r : forge.approvals(number)) {
+            for (Forge.Review r : forge.reviews(number)) {
                 String who = Identity.idOrNull(r.user());
+                if (!r.approved() && r.trusted()) {
+                    throw new RefusedException(dev.agentsandbox.console.SafeText.line(r.user()) + " asked for changes on the " + forge.noun()
+                            + ": nothing is merged while a reviewer's latest word is that");
+                }
+                if (!r.approved()) {
+                    continue;
+                }
                 String why = who == null ? "not a valid identity"
+                        : !r.trusted() ? "not an owner, member or collaborator of the repository"
                         : r.commit() == null && forge.reviewsNameCommits() ? "names no commit"
                         : r.commit() != null && !r.commit().equals(run.headCommit()) ? "approved another commit"
                         : before(r.submitted(), run.startedAt()) ? "made before the run began"
@@ -177,7 +197,11 @@ public final class ChangeRequests {
         }
         String project = forge.project() == null ? "" : forge.project().strip().toLowerCase(java.util.Locale.ROOT).replaceAll("/+$", "")
                 .replaceAll("\\.git$", "");
-        if (project.isEmpty() || project.matches("\\d+") || !repository.toLowerCase(java.util.Locale.ROOT).endsWith("/" + project)) {
+        // the repository's path after its host, exactly: a subgroup or a longer path elsewhere is another project
+        String hostAndPath = repository.replaceFirst("^/+", ""); // a local path's first folder stands where a host would
+        int slash = hostAndPath.indexOf('/');
+        String path = slash < 0 ? "" : hostAndPath.substring(slash + 1).toLowerCase(java.util.Locale.ROOT);
+        if (project.isEmpty() || project.matches("\\d+") || !path.equals(project)) {
             throw new RefusedException("the run was made in " + repository + ", not in the " + forge.noun() + "'s project '" + forge.project()
                     + "'" + (project.matches("\\d+") ? " (give --project as group/name, not a numeric id)" : "") + ": nothing is delivered");
         }

@@ -50,6 +50,10 @@ abstract class DecideCommand {
         // from the verified bundle, inside the session: never from a field read before the check.
         try (BundleSession session = BundleSession.open(bundle, pinned, "there is nothing trustworthy to decide on")) {
             Path repoDir = session.repositoryFolder(repo);
+            if (repoDir == null && decision == Approval.Decision.REJECT) {
+                spec.commandLine().getErr().println("agent-sandbox: warning: no checkout of the run's repository here: the rejection is recorded"
+                        + " in the bundle only; run reject in a checkout (with push rights) so that a bundle cut back cannot hide it");
+            }
             try (org.eclipse.jgit.lib.Repository r = repoDir == null ? null : openQuietly(repoDir)) {
                 if (repo != null && r == null) {
                     throw new dev.agentsandbox.error.UsageException("--repo " + repo + " is not a git repository");

@@ -41,8 +41,8 @@ final class PrCommand implements Callable<Integer> {
         @Option(names = "--api", description = "the forge's API URL (default: $GITHUB_API_URL, or $CI_API_V4_URL)")
         String api;
 
-        @Option(names = "--project", description = "owner/name on GitHub (default: $GITHUB_REPOSITORY); id or group/name on GitLab"
-                + " (default: $CI_PROJECT_ID)")
+        @Option(names = "--project", description = "owner/name on GitHub (default: $GITHUB_REPOSITORY); group/name on GitLab"
+                + " (default: $CI_PROJECT_PATH); it must be the run's repository")
         String project;
 
         Forge open(Map<String, String> env) throws UsageException {
@@ -63,7 +63,7 @@ final class PrCommand implements Callable<Integer> {
                     if (url == null) {
                         throw new UsageException("give --api (the GitLab API URL, e.g. https://gitlab.example.com/api/v4): $CI_API_V4_URL is not set");
                     }
-                    return new GitlabForge(URI.create(url), project != null ? project : env.get("CI_PROJECT_ID"), require(token, "GITLAB_TOKEN"));
+                    return new GitlabForge(URI.create(url), project != null ? project : env.get("CI_PROJECT_PATH"), require(token, "GITLAB_TOKEN"));
                 }
                 default -> throw new UsageException("--forge takes github or gitlab, not '" + kind + "'");
             }
@@ -134,11 +134,21 @@ final class PrCommand implements Callable<Integer> {
         @Option(names = "--number", required = true, description = "the request's number (GitHub) or iid (GitLab)")
         String number;
 
+        @Option(names = "--repo", defaultValue = ".", description = "the run's repository, whose rejection record is checked (default: the current folder)")
+        Path repo;
+
+        @Option(names = "--remote", defaultValue = "origin", description = "the remote whose rejection record is checked too (default: ${DEFAULT-VALUE})")
+        String remote;
+
         @Override
         public Integer call() throws AgentSandboxException {
-            Forge f = forge.open(System.getenv());
-            String landed = new ChangeRequests(Clock.systemUTC(), Redaction::redact).merge(run.require(), key.require("pr merge"), f, number,
-                    signingKey.load());
+            var env = System.getenv();
+            Forge f = forge.open(env);
+            String landed;
+            try (Repository r = Repositories.open(repo)) {
+                landed = new ChangeRequests(Clock.systemUTC(), Redaction::redact).merge(run.require(), key.require("pr merge"), f, number,
+                        signingKey.load(), r, remote, CiEnvironment.gitCredentials(env));
+            }
             spec.commandLine().getOut().println("merged " + f.noun() + " " + number + " as " + landed);
             return ExitCodes.OK;
         }

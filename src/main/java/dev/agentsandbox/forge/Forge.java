@@ -27,8 +27,11 @@ public interface Forge {
      * @param user who approved, as the forge names them
      * @param commit the commit approved, when the forge says (GitHub's reviews do); null otherwise
      * @param submitted when (ISO-8601), when the forge says; null otherwise
+     * @param trusted whether the reviewer may speak for the project (GitHub: an owner, member or
+     *                collaborator; anyone else can review a public repository)
+     * @param approved an approval; false: the reviewer's latest word asks for changes
      */
-    record Review(String user, String commit, String submitted) {
+    record Review(String user, String commit, String submitted, boolean trusted, boolean approved) {
     }
 
     /** The project as the forge's API names it (owner/name on GitHub; the id or group/name on GitLab). */
@@ -47,7 +50,7 @@ public interface Forge {
     ChangeRequest get(String number) throws AgentSandboxException;
 
     /** The approvals that stand now (a later review by the same person replaces an earlier one). */
-    List<Review> approvals(String number) throws AgentSandboxException;
+    List<Review> reviews(String number) throws AgentSandboxException;
 
     /** Merges when the head is {@code sha}; returns the commit that landed. */
     String merge(String number, String sha, String title) throws AgentSandboxException;

@@ -13,6 +13,8 @@ import java.util.Map;
 /** GitHub's pull requests (REST API, version 2022-11-28): create, read, reviews, merge with the head's SHA. */
 public final class GithubForge implements Forge {
     private static final int MAX_REVIEW_PAGES = 30;
+    /** Who may speak for a repository: anyone with an account can review a public one. */
+    private static final java.util.Set<String> TRUSTED = java.util.Set.of("OWNER", "MEMBER", "COLLABORATOR");
     private final ForgeHttp http;
     private final String repo;
 
@@ -59,7 +61,7 @@ public final class GithubForge implements Forge {
     }
 
     @Override
-    public List<Review> approvals(String number) throws AgentSandboxException {
+    public List<Review> reviews(String number) throws AgentSandboxException {
         // Chronological across pages: a person's later review (changes requested, or approved again) replaces the
         // earlier one, so every page is read; one person is one identity whatever case the forge gives.
         Map<String, JsonNode> latest = new LinkedHashMap<>();
@@ -85,9 +87,11 @@ public final class GithubForge implements Forge {
         }
         List<Review> out = new ArrayList<>();
         latest.forEach((user, r) -> {
-            if (r.path("state").asText().equals("APPROVED")) {
+            String state = r.path("state").asText();
+            if (state.equals("APPROVED") || state.equals("CHANGES_REQUESTED")) {
                 out.add(new Review(r.path("user").path("login").asText(), r.path("commit_id").isTextual() ? r.path("commit_id").asText() : null,
-                        r.path("submitted_at").isTextual() ? r.path("submitted_at").asText() : null));
+                        r.path("submitted_at").isTextual() ? r.path("submitted_at").asText() : null,
+                        TRUSTED.contains(r.path("author_association").asText()), state.equals("APPROVED")));
             }
         });
         return out;

@@ -24,7 +24,7 @@ public final class GitlabForge implements Forge {
     /** @param project a numeric id or a "group/name" path */
     public GitlabForge(URI api, String project, String token) throws UsageException {
         if (project == null || project.isBlank()) {
-            throw new UsageException("--project is required for GitLab (default: $CI_PROJECT_ID)");
+            throw new UsageException("--project is required for GitLab (default: $CI_PROJECT_PATH)");
         }
         this.project = URLEncoder.encode(project, StandardCharsets.UTF_8);
         this.http = new ForgeHttp(api, Map.of("Authorization", "Bearer " + token), "GitLab");
@@ -57,11 +57,13 @@ public final class GitlabForge implements Forge {
     }
 
     @Override
-    public List<Review> approvals(String number) throws AgentSandboxException {
+    public List<Review> reviews(String number) throws AgentSandboxException {
         JsonNode a = http.call("GET", "projects/" + project + "/merge_requests/" + iid(number) + "/approvals", null, 200).body();
         List<Review> out = new ArrayList<>();
         for (JsonNode by : a.path("approved_by")) {
-            out.add(new Review(by.path("user").path("username").asText(null), null, by.path("approved_at").isTextual() ? by.path("approved_at").asText() : null));
+            // GitLab lets only project members with the right to approve do so
+            out.add(new Review(by.path("user").path("username").asText(null), null, by.path("approved_at").isTextual() ? by.path("approved_at").asText() : null,
+                    true, true));
         }
         return out;
     }

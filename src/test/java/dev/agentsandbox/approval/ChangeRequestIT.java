@@ -75,14 +75,14 @@ class ChangeRequestIT {
 
     @Test
     void aGithubPullRequestMergesOnlyTheApprovedHeadWithTheQuorumMet() throws Exception {
-        SignedRun run = SignedRun.create(Files.createDirectories(tmp.resolve("acme")), "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
+        SignedRun run = SignedRun.create(tmp, "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
         var json = new ObjectMapper().readTree(run.bundle.resolve("run.json").toFile());
         String head = json.path("headCommit").asText();
         String branch = json.path("featureBranch").asText();
         try (ForgeStandIn forge = new ForgeStandIn(run.repo.remote)) {
             Map<String, String> env = Map.of("GITHUB_TOKEN", TOKEN);
-            // the run's repository is its remote, .../acme/remote.git: the forge's project must be that one
-            String[] common = {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "acme/remote",
+            // the run's repository is its remote, /tmp/<dir>/remote.git: the forge's project must be exactly that one
+            String[] common = {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", tmp.getFileName() + "/remote",
                 "--key", run.key + ".pub"};
             Cli opened = cli(env, concat(new String[] {"pr", "open", "--repo", run.repo.dir.toString(), "--remote", "origin"}, common));
             assertThat(opened.exitCode).as(opened.toString()).isZero();
@@ -90,7 +90,7 @@ class ChangeRequestIT {
             assertThat(run.remoteHead(branch)).isEqualTo(ObjectId.fromString(head));
             assertThat(run.remoteHead("main")).isNotEqualTo(ObjectId.fromString(head));
 
-            String[] merge = concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key"}, common);
+            String[] merge = concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key", "--repo", run.repo.dir.toString()}, common);
             Cli none = cli(env, merge);
             assertThat(none.exitCode).as(none.toString()).isEqualTo(4);
             assertThat(none.err).contains("not enough approvals: 0 of 1");
@@ -120,11 +120,11 @@ class ChangeRequestIT {
 
     @Test
     void aGitlabMergeRequestWhoseHeadMovedAfterTheRunIsNeverMerged() throws Exception {
-        SignedRun run = SignedRun.create(Files.createDirectories(tmp.resolve("group")), "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
+        SignedRun run = SignedRun.create(tmp, "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
         String branch = new ObjectMapper().readTree(run.bundle.resolve("run.json").toFile()).path("featureBranch").asText();
         try (ForgeStandIn forge = new ForgeStandIn(run.repo.remote)) {
             Map<String, String> env = Map.of("GITLAB_TOKEN", TOKEN);
-            String[] common = {"--run", run.bundle.toString(), "--forge", "gitlab", "--api", forge.url() + "/api/v4", "--project", "group/remote",
+            String[] common = {"--run", run.bundle.toString(), "--forge", "gitlab", "--api", forge.url() + "/api/v4", "--project", tmp.getFileName() + "/remote",
                 "--key", run.key + ".pub"};
             Cli opened = cli(env, concat(new String[] {"pr", "open", "--repo", run.repo.dir.toString()}, common));
             assertThat(opened.exitCode).as(opened.toString()).isZero();
@@ -132,7 +132,7 @@ class ChangeRequestIT {
             forge.review(1, "carol", "APPROVED", null);
             ObjectId mainBefore = run.remoteHead("main");
             pushOnto(run.repo.remote, branch);
-            Cli refused = cli(env, concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key"}, common));
+            Cli refused = cli(env, concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key", "--repo", run.repo.dir.toString()}, common));
             assertThat(refused.exitCode).as(refused.toString()).isEqualTo(4);
             assertThat(refused.err).contains("a commit was pushed after the run");
             assertThat(run.remoteHead("main")).isEqualTo(mainBefore);
@@ -157,21 +157,21 @@ class ChangeRequestIT {
      */
     @Test
     void prMergeCountsOnlyApprovalsOfThisRunsCommitInThisProject() throws Exception {
-        SignedRun run = SignedRun.create(Files.createDirectories(tmp.resolve("acme")), "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
+        SignedRun run = SignedRun.create(tmp, "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py");
         String head = new ObjectMapper().readTree(run.bundle.resolve("run.json").toFile()).path("headCommit").asText();
         try (ForgeStandIn forge = new ForgeStandIn(run.repo.remote)) {
             Map<String, String> env = Map.of("GITHUB_TOKEN", TOKEN);
-            String[] common = {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "acme/remote",
+            String[] common = {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", tmp.getFileName() + "/remote",
                 "--key", run.key + ".pub"};
             assertThat(cli(env, concat(new String[] {"pr", "open", "--repo", run.repo.dir.toString(), "--remote", "origin"}, common)).exitCode).isZero();
-            String[] merge = concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key"}, common);
+            String[] merge = concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key", "--repo", run.repo.dir.toString()}, common);
 
             // another project on the command line: refused before any review is read
-            Cli foreign = cli(env, concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key"},
-                    new String[] {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "other/remote",
+            Cli foreign = cli(env, concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key", "--repo", run.repo.dir.toString()},
+                    new String[] {"--run", run.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "someone-else/remote",
                         "--key", run.key + ".pub"}));
             assertThat(foreign.exitCode).as(foreign.toString()).isEqualTo(4);
-            assertThat(foreign.err).contains("not in the pull request's project 'other/remote'");
+            assertThat(foreign.err).contains("not in the pull request's project 'someone-else/remote'");
 
             // bob approves the run's commit on page 1, then requests changes on page 2: he no longer approves
             forge.review(1, "bob", "APPROVED", head);
@@ -181,27 +181,40 @@ class ChangeRequestIT {
             forge.review(1, "Bob", "CHANGES_REQUESTED", head);
             // an approval with no commit, and one by a deleted account (user: null)
             forge.rawReview(1, (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
-                    "{\"id\":1,\"user\":{\"login\":\"nullsy\"},\"state\":\"APPROVED\",\"commit_id\":null,\"submitted_at\":\"" + java.time.Instant.now() + "\"}"));
+                    "{\"id\":1,\"user\":{\"login\":\"nullsy\"},\"state\":\"APPROVED\",\"commit_id\":null,\"author_association\":\"MEMBER\",\"submitted_at\":\"" + java.time.Instant.now() + "\"}"));
             forge.rawReview(1, (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
                     "{\"id\":2,\"user\":null,\"state\":\"APPROVED\",\"commit_id\":\"" + head + "\",\"submitted_at\":\"" + java.time.Instant.now() + "\"}"));
             // an approval older than the run
             forge.review(1, "olde", "APPROVED", head, "2020-01-01T00:00:00Z");
+            Cli blocked = cli(env, merge);
+            assertThat(blocked.exitCode).as(blocked.toString()).isEqualTo(4);
+            assertThat(blocked.err).as("Bob's latest word, on page 2, asks for changes").contains("Bob asked for changes on the pull request");
+            forge.review(1, "bob", "APPROVED", "0".repeat(40)); // bob's latest: an approval of another commit
+            // anyone can review a public repository: a stranger's approval is not the project's
+            forge.rawReview(1, (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
+                    "{\"id\":3,\"user\":{\"login\":\"drive-by\"},\"state\":\"APPROVED\",\"commit_id\":\"" + head
+                    + "\",\"author_association\":\"NONE\",\"submitted_at\":\"" + java.time.Instant.now() + "\"}"));
             Cli refused = cli(env, merge);
             assertThat(refused.exitCode).as(refused.toString()).isEqualTo(4);
             assertThat(refused.err).contains("not enough approvals: 0 of 1").contains("nullsy (names no commit)")
-                    .contains("olde (made before the run began)").doesNotContain("bob");
+                    .contains("olde (made before the run began)").contains("drive-by (not an owner, member or collaborator")
+                    .contains("bob (approved another commit)");
             assertThat(forge.requests).anyMatch(r -> r.contains("/reviews")).noneMatch(r -> r.endsWith("/merge"));
             assertThat(forge.violations).isEmpty();
         }
 
         // a run whose gates failed, under merge.allow-override: false (the default): pr merge refuses it
-        SignedRun failed = SignedRun.createFailing(Files.createDirectories(tmp.resolve("failed/acme")), "echo '# x' >> .github/workflows/ci.yml");
+        Path other = Files.createTempDirectory(Path.of("/tmp"), "failed-run-");
+        SignedRun failed = SignedRun.createFailing(other, "echo '# x' >> .github/workflows/ci.yml");
         try (ForgeStandIn forge = new ForgeStandIn(failed.repo.remote)) {
             Cli r = cli(Map.of("GITHUB_TOKEN", TOKEN), "pr", "merge", "--number", "1", "--signing-key", failed.key + ".key", "--run",
-                    failed.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", "acme/remote", "--key", failed.key + ".pub");
+                    failed.bundle.toString(), "--forge", "github", "--api", forge.url(), "--project", other.getFileName() + "/remote", "--key", failed.key + ".pub",
+                    "--repo", failed.repo.dir.toString());
             assertThat(r.exitCode).as(r.toString()).isEqualTo(4);
             assertThat(r.err).contains("failed; the policy does not allow merging over them");
             assertThat(forge.requests).isEmpty();
+        } finally {
+            dev.agentsandbox.workspace.Folders.delete(other);
         }
     }
 
