@@ -37,6 +37,9 @@ class GitlabGuideAsRunnerUsersIT {
         if (release != null) {
             release.close();
         }
+        if (forge != null) {
+            forge.close();
+        }
         if (root != null) {
             RunnerUser.remove(root);
         }
@@ -45,6 +48,18 @@ class GitlabGuideAsRunnerUsersIT {
     @ParameterizedTest
     @EnumSource(RunnerUser.class)
     void theGuideEndsWithTheAgentsCommitOnTheRemoteOrTheDocumentedRefusal(RunnerUser user) throws Exception {
+        followTheGuide(user, "push");
+    }
+
+    /** Delivery as a merge request (protected branches): opened by agent-sandbox:deliver, merged through GitLab's API. */
+    @org.junit.jupiter.api.Test
+    void withMergeRequestDeliveryTheApprovedCommitLandsThroughTheForge() throws Exception {
+        followTheGuide(RunnerUser.LIMITED_SUDO, "merge-request");
+    }
+
+    dev.agentsandbox.testing.ForgeStandIn forge;
+
+    void followTheGuide(RunnerUser user, String delivery) throws Exception {
         user.requirePresent();
         assertThat(GitlabTemplateIT.GCL).as("scripts/setup-host.sh installs gitlab-ci-local").isExecutable();
         root = user.newFolder("guide-gitlab");
@@ -75,6 +90,8 @@ class GitlabGuideAsRunnerUsersIT {
         include.put("local", "agent-sandbox.yml");
         // As root, the agent adds a shared library: a high-risk change, which needs a second person.
         boolean high = user == RunnerUser.ROOT;
+        ((ObjectNode) include.path("inputs")).put("delivery", delivery);
+        forge = new dev.agentsandbox.testing.ForgeStandIn(repo.remote);
         ((ObjectNode) include.path("inputs")).put("image", TestHost.IMAGE)
                 .put("command", high ? "mkdir -p lib && printf 'def multiply(a, b):\\n    return a * b\\n' > lib/mul.py"
                         : "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py");
@@ -99,6 +116,10 @@ class GitlabGuideAsRunnerUsersIT {
         }
         assertThat(run).contains("PASS  agent-sandbox:run");
         String head = new YAMLMapper().readTree(repo.dir.resolve("agent-sandbox-run/run.json").toFile()).get("headCommit").asText();
+        if (delivery.equals("merge-request")) {
+            String opened = gcl(user, repo.dir, keyVariable, "developer", "agent-sandbox:deliver");
+            assertThat(opened).contains("PASS  agent-sandbox:deliver").contains("opened merge request 1");
+        }
         String rest = gcl(user, repo.dir, keyVariable, "maintainer", "--manual", "agent-sandbox:approve", "agent-sandbox:approve", "agent-sandbox:merge");
         assertThat(rest).contains("PASS  agent-sandbox:approve").contains("PASS  agent-sandbox:merge");
         if (high) {
@@ -109,15 +130,27 @@ class GitlabGuideAsRunnerUsersIT {
                     .contains("2 of 2 approval(s)");
         }
         try (Git remote = Git.open(repo.remote.toFile())) {
-            assertThat(remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId().name()).isEqualTo(head);
+            var landed = remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId();
+            if (delivery.equals("push")) {
+                assertThat(landed.name()).isEqualTo(head);
+            } else {
+                try (var rw = new org.eclipse.jgit.revwalk.RevWalk(remote.getRepository())) {
+                    assertThat(rw.parseCommit(landed).getParent(1).name()).as("GitLab merged exactly the approved commit").isEqualTo(head);
+                }
+                assertThat(forge.requests).anyMatch(r -> r.startsWith("PUT /api/v4/projects/") && r.endsWith("/merge_requests/1/merge"));
+            }
         }
+        assertThat(forge.violations).as("every request as GitLab's API describes it").isEmpty();
     }
 
     String gcl(RunnerUser user, Path dir, Path keyVariable, String login, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(GitlabTemplateIT.GCL.toString(), "--shell-isolation=false",
                 "--variable", "GITLAB_USER_LOGIN=" + login, "--variable", "AGENT_SANDBOX_SIGNING_KEY=" + keyVariable,
                 "--variable", "ANTHROPIC_API_KEY=sk-ant-test-never-in-the-sandbox",
-                "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task", "--variable", "CI_PIPELINE_SOURCE=web"));
+                "--variable", "AGENT_SANDBOX_GIT_TOKEN=glpat-never-in-a-task", "--variable", "CI_PIPELINE_SOURCE=web",
+                // the project's API and path, as GitLab gives them (a stand-in on loopback); the token that may open and merge requests
+                "--variable", "CI_API_V4_URL=" + forge.url() + "/api/v4", "--variable", "CI_PROJECT_PATH=" + root.getFileName() + "/remote",
+                "--variable", "AGENT_SANDBOX_FORGE_TOKEN=glpat-forge-token"));
         cmd.addAll(List.of(args));
         var env = new java.util.HashMap<String, String>();
         env.put("PATH", root.resolve("prefix/bin") + ":" + user.baseEnvironment().get("PATH"));
