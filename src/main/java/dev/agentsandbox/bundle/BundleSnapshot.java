@@ -9,6 +9,11 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryStream;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -206,33 +211,65 @@ public final class BundleSnapshot {
         if (!target.startsWith(root) || target.equals(root)) {
             throw new IOException(rel + " is not inside the bundle");
         }
-        Path dir = root;
-        for (Path part : root.relativize(target.getParent() == null ? root : target.getParent())) {
-            if (part.toString().isEmpty()) {
-                continue;
-            }
-            dir = dir.resolve(part);
-            if (Files.isSymbolicLink(dir)) {
-                throw new IOException(root.relativize(dir) + " in the bundle is a symbolic link; refusing to write through it");
-            }
-            if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-                Files.createDirectory(dir);
-            } else if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-                throw new IOException(root.relativize(dir) + " in the bundle is not a folder");
-            }
+        BasicFileAttributes rootAttrs = Files.readAttributes(root, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (!rootAttrs.isDirectory()) {
+            throw new IOException("the bundle " + root + " is not a folder (a link?); refusing to write into it");
         }
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + HexFormat.of().formatHex(RANDOM.generateSeed(6)) + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            out.write(bytes);
+        // Every step below goes through open folders (openat, O_NOFOLLOW, renameat): a folder swapped for a link
+        // between a check and a write cannot redirect the write outside the bundle.
+        DirectoryStream<Path> opened = Files.newDirectoryStream(root);
+        if (!(opened instanceof SecureDirectoryStream<Path> dir)) {
+            opened.close();
+            throw new IOException("this platform cannot write relative to an open folder; refusing to write into the bundle");
         }
-        try (var ch = java.nio.channels.FileChannel.open(tmp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-            ch.force(true);
-        }
+        List<SecureDirectoryStream<Path>> chain = new ArrayList<>(List.of(dir));
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (IOException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+            Object key = dir.getFileAttributeView(BasicFileAttributeView.class).readAttributes().fileKey();
+            if (key == null || !key.equals(rootAttrs.fileKey())) {
+                throw new IOException("the bundle " + root + " changed while it was opened; refusing to write into it");
+            }
+            Path parent = root.relativize(target).getParent();
+            if (parent != null) {
+                Path at = root;
+                for (Path part : parent) {
+                    at = at.resolve(part);
+                    if (!Files.exists(at, LinkOption.NOFOLLOW_LINKS)) {
+                        try {
+                            Files.createDirectory(at);
+                        } catch (java.nio.file.FileAlreadyExistsException e) {
+                            // made meanwhile: opened below like any other, never followed
+                        }
+                    }
+                    try {
+                        dir = dir.newDirectoryStream(part, LinkOption.NOFOLLOW_LINKS);
+                    } catch (IOException e) {
+                        throw new IOException(root.relativize(at) + " in the bundle is not a real folder (a link?); refusing to write through it", e);
+                    }
+                    chain.add(dir);
+                }
+            }
+            Path name = target.getFileName();
+            Path tmp = Path.of("." + name + "." + HexFormat.of().formatHex(RANDOM.generateSeed(6)) + ".tmp");
+            try (SeekableByteChannel ch = dir.newByteChannel(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS))) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(bytes);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                if (ch instanceof java.nio.channels.FileChannel fc) {
+                    fc.force(true);
+                }
+            }
+            try {
+                dir.move(tmp, dir, name);
+            } catch (IOException e) {
+                dir.deleteFile(tmp);
+                throw e;
+            }
+        } finally {
+            for (int i = chain.size() - 1; i >= 0; i--) {
+                chain.get(i).close();
+            }
         }
     }
 }
