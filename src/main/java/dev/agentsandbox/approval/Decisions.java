@@ -68,17 +68,7 @@ record Decisions(List<Approval> decisions, String tier, int required, List<Strin
 
     /** Why {@code by} may not approve this run, or null when they may; names are compared as identities. */
     String refusal(String by) {
-        String id = Identity.idOrNull(by);
-        if (id == null) {
-            return "'" + dev.agentsandbox.console.SafeText.line(by) + "' is not a valid identity";
-        }
-        if (!allowSelf && requestedBy != null && id.equals(Identity.idOrNull(requestedBy))) {
-            return id + " asked for this run and may not approve it (approval." + tier + ".allow-self is false): another person must";
-        }
-        if (!allowed.isEmpty() && allowed.stream().noneMatch(x -> id.equals(Identity.idOrNull(x)))) {
-            return id + " is not among those allowed to approve a " + tier + " change (approval." + tier + ".allowed: " + allowed + ")";
-        }
-        return null;
+        return dev.agentsandbox.identity.Eligibility.refusal(by, requestedBy, allowed, allowSelf, tier);
     }
 
     /** Whether a decision made at {@code time} (ISO-8601; null: unknown) no longer counts; an unknown time counts as expired when there is an expiry. */

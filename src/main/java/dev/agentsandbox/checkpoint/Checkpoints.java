@@ -20,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * blocks until {@code agent-sandbox checkpoint approve|reject} answers on the host, or until the
  * timeout rejects it. Pending checkpoints are files in the bundle ({@code checkpoints/<id>.json}),
  * so they survive the process; a crash, a timeout or the end of the run rejects them, never approves.
+ * An answer counts only if it names the question's one-time nonce (so it was made after the
+ * question), is signed with the run's signing key (so the host made it, not whoever can write the
+ * bundle) and comes from a person the run's approval rules allow; anything else rejects.
  */
 public final class Checkpoints {
     public static final String DIR = dev.agentsandbox.bundle.Layout.CHECKPOINTS;
@@ -38,13 +41,23 @@ public final class Checkpoints {
     private final Clock clock;
     private final Duration timeout;
     private final Listener listener;
+    private final java.security.PublicKey hostKey;
+    private final java.util.function.UnaryOperator<String> refusal;
     private final AtomicInteger seq = new AtomicInteger();
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
-    public Checkpoints(Path bundle, Clock clock, Duration timeout, Listener listener) {
+    /**
+     * @param hostKey the run's signing key: answers are signed with its private half on the host
+     * @param refusal why a person (an identity) may not answer, or null when they may (the approval rules)
+     */
+    public Checkpoints(Path bundle, Clock clock, Duration timeout, Listener listener, java.security.PublicKey hostKey,
+                       java.util.function.UnaryOperator<String> refusal) {
         this.bundle = bundle;
         this.clock = clock;
         this.timeout = timeout;
         this.listener = listener;
+        this.hostKey = java.util.Objects.requireNonNull(hostKey, "hostKey");
+        this.refusal = refusal;
     }
 
     /** Handles the agent's request; blocks until answered; returns the JSON answer. */
@@ -65,18 +78,20 @@ public final class Checkpoints {
         cp.put("risk", cut(req.path("risk").asText("unspecified")));
         cp.put("detail", cut(req.path("detail").asText("")));
         cp.put("askedAt", clock.instant().toString());
+        cp.put("nonce", java.util.HexFormat.of().formatHex(RANDOM.generateSeed(16)));
         cp.put("status", "pending");
+        Path answer = bundle.resolve(DIR).resolve(id + ".answer.json");
+        Files.deleteIfExists(answer); // an answer written before the question is no answer to it
         write(id + ".json", cp);
         listener.asked(cp);
         long deadline = System.nanoTime() + timeout.toNanos();
-        Path answer = bundle.resolve(DIR).resolve(id + ".answer.json");
         while (System.nanoTime() < deadline) {
-            if (Files.isRegularFile(answer, LinkOption.NOFOLLOW_LINKS)) {
-                JsonNode a = JSON.readTree(Files.readAllBytes(answer));
-                String decision = a.path("decision").asText();
-                cp.put("status", decision.equals("approved") ? "approved" : "rejected");
-                cp.put("by", a.path("by").asText("?"));
-                cp.put("comment", cut(a.path("comment").asText("")));
+            if (Files.exists(answer, LinkOption.NOFOLLOW_LINKS)) {
+                String why = Files.isRegularFile(answer, LinkOption.NOFOLLOW_LINKS) ? invalid(cp, Files.readAllBytes(answer)) : "not a file";
+                JsonNode a = why == null ? JSON.readTree(Files.readAllBytes(answer)) : null;
+                cp.put("status", why == null && a.path("decision").asText().equals("approved") ? "approved" : "rejected");
+                cp.put("by", why == null ? a.path("by").asText() : "agent-sandbox");
+                cp.put("comment", why == null ? cut(a.path("comment").asText("")) : "an answer that does not count was found (" + why + "): rejected");
                 cp.put("answeredAt", clock.instant().toString());
                 return finish(id, cp);
             }
@@ -92,6 +107,44 @@ public final class Checkpoints {
         cp.put("comment", "no answer within " + timeout.toSeconds() + " s (checkpoints.timeout): rejected");
         cp.put("answeredAt", clock.instant().toString());
         return finish(id, cp);
+    }
+
+    /** Why an answer does not count, or null when it does. */
+    private String invalid(JsonNode cp, byte[] raw) {
+        JsonNode a;
+        try {
+            a = JSON.readTree(raw);
+        } catch (IOException e) {
+            return "not JSON";
+        }
+        if (a == null || !a.isObject() || !a.path("signature").isTextual()) {
+            return "not signed";
+        }
+        if (!cp.path("nonce").asText().equals(a.path("nonce").asText())) {
+            return "not made for this question";
+        }
+        try {
+            java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+            s.initVerify(hostKey);
+            s.update(signed(a));
+            if (!s.verify(java.util.Base64.getDecoder().decode(a.path("signature").asText()))) {
+                return "its signature is not the run's signing key's";
+            }
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            return "its signature cannot be checked";
+        }
+        String who = dev.agentsandbox.identity.Identity.idOrNull(a.path("by").asText(null));
+        if (who == null || !who.equals(a.path("by").asText())) {
+            return "not answered under a valid identity";
+        }
+        return refusal == null ? null : refusal.apply(who);
+    }
+
+    /** The bytes an answer's signature covers: its fields in a fixed order. */
+    private static byte[] signed(JsonNode a) {
+        return String.join("\n", "agent-sandbox checkpoint answer v1", a.path("id").asText(), a.path("nonce").asText(),
+                a.path("decision").asText(), a.path("by").asText(), a.path("comment").asText(), a.path("time").asText())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     private byte[] finish(String id, ObjectNode cp) throws IOException {
@@ -162,7 +215,8 @@ public final class Checkpoints {
     }
 
     /** The host's answer to a pending checkpoint; refused when it is not pending. */
-    public static void answer(Path bundle, String id, boolean approve, String by, String comment, Clock clock) throws IOException {
+    public static void answer(Path bundle, String id, boolean approve, String by, String comment, Clock clock, java.security.KeyPair key)
+            throws IOException {
         if (!id.matches("cp-\\d+")) {
             throw new IOException("'" + id + "' is not a checkpoint id (cp-N, as `checkpoint list` prints)");
         }
@@ -176,10 +230,20 @@ public final class Checkpoints {
         }
         Path answer = bundle.resolve(DIR).resolve(id + ".answer.json");
         ObjectNode a = JSON.createObjectNode();
+        a.put("id", id);
+        a.put("nonce", cp.path("nonce").asText());
         a.put("decision", approve ? "approved" : "rejected");
         a.put("by", by);
         a.put("comment", comment == null ? "" : comment);
         a.put("time", clock.instant().toString());
+        try {
+            java.security.Signature s = java.security.Signature.getInstance("Ed25519");
+            s.initSign(key.getPrivate());
+            s.update(signed(a));
+            a.put("signature", java.util.Base64.getEncoder().encodeToString(s.sign()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot sign the answer: " + e.getMessage(), e);
+        }
         Path tmp = answer.resolveSibling("." + id + ".answer." + ProcessHandle.current().pid() + ".tmp");
         Files.write(tmp, JSON.writeValueAsBytes(a), java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
         try {

@@ -68,10 +68,18 @@ final class CheckpointCommand implements Callable<Integer> {
         @Option(names = "--comment", defaultValue = "", description = "the answer's words, given to the agent")
         String comment;
 
+        @picocli.CommandLine.Mixin
+        SigningKey signingKey;
+
         int answer(boolean approve) throws Exception {
             String who = dev.agentsandbox.identity.Identity.require("--by", by).id();
+            var key = signingKey.load();
+            if (key == null) {
+                throw new UsageException("an answer is signed with the run's signing key, so that only the host can give one: pass"
+                        + " --signing-key (or set " + dev.agentsandbox.audit.SigningKeys.ENV + ")");
+            }
             try {
-                Checkpoints.answer(run.require(), id, approve, who, comment, Clock.systemUTC());
+                Checkpoints.answer(run.require(), id, approve, who, comment, Clock.systemUTC(), key);
             } catch (IOException e) {
                 throw new RefusedException(e.getMessage());
             }

@@ -62,10 +62,18 @@ public final class AgentStage {
         SandboxResult agent;
         Map<String, Object> spend = null;
         Map<String, String> env = new LinkedHashMap<>();
-        Checkpoints checkpoints = config.checkpoints().enabled()
-                ? new Checkpoints(bundle.root(), clock, config.checkpoints().timeout(), new CheckpointAudit(bundle, progress, notifier)) : null;
+        Checkpoints checkpoints = null;
+        if (config.checkpoints().enabled()) {
+            // answered by the rules a high-risk change is approved by: a checkpoint guards a dangerous action
+            var rules = config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.HIGH);
+            String requester = p.request().requestedBy();
+            checkpoints = new Checkpoints(bundle.root(), clock, config.checkpoints().timeout(), new CheckpointAudit(bundle, progress, notifier),
+                    p.signingKey().getPublic(), who -> dev.agentsandbox.identity.Eligibility.refusal(who, requester, rules.allowed(),
+                    rules.allowSelf(), "high"));
+        }
+        Checkpoints asked = checkpoints;
         try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
-                new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), checkpoints == null ? null : (path, body) -> checkpoints.ask(body))) {
+                new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), asked == null ? null : (path, body) -> asked.ask(body))) {
             template = p.settings().template(p.runId(), model.keys());
             progress.stage("agent", "running " + p.settings().image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
                     + (model.enabled() ? ", model API through the proxy" : ", no network"));

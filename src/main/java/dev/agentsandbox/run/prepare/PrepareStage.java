@@ -64,6 +64,10 @@ public final class PrepareStage {
                         + " name the registries (host:port) the checks may reach, or drop the key");
             }
         }
+        if (config.checkpoints().enabled() && in.signingKey() == null) {
+            throw new UsageException("checkpoints.enabled needs the run's signing key (--signing-key or $" + dev.agentsandbox.audit.SigningKeys.ENV
+                    + "): a checkpoint's answer is signed with it on the host, so that no one who can only write the bundle can answer");
+        }
         String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
         // A host that cannot give the controls asked for is refused before anything starts.
         DiskQuota quota = HostControls.require(config, settings, backend);
