@@ -119,6 +119,10 @@ public final class MergeService {
         try {
             String remote = remoteOverride != null ? remoteOverride : how.remote();
             requireSameRepository(repo, remote, run.repository());
+            if (DecisionLedger.merged(repo, a.runId(), remote, credentials)) {
+                throw new RefusedException("run " + a.runId() + " was merged already (" + DecisionLedger.MERGED + a.runId()
+                        + "), though its bundle no longer shows it: nothing is merged again");
+            }
             if (DecisionLedger.rejected(repo, a.runId(), remote, credentials)) {
                 throw new RefusedException("run " + a.runId() + " was rejected (" + DecisionLedger.PREFIX + a.runId()
                         + "): a rejection is final, even if the bundle no longer shows it; nothing is merged");
@@ -171,10 +175,13 @@ public final class MergeService {
                 // After approval the feature branch may go too (forges link it); never before.
                 updates.add(new Pusher.Update(approved, Constants.R_HEADS + feature, remoteFeature));
                 updates.add(new Pusher.Update(result, targetRef, targetNow));
+                // the merge's record outside the bundle, in the same atomic push: a bundle cut back cannot hide it
+                updates.add(new Pusher.Update(result, DecisionLedger.MERGED + a.runId(), ObjectId.zeroId()));
                 pusher.push(remote, updates);
                 pushed = remote;
             }
             LocalUpdate local = updateLocal(repo, targetRef, result);
+            DecisionLedger.recordMerge(repo, a.runId(), result);
             if (remote == null && !local.updated()) {
                 // Without a remote the local branch IS the target: a refused update means nothing landed.
                 throw new RefusedException("branch " + baseBranch + " could not be moved to the merge (" + local.why() + "); nothing landed");

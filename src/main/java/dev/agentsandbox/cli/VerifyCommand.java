@@ -20,12 +20,22 @@ final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--key", description = "the public key the signatures must verify with (recommended)")
     Path key;
 
+    @Option(names = "--repo", description = "the run's repository, whose agent-sandbox/ tags record rejections and merges outside the bundle"
+            + " (default: the folder run.json names, when it is here)")
+    Path repo;
+
+    @Option(names = "--remote", description = "also read the tags of this remote of --repo (e.g. origin)")
+    String remote;
+
     @Override
     public Integer call() throws AgentSandboxException {
-        var v = BundleVerifier.verify(run.dir, key == null ? null : SigningKeys.readPublic(key));
+        var snapshot = dev.agentsandbox.bundle.BundleSnapshot.read(run.dir);
+        var v = BundleVerifier.verify(snapshot, key == null ? null : SigningKeys.readPublic(key));
         var out = spec.commandLine().getOut();
         v.notes().forEach(n -> out.println("note: " + n));
-        if (v.ok()) {
+        java.util.List<String> cutBack = v.ok() ? Ledgers.cutBack(snapshot, v.newestStage(), repo, remote) : java.util.List.of();
+        cutBack.forEach(p -> out.println("FAILED: " + p));
+        if (v.ok() && cutBack.isEmpty()) {
             out.println("verified: " + run.dir + " (up to the " + v.newestStage() + " attestation)");
             return ExitCodes.OK;
         }

@@ -8,14 +8,20 @@ import org.eclipse.jgit.lib.RefUpdate;
 import org.eclipse.jgit.lib.Repository;
 
 /**
- * Rejections recorded outside the bundle, in the repository (and its remote when one can be
- * pushed to), as refs {@code refs/agent-sandbox/rejected/<run>}: a bundle cut back to its gates
- * stage looks like a run nobody decided on, but its run stays rejected here.
+ * Decisions recorded outside the bundle, in the repository and on its remote, as tags under
+ * {@code agent-sandbox/}: {@code rejected/<run>}, {@code merged/<run>}, {@code plan-used/<run>}. A
+ * bundle cut back to an earlier stage looks like a run nobody decided on, or one never merged; the
+ * tags say otherwise. Tags, because forges can protect them from deletion (a GitHub tag ruleset, a
+ * GitLab protected tag on {@code agent-sandbox/*}); refs of another namespace they cannot.
  */
 public final class DecisionLedger {
-    public static final String PREFIX = "refs/agent-sandbox/rejected/";
+    public static final String PREFIX = "refs/tags/agent-sandbox/rejected/";
+    /** A run's merge, pushed with it. */
+    public static final String MERGED = "refs/tags/agent-sandbox/merged/";
     /** An approved plan, once carried out: a plan is used once. */
-    public static final String PLAN_USED = "refs/agent-sandbox/plan-used/";
+    public static final String PLAN_USED = "refs/tags/agent-sandbox/plan-used/";
+    /** Where rejections were recorded before they were tags: still read. */
+    private static final String LEGACY_REJECTED = "refs/agent-sandbox/rejected/";
 
     private DecisionLedger() {
     }
@@ -48,14 +54,39 @@ public final class DecisionLedger {
     /** Whether the repository, or the remote if given, records this run as rejected. */
     public static boolean rejected(Repository repo, String runId, String remote, GitCredentials credentials)
             throws InfrastructureException {
+        return recorded(repo, runId, remote, credentials, PREFIX) || recorded(repo, runId, remote, credentials, LEGACY_REJECTED);
+    }
+
+    /** Whether the repository, or the remote if given, records this run as merged. */
+    public static boolean merged(Repository repo, String runId, String remote, GitCredentials credentials) throws InfrastructureException {
+        return recorded(repo, runId, remote, credentials, MERGED);
+    }
+
+    /** The local record of a merge (the remote's is pushed with the merge itself). */
+    public static void recordMerge(Repository repo, String runId, ObjectId landed) throws InfrastructureException {
         try {
-            if (repo.exactRef(PREFIX + runId) != null) {
+            RefUpdate ru = repo.updateRef(MERGED + runId);
+            ru.setNewObjectId(landed);
+            ru.setForceUpdate(true);
+            RefUpdate.Result r = ru.update();
+            if (r != RefUpdate.Result.NEW && r != RefUpdate.Result.NO_CHANGE && r != RefUpdate.Result.FORCED) {
+                throw new IOException("ref update " + r);
+            }
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot record the merge in " + repo.getDirectory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static boolean recorded(Repository repo, String runId, String remote, GitCredentials credentials, String prefix)
+            throws InfrastructureException {
+        try {
+            if (repo.exactRef(prefix + runId) != null) {
                 return true;
             }
         } catch (IOException e) {
-            throw new InfrastructureException("cannot read " + PREFIX + runId + ": " + e.getMessage(), e);
+            throw new InfrastructureException("cannot read " + prefix + runId + ": " + e.getMessage(), e);
         }
-        return remote != null && !new Pusher(repo, credentials).remoteValue(remote, PREFIX + runId).equals(ObjectId.zeroId());
+        return remote != null && !new Pusher(repo, credentials).remoteValue(remote, prefix + runId).equals(ObjectId.zeroId());
     }
 
     /**

@@ -134,11 +134,36 @@ class ApprovalChainIT {
         }
         Files.write(bundle.resolve("audit.jsonl"), kept);
         Cli v = cli("verify", "--run", bundle.toString());
-        assertThat(v.out).contains("up to the gates attestation");
+        assertThat(v.exitCode).as("the repository's tag says what the bundle no longer does").isEqualTo(4);
+        assertThat(v.out).contains("as rejected (refs/tags/agent-sandbox/rejected/").contains("it was cut back");
         Cli a = cli("approve", "--run", bundle.toString(), "--by", "mallory");
         assertThat(a.exitCode).as(a.toString()).isEqualTo(4);
-        assertThat(a.err).contains("was rejected").contains("refs/agent-sandbox/rejected/");
+        assertThat(a.err).contains("was rejected").contains("refs/tags/agent-sandbox/rejected/");
         assertThat(remoteHead("main")).isEqualTo(remoteMainBefore);
+    }
+
+    /** A merged bundle cut back to its approval: verify names the merge the repository records, and it is not merged again. */
+    @Test
+    void aMergeCutFromTheBundleIsStillKnown() throws Exception {
+        assertThat(cli("approve", "--run", bundle.toString(), "--by", "ann").exitCode).isZero();
+        Cli m = cli("merge", "--run", bundle.toString(), "--remote", "origin");
+        assertThat(m.exitCode).as(m.toString()).isZero();
+        Files.delete(bundle.resolve("attestation/merge.dsse.json"));
+        Files.deleteIfExists(bundle.resolve("attestation/merge.pub"));
+        List<String> kept = new ArrayList<>();
+        for (String l : Files.readAllLines(bundle.resolve("audit.jsonl"))) {
+            if (l.contains("\"stage\":\"merge\"")) {
+                break;
+            }
+            kept.add(l);
+        }
+        Files.write(bundle.resolve("audit.jsonl"), kept);
+        Cli v = cli("verify", "--run", bundle.toString());
+        assertThat(v.exitCode).isEqualTo(4);
+        assertThat(v.out).contains("as merged (refs/tags/agent-sandbox/merged/").contains("ends at its approval stage");
+        Cli again = cli("merge", "--run", bundle.toString(), "--remote", "origin");
+        assertThat(again.exitCode).isEqualTo(4);
+        assertThat(again.err).contains("was merged already");
     }
 
     @Test

@@ -88,7 +88,7 @@ class PlanFirstIT {
         assertThat(decide("reject", "plan", "carol").exitCode).isZero();
         String planRun = new ObjectMapper().readTree(tmp.resolve("plan/run.json").toFile()).get("runId").asText();
         try (var g = org.eclipse.jgit.api.Git.open(repo.dir.toFile())) {
-            assertThat(g.getRepository().exactRef("refs/agent-sandbox/rejected/" + planRun)).as("a plan's rejection is recorded like a run's").isNotNull();
+            assertThat(g.getRepository().exactRef("refs/tags/agent-sandbox/rejected/" + planRun)).as("a plan's rejection is recorded like a run's").isNotNull();
         }
         Cli exec = run("exec", "true", "--plan-from", tmp.resolve("plan").toString());
         assertThat(exec.exitCode).isEqualTo(4);
