@@ -5,7 +5,6 @@ import dev.agentsandbox.identity.Identity;
 import dev.agentsandbox.audit.Attestor;
 import dev.agentsandbox.audit.AuditLog;
 import dev.agentsandbox.audit.BundleVerifier;
-import dev.agentsandbox.bundle.BundleLock;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunRecord;
@@ -54,7 +53,14 @@ public final class ChangeRequests {
     /** Pushes the feature branch and opens the request; returns it. */
     public Forge.ChangeRequest open(Path bundle, PublicKey pinned, Repository repo, String remote, GitCredentials credentials, Forge forge,
                                     String reviewUrl) throws AgentSandboxException {
-        BundleSnapshot b = verified(bundle, pinned).snapshot();
+        try (BundleSession session = BundleSession.open(bundle, pinned, "nothing is delivered")) {
+            return open(session, repo, remote, credentials, forge, reviewUrl);
+        }
+    }
+
+    private Forge.ChangeRequest open(BundleSession session, Repository repo, String remote, GitCredentials credentials, Forge forge,
+                                     String reviewUrl) throws AgentSandboxException {
+        BundleSnapshot b = session.snapshot();
         RunRecord run = b.run();
         if (run.planFirst() || run.headCommit() == null) {
             throw new RefusedException("run " + run.runId() + " committed nothing: there is no change to deliver");
@@ -89,10 +95,9 @@ public final class ChangeRequests {
      */
     public String merge(Path bundle, PublicKey pinned, Forge forge, String number, KeyPair key, Repository ledger, String remote,
                         GitCredentials credentials) throws AgentSandboxException {
-        try (BundleLock held = BundleLock.acquire(bundle)) {
-            Verified verified = verified(bundle, pinned);
-            BundleSnapshot b = verified.snapshot();
-            BundleVerifier.Verification v = verified.verification();
+        try (BundleSession session = BundleSession.open(bundle, pinned, "nothing is merged")) {
+            BundleSnapshot b = session.snapshot();
+            BundleVerifier.Verification v = session.verification();
             if ("merge".equals(v.newestStage())) {
                 throw new RefusedException("run already merged (" + Layout.envelope("merge") + "): nothing to do");
             }
@@ -205,18 +210,6 @@ public final class ChangeRequests {
             throw new RefusedException("the run was made in " + repository + ", not in the " + forge.noun() + "'s project '" + forge.project()
                     + "'" + (project.matches("\\d+") ? " (give --project as group/name, not a numeric id)" : "") + ": nothing is delivered");
         }
-    }
-
-    private record Verified(BundleSnapshot snapshot, BundleVerifier.Verification verification) {
-    }
-
-    private static Verified verified(Path bundle, PublicKey pinned) throws AgentSandboxException {
-        BundleSnapshot b = BundleSnapshot.read(bundle);
-        BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
-        if (!v.ok()) {
-            throw new RefusedException("the bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
-        }
-        return new Verified(b, v);
     }
 
     private static String title(RunRecord run) {

@@ -32,11 +32,15 @@ public final class Plans {
     }
 
     public static ApprovedPlan approved(Path bundle, PublicKey pinned, Clock clock) throws AgentSandboxException {
-        BundleSnapshot b = BundleSnapshot.read(bundle);
-        BundleVerifier.Verification v = BundleVerifier.verify(b, pinned);
-        if (!v.ok()) {
-            throw new RefusedException("--plan-from " + bundle + ": the plan's bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
+        try (BundleSession session = BundleSession.open(bundle, pinned, "--plan-from " + bundle + " is not carried out")) {
+            return approved(session, clock);
         }
+    }
+
+    private static ApprovedPlan approved(BundleSession session, Clock clock) throws AgentSandboxException {
+        Path bundle = session.dir();
+        BundleSnapshot b = session.snapshot();
+        BundleVerifier.Verification v = session.verification();
         RunRecord run = b.run();
         if (!run.planFirst() || !b.has(PLAN)) {
             throw new RefusedException("--plan-from " + bundle + " is not the bundle of a --plan run");

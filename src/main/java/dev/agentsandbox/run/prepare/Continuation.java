@@ -30,10 +30,14 @@ final class Continuation {
         dev.agentsandbox.bundle.RunRecord run;
         try {
             // The comment that joins the task comes from a bundle that verifies, with the run's own key when it has one.
-            var snapshot = dev.agentsandbox.bundle.BundleSnapshot.read(r.previous());
-            var v = dev.agentsandbox.audit.BundleVerifier.verify(snapshot, key.getPublic());
-            if (!v.ok()) {
-                throw new UsageException("--continue " + r.previous() + ": that bundle does not verify:\n  - " + String.join("\n  - ", v.problems()));
+            dev.agentsandbox.bundle.BundleSnapshot snapshot;
+            dev.agentsandbox.audit.BundleVerifier.Verification v;
+            // one verified door: locked, read once, verified with the key before a word of it is used
+            try (var session = dev.agentsandbox.approval.BundleSession.open(r.previous(), key.getPublic(), "its words do not join the task")) {
+                snapshot = session.snapshot();
+                v = session.verification();
+            } catch (dev.agentsandbox.error.RefusedException e) {
+                throw new UsageException("--continue " + r.previous() + ": " + e.getMessage(), e);
             }
             if (!Layout.isApprovalStage(v.newestStage())) {
                 throw new UsageException("--continue " + r.previous() + ": that run has no decision yet; only a rejected run can be continued");
