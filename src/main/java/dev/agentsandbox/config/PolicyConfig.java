@@ -37,32 +37,63 @@ public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Intege
             deny = deny == null ? List.of() : List.copyOf(deny);
         }
 
-        /** Why this program is off the list, or null when it may run. */
+        /**
+         * Why this program is off the list, or null when it may run. The program is the one the kernel
+         * ran ({@code binary}), or the one the dynamic loader loads; argv[0] is the caller's choice and
+         * can only make a deny rule match, never an allow rule. A program with no path (memfd, a
+         * deleted file) runs only where an allow rule names {@code (anonymous)}.
+         */
         public String violation(List<String> argv, String binary) {
+            Program p = Program.of(argv, binary);
+            String called = argv.isEmpty() ? null : argv.get(0);
             for (String rule : deny) {
-                if (matches(rule, argv, binary)) {
+                if (matches(rule, p, p.binary()) || (called != null && matches(rule, p, called))) {
                     return "denied by policy.processes.deny \"" + rule + "\"";
                 }
             }
-            if (!allow.isEmpty() && allow.stream().noneMatch(r -> matches(r, argv, binary))) {
-                return "not in policy.processes.allow";
+            if (p.anonymous()) {
+                return allow.contains(Program.ANONYMOUS) ? null : "a program with no path (memfd or a deleted file): not allowed unless"
+                        + " policy.processes.allow names " + Program.ANONYMOUS;
+            }
+            if (!allow.isEmpty() && allow.stream().noneMatch(r -> matches(r, p, p.binary()) || calledAs(r, p, called))) {
+                return "not in policy.processes.allow (" + p.binary() + " ran)";
             }
             return null;
         }
 
-        static boolean matches(String rule, List<String> argv, String binary) {
+        /**
+         * A rule's name reaches the program the kernel ran through a link it was called by: python3 runs
+         * python3.11, sh runs dash, bash or busybox. Only that, and only when the caller used the rule's
+         * name: argv[0] alone never makes another program allowed.
+         */
+        static boolean calledAs(String rule, Program p, String called) {
+            String exe = rule.strip().split("\\s+")[0];
+            if (called == null || p.binary() == null || exe.contains("/") || !Program.name(called).equals(exe)) {
+                return false;
+            }
+            String ran = Program.name(p.binary());
+            boolean versioned = ran.matches(java.util.regex.Pattern.quote(exe) + "[.0-9]+");
+            boolean shell = exe.equals("sh") && java.util.Set.of("dash", "bash", "busybox", "ash", "mksh").contains(ran);
+            return (versioned || shell) && matches(exe + rule.strip().substring(exe.length()), p, exe);
+        }
+
+        /** Whether a rule ("git push", "/usr/bin/curl", "python3") names {@code program} with its subcommand. */
+        static boolean matches(String rule, Program p, String program) {
             List<String> words = List.of(rule.strip().split("\\s+"));
-            if (words.isEmpty() || argv.isEmpty()) {
+            if (words.isEmpty() || program == null || words.get(0).equals(Program.ANONYMOUS)) {
                 return false;
             }
             String exe = words.get(0);
-            String name0 = argv.get(0).substring(argv.get(0).lastIndexOf('/') + 1);
-            String nameBin = binary == null ? "" : binary.substring(binary.lastIndexOf('/') + 1);
-            boolean exeMatches = exe.contains("/") ? exe.equals(binary) || exe.equals(argv.get(0)) : exe.equals(name0) || exe.equals(nameBin);
-            if (!exeMatches || argv.size() < words.size()) {
+            boolean exeMatches = exe.contains("/") ? exe.equals(program) : exe.equals(Program.name(program));
+            if (!exeMatches) {
                 return false;
             }
-            return argv.subList(1, words.size()).equals(words.subList(1, words.size()));
+            List<String> rest = words.subList(1, words.size());
+            if (rest.isEmpty()) {
+                return true;
+            }
+            List<String> args = p.subcommand();
+            return args.size() >= rest.size() && args.subList(0, rest.size()).equals(rest);
         }
     }
     /**

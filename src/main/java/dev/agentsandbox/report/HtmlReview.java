@@ -96,7 +96,7 @@ public final class HtmlReview {
             return;
         }
         h.append("<section id=\"processes\"><h2>Programs the agent ran</h2><table><thead><tr><th>at</th><th>pid</th><th>parent</th>")
-                .append("<th>command</th><th>folder</th><th>ended</th></tr></thead><tbody>\n");
+                .append("<th>program that ran</th><th>command</th><th>folder</th><th>ended</th></tr></thead><tbody>\n");
         java.time.Instant first = null;
         for (Object o : processes) {
             if (!(o instanceof Map<?, ?> p)) {
@@ -107,7 +107,8 @@ public final class HtmlReview {
             Object argv = p.get("argv");
             String command = argv instanceof List<?> l ? String.join(" ", l.stream().map(String::valueOf).toList()) : String.valueOf(argv);
             h.append("<tr><td>+").append(java.time.Duration.between(first, start).toMillis()).append(" ms</td><td>").append(e(String.valueOf(p.get("pid"))))
-                    .append("</td><td>").append(e(String.valueOf(p.get("ppid")))).append("</td><td><code>").append(e(command))
+                    .append("</td><td>").append(e(String.valueOf(p.get("ppid")))).append("</td><td><code>")
+                    .append(e(String.valueOf(p.get("binary")))).append("</code></td><td><code>").append(e(command))
                     .append("</code></td><td><code>").append(e(String.valueOf(p.get("cwd")))).append("</code></td><td>")
                     .append(e(String.valueOf(p.get("exit")))).append("</td></tr>\n");
         }

@@ -36,6 +36,26 @@ class ProcessPolicyIT {
         assertThat(r.out).contains("process-policy").contains("the agent ran git push origin main (/usr/bin/git): denied by policy.processes.deny \"git push\"");
     }
 
+    /**
+     * The program that ran is judged, not the name it was called by (execv(perl, [python3, ...])
+     * passed an allow list of [sh, python3]), and the dynamic loader's program is judged as itself.
+     */
+    @Test
+    void argvZeroAndTheDynamicLoaderDoNotHideTheProgram() throws Exception {
+        Cli r = run("    allow: [sh, python3, printf]\n",
+                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py;"
+                        + " python3 -c \"import os; os.execv('/usr/bin/perl', ['python3', '-e', 'print 1'])\"");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.out).contains("(/usr/bin/perl): not in policy.processes.allow (/usr/bin/perl ran)");
+        Path second = Files.createDirectories(tmp.resolve("second"));
+        tmp = second;
+        Cli loader = run("    deny: [perl]\n",
+                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py; for l in /lib64/ld-linux-x86-64.so.2 /lib/ld-linux-aarch64.so.1;"
+                        + " do [ -x $l ] && $l /usr/bin/perl -e 1; done; true");
+        assertThat(loader.exitCode).as(loader.toString()).isEqualTo(1);
+        assertThat(loader.out).contains("denied by policy.processes.deny \"perl\"");
+    }
+
     @Test
     void floodingTheLogToHideADeniedProgramFailsTheRun() throws Exception {
         // 5,100 programs, past the log's record limit, then the denied one
