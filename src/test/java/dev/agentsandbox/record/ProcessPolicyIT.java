@@ -56,6 +56,24 @@ class ProcessPolicyIT {
         assertThat(loader.out).contains("denied by policy.processes.deny \"perl\"");
     }
 
+    /**
+     * One exec with 160 KB of arguments made a trace message larger than the reader took: the reader
+     * stopped, the next programs went unseen, and under enforce: stop the denied one ran to the end.
+     * The whole message is read now; the denied program after it stops the sandbox within seconds.
+     */
+    @Test
+    void aHugeArgumentListDoesNotBlindTheLog() throws Exception {
+        long start = System.nanoTime();
+        Cli r = run("    deny: [perl]\n    enforce: stop\n",
+                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py; /bin/true \"$(head -c 160000 /dev/zero | tr '\\0' a)\";"
+                        + " perl -e 'sleep 30'; touch AFTER.txt");
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.out).contains("stopping the agent: perl -e sleep 30 (/usr/bin/perl): denied by policy.processes.deny \"perl\"")
+                .doesNotContain("process-log-incomplete");
+        assertThat(seconds).as("stopped within a bound, not after perl's 30 s").isLessThan(25);
+    }
+
     @Test
     void floodingTheLogToHideADeniedProgramFailsTheRun() throws Exception {
         // 5,100 programs, past the log's record limit, then the denied one

@@ -32,6 +32,9 @@ public final class ProcessLog {
 
         /** Why this program is off the list, or null. */
         synchronized String judge(ProcessRecord r) {
+            if (r.breakReason() != null) {
+                return "the process log broke (" + r.breakReason() + "): nothing after it can be judged";
+            }
             if (!armed) {
                 boolean bridge = r.argv().size() > 3 && (r.argv().get(3).equals("agent-sandbox-bridge")
                         || r.argv().get(3).equals(BoundaryProbe.NAME));

@@ -21,6 +21,18 @@ public record ProcessRecord(int pid, int ppid, String binary, List<String> argv,
         argv = List.copyOf(argv);
     }
 
+    /** Not a program: the log broke here (a policy cannot judge what follows, so it stops the sandbox). */
+    public static ProcessRecord broken(String why) {
+        return new ProcessRecord(-1, 0, null, List.of(), null, 0, 0, BROKEN + why);
+    }
+
+    private static final String BROKEN = "log broken: ";
+
+    /** Why the log broke, when this record says it did; null for a program. */
+    public String breakReason() {
+        return pid == -1 && exit != null && exit.startsWith(BROKEN) ? exit.substring(BROKEN.length()) : null;
+    }
+
     ProcessRecord ended(long at, String how) {
         return new ProcessRecord(pid, ppid, binary, argv, cwd, startNanos, at, how);
     }

@@ -24,7 +24,8 @@ import java.util.function.UnaryOperator;
  * trace rather than the run, recorded as such.
  */
 public final class ProcessTrace implements AutoCloseable {
-    static final int MAX_PACKET = 64 * 1024;
+    /** The largest message read: an execve's whole argument vector and environment fit (Linux allows about 2 MiB). */
+    static final int MAX_PACKET = 8 * 1024 * 1024;
     static final int MAX_RECORDS = 5000;
     static final int MAX_ARGS = 64;
     static final int MAX_ARG = 512;
@@ -203,8 +204,12 @@ public final class ProcessTrace implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
+            String why = e.getClass().getSimpleName() + ": " + e.getMessage();
             synchronized (this) {
-                broken = e.getClass().getSimpleName() + ": " + e.getMessage();
+                broken = why;
+            }
+            if (onExec != null) {
+                onExec.accept(ProcessRecord.broken(why)); // a policy that acts at once stops the sandbox now
             }
         }
     }

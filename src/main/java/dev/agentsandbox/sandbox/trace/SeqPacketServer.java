@@ -98,19 +98,44 @@ final class SeqPacketServer implements AutoCloseable {
         }
     }
 
-    /** The next packet, at most {@code max} bytes (longer ones are cut); empty after {@code millis} without one; null at the end. */
+    private static final int MSG_PEEK = 0x2;
+    private static final int MSG_TRUNC = 0x20;
+
+    /**
+     * The next packet whole; empty after {@code millis} without one; null at the end. A packet over
+     * {@code max} bytes is consumed and refused (an IOException naming its size): it is never cut,
+     * since a cut message cannot be read and a reader that stopped would see nothing after it.
+     */
     byte[] receive(int max, int millis) throws IOException {
         if (!readable(connection, millis)) {
             return new byte[0];
         }
-        byte[] buf = new byte[max];
+        long size;
+        try {
+            // MSG_PEEK | MSG_TRUNC: the packet's real length, leaving it queued
+            size = LibC.INSTANCE.recv(connection, new byte[1], 1, MSG_PEEK | MSG_TRUNC);
+        } catch (LastErrorException e) {
+            throw new IOException("recv: errno " + e.getErrorCode(), e);
+        }
+        if (size <= 0) {
+            return null;
+        }
+        if (size > max) {
+            try {
+                LibC.INSTANCE.recv(connection, new byte[1], 1, MSG_TRUNC);
+            } catch (LastErrorException e) {
+                throw new IOException("recv: errno " + e.getErrorCode(), e);
+            }
+            throw new IOException("a trace message of " + size + " bytes, over the limit of " + max);
+        }
+        byte[] buf = new byte[(int) size];
         long n;
         try {
             n = LibC.INSTANCE.recv(connection, buf, buf.length, 0);
         } catch (LastErrorException e) {
             throw new IOException("recv: errno " + e.getErrorCode(), e);
         }
-        return n <= 0 ? null : Arrays.copyOf(buf, (int) n);
+        return n <= 0 ? null : n == buf.length ? buf : Arrays.copyOf(buf, (int) n);
     }
 
     void send(byte[] packet) throws IOException {
