@@ -15,10 +15,41 @@ final class Configs {
     private Configs() {
     }
 
+    /** The file's path in the repository's tree (forward slashes), or null when it lies outside the work tree. */
+    static String inRepository(org.eclipse.jgit.lib.Repository repo, java.nio.file.Path file) throws UsageException {
+        if (repo.isBare()) {
+            return null;
+        }
+        try {
+            java.nio.file.Path tree = repo.getWorkTree().toPath().toRealPath();
+            java.nio.file.Path real = file.toAbsolutePath().normalize();
+            real = java.nio.file.Files.exists(real) ? real.toRealPath() : real;
+            return real.startsWith(tree) && !real.equals(tree) ? tree.relativize(real).toString().replace('\\', '/') : null;
+        } catch (IOException e) {
+            throw new UsageException("cannot resolve --config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     static ConfigSource fromBaseCommit() {
         return (repo, base, request) -> {
             if (request.configFile() != null) {
-                return dev.agentsandbox.config.ConfigLoader.load(request.configFile());
+                String inRepo = inRepository(repo, request.configFile());
+                if (inRepo == null) {
+                    return dev.agentsandbox.config.ConfigLoader.load(request.configFile()); // the CI's own, outside what the agent changes
+                }
+                // A configuration file in the repository is read as the base commit has it, and protected like .agent-sandbox.yml:
+                // an agent that edits it must not weaken this run or the next one.
+                Optional<byte[]> committed;
+                try {
+                    committed = new GitTree(repo, base).read(inRepo);
+                } catch (IOException e) {
+                    throw new UsageException("cannot read " + inRepo + " at the base commit: " + e.getMessage(), e);
+                }
+                if (committed.isEmpty()) {
+                    throw new UsageException("--config " + request.configFile() + " is inside the repository but not in the base commit: commit it,"
+                            + " or keep the file outside the repository (then it is the CI's, recorded by its digest)");
+                }
+                return dev.agentsandbox.config.ConfigLoader.load(inRepo + "@" + base.abbreviate(12).name(), committed.get()).withProtected(inRepo);
             }
             Optional<byte[]> bytes;
             try {

@@ -18,6 +18,18 @@ public record RunConfig(AgentConfig agent, SandboxConfig sandbox, BranchConfig b
     }
 
     /** This configuration with another proxy section. */
+    /** This configuration with one more protected path (the configuration file itself, when it lives in the repository). */
+    public RunConfig withProtected(String path) {
+        java.util.List<String> paths = new java.util.ArrayList<>(policy.protectedPaths());
+        if (!paths.contains(path)) {
+            paths.add(path);
+        }
+        PolicyConfig p = new PolicyConfig(paths, policy.maxFiles(), policy.maxLines(), policy.allowBinary(), policy.allowModeChanges(),
+                policy.maxFileBytes(), policy.maxChangeBytes(), policy.allowBidiPaths(), policy.processes());
+        return new RunConfig(agent, sandbox, branch, p, secrets, dependencies, checks, proxy, merge, risk, approval, checkpoints, notifications,
+                dataClass, audit);
+    }
+
     public RunConfig withProxy(ProxyConfig p) {
         return new RunConfig(agent, sandbox, branch, policy, secrets, dependencies, checks, p, merge, risk, approval, checkpoints, notifications, dataClass, audit);
     }
