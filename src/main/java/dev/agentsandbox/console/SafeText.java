@@ -80,10 +80,14 @@ public final class SafeText {
         return null;
     }
 
-    /** Bidirectional controls, line and paragraph separators, and characters that show as nothing. */
+    /**
+     * Bidirectional controls, line and paragraph separators, interlinear annotations, and every
+     * character Unicode says shows as nothing (Default_Ignorable_Code_Point: zero-width characters,
+     * the Hangul fillers, variation selectors, the combining grapheme joiner, tags), from ICU's data.
+     */
     public static boolean isHidden(int cp) {
-        return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E || cp == 0x200F || cp == 0x061C
-                || cp == 0x2028 || cp == 0x2029 || (cp >= 0x200B && cp <= 0x200D) || cp == 0x2060 || cp == 0xFEFF || cp == 0x00AD
-                || (cp >= 0xE0000 && cp <= 0xE007F) || (cp >= 0xFFF9 && cp <= 0xFFFB) || cp == 0x180E;
+        return cp == 0x2028 || cp == 0x2029 || (cp >= 0xFFF9 && cp <= 0xFFFB)
+                || com.ibm.icu.lang.UCharacter.hasBinaryProperty(cp, com.ibm.icu.lang.UProperty.DEFAULT_IGNORABLE_CODE_POINT)
+                || com.ibm.icu.lang.UCharacter.hasBinaryProperty(cp, com.ibm.icu.lang.UProperty.BIDI_CONTROL);
     }
 }

@@ -46,11 +46,47 @@ public final class PolicyGate implements Gate {
     @Override
     public GateResult evaluate(GateContext context) {
         long t0 = System.nanoTime();
-        List<Finding> findings = check(context.change());
+        List<Finding> findings = new ArrayList<>(check(context.change()));
+        try {
+            findings.addAll(collisions(context.change(), context.head()));
+        } catch (java.io.IOException e) {
+            findings.add(Finding.of(NAME, "name-collision", Verdict.FAIL, "the head tree could not be read to check its names: " + e.getMessage()));
+        }
         return GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0),
                 Map.of("files", context.change().files().size(),
                         "linesAdded", context.change().addedLineCount(),
                         "linesRemoved", context.change().removedLineCount()));
+    }
+
+    private static final com.ibm.icu.text.Normalizer2 NFKC_CASEFOLD = com.ibm.icu.text.Normalizer2.getNFKCCasefoldInstance();
+
+    /**
+     * Names that are one name on a case-insensitive or normalising file system (Windows, macOS):
+     * {@code CALC.py} beside {@code calc.py}, or a name in NFC beside the same in NFD. Checked across
+     * the whole resulting tree; an added file that collides with any other is refused, since on such
+     * a checkout one silently replaces the other.
+     */
+    static List<Finding> collisions(ChangeSet change, dev.agentsandbox.change.Tree head) throws java.io.IOException {
+        java.util.Set<String> added = new java.util.HashSet<>();
+        for (FileChange f : change.files()) {
+            if (f.kind() == FileChange.Kind.ADDED) {
+                added.add(f.path());
+            }
+        }
+        List<Finding> out = new ArrayList<>();
+        if (added.isEmpty()) {
+            return out;
+        }
+        java.util.Map<String, String> seen = new java.util.HashMap<>();
+        for (String path : head.paths()) {
+            String other = seen.putIfAbsent(NFKC_CASEFOLD.normalize(path), path);
+            if (other != null && (added.contains(path) || added.contains(other))) {
+                out.add(Finding.at(NAME, "name-collision", Verdict.FAIL, SafeText.line(path) + " and " + SafeText.line(other)
+                        + " are one name on a case-insensitive or normalising file system (Windows, macOS): one would replace the other",
+                        path, 0));
+            }
+        }
+        return out;
     }
 
     List<Finding> check(ChangeSet change) {
