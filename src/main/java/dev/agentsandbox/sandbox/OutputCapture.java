@@ -25,6 +25,8 @@ public final class OutputCapture {
     private final UnaryOperator<String> redactor;
     private final OutputListener listener;
     private final long maxBytes;
+    /** What the console adds to each line ("[  12.3s] agent    | "). */
+    static final int CONSOLE_PREFIX_BYTES = 31;
     private final StringBuilder kept = new StringBuilder();
     private final Map<OutputListener.Stream, Pending> pending = new EnumMap<>(OutputListener.Stream.class);
     private long keptBytes;
@@ -84,7 +86,9 @@ public final class OutputCapture {
             return;
         }
         String line = SafeText.line(redactor.apply(raw));
-        long size = line.getBytes(StandardCharsets.UTF_8).length + 1L;
+        // charged as the console prints it: each line carries a prefix there, so a flood of empty lines
+        // is bounded too (1m of output is at most about 32,000 console lines, not a million)
+        long size = line.getBytes(StandardCharsets.UTF_8).length + 1L + CONSOLE_PREFIX_BYTES;
         if (keptBytes + size > maxBytes) {
             truncated = true;
             String notice = "[agent-sandbox: output past " + maxBytes + " bytes (sandbox.max-output) is neither shown nor kept;"

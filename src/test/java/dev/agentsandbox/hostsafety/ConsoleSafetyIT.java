@@ -52,6 +52,19 @@ class ConsoleSafetyIT {
         assertThat(summary).doesNotContain("\r").doesNotContain("\u001b");
     }
 
+    /** 8 MiB of newlines under max-output: 1m printed a million console lines when empty lines cost one byte. */
+    @Test
+    void aFloodOfEmptyLinesIsCappedInConsoleLines() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), "version: 1\nsandbox:\n  max-output: 1m\n");
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "flood", "--image", TestHost.IMAGE, "--config", cfg.toString(),
+                "--command", "head -c 8388608 /dev/zero | tr '\\0' '\\n'; echo 'x = 1' > /workspace/new.py", "--bundle", tmp.resolve("e").toString());
+        assertThat(r.exitCode).as(r.all().substring(0, Math.min(3000, r.all().length()))).isZero();
+        long lines = r.out.lines().count();
+        assertThat(lines).as("console lines for 1m of output").isLessThan(40_000);
+        assertThat(r.out.length()).as("console bytes").isLessThan(2 << 20);
+    }
+
     @Test
     void aFloodOfOutputIsCappedOnTheConsoleForTheAgentAndForEachCheck() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
@@ -63,9 +76,9 @@ class ConsoleSafetyIT {
         assertThat(r.exitCode).as(r.all().substring(0, Math.min(3000, r.all().length()))).isZero();
         long agentLines = Arrays.stream(r.out.split("\n")).filter(l -> l.contains("agent    | aaaa")).count();
         long checkLines = Arrays.stream(r.out.split("\n")).filter(l -> l.contains("tests    | aaaa")).count();
-        // 64 KiB of 101-byte lines each: about 650, never the 600,000 printed
-        assertThat(agentLines).isBetween(500L, 700L);
-        assertThat(checkLines).isBetween(500L, 700L);
+        // 64 KiB of 101-byte lines, each charged with its console prefix: about 490, never the 600,000 printed
+        assertThat(agentLines).isBetween(400L, 550L);
+        assertThat(checkLines).isBetween(400L, 550L);
         assertThat(r.out).contains("agent    | [agent-sandbox: output past 65536 bytes (sandbox.max-output) is neither shown nor kept");
         assertThat(r.out).contains("tests    | [agent-sandbox: output past 65536 bytes");
         assertThat(r.out.length()).isLessThan(400_000);

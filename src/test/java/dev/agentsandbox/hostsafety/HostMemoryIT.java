@@ -53,6 +53,26 @@ class HostMemoryIT {
         }
     }
 
+    /**
+     * A check that writes reports the JUnit glob matches, one sparse 3 GiB and three of 40 MB: none is
+     * read whole or copied into the bundle (the review saw 751 MB copied and the heap run out); the
+     * check fails naming them, in a 96 MB heap.
+     */
+    @Test
+    void hugeReportsAreNeitherReadNorKept() throws Exception {
+        String check = "mkdir -p reports && truncate -s 3G reports/sparse.xml && for i in 1 2 3; do head -c 40000000 /dev/zero"
+                + " > reports/big$i.xml; done";
+        Result r = run("96m", "version: 1\nsandbox:\n  disk: 8g\nchecks:\n  tests:\n    command: [\"sh\", \"-c\", \"" + check + "\"]\n"
+                + "    junit: \"reports/*.xml\"\n", "echo 'x = 1' > /workspace/new.py");
+        assertThat(r.exit()).as(r.output()).isEqualTo(1);
+        String gates = Files.readString(tmp.resolve("bundle/gates.json"));
+        assertThat(gates).contains("junit-too-large").contains("reports/sparse.xml is 3221225472 bytes");
+        try (var files = Files.walk(tmp.resolve("bundle"))) {
+            long bytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+            assertThat(bytes).as("the bundle").isLessThan(20L << 20);
+        }
+    }
+
     @Test
     void millionsOfLinesAreRefusedWhileReadInASmallHeap() throws Exception {
         long t0 = System.nanoTime();

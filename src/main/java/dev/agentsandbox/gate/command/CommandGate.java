@@ -148,9 +148,23 @@ public final class CommandGate implements Gate {
             return all;
         }
         int counted = 0;
+        long total = 0;
+        if (files.size() > MAX_REPORTS) {
+            findings.add(Finding.of(name(), "junit-too-many", Verdict.FAIL, check.name() + " wrote " + files.size() + " files matching "
+                    + check.junit() + ": only the first " + MAX_REPORTS + " are read"));
+            files = files.subList(0, MAX_REPORTS);
+        }
         for (Path f : files) {
             String rel = tree.relativize(f).toString();
             try {
+                // bounded before anything is read: a report is the check's output, and the check runs the agent's code
+                long size = Files.size(f);
+                if (size > MAX_REPORT_BYTES || total + size > MAX_REPORTS_TOTAL) {
+                    findings.add(Finding.at(name(), "junit-too-large", Verdict.FAIL, rel + " is " + size + " bytes: reports are read up to "
+                            + MAX_REPORT_BYTES + " bytes each and " + MAX_REPORTS_TOTAL + " in all; it is neither read nor kept", rel, 0));
+                    continue;
+                }
+                total += size;
                 if (committedAsIs(context, rel, f)) {
                     continue;
                 }
@@ -192,6 +206,11 @@ public final class CommandGate implements Gate {
 
     private static boolean committedAsIs(GateContext context, String rel, Path file) throws IOException {
         java.util.Optional<byte[]> committed = context.head().read(rel);
-        return committed.isPresent() && java.util.Arrays.equals(committed.get(), Files.readAllBytes(file));
+        return committed.isPresent() && committed.get().length == Files.size(file) && java.util.Arrays.equals(committed.get(), Files.readAllBytes(file));
     }
+
+    /** A JUnit report is read and kept up to this size; larger ones fail the check. */
+    static final long MAX_REPORT_BYTES = 16L << 20;
+    static final long MAX_REPORTS_TOTAL = 64L << 20;
+    static final int MAX_REPORTS = 500;
 }
