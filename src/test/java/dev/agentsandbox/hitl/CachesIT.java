@@ -65,4 +65,22 @@ class CachesIT {
         assertThat(r.exitCode).as(r.toString()).isEqualTo(2);
         assertThat(r.err).contains("not readable by the sandbox's user").contains("chmod -R o+rX");
     }
+
+    /** A Unix socket anywhere in a cache would be a door out (the runtime opens host sockets for the proxy): refused, as is /run. */
+    @Test
+    void aCacheHoldingASocketOrInRunIsRefused() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path cache = Files.createDirectories(tmp.resolve("cache/deep/er"));
+        Files.setPosixFilePermissions(tmp.resolve("cache"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(cache.resolve("agent.sock")));
+            for (String host : new String[] {tmp.resolve("cache").toString(), "/run/user"}) {
+                Path cfg = Files.writeString(tmp.resolve("s.yml"), "version: 1\nsandbox:\n  caches: [{ host: \"" + host + "\", path: /cache/x }]\n");
+                Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "true",
+                        "--config", cfg.toString(), "--bundle", tmp.resolve("b-s" + host.hashCode()).toString());
+                assertThat(r.exitCode).as(host + "\n" + r).isEqualTo(2);
+                assertThat(r.err).contains("sandbox.caches").containsAnyOf("the socket, FIFO or device", "lies in /run/", "does not exist");
+            }
+        }
+    }
 }

@@ -115,10 +115,48 @@ public record Settings(String image, List<String> command, dev.agentsandbox.sand
             } catch (java.io.IOException e) {
                 throw new UsageException("sandbox.caches: cannot read the permissions of " + real + ": " + e.getMessage());
             }
+            for (String runtime : List.of("/run/", "/var/run/", "/dev/shm/")) {
+                if ((real + "/").startsWith(runtime)) {
+                    throw new UsageException("sandbox.caches: " + real + " lies in " + runtime + ", where the host keeps sockets and other"
+                            + " processes' files: give a cache folder elsewhere");
+                }
+            }
+            String other = special(real);
+            if (other != null) {
+                // the runtime lets a sandbox open host sockets (for the model proxy's), so a socket in a cache would be a door out
+                throw new UsageException("sandbox.caches: " + real + " holds " + other + ": a cache holds files and folders only");
+            }
             out.add(new dev.agentsandbox.sandbox.Mount(real, c.path(), true));
         }
         return out;
     }
+
+    /** The first socket, FIFO or device below the folder (what a sandbox could open through a read-only mount), or null. */
+    private static String special(java.nio.file.Path root) throws UsageException {
+        String[] found = {null};
+        long[] seen = {0};
+        try {
+            java.nio.file.Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
+                @Override
+                public java.nio.file.FileVisitResult visitFile(java.nio.file.Path f, java.nio.file.attribute.BasicFileAttributes a) {
+                    if (++seen[0] > MAX_CACHE_ENTRIES) {
+                        found[0] = "more than " + MAX_CACHE_ENTRIES + " entries, too many to check";
+                        return java.nio.file.FileVisitResult.TERMINATE;
+                    }
+                    if (a.isOther()) {
+                        found[0] = "the socket, FIFO or device " + f;
+                        return java.nio.file.FileVisitResult.TERMINATE;
+                    }
+                    return java.nio.file.FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (java.io.IOException e) {
+            throw new UsageException("sandbox.caches: cannot check " + root + ": " + e.getMessage());
+        }
+        return found[0];
+    }
+
+    private static final long MAX_CACHE_ENTRIES = 1_000_000;
 
     public SandboxTemplate template(String runId, List<String> knownSecrets) {
         // Output is shown and kept only after credentials in it are redacted: the keys the proxy
