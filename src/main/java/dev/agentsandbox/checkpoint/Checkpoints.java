@@ -44,6 +44,9 @@ public final class Checkpoints {
     private final java.security.PublicKey hostKey;
     private final java.util.function.UnaryOperator<String> refusal;
     private final AtomicInteger seq = new AtomicInteger();
+    private final java.util.concurrent.Semaphore oneAtATime = new java.util.concurrent.Semaphore(1);
+    /** The most checkpoints one run may ask. */
+    static final int MAX_PER_RUN = 20;
     private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     /**
@@ -71,7 +74,21 @@ public final class Checkpoints {
         if (req == null || !req.isObject() || !req.path("action").isTextual() || req.path("action").asText().isBlank()) {
             return error("give at least \"action\" (what the agent is about to do)");
         }
-        String id = "cp-" + seq.incrementAndGet();
+        // each question notifies people: 40 at once, or a loop, is refused here, not relayed
+        if (!oneAtATime.tryAcquire()) {
+            return error("another checkpoint of this run awaits its answer: ask one at a time");
+        }
+        try {
+            if (seq.get() >= MAX_PER_RUN) {
+                return error("this run has asked " + MAX_PER_RUN + " checkpoints already (the most one run may): rejected");
+            }
+            return askOne("cp-" + seq.incrementAndGet(), req);
+        } finally {
+            oneAtATime.release();
+        }
+    }
+
+    private byte[] askOne(String id, JsonNode req) throws IOException {
         ObjectNode cp = JSON.createObjectNode();
         cp.put("id", id);
         cp.put("action", cut(req.path("action").asText()));
