@@ -85,23 +85,53 @@ public final class Notifications {
     }
 
     static String headline(String event, Map<String, ?> f) {
+        return headline(event, f, java.util.function.UnaryOperator.identity());
+    }
+
+    /** @param agentText how text the agent wrote is made inert for the target's markup */
+    static String headline(String event, Map<String, ?> f, java.util.function.UnaryOperator<String> agentText) {
         String run = "run " + f.get("runId") + (f.get("tier") == null ? "" : " (" + f.get("tier") + " risk)");
         return switch (event) {
             case "awaiting-approval" -> "agent-sandbox: " + run + " awaits approval (" + f.get("verdict") + ")";
-            case "checkpoint-pending" -> "agent-sandbox: " + run + " asks before: " + f.get("action");
+            case "checkpoint-pending" -> "agent-sandbox: " + run + " asks before: " + agentText.apply(defang(String.valueOf(f.get("action"))));
             case "gates-failed" -> "agent-sandbox: the gates of " + run + " failed";
             case "merged" -> "agent-sandbox: " + run + " was merged into " + f.get("target");
             default -> "agent-sandbox: " + run + ": " + event;
         };
     }
 
-    private static byte[] slack(String event, Map<String, ?> f) {
+    /**
+     * Links in the agent's words are broken ({@code https://x} becomes {@code https[:]//x}, {@code www.x}
+     * {@code www[.]x}): a notification never carries a clickable link the agent chose (a fake "Approve" page).
+     */
+    static String defang(String s) {
+        return s.replace("://", "[:]//").replaceAll("(?i)\\bwww\\.", "www[.]").replaceAll("(?i)\\bmailto:", "mailto[:]");
+    }
+
+    /** Slack mrkdwn: &, < and > as entities, so that no <!channel>, <@user> or <url|text> is formed. */
+    static String slackText(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    /** Adaptive Card markdown: its markup characters escaped, so that no link, emphasis or list is formed. */
+    static String teamsText(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        for (char c : s.toCharArray()) {
+            if ("\\`*_{}[]()#+-.!|<>~".indexOf(c) >= 0) {
+                b.append('\\');
+            }
+            b.append(c);
+        }
+        return b.toString();
+    }
+
+    static byte[] slack(String event, Map<String, ?> f) {
         ObjectNode n = JSON.createObjectNode();
-        n.put("text", headline(event, f) + (f.get("reviewUrl") == null ? "" : "\nReview: " + f.get("reviewUrl")));
+        n.put("text", headline(event, f, Notifications::slackText) + (f.get("reviewUrl") == null ? "" : "\nReview: " + f.get("reviewUrl")));
         return n.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static byte[] teams(String event, Map<String, ?> f) {
+    static byte[] teams(String event, Map<String, ?> f) {
         ObjectNode msg = JSON.createObjectNode();
         msg.put("type", "message");
         ObjectNode att = msg.putArray("attachments").addObject();
@@ -111,7 +141,7 @@ public final class Notifications {
         card.put("type", "AdaptiveCard");
         card.put("version", "1.4");
         ArrayNode body = card.putArray("body");
-        body.addObject().put("type", "TextBlock").put("text", headline(event, f)).put("weight", "Bolder").put("wrap", true);
+        body.addObject().put("type", "TextBlock").put("text", headline(event, f, Notifications::teamsText)).put("weight", "Bolder").put("wrap", true);
         ArrayNode facts = body.addObject().put("type", "FactSet").putArray("facts");
         for (String k : List.of("runId", "tier", "verdict", "headCommit", "repository")) {
             if (f.get(k) != null) {
