@@ -14,6 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * counted is refused, never let through.
  */
 final class EgressPolicy {
+    /** Endpoints that spend tokens but whose answers carry no usage the proxy can count (batches run later, elsewhere). */
+    static final java.util.List<String> UNMETERED = java.util.List.of("/v1/messages/batches", "/v1/batches");
     /** Why a request is refused: its HTTP status, the rule and a message for the agent (and the audit log). */
     record Refusal(int status, String rule, String message) {
     }
@@ -63,6 +65,15 @@ final class EgressPolicy {
         if (!u.pathPrefixes().isEmpty() && u.pathPrefixes().stream().map(Target::prefixSegments)
                 .noneMatch(p -> p != null && target.restStartsWith(p))) {
             return new Refusal(403, "path", "path " + rest + " is not allowed for " + provider + " (allowed: " + u.pathPrefixes() + ")");
+        }
+        for (String spends : UNMETERED) {
+            java.util.List<String> seg = Target.prefixSegments(spends);
+            boolean named = u.pathPrefixes().stream().map(Target::prefixSegments)
+                    .anyMatch(p -> p != null && p.size() >= seg.size() && p.subList(0, seg.size()).equals(seg));
+            if (target.restStartsWith(seg) && !named) {
+                return new Refusal(403, "unmetered", "path " + rest + " spends tokens without reporting them to the proxy (" + spends
+                        + "), so budgets and the spend cap could not hold: it is refused unless proxy.upstreams names " + spends + " itself");
+            }
         }
         if (overBudget.get()) {
             return new Refusal(429, "token-budget", "the run used its token budget of " + config.tokenBudget());

@@ -119,10 +119,13 @@ class ModelProxyTest {
         proxy(null, null, null);
         assertThat(call("POST", "/evil/v1/messages", "{}")).startsWith("HTTP/1.1 403").contains("no upstream 'evil' is configured");
         assertThat(call("POST", "/anthropic/v1/files", "{}")).startsWith("HTTP/1.1 403").contains("path /v1/files is not allowed for anthropic");
+        // under the /v1/messages allowance, but a batch spends without reporting usage: refused unless named itself
+        assertThat(call("POST", "/anthropic/v1/messages/batches", "{\"requests\":[]}")).startsWith("HTTP/1.1 403")
+                .contains("spends tokens without reporting them to the proxy");
         assertThat(call("GET", "/anthropic/v1/messages", "")).startsWith("HTTP/1.1 403").contains("method GET is not allowed");
         assertThat(call("POST", "/anthropic/v1/messages/../../admin", "{}")).startsWith("HTTP/1.1 400");
         assertThat(upstream.received).isEmpty();
-        assertThat(events).extracting(ProxyEvent::refusedBy).containsExactly("unknown-upstream", "path", "method", "ambiguous-path");
+        assertThat(events).extracting(ProxyEvent::refusedBy).containsExactly("unknown-upstream", "path", "unmetered", "method", "ambiguous-path");
     }
 
     @Test
