@@ -74,6 +74,18 @@ class ProcessPolicyIT {
         assertThat(seconds).as("stopped within a bound, not after perl's 30 s").isLessThan(25);
     }
 
+    /** A test the agent added ran a denied program during the tests check, unjudged, before; a check runs the agent's code. */
+    @Test
+    void aCheckThatRunsADeniedProgramFails() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path config = Files.writeString(tmp.resolve("checks.yml"), "policy:\n  processes:\n    deny: [perl]\nchecks:\n  tests:\n"
+                + "    command: [\"sh\", \"-c\", \"sh ./extra_test.sh\"]\n");
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "Add a test", "--image", TestHost.IMAGE, "--config", config.toString(),
+                "--command", "printf 'perl -e 1\\n' > extra_test.sh", "--bundle", tmp.resolve("bundle").toString());
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(Files.readString(tmp.resolve("bundle/gates.json"))).contains("the check ran perl -e 1 (/usr/bin/perl): denied by policy.processes.deny");
+    }
+
     @Test
     void floodingTheLogToHideADeniedProgramFailsTheRun() throws Exception {
         // 5,100 programs, past the log's record limit, then the denied one

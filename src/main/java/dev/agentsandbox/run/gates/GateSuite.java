@@ -56,6 +56,9 @@ public final class GateSuite {
         this.host = host;
     }
 
+    /** What policy.processes found in each check's programs, by check, as each check's sandbox ends. */
+    private final java.util.Map<String, List<dev.agentsandbox.gate.Finding>> checkFindings = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The suite's gates for a configuration, in the order they run. */
     public List<Gate> gates(Prepared p, AgentOutcome agent, RunBundle bundle, Scratch scratch) {
         RunConfig config = p.config();
@@ -67,8 +70,12 @@ public final class GateSuite {
         for (CheckConfig check : config.checks()) {
             gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line),
                     check.registries() ? registries(p, bundle, scratch) : null)
-                    // the check's programs, from gVisor's kernel, on the record as the agent's are
-                    .onSandbox((name, result) -> ProcessLog.audit(bundle, name, result.processes())));
+                    // the check's programs, from gVisor's kernel, on the record as the agent's are, and judged by the same policy:
+                    // a check runs code the agent wrote
+                    .onSandbox((name, result) -> {
+                        ProcessLog.audit(bundle, name, result.processes());
+                        checkFindings.put(name, ProcessLog.judgeCheck(config.policy().processes(), name, result.processes()));
+                    }));
         }
         return gates;
     }
@@ -93,6 +100,12 @@ public final class GateSuite {
                     bundle.path(Layout.REPORTS));
             for (Gate g : gates(p, agent, bundle, scratch)) {
                 GateResult r = timed(g, ctx);
+                List<dev.agentsandbox.gate.Finding> judged = checkFindings.remove(g.name());
+                if (judged != null && !judged.isEmpty()) {
+                    List<dev.agentsandbox.gate.Finding> all = new ArrayList<>(r.findings());
+                    all.addAll(judged);
+                    r = GateResult.of(r.gate(), all, r.duration(), r.details());
+                }
                 results.add(r);
                 credentials |= g.findsCredentials() && !r.findings().isEmpty();
             }
