@@ -53,16 +53,37 @@ public final class SecretsGate implements Gate {
                     continue;
                 }
                 boolean pathAllowed = PathGlob.anyMatches(allowPaths, f.path());
+                // a name is scanned like a line: a token as a file name is copied into the patch and the bundle
+                if (!pathAllowed) {
+                    for (SecretMatch m : scanner.scan(f.path())) {
+                        findings.add(new Finding(NAME, m.rule().id(), m.rule().level(), m.rule().description() + " in a file name (sha256 "
+                                + m.fingerprint() + "); remove it and rotate the credential", SecretShapes.redact(scanner, scanner.redact(f.path())), 0,
+                                null));
+                    }
+                }
                 for (AddedLine l : f.addedLines()) {
                     lines++;
                     bytes += l.text().length();
-                    for (SecretMatch m : scanner.scan(f.path(), l.text())) {
+                    List<SecretMatch> direct = scanner.scan(f.path(), l.text());
+                    for (SecretMatch m : direct) {
                         if (pathAllowed || allowFingerprints.contains(m.fingerprint())) {
                             allowed++;
                             continue;
                         }
                         findings.add(new Finding(NAME, m.rule().id(), m.rule().level(), m.rule().description() + " added (sha256 "
                                 + m.fingerprint() + "); remove it and rotate the credential", f.path(), l.number(), abbreviate(m.redactedLine())));
+                    }
+                    if (direct.isEmpty() && !pathAllowed) {
+                        for (SecretShapes.Hidden h : SecretShapes.find(scanner, l.text())) {
+                            if (allowFingerprints.contains(h.fingerprint())) {
+                                allowed++;
+                                continue;
+                            }
+                            findings.add(new Finding(NAME, h.rule().id(), h.rule().level(), h.rule().description() + " added, " + h.shape()
+                                    + " (sha256 " + h.fingerprint() + "); remove it and rotate the credential", f.path(), l.number(),
+                                    abbreviate(SecretShapes.redact(scanner, l.text()))));
+                            break; // one finding a line: the shapes of one credential overlap
+                        }
                     }
                 }
             }
