@@ -20,7 +20,7 @@ public final class KubernetesDoctor {
     /** What a run does, as (verb, group, resource, subresource). */
     static final List<String[]> PERMISSIONS = List.of(
             new String[] {"create", "", "pods", ""}, new String[] {"get", "", "pods", ""}, new String[] {"list", "", "pods", ""},
-            new String[] {"delete", "", "pods", ""}, new String[] {"create", "", "pods", "exec"},
+            new String[] {"delete", "", "pods", ""}, new String[] {"deletecollection", "", "pods", ""}, new String[] {"create", "", "pods", "exec"},
             new String[] {"get", "", "pods", "log"},
             new String[] {"create", "networking.k8s.io", "networkpolicies", ""}, new String[] {"get", "networking.k8s.io", "networkpolicies", ""},
             new String[] {"list", "networking.k8s.io", "networkpolicies", ""}, new String[] {"patch", "networking.k8s.io", "networkpolicies", ""},
