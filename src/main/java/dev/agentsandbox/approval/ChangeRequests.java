@@ -146,7 +146,7 @@ public final class ChangeRequests {
                     continue;
                 }
                 String why = who == null ? "not a valid identity"
-                        : !r.trusted() ? "not an owner, member or collaborator of the repository"
+                        : !r.trusted() ? r.distrust()
                         : r.commit() == null && forge.reviewsNameCommits() ? "names no commit"
                         : r.commit() != null && !r.commit().equals(run.headCommit()) ? "approved another commit"
                         : before(r.submitted(), run.startedAt()) ? "made before the run began"

@@ -27,11 +27,15 @@ public interface Forge {
      * @param user who approved, as the forge names them
      * @param commit the commit approved, when the forge says (GitHub's reviews do); null otherwise
      * @param submitted when (ISO-8601), when the forge says; null otherwise
-     * @param trusted whether the reviewer may speak for the project (GitHub: an owner, member or
-     *                collaborator; anyone else can review a public repository)
+     * @param distrust why the review cannot speak for the project (GitHub: not an owner, member or
+     *                 collaborator, as anyone can review a public repository; GitLab: approvals kept when
+     *                 commits are added), or null when it can
      * @param approved an approval; false: the reviewer's latest word asks for changes
      */
-    record Review(String user, String commit, String submitted, boolean trusted, boolean approved) {
+    record Review(String user, String commit, String submitted, String distrust, boolean approved) {
+        public boolean trusted() {
+            return distrust == null;
+        }
     }
 
     /** The project as the forge's API names it (owner/name on GitHub; the id or group/name on GitLab). */

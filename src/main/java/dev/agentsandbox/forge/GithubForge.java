@@ -91,7 +91,8 @@ public final class GithubForge implements Forge {
             if (state.equals("APPROVED") || state.equals("CHANGES_REQUESTED")) {
                 out.add(new Review(r.path("user").path("login").asText(), r.path("commit_id").isTextual() ? r.path("commit_id").asText() : null,
                         r.path("submitted_at").isTextual() ? r.path("submitted_at").asText() : null,
-                        TRUSTED.contains(r.path("author_association").asText()), state.equals("APPROVED")));
+                        TRUSTED.contains(r.path("author_association").asText()) ? null : "not an owner, member or collaborator of the repository",
+                        state.equals("APPROVED")));
             }
         });
         return out;

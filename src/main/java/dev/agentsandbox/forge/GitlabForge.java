@@ -58,12 +58,16 @@ public final class GitlabForge implements Forge {
 
     @Override
     public List<Review> reviews(String number) throws AgentSandboxException {
+        // GitLab's approvals name no commit: they speak for the run's commit only where the project drops them when commits are added
+        boolean reset = http.call("GET", "projects/" + project + "/approvals", null, 200).body().path("reset_approvals_on_push").asBoolean(false);
+        String distrust = reset ? null : "this project keeps approvals when commits are added, and GitLab's approvals name no commit"
+                + " (turn on \"Remove all approvals when commits are added\")";
         JsonNode a = http.call("GET", "projects/" + project + "/merge_requests/" + iid(number) + "/approvals", null, 200).body();
         List<Review> out = new ArrayList<>();
         for (JsonNode by : a.path("approved_by")) {
             // GitLab lets only project members with the right to approve do so
             out.add(new Review(by.path("user").path("username").asText(null), null, by.path("approved_at").isTextual() ? by.path("approved_at").asText() : null,
-                    true, true));
+                    distrust, true));
         }
         return out;
     }

@@ -130,6 +130,12 @@ class ChangeRequestIT {
             assertThat(opened.exitCode).as(opened.toString()).isZero();
             assertThat(opened.out).contains("opened merge request 1");
             forge.review(1, "carol", "APPROVED", null);
+            // GitLab's approvals name no commit: they count only where the project drops them when commits are added
+            forge.resetApprovalsOnPush = false;
+            Cli kept = cli(env, concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key", "--repo", run.repo.dir.toString()}, common));
+            assertThat(kept.exitCode).as(kept.toString()).isEqualTo(4);
+            assertThat(kept.err).contains("not enough approvals: 0 of 1").contains("carol (this project keeps approvals when commits are added");
+            forge.resetApprovalsOnPush = true;
             ObjectId mainBefore = run.remoteHead("main");
             pushOnto(run.repo.remote, branch);
             Cli refused = cli(env, concat(new String[] {"pr", "merge", "--number", "1", "--signing-key", run.key + ".key", "--repo", run.repo.dir.toString()}, common));

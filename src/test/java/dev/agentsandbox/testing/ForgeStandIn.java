@@ -49,6 +49,8 @@ public final class ForgeStandIn implements AutoCloseable {
     public final List<String> requests = new CopyOnWriteArrayList<>();
     /** The workflow run's deployment reviews (GET .../actions/runs/{id}/approvals), as JSON. */
     public volatile String runApprovals = "[]";
+    /** GitLab's project setting "Remove all approvals when commits are added". */
+    public volatile boolean resetApprovalsOnPush = true;
     private final Map<Integer, ObjectNode> requestsByNumber = new ConcurrentHashMap<>();
     private final Map<Integer, ArrayNode> reviews = new ConcurrentHashMap<>();
 
@@ -117,7 +119,10 @@ public final class ForgeStandIn implements AutoCloseable {
         Matcher gh = GH.matcher(path);
         Matcher gl = GL.matcher(path);
         try {
-            if (method.equals("GET") && path.matches("/repos/[^/]+/[^/]+/actions/runs/\\d+/approvals")) {
+            if (method.equals("GET") && path.matches("/api/v4/projects/[^/]+/approvals")) {
+                // projects/approvals (configuration): whether approvals are dropped when commits are added
+                answer(ex, 200, JSON.createObjectNode().put("reset_approvals_on_push", resetApprovalsOnPush));
+            } else if (method.equals("GET") && path.matches("/repos/[^/]+/[^/]+/actions/runs/\\d+/approvals")) {
                 // actions/get-reviews-for-run: the run's deployment review history, as the approve job reads it
                 answer(ex, 200, JSON.readTree(runApprovals));
             } else if (gh.matches()) {
