@@ -1,5 +1,6 @@
 package dev.agentsandbox.proxy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.UsageException;
@@ -233,8 +234,9 @@ public final class ModelProxy implements AutoCloseable {
             return;
         }
         ProviderAuth.Upstream up = policy.upstream(provider);
+        byte[] sent = withStreamUsage(rest, req.body());
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + target.withQuery(rest))).timeout(Duration.ofMinutes(10))
-                .method(req.method(), req.body().length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(req.body()));
+                .method(req.method(), sent.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(sent));
         for (Map.Entry<String, String> h : req.headers().entrySet()) {
             if (!ProviderAuth.DROPPED.contains(h.getKey())) {
                 b.header(h.getKey(), h.getValue());
@@ -287,6 +289,29 @@ public final class ModelProxy implements AutoCloseable {
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length, bytesOut,
                 (System.nanoTime() - t0) / 1_000_000, model, meter.input(), meter.output(), null, meter.toolCalls()));
         stop.forEach(listener::onBudgetExceeded);
+    }
+
+    /**
+     * A streamed Chat Completions request reports its usage only when asked (stream_options.include_usage):
+     * the proxy asks for it where the client did not, so that every streamed answer is metered.
+     */
+    static byte[] withStreamUsage(String path, byte[] body) {
+        if (!path.endsWith("/chat/completions") || body.length == 0 || body[0] != '{') {
+            return body;
+        }
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) || !o.path("stream").asBoolean(false)
+                    || o.path("stream_options").path("include_usage").asBoolean(false)) {
+                return body;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode opts = o.path("stream_options") instanceof com.fasterxml.jackson.databind.node.ObjectNode so
+                    ? so : o.putObject("stream_options");
+            opts.put("include_usage", true);
+            return JSON.writeValueAsBytes(o);
+        } catch (IOException e) {
+            return body; // not JSON: the upstream refuses it
+        }
     }
 
     /** What the run's model requests cost so far, in the spend table's currency (zero without one). */

@@ -70,7 +70,10 @@ final class UsageMeter {
         try {
             JsonNode n = JSON.readTree(data);
             tools.accept(n);
-            JsonNode usage = n.has("usage") ? n.get("usage") : n.path("message").path("usage");
+            // whole answers and Chat Completions' last chunk: usage; Anthropic's message_start: message.usage;
+            // OpenAI Responses streamed: response.completed (and .incomplete, .failed) carry response.usage
+            JsonNode usage = n.has("usage") ? n.get("usage") : n.path("message").has("usage") ? n.path("message").path("usage")
+                    : n.path("response").path("usage");
             if (usage.isMissingNode() || usage.isNull()) {
                 return;
             }

@@ -28,6 +28,35 @@ class UsageMeterTest {
         }
     }
 
+    /** Codex's stream: usage only in response.completed's response.usage (it counted 0 before). */
+    @Test
+    void streamedResponsesAreMeteredFromTheirCompletedEvent() {
+        String sse = "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{\"id\":\"r\",\"usage\":null}}\n\n"
+                + "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"hi\"}\n\n"
+                + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"usage\":"
+                + "{\"input_tokens\":20000,\"output_tokens\":4000,\"total_tokens\":24000}}}\n\n";
+        UsageMeter m = new UsageMeter("text/event-stream");
+        feedInPieces(m, sse.getBytes(StandardCharsets.UTF_8), 7);
+        assertThat(m.input()).isEqualTo(20000);
+        assertThat(m.output()).isEqualTo(4000);
+    }
+
+    /** A Chat Completions stream counts only what it is asked to report: the proxy asks where the client did not. */
+    @Test
+    void aChatStreamIsAskedForItsUsage() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        byte[] asked = ModelProxy.withStreamUsage("/v1/chat/completions", "{\"model\":\"m\",\"stream\":true}".getBytes(StandardCharsets.UTF_8));
+        assertThat(json.readTree(asked).at("/stream_options/include_usage").asBoolean()).isTrue();
+        byte[] kept = ModelProxy.withStreamUsage("/v1/chat/completions",
+                "{\"stream\":true,\"stream_options\":{\"include_usage\":false,\"x\":1}}".getBytes(StandardCharsets.UTF_8));
+        assertThat(json.readTree(kept).at("/stream_options/include_usage").asBoolean()).isTrue();
+        assertThat(json.readTree(kept).at("/stream_options/x").asInt()).isEqualTo(1);
+        byte[] whole = "{\"stream\":false}".getBytes(StandardCharsets.UTF_8);
+        assertThat(ModelProxy.withStreamUsage("/v1/chat/completions", whole)).isSameAs(whole);
+        assertThat(ModelProxy.withStreamUsage("/v1/messages", "{\"stream\":true}".getBytes(StandardCharsets.UTF_8))).asString()
+                .doesNotContain("include_usage");
+    }
+
     @Test
     void aJsonBodyIsReadWholeAndATooLargeOneIsMarkedUnknown() {
         UsageMeter m = new UsageMeter("application/json");
