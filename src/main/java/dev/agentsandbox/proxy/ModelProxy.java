@@ -271,21 +271,42 @@ public final class ModelProxy implements AutoCloseable {
         UsageMeter meter = new UsageMeter(contentType);
         KeyScrubber scrubber = new KeyScrubber(up.key()); // an upstream echoing the key never hands it to the agent
         long bytesOut = 0;
+        boolean clientGone = false;
         try (InputStream body = resp.body()) {
             byte[] buf = new byte[8192];
             int n;
-            // Each read is written and flushed at once: server-sent events arrive as they are sent.
+            // Each read is written and flushed at once: server-sent events arrive as they are sent. A client that
+            // closes early does not stop the metering: the upstream spends the whole answer, which is read to its end.
             while ((n = body.read(buf)) > 0) {
                 meter.accept(buf, n);
-                bytesOut += chunk(out, scrubber.accept(buf, n));
+                byte[] scrubbed = scrubber.accept(buf, n);
+                if (!clientGone) {
+                    try {
+                        bytesOut += chunk(out, scrubbed);
+                    } catch (IOException e) {
+                        clientGone = true;
+                    }
+                }
             }
-            bytesOut += chunk(out, scrubber.finish());
+            if (!clientGone) {
+                try {
+                    bytesOut += chunk(out, scrubber.finish());
+                } catch (IOException e) {
+                    clientGone = true;
+                }
+            }
         }
         // Counted before the response ends (requests sent in parallel are each counted when they end; max-requests bounds them).
         meter.finish();
         java.util.List<String> stop = policy.account(model, meter);
-        out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
+        if (!clientGone) {
+            try {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                out.flush();
+            } catch (IOException e) {
+                clientGone = true;
+            }
+        }
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length, bytesOut,
                 (System.nanoTime() - t0) / 1_000_000, model, meter.input(), meter.output(), null, meter.toolCalls()));
         stop.forEach(listener::onBudgetExceeded);

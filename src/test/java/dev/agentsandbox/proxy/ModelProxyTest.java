@@ -93,6 +93,31 @@ class ModelProxyTest {
         out.flush();
     }
 
+    /** A client that closes a stream early (Claude Code after message_delta): the answer is still metered and audited. */
+    @Test
+    void aStreamTheClientClosesEarlyIsStillCountedAndAudited() throws Exception {
+        proxy(null, null, null);
+        upstream.releaseSecondEvent = new java.util.concurrent.CountDownLatch(1);
+        try (SocketChannel ch = connect(); OutputStream out = Channels.newOutputStream(ch); InputStream in = Channels.newInputStream(ch)) {
+            send(out, "POST", "/anthropic/v1/messages", "{\"model\":\"claude-x\",\"stream\":true,\"messages\":[]}");
+            StringBuilder seen = new StringBuilder();
+            byte[] buf = new byte[256];
+            while (!seen.toString().contains("content_block_start")) {
+                int n = in.read(buf);
+                assertThat(n).isPositive();
+                seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+        } // closed before the rest of the answer
+        upstream.releaseSecondEvent.countDown();
+        for (int i = 0; i < 100 && events.isEmpty(); i++) {
+            Thread.sleep(50);
+        }
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.inputTokens()).isEqualTo(10);
+            assertThat(e.outputTokens()).isEqualTo(12);
+        });
+    }
+
     @Test
     void theUpstreamGetsTheInjectedKeyAndNeverTheClientsAndTheClientNeverSeesIt() throws Exception {
         proxy(null, null, null);
