@@ -110,11 +110,39 @@ public final class ModelProxy implements AutoCloseable {
         return ProviderAuth.keys(upstreams);
     }
 
+    /** Connections served at once: each holds a host thread and its request, which the sandbox's limits do not count. */
+    static final int MAX_CONNECTIONS = 32;
+    /** How long a request may take to arrive whole: a half-sent one is dropped, never held. */
+    static final long REQUEST_SECONDS = 30;
+    private final java.util.concurrent.Semaphore connections = new java.util.concurrent.Semaphore(MAX_CONNECTIONS);
+    private final java.util.concurrent.ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "agent-sandbox-proxy-timeout"));
+
     private void acceptLoop() {
         while (server.isOpen()) {
             try {
                 SocketChannel c = server.accept();
-                workers.execute(() -> handle(c));
+                if (!connections.tryAcquire()) {
+                    // answered at once and closed: thousands of idle connections cost no thread and no memory
+                    try (c) {
+                        c.write(java.nio.ByteBuffer.wrap(("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
+                                + "X-Agent-Sandbox-Refused: connections\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1)));
+                    } catch (IOException ignored) {
+                        // gone already
+                    }
+                    continue;
+                }
+                try {
+                    workers.execute(() -> {
+                        try {
+                            handle(c);
+                        } finally {
+                            connections.release();
+                        }
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    connections.release();
+                    c.close();
+                }
             } catch (IOException e) {
                 return; // closed
             }
@@ -126,13 +154,26 @@ public final class ModelProxy implements AutoCloseable {
         try (channel; InputStream in = new BufferedInputStream(Channels.newInputStream(channel));
              OutputStream out = Channels.newOutputStream(channel)) {
             ProxyRequest req;
+            var dropSlow = timeouts.schedule(() -> {
+                try {
+                    channel.close();
+                } catch (IOException ignored) {
+                    // closed already
+                }
+            }, REQUEST_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
             try {
                 req = ProxyRequest.read(in, config.maxRequestBytes());
+                dropSlow.cancel(false);
             } catch (ProxyRequest.TooLarge e) {
+                dropSlow.cancel(false);
                 refuse(out, new EgressPolicy.Refusal(413, "request-size", e.getMessage()), null, null, t0, "?", "?");
                 drain(channel, in);
                 return;
             } catch (IOException e) {
+                dropSlow.cancel(false);
+                if (!channel.isOpen()) {
+                    return; // dropped for arriving too slowly
+                }
                 refuse(out, new EgressPolicy.Refusal(400, "malformed", "malformed HTTP request: " + e.getMessage()), null, null, t0, "?", "?");
                 drain(channel, in);
                 return;
@@ -407,6 +448,7 @@ public final class ModelProxy implements AutoCloseable {
     public void close() {
         drain();
         workers.shutdownNow();
+        timeouts.shutdownNow();
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

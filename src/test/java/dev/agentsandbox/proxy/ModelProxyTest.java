@@ -93,6 +93,43 @@ class ModelProxyTest {
         out.flush();
     }
 
+    /**
+     * 5,000 connections that send nothing, and half-sent bodies: at most a fixed number are served at
+     * once (the rest answered 503 and closed at once), and a request that does not arrive whole is
+     * dropped; the host keeps its threads (5,022 were made before).
+     */
+    @Test
+    void idleConnectionsAndHalfSentBodiesCannotExhaustTheHost() throws Exception {
+        proxy(null, 8L << 20, null);
+        int threadsBefore = Thread.activeCount();
+        List<SocketChannel> idle = new java.util.ArrayList<>();
+        try {
+            int refused = 0;
+            for (int i = 0; i < 5000; i++) {
+                SocketChannel ch = connect();
+                idle.add(ch);
+                if (i >= ModelProxy.MAX_CONNECTIONS) {
+                    // the acceptor answers at once
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(64);
+                    if (i % 500 == 0 && ch.read(b) > 0 && new String(b.array(), 0, b.position(), StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 503")) {
+                        refused++;
+                    }
+                }
+                if (idle.size() > 200) {
+                    idle.remove(idle.size() - 1).close(); // keep the test's own descriptors bounded; the proxy's count is what matters
+                }
+            }
+            assertThat(refused).isPositive();
+            assertThat(Thread.activeCount() - threadsBefore).as("host threads").isLessThan(ModelProxy.MAX_CONNECTIONS + 10);
+        } finally {
+            for (SocketChannel ch : idle) {
+                ch.close();
+            }
+        }
+        // the slots are back: a request is served
+        assertThat(call("POST", "/anthropic/v1/messages", "{\"model\":\"claude-x\",\"messages\":[]}")).startsWith("HTTP/1.1 200");
+    }
+
     /** A client that closes a stream early (Claude Code after message_delta): the answer is still metered and audited. */
     @Test
     void aStreamTheClientClosesEarlyIsStillCountedAndAudited() throws Exception {

@@ -40,11 +40,15 @@ final class SecretShapes {
         }
         Matcher b = BASE64.matcher(line);
         while (b.find()) {
-            String run = b.group();
+            String bare = b.group().replace("=", "");
+            if (bare.length() % 4 == 1) {
+                continue; // no base64 has this length
+            }
             byte[] decoded;
             try {
-                decoded = run.indexOf('-') >= 0 || run.indexOf('_') >= 0 ? Base64.getUrlDecoder().decode(run.replace("=", ""))
-                        : Base64.getDecoder().decode(run.length() % 4 == 0 ? run : run.replace("=", "") + "==".substring(0, (4 - run.replace("=", "").length() % 4) % 4));
+                // without padding, both alphabets: the URL-safe decoder takes - and _, the basic one + and /
+                String padded = bare + "=".repeat((4 - bare.length() % 4) % 4);
+                decoded = bare.indexOf('-') >= 0 || bare.indexOf('_') >= 0 ? Base64.getUrlDecoder().decode(padded) : Base64.getDecoder().decode(padded);
             } catch (IllegalArgumentException e) {
                 continue;
             }
