@@ -30,6 +30,15 @@ final class Configs {
         }
     }
 
+    private static Optional<byte[]> atBase(org.eclipse.jgit.lib.Repository repo, org.eclipse.jgit.lib.ObjectId base, String path)
+            throws UsageException {
+        try {
+            return new GitTree(repo, base).read(path);
+        } catch (IOException e) {
+            throw new UsageException("cannot read " + path + " at the base commit: " + e.getMessage(), e);
+        }
+    }
+
     static ConfigSource fromBaseCommit() {
         return (repo, base, request) -> {
             if (request.configFile() != null) {
@@ -39,24 +48,14 @@ final class Configs {
                 }
                 // A configuration file in the repository is read as the base commit has it, and protected like .agent-sandbox.yml:
                 // an agent that edits it must not weaken this run or the next one.
-                Optional<byte[]> committed;
-                try {
-                    committed = new GitTree(repo, base).read(inRepo);
-                } catch (IOException e) {
-                    throw new UsageException("cannot read " + inRepo + " at the base commit: " + e.getMessage(), e);
-                }
+                Optional<byte[]> committed = atBase(repo, base, inRepo);
                 if (committed.isEmpty()) {
                     throw new UsageException("--config " + request.configFile() + " is inside the repository but not in the base commit: commit it,"
-                            + " or keep the file outside the repository (then it is the CI's, recorded by its digest)");
+                            + " or keep the file outside the repository (then it is the CI's own)");
                 }
                 return dev.agentsandbox.config.ConfigLoader.load(inRepo + "@" + base.abbreviate(12).name(), committed.get()).withProtected(inRepo);
             }
-            Optional<byte[]> bytes;
-            try {
-                bytes = new GitTree(repo, base).read(FILE);
-            } catch (IOException e) {
-                throw new UsageException("cannot read " + FILE + " at the base commit: " + e.getMessage(), e);
-            }
+            Optional<byte[]> bytes = atBase(repo, base, FILE);
             if (bytes.isEmpty()) {
                 return RunConfig.DEFAULT;
             }

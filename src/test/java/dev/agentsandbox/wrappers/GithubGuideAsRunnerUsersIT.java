@@ -128,18 +128,7 @@ class GithubGuideAsRunnerUsersIT {
             }
             WorkflowRunner.Job merge = gh.run("merge");
             assertThat(merge.succeeded()).as(gh.log.toString()).isTrue();
-            try (Git remote = Git.open(repo.remote.toFile())) {
-                var landed = remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId();
-                if (delivery.equals("push")) {
-                    assertThat(landed.name()).isEqualTo(head);
-                } else {
-                    try (var rw = new org.eclipse.jgit.revwalk.RevWalk(remote.getRepository())) {
-                        assertThat(rw.parseCommit(landed).getParent(1).name()).as("the forge merged exactly the approved commit").isEqualTo(head);
-                    }
-                    assertThat(api.requests).anyMatch(r -> r.startsWith("PUT /repos/") && r.endsWith("/pulls/1/merge"));
-                }
-            }
-            assertThat(api.violations).as("every request as GitHub's API describes it").isEmpty();
+            landed(repo.remote, head, delivery.equals("push"), api, "PUT /repos/", "/pulls/1/merge");
             assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved/approval.json"))).contains("\"by\" : \"ann\"");
             if (high) {
                 assertThat(Files.readString(root.resolve("artifacts/agent-sandbox-approved-second/approval-2.json"))).contains("\"by\" : \"bob\"");
@@ -147,6 +136,27 @@ class GithubGuideAsRunnerUsersIT {
             assertThat(root.resolve("pwned")).doesNotExist();
             assertThat(release.requests).as("each job took the release's jar").hasSizeGreaterThanOrEqualTo(3);
         }
+    }
+
+    /**
+     * The end of a guide: the approved commit is the remote's main (pushed), or exactly the second parent
+     * of the merge the forge stand-in made through its API (a pull or merge request), with every request
+     * as the forge's API describes it.
+     */
+    static void landed(Path bareRemote, String head, boolean pushed, dev.agentsandbox.testing.ForgeStandIn forge, String mergePrefix,
+                       String mergeSuffix) throws Exception {
+        try (Git remote = Git.open(bareRemote.toFile())) {
+            var landed = remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId();
+            if (pushed) {
+                assertThat(landed.name()).isEqualTo(head);
+            } else {
+                try (var rw = new org.eclipse.jgit.revwalk.RevWalk(remote.getRepository())) {
+                    assertThat(rw.parseCommit(landed).getParent(1).name()).as("the forge merged exactly the approved commit").isEqualTo(head);
+                }
+                assertThat(forge.requests).anyMatch(r -> r.startsWith(mergePrefix) && r.endsWith(mergeSuffix));
+            }
+        }
+        assertThat(forge.violations).as("every request as the forge's API describes it").isEmpty();
     }
 
     static void commit(RunnerUser user, Path repo, String change, String message) throws Exception {

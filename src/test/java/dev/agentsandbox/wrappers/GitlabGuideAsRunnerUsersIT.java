@@ -129,18 +129,7 @@ class GitlabGuideAsRunnerUsersIT {
             assertThat(second).contains("PASS  agent-sandbox:approve-second").contains("PASS  agent-sandbox:merge-second")
                     .contains("2 of 2 approval(s)");
         }
-        try (Git remote = Git.open(repo.remote.toFile())) {
-            var landed = remote.getRepository().exactRef(Constants.R_HEADS + "main").getObjectId();
-            if (delivery.equals("push")) {
-                assertThat(landed.name()).isEqualTo(head);
-            } else {
-                try (var rw = new org.eclipse.jgit.revwalk.RevWalk(remote.getRepository())) {
-                    assertThat(rw.parseCommit(landed).getParent(1).name()).as("GitLab merged exactly the approved commit").isEqualTo(head);
-                }
-                assertThat(forge.requests).anyMatch(r -> r.startsWith("PUT /api/v4/projects/") && r.endsWith("/merge_requests/1/merge"));
-            }
-        }
-        assertThat(forge.violations).as("every request as GitLab's API describes it").isEmpty();
+        GithubGuideAsRunnerUsersIT.landed(repo.remote, head, delivery.equals("push"), forge, "PUT /api/v4/projects/", "/merge_requests/1/merge");
     }
 
     String gcl(RunnerUser user, Path dir, Path keyVariable, String login, String... args) throws Exception {
