@@ -29,8 +29,8 @@ final class SecretShapes {
 
     static List<Hidden> find(SecretScanner scanner, String line) {
         List<Hidden> out = new ArrayList<>();
-        Matcher j = JOINED.matcher(line);
-        while (j.find()) {
+        Matcher j = adjacentLiterals(line) ? JOINED.matcher(line) : null;
+        while (j != null && j.find()) {
             StringBuilder joined = new StringBuilder();
             Matcher lit = LITERAL.matcher(j.group());
             while (lit.find()) {
@@ -38,8 +38,10 @@ final class SecretShapes {
             }
             whole(scanner, joined.toString(), "split across string literals", j.start(), j.end(), out);
         }
-        Matcher b = BASE64.matcher(line);
-        while (b.find()) {
+        // every token rule's value is a run of 20 or more token characters: a line without one hides none
+        boolean tokenRun = longestRun(line, false) >= 20;
+        Matcher b = longestRun(line, true) >= 24 ? BASE64.matcher(line) : null;
+        while (b != null && b.find()) {
             String bare = b.group().replace("=", "");
             if (bare.length() % 4 == 1) {
                 continue; // no base64 has this length
@@ -54,9 +56,12 @@ final class SecretShapes {
             }
             text(decoded).ifPresent(t -> whole(scanner, t, "base64-encoded", b.start(), b.end(), out));
         }
-        Matcher h = HEX.matcher(line);
-        while (h.find()) {
+        Matcher h = tokenRun ? HEX.matcher(line) : null;
+        while (h != null && h.find()) {
             text(HexFormat.of().parseHex(h.group())).ifPresent(t -> whole(scanner, t, "hex-encoded", h.start(), h.end(), out));
+        }
+        if (!tokenRun) {
+            return out;
         }
         String reversed = new StringBuilder(line).reverse().toString();
         for (SecretMatch m : tokens(scanner, reversed)) {
@@ -66,6 +71,38 @@ final class SecretShapes {
             out.add(new Hidden(m.rule(), "rot13", m.start(), m.end(), m.fingerprint()));
         }
         return out;
+    }
+
+    /** The longest run of token characters (letters, digits, _ and -; with + / = too for base64). */
+    private static int longestRun(String line, boolean base64) {
+        int best = 0;
+        int run = 0;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            boolean in = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-'
+                    || (base64 && (c == '+' || c == '/' || c == '='));
+            run = in ? run + 1 : 0;
+            best = Math.max(best, run);
+        }
+        return best;
+    }
+
+    /** Whether a quote closes and another opens with only blanks or a '+' between: the one shape JOINED can match. */
+    private static boolean adjacentLiterals(String line) {
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (c != '"' && c != '\'') {
+                continue;
+            }
+            int k = i + 1;
+            while (k < line.length() && (line.charAt(k) == ' ' || line.charAt(k) == '\t' || line.charAt(k) == '+')) {
+                k++;
+            }
+            if (k > i + 1 && k < line.length() && (line.charAt(k) == '"' || line.charAt(k) == '\'')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The line with every hidden credential's span replaced. */
