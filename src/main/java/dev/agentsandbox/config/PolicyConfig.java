@@ -77,6 +77,11 @@ public record PolicyConfig(List<String> protectedPaths, Integer maxFiles, Intege
             return (versioned || shell) && matches(exe + rule.strip().substring(exe.length()), p, exe);
         }
 
+        /** The programs the deny rules name (their first words), whose copies are judged as they are. */
+        public List<String> deniedPrograms() {
+            return deny.stream().map(r -> r.strip().split("\\s+")[0]).filter(w -> !w.isEmpty() && !w.equals(Program.ANONYMOUS)).distinct().toList();
+        }
+
         /** Whether a rule ("git push", "/usr/bin/curl", "python3") names {@code program} with its subcommand. */
         static boolean matches(String rule, Program p, String program) {
             List<String> words = List.of(rule.strip().split("\\s+"));

@@ -37,6 +37,28 @@ class ProcessPolicyIT {
     }
 
     /**
+     * A copy of a denied program is that program: the workspace is the one place the sandbox may
+     * write and run from, and a copy there carries the content the probe saw in the image. A copy
+     * removed as it starts is judged too (fail closed), and a script the agent wrote is no copy.
+     */
+    @Test
+    void aCopyOfADeniedProgramIsThatProgram() throws Exception {
+        Cli r = run("    deny: [\"git push\", perl]\n",
+                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py; cp /usr/bin/git ./g; ./g push origin main 2>/dev/null; rm -f g; true");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        assertThat(r.out).contains("./g push origin main (/workspace/g, a copy of /usr/bin/git): denied by policy.processes.deny \"git push\"");
+        tmp = Files.createDirectories(tmp.resolve("gone"));
+        Cli gone = run("    deny: [perl]\n",
+                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py; cp /usr/bin/perl ./p; ./p -e 'unlink \"./p\"; sleep 1'; true");
+        assertThat(gone.exitCode).as(gone.toString()).isEqualTo(1);
+        assertThat(gone.out).containsAnyOf("a copy of /usr/bin/perl): denied by policy.processes.deny \"perl\"", "changed or gone before");
+        tmp = Files.createDirectories(tmp.resolve("script"));
+        Cli script = run("    deny: [perl]\n",
+                "printf 'def multiply(a, b):\\n    return a * b\\n' >> calc.py; printf '#!/bin/sh\\necho hi\\n' > t.sh; chmod +x t.sh; ./t.sh");
+        assertThat(script.exitCode).as(script.toString()).isZero();
+    }
+
+    /**
      * The program that ran is judged, not the name it was called by (execv(perl, [python3, ...])
      * passed an allow list of [sh, python3]), and the dynamic loader's program is judged as itself.
      */

@@ -72,6 +72,7 @@ public final class AgentStage {
                     rules.allowSelf(), "high"));
         }
         Checkpoints asked = checkpoints;
+        ProgramCopies copies;
         try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
                 new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), asked == null ? null : (path, body) -> asked.ask(body))) {
             template = p.settings().template(p.runId(), model.keys());
@@ -82,11 +83,18 @@ public final class AgentStage {
             env.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
             env.putAll(p.plan().env());
             SandboxTemplate t = template;
-            stopOnProcessPolicy(config.policy().processes(), p.runId(), processStopped);
+            PolicyConfig.ProcessPolicy processes = config.policy().processes();
+            List<String> denied = processes == null || !config.sandbox().processLog() ? List.of() : processes.deniedPrograms();
+            copies = new ProgramCopies(workspace::hostFileOf);
+            ProgramCopies seen = copies;
+            watchProcesses(processes, p.runId(), processStopped, denied.isEmpty() ? null : copies);
             try {
                 agent = workspace.run(backend, ws -> t.spec("agent", p.settings().image(),
-                        BoundaryProbe.wrap(model.command(p.settings().command())), env,
-                        List.of(ws, new Mount(runDir, ModelAccess.IN_SANDBOX, true))), (s, line) -> progress.output("agent", line));
+                        BoundaryProbe.wrap(model.command(p.settings().command()), denied), env,
+                        List.of(ws, new Mount(runDir, ModelAccess.IN_SANDBOX, true))), (s, line) -> {
+                            seen.probeLine(line);
+                            progress.output("agent", line);
+                        });
             } finally {
                 backend.onExec(null);
             }
@@ -121,20 +129,24 @@ public final class AgentStage {
         bundle.audit("agent", "boundary", boundary.facts());
         var gate = AgentGate.judge(agent, p.settings().limits(), new AgentGate.Facts(overBudget.get(),
                 workspace.overQuota() ? workspace.quota() : null, TaskText.hiddenContent(p.request().task()),
-                ProcessLog.Judge.all(policy, agent.processes()), processStopped.get(), policy != null, boundary.findings()));
+                ProcessLog.Judge.all(policy, agent.processes(), copies), processStopped.get(), policy != null, boundary.findings()));
         progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in " + agent.timings().run().toMillis() + " ms");
         return new AgentOutcome(agent, gate, template, processLog, spend, boundary.facts());
     }
 
-    /** With enforce: stop, the first program off the list ends the agent's sandbox at once. */
-    private void stopOnProcessPolicy(PolicyConfig.ProcessPolicy policy, String runId, AtomicReference<String> stopped) {
-        if (policy == null || !policy.stop()) {
+    /**
+     * Judges each program as it starts: with enforce: stop, the first one off the list ends the
+     * agent's sandbox at once; with a deny list, a program the run wrote is read while it still is
+     * what ran (judged again at the end, it may be gone).
+     */
+    private void watchProcesses(PolicyConfig.ProcessPolicy policy, String runId, AtomicReference<String> stopped, ProgramCopies copies) {
+        if (policy == null || (!policy.stop() && copies == null)) {
             return;
         }
-        ProcessLog.Judge judge = new ProcessLog.Judge(policy);
+        ProcessLog.Judge judge = new ProcessLog.Judge(policy, copies);
         backend.onExec(r -> {
             String v = judge.judge(r);
-            if (v != null && stopped.compareAndSet(null, v)) {
+            if (v != null && policy.stop() && stopped.compareAndSet(null, v)) {
                 progress.step("stopping the agent: " + v);
                 try {
                     backend.stop(runId);

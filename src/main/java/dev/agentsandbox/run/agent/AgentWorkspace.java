@@ -150,6 +150,29 @@ public final class AgentWorkspace implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the host reads a file the sandbox sees under the workspace: the run's own layer where it
+     * wrote the file, else the base it stands on; null for a path outside the workspace.
+     */
+    Path hostFileOf(String sandboxPath) {
+        java.nio.file.Path p = java.nio.file.Path.of(sandboxPath).normalize();
+        java.nio.file.Path target = java.nio.file.Path.of(TARGET);
+        Mount m = mount;
+        if (m == null || !p.isAbsolute() || !p.startsWith(target) || p.equals(target)) {
+            return null;
+        }
+        Path written = m.hostPath().resolve(target.relativize(p).toString());
+        if (m.overlay() != null && !Files.exists(written, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            for (Path lower : m.overlay().lowers()) {
+                Path base = lower.resolve(target.relativize(p).toString());
+                if (Files.exists(base, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    return base;
+                }
+            }
+        }
+        return written;
+    }
+
     public boolean isOverlay() {
         return mount.overlay() != null;
     }

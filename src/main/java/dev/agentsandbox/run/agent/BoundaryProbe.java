@@ -42,7 +42,23 @@ final class BoundaryProbe {
     }
 
     static List<String> wrap(List<String> command) {
-        List<String> c = new ArrayList<>(List.of("sh", "-c", SCRIPT, NAME));
+        return wrap(command, List.of());
+    }
+
+    /**
+     * The probe, then the command; with {@code denied} programs (a deny rule's first word), the probe
+     * also prints each one's size and SHA-256 as the image has it, so that a copy of it is known
+     * ({@link ProgramCopies}). Those two programs run before the agent's command and are not judged.
+     */
+    static List<String> wrap(List<String> command, java.util.Collection<String> denied) {
+        StringBuilder digests = new StringBuilder();
+        for (String name : denied) {
+            if (name.matches("[A-Za-z0-9._+/-]{1,255}")) {
+                digests.append("f=$(command -v '").append(name).append("') && [ -f \"$f\" ] && d=$(sha256sum < \"$f\" 2>/dev/null)"
+                        + " && n=$(wc -c < \"$f\") && p \"digest $n ${d%% *} $f\"\n");
+            }
+        }
+        List<String> c = new ArrayList<>(List.of("sh", "-c", SCRIPT.replace("p end\n", digests + "p end\n"), NAME));
         c.addAll(command);
         return c;
     }
@@ -54,6 +70,17 @@ final class BoundaryProbe {
      * @param findings what does not hold (each fails the agent gate)
      */
     record Result(Map<String, Object> facts, List<Finding> findings) {
+    }
+
+    /** "SIZE SHA256 PATH" from a probe's digest line, or null for any other line. */
+    static String digestLine(String line) {
+        String d = PREFIX + "digest ";
+        return line.startsWith(d) && line.substring(d.length()).matches("[0-9]+ [0-9a-f]{64} /.*") ? line.substring(d.length()) : null;
+    }
+
+    /** Whether this is the probe's last line: the agent's command starts after it. */
+    static boolean isEnd(String line) {
+        return line.equals(PREFIX + "end");
     }
 
     static Result judge(String output, Set<String> passedEnv, Tier tier) {
@@ -74,6 +101,7 @@ final class BoundaryProbe {
                 case "root" -> facts.put("root", v);
                 case "kernel" -> facts.put("kernel", v);
                 case "env" -> env.add(v);
+                case "digest" -> facts.merge("deniedDigests", 1, (a, b) -> (Integer) a + (Integer) b);
                 case "end" -> ended = true;
                 default -> { }
             }

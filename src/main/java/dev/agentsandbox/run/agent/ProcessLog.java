@@ -24,10 +24,17 @@ public final class ProcessLog {
      */
     static final class Judge {
         private final dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy;
+        private final ProgramCopies copies;
         private boolean armed;
 
         Judge(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy) {
+            this(policy, null);
+        }
+
+        /** @param copies what tells a copy of a denied program (null: not told) */
+        Judge(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy, ProgramCopies copies) {
             this.policy = policy;
+            this.copies = copies;
         }
 
         /** Why this program is off the list, or null. */
@@ -44,15 +51,29 @@ public final class ProcessLog {
                 armed = true; // pid 1 execs the agent's command: from here on everything is the agent's
             }
             String v = policy.violation(r.argv(), r.binary());
-            return v == null ? null : String.join(" ", r.argv()) + " (" + r.binary() + "): " + v;
+            String ran = r.binary();
+            if (v == null && copies != null && !policy.deny().isEmpty()) {
+                String original = copies.original(r);
+                if (original != null && original.isEmpty()) {
+                    v = "a program the run wrote, changed or gone before its content could be judged against policy.processes.deny";
+                } else if (original != null) {
+                    v = policy.violation(r.argv(), original);
+                    ran = r.binary() + ", a copy of " + original;
+                }
+            }
+            return v == null ? null : String.join(" ", r.argv()) + " (" + ran + "): " + v;
         }
 
         static java.util.List<String> all(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy, ProcessTrace.Result trace) {
+            return all(policy, trace, null);
+        }
+
+        static java.util.List<String> all(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy, ProcessTrace.Result trace, ProgramCopies copies) {
             java.util.List<String> out = new java.util.ArrayList<>();
             if (policy == null || trace == null) {
                 return out;
             }
-            Judge j = new Judge(policy);
+            Judge j = new Judge(policy, copies);
             for (ProcessRecord r : trace.processes()) {
                 String v = j.judge(r);
                 if (v != null) {
