@@ -13,7 +13,10 @@ base="${AGENT_SANDBOX_TEST_IMAGE:-agent-sandbox/test-base:bookworm}"
 agent() {
   local recipe=$1 package=$2 image="agent-sandbox/$1:test"
   shift 2
-  docker image inspect "$image" >/dev/null 2>&1 && return 0
+  # an image built from an older recipe is rebuilt: the tests run the recipe as it is now
+  local recipe_sha
+  recipe_sha=$(cd "$recipes/$recipe" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
+  [ "$(docker image inspect -f '{{index .Config.Labels "agent-sandbox.recipe"}}' "$image" 2>/dev/null)" = "$recipe_sha" ] && return 0
   local version
   version=$(grep -o "npm install -g $package@[0-9][0-9.]*" "$recipes/$recipe/Dockerfile" | sed 's/.*@//')
   [ -n "$version" ] || { echo "examples/agents/$recipe/Dockerfile pins no version of $package" >&2; return 1; }
@@ -29,7 +32,7 @@ agent() {
   mkdir "$ctx/bin"
   for f in "$@"; do cp "$dir/node_modules/$f" "$ctx/bin/"; done
   {
-    printf 'FROM %s\nCOPY bin/ /usr/local/bin/\n' "$base"
+    printf 'FROM %s\nLABEL agent-sandbox.recipe=%s\nCOPY bin/ /usr/local/bin/\n' "$base" "$recipe_sha"
     # the recipe without its FROM and its RUN (continued lines included)
     awk '/^FROM /{next} /^RUN /{skip=1} skip{ if ($0 !~ /\\$/) skip=0; next } {print}' "$recipes/$recipe/Dockerfile"
   } >"$ctx/Dockerfile.test"

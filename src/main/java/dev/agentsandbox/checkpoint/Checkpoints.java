@@ -71,6 +71,16 @@ public final class Checkpoints {
         } catch (IOException e) {
             return error("the body must be JSON: {\"action\": …, \"risk\": …, \"detail\": …}");
         }
+        if (req != null && ToolHook.is(req)) {
+            req = ToolHook.question(req);
+            if (req == null) {
+                ObjectNode out = JSON.createObjectNode();
+                out.put("decision", "approved");
+                out.put("by", "agent-sandbox");
+                out.put("comment", "not a command that needs a person");
+                return JSON.writeValueAsBytes(out);
+            }
+        }
         if (req == null || !req.isObject() || !req.path("action").isTextual() || req.path("action").asText().isBlank()) {
             return error("give at least \"action\" (what the agent is about to do)");
         }

@@ -28,4 +28,30 @@ class ClaudeCodeAgentIT {
             assertThat(Files.readString(run.bundle().resolve("audit.jsonl"))).contains("\"provider\":\"anthropic\"");
         }
     }
+
+    /**
+     * The recipe's checkpoint hook cannot fail open. The test image, like a slim one, has no node: the
+     * hook was a node script, exited 127, and Claude Code ran rm -rf without asking. Now a person is
+     * asked (here nobody answers within 5 s) and the command does not run.
+     */
+    @Test
+    void theCheckpointHookBlocksADangerousCommandWithoutNode(@TempDir Path tmp) throws Exception {
+        Process probe = new ProcessBuilder("docker", "run", "--rm", "--network", "none", "--entrypoint", "sh", "agent-sandbox/claude-code:test", "-c",
+                "command -v node || echo no-node").redirectErrorStream(true).start();
+        assertThat(new String(probe.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                .as("the test image has no node, like the case that failed open").contains("no-node");
+        Path key = tmp.resolve("k");
+        assertThat(dev.agentsandbox.testing.Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        try (ScriptedModelServer model = new ScriptedModelServer()) {
+            model.bashCommand = "rm -rf calc.py";
+            RealAgent run = RealAgent.runWith(tmp, "sandbox: { timeout: 120s }\ncheckpoints: { enabled: true, timeout: 5s }\n", model, KEY,
+                    "agent-sandbox/claude-code:test", "anthropic", "claude -p \"$AGENT_TASK\" --dangerously-skip-permissions --model claude-sonnet-4-5",
+                    "--signing-key", key + ".key");
+            assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"tool_result\"") && r.body().contains("did not approve")))
+                    .as(run.cli().toString()).isTrue();
+            assertThat(Files.readString(run.bundle().resolve("checkpoints/cp-1.json"))).contains("\"action\" : \"rm -rf calc.py\"")
+                    .contains("\"status\" : \"rejected\"");
+            assertThat(run.cli().out).doesNotContain("calc.py | ").contains("nothing was committed");
+        }
+    }
 }

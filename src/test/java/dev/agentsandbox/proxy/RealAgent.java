@@ -20,14 +20,19 @@ record RealAgent(Cli cli, SampleRepo repo, Path bundle, ScriptedModelServer mode
 
     static RealAgent run(Path tmp, ScriptedModelServer model, String key, String image, String provider, String command,
             String... extra) throws Exception {
+        return runWith(tmp, "sandbox: { timeout: 120s }", model, key, image, provider, command, extra);
+    }
+
+    /** @param config the run's configuration (give it a short sandbox timeout: a hung agent should fail the test fast) */
+    static RealAgent runWith(Path tmp, String config, ScriptedModelServer model, String key, String image, String provider, String command,
+            String... extra) throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
         Path keyFile = Files.writeString(tmp.resolve("key"), key);
         Path bundle = tmp.resolve("bundle");
         List<String> args = new ArrayList<>(List.of("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md", "--image", image,
                 "--command", command, "--model-provider", provider, "--model-url", model.url(), "--model-key-file", keyFile.toString(),
                 "--bundle", bundle.toString(),
-                // a hung agent fails the test in two minutes, not the default ten
-                "--config", Files.writeString(tmp.resolve("agent-sandbox.yml"), "sandbox: { timeout: 120s }").toString()));
+                "--config", Files.writeString(tmp.resolve("agent-sandbox.yml"), config).toString()));
         args.addAll(List.of(extra));
         return new RealAgent(Cli.run(args.toArray(String[]::new)), repo, bundle, model);
     }

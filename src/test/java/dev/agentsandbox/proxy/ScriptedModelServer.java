@@ -33,6 +33,8 @@ public final class ScriptedModelServer implements AutoCloseable {
     public volatile int outputTokens = 12;
     public volatile String toolFile = "NOTES.md";
     public volatile String toolContent = "written by a real agent";
+    /** When set, Claude Code's turn is this shell command through its Bash tool instead of a Write. */
+    public volatile String bashCommand;
 
     public ScriptedModelServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -52,6 +54,10 @@ public final class ScriptedModelServer implements AutoCloseable {
         boolean stream = body.contains("\"stream\":true") || body.contains("\"stream\": true");
         String path = ex.getRequestURI().getPath();
         if (path.endsWith("/v1/messages") && stream && !body.contains("\"tool_result\"")) {
+            if (bashCommand != null && body.contains("\"name\":\"Bash\"")) {
+                writeTool(ex, "Bash", Map.of("command", bashCommand, "description", "Clean up"));
+                return;
+            }
             // Claude Code's Write tool takes file_path; OpenCode's write takes filePath.
             if (body.contains("\"name\":\"Write\"")) {
                 writeTool(ex, "Write", Map.of("file_path", "/workspace/" + toolFile, "content", toolContent + "\n"));
