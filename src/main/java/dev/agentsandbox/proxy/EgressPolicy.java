@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class EgressPolicy {
     /** Endpoints that spend tokens but whose answers carry no usage the proxy can count (batches run later, elsewhere). */
-    static final java.util.List<String> UNMETERED = java.util.List.of("/v1/messages/batches", "/v1/batches");
+    static final java.util.List<String> UNMETERED = java.util.List.of("/v1/messages/batches", "/v1/batches", "/v1beta/batches");
+    /** Gemini's model methods that run later as a batch or an operation, reporting no usage: never forwarded. */
+    static final java.util.Set<String> UNMETERED_METHODS = java.util.Set.of("batchGenerateContent", "asyncBatchEmbedContent",
+            "predictLongRunning");
     /** Why a request is refused: its HTTP status, the rule and a message for the agent (and the audit log). */
     record Refusal(int status, String rule, String message) {
     }
@@ -74,6 +77,11 @@ final class EgressPolicy {
                 return new Refusal(403, "unmetered", "path " + rest + " spends tokens without reporting them to the proxy (" + spends
                         + "), so budgets and the spend cap could not hold: it is refused unless proxy.upstreams names " + spends + " itself");
             }
+        }
+        String last = target.segments().isEmpty() ? "" : target.segments().get(target.segments().size() - 1);
+        if (last.contains(":") && UNMETERED_METHODS.contains(last.substring(last.lastIndexOf(':') + 1))) {
+            return new Refusal(403, "unmetered", "path " + rest + " starts work that spends tokens without reporting them to the proxy,"
+                    + " so budgets and the spend cap could not hold: it is refused");
         }
         if (overBudget.get()) {
             return new Refusal(429, "token-budget", "the run used its token budget of " + config.tokenBudget());

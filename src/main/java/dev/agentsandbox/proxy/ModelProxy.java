@@ -255,7 +255,7 @@ public final class ModelProxy implements AutoCloseable {
         }
         String provider = target.provider();
         String rest = target.rest();
-        String model = req.model();
+        String model = req.model() != null ? req.model() : target.pathModel();
         if (provider.equals(LOCAL) && local != null) {
             if (!req.method().equals("POST") || !rest.equals("/v1/checkpoints")) {
                 refuse(out, new EgressPolicy.Refusal(404, "local-path", "the agent-sandbox API has only POST /v1/checkpoints"), req, model, t0,

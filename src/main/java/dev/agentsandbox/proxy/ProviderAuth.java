@@ -19,12 +19,12 @@ import java.util.Set;
  */
 final class ProviderAuth {
     /** Request headers never passed on: credentials, hop-by-hop headers, and what the proxy sets itself. */
-    static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "proxy-authorization", "cookie",
+    static final Set<String> DROPPED = Set.of("authorization", "x-api-key", "api-key", "x-goog-api-key", "proxy-authorization", "cookie",
             "host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "content-length", "proxy-connection",
             "accept-encoding", "expect");
 
     /** Providers whose API takes the key in a header of its own; every other one takes {@code Authorization: Bearer}. */
-    private static final Map<String, String> KEY_HEADERS = Map.of("anthropic", "x-api-key");
+    private static final Map<String, String> KEY_HEADERS = Map.of("anthropic", "x-api-key", "gemini", "x-goog-api-key");
 
     /** One allow-listed upstream with its key. */
     record Upstream(ProxyConfig.Upstream config, URI base, String key) {

@@ -102,6 +102,17 @@ record Target(List<String> segments, String query) {
         }
     }
 
+    /** The model a path names, Gemini's way ({@code .../models/gemini-2.5-pro:generateContent}); null when none. */
+    String pathModel() {
+        for (int i = 0; i + 1 < segments.size(); i++) {
+            String s = segments.get(i + 1);
+            if (segments.get(i).equals("models") && s.indexOf(':') > 0) {
+                return s.substring(0, s.indexOf(':'));
+            }
+        }
+        return null;
+    }
+
     String withQuery(String path) {
         return query == null ? path : path + "?" + query;
     }

@@ -14,7 +14,8 @@ import java.util.Map;
  * The tool calls a model's answer asks the agent to make, read from the response as it passes (the
  * model's side of "what did the agent do"): Anthropic {@code tool_use} blocks (streamed as
  * {@code input_json_delta} or whole), OpenAI Chat Completions {@code tool_calls} (streamed as deltas or
- * whole) and Responses API {@code function_call} / {@code custom_tool_call} items. Each call is kept
+ * whole), Responses API {@code function_call} / {@code custom_tool_call} items and Gemini's
+ * {@code functionCall} parts. Each call is kept
  * as its name, id, the SHA-256 of its input and a short preview; inputs are bounded.
  */
 public final class ToolCalls {
@@ -93,6 +94,15 @@ public final class ToolCalls {
             for (JsonNode c : n.path("content")) {
                 if (c.path("type").asText().equals("tool_use")) {
                     add(c.path("id").asText(null), c.path("name").asText(null), c.path("input").toString());
+                }
+            }
+        }
+        // Gemini (generateContent, or each chunk of streamGenerateContent): whole functionCall parts
+        for (JsonNode candidate : n.path("candidates")) {
+            for (JsonNode part : candidate.path("content").path("parts")) {
+                JsonNode fc = part.path("functionCall");
+                if (fc.isObject()) {
+                    add(fc.path("id").asText(null), fc.path("name").asText(null), fc.path("args").toString());
                 }
             }
         }

@@ -16,6 +16,7 @@ final class UsageMeter {
     private final boolean sse;
     private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
     private boolean truncated;
+    private boolean finished;
     private final ToolCalls tools = new ToolCalls();
     private long input;
     private long output;
@@ -51,6 +52,10 @@ final class UsageMeter {
     }
 
     void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
         if (!sse && pending.size() > 0 && !truncated) {
             read(pending.toString(StandardCharsets.UTF_8));
         } else if (sse && pending.size() > 0) {
@@ -64,12 +69,28 @@ final class UsageMeter {
     }
 
     private void read(String data) {
+        if (data.startsWith("[")) {
+            // Gemini's streamGenerateContent without alt=sse: one JSON array of the chunks
+            try {
+                JSON.readTree(data).forEach(c -> read(c.toString()));
+            } catch (java.io.IOException e) {
+                // not JSON after all: not counted
+            }
+            return;
+        }
         if (!data.startsWith("{")) {
             return;
         }
         try {
             JsonNode n = JSON.readTree(data);
             tools.accept(n);
+            JsonNode gemini = n.path("usageMetadata");
+            if (gemini.isObject()) {
+                // Gemini reports the running totals in each chunk; thinking and tool-use prompts are billed too
+                input = Math.max(input, gemini.path("promptTokenCount").asLong(0) + gemini.path("toolUsePromptTokenCount").asLong(0));
+                output = Math.max(output, gemini.path("candidatesTokenCount").asLong(0) + gemini.path("thoughtsTokenCount").asLong(0));
+                return;
+            }
             // whole answers and Chat Completions' last chunk: usage; Anthropic's message_start: message.usage;
             // OpenAI Responses streamed: response.completed (and .incomplete, .failed) carry response.usage
             JsonNode usage = n.has("usage") ? n.get("usage") : n.path("message").has("usage") ? n.path("message").path("usage")

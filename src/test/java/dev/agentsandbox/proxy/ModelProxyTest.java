@@ -62,7 +62,8 @@ class ModelProxyTest {
     ModelProxy proxy(Integer maxRequests, Long maxBytes, Long budgetTokens) throws UsageException {
         ProxyConfig c = new ProxyConfig(List.of(
                 new ProxyConfig.Upstream("anthropic", upstream.url(), List.of("/v1/messages"), List.of("POST"), "TEST_ANTHROPIC_KEY", null),
-                new ProxyConfig.Upstream("openai", upstream.url(), List.of("/v1/chat/completions"), null, "TEST_OPENAI_KEY", null)),
+                new ProxyConfig.Upstream("openai", upstream.url(), List.of("/v1/chat/completions"), null, "TEST_OPENAI_KEY", null),
+                new ProxyConfig.Upstream("gemini", upstream.url(), List.of("/v1beta/models"), null, "TEST_OPENAI_KEY", null)),
                 null, maxRequests, maxBytes, budgetTokens, null);
         proxy = ModelProxy.start(c, tmp, Map.of("TEST_ANTHROPIC_KEY", KEY, "TEST_OPENAI_KEY", "sk-openai-host-key-123456"), listener);
         return proxy;
@@ -184,6 +185,23 @@ class ModelProxyTest {
         String openai = call("POST", "/openai/v1/chat/completions", "{\"model\":\"gpt-x\"}");
         assertThat(openai).contains("chat.completion");
         assertThat(upstream.received.get(1).headers().get("Authorization")).containsExactly("Bearer sk-openai-host-key-123456");
+    }
+
+    /** Gemini: the key as x-goog-api-key (the client's placeholder never passes), the model from the path, batches refused. */
+    @Test
+    void geminiGetsItsKeyHeaderAndItsBatchesAreRefused() throws Exception {
+        proxy(null, null, null);
+        String r = call("POST", "/gemini/v1beta/models/gemini-2.5-pro:generateContent", "{\"contents\":[]}",
+                "x-goog-api-key: placeholder-from-the-agent");
+        assertThat(r).startsWith("HTTP/1.1 200");
+        var got = upstream.received.get(0);
+        assertThat(got.headers().get("X-goog-api-key")).containsExactly("sk-openai-host-key-123456");
+        assertThat(got.headers()).doesNotContainKey("Authorization");
+        assertThat(got.headers().toString()).doesNotContain("placeholder-from-the-agent");
+        assertThat(events.get(0).model()).isEqualTo("gemini-2.5-pro");
+        assertThat(call("POST", "/gemini/v1beta/models/gemini-2.5-pro:batchGenerateContent", "{}")).startsWith("HTTP/1.1 403")
+                .contains("without reporting them");
+        assertThat(upstream.received).hasSize(1);
     }
 
     @Test

@@ -68,6 +68,10 @@ public final class ScriptedModelServer implements AutoCloseable {
                 return;
             }
         }
+        if (path.endsWith(":streamGenerateContent") || path.endsWith(":generateContent")) {
+            gemini(ex, body, path.endsWith(":streamGenerateContent"));
+            return;
+        }
         if (path.endsWith("/v1/responses") && stream) {
             responses(ex, body);
             return;
@@ -122,6 +126,37 @@ public final class ScriptedModelServer implements AutoCloseable {
         ex.sendResponseHeaders(200, b.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(b);
+        }
+    }
+
+    /**
+     * Gemini's generateContent, whole or streamed as server-sent events (alt=sse, as the Gemini CLI
+     * asks): Gemini CLI's write_file tool writes the file, then a text answer ends the turn. Usage is
+     * in usageMetadata, running totals in each chunk.
+     */
+    private void gemini(HttpExchange ex, String body, boolean stream) throws IOException {
+        boolean call = body.contains("\"write_file\"") && !body.contains("\"functionResponse\"");
+        Object part = call
+                ? Map.of("functionCall", Map.of("name", "write_file", "args", Map.of("file_path", "/workspace/" + toolFile, "content", toolContent + "\n")))
+                : Map.of("text", answer);
+        String first = JSON.writeValueAsString(Map.of("candidates", List.of(Map.of("content", Map.of("role", "model", "parts", List.of(part)), "index", 0)),
+                "usageMetadata", Map.of("promptTokenCount", 10, "candidatesTokenCount", 5, "totalTokenCount", 15)));
+        String last = JSON.writeValueAsString(Map.of("candidates", List.of(Map.of("content", Map.of("role", "model", "parts", List.of(Map.of("text", ""))),
+                "finishReason", "STOP", "index", 0)), "usageMetadata", Map.of("promptTokenCount", 10, "candidatesTokenCount", outputTokens,
+                "thoughtsTokenCount", 3, "totalTokenCount", 13 + outputTokens)));
+        if (!stream) {
+            byte[] b = first.getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Content-Type", "application/json");
+            ex.sendResponseHeaders(200, b.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(b);
+            }
+            return;
+        }
+        ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+        ex.sendResponseHeaders(200, 0);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(("data: " + first + "\r\n\r\ndata: " + last + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         }
     }
 

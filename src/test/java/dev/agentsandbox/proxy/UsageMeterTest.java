@@ -41,6 +41,27 @@ class UsageMeterTest {
         assertThat(m.output()).isEqualTo(4000);
     }
 
+    /**
+     * Gemini: usageMetadata's running totals in each chunk, thinking billed as output; streamed as
+     * server-sent events (alt=sse) or as one JSON array; functionCall parts audited as tool calls.
+     */
+    @Test
+    void geminiIsMeteredInEveryShapeItStreams() {
+        String chunk1 = "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"write_file\",\"args\":{\"file_path\":\"a\"}}}]}}],"
+                + "\"usageMetadata\":{\"promptTokenCount\":100,\"candidatesTokenCount\":5}}";
+        String chunk2 = "{\"candidates\":[{\"content\":{\"parts\":[{\"text\":\"\"}]},\"finishReason\":\"STOP\"}],"
+                + "\"usageMetadata\":{\"promptTokenCount\":100,\"toolUsePromptTokenCount\":7,\"candidatesTokenCount\":30,\"thoughtsTokenCount\":12}}";
+        UsageMeter sse = new UsageMeter("text/event-stream");
+        feedInPieces(sse, ("data: " + chunk1 + "\r\n\r\ndata: " + chunk2 + "\r\n\r\n").getBytes(StandardCharsets.UTF_8), 5);
+        UsageMeter array = new UsageMeter("application/json");
+        feedInPieces(array, ("[" + chunk1 + ",\n" + chunk2 + "]").getBytes(StandardCharsets.UTF_8), 9);
+        for (UsageMeter m : new UsageMeter[] {sse, array}) {
+            assertThat(m.input()).isEqualTo(107);
+            assertThat(m.output()).isEqualTo(42);
+            assertThat(m.toolCalls()).extracting(ToolCalls.ToolCall::name).containsExactly("write_file");
+        }
+    }
+
     /** A Chat Completions stream counts only what it is asked to report: the proxy asks where the client did not. */
     @Test
     void aChatStreamIsAskedForItsUsage() throws Exception {

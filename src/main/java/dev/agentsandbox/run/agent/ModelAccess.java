@@ -108,6 +108,8 @@ public final class ModelAccess implements AutoCloseable {
         env.put("OPENAI_BASE_URL", BASE + "/openai/v1");
         env.put("OPENAI_API_BASE", BASE + "/openai/v1");
         env.put("OPENAI_API_KEY", PLACEHOLDER_KEY);
+        env.put("GOOGLE_GEMINI_BASE_URL", BASE + "/gemini");
+        env.put("GEMINI_API_KEY", PLACEHOLDER_KEY);
         return env;
     }
 
