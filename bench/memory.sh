@@ -43,3 +43,23 @@ for mb in 1 10 100 1000; do
     $((rss / 1024)) $((base_rss / 1024)) "$(echo "$rss/$base_rss" | bc -l)" >>"$out"
 done
 cat "$out"
+
+# The model proxy under a hostile agent (issue 35): 1,000 half-sent 4 MB bodies and 5,000 idle
+# connections on proxy.sock, held past the request timeout (bench/proxy-flood.py); the CLI's peak RSS
+# beside the do-nothing run's, as the launcher starts it.
+flood=$(base64 -w0 bench/proxy-flood.py)
+printf 'sk-ant-api03-%s' "$(head -c 30 /dev/zero | tr '\0' x)" >"$work/model-key"
+t0=$(date +%s%N); code=0
+/usr/bin/time -f '%M' -o "$work/rss" "$cli" run --repo "$work/repo" --task flood --image "$image" \
+  --command "echo $flood | base64 -d > /tmp/flood.py && python3 /tmp/flood.py 32" --model-provider anthropic \
+  --model-url http://127.0.0.1:9 --model-key-file "$work/model-key" --config "$cfg" --bundle "$work/b-flood" --quiet >"$work/out-flood" 2>&1 || code=$?
+t1=$(date +%s%N); rss=$(tail -1 "$work/rss")
+{
+  echo
+  echo "| proxy flood | exit | finding | seconds | peak RSS of the CLI | do-nothing run's RSS | ratio |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '| 1,000 half-sent bodies + 5,000 idle connections | %s | %s | %.1f | %d MB | %d MB | %.2f |\n' "$code" \
+    "$(grep -o 'proxy-limits: [^;]*' "$work/out-flood" | head -1 | cut -c1-120)" "$(echo "($t1-$t0)/1000000000" | bc -l)" \
+    $((rss / 1024)) $((base_rss / 1024)) "$(echo "$rss/$base_rss" | bc -l)"
+} >>"$out"
+tail -3 "$out"

@@ -72,6 +72,7 @@ public final class ModelProxy implements AutoCloseable {
     private ModelProxy(ProxyConfig config, Map<String, ProviderAuth.Upstream> upstreams, ProxyListener listener, ServerSocketChannel server,
                        Path socket) {
         this.config = config;
+        this.bodies = BodyBudget.forMaxBody(config.maxRequestBytes());
         this.upstreams = upstreams;
         this.policy = new EgressPolicy(config, upstreams);
         this.listener = listener;
@@ -111,10 +112,29 @@ public final class ModelProxy implements AutoCloseable {
     }
 
     /** Connections served at once: each holds a host thread and its request, which the sandbox's limits do not count. */
-    static final int MAX_CONNECTIONS = 32;
+    public static final int MAX_CONNECTIONS = 32;
     /** How long a request may take to arrive whole: a half-sent one is dropped, never held. */
-    static final long REQUEST_SECONDS = 30;
+    public static final long REQUEST_SECONDS = 30;
     private final java.util.concurrent.Semaphore connections = new java.util.concurrent.Semaphore(MAX_CONNECTIONS);
+    private final BodyBudget bodies;
+    private final java.util.concurrent.atomic.AtomicLong refusedConnections = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicLong droppedRequests = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * What the agent did to the proxy beyond its limits: connections refused while
+     * {@value #MAX_CONNECTIONS} were open, and requests dropped for not arriving whole within
+     * {@value #REQUEST_SECONDS} s (empty when neither happened).
+     */
+    public Map<String, Long> overLimits() {
+        Map<String, Long> m = new java.util.LinkedHashMap<>();
+        if (refusedConnections.get() > 0) {
+            m.put("refusedConnections", refusedConnections.get());
+        }
+        if (droppedRequests.get() > 0) {
+            m.put("droppedRequests", droppedRequests.get());
+        }
+        return m;
+    }
     private final java.util.concurrent.ScheduledExecutorService timeouts = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "agent-sandbox-proxy-timeout"));
 
     private void acceptLoop() {
@@ -122,6 +142,7 @@ public final class ModelProxy implements AutoCloseable {
             try {
                 SocketChannel c = server.accept();
                 if (!connections.tryAcquire()) {
+                    refusedConnections.incrementAndGet();
                     // answered at once and closed: thousands of idle connections cost no thread and no memory
                     try (c) {
                         c.write(java.nio.ByteBuffer.wrap(("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n"
@@ -162,8 +183,13 @@ public final class ModelProxy implements AutoCloseable {
                 }
             }, REQUEST_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
             try {
-                req = ProxyRequest.read(in, config.maxRequestBytes());
+                req = ProxyRequest.read(in, config.maxRequestBytes(), bodies);
                 dropSlow.cancel(false);
+            } catch (ProxyRequest.NoRoom e) {
+                dropSlow.cancel(false);
+                refusedConnections.incrementAndGet();
+                refuse(out, new EgressPolicy.Refusal(503, "connections", e.getMessage()), null, null, t0, "?", "?");
+                return;
             } catch (ProxyRequest.TooLarge e) {
                 dropSlow.cancel(false);
                 refuse(out, new EgressPolicy.Refusal(413, "request-size", e.getMessage()), null, null, t0, "?", "?");
@@ -172,17 +198,22 @@ public final class ModelProxy implements AutoCloseable {
             } catch (IOException e) {
                 dropSlow.cancel(false);
                 if (!channel.isOpen()) {
+                    droppedRequests.incrementAndGet();
                     return; // dropped for arriving too slowly
                 }
                 refuse(out, new EgressPolicy.Refusal(400, "malformed", "malformed HTTP request: " + e.getMessage()), null, null, t0, "?", "?");
                 drain(channel, in);
                 return;
             }
-            if (req.method().equals("CONNECT")) {
-                tunnel(req, channel, in, out, t0);
-                return;
+            try {
+                if (req.method().equals("CONNECT")) {
+                    tunnel(req, channel, in, out, t0);
+                    return;
+                }
+                forward(req, out, t0);
+            } finally {
+                bodies.release(req.body().length);
             }
-            forward(req, out, t0);
         } catch (IOException e) {
             // The client went away mid-response: nothing to answer.
         }

@@ -33,7 +33,18 @@ record ProxyRequest(String method, String target, Map<String, String> headers, b
         }
     }
 
-    static ProxyRequest read(InputStream in, long maxBody) throws IOException {
+    /** No room for the body in the proxy's budget: answered 503 (see {@link BodyBudget}). */
+    static final class NoRoom extends IOException {
+        NoRoom(String m) {
+            super(m);
+        }
+    }
+
+    /**
+     * Reads one request; its body's length is reserved in {@code budget} first (the caller releases
+     * {@code body().length} once the request is done; on a failure here nothing stays reserved).
+     */
+    static ProxyRequest read(InputStream in, long maxBody, BodyBudget budget) throws IOException {
         String requestLine = line(in);
         String[] parts = requestLine.split(" ");
         boolean connect = parts.length == 3 && parts[0].equals("CONNECT") && parts[1].matches("[A-Za-z0-9.-]{1,253}:\\d{1,5}");
@@ -66,11 +77,27 @@ record ProxyRequest(String method, String target, Map<String, String> headers, b
         if (len < 0) {
             throw new IOException("negative Content-Length");
         }
-        byte[] body = in.readNBytes((int) len);
-        if (body.length != len) {
-            throw new IOException("the body ended early");
+        try {
+            if (!budget.reserve(len, 5_000)) {
+                throw new NoRoom("the proxy holds " + (budget.bytes() >> 20) + " MiB of request bodies already: try again");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
         }
-        return new ProxyRequest(parts[0], parts[1], headers, body);
+        boolean read = false;
+        try {
+            byte[] body = new byte[(int) len]; // the exact size: no copies of a growing buffer
+            if (in.readNBytes(body, 0, body.length) != len) {
+                throw new IOException("the body ended early");
+            }
+            read = true;
+            return new ProxyRequest(parts[0], parts[1], headers, body);
+        } finally {
+            if (!read) {
+                budget.release(len);
+            }
+        }
     }
 
     private static String line(InputStream in) throws IOException {

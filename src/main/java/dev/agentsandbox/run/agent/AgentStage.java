@@ -73,6 +73,7 @@ public final class AgentStage {
         }
         Checkpoints asked = checkpoints;
         ProgramCopies copies;
+        Map<String, Long> proxyLimits = Map.of();
         try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
                 new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), asked == null ? null : (path, body) -> asked.ask(body))) {
             template = p.settings().template(p.runId(), model.keys());
@@ -109,6 +110,8 @@ public final class AgentStage {
                     used.put("spend", spend);
                     progress.step("model spend " + spend.get("spent") + " " + spend.get("currency") + " of " + spend.get("cap"));
                 }
+                used.putAll(model.overLimits());
+                proxyLimits = model.overLimits();
                 bundle.audit("proxy", "summary", used);
             }
         }
@@ -126,10 +129,17 @@ public final class AgentStage {
             declared.forEach(n -> given.add(String.valueOf(n))); // the image's own variables are declared too
         }
         BoundaryProbe.Result boundary = BoundaryProbe.judge(agent.output(), given, template.tier());
+        List<dev.agentsandbox.gate.Finding> held = new java.util.ArrayList<>(boundary.findings());
+        if (!proxyLimits.isEmpty()) {
+            held.add(dev.agentsandbox.gate.Finding.of(GATE, "proxy-limits", dev.agentsandbox.verdict.Verdict.WARN, "the agent went past the"
+                    + " model proxy's limits: " + proxyLimits.getOrDefault("refusedConnections", 0L) + " connection(s) refused while "
+                    + dev.agentsandbox.proxy.ModelProxy.MAX_CONNECTIONS + " were open, " + proxyLimits.getOrDefault("droppedRequests", 0L)
+                    + " request(s) dropped for not arriving whole within " + dev.agentsandbox.proxy.ModelProxy.REQUEST_SECONDS + " s"));
+        }
         bundle.audit("agent", "boundary", boundary.facts());
         var gate = AgentGate.judge(agent, p.settings().limits(), new AgentGate.Facts(overBudget.get(),
                 workspace.overQuota() ? workspace.quota() : null, TaskText.hiddenContent(p.request().task()),
-                ProcessLog.Judge.all(policy, agent.processes(), copies), processStopped.get(), policy != null, boundary.findings()));
+                ProcessLog.Judge.all(policy, agent.processes(), copies), processStopped.get(), policy != null, held));
         progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in " + agent.timings().run().toMillis() + " ms");
         return new AgentOutcome(agent, gate, template, processLog, spend, boundary.facts());
     }

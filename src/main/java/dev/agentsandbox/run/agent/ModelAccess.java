@@ -117,6 +117,11 @@ public final class ModelAccess implements AutoCloseable {
         return proxy == null ? List.of() : proxy.keys();
     }
 
+    /** What the agent did to the proxy beyond its limits (see {@link ModelProxy#overLimits()}). */
+    public Map<String, Long> overLimits() {
+        return proxy == null ? Map.of() : proxy.overLimits();
+    }
+
     public long tokensUsed() {
         return proxy == null ? 0 : proxy.tokensUsed();
     }

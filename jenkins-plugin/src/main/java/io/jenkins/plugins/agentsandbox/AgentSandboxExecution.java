@@ -297,7 +297,7 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         }
 
         int run(List<String> args, Secrets secrets) throws IOException, InterruptedException {
-            List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", jar.getRemote()));
+            List<String> cmd = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xms16m", "-jar", jar.getRemote()));
             cmd.addAll(args);
             EnvVars launchEnv = new EnvVars(env);
             launchEnv.putIfAbsent("LC_ALL", "C.UTF-8");
