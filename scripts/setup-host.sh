@@ -24,7 +24,7 @@ apt_mirror() {
 }
 
 # --- packages -------------------------------------------------------------------------------
-want=(docker.io debootstrap jq git ca-certificates maven openjdk-17-jdk-headless chromium rsync nodejs npm openssh-server)
+want=(docker.io debootstrap jq git ca-certificates maven openjdk-17-jdk-headless chromium rsync nodejs npm openssh-server busybox)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

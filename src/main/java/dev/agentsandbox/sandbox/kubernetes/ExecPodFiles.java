@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -36,13 +37,23 @@ final class ExecPodFiles implements PodFiles {
 
     @Override
     public void upload(String pod, String container, Path from, String dir) throws IOException, InterruptedException {
+        long length = TarTransfer.length(from);
         ByteArrayOutputStream err = new Capped();
-        try (ExecWatch w = container(pod, container).redirectingInput().writingError(err).exec("tar", "-x", "-f", "-", "-C", dir)) {
+        try (ExecWatch w = container(pod, container).redirectingInput().writingError(err).exec(uploadCommand(length, dir).toArray(String[]::new))) {
             try (OutputStream in = w.getInput()) {
-                TarTransfer.write(from, in);
+                TarTransfer.write(from, in, length);
             }
             await(w, err, "tar -x into " + pod + "/" + container + ":" + dir);
         }
+    }
+
+    /**
+     * The upload ends by length, not at the end of its input: exec over {@code v4.channel.k8s.io}
+     * cannot close the command's stdin, and BusyBox tar (Alpine images) reads to its end where GNU tar
+     * stops at the archive's end marker. {@code head -c} takes exactly the archive, then tar sees its end.
+     */
+    static List<String> uploadCommand(long length, String dir) {
+        return List.of("sh", "-c", "head -c \"$1\" | tar -x -f - -C \"$2\"", "agent-sandbox-upload", Long.toString(length), dir);
     }
 
     @Override

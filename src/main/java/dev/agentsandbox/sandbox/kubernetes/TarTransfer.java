@@ -90,6 +90,44 @@ public final class TarTransfer {
      * Writes the folder's tree (folders, regular files, symbolic links) as a tar stream. Unix
      * sockets are left out: they cannot cross as files (the backend relays those it serves).
      */
+    /** How many bytes {@link #write(Path, OutputStream)} writes for this folder now (the tree is read once to count). */
+    public static long length(Path dir) throws IOException {
+        long[] n = {0};
+        write(dir, new OutputStream() {
+            @Override
+            public void write(int b) {
+                n[0]++;
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                n[0] += len;
+            }
+        });
+        return n[0];
+    }
+
+    /** Writes the tree, failing when it is not exactly {@code length} bytes (the folder changed since it was counted). */
+    public static void write(Path dir, OutputStream out, long length) throws IOException {
+        long[] n = {0};
+        write(dir, new java.io.FilterOutputStream(out) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                n[0] += len;
+                out.write(b, off, len);
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                n[0]++;
+                out.write(b);
+            }
+        });
+        if (n[0] != length) {
+            throw new IOException(dir + " changed while it was sent into the pod (" + n[0] + " bytes, " + length + " counted)");
+        }
+    }
+
     public static void write(Path dir, OutputStream out) throws IOException {
         TarArchiveOutputStream tar = new TarArchiveOutputStream(out, StandardCharsets.UTF_8.name());
         tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
