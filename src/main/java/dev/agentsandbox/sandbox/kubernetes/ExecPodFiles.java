@@ -72,6 +72,25 @@ final class ExecPodFiles implements PodFiles {
     }
 
     @Override
+    public java.util.Set<String> environmentNames(String pod, String container) throws IOException, InterruptedException {
+        ByteArrayOutputStream out = new Capped();
+        ByteArrayOutputStream err = new Capped();
+        try (ExecWatch w = container(pod, container).writingOutput(out).writingError(err).exec("sh", "-c", ENV_NAMES)) {
+            await(w, err, "listing the environment of " + pod + "/" + container);
+        }
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (String l : out.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (l.matches("[A-Za-z_][A-Za-z0-9_]{0,255}")) {
+                names.add(l);
+            }
+        }
+        return names;
+    }
+
+    /** Names only, from shell builtins (dash prints "export NAME=...", bash "declare -x NAME=..."): no value leaves the pod. */
+    static final String ENV_NAMES = "export -p | while read -r e kv; do case \"$e\" in export|declare) kv=${kv#-x }; echo \"${kv%%=*}\";; esac; done";
+
+    @Override
     public void touch(String pod, String container, String path) throws IOException, InterruptedException {
         ByteArrayOutputStream err = new Capped();
         try (ExecWatch w = container(pod, container).writingError(err).exec("touch", path)) {

@@ -126,6 +126,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         String imageId = null;
         live.add(name);
         String podName = name;
+        PodEnvironment environment = null;
         try {
             if (warm == null) {
                 client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
@@ -150,6 +151,8 @@ public final class KubernetesSandbox implements SandboxBackend {
             if (warm != null) {
                 reverify(name, spec);
             }
+            environment = PodEnvironment.read(client.pods().inNamespace(settings.namespace()).withName(podName).get(), spec,
+                    files.environmentNames(podName, PodSpecs.LOADER));
             files.touch(podName, PodSpecs.LOADER, PodSpecs.LOADED);
             awaitRunning(podName, PodSpecs.SANDBOX, false);
             relay(podName, spec, sockets, relays);
@@ -193,7 +196,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         capture.finish();
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(), timings, imageId,
-                describe(name, podName, spec, sockets), false, 0, null);
+                describe(name, podName, spec, sockets, environment), false, 0, null);
     }
 
     /** The isolation the cluster must give, checked before any pod is made; overlays do not cross the API. */
@@ -498,8 +501,12 @@ public final class KubernetesSandbox implements SandboxBackend {
         }
     }
 
-    private Map<String, Object> describe(String name, String podName, SandboxSpec spec, Map<Integer, List<String>> sockets) {
+    private Map<String, Object> describe(String name, String podName, SandboxSpec spec, Map<Integer, List<String>> sockets,
+            PodEnvironment environment) {
         Map<String, Object> m = new LinkedHashMap<>();
+        if (environment != null) {
+            m.putAll(environment.facts());
+        }
         m.put("backend", "kubernetes");
         m.put("namespace", settings.namespace());
         m.put("pod", podName);

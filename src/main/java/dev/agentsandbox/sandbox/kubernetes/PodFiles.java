@@ -11,6 +11,13 @@ public interface PodFiles {
     /** Streams {@code dir} in the container into {@code to} (existing, empty), refusing what is never taken (see {@link TarTransfer}). */
     void download(String pod, String container, String dir, Path to, long maxBytes, int maxEntries) throws IOException, InterruptedException;
 
+    /**
+     * The names of the variables a process started in the container sees: the image's own, those
+     * the pod's spec gives it, and those the kubelet always adds (the API server's service, even
+     * with {@code enableServiceLinks: false}).
+     */
+    java.util.Set<String> environmentNames(String pod, String container) throws IOException, InterruptedException;
+
     /** Creates an empty file in the container. */
     void touch(String pod, String container, String path) throws IOException, InterruptedException;
 

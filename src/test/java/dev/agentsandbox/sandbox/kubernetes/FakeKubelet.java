@@ -71,6 +71,7 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
                 pods.addAll(client.pods().inNamespace(namespace).withLabel("dev.agentsandbox.warm", "true").list().getItems());
                 for (Pod p : pods) {
                     if (started.add(p.getMetadata().getName())) {
+                        admit(p.getMetadata().getName());
                         setStatus(p.getMetadata().getName(), firstStatus(behaviour.get().start()));
                     }
                 }
@@ -167,6 +168,51 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
     @Override
     public void download(String pod, String container, String dir, Path to, long maxBytes, int maxEntries) throws IOException {
         pipe(folder(pod, dir), to, maxBytes, maxEntries);
+    }
+
+    /** Variables a mutating webhook adds to the sandbox's container (IRSA's, Vault's), as the stored pod then shows them. */
+    final Map<String, String> admissionEnv = new ConcurrentHashMap<>();
+
+    private void admit(String pod) {
+        if (admissionEnv.isEmpty()) {
+            return;
+        }
+        client.pods().inNamespace(namespace).withName(pod).edit(p -> {
+            p.getSpec().getContainers().stream().filter(c -> c.getName().equals(PodSpecs.SANDBOX)).forEach(c -> {
+                List<io.fabric8.kubernetes.api.model.EnvVar> env = new java.util.ArrayList<>(c.getEnv() == null ? List.of() : c.getEnv());
+                admissionEnv.forEach((k, v) -> env.add(new io.fabric8.kubernetes.api.model.EnvVar(k, v, null)));
+                c.setEnv(env);
+            });
+            return p;
+        });
+    }
+
+    /** What a real kubelet adds to every container, whatever the pod says (kubelet_pods.go, getServiceEnvVarMap). */
+    static final List<String> KUBELET_SERVICE_VARIABLES = List.of("KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
+            "KUBERNETES_SERVICE_PORT_HTTPS", "KUBERNETES_PORT", "KUBERNETES_PORT_443_TCP", "KUBERNETES_PORT_443_TCP_PROTO",
+            "KUBERNETES_PORT_443_TCP_PORT", "KUBERNETES_PORT_443_TCP_ADDR");
+    /** The image's own variables (its config's Env), as a Python image has them. */
+    final java.util.Set<String> imageEnvironment = ConcurrentHashMap.newKeySet();
+
+    {
+        imageEnvironment.addAll(List.of("PATH", "LANG", "PYTHON_VERSION", "GPG_KEY"));
+    }
+
+    /** The image's variables, the container's own from the stored pod (admission's included), and the kubelet's. */
+    @Override
+    public java.util.Set<String> environmentNames(String pod, String container) {
+        java.util.Set<String> names = new java.util.TreeSet<>(imageEnvironment);
+        names.addAll(KUBELET_SERVICE_VARIABLES);
+        names.add("HOSTNAME");
+        names.add("HOME");
+        Pod p = client.pods().inNamespace(namespace).withName(pod).get();
+        List<io.fabric8.kubernetes.api.model.Container> all = new java.util.ArrayList<>(p.getSpec().getContainers());
+        if (p.getSpec().getInitContainers() != null) {
+            all.addAll(p.getSpec().getInitContainers());
+        }
+        all.stream().filter(c -> c.getName().equals(container)).findFirst()
+                .ifPresent(c -> { if (c.getEnv() != null) c.getEnv().forEach(e -> names.add(e.getName())); });
+        return names;
     }
 
     /** Marks: the loader's "loaded" starts the command (on a thread of its own, as a container runs) and reports its end. */

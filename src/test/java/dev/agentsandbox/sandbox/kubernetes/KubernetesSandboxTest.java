@@ -90,6 +90,24 @@ class KubernetesSandboxTest {
                 new Limits(1.5, 512L * 1024 * 1024, 256, 32L * 1024 * 1024, timeout, 1024 * 1024), null);
     }
 
+    /**
+     * A real kubelet adds the API server's service variables to every container, and the image has
+     * its own: the run declares both (envNames), read in the loader before the command runs, so the
+     * boundary probe passes on them. What admission added to the stored pod is not declared.
+     */
+    @Test
+    void theImagesAndTheKubeletsVariablesAreDeclaredAndWhatAdmissionAddedIsNot() throws Exception {
+        SandboxResult r = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(r.containerConfig().get("envNames")).asList().contains("KUBERNETES_SERVICE_HOST", "KUBERNETES_PORT_443_TCP_ADDR",
+                "LANG", "PYTHON_VERSION", "AGENT_TASK");
+        assertThat(r.containerConfig()).doesNotContainKey("envAddedByAdmission");
+        kubelet.admissionEnv.put("AWS_ROLE_ARN", "arn:aws:iam::1:role/ci");
+        kubelet.admissionEnv.put("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/secrets/eks.amazonaws.com/serviceaccount/token");
+        SandboxResult injected = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(injected.containerConfig().get("envNames")).asList().contains("LANG").doesNotContain("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE");
+        assertThat(injected.containerConfig().get("envAddedByAdmission")).asList().containsExactlyInAnyOrder("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE");
+    }
+
     @Test
     void thePodIsHardenedAsTheDockerBackendsContainersAreAndShutOffByAPolicy() throws Exception {
         AtomicReference<Pod> seen = new AtomicReference<>();
