@@ -23,6 +23,9 @@ public record SandboxResult(int exitCode, Ending ending, String output, long out
                             Timings timings, String imageId, Map<String, Object> containerConfig, boolean pidsLimitHit, long pidsPeak,
                             dev.agentsandbox.sandbox.trace.ProcessTrace.Result processes) {
 
+    /** The record key a backend whose own limits are the disk quota (Kubernetes) sets when the sandbox went over it: the quota, in words. */
+    public static final String OVER_DISK_QUOTA = "overDiskQuota";
+
     /** Why a sandbox ended. */
     public enum Ending {
         EXITED, TIMED_OUT, OUT_OF_MEMORY, CANCELLED;

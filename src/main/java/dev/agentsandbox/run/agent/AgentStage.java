@@ -138,7 +138,7 @@ public final class AgentStage {
         }
         bundle.audit("agent", "boundary", boundary.facts());
         var gate = AgentGate.judge(agent, p.settings().limits(), new AgentGate.Facts(overBudget.get(),
-                workspace.overQuota() ? workspace.quota() : null, TaskText.hiddenContent(p.request().task()),
+                workspace.overQuota() ? workspace.quota() : agent.containerConfig().get(SandboxResult.OVER_DISK_QUOTA) instanceof String q ? q : null, TaskText.hiddenContent(p.request().task()),
                 ProcessLog.Judge.all(policy, agent.processes(), copies), processStopped.get(), policy != null, held));
         progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in " + agent.timings().run().toMillis() + " ms");
         return new AgentOutcome(agent, gate, template, processLog, spend, boundary.facts());

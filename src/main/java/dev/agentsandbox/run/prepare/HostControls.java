@@ -23,7 +23,9 @@ final class HostControls {
     static DiskQuota require(RunConfig config, Settings settings, String backend) throws InfrastructureException {
         List<String> gaps = new ArrayList<>();
         List<String> off = new ArrayList<>();
-        String disk = DiskQuota.gap(settings.diskBytes());
+        // on Kubernetes the pod's emptyDir sizeLimit and ephemeral-storage limit are the quota: this side needs no loop device
+        boolean podQuota = "kubernetes".equals(backend);
+        String disk = podQuota ? null : DiskQuota.gap(settings.diskBytes());
         if (disk != null) {
             gaps.add("sandbox.disk (a " + dev.agentsandbox.quota.DiskQuota.human(settings.diskBytes()) + " quota on what each sandbox writes): " + disk);
             off.add("disk: unlimited");
@@ -36,7 +38,7 @@ final class HostControls {
             }
         }
         if (gaps.isEmpty()) {
-            return DiskQuota.forLimit(settings.diskBytes());
+            return DiskQuota.forLimit(podQuota ? 0 : settings.diskBytes());
         }
         throw new InfrastructureException("this host cannot give " + (gaps.size() == 1 ? "a control" : gaps.size() + " controls")
                 + " the run asks for:\n  - " + String.join(";\n  - ", gaps) + ".\nRun agent-sandbox as root, or give its user passwordless sudo"

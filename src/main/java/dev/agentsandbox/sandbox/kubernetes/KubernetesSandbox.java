@@ -52,6 +52,7 @@ public final class KubernetesSandbox implements SandboxBackend {
     private final KubernetesClient client;
     private final KubernetesSettings settings;
     private final PodFiles files;
+    private static final String EVICTED = "Evicted";
     private final SecureRandom random = new SecureRandom();
     private final Set<String> runtimeClassesSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
@@ -127,6 +128,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         live.add(name);
         String podName = name;
         PodEnvironment environment = null;
+        String evicted = null;
         try {
             if (warm == null) {
                 client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
@@ -164,6 +166,9 @@ public final class KubernetesSandbox implements SandboxBackend {
                 deletePod(podName); // before the relays close: the command ends before anything may wait on it
                 ending = SandboxResult.Ending.TIMED_OUT;
                 exitCode = 137;
+            } else if (EVICTED.equals(end.getReason())) {
+                exitCode = 137;
+                evicted = end.getMessage();
             } else {
                 exitCode = end.getExitCode() == null ? -1 : end.getExitCode();
                 if ("OOMKilled".equals(end.getReason())) {
@@ -174,7 +179,7 @@ public final class KubernetesSandbox implements SandboxBackend {
             closeAll(relays);
             reader.join(Duration.ofSeconds(10).toMillis());
             reader.interrupt();
-            if (end != null) {
+            if (end != null && evicted == null) {
                 collect(podName, spec);
             }
         } catch (InterruptedException e) {
@@ -196,7 +201,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         capture.finish();
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(), timings, imageId,
-                describe(name, podName, spec, sockets, environment), false, 0, null);
+                describe(name, podName, spec, sockets, environment, evicted), false, 0, null);
     }
 
     /** The isolation the cluster must give, checked before any pod is made; overlays do not cross the API. */
@@ -416,6 +421,11 @@ public final class KubernetesSandbox implements SandboxBackend {
             if (pod.getStatus() != null && "DeadlineExceeded".equals(pod.getStatus().getReason())) {
                 return null;
             }
+            if (pod.getStatus() != null && "Evicted".equals(pod.getStatus().getReason())) {
+                // the kubelet's periodic check of emptyDir sizeLimit and ephemeral-storage: the pod's own disk quota
+                return new io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder().withExitCode(137).withReason(EVICTED)
+                        .withMessage(firstLine(pod.getStatus().getMessage())).build();
+            }
             failIfFailed(pod);
             ContainerStatus s = status(pod, PodSpecs.SANDBOX, false);
             if (s != null && s.getState() != null && s.getState().getTerminated() != null) {
@@ -502,8 +512,12 @@ public final class KubernetesSandbox implements SandboxBackend {
     }
 
     private Map<String, Object> describe(String name, String podName, SandboxSpec spec, Map<Integer, List<String>> sockets,
-            PodEnvironment environment) {
+            PodEnvironment environment, String evicted) {
         Map<String, Object> m = new LinkedHashMap<>();
+        if (evicted != null) {
+            // the pod's limits are this backend's disk quota (the CLI's side needs no loop device)
+            m.put(SandboxResult.OVER_DISK_QUOTA, dev.agentsandbox.quota.DiskQuota.human(settings.diskBytes()) + " (evicted: " + evicted + ")");
+        }
         if (environment != null) {
             m.putAll(environment.facts());
         }

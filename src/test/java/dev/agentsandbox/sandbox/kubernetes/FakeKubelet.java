@@ -170,6 +170,9 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
         pipe(folder(pod, dir), to, maxBytes, maxEntries);
     }
 
+    /** When set, the pod is evicted with this message after its command, as the kubelet does past an emptyDir's sizeLimit. */
+    final AtomicReference<String> evictWith = new AtomicReference<>();
+
     /** Variables a mutating webhook adds to the sandbox's container (IRSA's, Vault's), as the stored pod then shows them. */
     final Map<String, String> admissionEnv = new ConcurrentHashMap<>();
 
@@ -226,6 +229,16 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
                 .withContainerStatuses(List.of(running("sandbox", "img"), running("keep", "img"))).build());
         Thread command = new Thread(() -> {
             b.command().accept(folder(pod, PodSpecs.staging(0)));
+            String eviction = evictWith.get();
+            if (eviction != null) {
+                // the kubelet's periodic check found an emptyDir over its sizeLimit: the pod is evicted, its containers killed
+                try {
+                    setStatus(pod, new PodStatusBuilder().withPhase("Failed").withReason("Evicted").withMessage(eviction).build());
+                } catch (RuntimeException e) {
+                    // deleted meanwhile
+                }
+                return;
+            }
             if (!b.hangs()) {
                 try {
                     setStatus(pod, new PodStatusBuilder().withPhase("Running").withInitContainerStatuses(terminated("load", 0, "Completed"))

@@ -108,6 +108,20 @@ class KubernetesSandboxTest {
         assertThat(injected.containerConfig().get("envAddedByAdmission")).asList().containsExactlyInAnyOrder("AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE");
     }
 
+    /**
+     * The pod's emptyDir sizeLimit is this backend's disk quota; the kubelet enforces it by eviction
+     * (periodically, not as ENOSPC). That is reported as going over the quota, not as a failure to
+     * move the sandbox's folders.
+     */
+    @Test
+    void anEvictionForTheDiskIsTheQuotaNotALostTransfer() throws Exception {
+        kubelet.evictWith.set("Usage of EmptyDir volume \"ws0\" exceeds the limit \"64Mi\". ");
+        SandboxResult r = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(r.succeeded()).isFalse();
+        assertThat(r.containerConfig().get(SandboxResult.OVER_DISK_QUOTA)).asString().contains("64 MiB")
+                .contains("evicted: Usage of EmptyDir volume \"ws0\" exceeds the limit");
+    }
+
     @Test
     void thePodIsHardenedAsTheDockerBackendsContainersAreAndShutOffByAPolicy() throws Exception {
         AtomicReference<Pod> seen = new AtomicReference<>();
