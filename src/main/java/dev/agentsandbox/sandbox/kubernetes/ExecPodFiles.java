@@ -138,8 +138,9 @@ final class ExecPodFiles implements PodFiles {
         }
         if (code == null || code != 0) {
             // null: the API server sent no status, so nothing says the stream was whole
+            // stderr names files the agent chose: made visible text, one line, bounded
             throw new IOException(what + (code == null ? " ended without an exit status" : " exited " + code) + ": "
-                    + err.toString(StandardCharsets.UTF_8).strip());
+                    + dev.agentsandbox.console.SafeText.line(err.toString(StandardCharsets.UTF_8).strip(), 2000));
         }
     }
 }

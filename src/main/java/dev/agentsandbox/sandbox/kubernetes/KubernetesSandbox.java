@@ -187,6 +187,12 @@ public final class KubernetesSandbox implements SandboxBackend {
             ending = SandboxResult.Ending.CANCELLED;
             t3 = System.nanoTime();
         } catch (KubernetesClientException e) {
+            if (e.getCode() == 403 || e.getCode() == 422 || e.getCode() == 400) {
+                // answered, not lost: a ResourceQuota, a LimitRange, an admission policy or RBAC said no
+                throw new InfrastructureException("the Kubernetes API refused the sandbox (" + e.getCode() + "): " + firstLine(e.getMessage())
+                        + ". Check the namespace's ResourceQuota and LimitRange, its admission policies and the run's RBAC"
+                        + " (docs/kubernetes.md); nothing is committed", e);
+            }
             throw new InfrastructureException("lost the Kubernetes API server while the sandbox ran: " + firstLine(e.getMessage())
                     + " (the pod ends at its deadline; `agent-sandbox cleanup --backend kubernetes` removes what is left); nothing is committed", e);
         } catch (TarTransfer.Refused e) {

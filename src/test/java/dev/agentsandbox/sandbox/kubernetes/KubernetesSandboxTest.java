@@ -122,6 +122,18 @@ class KubernetesSandboxTest {
                 .contains("evicted: Usage of EmptyDir volume \"ws0\" exceeds the limit");
     }
 
+    /** A ResourceQuota's refusal is an answer from the API server, said as such, not "lost the API server". */
+    @Test
+    void aQuotaRefusalIsNamedAsARefusal() {
+        server.expect().post().withPath("/api/v1/namespaces/ci/pods").andReturn(403, new io.fabric8.kubernetes.api.model.StatusBuilder()
+                .withStatus("Failure").withReason("Forbidden").withCode(403)
+                .withMessage("pods \"x\" is forbidden: exceeded quota: compute, requested: limits.memory=512Mi, used: limits.memory=1Gi, limited: limits.memory=1Gi")
+                .build()).once();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE))
+                .hasMessageContaining("the Kubernetes API refused the sandbox (403)").hasMessageContaining("exceeded quota: compute")
+                .hasMessageContaining("ResourceQuota").hasMessageNotContaining("lost the Kubernetes API server");
+    }
+
     @Test
     void thePodIsHardenedAsTheDockerBackendsContainersAreAndShutOffByAPolicy() throws Exception {
         AtomicReference<Pod> seen = new AtomicReference<>();
