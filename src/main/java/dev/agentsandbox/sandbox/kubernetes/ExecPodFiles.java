@@ -87,6 +87,42 @@ final class ExecPodFiles implements PodFiles {
         return names;
     }
 
+    @Override
+    public java.util.List<String> interfaces(String pod, String container) throws IOException, InterruptedException {
+        ByteArrayOutputStream out = new Capped();
+        ByteArrayOutputStream err = new Capped();
+        try (ExecWatch w = container(pod, container).writingOutput(out).writingError(err).exec("sh", "-c", INTERFACES)) {
+            await(w, err, "listing the network interfaces of " + pod + "/" + container);
+        }
+        return java.util.Arrays.stream(out.toString(StandardCharsets.UTF_8).split("\n")).map(String::strip)
+                .filter(l -> l.matches("[A-Za-z0-9_.@-]{1,64}")).toList();
+    }
+
+    static final String INTERFACES = "while read -r l; do case \"$l\" in *:*) n=${l%%:*}; echo \"${n##* }\";; esac; done < /proc/net/dev";
+
+    @Override
+    public String egressReached(String pod, String container) throws IOException, InterruptedException {
+        ByteArrayOutputStream out = new Capped();
+        ByteArrayOutputStream err = new Capped();
+        try (ExecWatch w = container(pod, container).writingOutput(out).writingError(err).exec("sh", "-c", EGRESS)) {
+            Integer code = w.exitCode().get(30, TimeUnit.SECONDS);
+            if (code != null && code == 97) {
+                throw new IOException("the image has no python3 to try the network with");
+            }
+            return code != null && code == 0 ? out.toString(StandardCharsets.UTF_8).strip() : null;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("could not try the network from " + pod + "/" + container + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Exit 0 and the address when a connection to the API server's service opened; 1 when none did; 97 without python3. */
+    static final String EGRESS = "command -v python3 >/dev/null 2>&1 || exit 97; exec python3 -c '"
+            + "import os, socket, sys\n"
+            + "h, p = os.environ.get(\"KUBERNETES_SERVICE_HOST\"), os.environ.get(\"KUBERNETES_SERVICE_PORT\", \"443\")\n"
+            + "if not h: sys.exit(1)\n"
+            + "try:\n    socket.create_connection((h, int(p)), 3).close()\nexcept OSError:\n    sys.exit(1)\n"
+            + "print(h + \":\" + p)'";
+
     /** Names only, from shell builtins (dash prints "export NAME=...", bash "declare -x NAME=..."): no value leaves the pod. */
     static final String ENV_NAMES = "export -p | while read -r e kv; do case \"$e\" in export|declare) kv=${kv#-x }; echo \"${kv%%=*}\";; esac; done";
 

@@ -129,6 +129,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         String podName = name;
         PodEnvironment environment = null;
         String evicted = null;
+        String network = null;
         try {
             if (warm == null) {
                 client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
@@ -153,6 +154,7 @@ public final class KubernetesSandbox implements SandboxBackend {
             if (warm != null) {
                 reverify(name, spec);
             }
+            network = NetworkProof.require(files, podName, String.valueOf(PodSpecs.runtimeClass(spec, settings)), settings.egressEnforcedBy());
             environment = PodEnvironment.read(client.pods().inNamespace(settings.namespace()).withName(podName).get(), spec,
                     files.environmentNames(podName, PodSpecs.LOADER));
             files.touch(podName, PodSpecs.LOADER, PodSpecs.LOADED);
@@ -207,7 +209,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         capture.finish();
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(), timings, imageId,
-                describe(name, podName, spec, sockets, environment, evicted), false, 0, null);
+                describe(name, podName, spec, sockets, environment, evicted, network), false, 0, null);
     }
 
     /** The isolation the cluster must give, checked before any pod is made; overlays do not cross the API. */
@@ -518,8 +520,9 @@ public final class KubernetesSandbox implements SandboxBackend {
     }
 
     private Map<String, Object> describe(String name, String podName, SandboxSpec spec, Map<Integer, List<String>> sockets,
-            PodEnvironment environment, String evicted) {
+            PodEnvironment environment, String evicted, String network) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("network", network);
         if (evicted != null) {
             // the pod's limits are this backend's disk quota (the CLI's side needs no loop device)
             m.put(SandboxResult.OVER_DISK_QUOTA, dev.agentsandbox.quota.DiskQuota.human(settings.diskBytes()) + " (evicted: " + evicted + ")");

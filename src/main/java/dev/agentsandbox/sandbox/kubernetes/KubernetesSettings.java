@@ -16,11 +16,19 @@ import java.util.Objects;
  *     Kubernetes deletes them with it; null when the job is not a pod in this namespace
  * @param warmPool a SandboxWarmPool of kubernetes-sigs/agent-sandbox whose pods the sandboxes are
  *     claimed from (its template made by {@code agent-sandbox kubernetes-template}); null: plain pods
+ * @param egressEnforcedBy what keeps a pod that has a network from reaching out (the network plugin
+ *     enforcing the deny-all NetworkPolicy, e.g. "cilium"), named by the platform team; null: a pod
+ *     with any interface besides loopback is refused
  */
 public record KubernetesSettings(String namespace, String gvisorRuntimeClass, String microvmRuntimeClass, long diskBytes,
-                                 String imagePullPolicy, Duration scheduleTimeout, String ownerPod, String warmPool) {
+                                 String imagePullPolicy, Duration scheduleTimeout, String ownerPod, String warmPool, String egressEnforcedBy) {
     public static final String DEFAULT_GVISOR_CLASS = "gvisor";
     public static final String DEFAULT_MICROVM_CLASS = "kata";
+
+    public KubernetesSettings(String namespace, String gvisorRuntimeClass, String microvmRuntimeClass, long diskBytes,
+                              String imagePullPolicy, Duration scheduleTimeout, String ownerPod, String warmPool) {
+        this(namespace, gvisorRuntimeClass, microvmRuntimeClass, diskBytes, imagePullPolicy, scheduleTimeout, ownerPod, warmPool, null);
+    }
 
     public KubernetesSettings {
         Objects.requireNonNull(namespace, "namespace");
@@ -42,7 +50,7 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
      * From the environment: AGENT_SANDBOX_K8S_NAMESPACE (else the pod's own namespace file, else
      * "default"), AGENT_SANDBOX_K8S_RUNTIME_CLASS, AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS,
      * AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY, AGENT_SANDBOX_K8S_OWNER_POD (else POD_NAME),
-     * AGENT_SANDBOX_K8S_WARM_POOL.
+     * AGENT_SANDBOX_K8S_WARM_POOL, AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY.
      */
     public static KubernetesSettings fromEnvironment(java.util.Map<String, String> env, String namespaceFile, long diskBytes) {
         String ns = env.get("AGENT_SANDBOX_K8S_NAMESPACE");
@@ -57,7 +65,8 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
                 env.getOrDefault("AGENT_SANDBOX_K8S_RUNTIME_CLASS", DEFAULT_GVISOR_CLASS),
                 env.getOrDefault("AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS", DEFAULT_MICROVM_CLASS), diskBytes,
                 env.getOrDefault("AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY", "IfNotPresent"), Duration.ofMinutes(5),
-                env.getOrDefault("AGENT_SANDBOX_K8S_OWNER_POD", env.get("POD_NAME")), blankToNull(env.get("AGENT_SANDBOX_K8S_WARM_POOL")));
+                env.getOrDefault("AGENT_SANDBOX_K8S_OWNER_POD", env.get("POD_NAME")), blankToNull(env.get("AGENT_SANDBOX_K8S_WARM_POOL")),
+                blankToNull(env.get("AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY")));
     }
 
     private static String blankToNull(String s) {

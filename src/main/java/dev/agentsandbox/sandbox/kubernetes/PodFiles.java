@@ -18,6 +18,16 @@ public interface PodFiles {
      */
     java.util.Set<String> environmentNames(String pod, String container) throws IOException, InterruptedException;
 
+    /** The network interfaces the container sees, loopback included (read from /proc/net/dev). */
+    java.util.List<String> interfaces(String pod, String container) throws IOException, InterruptedException;
+
+    /**
+     * Tries, from inside the container, to open a TCP connection to the API server's service
+     * address (the one address every pod is given): what was reached, or null when nothing was
+     * (refused, timed out). Throws when the image cannot make the attempt (no python3).
+     */
+    String egressReached(String pod, String container) throws IOException, InterruptedException;
+
     /** Creates an empty file in the container. */
     void touch(String pod, String container, String path) throws IOException, InterruptedException;
 

@@ -170,6 +170,24 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
         pipe(folder(pod, dir), to, maxBytes, maxEntries);
     }
 
+    /**
+     * The interfaces a pod sees: loopback alone under gVisor with networking off; a runc pod, or a
+     * RuntimeClass whose runsc has a network, also has eth0. And whether a connection from inside
+     * reaches the API server's service: a NetworkPolicy the plugin has not applied (yet) lets it.
+     */
+    final java.util.List<String> podInterfaces = new java.util.concurrent.CopyOnWriteArrayList<>(List.of("lo"));
+    final AtomicReference<String> egressReaches = new AtomicReference<>();
+
+    @Override
+    public java.util.List<String> interfaces(String pod, String container) {
+        return List.copyOf(podInterfaces);
+    }
+
+    @Override
+    public String egressReached(String pod, String container) {
+        return egressReaches.get();
+    }
+
     /** When set, the pod is evicted with this message after its command, as the kubelet does past an emptyDir's sizeLimit. */
     final AtomicReference<String> evictWith = new AtomicReference<>();
 

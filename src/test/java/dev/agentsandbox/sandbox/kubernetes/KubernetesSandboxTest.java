@@ -122,6 +122,35 @@ class KubernetesSandboxTest {
                 .contains("evicted: Usage of EmptyDir volume \"ws0\" exceeds the limit");
     }
 
+    /**
+     * Network absence is shown from inside the pod before its command runs: a pod that sees only
+     * loopback runs; one with eth0 (a runc pod, a runsc with a network) is refused, unless the
+     * platform names what enforces egress and a connection from inside fails. The command never ran
+     * when refused.
+     */
+    @Test
+    void aPodWithANetworkIsRefusedBeforeItsCommandUnlessEgressIsShownHeld() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        kubelet.behaviour.set(FakeKubelet.Behaviour.exits(ws -> ran.set(true), 0));
+        SandboxResult held = sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(held.containerConfig().get("network")).isEqualTo("loopback only");
+        ran.set(false);
+        kubelet.podInterfaces.add("eth0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE))
+                .hasMessageContaining("network interfaces (eth0)").hasMessageContaining("AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY");
+        assertThat(ran).as("the command never ran").isFalse();
+        KubernetesSandbox enforced = new KubernetesSandbox(client, new KubernetesSettings("ci", "gvisor", "kata", 64L * 1024 * 1024, "IfNotPresent",
+                Duration.ofSeconds(30), null, null, "cilium"), kubelet);
+        kubelet.egressReaches.set("10.96.0.1:443");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> enforced.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE))
+                .hasMessageContaining("reached 10.96.0.1:443 from inside").hasMessageContaining("egress is open");
+        assertThat(ran).isFalse();
+        kubelet.egressReaches.set(null);
+        SandboxResult tested = enforced.run(spec(Tier.GVISOR, Duration.ofSeconds(20)), OutputListener.NONE);
+        assertThat(tested.containerConfig().get("network")).isEqualTo("eth0, egress held (cilium, tested from inside)");
+        assertThat(ran).isTrue();
+    }
+
     /** A ResourceQuota's refusal is an answer from the API server, said as such, not "lost the API server". */
     @Test
     void aQuotaRefusalIsNamedAsARefusal() {
