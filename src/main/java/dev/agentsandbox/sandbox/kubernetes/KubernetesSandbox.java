@@ -335,7 +335,7 @@ public final class KubernetesSandbox implements SandboxBackend {
                 .resource(PodSpecs.denyAll(name, spec, settings.namespace(), Map.of(WarmPool.CLAIM_UID_LABEL, claim.uid()))).create();
         adoptPolicy(name, WarmPool.EXTENSIONS + "/" + WarmPool.VERSION, "SandboxClaim", claim.uid());
         String podName = warm.awaitPod(claim);
-        Pod pod = client.pods().inNamespace(settings.namespace()).withName(podName).get();
+        Pod pod = warm.awaitClaimLabel(podName, claim);
         if (pod == null) {
             throw new InfrastructureException("the warm pool's pod " + podName + " for claim " + name + " is gone; nothing is committed");
         }

@@ -115,6 +115,27 @@ public final class WarmPool {
                 .collect(Collectors.joining(", "));
     }
 
+    /** How long the claim's label may lag behind the claim naming its pod. */
+    static final java.time.Duration LABEL_LAG = java.time.Duration.ofSeconds(15);
+
+    /**
+     * The handed-over pod once it carries the claim's uid label (our NetworkPolicy selects it by that
+     * label): the controller names the pod in the claim's status and relabels the pod in separate
+     * writes, so the label may come a little later. Waited for within {@link #LABEL_LAG}; null when the
+     * pod is gone. After the bound the pod is returned as it is, and {@link #verify} names the gap.
+     */
+    Pod awaitClaimLabel(String podName, Claim claim) throws InterruptedException {
+        long deadline = System.nanoTime() + LABEL_LAG.toNanos();
+        while (true) {
+            Pod pod = client.pods().inNamespace(settings.namespace()).withName(podName).get();
+            Map<String, String> labels = pod == null || pod.getMetadata().getLabels() == null ? Map.of() : pod.getMetadata().getLabels();
+            if (pod == null || labels.get(CLAIM_UID_LABEL) != null || System.nanoTime() > deadline) {
+                return pod;
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /**
      * Refuses a handed-over pod that is not the hardened one for this run, or that our policy does
      * not select yet; each difference is named.
@@ -152,7 +173,9 @@ public final class WarmPool {
      */
     static final Set<String> SET_BY_THE_CLUSTER = Set.of("nodeName", "schedulerName", "tolerations", "affinity", "nodeSelector", "priority",
             "priorityClassName", "preemptionPolicy", "dnsPolicy", "hostname", "subdomain", "serviceAccountName", "serviceAccount", "overhead",
-            "topologySpreadConstraints", "schedulingGates", "readinessGates", "setHostnameAsFQDN", "os");
+            "topologySpreadConstraints", "schedulingGates", "readinessGates", "setHostnameAsFQDN", "os",
+            // the ServiceAccount admission plugin copies the account's pull secrets into every pod: pulling only
+            "imagePullSecrets");
     static final Set<String> SET_ON_CONTAINERS = Set.of("terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy");
     /** Booleans whose absence means false. */
     static final Set<String> FALSE_BY_DEFAULT = Set.of("stdin", "stdinOnce", "tty", "readOnly", "privileged", "hostNetwork", "hostPID", "hostIPC",
@@ -201,13 +224,42 @@ public final class WarmPool {
         }
         Map<String, String> ea = expected.getMetadata().getAnnotations() == null ? Map.of() : expected.getMetadata().getAnnotations();
         Map<String, String> aa = actual.getMetadata().getAnnotations() == null ? Map.of() : actual.getMetadata().getAnnotations();
-        Set<String> gvisor = new TreeSet<>();
-        ea.keySet().stream().filter(x -> x.startsWith("dev.gvisor.")).forEach(gvisor::add);
-        aa.keySet().stream().filter(x -> x.startsWith("dev.gvisor.")).forEach(gvisor::add);
-        for (String x : gvisor) {
+        Set<String> runtime = new TreeSet<>();
+        ea.keySet().stream().filter(WarmPool::runtimeAnnotation).forEach(runtime::add);
+        aa.keySet().stream().filter(WarmPool::runtimeAnnotation).forEach(runtime::add);
+        Set<String> emptyDirs = new TreeSet<>();
+        if (actual.getSpec().getVolumes() != null) {
+            actual.getSpec().getVolumes().stream().filter(v -> v.getEmptyDir() != null).forEach(v -> emptyDirs.add(v.getName()));
+        }
+        for (String x : runtime) {
+            if (ea.get(x) == null && gkeMountHint(x, aa.get(x), emptyDirs)) {
+                continue;
+            }
             same(d, "annotation " + x, ea.get(x), aa.get(x));
         }
         return d;
+    }
+
+    /** Annotations the sandbox's runtime reads: gVisor's (runsc) and Kata's (the microvm tier) each change the isolation. */
+    static boolean runtimeAnnotation(String key) {
+        return key.startsWith("dev.gvisor.") || key.startsWith("io.katacontainers.");
+    }
+
+    /**
+     * What GKE Sandbox's admission adds to an emptyDir: gVisor mount hints that share it within the
+     * pod as a tmpfs or a bind, read-write or read-only. Nothing else passes: not another volume, not
+     * "shared" with the host, not a hint the expected pod sets itself.
+     */
+    static boolean gkeMountHint(String key, String value, Set<String> emptyDirs) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("dev\\.gvisor\\.spec\\.mount\\.([a-z0-9-]+)\\.(share|type|options)").matcher(key);
+        if (!m.matches() || !emptyDirs.contains(m.group(1)) || value == null) {
+            return false;
+        }
+        return switch (m.group(2)) {
+            case "share" -> Set.of("container", "pod").contains(value);
+            case "type" -> Set.of("tmpfs", "bind").contains(value);
+            default -> Set.of("rw", "ro").containsAll(List.of(value.split(",")));
+        };
     }
 
     private static List<String> names(List<Container> list) {

@@ -47,6 +47,8 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
      * as kubernetes-sigs/agent-sandbox's claim controller does), or null: no controller runs.
      */
     final AtomicReference<Pod> warmPod = new AtomicReference<>();
+    /** How long after the claim names its pod the controller's label arrives. */
+    volatile long labelLagMillis = 700;
     /** Claim name to the pod handed over for it. */
     final Map<String, String> handedOver = new ConcurrentHashMap<>();
     private final Thread loop;
@@ -99,9 +101,22 @@ final class FakeKubelet implements PodFiles, AutoCloseable {
                 continue;
             }
             String name = "pool-" + Integer.toHexString(claim.hashCode());
+            // the real controller relabels the pod in a write of its own, after the claim names it: the label comes late
             Pod pod = new io.fabric8.kubernetes.api.model.PodBuilder(warmPod.get()).editMetadata().withName(name).withNamespace(namespace)
-                    .addToLabels(WarmPool.CLAIM_UID_LABEL, c.getMetadata().getUid()).endMetadata().build();
+                    .endMetadata().build();
             client.pods().inNamespace(namespace).resource(pod).create();
+            String uid = c.getMetadata().getUid();
+            Thread label = new Thread(() -> {
+                try {
+                    Thread.sleep(labelLagMillis);
+                    client.pods().inNamespace(namespace).withName(name).edit(p -> new io.fabric8.kubernetes.api.model.PodBuilder(p).editMetadata()
+                            .addToLabels(WarmPool.CLAIM_UID_LABEL, uid).endMetadata().build());
+                } catch (InterruptedException | RuntimeException e) {
+                    // the run ended first
+                }
+            }, "fake-claim-label");
+            label.setDaemon(true);
+            label.start();
             client.genericKubernetesResources(WarmPool.SANDBOXES).inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder()
                     .withApiVersion("agents.x-k8s.io/v1beta1").withKind("Sandbox").withNewMetadata().withName(name).withNamespace(namespace)
                     .addToAnnotations(WarmPool.POD_NAME_ANNOTATION, name).endMetadata().build()).create();

@@ -191,6 +191,27 @@ class WarmPoolTest {
                 .hasMessageContaining("not a Kubernetes object name");
     }
 
+    /**
+     * What admission adds on real clusters passes, and nothing more: the ServiceAccount plugin's
+     * imagePullSecrets, GKE Sandbox's gVisor mount hints on the pod's emptyDirs. A hint on another
+     * volume, one sharing with the host, or a Kata annotation of the pod's own is a difference.
+     */
+    @Test
+    void whatAdmissionAddsIsAcceptedAndNothingElse() {
+        Pod hardened = template("agent:1");
+        Pod admitted = new PodBuilder(hardened).editMetadata().addToAnnotations("dev.gvisor.spec.mount.m0.share", "pod")
+                .addToAnnotations("dev.gvisor.spec.mount.m0.type", "tmpfs").addToAnnotations("dev.gvisor.spec.mount.m0.options", "rw")
+                .endMetadata().editSpec().addNewImagePullSecret("registry-pull").endSpec().build();
+        assertThat(WarmPool.differences(hardened, admitted)).isEmpty();
+        Pod hostShared = new PodBuilder(hardened).editMetadata().addToAnnotations("dev.gvisor.spec.mount.m0.share", "shared").endMetadata().build();
+        assertThat(WarmPool.differences(hardened, hostShared)).anySatisfy(x -> assertThat(x).contains("annotation dev.gvisor.spec.mount.m0.share is shared"));
+        Pod otherVolume = new PodBuilder(hardened).editMetadata().addToAnnotations("dev.gvisor.spec.mount.hostdata.type", "bind").endMetadata().build();
+        assertThat(WarmPool.differences(hardened, otherVolume)).isNotEmpty();
+        Pod kata = new PodBuilder(hardened).editMetadata().addToAnnotations("io.katacontainers.config.hypervisor.default_memory", "65536")
+                .endMetadata().build();
+        assertThat(WarmPool.differences(hardened, kata)).anySatisfy(x -> assertThat(x).contains("annotation io.katacontainers.config.hypervisor"));
+    }
+
     /** What a template can add that runs code, opens the host or outlives the run: each is a difference, none passes. */
     @Test
     void whatATemplateAddsBeyondTheHardenedPodIsNamedNotIgnored() {
