@@ -9,19 +9,14 @@ import dev.agentsandbox.sandbox.SandboxBackend;
 import dev.agentsandbox.sandbox.SandboxResult;
 import dev.agentsandbox.sandbox.SandboxSpec;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
-import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.LogWatch;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -42,35 +37,28 @@ import java.util.stream.Stream;
  * before any pod is made. Each call to {@link #run} is a fresh pod, so each check gets its own.
  */
 public final class KubernetesSandbox implements SandboxBackend {
-    static final Duration POLL = Duration.ofMillis(250);
-    /** Waiting reasons that do not get better by waiting. */
-    static final Set<String> FATAL_WAITING = Set.of("ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull",
-            "CreateContainerConfigError", "CreateContainerError", "RunContainerError");
     static final int MAX_ENTRIES = 1_000_000;
     static final Duration RELAY_START = Duration.ofSeconds(30);
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
     private final PodFiles files;
-    private static final String EVICTED = "Evicted";
     private final SecureRandom random = new SecureRandom();
-    private final Set<String> runtimeClassesSeen = ConcurrentHashMap.newKeySet();
     private final Set<String> live = ConcurrentHashMap.newKeySet();
-    /** A warm pool's pod in use and the claim it was handed over for; the pod is deleted directly, not left to the controller. */
-    private record Held(Pod pod, WarmPool.Claim claim) {
-    }
-
-    /** Claim name to what it holds. */
-    private final Map<String, Held> warmPods = new ConcurrentHashMap<>();
     private volatile boolean traceAsked;
     /** Where pods come from when not made here: a warm pool of kubernetes-sigs/agent-sandbox, or null. */
-    private final WarmPool warm;
+    private final WarmPods warm;
+    private final ClusterChecks checks;
+    private final PodWatch watch;
 
     KubernetesSandbox(KubernetesClient client, KubernetesSettings settings, PodFiles files) {
         this.client = client;
         this.settings = settings;
         this.files = files;
-        this.warm = settings.warmPool() == null ? null : new WarmPool(client, settings);
+        WarmPool pool = settings.warmPool() == null ? null : new WarmPool(client, settings);
+        this.checks = new ClusterChecks(client, settings, pool);
+        this.warm = pool == null ? null : new WarmPods(client, settings, pool, files, checks);
+        this.watch = new PodWatch(client, settings);
     }
 
     /** Connects with the usual kubeconfig or in-cluster configuration and checks the API answers. */
@@ -113,8 +101,8 @@ public final class KubernetesSandbox implements SandboxBackend {
 
     @Override
     public SandboxResult run(SandboxSpec spec, OutputListener output) throws InfrastructureException {
-        requireSupported(spec);
-        Map<Integer, List<String>> sockets = sockets(spec);
+        checks.requireSupported(spec, traceAsked);
+        Map<Integer, List<String>> sockets = ClusterChecks.sockets(spec);
         List<SocketRelay> relays = new ArrayList<>();
         String name = "agent-sandbox-" + HexFormat.of().formatHex(random.generateSeed(6));
         OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
@@ -134,17 +122,17 @@ public final class KubernetesSandbox implements SandboxBackend {
             if (warm == null) {
                 client.network().v1().networkPolicies().inNamespace(settings.namespace()).resource(PodSpecs.denyAll(name, spec, settings.namespace())).create();
                 Pod pod = client.pods().inNamespace(settings.namespace()).resource(PodSpecs.pod(name, spec, settings, ownerPod(), sockets.keySet())).create();
-                adoptPolicy(name, "v1", "Pod", pod.getMetadata().getUid());
+                adoptPolicy(client, settings.namespace(), name, "v1", "Pod", pod.getMetadata().getUid());
             } else {
-                podName = claimWarmPod(name, spec);
+                podName = warm.claimWarmPod(name, spec);
             }
-            awaitRunning(podName, PodSpecs.LOADER, true);
+            watch.awaitRunning(podName, PodSpecs.LOADER, true);
             t1 = System.nanoTime();
             for (int i = 0; i < spec.mounts().size(); i++) {
                 files.upload(podName, PodSpecs.LOADER, spec.mounts().get(i).hostPath(), PodSpecs.staging(i));
             }
             if (warm != null) {
-                uploadRunScript(podName, spec);
+                warm.uploadRunScript(podName, spec);
             }
             // the command starts only once its deny-all policy is known to be in place
             if (client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name).get() == null) {
@@ -152,23 +140,23 @@ public final class KubernetesSandbox implements SandboxBackend {
                         + " did not run. Was `agent-sandbox cleanup --all` run meanwhile? Run it again");
             }
             if (warm != null) {
-                reverify(name, spec);
+                warm.reverify(name, spec);
             }
             network = NetworkProof.require(files, podName, String.valueOf(PodSpecs.runtimeClass(spec, settings)), settings.egressEnforcedBy());
             environment = PodEnvironment.read(client.pods().inNamespace(settings.namespace()).withName(podName).get(), spec,
                     files.environmentNames(podName, PodSpecs.LOADER));
             files.touch(podName, PodSpecs.LOADER, PodSpecs.LOADED);
-            awaitRunning(podName, PodSpecs.SANDBOX, false);
+            watch.awaitRunning(podName, PodSpecs.SANDBOX, false);
             relay(podName, spec, sockets, relays);
             t2 = System.nanoTime();
-            Thread reader = readLog(podName, capture);
-            ContainerStateTerminated end = awaitTerminated(podName, t2 + spec.limits().timeout().toNanos());
+            Thread reader = watch.readLog(podName, capture);
+            ContainerStateTerminated end = watch.awaitTerminated(podName, t2 + spec.limits().timeout().toNanos());
             t3 = System.nanoTime();
             if (end == null) {
                 deletePod(podName); // before the relays close: the command ends before anything may wait on it
                 ending = SandboxResult.Ending.TIMED_OUT;
                 exitCode = 137;
-            } else if (EVICTED.equals(end.getReason())) {
+            } else if (PodWatch.EVICTED.equals(end.getReason())) {
                 exitCode = 137;
                 evicted = end.getMessage();
             } else {
@@ -176,7 +164,7 @@ public final class KubernetesSandbox implements SandboxBackend {
                 if ("OOMKilled".equals(end.getReason())) {
                     ending = SandboxResult.Ending.OUT_OF_MEMORY;
                 }
-                imageId = imageId(podName);
+                imageId = watch.imageId(podName);
             }
             closeAll(relays);
             reader.join(Duration.ofSeconds(10).toMillis());
@@ -212,68 +200,6 @@ public final class KubernetesSandbox implements SandboxBackend {
                 describe(name, podName, spec, sockets, environment, evicted, network), false, 0, null);
     }
 
-    /** The isolation the cluster must give, checked before any pod is made; overlays do not cross the API. */
-    private void requireSupported(SandboxSpec spec) throws InfrastructureException {
-        if (traceAsked) {
-            throw new InfrastructureException("the process log (sandbox.process-log, on by default) records the agent's programs with runsc's"
-                    + " trace on the host, which the kubernetes backend cannot attach to a pod yet; set sandbox.process-log: false in"
-                    + " .agent-sandbox.yml to run on Kubernetes without it, or run on the docker backend");
-        }
-        String rc = PodSpecs.runtimeClass(spec, settings);
-        if (rc != null && !runtimeClassesSeen.contains(rc)) {
-            try {
-                if (client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class).withName(rc).get() == null) {
-                    throw new InfrastructureException("the cluster has no RuntimeClass '" + rc + "', which the " + spec.tier().id()
-                            + " tier needs: install gVisor on the nodes and create the RuntimeClass (see docs/kubernetes.md), or set"
-                            + " AGENT_SANDBOX_K8S_RUNTIME_CLASS to the one the cluster has; the sandbox never runs with less isolation");
-                }
-            } catch (KubernetesClientException e) {
-                throw new InfrastructureException("cannot read RuntimeClass '" + rc + "': " + firstLine(e.getMessage())
-                        + " (the service account needs get on runtimeclasses.node.k8s.io)", e);
-            }
-            runtimeClassesSeen.add(rc);
-        }
-        try {
-            requireNoOpeningPolicy(PodSpecs.labels("x", spec));
-        } catch (KubernetesClientException e) {
-            throw new InfrastructureException("cannot read the NetworkPolicies of namespace " + settings.namespace() + ": " + firstLine(e.getMessage())
-                    + " (the service account needs list on networkpolicies)", e);
-        }
-        if (warm != null) {
-            warm.requireSlots(spec);
-        }
-        for (Mount m : spec.mounts()) {
-            if (m.overlay() != null) {
-                throw new InfrastructureException("the Kubernetes backend takes private copies, not overlays: run with --workspace copy");
-            }
-            if (!Files.isDirectory(m.hostPath(), LinkOption.NOFOLLOW_LINKS)) {
-                throw new InfrastructureException("the Kubernetes backend streams folders into pods, and " + m.hostPath() + " (for "
-                        + m.containerPath() + ") is not one");
-            }
-        }
-    }
-
-    /** The Unix sockets directly in each mounted folder (the model proxy's): each is relayed into the pod, never copied. */
-    static Map<Integer, List<String>> sockets(SandboxSpec spec) throws InfrastructureException {
-        Map<Integer, List<String>> found = new LinkedHashMap<>();
-        for (int i = 0; i < spec.mounts().size(); i++) {
-            try (Stream<Path> s = Files.list(spec.mounts().get(i).hostPath())) {
-                List<String> names = new ArrayList<>();
-                for (Path p : (Iterable<Path>) s::iterator) {
-                    if (TarTransfer.isSocket(p)) {
-                        names.add(p.getFileName().toString());
-                    }
-                }
-                if (!names.isEmpty()) {
-                    found.put(i, List.copyOf(names));
-                }
-            } catch (IOException e) {
-                throw new InfrastructureException("cannot read " + spec.mounts().get(i).hostPath() + ": " + e.getMessage(), e);
-            }
-        }
-        return found;
-    }
-
     /**
      * Each socket served to the sandbox gets a relay in the keeper, which shares the socket's
      * volume (read-only for the sandbox): its bytes cross the exec API, the host's socket stays here.
@@ -283,7 +209,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         if (sockets.isEmpty()) {
             return;
         }
-        awaitRunning(name, PodSpecs.KEEPER, false);
+        watch.awaitRunning(name, PodSpecs.KEEPER, false);
         for (var e : sockets.entrySet()) {
             Mount m = spec.mounts().get(e.getKey());
             for (String socket : e.getValue()) {
@@ -318,184 +244,15 @@ public final class KubernetesSandbox implements SandboxBackend {
                 .withUid(owner.getMetadata().getUid()).withBlockOwnerDeletion(false).withController(false).build();
     }
 
-    /**
-     * A warm pool's pod for this sandbox: the claim, our deny-all policy on the claim's label
-     * (owned by the claim), the pod the controller hands over, checked to be the hardened one.
-     */
-    private String claimWarmPod(String name, SandboxSpec spec) throws InfrastructureException, InterruptedException {
-        WarmPool.Claim claim;
-        try {
-            claim = warm.claim(name, spec);
-        } catch (KubernetesClientException e) {
-            throw new InfrastructureException("cannot claim a pod of warm pool " + settings.warmPool() + ": " + firstLine(e.getMessage())
-                    + (e.getCode() == 404 ? " (the cluster has no SandboxClaim API: install kubernetes-sigs/agent-sandbox with its extensions,"
-                    + " or unset AGENT_SANDBOX_K8S_WARM_POOL for plain pods)" : ""), e);
-        }
-        client.network().v1().networkPolicies().inNamespace(settings.namespace())
-                .resource(PodSpecs.denyAll(name, spec, settings.namespace(), Map.of(WarmPool.CLAIM_UID_LABEL, claim.uid()))).create();
-        adoptPolicy(name, WarmPool.EXTENSIONS + "/" + WarmPool.VERSION, "SandboxClaim", claim.uid());
-        String podName = warm.awaitPod(claim);
-        Pod pod = warm.awaitClaimLabel(podName, claim);
-        if (pod == null) {
-            throw new InfrastructureException("the warm pool's pod " + podName + " for claim " + name + " is gone; nothing is committed");
-        }
-        warmPods.put(name, new Held(pod, claim));
-        warm.verify(pod, spec, claim);
-        requireNoOpeningPolicy(pod.getMetadata().getLabels());
-        return podName;
-    }
-
-    /** Just before the command may start: still the pod checked (its uid), still the hardened pod, still selected by our policy. */
-    private void reverify(String name, SandboxSpec spec) throws InfrastructureException {
-        Held held = warmPods.get(name);
-        Pod checked = held.pod();
-        Pod now = client.pods().inNamespace(settings.namespace()).withName(checked.getMetadata().getName()).get();
-        if (now == null || !now.getMetadata().getUid().equals(checked.getMetadata().getUid())) {
-            throw new InfrastructureException("the warm pool's pod " + checked.getMetadata().getName() + " was replaced or deleted after it was"
-                    + " checked; the command did not run");
-        }
-        warm.verify(now, spec, held.claim());
-    }
-
-    private void uploadRunScript(String podName, SandboxSpec spec) throws IOException, InterruptedException, InfrastructureException {
-        String script;
-        try {
-            script = PodSpecs.runScript(spec);
-        } catch (IllegalArgumentException e) {
-            throw new InfrastructureException("cannot run this sandbox in a warm pod: " + e.getMessage(), e);
-        }
-        Path dir = Files.createTempDirectory("agent-sandbox-run-");
-        try {
-            Files.writeString(dir.resolve("run.sh"), script);
-            files.upload(podName, PodSpecs.LOADER, dir, PodSpecs.CONTROL);
-        } finally {
-            clear(dir);
-            Files.delete(dir);
-        }
-    }
-
-    private void releaseClaim(String name) {
-        try {
-            warm.release(name);
-        } catch (KubernetesClientException e) {
-            System.err.println("agent-sandbox: cannot delete SandboxClaim " + name + ": " + firstLine(e.getMessage()));
-        }
-    }
-
     /** The policy goes with its owner (the pod, or a warm pod's claim): Kubernetes deletes it with it, even if this process is gone. */
-    private void adoptPolicy(String name, String apiVersion, String kind, String uid) {
+    static void adoptPolicy(KubernetesClient client, String namespace, String name, String apiVersion, String kind, String uid) {
         OwnerReference ref = new OwnerReferenceBuilder().withApiVersion(apiVersion).withKind(kind).withName(name)
                 .withUid(uid).withBlockOwnerDeletion(false).withController(false).build();
-        client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name)
+        client.network().v1().networkPolicies().inNamespace(namespace).withName(name)
                 .edit(np -> {
                     np.getMetadata().setOwnerReferences(List.of(ref));
                     return np;
                 });
-    }
-
-    private void awaitRunning(String name, String container, boolean init) throws InfrastructureException, InterruptedException {
-        long deadline = System.nanoTime() + settings.scheduleTimeout().toNanos();
-        while (true) {
-            Pod pod = client.pods().inNamespace(settings.namespace()).withName(name).get();
-            if (pod == null) {
-                throw new InfrastructureException("the sandbox's pod " + name + " was deleted from outside the run; nothing is committed");
-            }
-            failIfFailed(pod);
-            ContainerStatus s = status(pod, container, init);
-            if (s != null && s.getState() != null) {
-                if (s.getState().getRunning() != null || s.getState().getTerminated() != null) {
-                    return;
-                }
-                if (s.getState().getWaiting() != null && FATAL_WAITING.contains(s.getState().getWaiting().getReason())) {
-                    throw new InfrastructureException("the sandbox's container cannot start: " + s.getState().getWaiting().getReason()
-                            + " (" + firstLine(s.getState().getWaiting().getMessage()) + ") for image " + s.getImage()
-                            + "; the image must be pullable by the cluster (imagePullPolicy " + settings.imagePullPolicy() + ")");
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new InfrastructureException("the sandbox's pod " + name + " did not start within " + settings.scheduleTimeout().toSeconds()
-                        + " s: " + whyNotStarted(pod));
-            }
-            Thread.sleep(POLL.toMillis());
-        }
-    }
-
-    private ContainerStateTerminated awaitTerminated(String name, long deadline) throws InfrastructureException, InterruptedException {
-        while (System.nanoTime() < deadline) {
-            Pod pod = client.pods().inNamespace(settings.namespace()).withName(name).get();
-            if (pod == null) {
-                throw new InfrastructureException("the sandbox's pod " + name + " was deleted from outside the run; nothing is committed");
-            }
-            if (pod.getStatus() != null && "DeadlineExceeded".equals(pod.getStatus().getReason())) {
-                return null;
-            }
-            if (pod.getStatus() != null && "Evicted".equals(pod.getStatus().getReason())) {
-                // the kubelet's periodic check of emptyDir sizeLimit and ephemeral-storage: the pod's own disk quota
-                return new io.fabric8.kubernetes.api.model.ContainerStateTerminatedBuilder().withExitCode(137).withReason(EVICTED)
-                        .withMessage(firstLine(pod.getStatus().getMessage())).build();
-            }
-            failIfFailed(pod);
-            ContainerStatus s = status(pod, PodSpecs.SANDBOX, false);
-            if (s != null && s.getState() != null && s.getState().getTerminated() != null) {
-                return s.getState().getTerminated();
-            }
-            Thread.sleep(POLL.toMillis());
-        }
-        return null;
-    }
-
-    private static void failIfFailed(Pod pod) throws InfrastructureException {
-        if (pod.getStatus() != null && "Failed".equals(pod.getStatus().getPhase())
-                && status(pod, PodSpecs.SANDBOX, false) == null) {
-            throw new InfrastructureException("the sandbox's pod failed before its command ran: " + pod.getStatus().getReason()
-                    + " (" + firstLine(pod.getStatus().getMessage()) + ")");
-        }
-    }
-
-    private static String whyNotStarted(Pod pod) {
-        if (pod.getStatus() == null) {
-            return "no status yet (is the API server's scheduler running?)";
-        }
-        for (PodCondition c : pod.getStatus().getConditions() == null ? List.<PodCondition>of() : pod.getStatus().getConditions()) {
-            if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())) {
-                return "never scheduled: " + c.getReason() + " (" + firstLine(c.getMessage()) + ")";
-            }
-        }
-        return "phase " + pod.getStatus().getPhase();
-    }
-
-    private static ContainerStatus status(Pod pod, String container, boolean init) {
-        if (pod.getStatus() == null) {
-            return null;
-        }
-        List<ContainerStatus> all = init ? pod.getStatus().getInitContainerStatuses() : pod.getStatus().getContainerStatuses();
-        return all == null ? null : all.stream().filter(s -> container.equals(s.getName())).findFirst().orElse(null);
-    }
-
-    private String imageId(String name) {
-        Pod pod = client.pods().inNamespace(settings.namespace()).withName(name).get();
-        ContainerStatus s = pod == null ? null : status(pod, PodSpecs.SANDBOX, false);
-        return s == null ? null : s.getImageID();
-    }
-
-    /** The command's log (stdout and stderr as the kubelet keeps them) into the capture, from a thread of its own. */
-    private Thread readLog(String name, OutputCapture capture) {
-        Thread t = new Thread(() -> {
-            try (LogWatch watch = client.pods().inNamespace(settings.namespace()).withName(name).inContainer(PodSpecs.SANDBOX).watchLog();
-                 InputStream in = watch.getOutput()) {
-                byte[] buf = new byte[16 * 1024];
-                int n;
-                while ((n = in.read(buf)) > 0) {
-                    capture.accept(OutputListener.Stream.STDOUT, java.util.Arrays.copyOf(buf, n));
-                }
-            } catch (IOException | KubernetesClientException e) {
-                capture.accept(OutputListener.Stream.STDERR, ("(agent-sandbox: the pod's log ended early: " + firstLine(e.getMessage()) + ")\n")
-                        .getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            }
-        }, "agent-sandbox-log-" + name);
-        t.setDaemon(true);
-        t.start();
-        return t;
     }
 
     /** The writable folders, as the command left them, replace the host's copies. */
@@ -510,7 +267,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         }
     }
 
-    private static void clear(Path dir) throws IOException {
+    static void clear(Path dir) throws IOException {
         try (Stream<Path> s = Files.walk(dir)) {
             List<Path> all = s.filter(p -> !p.equals(dir)).sorted(java.util.Comparator.reverseOrder()).toList();
             for (Path p : all) {
@@ -564,11 +321,11 @@ public final class KubernetesSandbox implements SandboxBackend {
             deletePod(name);
         } else {
             // the pod first: the controller deletes what a claim held when it gets to it, and the policy goes now
-            Held held = warmPods.remove(name);
+            String held = warm.forget(name);
             if (held != null) {
-                deletePod(held.pod().getMetadata().getName());
+                deletePod(held);
             }
-            releaseClaim(name);
+            warm.releaseClaim(name);
         }
         try {
             client.network().v1().networkPolicies().inNamespace(settings.namespace()).withName(name).delete();
@@ -583,9 +340,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         try {
             client.pods().inNamespace(settings.namespace()).withLabel(Labels.RUN, runId).withGracePeriod(0).delete();
             if (warm != null) {
-                for (var c : warm.claims(Labels.RUN, runId)) {
-                    releaseClaim(c.getMetadata().getName());
-                }
+                warm.releaseRun(runId);
             }
         } catch (KubernetesClientException e) {
             throw new InfrastructureException("cannot stop the pods of run " + runId + ": " + firstLine(e.getMessage()), e);
@@ -602,15 +357,7 @@ public final class KubernetesSandbox implements SandboxBackend {
             int n = 0;
             List<String> kept = new ArrayList<>();
             if (warm != null) {
-                for (var c : warm.claims(Labels.MANAGED, "true")) {
-                    Map<String, String> a = c.getMetadata().getAnnotations() == null ? Map.of() : c.getMetadata().getAnnotations();
-                    if (all || Labels.creatorIsGone(a)) {
-                        releaseClaim(c.getMetadata().getName());
-                        n++;
-                    } else {
-                        kept.add(c.getMetadata().getName());
-                    }
-                }
+                n += warm.releaseLeft(all, kept);
             }
             for (Pod p : client.pods().inNamespace(settings.namespace()).withLabel(Labels.MANAGED, "true").list().getItems()) {
                 String phase = p.getStatus() == null ? null : p.getStatus().getPhase();
@@ -641,29 +388,6 @@ public final class KubernetesSandbox implements SandboxBackend {
             return timestamp != null && java.time.Instant.parse(timestamp).isBefore(java.time.Instant.now().minus(age));
         } catch (java.time.format.DateTimeParseException e) {
             return false;
-        }
-    }
-
-    /**
-     * NetworkPolicies add up: a policy of the namespace's that selects the sandbox's pod and allows
-     * any traffic would open it whatever ours denies. Such a namespace is refused; a dedicated one
-     * (or one whose policies select other pods by label) is not.
-     */
-    private void requireNoOpeningPolicy(Map<String, String> podLabels) throws InfrastructureException {
-        Map<String, String> ours = podLabels == null ? Map.of() : podLabels;
-        for (var np : client.network().v1().networkPolicies().inNamespace(settings.namespace()).list().getItems()) {
-            var spec2 = np.getSpec();
-            boolean allows = spec2 != null && ((spec2.getIngress() != null && !spec2.getIngress().isEmpty())
-                    || (spec2.getEgress() != null && !spec2.getEgress().isEmpty()));
-            var sel = spec2 == null ? null : spec2.getPodSelector();
-            boolean selects = sel == null || (sel.getMatchExpressions() != null && !sel.getMatchExpressions().isEmpty())
-                    || (sel.getMatchLabels() == null ? Map.<String, String>of() : sel.getMatchLabels()).entrySet().stream()
-                            .allMatch(e -> e.getValue().equals(ours.get(e.getKey())) || e.getKey().equals(PodSpecs.SANDBOX_LABEL));
-            if (allows && selects) {
-                throw new InfrastructureException("the NetworkPolicy " + np.getMetadata().getName() + " in namespace " + settings.namespace()
-                        + " allows traffic to or from pods it may select, the sandbox's among them (policies add up: ours cannot take"
-                        + " that back); run the sandboxes in a namespace of their own (AGENT_SANDBOX_K8S_NAMESPACE)");
-            }
         }
     }
 

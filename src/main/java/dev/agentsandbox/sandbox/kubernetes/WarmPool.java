@@ -101,7 +101,7 @@ public final class WarmPool {
                         + settings.scheduleTimeout().toSeconds() + " s for claim " + claim.name() + ": " + conditions(c)
                         + " (is the SandboxWarmPool there, and the agent-sandbox controller running?)");
             }
-            Thread.sleep(KubernetesSandbox.POLL.toMillis());
+            Thread.sleep(PodWatch.POLL.toMillis());
         }
     }
 

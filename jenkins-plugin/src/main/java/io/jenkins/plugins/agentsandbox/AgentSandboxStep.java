@@ -35,6 +35,7 @@ import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
 import org.kohsuke.stapler.QueryParameter;
+import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code agentSandbox task: '…', image: '…', command: '…'}: runs the agent in a gVisor sandbox on
@@ -329,7 +330,11 @@ public final class AgentSandboxStep extends Step {
             return m;
         }
 
-        public FormValidation doCheckAction(@QueryParameter String value) {
+        @POST
+        public FormValidation doCheckAction(@AncestorInPath Item item, @QueryParameter String value) {
+            if (!mayConfigure(item)) {
+                return FormValidation.ok();
+            }
             String v = Util.fixEmptyAndTrim(value);
             return v == null || ACTIONS.contains(v) ? FormValidation.ok() : FormValidation.error("Use one of " + String.join(", ", ACTIONS));
         }
@@ -341,7 +346,11 @@ public final class AgentSandboxStep extends Step {
             return m;
         }
 
-        public FormValidation doCheckTier(@QueryParameter String value) {
+        @POST
+        public FormValidation doCheckTier(@AncestorInPath Item item, @QueryParameter String value) {
+            if (!mayConfigure(item)) {
+                return FormValidation.ok();
+            }
             String v = Util.fixEmptyAndTrim(value);
             if (v == null || v.equals("gvisor") || v.equals("microvm")) {
                 return FormValidation.ok();
@@ -351,15 +360,23 @@ public final class AgentSandboxStep extends Step {
                     : FormValidation.error("Use one of " + String.join(", ", TIERS));
         }
 
-        public FormValidation doCheckTask(@QueryParameter String value, @QueryParameter String action) {
+        @POST
+        public FormValidation doCheckTask(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String action) {
+            if (!mayConfigure(item)) {
+                return FormValidation.ok();
+            }
             String a = Util.fixEmptyAndTrim(action);
             return (a == null || a.equals("run")) && Util.fixEmptyAndTrim(value) == null
                     ? FormValidation.error("Say what the agent should do") : FormValidation.ok();
         }
 
-        public ListBoxModel doFillJdkItems() {
+        @POST
+        public ListBoxModel doFillJdkItems(@AncestorInPath Item item) {
             ListBoxModel m = new ListBoxModel();
             m.add("($JAVA_HOME, else java on the PATH)", "");
+            if (!mayConfigure(item)) {
+                return m; // the controller's tool names are configuration, shown to who may configure
+            }
             for (JDK j : Jenkins.get().getJDKs()) {
                 m.add(j.getName());
             }
@@ -384,6 +401,54 @@ public final class AgentSandboxStep extends Step {
                     CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class), CredentialsMatchers.instanceOf(SSHUserPrivateKey.class)));
         }
 
+        /** Who may see the form's answers: the item's configurers, or administrators outside an item (the Snippet Generator's global page). */
+        private static boolean mayConfigure(Item item) {
+            return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
+        }
+
+        @POST
+        public FormValidation doCheckModelCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkCredentials(item, value, CredentialsMatchers.instanceOf(StringCredentials.class), "a secret text");
+        }
+
+        @POST
+        public FormValidation doCheckSigningKeyCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkCredentials(item, value, CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(FileCredentials.class),
+                    CredentialsMatchers.instanceOf(StringCredentials.class)), "a secret file or secret text");
+        }
+
+        @POST
+        public FormValidation doCheckCommitKeyCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkCredentials(item, value, CredentialsMatchers.instanceOf(SSHUserPrivateKey.class), "an SSH private key");
+        }
+
+        @POST
+        public FormValidation doCheckGitCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
+            return checkCredentials(item, value, CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class),
+                    CredentialsMatchers.instanceOf(SSHUserPrivateKey.class)), "a username with password or an SSH private key");
+        }
+
+        /** The credentials-plugin consumer pattern for validation: nothing is said to who may not see the item's credentials. */
+        private static FormValidation checkCredentials(Item item, String value, CredentialsMatcher matcher, String kind) {
+            String id = Util.fixEmptyAndTrim(value);
+            if (id == null || (item == null ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
+                    : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM))) {
+                return FormValidation.ok();
+            }
+            if (id.contains("${")) {
+                return FormValidation.warning("An expression: the credentials are looked up when the build runs");
+            }
+            ListBoxModel visible = new StandardListBoxModel().includeMatchingAs(authentication(item), item, StandardCredentials.class,
+                    Collections.emptyList(), matcher);
+            return visible.stream().anyMatch(o -> id.equals(o.value)) ? FormValidation.ok()
+                    : FormValidation.error("No credentials '" + id + "' that are " + kind + " are visible to this job");
+        }
+
+        /** The job's own authentication (as the build will look credentials up), not SYSTEM's, which sees more than the job may use. */
+        private static org.springframework.security.core.Authentication authentication(Item item) {
+            return item instanceof hudson.model.Queue.Task t ? hudson.model.queue.Tasks.getAuthenticationOf2(t) : ACL.SYSTEM2;
+        }
+
         /** The credentials-plugin consumer pattern: only those who may configure or use the item see the list. */
         private static ListBoxModel credentials(Item item, String current, CredentialsMatcher matcher) {
             StandardListBoxModel result = new StandardListBoxModel();
@@ -394,7 +459,7 @@ public final class AgentSandboxStep extends Step {
                 return result;
             }
             result.includeEmptyValue()
-                    .includeMatchingAs(ACL.SYSTEM2, item, StandardCredentials.class, Collections.emptyList(), matcher)
+                    .includeMatchingAs(authentication(item), item, StandardCredentials.class, Collections.emptyList(), matcher)
                     .includeCurrentValue(value);
             return result;
         }

@@ -20,9 +20,25 @@ final class BundleArchive {
         return new FilePath(new File(run.getRootDir(), "agent-sandbox/" + key));
     }
 
-    /** Replaces the build's copy with the bundle on the node. */
+    /**
+     * Replaces the build's copy with the bundle on the node: copied beside it first, then swapped in,
+     * so that an agent lost mid-copy leaves the build's previous copy whole.
+     */
     static void save(FilePath bundle, Run<?, ?> run, String key) throws IOException, InterruptedException {
-        copy(bundle, dir(run, key));
+        FilePath kept = dir(run, key);
+        FilePath incoming = new FilePath(new File(run.getRootDir(), "agent-sandbox/" + key + ".incoming"));
+        FilePath old = new FilePath(new File(run.getRootDir(), "agent-sandbox/" + key + ".old"));
+        copy(bundle, incoming);
+        if (old.exists()) {
+            old.deleteRecursive();
+        }
+        if (kept.exists()) {
+            kept.renameTo(old);
+        }
+        incoming.renameTo(kept);
+        if (old.exists()) {
+            old.deleteRecursive();
+        }
     }
 
     /** Puts the build's copy on the node, in a folder of its own. */

@@ -79,6 +79,9 @@ final class Secrets implements AutoCloseable {
         StandardCredentials c = find("gitCredentialsId", id, StandardCredentials.class);
         if (c instanceof StandardUsernamePasswordCredentials up) {
             env.put("AGENT_SANDBOX_GIT_USER", up.getUsername());
+            if (up.isUsernameSecret()) {
+                values.add(up.getUsername());
+            }
             env.put("AGENT_SANDBOX_GIT_TOKEN", plain(up.getPassword()));
         } else if (c instanceof SSHUserPrivateKey k) {
             env.put("AGENT_SANDBOX_GIT_SSH_KEY", file("gitCredentialsId", id, "git-ssh-key").getRemote());
@@ -121,17 +124,27 @@ final class Secrets implements AutoCloseable {
 
     /** A multi-line secret (a key file) is masked line by line, as the log is written line by line. */
     private void addLines(String text) {
+        values.addAll(lines(text));
+    }
+
+    /** The lines of a multi-line secret worth masking: long enough to be secret, not a PEM armour line. */
+    static List<String> lines(String text) {
+        List<String> out = new ArrayList<>();
         for (String line : text.split("\\R")) {
             String l = line.strip();
             if (l.length() >= 16 && !l.startsWith("-----")) {
-                values.add(l);
+                out.add(l);
             }
         }
+        return out;
     }
 
     private String plain(Secret secret) {
         String v = secret.getPlainText();
         values.add(v);
+        if (v.contains("\n") || v.contains("\r")) {
+            addLines(v); // a PEM key as secret text: the log is masked line by line
+        }
         return v;
     }
 

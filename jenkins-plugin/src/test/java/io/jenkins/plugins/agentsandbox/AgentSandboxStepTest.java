@@ -130,11 +130,11 @@ public class AgentSandboxStepTest {
     @Test
     public void choicesAreValidated() {
         AgentSandboxStep.DescriptorImpl d = j.jenkins.getDescriptorByType(AgentSandboxStep.DescriptorImpl.class);
-        assertThat(d.doCheckAction("deploy").kind.name(), equalTo("ERROR"));
-        assertThat(d.doCheckAction("merge").kind.name(), equalTo("OK"));
-        assertThat(d.doCheckTier("container").kind.name(), equalTo("WARNING"));
-        assertThat(d.doCheckTier("vm").kind.name(), equalTo("ERROR"));
-        assertThat(d.doCheckTask("", "run").kind.name(), equalTo("ERROR"));
+        assertThat(d.doCheckAction(null, "deploy").kind.name(), equalTo("ERROR"));
+        assertThat(d.doCheckAction(null, "merge").kind.name(), equalTo("OK"));
+        assertThat(d.doCheckTier(null, "container").kind.name(), equalTo("WARNING"));
+        assertThat(d.doCheckTier(null, "vm").kind.name(), equalTo("ERROR"));
+        assertThat(d.doCheckTask(null, "", "run").kind.name(), equalTo("ERROR"));
         assertThat(Arrays.toString(d.doFillActionItems().stream().map(o -> o.value).toArray()), containsString("approve"));
     }
 
