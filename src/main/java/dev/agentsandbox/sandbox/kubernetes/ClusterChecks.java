@@ -7,17 +7,11 @@ import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.SandboxSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /** What is checked of the cluster and of the spec before a sandbox's pod is made. */
 final class ClusterChecks {
@@ -95,26 +89,5 @@ final class ClusterChecks {
                         + " that back); run the sandboxes in a namespace of their own (AGENT_SANDBOX_K8S_NAMESPACE)");
             }
         }
-    }
-
-    /** The Unix sockets directly in each mounted folder (the model proxy's): each is relayed into the pod, never copied. */
-    static Map<Integer, List<String>> sockets(SandboxSpec spec) throws InfrastructureException {
-        Map<Integer, List<String>> found = new LinkedHashMap<>();
-        for (int i = 0; i < spec.mounts().size(); i++) {
-            try (Stream<Path> s = Files.list(spec.mounts().get(i).hostPath())) {
-                List<String> names = new ArrayList<>();
-                for (Path p : (Iterable<Path>) s::iterator) {
-                    if (TarTransfer.isSocket(p)) {
-                        names.add(p.getFileName().toString());
-                    }
-                }
-                if (!names.isEmpty()) {
-                    found.put(i, List.copyOf(names));
-                }
-            } catch (IOException e) {
-                throw new InfrastructureException("cannot read " + spec.mounts().get(i).hostPath() + ": " + e.getMessage(), e);
-            }
-        }
-        return found;
     }
 }

@@ -38,7 +38,6 @@ import java.util.stream.Stream;
  */
 public final class KubernetesSandbox implements SandboxBackend {
     static final int MAX_ENTRIES = 1_000_000;
-    static final Duration RELAY_START = Duration.ofSeconds(30);
 
     private final KubernetesClient client;
     private final KubernetesSettings settings;
@@ -102,7 +101,7 @@ public final class KubernetesSandbox implements SandboxBackend {
     @Override
     public SandboxResult run(SandboxSpec spec, OutputListener output) throws InfrastructureException {
         checks.requireSupported(spec, traceAsked);
-        Map<Integer, List<String>> sockets = ClusterChecks.sockets(spec);
+        Map<Integer, List<String>> sockets = SocketRelays.sockets(spec);
         List<SocketRelay> relays = new ArrayList<>();
         String name = "agent-sandbox-" + HexFormat.of().formatHex(random.generateSeed(6));
         OutputCapture capture = new OutputCapture(spec.redactor(), output, spec.limits().maxOutputBytes());
@@ -147,7 +146,7 @@ public final class KubernetesSandbox implements SandboxBackend {
                     files.environmentNames(podName, PodSpecs.LOADER));
             files.touch(podName, PodSpecs.LOADER, PodSpecs.LOADED);
             watch.awaitRunning(podName, PodSpecs.SANDBOX, false);
-            relay(podName, spec, sockets, relays);
+            SocketRelays.relay(files, watch, podName, spec, sockets, relays);
             t2 = System.nanoTime();
             Thread reader = watch.readLog(podName, capture);
             ContainerStateTerminated end = watch.awaitTerminated(podName, t2 + spec.limits().timeout().toNanos());
@@ -166,7 +165,7 @@ public final class KubernetesSandbox implements SandboxBackend {
                 }
                 imageId = watch.imageId(podName);
             }
-            closeAll(relays);
+            SocketRelays.closeAll(relays);
             reader.join(Duration.ofSeconds(10).toMillis());
             reader.interrupt();
             if (end != null && evicted == null) {
@@ -190,7 +189,7 @@ public final class KubernetesSandbox implements SandboxBackend {
         } catch (IOException e) {
             throw new InfrastructureException("cannot move the sandbox's folders through the Kubernetes API: " + e.getMessage(), e);
         } finally {
-            closeAll(relays);
+            SocketRelays.closeAll(relays);
             remove(name);
         }
         long t4 = System.nanoTime();
@@ -198,38 +197,6 @@ public final class KubernetesSandbox implements SandboxBackend {
         var timings = new SandboxResult.Timings(Duration.ofNanos(t1 - t0), Duration.ofNanos(t2 - t1), Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3));
         return new SandboxResult(exitCode, ending, capture.output(), capture.totalBytes(), capture.truncated(), timings, imageId,
                 describe(name, podName, spec, sockets, environment, evicted, network), false, 0, null);
-    }
-
-    /**
-     * Each socket served to the sandbox gets a relay in the keeper, which shares the socket's
-     * volume (read-only for the sandbox): its bytes cross the exec API, the host's socket stays here.
-     */
-    private void relay(String name, SandboxSpec spec, Map<Integer, List<String>> sockets, List<SocketRelay> relays)
-            throws InfrastructureException, InterruptedException {
-        if (sockets.isEmpty()) {
-            return;
-        }
-        watch.awaitRunning(name, PodSpecs.KEEPER, false);
-        for (var e : sockets.entrySet()) {
-            Mount m = spec.mounts().get(e.getKey());
-            for (String socket : e.getValue()) {
-                try {
-                    SocketRelay r = files.relay(name, PodSpecs.KEEPER, PodSpecs.staging(e.getKey()) + "/" + socket, m.hostPath().resolve(socket));
-                    relays.add(r);
-                    r.awaitReady(RELAY_START);
-                } catch (IOException ex) {
-                    throw new InfrastructureException("cannot relay " + m.containerPath() + "/" + socket + " (the model proxy) into the"
-                            + " sandbox's pod: " + ex.getMessage() + "; nothing is committed", ex);
-                }
-            }
-        }
-    }
-
-    private static void closeAll(List<SocketRelay> relays) {
-        for (SocketRelay r : relays) {
-            r.close();
-        }
-        relays.clear();
     }
 
     private OwnerReference ownerPod() {
