@@ -19,9 +19,11 @@ import java.util.Objects;
  * @param egressEnforcedBy what keeps a pod that has a network from reaching out (the network plugin
  *     enforcing the deny-all NetworkPolicy, e.g. "cilium"), named by the platform team; null: a pod
  *     with any interface besides loopback is refused
+ * @param placement nodes, taints, priority and pull secrets for the pods
  */
 public record KubernetesSettings(String namespace, String gvisorRuntimeClass, String microvmRuntimeClass, long diskBytes,
-                                 String imagePullPolicy, Duration scheduleTimeout, String ownerPod, String warmPool, String egressEnforcedBy) {
+                                 String imagePullPolicy, Duration scheduleTimeout, String ownerPod, String warmPool, String egressEnforcedBy,
+                                 Placement placement) {
     public static final String DEFAULT_GVISOR_CLASS = "gvisor";
     public static final String DEFAULT_MICROVM_CLASS = "kata";
 
@@ -30,11 +32,18 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
         this(namespace, gvisorRuntimeClass, microvmRuntimeClass, diskBytes, imagePullPolicy, scheduleTimeout, ownerPod, warmPool, null);
     }
 
+    public KubernetesSettings(String namespace, String gvisorRuntimeClass, String microvmRuntimeClass, long diskBytes,
+                              String imagePullPolicy, Duration scheduleTimeout, String ownerPod, String warmPool, String egressEnforcedBy) {
+        this(namespace, gvisorRuntimeClass, microvmRuntimeClass, diskBytes, imagePullPolicy, scheduleTimeout, ownerPod, warmPool, egressEnforcedBy,
+                Placement.NONE);
+    }
+
     public KubernetesSettings {
         Objects.requireNonNull(namespace, "namespace");
         Objects.requireNonNull(gvisorRuntimeClass, "gvisorRuntimeClass");
         Objects.requireNonNull(microvmRuntimeClass, "microvmRuntimeClass");
         Objects.requireNonNull(scheduleTimeout, "scheduleTimeout");
+        placement = placement == null ? Placement.NONE : placement;
         if (diskBytes <= 0) {
             throw new IllegalArgumentException("the disk quota must be positive");
         }
@@ -50,7 +59,7 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
      * From the environment: AGENT_SANDBOX_K8S_NAMESPACE (else the pod's own namespace file, else
      * "default"), AGENT_SANDBOX_K8S_RUNTIME_CLASS, AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS,
      * AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY, AGENT_SANDBOX_K8S_OWNER_POD (else POD_NAME),
-     * AGENT_SANDBOX_K8S_WARM_POOL, AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY.
+     * AGENT_SANDBOX_K8S_WARM_POOL, AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY, and the {@link Placement} variables.
      */
     public static KubernetesSettings fromEnvironment(java.util.Map<String, String> env, String namespaceFile, long diskBytes) {
         String ns = env.get("AGENT_SANDBOX_K8S_NAMESPACE");
@@ -66,7 +75,7 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
                 env.getOrDefault("AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS", DEFAULT_MICROVM_CLASS), diskBytes,
                 env.getOrDefault("AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY", "IfNotPresent"), Duration.ofMinutes(5),
                 env.getOrDefault("AGENT_SANDBOX_K8S_OWNER_POD", env.get("POD_NAME")), blankToNull(env.get("AGENT_SANDBOX_K8S_WARM_POOL")),
-                blankToNull(env.get("AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY")));
+                blankToNull(env.get("AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY")), Placement.fromEnvironment(env));
     }
 
     private static String blankToNull(String s) {

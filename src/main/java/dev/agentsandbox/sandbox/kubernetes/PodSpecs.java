@@ -165,6 +165,11 @@ public final class PodSpecs {
                 .withInitContainers(loader)
                 .withContainers(sandbox, keeper)
                 .withVolumes(volumes)
+                .withNodeSelector(s.placement().nodeSelector().isEmpty() ? null : s.placement().nodeSelector())
+                .withTolerations(s.placement().tolerations().isEmpty() ? null : s.placement().tolerations())
+                .withPriorityClassName(s.placement().priorityClassName())
+                .withImagePullSecrets(s.placement().imagePullSecrets().isEmpty() ? null
+                        : s.placement().imagePullSecrets().stream().map(n -> new io.fabric8.kubernetes.api.model.LocalObjectReference(n)).toList())
                 .endSpec().build();
     }
 
