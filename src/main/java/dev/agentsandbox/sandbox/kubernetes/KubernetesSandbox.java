@@ -199,12 +199,20 @@ public final class KubernetesSandbox implements SandboxBackend {
                 describe(name, podName, spec, sockets, environment, evicted, network), false, 0, null);
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean ownerWarned = new java.util.concurrent.atomic.AtomicBoolean();
+
     private OwnerReference ownerPod() {
         if (settings.ownerPod() == null) {
             return null;
         }
         Pod owner = client.pods().inNamespace(settings.namespace()).withName(settings.ownerPod()).get();
         if (owner == null) {
+            // owner references never cross namespaces: said once, then the pods go at their deadline or by cleanup
+            if (ownerWarned.compareAndSet(false, true)) {
+                System.err.println("agent-sandbox: the CI job's pod " + settings.ownerPod() + " is not in namespace " + settings.namespace()
+                        + " (an owner reference cannot cross namespaces): the sandbox pods are removed by the run, at their deadline,"
+                        + " or by `agent-sandbox cleanup --backend kubernetes`, not with the job's pod");
+            }
             return null;
         }
         return new OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod").withName(owner.getMetadata().getName())
@@ -269,6 +277,9 @@ public final class KubernetesSandbox implements SandboxBackend {
         m.put("seccomp", "RuntimeDefault");
         m.put("automountServiceAccountToken", false);
         m.put("networkPolicy", "deny-all " + name);
+        // what this backend cannot give as the Docker backend does, said rather than implied
+        m.put("pidsLimit", "the node's (kubelet podPidsLimit); sandbox.pids (" + spec.limits().pids() + ") is not enforced per pod");
+        m.put("tmp", "a memory emptyDir of " + spec.limits().tmpfsBytes() + " bytes; programs may run from it (emptyDir has no noexec)");
         m.put("relayedSockets", sockets.entrySet().stream()
                 .flatMap(e -> e.getValue().stream().map(x -> spec.mounts().get(e.getKey()).containerPath() + "/" + x)).toList());
         return m;
