@@ -20,6 +20,23 @@ kubectl create namespace "$NS" --dry-run=client -o yaml | kubectl apply -f -
 kubectl -n "$NS" apply -f docs/kubernetes/rbac.yaml
 kubectl create clusterrolebinding agent-sandbox-runtimeclasses --clusterrole=agent-sandbox-runtimeclasses \
   --serviceaccount="$NS:agent-sandbox" --dry-run=client -o yaml | kubectl apply -f -
+# The admission policy of deploy/kubernetes, bound to this namespace: every pod of the runs below (plain
+# and warm) must pass the real API server's CEL evaluation of it, and a pod mounting a Secret must not.
+work_vap=$(mktemp)
+kubectl apply -f <(sed -n '1,/^---$/p' deploy/kubernetes/admission-policy.yaml | sed '$d')
+cat <<YAML | kubectl apply -f -
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicyBinding
+metadata: {name: agent-sandbox-hardened-pods-e2e}
+spec:
+  policyName: agent-sandbox-hardened-pods
+  validationActions: ["Deny"]
+  matchResources: {namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: $NS}}}
+YAML
+sleep 5 # the policy reaches the API server's admission chain asynchronously
+if kubectl -n "$NS" run vap-probe --image="$IMAGE" --restart=Never --overrides='{"spec":{"volumes":[{"name":"s","secret":{"secretName":"x"}}]}}' \
+  --command -- true 2>"$work_vap"; then die "the admission policy admitted a pod that mounts a Secret"; fi
+grep -q "agent-sandbox-hardened-pods" "$work_vap" || die "the pod was refused, but not by the admission policy: $(cat "$work_vap")"
 
 # A kubeconfig holding only the service account's token: the run has the documented rights, no more.
 work=$(mktemp -d)
