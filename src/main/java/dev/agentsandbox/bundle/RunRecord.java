@@ -32,7 +32,8 @@ public record RunRecord(int schema, String runId, String startedAt, String repo,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String commitSigner,
                         @JsonInclude(JsonInclude.Include.NON_NULL) Integer exitCode,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String error,
-                        @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt) {
+                        @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Trigger trigger) {
     public static final String PLAN = "plan";
 
     public RunRecord {
@@ -77,6 +78,22 @@ public record RunRecord(int schema, String runId, String startedAt, String repo,
     }
 
     /** What is known when a run begins. */
+    /**
+     * Where a run was asked for when a person started it from a forge: a comment with the command, or
+     * a label on an issue. Its author is the run's requester.
+     *
+     * @param event the forge's event: issue_comment, pull_request_review_comment, issues (labeled)
+     * @param url the comment's or the issue's page
+     * @param author the login of who asked
+     * @param permission their role on the repository when they asked (admin, maintain, write, …)
+     * @param sha256 SHA-256 of the text that asked (the comment's body; for a label, the issue's title and body)
+     * @param untrustedContext what was done with text from people without the permission: none, dropped or marked
+     */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Trigger(String event, String url, String author, String permission, String sha256, String untrustedContext) {
+    }
+
     public record Start(String repo, String baseBranch, String baseCommit, String repository, String featureBranch, String image,
                         List<String> command, String tier, String runtime, Merge merge, String task, String commitSigner) {
     }

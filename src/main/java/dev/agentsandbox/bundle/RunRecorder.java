@@ -35,6 +35,7 @@ public final class RunRecorder {
     private Integer exitCode;
     private String error;
     private String finishedAt;
+    private RunRecord.Trigger trigger;
 
     RunRecorder(Path file, String runId, Clock clock, UnaryOperator<String> redact) {
         this.file = file;
@@ -58,6 +59,12 @@ public final class RunRecorder {
     public synchronized void begin(RunRecord.Start s) throws InfrastructureException {
         start = s;
         verdict = "running";
+        write();
+    }
+
+    /** Where the run was asked for (a forge comment or label), before anything of the agent's. */
+    public synchronized void trigger(RunRecord.Trigger trigger) throws InfrastructureException {
+        this.trigger = trigger;
         write();
     }
 
@@ -101,7 +108,7 @@ public final class RunRecorder {
                 s == null || headCommit == null && finishedAt != null ? null : s.featureBranch(), headCommit, verdict,
                 s == null ? null : s.image(), s == null ? null : s.command(), s == null ? null : s.tier(), s == null ? null : s.runtime(),
                 s == null ? null : s.merge(), s == null ? null : s.task(), s == null ? null : REPORTS, kind, plan, dataClass, risk, approval,
-                requestedBy, notifications, s == null ? null : s.commitSigner(), exitCode, error, finishedAt);
+                requestedBy, notifications, s == null ? null : s.commitSigner(), exitCode, error, finishedAt, trigger);
     }
 
     private void write() throws InfrastructureException {

@@ -68,6 +68,7 @@ public final class Main {
         COMMANDS.put("kubernetes-template", KubernetesTemplateCommand::new);
         COMMANDS.put("checkpoint", CheckpointCommand::new);
         COMMANDS.put("pr", PrCommand::new);
+        COMMANDS.put("trigger", TriggerCommand::new);
     }
 
     /** Runs the command line and returns the exit code; used by the wrappers' tests too. */

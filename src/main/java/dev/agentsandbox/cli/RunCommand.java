@@ -101,6 +101,10 @@ final class RunCommand implements Callable<Integer> {
             + " $BUILD_USER_ID); they may not approve it unless approval.<tier>.allow-self")
     String requestedBy;
 
+    @Option(names = "--trigger", description = "where a person asked for this run on a forge: the trigger.json `agent-sandbox trigger github`"
+            + " wrote; recorded in run.json, and its author is the requester")
+    Path triggerFile;
+
     @Option(names = "--plan", description = "plan first: the agent writes its plan to PLAN.md and nothing else is kept; approve the"
             + " plan's bundle, then run with --plan-from it")
     boolean plan;
@@ -152,10 +156,11 @@ final class RunCommand implements Callable<Integer> {
             }
             mode = dev.agentsandbox.workspace.WorkspaceMode.COPY;
         }
+        dev.agentsandbox.bundle.RunRecord.Trigger trigger = readTrigger();
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
                 image, cmd, tier, runtime, base, push, previous, upstream, mode, pushEarly(), CiEnvironment.branch(env),
-                requester(env), plan, planFrom,
-                orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"));
+                requester(env, trigger), plan, planFrom,
+                orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"), trigger);
         Path commitKeyFile = commitKey != null ? commitKey : envPath("AGENT_SANDBOX_COMMIT_KEY");
         HostEnvironment host = new HostEnvironment(env, CiEnvironment.reviewUrl(env), dev.agentsandbox.workspace.ScratchArea.of(env),
                 CiEnvironment.gitCredentials(env), commitKeyFile == null ? null : dev.agentsandbox.git.CommitSigning.load(commitKeyFile));
@@ -243,8 +248,31 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** Who asks for the run, as an identity (compared with approvers as one person whatever its form). */
-    private String requester(java.util.Map<String, String> env) throws UsageException {
+    private dev.agentsandbox.bundle.RunRecord.Trigger readTrigger() throws UsageException {
+        if (triggerFile == null) {
+            return null;
+        }
+        try {
+            var t = new com.fasterxml.jackson.databind.ObjectMapper().readValue(triggerFile.toFile(), dev.agentsandbox.bundle.RunRecord.Trigger.class);
+            if (t.author() == null || t.author().isBlank() || t.sha256() == null || !t.sha256().matches("[0-9a-f]{64}")) {
+                throw new UsageException("--trigger " + triggerFile + " names no author or digest: pass the trigger.json `agent-sandbox trigger` wrote");
+            }
+            return t;
+        } catch (java.io.IOException e) {
+            throw new UsageException("cannot read --trigger " + triggerFile + ": " + e.getMessage());
+        }
+    }
+
+    /** Who asks for the run, as an identity (compared with approvers as one person whatever its form); the trigger's author when there is one. */
+    private String requester(java.util.Map<String, String> env, dev.agentsandbox.bundle.RunRecord.Trigger trigger) throws UsageException {
+        if (trigger != null) {
+            String author = dev.agentsandbox.identity.Identity.require("the trigger's author", trigger.author()).id();
+            if (requestedBy != null && !dev.agentsandbox.identity.Identity.require("--requested-by", requestedBy).id().equals(author)) {
+                throw new UsageException("--requested-by " + requestedBy + " is not the trigger's author " + trigger.author()
+                        + ": who asked on the forge is the run's requester");
+            }
+            return author;
+        }
         String raw = requestedBy != null ? requestedBy : CiEnvironment.user(env);
         return raw == null ? null : dev.agentsandbox.identity.Identity.require(requestedBy != null ? "--requested-by" : "the CI's user", raw).id();
     }

@@ -64,7 +64,7 @@ public final class HtmlReview {
             h.append("</tbody></table>\n");
         }
         h.append("</section>\n");
-        task(h, r.task());
+        task(h, r.task(), r.trigger());
         h.append("<section id=\"diff\"><h2>Change</h2>\n");
         diff(h, r);
         h.append("</section>\n");
@@ -140,12 +140,21 @@ public final class HtmlReview {
     }
 
     /** The task exactly as the agent received it, with what a reader would not see made visible and flagged. */
-    private static void task(StringBuilder h, String task) {
+    private static void task(StringBuilder h, String task, dev.agentsandbox.bundle.RunRecord.Trigger trigger) {
         if (task.isEmpty()) {
             return;
         }
         List<String> hidden = TaskText.hiddenContent(task);
         h.append("<section id=\"task\"><h2>Task, as the agent received it</h2>\n");
+        if (trigger != null) {
+            // where a person asked: the page's link is text, never a live link the agent's words could have chosen
+            h.append("<p class=\"trigger\">Asked by <code>").append(e(trigger.author())).append("</code> (").append(e(String.valueOf(trigger.permission())))
+                    .append(" on the repository) with ").append(e(String.valueOf(trigger.event()))).append(" <code>").append(e(String.valueOf(trigger.url())))
+                    .append("</code>; text SHA-256 <code>").append(e(String.valueOf(trigger.sha256()))).append("</code>")
+                    .append("dropped".equals(trigger.untrustedContext()) ? "; text around it by people without write access was dropped"
+                            : "marked".equals(trigger.untrustedContext()) ? "; text around it by people without write access was passed, marked as untrusted" : "")
+                    .append(".</p>\n");
+        }
         if (!hidden.isEmpty()) {
             h.append("<p class=\"note v-warn\">The task holds content a reader may not see: ").append(e(String.join("; ", hidden)))
                     .append(". It is shown marked below; such text often carries instructions for the agent.</p>\n");

@@ -25,7 +25,13 @@ import java.util.Objects;
  */
 public record RunReport(String runId, String repository, String baseBranch, String baseCommit, String featureBranch, String headCommit,
                         String verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
-                        Map<String, Object> sandbox, String task) {
+                        Map<String, Object> sandbox, String task, dev.agentsandbox.bundle.RunRecord.Trigger trigger) {
+    public RunReport(String runId, String repository, String baseBranch, String baseCommit, String featureBranch, String headCommit,
+                     String verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
+                     Map<String, Object> sandbox, String task) {
+        this(runId, repository, baseBranch, baseCommit, featureBranch, headCommit, verdict, gates, change, patch, dependencies, sandbox, task, null);
+    }
+
     /** One line of the dependency delta. */
     public record DependencyRow(String kind, String ecosystem, String name, String oldVersion, String newVersion, String manifest) {
         /** The rows the dependency gate left in its details ({@code delta}). */

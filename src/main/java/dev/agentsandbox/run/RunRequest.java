@@ -29,10 +29,12 @@ import java.util.Objects;
  * @param previous the bundle of a rejected run this one continues; null: none
  * @param model an upstream added to the proxy's allow-list from the command line; null: none
  * @param workspace how the agent's workspace is made: auto, overlay or copy; null: auto
+ * @param trigger where a person asked for the run on a forge (a comment, a label); null: not from a forge
  */
 public record RunRequest(Path repo, String task, Path configFile, Path bundle, String image, List<String> command,
                          String tier, String runtime, String base, String push, Path previous,
-                         dev.agentsandbox.config.ProxyConfig.Upstream model, dev.agentsandbox.workspace.WorkspaceMode workspace, String pushEarly, String ciBranch, String requestedBy, boolean plan, Path planFrom, Path orgPolicy) {
+                         dev.agentsandbox.config.ProxyConfig.Upstream model, dev.agentsandbox.workspace.WorkspaceMode workspace, String pushEarly, String ciBranch, String requestedBy, boolean plan, Path planFrom, Path orgPolicy,
+                         dev.agentsandbox.bundle.RunRecord.Trigger trigger) {
     /** The ref namespace of early pushes: no branch-triggered CI matches it. */
     public static final String EARLY_NAMESPACE = "refs/agent-sandbox/";
 
@@ -53,6 +55,6 @@ public record RunRequest(Path repo, String task, Path configFile, Path bundle, S
     /** The same request with another task (a continued or planned run's), and the base the continued run used when none is given. */
     public RunRequest withTask(String newTask, String newBase, Path newPrevious) {
         return new RunRequest(repo, newTask, configFile, bundle, image, command, tier, runtime, newBase, push, newPrevious, model, workspace,
-                pushEarly, ciBranch, requestedBy, plan, planFrom, orgPolicy);
+                pushEarly, ciBranch, requestedBy, plan, planFrom, orgPolicy, trigger);
     }
 }

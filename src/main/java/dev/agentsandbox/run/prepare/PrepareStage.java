@@ -81,6 +81,9 @@ public final class PrepareStage {
                 new RunRecord.Merge(merge.strategy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
                         merge.remote() != null ? merge.remote() : request.push(), merge.allowOverride()), request.task(),
                 host.commitSigning() == null ? null : host.commitSigning().publicKey()));
+        if (request.trigger() != null) {
+            bundle.record().trigger(request.trigger());
+        }
         GateResult dataClass;
         try {
             dataClass = classify(request, config, identity, bundle);

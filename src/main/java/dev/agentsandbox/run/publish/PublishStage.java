@@ -148,7 +148,7 @@ public final class PublishStage {
             String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";
             var report = new RunReport(p.runId(), p.request().repo().getFileName().toString(), p.base().branch(), p.base().commit().name(),
                     branch, head, verdict, results, c.collected().change(), Redaction.redact(patch), RunReport.DependencyRow.of(results),
-                    agent.sandbox().containerConfig(), p.request().task());
+                    agent.sandbox().containerConfig(), p.request().task(), p.request().trigger());
             ReportSet.writeAll(report, bundle.path(Layout.REPORTS), Redaction::redact);
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the reports: " + e.getMessage() + " (is the disk full?)", e);
@@ -171,6 +171,9 @@ public final class PublishStage {
         String signer = bundle.record().current().commitSigner();
         if (signer != null) {
             facts.put("commitSigner", signer); // the key that signed the agent's commit
+        }
+        if (p.request().trigger() != null) {
+            facts.put("trigger", p.request().trigger()); // where a person asked for the run, and the digest of what they wrote
         }
         facts.put("boundary", agent.boundary()); // what the agent's sandbox showed of itself before the agent ran
         facts.put("sandbox", agent.sandbox().containerConfig());
