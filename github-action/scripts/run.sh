@@ -15,6 +15,7 @@ if [ -n "${INPUT_TASK_FILE:-}" ]; then args+=(--task-file "$INPUT_TASK_FILE")
 elif [ -n "${INPUT_TASK:-}" ]; then args+=(--task "$INPUT_TASK")
 else echo "::error::agent-sandbox: give the task (input task or task-file)"; exit 2
 fi
+[ -z "${INPUT_TRIGGER:-}" ] || args+=(--trigger "$INPUT_TRIGGER")
 [ -z "${INPUT_IMAGE:-}" ] || args+=(--image "$INPUT_IMAGE")
 [ -z "${INPUT_COMMAND:-}" ] || args+=(--command "$INPUT_COMMAND")
 [ -z "${INPUT_CONFIG:-}" ] || args+=(--config "$INPUT_CONFIG")

@@ -39,6 +39,7 @@ class CommentTriggerIT {
     HttpServer api;
     final Map<String, String> routes = new ConcurrentHashMap<>();
     final List<String> requests = new CopyOnWriteArrayList<>();
+    final List<String> posted = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void github() throws Exception {
@@ -46,6 +47,15 @@ class CommentTriggerIT {
         api.createContext("/", ex -> {
             String path = ex.getRequestURI().getPath();
             requests.add(ex.getRequestMethod() + " " + path + " " + ex.getRequestHeaders().getFirst("Authorization"));
+            if (ex.getRequestMethod().equals("POST") && path.equals("/repos/acme/calc/issues/7/comments")) {
+                posted.add(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+                byte[] b = "{\"id\":1}".getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(201, b.length);
+                try (OutputStream o = ex.getResponseBody()) {
+                    o.write(b);
+                }
+                return;
+            }
             String body = routes.get(path);
             boolean authorised = "Bearer ghs_job_token".equals(ex.getRequestHeaders().getFirst("Authorization"));
             byte[] b = (authorised && body != null ? body : "{\"message\":\"Not Found\",\"documentation_url\":\"https://docs.github.com\"}")
@@ -196,5 +206,36 @@ class CommentTriggerIT {
         trigger("issues", event("l", labeled), marked, "--untrusted", "mark");
         assertThat(Files.readString(marked.resolve("task.md"))).startsWith("Work on the issue described below").contains("<untrusted-issue-text>");
         assertThat(JSON.readTree(marked.resolve("trigger.json").toFile()).path("author").asText()).isEqualTo("alice");
+    }
+
+    /** The action's script as the example workflow calls it: a refusal is answered in the thread, a run's files are the step's outputs. */
+    @Test
+    void theWorkflowsScriptAnswersARefusalInTheThreadAndHandsARunOn() throws Exception {
+        comment(108, "mallory", "User", "/agent-sandbox Add multiply");
+        Path temp = Files.createDirectories(tmp.resolve("runner-temp"));
+        Path output = tmp.resolve("github-output");
+        Files.createFile(output);
+        Path event = event("c", commentEvent(108, "mallory", ""));
+        Map<String, String> env = Map.of("AGENT_SANDBOX_JAR", Path.of("target/agent-sandbox.jar").toAbsolutePath().toString(),
+                "GITHUB_EVENT_PATH", event.toString(), "GITHUB_EVENT_NAME", "issue_comment", "GITHUB_OUTPUT", output.toString(),
+                "RUNNER_TEMP", temp.toString(), "GITHUB_API_URL", "http://127.0.0.1:" + api.getAddress().getPort(), "GITHUB_REPOSITORY", "acme/calc",
+                "GITHUB_TOKEN", "ghs_job_token");
+        ProcessBuilder pb = new ProcessBuilder("bash", Path.of("github-action/scripts/trigger.sh").toAbsolutePath().toString(), "decide")
+                .redirectErrorStream(true);
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(Files.readString(output)).contains("decision=refuse");
+        assertThat(posted).singleElement().satisfies(b -> assertThat(JSON.readTree(b).path("body").asText()).contains("@mallory has read permission"));
+
+        comment(109, "alice", "User", "/agent-sandbox Add multiply");
+        Files.writeString(output, "");
+        Files.writeString(event, JSON.writeValueAsString(commentEvent(109, "alice", "")));
+        Process run = pb.start();
+        String runOut = new String(run.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(run.waitFor()).as(runOut).isZero();
+        assertThat(Files.readString(output)).contains("decision=run").contains("task-file=" + temp.resolve("agent-sandbox-trigger/task.md"))
+                .contains("trigger=" + temp.resolve("agent-sandbox-trigger/trigger.json"));
     }
 }

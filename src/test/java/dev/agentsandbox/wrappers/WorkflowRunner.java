@@ -252,7 +252,9 @@ final class WorkflowRunner {
             case "github" -> switch (p[1]) {
                 case "token" -> github.getOrDefault("GITHUB_TOKEN", "");
                 case "ref" -> github.getOrDefault("GITHUB_REF", "refs/heads/main");
-                case "event" -> inputs.getOrDefault(p[3], "");
+                // a workflow_dispatch event: its inputs; a comment's or an issue's fields are absent in it
+                case "event" -> p.length > 3 && p[2].equals("inputs") ? inputs.getOrDefault(p[3], "") : "";
+                case "event_name" -> "workflow_dispatch";
                 case "action_path" -> TOOL.resolve("github-action").toString();
                 default -> throw new AssertionError("unknown expression " + path);
             };
@@ -282,6 +284,11 @@ final class WorkflowRunner {
                 String t = and.strip();
                 if (t.equals("always()")) {
                     always = true;
+                    continue;
+                }
+                Matcher starts = Pattern.compile("startsWith\\(([^,]+),\\s*'([^']*)'\\)").matcher(t);
+                if (starts.matches()) {
+                    all &= value(starts.group(1).strip(), ctx).startsWith(starts.group(2));
                     continue;
                 }
                 if (t.equals("success()")) {
