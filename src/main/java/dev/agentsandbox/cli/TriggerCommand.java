@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 /** Runs started from where people talk: a comment with the command word, or a label. */
 @Command(name = "trigger", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Decide whether a forge event (a comment, a label) starts a run, and write its task and provenance.",
-        subcommands = {TriggerCommand.Github.class})
+        subcommands = {TriggerCommand.Github.class, TriggerCommand.Gitlab.class})
 final class TriggerCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -89,27 +89,79 @@ final class TriggerCommand implements Callable<Integer> {
             GithubTrigger trigger = new GithubTrigger(URI.create(api), env.get("GITHUB_REPOSITORY"), env.get("GITHUB_TOKEN"));
             GithubTrigger.Outcome o = trigger.decide(name, payload,
                     new GithubTrigger.Settings(commandWord, label, Set.copyOf(permissions), untrusted.equals("mark")));
-            try {
-                Files.createDirectories(out);
-                Files.writeString(out.resolve("decision"), o.decision().name().toLowerCase(java.util.Locale.ROOT) + "\n");
-                Files.writeString(out.resolve("issue"), o.issue() + "\n");
-                switch (o.decision()) {
-                    case RUN -> {
-                        Files.writeString(out.resolve("task.md"), o.task() + "\n", StandardCharsets.UTF_8);
-                        Files.write(out.resolve("trigger.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(o.trigger()));
-                        spec.commandLine().getOut().println("run: asked by @" + o.trigger().author() + " (" + o.trigger().permission() + ") in "
-                                + o.trigger().url());
-                    }
-                    case REFUSE -> {
-                        Files.writeString(out.resolve("reply.md"), o.reply() + "\n", StandardCharsets.UTF_8);
-                        spec.commandLine().getOut().println("refuse: " + o.reply());
-                    }
-                    case SKIP -> spec.commandLine().getOut().println("skip: not addressed to agent-sandbox");
-                }
-            } catch (IOException e) {
-                throw new InfrastructureException("cannot write to " + out + ": " + e.getMessage(), e);
-            }
-            return ExitCodes.OK;
+            return write(o, out, spec);
         }
+    }
+
+    @Command(name = "gitlab", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+            description = {"Read a GitLab note hook (a project webhook for comments, posted to a pipeline trigger URL: GitLab hands its"
+                    + " payload to the pipeline as the file $TRIGGER_PAYLOAD). The note, its author's access level and the issue or merge"
+                    + " request are read through the REST API ($CI_API_V4_URL, $CI_PROJECT_ID) with $AGENT_SANDBOX_GITLAB_TOKEN (read_api)."
+                    + " Writes OUT/decision, OUT/task.md and OUT/trigger.json, or OUT/reply.md, as `trigger github` does."})
+    static final class Gitlab implements Callable<Integer> {
+        @Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Option(names = "--event", required = true, description = "the hook's payload ($TRIGGER_PAYLOAD)")
+        Path event;
+
+        @Option(names = "--out", required = true, description = "a folder for the decision, the task and the provenance")
+        Path out;
+
+        @Option(names = "--command-word", defaultValue = "/agent-sandbox", description = "what a note starts with (default: ${DEFAULT-VALUE})")
+        String commandWord;
+
+        @Option(names = "--minimum-access", defaultValue = "30",
+                description = "the access level that may start a run: 30 Developer, 40 Maintainer, 50 Owner (default: ${DEFAULT-VALUE})")
+        int minimumAccess;
+
+        @Option(names = "--untrusted", defaultValue = "drop", description = "text by members below that level: drop, or mark")
+        String untrusted;
+
+        @Override
+        public Integer call() throws AgentSandboxException {
+            var env = System.getenv();
+            if (!untrusted.equals("drop") && !untrusted.equals("mark")) {
+                throw new UsageException("--untrusted takes drop or mark, not '" + untrusted + "'");
+            }
+            if (minimumAccess < 10 || minimumAccess > 50) {
+                throw new UsageException("--minimum-access takes a GitLab access level (30 Developer, 40 Maintainer, 50 Owner)");
+            }
+            JsonNode payload;
+            try {
+                payload = new ObjectMapper().readTree(event.toFile());
+            } catch (IOException e) {
+                throw new UsageException("cannot read the hook's payload " + event + ": " + e.getMessage());
+            }
+            String api = env.getOrDefault("CI_API_V4_URL", "https://gitlab.com/api/v4");
+            GithubTrigger.Outcome o = new dev.agentsandbox.forge.GitlabTrigger(URI.create(api), env.get("CI_PROJECT_ID"),
+                    env.get("AGENT_SANDBOX_GITLAB_TOKEN")).decide(payload, commandWord, minimumAccess, untrusted.equals("mark"));
+            return write(o, out, spec);
+        }
+    }
+
+    /** The decision's files, as the CI's scripts read them; exit 0 for each decision. */
+    static int write(GithubTrigger.Outcome o, Path out, picocli.CommandLine.Model.CommandSpec spec) throws AgentSandboxException {
+        try {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("decision"), o.decision().name().toLowerCase(java.util.Locale.ROOT) + "\n");
+            Files.writeString(out.resolve("issue"), o.issue() + "\n");
+            switch (o.decision()) {
+                case RUN -> {
+                    Files.writeString(out.resolve("task.md"), o.task() + "\n", StandardCharsets.UTF_8);
+                    Files.write(out.resolve("trigger.json"), new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(o.trigger()));
+                    spec.commandLine().getOut().println("run: asked by @" + o.trigger().author() + " (" + o.trigger().permission() + ") in "
+                            + o.trigger().url());
+                }
+                case REFUSE -> {
+                    Files.writeString(out.resolve("reply.md"), o.reply() + "\n", StandardCharsets.UTF_8);
+                    spec.commandLine().getOut().println("refuse: " + o.reply());
+                }
+                case SKIP -> spec.commandLine().getOut().println("skip: not addressed to agent-sandbox");
+            }
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot write to " + out + ": " + e.getMessage(), e);
+        }
+        return ExitCodes.OK;
     }
 }

@@ -54,6 +54,7 @@ public final class AgentSandboxStep extends Step {
     private String command;
     private String action = "run";
     private String config;
+    private String trigger;
     private String tier;
     private String runtime;
     private String base;
@@ -117,6 +118,16 @@ public final class AgentSandboxStep extends Step {
 
     public String getConfig() {
         return config;
+    }
+
+    /** Where a person asked for the run (a trigger.json of `agent-sandbox trigger`, in the workspace); its author is the requester. */
+    public String getTrigger() {
+        return trigger;
+    }
+
+    @DataBoundSetter
+    public void setTrigger(String trigger) {
+        this.trigger = Util.fixEmptyAndTrim(trigger);
     }
 
     @DataBoundSetter

@@ -37,7 +37,11 @@ final class Arguments {
         add(a, "--model-key-file", in.modelKeyFile());
         add(a, "--model-key-env", s.getModelKeyVariable());
         add(a, "--commit-key", in.commitKey());
-        add(a, "--requested-by", in.requestedBy());
+        if (s.getTrigger() != null) {
+            add(a, "--trigger", s.getTrigger()); // who asked on the forge is the requester, not the build's user
+        } else {
+            add(a, "--requested-by", in.requestedBy());
+        }
         return a;
     }
 
