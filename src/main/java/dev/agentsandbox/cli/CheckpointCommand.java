@@ -16,15 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "checkpoint", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "List the checkpoints a running agent waits on, and approve or reject them.",
         subcommands = {CheckpointCommand.ListPending.class, CheckpointCommand.Approve.class, CheckpointCommand.Reject.class})
-final class CheckpointCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return ExitCodes.OK;
-    }
+final class CheckpointCommand extends CommandGroup {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the pending checkpoints, one a line, the id first"
             + " (--all: answered ones too).")

@@ -23,15 +23,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "pr", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Deliver a run as a pull request (GitHub) or merge request (GitLab): open it, then merge it when approved.",
         subcommands = {PrCommand.Open.class, PrCommand.Merge.class})
-final class PrCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return ExitCodes.OK;
-    }
+final class PrCommand extends CommandGroup {
 
     /** Which forge, where its API is, which project; the token only from the environment (never on the command line). */
     static final class ForgeOptions {

@@ -22,15 +22,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "trigger", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Decide whether a forge event (a comment, a label) starts a run, and write its task and provenance.",
         subcommands = {TriggerCommand.Github.class, TriggerCommand.Gitlab.class})
-final class TriggerCommand implements Callable<Integer> {
-    @Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public Integer call() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-        return ExitCodes.OK;
-    }
+final class TriggerCommand extends CommandGroup {
 
     @Command(name = "github", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
             description = {"Read a GitHub issue_comment, pull_request_review_comment or issues (labeled) event. The text and the asker's"
@@ -71,24 +63,17 @@ final class TriggerCommand implements Callable<Integer> {
             if (name == null) {
                 throw new UsageException("give --event-name, or run in GitHub Actions (GITHUB_EVENT_NAME)");
             }
-            if (!untrusted.equals("drop") && !untrusted.equals("mark")) {
-                throw new UsageException("--untrusted takes drop or mark, not '" + untrusted + "'");
-            }
+            boolean mark = markUntrusted(untrusted);
             for (String p : permissions) {
                 if (!Set.of("admin", "maintain", "write", "triage", "read").contains(p)) {
                     throw new UsageException("--permissions takes admin, maintain, write, triage and read, not '" + p + "'");
                 }
             }
-            JsonNode payload;
-            try {
-                payload = new ObjectMapper().readTree(event.toFile());
-            } catch (IOException e) {
-                throw new UsageException("cannot read the event payload " + event + ": " + e.getMessage());
-            }
+            JsonNode payload = payload(event);
             String api = env.getOrDefault("GITHUB_API_URL", "https://api.github.com");
             GithubTrigger trigger = new GithubTrigger(URI.create(api), env.get("GITHUB_REPOSITORY"), env.get("GITHUB_TOKEN"));
             GithubTrigger.Outcome o = trigger.decide(name, payload,
-                    new GithubTrigger.Settings(commandWord, label, Set.copyOf(permissions), untrusted.equals("mark")));
+                    new GithubTrigger.Settings(commandWord, label, Set.copyOf(permissions), mark));
             return write(o, out, spec);
         }
     }
@@ -121,22 +106,30 @@ final class TriggerCommand implements Callable<Integer> {
         @Override
         public Integer call() throws AgentSandboxException {
             var env = System.getenv();
-            if (!untrusted.equals("drop") && !untrusted.equals("mark")) {
-                throw new UsageException("--untrusted takes drop or mark, not '" + untrusted + "'");
-            }
+            boolean mark = markUntrusted(untrusted);
             if (minimumAccess < 10 || minimumAccess > 50) {
                 throw new UsageException("--minimum-access takes a GitLab access level (30 Developer, 40 Maintainer, 50 Owner)");
             }
-            JsonNode payload;
-            try {
-                payload = new ObjectMapper().readTree(event.toFile());
-            } catch (IOException e) {
-                throw new UsageException("cannot read the hook's payload " + event + ": " + e.getMessage());
-            }
+            JsonNode payload = payload(event);
             String api = env.getOrDefault("CI_API_V4_URL", "https://gitlab.com/api/v4");
             GithubTrigger.Outcome o = new dev.agentsandbox.forge.GitlabTrigger(URI.create(api), env.get("CI_PROJECT_ID"),
-                    env.get("AGENT_SANDBOX_GITLAB_TOKEN")).decide(payload, commandWord, minimumAccess, untrusted.equals("mark"));
+                    env.get("AGENT_SANDBOX_GITLAB_TOKEN")).decide(payload, commandWord, minimumAccess, mark);
             return write(o, out, spec);
+        }
+    }
+
+    static boolean markUntrusted(String untrusted) throws UsageException {
+        if (!untrusted.equals("drop") && !untrusted.equals("mark")) {
+            throw new UsageException("--untrusted takes drop or mark, not '" + untrusted + "'");
+        }
+        return untrusted.equals("mark");
+    }
+
+    static JsonNode payload(Path event) throws UsageException {
+        try {
+            return new ObjectMapper().readTree(event.toFile());
+        } catch (IOException e) {
+            throw new UsageException("cannot read the event's payload " + event + ": " + e.getMessage());
         }
     }
 

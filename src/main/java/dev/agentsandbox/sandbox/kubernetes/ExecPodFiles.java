@@ -73,29 +73,23 @@ final class ExecPodFiles implements PodFiles {
 
     @Override
     public java.util.Set<String> environmentNames(String pod, String container) throws IOException, InterruptedException {
-        ByteArrayOutputStream out = new Capped();
-        ByteArrayOutputStream err = new Capped();
-        try (ExecWatch w = container(pod, container).writingOutput(out).writingError(err).exec("sh", "-c", ENV_NAMES)) {
-            await(w, err, "listing the environment of " + pod + "/" + container);
-        }
-        java.util.Set<String> names = new java.util.TreeSet<>();
-        for (String l : out.toString(StandardCharsets.UTF_8).split("\n")) {
-            if (l.matches("[A-Za-z_][A-Za-z0-9_]{0,255}")) {
-                names.add(l);
-            }
-        }
-        return names;
+        return new java.util.TreeSet<>(lines(pod, container, ENV_NAMES, "listing the environment of", "[A-Za-z_][A-Za-z0-9_]{0,255}"));
     }
 
     @Override
     public java.util.List<String> interfaces(String pod, String container) throws IOException, InterruptedException {
+        return lines(pod, container, INTERFACES, "listing the network interfaces of", "[A-Za-z0-9_.@-]{1,64}");
+    }
+
+    /** The lines a shell script prints in the container that are of the expected shape (anything else is the image's noise). */
+    private java.util.List<String> lines(String pod, String container, String script, String what, String shape)
+            throws IOException, InterruptedException {
         ByteArrayOutputStream out = new Capped();
         ByteArrayOutputStream err = new Capped();
-        try (ExecWatch w = container(pod, container).writingOutput(out).writingError(err).exec("sh", "-c", INTERFACES)) {
-            await(w, err, "listing the network interfaces of " + pod + "/" + container);
+        try (ExecWatch w = container(pod, container).writingOutput(out).writingError(err).exec("sh", "-c", script)) {
+            await(w, err, what + " " + pod + "/" + container);
         }
-        return java.util.Arrays.stream(out.toString(StandardCharsets.UTF_8).split("\n")).map(String::strip)
-                .filter(l -> l.matches("[A-Za-z0-9_.@-]{1,64}")).toList();
+        return java.util.Arrays.stream(out.toString(StandardCharsets.UTF_8).split("\n")).map(String::strip).filter(l -> l.matches(shape)).toList();
     }
 
     static final String INTERFACES = "while read -r l; do case \"$l\" in *:*) n=${l%%:*}; echo \"${n##* }\";; esac; done < /proc/net/dev";
