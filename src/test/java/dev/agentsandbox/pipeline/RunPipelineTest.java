@@ -144,7 +144,7 @@ class RunPipelineTest {
         RunPipeline p = new RunPipeline(backend, Clock.systemUTC(), () -> "20261202-000000-" + n.incrementAndGet() + bundle, Progress.SILENT,
                 (r, base, request) -> ConfigLoader.load("test.yml", config.getBytes(StandardCharsets.UTF_8)), host);
         RunRequest request = new RunRequest(repo.dir, "add a greeting", null, tmp.resolve(bundle), "fake-image", List.of("agent"), null, null,
-                null, null, null, null, WorkspaceMode.COPY, null, null, "alice", false, null, null);
+                null, null, null, null, WorkspaceMode.COPY, null, null, "alice", false, null, null, null);
         return p.run(request, null);
     }
 
