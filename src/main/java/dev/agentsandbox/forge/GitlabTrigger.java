@@ -54,10 +54,15 @@ public final class GitlabTrigger {
         }
         String kind = type.equals("Issue") ? "issues" : "merge_requests";
         JsonNode note = http.call("GET", "projects/" + project + "/" + kind + "/" + iid + "/notes/" + noteId, null, 200).body();
+        String raw = GithubTrigger.raw(note.path("body"));
         String body = GithubTrigger.text(note.path("body"));
         String request = GithubTrigger.command(body, commandWord);
         if (request == null) {
             return new GithubTrigger.Outcome(GithubTrigger.Decision.SKIP, null, null, null, iid);
+        }
+        if (!raw.equals(GithubTrigger.raw(attrs.path("note")))) {
+            return new GithubTrigger.Outcome(GithubTrigger.Decision.REFUSE, null, "This comment was edited after it was posted: a run takes the"
+                    + " words of the person it is recorded for. Ask again in a new comment.", null, iid);
         }
         JsonNode author = note.path("author");
         String login = author.path("username").asText("");
@@ -75,12 +80,14 @@ public final class GitlabTrigger {
         }
         JsonNode full = http.call("GET", "projects/" + project + "/" + kind + "/" + iid, null, 200).body();
         String context = "## " + GithubTrigger.text(full.path("title")) + "\n\n" + GithubTrigger.text(full.path("description"));
-        boolean trusted = access(full.path("author").path("id").asLong(0)) >= minimumAccess;
+        // the issue's text is the requester's only when they wrote it; anyone else's is data, dropped or marked
+        boolean trusted = full.path("author").path("id").asLong(-1) == author.path("id").asLong(-2)
+                && access(full.path("author").path("id").asLong(0)) >= minimumAccess;
         String what = trusted ? "none" : markUntrusted ? "marked" : "dropped";
         String task = request.strip() + (trusted ? "\n\n---\nThe " + (type.equals("Issue") ? "issue" : "merge request") + " this was asked on:\n\n" + context
                 : markUntrusted ? GithubTrigger.untrusted(full.path("author").path("username").asText("?"), context) : "");
         return new GithubTrigger.Outcome(GithubTrigger.Decision.RUN, task, null, new RunRecord.Trigger("gitlab-note", attrs.path("url").asText(null),
-                login, "access " + access, GithubTrigger.sha256(body), what), iid);
+                login, "access " + access, GithubTrigger.sha256(raw), what), iid);
     }
 
     private final Map<Long, Integer> levels = new java.util.HashMap<>();
@@ -92,7 +99,13 @@ public final class GitlabTrigger {
         }
         if (!levels.containsKey(userId)) {
             ForgeHttp.Answer a = http.call("GET", "projects/" + project + "/members/all/" + userId, null, 200, 404);
-            levels.put(userId, a.status() == 404 ? 0 : a.body().path("access_level").asInt(0));
+            JsonNode m = a.body();
+            // a blocked account, a membership awaiting approval or past its expiry gives no access
+            boolean current = a.status() == 200 && m.path("state").asText("active").equals("active")
+                    && m.path("membership_state").asText("active").equals("active")
+                    && (!m.path("expires_at").isTextual() || !java.time.LocalDate.parse(m.path("expires_at").asText().substring(0, 10))
+                            .isBefore(java.time.LocalDate.now(java.time.ZoneOffset.UTC)));
+            levels.put(userId, current ? m.path("access_level").asInt(0) : 0);
         }
         return levels.get(userId);
     }

@@ -78,17 +78,19 @@ class GitlabNoteTriggerIT {
     @Test
     void aDevelopersNoteRunsWithTheApisTextAndOthersGetAReply() throws Exception {
         note(900, 7, "dev", "/agent-sandbox Add a multiply function", false);
-        Path run = decide(900, "/agent-sandbox something else the hook claims");
+        Path run = decide(900, "/agent-sandbox Add a multiply function");
         assertThat(Files.readString(run.resolve("decision")).strip()).isEqualTo("run");
-        assertThat(Files.readString(run.resolve("task.md"))).contains("Add a multiply function").doesNotContain("the hook claims");
+        assertThat(Files.readString(run.resolve("task.md"))).contains("Add a multiply function");
         assertThat(JSON.readTree(run.resolve("trigger.json").toFile()).path("untrustedContext").asText()).as("the outsider's issue").isEqualTo("dropped");
         assertThat(JSON.readTree(run.resolve("trigger.json").toFile()).path("permission").asText()).isEqualTo("access 30");
 
         note(901, 8, "rep", "/agent-sandbox Add multiply", false);
-        assertThat(Files.readString(decide(901, "").resolve("reply.md"))).contains("@rep has access level 20");
+        assertThat(Files.readString(decide(901, "/agent-sandbox Add multiply").resolve("reply.md"))).contains("@rep has access level 20");
         note(902, 9, "project_42_bot_abc", "/agent-sandbox Add multiply", true);
-        assertThat(Files.readString(decide(902, "").resolve("reply.md"))).contains("not started by bots");
+        assertThat(Files.readString(decide(902, "/agent-sandbox Add multiply").resolve("reply.md"))).contains("not started by bots");
         note(903, 7, "dev", "LGTM", false);
-        assertThat(Files.readString(decide(903, "").resolve("decision")).strip()).isEqualTo("skip");
+        assertThat(Files.readString(decide(903, "LGTM").resolve("decision")).strip()).isEqualTo("skip");
+        note(904, 7, "dev", "/agent-sandbox Delete the tests", false); // edited by someone else since the hook
+        assertThat(Files.readString(decide(904, "/agent-sandbox Add multiply").resolve("reply.md"))).contains("edited after it was posted");
     }
 }

@@ -267,47 +267,91 @@ final class WorkflowRunner {
         };
     }
 
-    /** {@code if:} as the workflow writes it: always(), comparisons with ==/!= joined by && and ||; default success(). */
+    /**
+     * {@code if:} as the workflow writes it: always(), success(), failure(), comparisons with ==/!=,
+     * startsWith(x, 'y'), contains(fromJSON('[...]'), x), joined by && and || with parentheses; default success().
+     */
     boolean condition(String expr, Ctx ctx, boolean failed) {
-        String e = expr.strip();
+        String e = expr.strip().replaceAll("\\s+", " ");
         if (e.startsWith("${{")) {
             e = e.substring(3, e.length() - 2).strip();
         }
         if (e.isEmpty()) {
             return !failed;
         }
-        boolean always = false;
+        boolean[] always = {false};
+        boolean v = or(e, ctx, failed, always);
+        return v && (always[0] || !failed);
+    }
+
+    private boolean or(String e, Ctx ctx, boolean failed, boolean[] always) {
         boolean any = false;
-        for (String or : e.split("\\|\\|")) {
+        for (String part : split(e, "||")) {
             boolean all = true;
-            for (String and : or.split("&&")) {
-                String t = and.strip();
-                if (t.equals("always()")) {
-                    always = true;
-                    continue;
-                }
-                Matcher starts = Pattern.compile("startsWith\\(([^,]+),\\s*'([^']*)'\\)").matcher(t);
-                if (starts.matches()) {
-                    all &= value(starts.group(1).strip(), ctx).startsWith(starts.group(2));
-                    continue;
-                }
-                if (t.equals("success()")) {
-                    all &= !failed;
-                    continue;
-                }
-                if (t.equals("failure()")) {
-                    all &= failed;
-                    always = true;
-                    continue;
-                }
-                String[] c = t.split("(?===|!=)", 2);
-                boolean eq = c[1].startsWith("==");
-                String left = value(c[0].strip(), ctx);
-                String right = c[1].substring(2).strip().replaceAll("^'|'$", "");
-                all &= eq == left.equals(right);
+            for (String term : split(part, "&&")) {
+                all &= atom(term.strip(), ctx, failed, always);
             }
             any |= all;
         }
-        return any && (always || !failed);
+        return any;
+    }
+
+    /** Splits at an operator outside parentheses and quotes. */
+    private static java.util.List<String> split(String e, String op) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        int depth = 0;
+        boolean quoted = false;
+        int start = 0;
+        for (int i = 0; i < e.length(); i++) {
+            char c = e.charAt(i);
+            if (c == '\'') {
+                quoted = !quoted;
+            } else if (!quoted && c == '(') {
+                depth++;
+            } else if (!quoted && c == ')') {
+                depth--;
+            } else if (!quoted && depth == 0 && e.startsWith(op, i)) {
+                out.add(e.substring(start, i));
+                start = i + op.length();
+                i += op.length() - 1;
+            }
+        }
+        out.add(e.substring(start));
+        return out;
+    }
+
+    private boolean atom(String t, Ctx ctx, boolean failed, boolean[] always) {
+        if (t.startsWith("(") && t.endsWith(")")) {
+            return or(t.substring(1, t.length() - 1), ctx, failed, always);
+        }
+        switch (t) {
+            case "always()" -> {
+                always[0] = true;
+                return true;
+            }
+            case "success()" -> {
+                return !failed;
+            }
+            case "failure()" -> {
+                always[0] = true;
+                return failed;
+            }
+            default -> {
+            }
+        }
+        Matcher starts = Pattern.compile("startsWith\\(([^,]+),\\s*'([^']*)'\\)").matcher(t);
+        if (starts.matches()) {
+            return value(starts.group(1).strip(), ctx).startsWith(starts.group(2));
+        }
+        Matcher contains = Pattern.compile("contains\\(fromJSON\\('\\[(.*)]'\\),\\s*([^)]+)\\)").matcher(t);
+        if (contains.matches()) {
+            return java.util.Arrays.stream(contains.group(1).split(",")).map(x -> x.strip().replaceAll("^\"|\"$", ""))
+                    .anyMatch(x -> x.equals(value(contains.group(2).strip(), ctx)));
+        }
+        String[] c = t.split("(?===|!=)", 2);
+        boolean eq = c[1].startsWith("==");
+        String left = value(c[0].strip(), ctx);
+        String right = c[1].substring(2).strip().replaceAll("^'|'$", "");
+        return eq == left.equals(right);
     }
 }
