@@ -1,41 +1,22 @@
 package io.jenkins.plugins.agentsandbox;
 
-import com.cloudbees.jenkins.plugins.sshcredentials.SSHUserPrivateKey;
-import com.cloudbees.plugins.credentials.CredentialsMatcher;
-import com.cloudbees.plugins.credentials.CredentialsMatchers;
-import com.cloudbees.plugins.credentials.CredentialsProvider;
-import com.cloudbees.plugins.credentials.common.StandardCredentials;
-import com.cloudbees.plugins.credentials.common.StandardListBoxModel;
-import com.cloudbees.plugins.credentials.common.StandardUsernamePasswordCredentials;
 import edu.umd.cs.findbugs.annotations.NonNull;
 import hudson.EnvVars;
 import hudson.Extension;
 import hudson.FilePath;
 import hudson.Launcher;
 import hudson.Util;
-import hudson.model.Item;
 import hudson.model.JDK;
 import hudson.model.Run;
 import hudson.model.TaskListener;
-import hudson.security.ACL;
-import hudson.util.FormValidation;
-import hudson.util.ListBoxModel;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import jenkins.model.Jenkins;
-import org.jenkinsci.plugins.plaincredentials.FileCredentials;
-import org.jenkinsci.plugins.plaincredentials.StringCredentials;
 import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.Step;
 import org.jenkinsci.plugins.workflow.steps.StepContext;
-import org.jenkinsci.plugins.workflow.steps.StepDescriptor;
 import org.jenkinsci.plugins.workflow.steps.StepExecution;
-import org.kohsuke.stapler.AncestorInPath;
 import org.kohsuke.stapler.DataBoundConstructor;
 import org.kohsuke.stapler.DataBoundSetter;
-import org.kohsuke.stapler.QueryParameter;
-import org.kohsuke.stapler.verb.POST;
 
 /**
  * {@code agentSandbox task: '…', image: '…', command: '…'}: runs the agent in a gVisor sandbox on
@@ -318,7 +299,7 @@ public final class AgentSandboxStep extends Step {
     }
 
     @Extension
-    public static final class DescriptorImpl extends StepDescriptor {
+    public static final class DescriptorImpl extends StepFormDescriptor {
         @Override
         public String getFunctionName() {
             return "agentSandbox";
@@ -335,144 +316,5 @@ public final class AgentSandboxStep extends Step {
             return Set.of(Run.class, FilePath.class, Launcher.class, TaskListener.class, EnvVars.class, FlowNode.class);
         }
 
-        public ListBoxModel doFillActionItems() {
-            ListBoxModel m = new ListBoxModel();
-            ACTIONS.forEach(m::add);
-            return m;
-        }
-
-        @POST
-        public FormValidation doCheckAction(@AncestorInPath Item item, @QueryParameter String value) {
-            if (!mayConfigure(item)) {
-                return FormValidation.ok();
-            }
-            String v = Util.fixEmptyAndTrim(value);
-            return v == null || ACTIONS.contains(v) ? FormValidation.ok() : FormValidation.error("Use one of " + String.join(", ", ACTIONS));
-        }
-
-        public ListBoxModel doFillTierItems() {
-            ListBoxModel m = new ListBoxModel();
-            m.add("(the configuration's, else gvisor)", "");
-            TIERS.forEach(m::add);
-            return m;
-        }
-
-        @POST
-        public FormValidation doCheckTier(@AncestorInPath Item item, @QueryParameter String value) {
-            if (!mayConfigure(item)) {
-                return FormValidation.ok();
-            }
-            String v = Util.fixEmptyAndTrim(value);
-            if (v == null || v.equals("gvisor") || v.equals("microvm")) {
-                return FormValidation.ok();
-            }
-            return TIERS.contains(v)
-                    ? FormValidation.warning("The container tier shares the host's kernel: only for agents you trust, never for untrusted tasks")
-                    : FormValidation.error("Use one of " + String.join(", ", TIERS));
-        }
-
-        @POST
-        public FormValidation doCheckTask(@AncestorInPath Item item, @QueryParameter String value, @QueryParameter String action) {
-            if (!mayConfigure(item)) {
-                return FormValidation.ok();
-            }
-            String a = Util.fixEmptyAndTrim(action);
-            return (a == null || a.equals("run")) && Util.fixEmptyAndTrim(value) == null
-                    ? FormValidation.error("Say what the agent should do") : FormValidation.ok();
-        }
-
-        @POST
-        public ListBoxModel doFillJdkItems(@AncestorInPath Item item) {
-            ListBoxModel m = new ListBoxModel();
-            m.add("($JAVA_HOME, else java on the PATH)", "");
-            if (!mayConfigure(item)) {
-                return m; // the controller's tool names are configuration, shown to who may configure
-            }
-            for (JDK j : Jenkins.get().getJDKs()) {
-                m.add(j.getName());
-            }
-            return m;
-        }
-
-        public ListBoxModel doFillModelCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String modelCredentialsId) {
-            return credentials(item, modelCredentialsId, CredentialsMatchers.instanceOf(StringCredentials.class));
-        }
-
-        public ListBoxModel doFillSigningKeyCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String signingKeyCredentialsId) {
-            return credentials(item, signingKeyCredentialsId, CredentialsMatchers.anyOf(
-                    CredentialsMatchers.instanceOf(FileCredentials.class), CredentialsMatchers.instanceOf(StringCredentials.class)));
-        }
-
-        public ListBoxModel doFillCommitKeyCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String commitKeyCredentialsId) {
-            return credentials(item, commitKeyCredentialsId, CredentialsMatchers.instanceOf(SSHUserPrivateKey.class));
-        }
-
-        public ListBoxModel doFillGitCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String gitCredentialsId) {
-            return credentials(item, gitCredentialsId, CredentialsMatchers.anyOf(
-                    CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class), CredentialsMatchers.instanceOf(SSHUserPrivateKey.class)));
-        }
-
-        /** Who may see the form's answers: the item's configurers, or administrators outside an item (the Snippet Generator's global page). */
-        private static boolean mayConfigure(Item item) {
-            return item == null ? Jenkins.get().hasPermission(Jenkins.ADMINISTER) : item.hasPermission(Item.CONFIGURE);
-        }
-
-        @POST
-        public FormValidation doCheckModelCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
-            return checkCredentials(item, value, CredentialsMatchers.instanceOf(StringCredentials.class), "a secret text");
-        }
-
-        @POST
-        public FormValidation doCheckSigningKeyCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
-            return checkCredentials(item, value, CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(FileCredentials.class),
-                    CredentialsMatchers.instanceOf(StringCredentials.class)), "a secret file or secret text");
-        }
-
-        @POST
-        public FormValidation doCheckCommitKeyCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
-            return checkCredentials(item, value, CredentialsMatchers.instanceOf(SSHUserPrivateKey.class), "an SSH private key");
-        }
-
-        @POST
-        public FormValidation doCheckGitCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
-            return checkCredentials(item, value, CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class),
-                    CredentialsMatchers.instanceOf(SSHUserPrivateKey.class)), "a username with password or an SSH private key");
-        }
-
-        /** The credentials-plugin consumer pattern for validation: nothing is said to who may not see the item's credentials. */
-        private static FormValidation checkCredentials(Item item, String value, CredentialsMatcher matcher, String kind) {
-            String id = Util.fixEmptyAndTrim(value);
-            if (id == null || (item == null ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
-                    : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM))) {
-                return FormValidation.ok();
-            }
-            if (id.contains("${")) {
-                return FormValidation.warning("An expression: the credentials are looked up when the build runs");
-            }
-            ListBoxModel visible = new StandardListBoxModel().includeMatchingAs(authentication(item), item, StandardCredentials.class,
-                    Collections.emptyList(), matcher);
-            return visible.stream().anyMatch(o -> id.equals(o.value)) ? FormValidation.ok()
-                    : FormValidation.error("No credentials '" + id + "' that are " + kind + " are visible to this job");
-        }
-
-        /** The job's own authentication (as the build will look credentials up), not SYSTEM's, which sees more than the job may use. */
-        private static org.springframework.security.core.Authentication authentication(Item item) {
-            return item instanceof hudson.model.Queue.Task t ? hudson.model.queue.Tasks.getAuthenticationOf2(t) : ACL.SYSTEM2;
-        }
-
-        /** The credentials-plugin consumer pattern: only those who may configure or use the item see the list. */
-        private static ListBoxModel credentials(Item item, String current, CredentialsMatcher matcher) {
-            StandardListBoxModel result = new StandardListBoxModel();
-            String value = current == null ? "" : current;
-            if (item == null ? !Jenkins.get().hasPermission(Jenkins.ADMINISTER)
-                    : !item.hasPermission(Item.EXTENDED_READ) && !item.hasPermission(CredentialsProvider.USE_ITEM)) {
-                result.includeCurrentValue(value);
-                return result;
-            }
-            result.includeEmptyValue()
-                    .includeMatchingAs(authentication(item), item, StandardCredentials.class, Collections.emptyList(), matcher)
-                    .includeCurrentValue(value);
-            return result;
-        }
     }
 }
