@@ -172,6 +172,9 @@ public final class DockerSandbox implements SandboxBackend {
             g.attach(c.id(), spec.redactor(), onExec);
         } catch (IOException e) {
             String gone = c.stoppedFromOutside();
+            if (gone == null && !ProcessTrace.sandboxRuns(c.id())) {
+                gone = "its runsc processes have ended";
+            }
             c.kill();
             if (gone != null) {
                 throw new InfrastructureException("the sandbox was stopped from outside while its process trace was attached ("

@@ -38,10 +38,15 @@ class ReliabilityIT {
         noChecks = Files.writeString(tmp.resolve("no-checks.yml"), "agent: { identity: { name: A, email: a@x.invalid } }\n");
     }
 
-    /** Mounts on this host whose line in mountinfo names one of this tool's volumes or its scratch folder. */
-    static List<String> leftoverMounts() throws IOException {
+    /**
+     * Mounts on this host of one process's runs: its workspace volumes, or its scratch folders
+     * (named "run.pid.start"). Only its own, since other runs of this tool may share the host.
+     */
+    static List<String> leftoverMounts(long pid, List<String> volumes) throws IOException {
+        String scratch = ScratchArea.of(System.getenv()).base() + "/";
         return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .filter(l -> l.contains("/volumes/agent-sandbox-") || l.contains(ScratchArea.of(System.getenv()).base().toString() + "/")).toList();
+                .filter(l -> volumes.stream().anyMatch(v -> l.contains("/volumes/" + v + "/"))
+                        || l.matches(".*" + java.util.regex.Pattern.quote(scratch) + "[^/ ]*\\." + pid + "\\.[0-9]+[/ ].*")).toList();
     }
 
     static List<Path> scratchOf(long pid) throws IOException {
@@ -65,15 +70,17 @@ class ReliabilityIT {
             Thread.sleep(200);
         }
         assertThat(Leftovers.containers(Labels.CREATOR_PID, pid)).as(Files.readString(log)).hasSize(1);
-        assertThat(Leftovers.volumes(Labels.CREATOR_PID, pid)).as("the overlay workspace's volume").hasSize(1);
+        List<String> volumes = Leftovers.volumes(Labels.CREATOR_PID, pid);
+        assertThat(volumes).as("the overlay workspace's volume").hasSize(1);
         assertThat(scratchOf(p.pid())).hasSize(1);
+        assertThat(leftoverMounts(p.pid(), volumes)).as("the run's own mounts are seen").isNotEmpty();
         p.destroyForcibly().waitFor();
 
         Cli c = Cli.run("cleanup");
         assertThat(c.exitCode).as(c.toString()).isZero();
         assertThat(Leftovers.containers(Labels.CREATOR_PID, pid)).isEmpty();
         assertThat(Leftovers.volumes(Labels.CREATOR_PID, pid)).isEmpty();
-        assertThat(leftoverMounts()).isEmpty();
+        assertThat(leftoverMounts(p.pid(), volumes)).isEmpty();
         assertThat(scratchOf(p.pid())).isEmpty();
         assertThat(repo.head("main")).isEqualTo(mainBefore);
         try (var g = org.eclipse.jgit.api.Git.open(repo.dir.toFile())) {

@@ -12,6 +12,11 @@ public final class ChildJvm {
     }
 
     public static Process start(Class<?> main, List<String> jvmArgs, Path log, String... args) throws IOException {
+        return start(main, jvmArgs, java.util.Map.of(), log, args);
+    }
+
+    /** As {@link #start(Class, List, Path, String...)}, with these variables added to the child's environment. */
+    public static Process start(Class<?> main, List<String> jvmArgs, java.util.Map<String, String> env, Path log, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
@@ -19,7 +24,9 @@ public final class ChildJvm {
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(main.getName());
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     public static String classpath() {

@@ -89,6 +89,17 @@ public enum RunnerUser {
 
     /** Runs a command as the user in {@code dir}, with the base environment plus {@code env}, to its end (10 minutes at most). */
     public Result exec(List<String> command, Path dir, Map<String, String> env) throws IOException, InterruptedException {
+        Process p = start(command, dir, env, ProcessBuilder.Redirect.PIPE);
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("as " + name + ": " + command + " did not end within 10 minutes");
+        }
+        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** Starts a command as the user, as {@link #exec} runs it, its output (and errors) going to {@code output}; for runs side by side. */
+    public Process start(List<String> command, Path dir, Map<String, String> env, ProcessBuilder.Redirect output) throws IOException {
         Map<String, String> all = baseEnvironment();
         all.putAll(env);
         List<String> cmd = new ArrayList<>();
@@ -99,13 +110,7 @@ public enum RunnerUser {
         cmd.add("-i");
         all.forEach((k, v) -> cmd.add(k + "=" + v));
         cmd.addAll(command);
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
+        return new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(output)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(10, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new AssertionError("as " + name + ": " + command + " did not end within 10 minutes");
-        }
-        return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
     }
 }

@@ -33,8 +33,6 @@ public final class ProcessTrace implements AutoCloseable {
     private static final int TYPE_EXEC = 3;
     private static final int TYPE_TASK_EXIT = 5;
     /** Where dockerd's runsc keeps its state: runtime-NAME under its exec root (Docker 23 and later), runtime-runc before. */
-    private static final List<Path> RUNSC_ROOTS = List.of(Path.of("/run/docker/runtime-runsc/moby"), Path.of("/run/docker/runtime-runc/moby"),
-            Path.of("/var/run/docker/runtime-runsc/moby"), Path.of("/var/run/docker/runtime-runc/moby"));
 
     private final SeqPacketServer server;
     private final UnaryOperator<String> redactor;
@@ -135,6 +133,15 @@ public final class ProcessTrace implements AutoCloseable {
         return why == null ? null : why + ", and runsc keeps each sandbox's state in a folder only root can read";
     }
 
+    /**
+     * Whether the container's sandbox may still run on this host: a daemon that stopped it may
+     * still call it running for a moment. Only root is sure to see runsc's processes (/proc may
+     * hide other users'), so for anyone else the answer is yes.
+     */
+    public static boolean sandboxRuns(String containerId) {
+        return !Privilege.isRoot() || RunscRoots.sandboxRuns(containerId);
+    }
+
     private static List<String> runscAsRoot() throws IOException {
         Path runsc = Privilege.find("runsc");
         List<String> cmd = runsc == null ? null : Privilege.asRoot(runsc);
@@ -147,8 +154,8 @@ public final class ProcessTrace implements AutoCloseable {
     /** The state root that holds the container: read directly by root, else asked of runsc itself through sudo. */
     private static Path stateRoot(List<String> runsc, String id) throws IOException {
         List<Path> tried = new ArrayList<>();
-        for (Path r : RUNSC_ROOTS) {
-            if (r.startsWith("/var/run") && isLinkToRun()) {
+        for (Path r : RunscRoots.of(id)) {
+            if (RunscRoots.KNOWN.contains(r) && r.startsWith("/var/run") && isLinkToRun()) {
                 continue; // the same folders as under /run
             }
             tried.add(r);
