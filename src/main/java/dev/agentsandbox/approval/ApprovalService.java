@@ -1,5 +1,6 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.identity.Identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -97,7 +98,7 @@ public final class ApprovalService {
             throw new RefusedException("run " + runId + " was rejected (" + DecisionLedger.PREFIX + runId + " in " + repo.getDirectory()
                     + "): a rejection is final, even if the bundle no longer shows it; start a new run");
         }
-        boolean failed = "fail".equals(run.verdict());
+        boolean failed = run.verdict() == Outcome.FAIL;
         boolean override = false;
         if (decision == Approval.Decision.APPROVE && failed) {
             if (run.merge() == null || !run.merge().allowOverride()) {

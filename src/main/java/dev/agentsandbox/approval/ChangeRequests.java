@@ -1,5 +1,6 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.identity.Identity;
 
 import dev.agentsandbox.audit.Attestor;
@@ -65,7 +66,7 @@ public final class ChangeRequests {
         if (run.planFirst() || run.headCommit() == null) {
             throw new RefusedException("run " + run.runId() + " committed nothing: there is no change to deliver");
         }
-        if ("fail".equals(run.verdict()) && (run.merge() == null || !run.merge().allowOverride())) {
+        if (run.verdict() == Outcome.FAIL && (run.merge() == null || !run.merge().allowOverride())) {
             throw new RefusedException("the gates of run " + run.runId() + " failed: no " + forge.noun() + " is opened for it");
         }
         if (run.baseBranch() == null) {
@@ -115,7 +116,7 @@ public final class ChangeRequests {
                         + "): a rejection is final, even if the bundle no longer shows it; nothing is merged");
             }
             Set<String> inBundle = decisions.counted(clock);
-            if ("fail".equals(run.verdict()) && (run.merge() == null || !run.merge().allowOverride()
+            if (run.verdict() == Outcome.FAIL && (run.merge() == null || !run.merge().allowOverride()
                     || decisions.decisions().stream().noneMatch(a -> a.decision() == Approval.Decision.APPROVE && a.override()
                     && inBundle.contains(Identity.idOrNull(a.by()))))) {
                 throw new RefusedException("the gates of run " + run.runId() + " failed" + (run.merge() != null && run.merge().allowOverride()

@@ -135,7 +135,7 @@ public final class RunBundle implements AutoCloseable {
      */
     public AgentSandboxException failed(AgentSandboxException e) {
         try {
-            record.finish(null, "error", e.getMessage());
+            record.finish(null, Outcome.ERROR, e.getMessage());
             audit.append("error", "run", Map.of("error", e.getMessage()));
         } catch (AgentSandboxException | RuntimeException ignored) {
             // the exception itself still says why

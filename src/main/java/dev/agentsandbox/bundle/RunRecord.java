@@ -20,7 +20,7 @@ import java.util.Map;
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunRecord(int schema, String runId, String startedAt, String repo, String baseBranch, String baseCommit,
-                        String repository, String featureBranch, String headCommit, String verdict, String image, List<String> command,
+                        String repository, String featureBranch, String headCommit, Outcome verdict, String image, List<String> command,
                         String tier, String runtime, Merge merge, String task, Map<String, String> reports,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String kind,
                         @JsonInclude(JsonInclude.Include.NON_NULL) PlanRef plan,

@@ -13,7 +13,6 @@ import java.util.function.UnaryOperator;
 /** Writes run.json: once when the run begins (so a crash still leaves it), again at each fact, and when it ends. */
 public final class RunRecorder {
     /** The outcome of a run whose agent changed nothing. */
-    public static final String NO_CHANGE = "no-change";
     private static final Map<String, String> REPORTS = reports();
 
     private final Path file;
@@ -24,7 +23,7 @@ public final class RunRecorder {
     // What is known so far; each setter writes the record whole.
     private RunRecord.Start start;
     private String headCommit;
-    private String verdict;
+    private Outcome verdict;
     private String kind;
     private RunRecord.PlanRef plan;
     private RunRecord.DataClass dataClass;
@@ -58,7 +57,7 @@ public final class RunRecorder {
 
     public synchronized void begin(RunRecord.Start s) throws InfrastructureException {
         start = s;
-        verdict = "running";
+        verdict = Outcome.RUNNING;
         write();
     }
 
@@ -92,11 +91,11 @@ public final class RunRecorder {
         write();
     }
 
-    public synchronized void finish(String headCommit, String verdict, String error) throws InfrastructureException {
+    public synchronized void finish(String headCommit, Outcome verdict, String error) throws InfrastructureException {
         this.headCommit = headCommit;
         this.verdict = verdict;
         this.error = error;
-        this.exitCode = dev.agentsandbox.error.ExitCode.ofOutcome(verdict).code();
+        this.exitCode = verdict.exitCode().code();
         this.finishedAt = clock.instant().toString();
         write();
     }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.UsageException;
 import dev.agentsandbox.pipeline.RunPipeline;
@@ -187,7 +188,7 @@ final class RunCommand implements Callable<Integer> {
                 out.println("nothing was committed");
             }
             out.println("bundle: " + r.bundle());
-            if (r.verdict().equals("plan")) {
+            if (r.verdict() == Outcome.PLAN) {
                 out.println("the plan (plan.md) awaits approval: agent-sandbox approve --run " + r.bundle() + " --by NAME, then"
                         + " agent-sandbox run --plan-from " + r.bundle() + " …");
             }

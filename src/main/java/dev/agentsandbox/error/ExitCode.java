@@ -27,14 +27,4 @@ public enum ExitCode {
     public int code() {
         return code;
     }
-
-    /** A run's outcome (run.json's verdict) as the exit code `run` ends with. */
-    public static ExitCode ofOutcome(String verdict) {
-        return switch (verdict) {
-            case "pass", "warn", "plan" -> OK;
-            case "fail" -> GATES_FAILED;
-            case "no-change" -> NO_CHANGE;
-            default -> INFRASTRUCTURE;
-        };
-    }
 }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.report;
 
+import dev.agentsandbox.bundle.Outcome;
 import static org.apache.commons.text.StringEscapeUtils.escapeHtml4;
 
 import dev.agentsandbox.gate.Finding;
@@ -28,7 +29,7 @@ public final class HtmlReview {
                 .append("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'self'\">\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
                 .append("<title>agent-sandbox review: ").append(e(r.runId())).append("</title>\n<link rel=\"stylesheet\" href=\"").append(STYLESHEET).append("\"></head><body>\n");
-        h.append("<header><h1>agent-sandbox review</h1><p class=\"verdict v-").append(e(r.verdict())).append("\">")
+        h.append("<header><h1>agent-sandbox review</h1><p class=\"verdict v-").append(r.verdict().id()).append("\">")
                 .append(e(MarkdownSummary.headline(r.verdict()))).append("</p>\n<dl>")
                 .append(dt("run", r.runId())).append(dt("repository", r.repository()))
                 .append(dt("base", r.baseBranch() + " @ " + r.baseCommit()))

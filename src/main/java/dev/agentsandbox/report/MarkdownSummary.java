@@ -1,5 +1,6 @@
 package dev.agentsandbox.report;
 
+import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateResult;
@@ -66,19 +67,19 @@ public final class MarkdownSummary {
         md.append("\nSandbox: ").append(cell(String.valueOf(r.sandbox().getOrDefault("runtime", "?")))).append(", image `")
                 .append(code(String.valueOf(r.sandbox().getOrDefault("image", "?")))).append("`, network `")
                 .append(code(String.valueOf(r.sandbox().getOrDefault("networkMode", "none")))).append("`.\n");
-        if (!"fail".equals(r.verdict()) && r.headCommit() != null) {
+        if (r.verdict() != Outcome.FAIL && r.headCommit() != null) {
             md.append("\nThe change awaits approval: review `reports/review.html`, then approve or reject.\n");
         }
         return md.toString();
     }
 
-    static String headline(String verdict) {
+    static String headline(Outcome verdict) {
         return switch (verdict) {
-            case "pass" -> "gates passed — awaiting approval";
-            case "warn" -> "gates passed with warnings — awaiting approval";
-            case "fail" -> "gates FAILED";
-            case "no-change" -> "the agent changed nothing — nothing to review";
-            default -> verdict;
+            case PASS -> "gates passed — awaiting approval";
+            case WARN -> "gates passed with warnings — awaiting approval";
+            case FAIL -> "gates FAILED";
+            case NO_CHANGE -> "the agent changed nothing — nothing to review";
+            case PLAN, ERROR, RUNNING -> verdict.id();
         };
     }
 

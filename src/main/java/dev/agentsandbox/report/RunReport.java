@@ -1,5 +1,6 @@
 package dev.agentsandbox.report;
 
+import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.gate.GateResult;
 import java.util.List;
@@ -24,10 +25,10 @@ import java.util.Objects;
  * @param sandbox the agent sandbox's configuration (ordered)
  */
 public record RunReport(String runId, String repository, String baseBranch, String baseCommit, String featureBranch, String headCommit,
-                        String verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
+                        Outcome verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
                         Map<String, Object> sandbox, String task, dev.agentsandbox.bundle.RunRecord.Trigger trigger) {
     public RunReport(String runId, String repository, String baseBranch, String baseCommit, String featureBranch, String headCommit,
-                     String verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
+                     Outcome verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
                      Map<String, Object> sandbox, String task) {
         this(runId, repository, baseBranch, baseCommit, featureBranch, headCommit, verdict, gates, change, patch, dependencies, sandbox, task, null);
     }
@@ -57,7 +58,7 @@ public record RunReport(String runId, String repository, String baseBranch, Stri
     }
 
     public RunReport(String runId, String repository, String baseBranch, String baseCommit, String featureBranch, String headCommit,
-                     String verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
+                     Outcome verdict, List<GateResult> gates, ChangeSet change, String patch, List<DependencyRow> dependencies,
                      Map<String, Object> sandbox) {
         this(runId, repository, baseBranch, baseCommit, featureBranch, headCommit, verdict, gates, change, patch, dependencies, sandbox, "");
     }

@@ -74,7 +74,7 @@ public final class SarifWriter {
         }
         ObjectNode props = run.putObject("properties");
         props.put("runId", report.runId());
-        props.put("verdict", report.verdict());
+        props.put("verdict", report.verdict().id());
         if (report.headCommit() != null) {
             run.putArray("versionControlProvenance").addObject().put("repositoryUri", "file:" + report.repository())
                     .put("revisionId", report.headCommit()).put("branch", report.featureBranch());

@@ -1,5 +1,6 @@
 package dev.agentsandbox.run;
 
+import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.gate.GateResult;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,13 +12,10 @@ import java.util.List;
  * @param bundle the run bundle folder
  * @param featureBranch the feature branch (exists only when a commit was made)
  * @param headCommit the commit on the feature branch, or null when nothing was committed
- * @param verdict pass, warn, fail, or no-change (the agent changed nothing: there is nothing to review)
+ * @param verdict how it ended
  * @param gates every gate's result
  */
-public record RunResult(String runId, Path bundle, String featureBranch, String headCommit, String verdict, List<GateResult> gates) {
-    /** The outcome of a run whose agent changed nothing. */
-    public static final String NO_CHANGE = dev.agentsandbox.bundle.RunRecorder.NO_CHANGE;
-
+public record RunResult(String runId, Path bundle, String featureBranch, String headCommit, Outcome verdict, List<GateResult> gates) {
     public RunResult {
         gates = List.copyOf(gates);
     }
@@ -28,10 +26,10 @@ public record RunResult(String runId, Path bundle, String featureBranch, String 
 
     /** The exit code `run` ends with for this outcome. */
     public dev.agentsandbox.error.ExitCode exitCode() {
-        return dev.agentsandbox.error.ExitCode.ofOutcome(verdict);
+        return verdict.exitCode();
     }
 
     public boolean noChange() {
-        return verdict.equals(NO_CHANGE);
+        return verdict == Outcome.NO_CHANGE;
     }
 }

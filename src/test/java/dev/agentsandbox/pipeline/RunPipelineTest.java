@@ -1,5 +1,6 @@
 package dev.agentsandbox.pipeline;
 
+import dev.agentsandbox.bundle.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -158,7 +159,7 @@ class RunPipelineTest {
         }, Map.of());
         RunResult r = run(repo, backend, "b1");
 
-        assertThat(r.verdict()).isEqualTo("pass");
+        assertThat(r.verdict()).isEqualTo(Outcome.PASS);
         assertThat(r.gates()).extracting(GateResult::gate).containsExactly("agent", "collect", "policy", "secrets", "risk", "dependencies", "tests");
         assertThat(backend.ran).containsExactly("agent", "tests"); // the check in a fresh sandbox of its own
         assertThat(repo.head("main")).isEqualTo(main);
@@ -167,7 +168,7 @@ class RunPipelineTest {
 
         BundleSnapshot b = BundleSnapshot.read(r.bundle());
         RunRecord run = b.run();
-        assertThat(run.verdict()).isEqualTo("pass");
+        assertThat(run.verdict()).isEqualTo(Outcome.PASS);
         assertThat(run.exitCode()).isZero();
         assertThat(run.headCommit()).isEqualTo(r.headCommit());
         assertThat(run.requestedBy()).isEqualTo("alice");
@@ -184,7 +185,7 @@ class RunPipelineTest {
             Files.writeString(ws.resolve("half.txt"), "half");
             return 2;
         }, Map.of()), "b2");
-        assertThat(failedAgent.verdict()).isEqualTo("fail");
+        assertThat(failedAgent.verdict()).isEqualTo(Outcome.FAIL);
         assertThat(failedAgent.headCommit()).isNull();
         assertThat(failedAgent.gates().get(0).findings()).extracting(f -> f.rule()).containsExactly("exit-status");
 
@@ -192,7 +193,7 @@ class RunPipelineTest {
             Files.writeString(ws.resolve("ok.txt"), "ok");
             return 0;
         }, Map.of("tests", 1)), "b3");
-        assertThat(failedCheck.verdict()).isEqualTo("fail");
+        assertThat(failedCheck.verdict()).isEqualTo(Outcome.FAIL);
         assertThat(failedCheck.headCommit()).as("the change is kept for review, the gate says no").isNotNull();
         assertThat(failedCheck.gates()).filteredOn(g -> g.gate().equals("tests")).singleElement()
                 .satisfies(g -> assertThat(g.findings()).extracting(f -> f.rule()).containsExactly("exit-status"));
@@ -206,7 +207,7 @@ class RunPipelineTest {
             Files.writeString(ws.resolve("config.env"), "GITHUB_TOKEN=" + token + "\n");
             return 0;
         }, Map.of()), "b4");
-        assertThat(r.verdict()).isEqualTo("fail");
+        assertThat(r.verdict()).isEqualTo(Outcome.FAIL);
         assertThat(Files.readString(r.bundle().resolve(Layout.PATCH))).doesNotContain(token).contains("REDACTED");
         assertThat(r.bundle().resolve(Layout.CHANGE_BUNDLE)).doesNotExist();
     }
@@ -219,7 +220,7 @@ class RunPipelineTest {
             return 0;
         }, Map.of());
         RunResult r = run(repo, backend, "b5");
-        assertThat(r.verdict()).isEqualTo("fail");
+        assertThat(r.verdict()).isEqualTo(Outcome.FAIL);
         assertThat(r.headCommit()).isNull();
         assertThat(r.gates()).extracting(GateResult::gate).containsExactly("agent", "collect");
         assertThat(backend.ran).containsExactly("agent");
@@ -235,7 +236,7 @@ class RunPipelineTest {
         backend.failCheck = new InfrastructureException("the Docker daemon went away");
         assertThatThrownBy(() -> run(repo, backend, "b6")).isInstanceOf(InfrastructureException.class).hasMessageContaining("went away");
         RunRecord run = BundleSnapshot.read(tmp.resolve("b6")).run();
-        assertThat(run.verdict()).isEqualTo("error");
+        assertThat(run.verdict()).isEqualTo(Outcome.ERROR);
         assertThat(run.exitCode()).isEqualTo(3);
         assertThat(run.error()).contains("went away");
         try (var git = org.eclipse.jgit.api.Git.open(repo.dir.toFile())) {
@@ -271,7 +272,7 @@ class RunPipelineTest {
             Files.writeString(ws.resolve("signed.txt"), "s\n");
             return 0;
         }, Map.of()), "b8", CONFIG, signing);
-        assertThat(r.verdict()).isEqualTo("pass");
+        assertThat(r.verdict()).isEqualTo(Outcome.PASS);
         assertThat(BundleSnapshot.read(r.bundle()).run().commitSigner()).isEqualTo(signing.publicKey());
         // real git, with ssh-keygen, says the signature is good
         Path allowed = Files.writeString(tmp.resolve("allowed"), "agent-sandbox@localhost " + signing.publicKey() + "\n");
@@ -305,7 +306,7 @@ class RunPipelineTest {
         leaky.probe = spec -> FakeBackend.heldReport(spec).replace("net none", "net eth0,")
                 .replace("agent-sandbox-probe end", "agent-sandbox-probe env AWS_SECRET_ACCESS_KEY\nagent-sandbox-probe end");
         RunResult r = run(repo, leaky, "b9");
-        assertThat(r.verdict()).isEqualTo("fail");
+        assertThat(r.verdict()).isEqualTo(Outcome.FAIL);
         assertThat(r.headCommit()).as("a change from a sandbox that did not hold is not committed").isNull();
         assertThat(r.gates().get(0).findings()).extracting(f -> f.message())
                 .anyMatch(m -> m.contains("network interfaces besides loopback: eth0"))
@@ -315,7 +316,7 @@ class RunPipelineTest {
             Files.writeString(ws.resolve("y.txt"), "y");
             return 0;
         }, Map.of()), "b10");
-        assertThat(held.verdict()).isEqualTo("pass");
+        assertThat(held.verdict()).isEqualTo(Outcome.PASS);
         String statement = new String(java.util.Base64.getDecoder().decode(new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(held.bundle().resolve("attestation/gates.dsse.json").toFile()).path("payload").asText()), StandardCharsets.UTF_8);
         assertThat(statement).contains("\"boundary\"").contains("\"held\" : true").contains("loopback only");

@@ -37,7 +37,7 @@ final class ReportFixtures {
         sandbox.put("runtime", "runsc");
         sandbox.put("image", "agent:1");
         sandbox.put("networkMode", "none");
-        return new RunReport("20261123-000000-abcdef", "sample", "main", "a".repeat(40), "agent/x-1", "b".repeat(40), "fail", gates,
+        return new RunReport("20261123-000000-abcdef", "sample", "main", "a".repeat(40), "agent/x-1", "b".repeat(40), dev.agentsandbox.bundle.Outcome.FAIL, gates,
                 new ChangeSet(List.of(f, g)), patch,
                 List.of(new RunReport.DependencyRow("added", "npm", "left-pad", null, "1.3.0", "package.json")), sandbox);
     }

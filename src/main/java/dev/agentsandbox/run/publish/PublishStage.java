@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.publish;
 
+import dev.agentsandbox.bundle.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.audit.Attestor;
 import dev.agentsandbox.audit.SigningKeys;
@@ -81,14 +82,14 @@ public final class PublishStage {
         bundle.writeGates(gates.results());
         progress.stage("reports", "writing SARIF, JUnit, summary and review page");
         // An agent that changed nothing did not do its task: its own outcome, not a pass (exit 5).
-        String outcome = gates.verdict() != Verdict.FAIL && head == null ? RunRecorder.NO_CHANGE : gates.verdict().id();
+        Outcome outcome = gates.verdict() != Verdict.FAIL && head == null ? Outcome.NO_CHANGE : Outcome.of(gates.verdict());
         writeReports(p, bundle, head == null ? null : branch, head, outcome, gates.results(), c, agent);
         if (head != null && gates.verdict() != Verdict.FAIL && p.request().pushEarly() != null) {
             pushEarly(p, repo, bundle, head);
         }
         // Told before signing, so that every outcome (a failed notification too) is in the signed audit log.
         Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("verdict", outcome);
+        facts.put("verdict", outcome.id());
         facts.put("tier", risk == null ? null : risk.details().get("tier"));
         facts.put("branch", head == null ? null : branch);
         facts.put("headCommit", head);
@@ -107,7 +108,7 @@ public final class PublishStage {
     public RunResult publishPlan(Prepared p, AgentOutcome agent, Collection c, RunBundle bundle) throws AgentSandboxException {
         List<GateResult> results = List.of(agent.gate(), PlanStep.collectPlan(c.collected(), bundle, agent.gate()));
         Verdict v = results.stream().map(GateResult::verdict).reduce(Verdict.PASS, Verdict::worst);
-        String outcome = v == Verdict.FAIL ? "fail" : RunRecord.PLAN;
+        Outcome outcome = v == Verdict.FAIL ? Outcome.FAIL : Outcome.PLAN;
         // A plan is for high-risk work: it takes the quorum of the high tier.
         bundle.record().decision(RunRecord.PLAN, null, quorum(p.config(), RiskConfig.Tier.HIGH), p.request().requestedBy(), null);
         bundle.writeGates(results);
@@ -141,7 +142,7 @@ public final class PublishStage {
         return o instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
     }
 
-    private void writeReports(Prepared p, RunBundle bundle, String branch, String head, String verdict, List<GateResult> results,
+    private void writeReports(Prepared p, RunBundle bundle, String branch, String head, Outcome verdict, List<GateResult> results,
                               Collection c, AgentOutcome agent) throws InfrastructureException {
         try {
             Path patchFile = bundle.path(Layout.PATCH);
@@ -155,10 +156,10 @@ public final class PublishStage {
         }
     }
 
-    private void sign(Prepared p, RunBundle bundle, String verdict, List<GateResult> results, AgentOutcome agent)
+    private void sign(Prepared p, RunBundle bundle, Outcome verdict, List<GateResult> results, AgentOutcome agent)
             throws AgentSandboxException {
         Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("verdict", verdict);
+        facts.put("verdict", verdict.id());
         facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());
         results.stream().filter(r -> r.gate().equals(RiskGate.NAME)).findFirst().ifPresent(r -> facts.put("riskTier", r.details().get("tier")));
         if (p.dataClass() != null) {
