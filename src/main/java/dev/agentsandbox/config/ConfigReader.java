@@ -331,12 +331,30 @@ final class ConfigReader {
                     continue;
                 }
                 ups.add(new ProxyConfig.Upstream(provider, url, v.strings(x, q, "path-prefixes"), v.strings(x, q, "methods"),
-                        v.text(x, q, "key-env"), v.text(x, q, "key-file")));
+                        v.text(x, q, "key-env"), v.text(x, q, "key-file"), v.text(x, q, "key-header"), v.text(x, q, "key-prefix"),
+                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env")));
             }
         }
         return new ProxyConfig(ups, v.strings(n, p, "registries"), n.has("max-requests") ? v.integer(n, p, "max-requests") : null,
                 v.size(n, p, "max-request-size"), n.has("token-budget") ? (long) v.integer(n, p, "token-budget") : null, v.bool(n, p, "record-bodies"),
                 spend(n.get("spend")));
+    }
+
+    /** A map of text to text (header names to values or to variable names), in the order given. */
+    private Map<String, String> textMap(JsonNode n, String p) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (n == null || !v.object(n, p)) {
+            return m;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            var f = it.next();
+            if (!f.getValue().isTextual()) {
+                v.error(p + "/" + f.getKey(), p.substring(1).replace('/', '.') + "." + f.getKey(), "must be text");
+            } else {
+                m.put(f.getKey(), f.getValue().asText());
+            }
+        }
+        return m;
     }
 
     private ProxyConfig.Spend spend(JsonNode n) {

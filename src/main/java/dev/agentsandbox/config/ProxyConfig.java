@@ -65,11 +65,23 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
      * @param methods allowed methods (empty: POST and GET)
      * @param keyEnv host environment variable holding the key
      * @param keyFile file holding the key (used when keyEnv is unset)
+     * @param keyHeader the header the key goes in (null: the provider's own; a gateway's may differ)
+     * @param keyPrefix what precedes the key in it (null: "Bearer " in Authorization, else nothing)
+     * @param headers fixed headers sent on every request (a gateway's team or route); the agent's are dropped
+     * @param headerEnv headers whose values are read from these host variables, kept from the agent like the key
      */
-    public record Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile) {
+    public record Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
+                           String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv) {
         public Upstream {
             pathPrefixes = pathPrefixes == null ? List.of() : List.copyOf(pathPrefixes);
             methods = methods == null || methods.isEmpty() ? List.of("POST", "GET") : List.copyOf(methods);
+            headers = headers == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+            headerEnv = headerEnv == null ? java.util.Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headerEnv));
+        }
+
+        /** A provider's own API, its key in the provider's own header. */
+        public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile) {
+            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, null, null, null, null);
         }
     }
 

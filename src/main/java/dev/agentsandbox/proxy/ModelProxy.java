@@ -310,7 +310,7 @@ public final class ModelProxy implements AutoCloseable {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + target.withQuery(rest))).timeout(Duration.ofMinutes(10))
                 .method(req.method(), sent.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(sent));
         for (Map.Entry<String, String> h : req.headers().entrySet()) {
-            if (!ProviderAuth.DROPPED.contains(h.getKey())) {
+            if (!ProviderAuth.DROPPED.contains(h.getKey()) && !up.sets(h.getKey())) {
                 b.header(h.getKey(), h.getValue());
             }
         }

@@ -26,24 +26,40 @@ final class ProviderAuth {
     /** Providers whose API takes the key in a header of its own; every other one takes {@code Authorization: Bearer}. */
     private static final Map<String, String> KEY_HEADERS = Map.of("anthropic", "x-api-key", "gemini", "x-goog-api-key");
 
-    /** One allow-listed upstream with its key. */
-    record Upstream(ProxyConfig.Upstream config, URI base, String key) {
+    /** Headers the proxy or the JDK's client own, never set from the configuration. */
+    private static final Set<String> RESERVED = Set.of("host", "connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade",
+            "content-length", "proxy-connection", "proxy-authorization", "expect", "accept-encoding", "content-type", "cookie");
+
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    /**
+     * One allow-listed upstream with its key and the headers the configuration adds (a gateway's
+     * own key header, its team or route, values read from host variables).
+     */
+    record Upstream(ProxyConfig.Upstream config, URI base, String key, Map<String, String> added) {
         @Override
         public String toString() {
             return "Upstream[" + config.provider() + " " + base + "]"; // never the key
         }
 
-        /** Puts the key on a request to this upstream, as its provider expects it. */
+        /** Whether the proxy sets this header (lower case) itself: the agent's value is dropped. */
+        boolean sets(String header) {
+            return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT));
+        }
+
+        private String keyHeader() {
+            return config.keyHeader() != null ? config.keyHeader() : KEY_HEADERS.getOrDefault(config.provider(), "Authorization");
+        }
+
+        /** Puts the key and the added headers on a request to this upstream, as it expects them. */
         void authenticate(HttpRequest.Builder b) {
+            added.forEach(b::setHeader);
             if (key == null) {
                 return;
             }
-            String header = KEY_HEADERS.get(config.provider());
-            if (header != null) {
-                b.header(header, key);
-            } else {
-                b.header("Authorization", "Bearer " + key);
-            }
+            String header = keyHeader();
+            String prefix = config.keyPrefix() != null ? config.keyPrefix() : header.equalsIgnoreCase("authorization") ? "Bearer " : "";
+            b.setHeader(header, prefix + key);
         }
     }
 
@@ -63,14 +79,74 @@ final class ProviderAuth {
                             + "' is not a plain absolute path (like /v1/messages: no %, ;, //, . or .. segments, no query)");
                 }
             }
-            ups.put(u.provider(), new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), key(u, env)));
+            ups.put(u.provider(), new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), key(u, env), added(u, env)));
         }
         return ups;
     }
 
+    /** The fixed and host-variable headers of an upstream, names in lower case; a name or value a request cannot carry fails here. */
+    private static Map<String, String> added(ProxyConfig.Upstream u, Map<String, String> env) throws UsageException {
+        String where = "proxy upstream '" + u.provider() + "'";
+        if (u.keyHeader() != null) {
+            header(where + ": key-header", u.keyHeader());
+        }
+        if (u.keyPrefix() != null && !value(u.keyPrefix())) {
+            throw new UsageException(where + ": key-prefix holds a line break or control character");
+        }
+        Map<String, String> added = new LinkedHashMap<>();
+        for (Map.Entry<String, String> h : u.headers().entrySet()) {
+            String name = header(where + ": headers." + h.getKey(), h.getKey());
+            if (!value(h.getValue())) {
+                throw new UsageException(where + ": the value of headers." + h.getKey() + " holds a line break or control character");
+            }
+            added.put(name, h.getValue());
+        }
+        for (Map.Entry<String, String> h : u.headerEnv().entrySet()) {
+            String name = header(where + ": header-env." + h.getKey(), h.getKey());
+            String v = env.get(h.getValue());
+            if (v == null || v.isBlank()) {
+                throw new UsageException(where + ": header-env." + h.getKey() + " names the variable " + h.getValue()
+                        + ", which is not set on the host (its value stays on the host; the agent never sees it)");
+            }
+            if (!value(v.strip())) {
+                throw new UsageException(where + ": the variable " + h.getValue() + " (header-env." + h.getKey() + ") holds a line break or control character");
+            }
+            if (added.put(name, v.strip()) != null) {
+                throw new UsageException(where + ": header " + h.getKey() + " is in both headers and header-env");
+            }
+        }
+        String keyHeader = u.keyHeader() == null ? null : u.keyHeader().toLowerCase(java.util.Locale.ROOT);
+        if (keyHeader != null && added.containsKey(keyHeader)) {
+            throw new UsageException(where + ": header " + u.keyHeader() + " is the key-header; give it once");
+        }
+        return added;
+    }
+
+    private static String header(String setting, String name) throws UsageException {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        if (!TOKEN.matcher(name).matches()) {
+            throw new UsageException(setting + ": '" + name + "' is not a header name (letters, digits and !#$%&'*+.^_`|~- only)");
+        }
+        if (RESERVED.contains(lower)) {
+            throw new UsageException(setting + ": " + name + " is set by the proxy itself and cannot be configured");
+        }
+        return lower;
+    }
+
+    private static boolean value(String v) {
+        return v.chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7f);
+    }
+
     /** The keys held, so that anything written by the run can be redacted of them. */
     static List<String> keys(Map<String, Upstream> upstreams) {
-        return upstreams.values().stream().map(Upstream::key).filter(k -> k != null && k.length() >= 8).toList();
+        List<String> keys = new java.util.ArrayList<>();
+        for (Upstream u : upstreams.values()) {
+            keys.add(u.key());
+            for (String h : u.config().headerEnv().keySet()) {
+                keys.add(u.added().get(h.toLowerCase(java.util.Locale.ROOT))); // read from the host: as secret as the key
+            }
+        }
+        return keys.stream().filter(k -> k != null && k.length() >= 8).toList();
     }
 
     private static String key(ProxyConfig.Upstream u, Map<String, String> env) throws UsageException {

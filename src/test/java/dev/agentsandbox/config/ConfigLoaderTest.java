@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ConfigLoaderTest {
@@ -51,6 +52,30 @@ class ConfigLoaderTest {
         assertThat(c.dependencies().added()).isEqualTo(Verdict.FAIL);
         assertThat(c.merge().strategy()).isEqualTo(MergeConfig.Strategy.MERGE);
         assertThat(load("").policy().protectedPaths()).contains(".github/workflows/**", ".agent-sandbox.yml");
+    }
+
+    @Test
+    void aGatewayUpstreamCarriesItsKeyHeaderAndHeaders() throws Exception {
+        RunConfig c = load("""
+                proxy:
+                  upstreams:
+                    - provider: anthropic
+                      url: https://llm-gateway.corp.invalid/anthropic
+                      key-env: GATEWAY_KEY
+                      key-header: x-litellm-api-key
+                      key-prefix: "Bearer "
+                      headers: { x-team: platform, x-route: eu }
+                      header-env: { x-portkey-virtual-key: PORTKEY_VK }
+                """);
+        var u = c.proxy().upstreams().get(0);
+        assertThat(u.keyHeader()).isEqualTo("x-litellm-api-key");
+        assertThat(u.keyPrefix()).isEqualTo("Bearer ");
+        assertThat(u.headers()).containsExactly(Map.entry("x-team", "platform"), Map.entry("x-route", "eu"));
+        assertThat(u.headerEnv()).containsExactly(Map.entry("x-portkey-virtual-key", "PORTKEY_VK"));
+        assertThatThrownBy(() -> load("proxy:\n  upstreams:\n    - provider: g\n      url: https://g.invalid\n      headers: { x-n: [1] }\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("headers");
+        assertThatThrownBy(() -> load("proxy:\n  upstreams:\n    - provider: g\n      url: https://g.invalid\n      key-header: \"x key\"\n"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("key-header");
     }
 
     @Test

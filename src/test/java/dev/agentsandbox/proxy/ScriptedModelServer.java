@@ -111,10 +111,10 @@ public final class ScriptedModelServer implements AutoCloseable {
             }
             return;
         }
-        if (path.equals("/v1/messages")) {
+        if (path.endsWith("/v1/messages")) { // under a gateway's prefix too
             json = "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"scripted\",\"content\":[{\"type\":\"text\",\"text\":\""
                     + answer + "\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":10,\"output_tokens\":" + outputTokens + "}}";
-        } else if (path.equals("/v1/chat/completions")) {
+        } else if (path.endsWith("/v1/chat/completions")) {
             json = "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"scripted\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\""
                     + answer + "\"},\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":10,\"completion_tokens\":" + outputTokens + ",\"total_tokens\":"
                     + (10 + outputTokens) + "}}";

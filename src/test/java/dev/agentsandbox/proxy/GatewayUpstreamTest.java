@@ -1,0 +1,135 @@
+package dev.agentsandbox.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.error.UsageException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A company gateway (LiteLLM, Portkey, an internal one) or Azure's api-key: the key in the header
+ * the gateway names, fixed headers and headers from host variables on every request, and none of
+ * them ever taken from the agent, which could otherwise pick a gateway route, team or key.
+ */
+class GatewayUpstreamTest {
+    static final String KEY = "sk-gateway-" + "hostonly".repeat(6);
+    static final String VIRTUAL_KEY = "vk-portkey-" + "hostonly".repeat(4);
+
+    @TempDir
+    Path tmp;
+    ScriptedModelServer upstream;
+    ModelProxy proxy;
+    final List<ProxyEvent> events = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        upstream = new ScriptedModelServer();
+    }
+
+    @AfterEach
+    void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        upstream.close();
+    }
+
+    static ProxyConfig.Upstream gateway(String provider, String url, String keyHeader, String keyPrefix, Map<String, String> headers,
+            Map<String, String> headerEnv) {
+        return new ProxyConfig.Upstream(provider, url, List.of("/v1/messages", "/v1/chat/completions"), List.of("POST"), "GW_KEY", null,
+                keyHeader, keyPrefix, headers, headerEnv);
+    }
+
+    ModelProxy proxy(ProxyConfig.Upstream... ups) throws UsageException {
+        proxy = ModelProxy.start(new ProxyConfig(List.of(ups), null, null, null, null, null), tmp, Map.of("GW_KEY", KEY, "PORTKEY_VK", VIRTUAL_KEY),
+                new ProxyListener() {
+                    @Override
+                    public void onRequest(ProxyEvent event) {
+                        events.add(event);
+                    }
+
+                    @Override
+                    public void onBudgetExceeded(String reason) {
+                    }
+                });
+        return proxy;
+    }
+
+    String call(String path, String body, String... headers) throws Exception {
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(proxy.socket()));
+            OutputStream out = Channels.newOutputStream(ch);
+            InputStream in = Channels.newInputStream(ch);
+            ModelProxyTest.send(out, "POST", path, body, headers);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void theGatewayGetsItsKeyHeaderAndItsHeadersAndNeverTheAgents() throws Exception {
+        Map<String, String> fixed = new LinkedHashMap<>();
+        fixed.put("x-team", "platform");
+        fixed.put("X-Route", "eu-only");
+        proxy(gateway("anthropic", upstream.url() + "/gw/team-a/", "X-LiteLLM-API-Key", "Bearer ", fixed, Map.of("x-portkey-virtual-key", "PORTKEY_VK")));
+        String resp = call("/anthropic/v1/messages", "{\"model\":\"claude-x\",\"messages\":[]}",
+                "x-team: attacker", "x-route: anywhere", "x-litellm-api-key: Bearer stolen-key", "X-Portkey-Virtual-Key: guessed",
+                "x-api-key: placeholder", "Authorization: Bearer placeholder");
+        assertThat(resp).startsWith("HTTP/1.1 200").doesNotContain(KEY).doesNotContain(VIRTUAL_KEY);
+        var got = upstream.received.get(0);
+        assertThat(got.path()).isEqualTo("/gw/team-a/v1/messages");
+        assertThat(got.headers().get("X-litellm-api-key")).containsExactly("Bearer " + KEY);
+        assertThat(got.headers().get("X-team")).containsExactly("platform");
+        assertThat(got.headers().get("X-route")).containsExactly("eu-only");
+        assertThat(got.headers().get("X-portkey-virtual-key")).containsExactly(VIRTUAL_KEY);
+        assertThat(got.headers()).doesNotContainKeys("X-api-key", "Authorization");
+        assertThat(got.headers().toString()).doesNotContain("attacker").doesNotContain("anywhere").doesNotContain("stolen-key")
+                .doesNotContain("guessed").doesNotContain("placeholder");
+        assertThat(proxy.keys()).as("a header read from the host is redacted like the key").contains(KEY, VIRTUAL_KEY);
+        assertThat(events).singleElement().satisfies(e -> {
+            assertThat(e.outputTokens()).as("metered as the protocol it speaks").isEqualTo(12);
+            assertThat(e.toString()).doesNotContain(KEY).doesNotContain(VIRTUAL_KEY);
+        });
+    }
+
+    @Test
+    void azureTakesTheKeyBareInApiKey() throws Exception {
+        proxy(gateway("azure", upstream.url() + "/openai/deployments/gpt-4o", "api-key", null, null, null));
+        assertThat(call("/azure/v1/chat/completions", "{\"model\":\"gpt-4o\"}", "api-key: placeholder")).startsWith("HTTP/1.1 200");
+        var got = upstream.received.get(0);
+        assertThat(got.headers().get("Api-key")).containsExactly(KEY);
+        assertThat(got.headers()).doesNotContainKey("Authorization");
+    }
+
+    @Test
+    void headersARequestCannotCarryFailBeforeTheRunNamingTheSetting() {
+        String u = upstream.url();
+        assertThatThrownBy(() -> proxy(gateway("gw", u, "x key", null, null, null))).isInstanceOf(UsageException.class)
+                .hasMessageContaining("proxy upstream 'gw': key-header").hasMessageContaining("is not a header name");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, Map.of("Host", "evil.example"), null)))
+                .hasMessageContaining("headers.Host").hasMessageContaining("set by the proxy itself");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, Map.of("x-team", "a\r\nx-injected: 1"), null)))
+                .hasMessageContaining("headers.x-team holds a line break");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, "Bearer\n", null, null))).hasMessageContaining("key-prefix holds a line break");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, null, Map.of("x-vk", "NOT_SET_ANYWHERE"))))
+                .hasMessageContaining("header-env.x-vk names the variable NOT_SET_ANYWHERE, which is not set on the host");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, Map.of("X-VK", "a"), Map.of("x-vk", "PORTKEY_VK"))))
+                .hasMessageContaining("in both headers and header-env");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, "x-key", null, Map.of("X-Key", "a"), null))).hasMessageContaining("is the key-header");
+    }
+}
