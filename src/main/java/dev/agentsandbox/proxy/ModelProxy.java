@@ -1,6 +1,5 @@
 package dev.agentsandbox.proxy;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.UsageException;
@@ -25,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -41,8 +39,6 @@ public final class ModelProxy implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long DRAIN_SECONDS = 5;
     private static final long MAX_DRAIN_BYTES = 64L << 20;
-    private static final Set<String> DROPPED_RESPONSE = Set.of("connection", "keep-alive", "transfer-encoding", "content-length",
-            "set-cookie", "content-encoding");
 
     private final ProxyConfig config;
     private final Map<String, ProviderAuth.Upstream> upstreams;
@@ -306,7 +302,7 @@ public final class ModelProxy implements AutoCloseable {
             return;
         }
         ProviderAuth.Upstream up = policy.upstream(provider);
-        byte[] sent = withStreamUsage(rest, req.body());
+        byte[] sent = UsageMeter.withStreamUsage(rest, req.body());
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + target.withQuery(rest))).timeout(Duration.ofMinutes(10))
                 .method(req.method(), sent.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(sent));
         for (Map.Entry<String, String> h : req.headers().entrySet()) {
@@ -326,100 +322,17 @@ public final class ModelProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
-        String contentType = resp.headers().firstValue("content-type").orElse(null);
-        StringBuilder head = new StringBuilder("HTTP/1.1 ").append(resp.statusCode()).append(' ').append(reason(resp.statusCode())).append("\r\n");
-        resp.headers().map().forEach((k, vs) -> {
-            if (!DROPPED_RESPONSE.contains(k.toLowerCase(Locale.ROOT)) && !k.startsWith(":")) {
-                for (String v : vs) {
-                    if (up.key() == null || !v.contains(up.key())) {
-                        head.append(k).append(": ").append(v.replaceAll("[\r\n]", " ")).append("\r\n");
-                    }
-                }
-            }
-        });
-        head.append("Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
-        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-        out.flush();
-        UsageMeter meter = new UsageMeter(contentType);
-        KeyScrubber scrubber = new KeyScrubber(up.key()); // an upstream echoing the key never hands it to the agent
-        long bytesOut = 0;
-        boolean clientGone = false;
-        try (InputStream body = resp.body()) {
-            byte[] buf = new byte[8192];
-            int n;
-            // Each read is written and flushed at once: server-sent events arrive as they are sent. A client that
-            // closes early does not stop the metering: the upstream spends the whole answer, which is read to its end.
-            while ((n = body.read(buf)) > 0) {
-                meter.accept(buf, n);
-                byte[] scrubbed = scrubber.accept(buf, n);
-                if (!clientGone) {
-                    try {
-                        bytesOut += chunk(out, scrubbed);
-                    } catch (IOException e) {
-                        clientGone = true;
-                    }
-                }
-            }
-            if (!clientGone) {
-                try {
-                    bytesOut += chunk(out, scrubber.finish());
-                } catch (IOException e) {
-                    clientGone = true;
-                }
-            }
-        }
+        UsageMeter meter = new UsageMeter(resp.headers().firstValue("content-type").orElse(null));
         // Counted before the response ends (requests sent in parallel are each counted when they end; max-requests bounds them).
-        meter.finish();
-        java.util.List<String> stop = policy.account(model, meter);
-        if (!clientGone) {
-            try {
-                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-                out.flush();
-            } catch (IOException e) {
-                clientGone = true;
-            }
-        }
-        listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length, bytesOut,
-                (System.nanoTime() - t0) / 1_000_000, model, meter.input(), meter.output(), null, meter.toolCalls()));
-        stop.forEach(listener::onBudgetExceeded);
-    }
-
-    /**
-     * A streamed Chat Completions request reports its usage only when asked (stream_options.include_usage):
-     * the proxy asks for it where the client did not, so that every streamed answer is metered.
-     */
-    static byte[] withStreamUsage(String path, byte[] body) {
-        if (!path.endsWith("/chat/completions") || body.length == 0 || body[0] != '{') {
-            return body;
-        }
-        try {
-            JsonNode n = JSON.readTree(body);
-            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) || !o.path("stream").asBoolean(false)
-                    || o.path("stream_options").path("include_usage").asBoolean(false)) {
-                return body;
-            }
-            com.fasterxml.jackson.databind.node.ObjectNode opts = o.path("stream_options") instanceof com.fasterxml.jackson.databind.node.ObjectNode so
-                    ? so : o.putObject("stream_options");
-            opts.put("include_usage", true);
-            return JSON.writeValueAsBytes(o);
-        } catch (IOException e) {
-            return body; // not JSON: the upstream refuses it
-        }
+        ResponseRelay.Relayed relayed = ResponseRelay.relay(resp, out, up.secrets(), meter, () -> policy.account(model, meter));
+        listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length,
+                relayed.bytesOut(), (System.nanoTime() - t0) / 1_000_000, model, meter.input(), meter.output(), null, meter.toolCalls()));
+        relayed.stop().forEach(listener::onBudgetExceeded);
     }
 
     /** What the run's model requests cost so far, in the spend table's currency (zero without one). */
     public java.math.BigDecimal spent() {
         return policy.spent();
-    }
-
-    private static int chunk(OutputStream out, byte[] bytes) throws IOException {
-        if (bytes.length > 0) {
-            out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
-            out.write(bytes);
-            out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
-            out.flush();
-        }
-        return bytes.length;
     }
 
     private void refuse(OutputStream out, EgressPolicy.Refusal no, ProxyRequest req, String model, long t0, String provider, String path)
@@ -429,23 +342,10 @@ public final class ModelProxy implements AutoCloseable {
         // recorded before the agent can read the answer: once it has, it may end, and the run with it
         listener.onRequest(new ProxyEvent(req == null ? "?" : req.method(), provider, null, path, no.status(), req == null ? 0 : req.body().length,
                 body.length, (System.nanoTime() - t0) / 1_000_000, model, 0, 0, no.rule(), null));
-        out.write(("HTTP/1.1 " + no.status() + " " + reason(no.status()) + "\r\nContent-Type: application/json\r\nContent-Length: "
+        out.write(("HTTP/1.1 " + no.status() + " " + ResponseRelay.reason(no.status()) + "\r\nContent-Type: application/json\r\nContent-Length: "
                 + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
         out.write(body);
         out.flush();
-    }
-
-    private static String reason(int status) {
-        return switch (status) {
-            case 200 -> "OK";
-            case 400 -> "Bad Request";
-            case 403 -> "Forbidden";
-            case 413 -> "Payload Too Large";
-            case 426 -> "Upgrade Required";
-            case 429 -> "Too Many Requests";
-            case 502 -> "Bad Gateway";
-            default -> "Status";
-        };
     }
 
     public long requestCount() {

@@ -42,6 +42,16 @@ final class ProviderAuth {
             return "Upstream[" + config.provider() + " " + base + "]"; // never the key
         }
 
+        /** What of this upstream is secret: the key and the header values read from host variables. */
+        List<String> secrets() {
+            List<String> all = new java.util.ArrayList<>();
+            all.add(key);
+            for (String h : config.headerEnv().keySet()) {
+                all.add(added.get(h.toLowerCase(java.util.Locale.ROOT)));
+            }
+            return all.stream().filter(v -> v != null && !v.isEmpty()).toList();
+        }
+
         /** Whether the proxy sets this header (lower case) itself: the agent's value is dropped. */
         boolean sets(String header) {
             return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT));
@@ -139,14 +149,7 @@ final class ProviderAuth {
 
     /** The keys held, so that anything written by the run can be redacted of them. */
     static List<String> keys(Map<String, Upstream> upstreams) {
-        List<String> keys = new java.util.ArrayList<>();
-        for (Upstream u : upstreams.values()) {
-            keys.add(u.key());
-            for (String h : u.config().headerEnv().keySet()) {
-                keys.add(u.added().get(h.toLowerCase(java.util.Locale.ROOT))); // read from the host: as secret as the key
-            }
-        }
-        return keys.stream().filter(k -> k != null && k.length() >= 8).toList();
+        return upstreams.values().stream().flatMap(u -> u.secrets().stream()).filter(k -> k.length() >= 8).toList();
     }
 
     private static String key(ProxyConfig.Upstream u, Map<String, String> env) throws UsageException {

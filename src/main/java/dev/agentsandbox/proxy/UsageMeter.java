@@ -118,4 +118,27 @@ final class UsageMeter {
     long output() {
         return output;
     }
+
+    /**
+     * A streamed Chat Completions request reports its usage only when asked (stream_options.include_usage):
+     * the proxy asks for it where the client did not, so that every streamed answer is metered.
+     */
+    static byte[] withStreamUsage(String path, byte[] body) {
+        if (!path.endsWith("/chat/completions") || body.length == 0 || body[0] != '{') {
+            return body;
+        }
+        try {
+            JsonNode n = JSON.readTree(body);
+            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) || !o.path("stream").asBoolean(false)
+                    || o.path("stream_options").path("include_usage").asBoolean(false)) {
+                return body;
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode opts = o.path("stream_options") instanceof com.fasterxml.jackson.databind.node.ObjectNode so
+                    ? so : o.putObject("stream_options");
+            opts.put("include_usage", true);
+            return JSON.writeValueAsBytes(o);
+        } catch (java.io.IOException e) {
+            return body; // not JSON: the upstream refuses it
+        }
+    }
 }

@@ -107,6 +107,52 @@ class GatewayUpstreamTest {
         });
     }
 
+    /** A gateway that echoes what it was sent (an error page quoting the request) hands neither secret to the agent, byte by byte or in a header. */
+    @Test
+    void aGatewayEchoingItsHeadersHandsNoSecretToTheAgent() throws Exception {
+        com.sun.net.httpserver.HttpServer echo = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        echo.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] b = ("{\"error\":\"denied: " + new java.util.TreeMap<>(ex.getRequestHeaders()) + "\"}").getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("X-Echo-VK", "key=" + ex.getRequestHeaders().getFirst("x-portkey-virtual-key"));
+            ex.sendResponseHeaders(401, 0);
+            try (var out = ex.getResponseBody()) {
+                for (byte x : b) { // one byte a write: every secret split across reads
+                    out.write(x);
+                    out.flush();
+                }
+            }
+        });
+        echo.start();
+        try {
+            proxy(gateway("anthropic", "http://127.0.0.1:" + echo.getAddress().getPort(), "x-litellm-api-key", null, null,
+                    Map.of("x-portkey-virtual-key", "PORTKEY_VK")));
+            String resp = call("/anthropic/v1/messages", "{\"model\":\"claude-x\"}");
+            int split = resp.indexOf("\r\n\r\n");
+            String head = resp.substring(0, split);
+            String body = dechunk(resp.substring(split + 4));
+            assertThat(head).startsWith("HTTP/1.1 401").doesNotContainIgnoringCase("x-echo-vk");
+            assertThat(body).contains("[REDACTED:proxy-key]").doesNotContain(KEY).doesNotContain(VIRTUAL_KEY).doesNotContain("vk-portkey");
+        } finally {
+            echo.stop(0);
+        }
+    }
+
+    static String dechunk(String chunked) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (true) {
+            int eol = chunked.indexOf("\r\n", i);
+            int size = Integer.parseInt(chunked.substring(i, eol).strip(), 16);
+            if (size == 0) {
+                return out.toString();
+            }
+            out.append(chunked, eol + 2, eol + 2 + size);
+            i = eol + 2 + size + 2;
+        }
+    }
+
     @Test
     void azureTakesTheKeyBareInApiKey() throws Exception {
         proxy(gateway("azure", upstream.url() + "/openai/deployments/gpt-4o", "api-key", null, null, null));

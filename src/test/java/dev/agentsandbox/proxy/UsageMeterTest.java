@@ -66,15 +66,15 @@ class UsageMeterTest {
     @Test
     void aChatStreamIsAskedForItsUsage() throws Exception {
         var json = new com.fasterxml.jackson.databind.ObjectMapper();
-        byte[] asked = ModelProxy.withStreamUsage("/v1/chat/completions", "{\"model\":\"m\",\"stream\":true}".getBytes(StandardCharsets.UTF_8));
+        byte[] asked = UsageMeter.withStreamUsage("/v1/chat/completions", "{\"model\":\"m\",\"stream\":true}".getBytes(StandardCharsets.UTF_8));
         assertThat(json.readTree(asked).at("/stream_options/include_usage").asBoolean()).isTrue();
-        byte[] kept = ModelProxy.withStreamUsage("/v1/chat/completions",
+        byte[] kept = UsageMeter.withStreamUsage("/v1/chat/completions",
                 "{\"stream\":true,\"stream_options\":{\"include_usage\":false,\"x\":1}}".getBytes(StandardCharsets.UTF_8));
         assertThat(json.readTree(kept).at("/stream_options/include_usage").asBoolean()).isTrue();
         assertThat(json.readTree(kept).at("/stream_options/x").asInt()).isEqualTo(1);
         byte[] whole = "{\"stream\":false}".getBytes(StandardCharsets.UTF_8);
-        assertThat(ModelProxy.withStreamUsage("/v1/chat/completions", whole)).isSameAs(whole);
-        assertThat(ModelProxy.withStreamUsage("/v1/messages", "{\"stream\":true}".getBytes(StandardCharsets.UTF_8))).asString()
+        assertThat(UsageMeter.withStreamUsage("/v1/chat/completions", whole)).isSameAs(whole);
+        assertThat(UsageMeter.withStreamUsage("/v1/messages", "{\"stream\":true}".getBytes(StandardCharsets.UTF_8))).asString()
                 .doesNotContain("include_usage");
     }
 
