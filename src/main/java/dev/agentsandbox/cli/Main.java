@@ -71,6 +71,13 @@ public final class Main {
         COMMANDS.put("trigger", TriggerCommand::new);
     }
 
+    /** Every command with its subcommands, as help lists them (the tests walk it: no list of commands by hand). */
+    static CommandLine all() {
+        CommandLine cl = new CommandLine(new Main());
+        COMMANDS.values().forEach(c -> cl.addSubcommand(c.get()));
+        return cl;
+    }
+
     /** Runs the command line and returns the exit code; used by the wrappers' tests too. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
