@@ -99,7 +99,7 @@ public final class RunBundle implements AutoCloseable {
         m.put("gate", r.gate());
         m.put("verdict", r.verdict().id());
         m.put("durationMillis", r.duration().toMillis());
-        m.put("details", new java.util.TreeMap<>(r.details()));
+        m.put("details", new java.util.TreeMap<>(r.details().facts()));
         m.put("findings", r.findings().stream().map(f -> {
             Map<String, Object> x = new LinkedHashMap<>();
             x.put("rule", f.rule());

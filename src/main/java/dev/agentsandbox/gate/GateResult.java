@@ -4,7 +4,6 @@ import dev.agentsandbox.verdict.Verdict;
 
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -14,15 +13,15 @@ import java.util.Objects;
  * @param verdict overall outcome
  * @param findings what it found, in a stable order
  * @param duration how long it took
- * @param details small gate-specific facts for reports (counts, exit codes); no secret values
+ * @param details what the gate tells the reports beyond its findings
  */
-public record GateResult(String gate, Verdict verdict, List<Finding> findings, Duration duration, Map<String, Object> details) {
+public record GateResult(String gate, Verdict verdict, List<Finding> findings, Duration duration, GateDetails details) {
     public GateResult {
         Objects.requireNonNull(gate, "gate");
         Objects.requireNonNull(verdict, "verdict");
         findings = List.copyOf(findings);
         Objects.requireNonNull(duration, "duration");
-        details = Map.copyOf(details);
+        Objects.requireNonNull(details, "details");
         for (Finding f : findings) {
             if (f.level().compareTo(verdict) > 0) {
                 throw new IllegalArgumentException("gate " + gate + " says " + verdict + " but has a " + f.level() + " finding");
@@ -31,7 +30,7 @@ public record GateResult(String gate, Verdict verdict, List<Finding> findings, D
     }
 
     /** The verdict follows from the findings: the worst of them, PASS when there are none. */
-    public static GateResult of(String gate, List<Finding> findings, Duration duration, Map<String, Object> details) {
+    public static GateResult of(String gate, List<Finding> findings, Duration duration, GateDetails details) {
         Verdict v = Verdict.PASS;
         for (Finding f : findings) {
             v = v.worst(f.level());

@@ -1,5 +1,6 @@
 package dev.agentsandbox.report;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import static org.apache.commons.text.StringEscapeUtils.escapeHtml4;
 
@@ -34,11 +35,11 @@ public final class HtmlReview {
                 .append(dt("run", r.runId())).append(dt("repository", r.repository()))
                 .append(dt("base", r.baseBranch() + " @ " + r.baseCommit()))
                 .append(dt("feature branch", r.headCommit() == null ? "nothing committed" : r.featureBranch() + " @ " + r.headCommit()))
-                .append(r.gates().stream().filter(g -> g.gate().equals("data-class")).map(g -> dt("data class",
-                        g.details().get("class") + " (" + g.details().get("rule") + ")")).findFirst().orElse(""))
-                .append(r.gates().stream().filter(g -> g.gate().equals("risk")).map(g -> dt("risk tier", g.details().get("tier")
-                        + (g.details().get("reasons") instanceof List<?> l && !l.isEmpty() ? " — " + l.stream().limit(5).map(String::valueOf)
-                        .collect(java.util.stream.Collectors.joining("; ")) : ""))).findFirst().orElse(""))
+                .append(r.gates().stream().map(GateResult::details).filter(GateDetails.DataClass.class::isInstance)
+                        .map(GateDetails.DataClass.class::cast).map(d -> dt("data class", d.name() + " (" + d.rule() + ")")).findFirst().orElse(""))
+                .append(r.gates().stream().map(GateResult::details).filter(GateDetails.Risk.class::isInstance).map(GateDetails.Risk.class::cast)
+                        .map(d -> dt("risk tier", d.tier() + (d.reasons().isEmpty() ? "" : " — " + String.join("; ", d.reasons().stream().limit(5).toList()))))
+                        .findFirst().orElse(""))
                 .append("</dl></header>\n");
         h.append("<section id=\"gates\"><h2>Gates</h2><table><thead><tr><th>gate</th><th>verdict</th><th>findings</th><th>time</th></tr></thead><tbody>\n");
         for (GateResult g : r.gates()) {
@@ -91,8 +92,8 @@ public final class HtmlReview {
 
     /** What the agent ran, as gVisor's kernel saw it (the agent gate's process records), with times from its first program. */
     private static void timeline(StringBuilder h, RunReport r) {
-        List<?> processes = r.gates().stream().filter(g -> g.gate().equals("agent")).findFirst()
-                .map(g -> g.details().get("processes")).filter(List.class::isInstance).map(List.class::cast).orElse(List.of());
+        List<?> processes = r.gates().stream().map(GateResult::details).filter(GateDetails.Agent.class::isInstance)
+                .map(d -> ((GateDetails.Agent) d).processes()).findFirst().orElse(List.of());
         if (processes.isEmpty()) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.report;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.gate.Finding;
@@ -26,10 +27,10 @@ public final class MarkdownSummary {
             md.append(" — nothing was committed");
         }
         for (GateResult g : r.gates()) {
-            if (g.gate().equals("risk")) {
-                md.append("\n\n**Risk tier: ").append(cell(String.valueOf(g.details().get("tier")))).append("**");
-                if (g.details().get("reasons") instanceof List<?> reasons && !reasons.isEmpty()) {
-                    md.append(" — ").append(cell(String.join("; ", reasons.stream().limit(5).map(String::valueOf).toList())));
+            if (g.details() instanceof GateDetails.Risk risk) {
+                md.append("\n\n**Risk tier: ").append(cell(risk.tier())).append("**");
+                if (!risk.reasons().isEmpty()) {
+                    md.append(" — ").append(cell(String.join("; ", risk.reasons().stream().limit(5).toList())));
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.report;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.gate.GateResult;
@@ -37,8 +38,8 @@ public record RunReport(String runId, String repository, String baseBranch, Stri
     public record DependencyRow(String kind, String ecosystem, String name, String oldVersion, String newVersion, String manifest) {
         /** The rows the dependency gate left in its details ({@code delta}). */
         public static List<DependencyRow> of(List<GateResult> gates) {
-            return gates.stream().filter(g -> g.details().get("delta") instanceof List<?>)
-                    .flatMap(g -> ((List<?>) g.details().get("delta")).stream()).filter(Map.class::isInstance).map(Map.class::cast)
+            return gates.stream().filter(g -> g.details() instanceof GateDetails.Dependencies d && d.delta() != null)
+                    .flatMap(g -> ((GateDetails.Dependencies) g.details()).delta().stream())
                     .map(m -> new DependencyRow(text(m.get("kind")), text(m.get("ecosystem")), text(m.get("name")), text(m.get("before")),
                             text(m.get("after")), text(m.get("manifest")))).toList();
         }

@@ -15,15 +15,15 @@ class GateResultTest {
     void verdictIsTheWorstFinding() {
         var r = GateResult.of("policy", List.of(
                 Finding.of("policy", "a", Verdict.WARN, "w"),
-                Finding.of("policy", "b", Verdict.FAIL, "f")), Duration.ZERO, Map.of());
+                Finding.of("policy", "b", Verdict.FAIL, "f")), Duration.ZERO, GateDetails.NONE);
         assertThat(r.verdict()).isEqualTo(Verdict.FAIL);
-        assertThat(GateResult.of("policy", List.of(), Duration.ZERO, Map.of()).verdict()).isEqualTo(Verdict.PASS);
+        assertThat(GateResult.of("policy", List.of(), Duration.ZERO, GateDetails.NONE).verdict()).isEqualTo(Verdict.PASS);
     }
 
     @Test
     void verdictBetterThanAFindingIsRejected() {
         assertThatThrownBy(() -> new GateResult("policy", Verdict.PASS,
-                List.of(Finding.of("policy", "b", Verdict.FAIL, "f")), Duration.ZERO, Map.of()))
+                List.of(Finding.of("policy", "b", Verdict.FAIL, "f")), Duration.ZERO, GateDetails.NONE))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

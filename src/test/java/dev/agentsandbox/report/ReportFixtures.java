@@ -4,6 +4,7 @@ import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.verdict.Verdict;
 import java.time.Duration;
@@ -26,12 +27,13 @@ final class ReportFixtures {
                 List.of(new AddedLine(3, "x = 1")), 1);
         List<GateResult> gates = List.of(
                 GateResult.of("policy", List.of(Finding.at("policy", "protected-path", Verdict.FAIL, "the change modifies Jenkinsfile\u0001", "Jenkinsfile", 0)),
-                        Duration.ofMillis(3), Map.of()),
+                        Duration.ofMillis(3), GateDetails.NONE),
                 GateResult.of("secrets", List.of(new Finding("secrets", "github-token", Verdict.FAIL, "GitHub token added",
-                        HOSTILE_FILE, 1, "GH=[REDACTED:github-token]")), Duration.ofMillis(1), Map.of()),
+                        HOSTILE_FILE, 1, "GH=[REDACTED:github-token]")), Duration.ofMillis(1), GateDetails.NONE),
                 GateResult.of("dependencies", List.of(Finding.of("dependencies", "added", Verdict.WARN, "new dependency <b>left-pad</b>")),
-                        Duration.ofMillis(2), Map.of()),
-                GateResult.of("tests", List.of(), Duration.ofMillis(900), Map.of("tests", 2)));
+                        Duration.ofMillis(2), GateDetails.NONE),
+                GateResult.of("tests", List.of(), Duration.ofMillis(900),
+                        new GateDetails.Check(0, "exited", "agent:1", "sha256:0", Map.of("total", 900L), new GateDetails.Check.Junit(2, 0, 0, 0))));
         String patch = "diff --git a/x b/x\nnew file mode 100644\n--- /dev/null\n+++ b/x\n@@ -0,0 +1 @@\n" + HOSTILE_PATCH_LINE + "\n";
         Map<String, Object> sandbox = new LinkedHashMap<>();
         sandbox.put("runtime", "runsc");

@@ -1,5 +1,6 @@
 package dev.agentsandbox.gate.command;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.change.PathGlob;
 import dev.agentsandbox.config.CheckConfig;
 import dev.agentsandbox.error.AgentSandboxException;
@@ -93,12 +94,6 @@ public final class CommandGate implements Gate {
         }
         onSandbox.ended(check.name(), r);
         List<Finding> findings = new ArrayList<>();
-        Map<String, Object> details = new LinkedHashMap<>();
-        details.put("exitCode", r.exitCode());
-        details.put("ending", r.ending().id());
-        details.put("image", image);
-        details.put("imageId", r.imageId());
-        details.put("sandboxMillis", r.timings().millis());
         if (context.checkTrees().overQuota(check.name())) {
             findings.add(Finding.of(name(), "disk-quota", Verdict.FAIL, check.name() + " over its "
                     + context.checkTrees().quota(check.name()) + " disk quota (sandbox.disk): it filled its disk"));
@@ -118,17 +113,16 @@ public final class CommandGate implements Gate {
                 }
             }
         }
+        GateDetails.Check.Junit counts = null;
         if (check.junit() != null) {
             JunitResults junit = readJunit(context.checkTrees().written(check.name()), context, findings);
-            details.put("tests", junit.tests());
-            details.put("failures", junit.failures());
-            details.put("errors", junit.errors());
-            details.put("skipped", junit.skipped());
+            counts = new GateDetails.Check.Junit(junit.tests(), junit.failures(), junit.errors(), junit.skipped());
             junit.failed().stream().limit(MAX_FAILURE_FINDINGS).forEach(f -> findings.add(
                     Finding.of(name(), "test-failed", Verdict.FAIL, f.testcase() + ": " + f.message())));
         }
         writeLog(context.reportDirectory(), r.output());
-        return GateResult.of(name(), findings, Duration.ofNanos(System.nanoTime() - t0), details);
+        return GateResult.of(name(), findings, Duration.ofNanos(System.nanoTime() - t0),
+                new GateDetails.Check(r.exitCode(), r.ending().id(), image, r.imageId(), r.timings().millis(), counts));
     }
 
     /**

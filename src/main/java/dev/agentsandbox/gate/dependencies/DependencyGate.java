@@ -1,5 +1,6 @@
 package dev.agentsandbox.gate.dependencies;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.config.DependencyConfig;
 import dev.agentsandbox.error.InfrastructureException;
@@ -63,10 +64,8 @@ public final class DependencyGate implements Gate {
                 throw new InfrastructureException("cannot write the SBOM: " + e.getMessage(), e);
             }
         }
-        Map<String, Object> details = new java.util.LinkedHashMap<>(a.result().details());
-        details.put("delta", rows(a.delta()));
         GateResult r = a.result();
-        return new GateResult(r.gate(), r.verdict(), r.findings(), r.duration(), details);
+        return new GateResult(r.gate(), r.verdict(), r.findings(), r.duration(), ((GateDetails.Dependencies) r.details()).withDelta(rows(a.delta())));
     }
 
     /** The report's file name for the head's SBOM. */
@@ -133,9 +132,8 @@ public final class DependencyGate implements Gate {
                 }
             }
             List<Advisory> found = advisories(delta, findings);
-            GateResult r = GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0), Map.of("components", head.dependencies().size(),
-                    "added", delta.added().size(), "removed", delta.removed().size(), "changed", delta.changed().size(),
-                    "sourceChanges", delta.newSources().size(), "advisories", found.size()));
+            GateResult r = GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0), new GateDetails.Dependencies(head.dependencies().size(),
+                    delta.added().size(), delta.removed().size(), delta.changed().size(), delta.newSources().size(), found.size(), null));
             return new Analysis(r, head, delta, found);
         } catch (IOException e) {
             throw new InfrastructureException("cannot read the manifests: " + e.getMessage(), e);

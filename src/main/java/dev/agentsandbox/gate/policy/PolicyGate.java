@@ -1,5 +1,6 @@
 package dev.agentsandbox.gate.policy;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.console.SafeText;
@@ -53,9 +54,7 @@ public final class PolicyGate implements Gate {
             findings.add(Finding.of(NAME, "name-collision", Verdict.FAIL, "the head tree could not be read to check its names: " + e.getMessage()));
         }
         return GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0),
-                Map.of("files", context.change().files().size(),
-                        "linesAdded", context.change().addedLineCount(),
-                        "linesRemoved", context.change().removedLineCount()));
+                new GateDetails.Policy(context.change().files().size(), context.change().addedLineCount(), context.change().removedLineCount()));
     }
 
     private static final com.ibm.icu.text.Normalizer2 NFKC_CASEFOLD = com.ibm.icu.text.Normalizer2.getNFKCCasefoldInstance();

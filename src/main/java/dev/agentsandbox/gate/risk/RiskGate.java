@@ -1,5 +1,6 @@
 package dev.agentsandbox.gate.risk;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.change.PathGlob;
@@ -87,6 +88,6 @@ public final class RiskGate implements Gate {
     public GateResult evaluate(GateContext context) {
         long t0 = System.nanoTime();
         Assessment a = assess(context.change().files());
-        return GateResult.of(NAME, List.of(), Duration.ofNanos(System.nanoTime() - t0), Map.of("tier", a.tier().id(), "reasons", a.reasons()));
+        return GateResult.of(NAME, List.of(), Duration.ofNanos(System.nanoTime() - t0), new GateDetails.Risk(a.tier().id(), a.reasons()));
     }
 }

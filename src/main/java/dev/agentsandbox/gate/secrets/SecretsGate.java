@@ -1,5 +1,6 @@
 package dev.agentsandbox.gate.secrets;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.change.PathGlob;
@@ -89,7 +90,7 @@ public final class SecretsGate implements Gate {
             }
         }
         return GateResult.of(NAME, findings, Duration.ofNanos(System.nanoTime() - t0),
-                Map.of("scannedLines", lines, "scannedChars", bytes, "allowed", allowed, "enabled", config.enabled()));
+                new GateDetails.Secrets(lines, bytes, allowed, config.enabled()));
     }
 
     private static String abbreviate(String s) {

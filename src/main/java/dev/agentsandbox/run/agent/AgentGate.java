@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.agent;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.gate.Finding;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.sandbox.Limits;
@@ -67,11 +68,11 @@ final class AgentGate {
             f.add(Finding.of(NAME, "output-truncated", Verdict.WARN, "the agent wrote " + agent.outputBytes()
                     + " bytes of output; only the first part was kept"));
         }
-        return GateResult.of(NAME, f, agent.timings().run(), Map.of("exitCode", agent.exitCode(), "ending", agent.ending().id(),
+        return GateResult.of(NAME, f, agent.timings().run(), new GateDetails.Agent(agent.exitCode(), agent.ending().id(),
                 // for tuning sandbox.pids: the most host tasks the agent's sandbox held, against its limit
-                "pidsPeak", agent.pidsPeak(), "pidsLimit", limits.pids(),
+                agent.pidsPeak(), limits.pids(),
                 // the review page's timeline: the first 500 programs, as the audit log holds them
-                "processes", agent.processes() == null ? List.of()
+                agent.processes() == null ? List.of()
                         : agent.processes().processes().stream().limit(500).map(ProcessRecord::toAudit).toList()));
     }
 

@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.collect;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.error.AgentSandboxException;
@@ -52,9 +53,9 @@ public final class CollectStage {
         }
         if (collected.refused()) {
             progress.step("refused: " + collected.refusals().size() + " finding(s); nothing committed");
-            return new Collection(collected, null, GateResult.of(Collected.GATE, collected.refusals(), Duration.ZERO, Map.of()));
+            return new Collection(collected, null, GateResult.of(Collected.GATE, collected.refusals(), Duration.ZERO, GateDetails.NONE));
         }
-        GateResult gate = GateResult.of(Collected.GATE, List.of(), Duration.ZERO, Map.of("files", collected.change().files().size()));
+        GateResult gate = GateResult.of(Collected.GATE, List.of(), Duration.ZERO, new GateDetails.Change(collected.change().files().size()));
         if (collected.change().isEmpty() || agent.gate().verdict() == Verdict.FAIL) {
             return new Collection(collected, null, gate);
         }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.prepare;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.approval.Plans;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.run.RunRequest;
@@ -104,6 +105,6 @@ public final class PlanStep {
                 throw new InfrastructureException("cannot keep the plan: " + e.getMessage(), e);
             }
         }
-        return GateResult.of("plan", f, Duration.ZERO, sha == null ? Map.of() : Map.of("sha256", sha));
+        return GateResult.of("plan", f, Duration.ZERO, new GateDetails.Plan(sha));
     }
 }

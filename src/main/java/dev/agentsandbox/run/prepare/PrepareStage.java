@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.prepare;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.bundle.RunRecord;
 import dev.agentsandbox.config.ProxyConfig;
@@ -125,14 +126,11 @@ public final class PrepareStage {
         }
         OrgPolicy policy = OrgPolicy.load(request.orgPolicy());
         var a = policy.classify(identity, request.repo(), config.dataClass());
-        Map<String, Object> facts = new LinkedHashMap<>();
-        facts.put("class", a.dataClass().name());
-        facts.put("rule", a.rule());
-        facts.put("policySha256", a.policySha256());
+        var details = new GateDetails.DataClass(a.dataClass().name(), a.rule(), a.policySha256());
         bundle.record().dataClass(new RunRecord.DataClass(a.dataClass().name(), a.rule(), a.policySha256()));
-        bundle.audit("prepare", "data-class", facts);
+        bundle.audit("prepare", "data-class", new LinkedHashMap<>(details.facts()));
         OrgPolicy.check(a, config.proxy());
-        return GateResult.of("data-class", List.of(), Duration.ZERO, facts);
+        return GateResult.of("data-class", List.of(), Duration.ZERO, details);
     }
 
     private static RunConfig withModel(RunConfig c, ProxyConfig.Upstream model) {

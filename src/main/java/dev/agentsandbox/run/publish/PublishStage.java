@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.publish;
 
+import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.audit.Attestor;
@@ -76,8 +77,9 @@ public final class PublishStage {
             ChangeBundle.write(repo, p.base().commit(), ObjectId.fromString(head), branch, bundle.path(Layout.CHANGE_BUNDLE));
         }
         GateResult risk = gates.get(RiskGate.NAME);
-        String tier = risk == null ? "low" : String.valueOf(risk.details().get("tier"));
-        bundle.record().decision(null, new RunRecord.Risk(tier, risk == null ? List.of() : reasons(risk.details().get("reasons"))),
+        GateDetails.Risk assessed = risk != null && risk.details() instanceof GateDetails.Risk d ? d : new GateDetails.Risk("low", List.of());
+        String tier = assessed.tier();
+        bundle.record().decision(null, new RunRecord.Risk(tier, assessed.reasons()),
                 quorum(p.config(), RiskConfig.Tier.parse(tier)), p.request().requestedBy(), notify(p.config()));
         bundle.writeGates(gates.results());
         progress.stage("reports", "writing SARIF, JUnit, summary and review page");
@@ -90,7 +92,7 @@ public final class PublishStage {
         // Told before signing, so that every outcome (a failed notification too) is in the signed audit log.
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("verdict", outcome.id());
-        facts.put("tier", risk == null ? null : risk.details().get("tier"));
+        facts.put("tier", risk == null ? null : assessed.tier());
         facts.put("branch", head == null ? null : branch);
         facts.put("headCommit", head);
         facts.put("repository", bundle.record().current().repository());
@@ -138,10 +140,6 @@ public final class PublishStage {
         return BundleJson.MAPPER.valueToTree(config.notifications());
     }
 
-    private static List<String> reasons(Object o) {
-        return o instanceof List<?> l ? l.stream().map(String::valueOf).toList() : List.of();
-    }
-
     private void writeReports(Prepared p, RunBundle bundle, String branch, String head, Outcome verdict, List<GateResult> results,
                               Collection c, AgentOutcome agent) throws InfrastructureException {
         try {
@@ -161,9 +159,10 @@ public final class PublishStage {
         Map<String, Object> facts = new LinkedHashMap<>();
         facts.put("verdict", verdict.id());
         facts.put("gates", results.stream().map(r -> Map.of("gate", r.gate(), "verdict", r.verdict().id(), "findings", r.findings().size())).toList());
-        results.stream().filter(r -> r.gate().equals(RiskGate.NAME)).findFirst().ifPresent(r -> facts.put("riskTier", r.details().get("tier")));
-        if (p.dataClass() != null) {
-            facts.put("dataClass", p.dataClass().details().get("class"));
+        results.stream().map(GateResult::details).filter(GateDetails.Risk.class::isInstance).findFirst()
+                .ifPresent(d -> facts.put("riskTier", ((GateDetails.Risk) d).tier()));
+        if (p.dataClass() != null && p.dataClass().details() instanceof GateDetails.DataClass d) {
+            facts.put("dataClass", d.name());
         }
         if (p.plan().approved() != null) {
             facts.put("planSha256", p.plan().approved().sha256()); // the approved plan this change carries out
