@@ -1,14 +1,22 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.bundle.Decisions;
+
+import dev.agentsandbox.bundle.Approval;
+
+import dev.agentsandbox.bundle.Plans;
+
+import dev.agentsandbox.bundle.BundleSession;
+
 import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.identity.Identity;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.agentsandbox.audit.Attestor;
+import dev.agentsandbox.bundle.Attestor;
 import dev.agentsandbox.audit.AuditLog;
-import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleVerifier;
 import dev.agentsandbox.bundle.BundleLock;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.RunRecord;

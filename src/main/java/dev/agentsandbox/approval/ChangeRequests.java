@@ -1,11 +1,17 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.bundle.Decisions;
+
+import dev.agentsandbox.bundle.Approval;
+
+import dev.agentsandbox.bundle.BundleSession;
+
 import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.identity.Identity;
 
-import dev.agentsandbox.audit.Attestor;
+import dev.agentsandbox.bundle.Attestor;
 import dev.agentsandbox.audit.AuditLog;
-import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleVerifier;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunRecord;

@@ -1,9 +1,15 @@
 package dev.agentsandbox.approval;
 
+import dev.agentsandbox.bundle.Decisions;
+
+import dev.agentsandbox.bundle.Approval;
+
+import dev.agentsandbox.bundle.BundleSession;
+
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentsandbox.audit.Attestor;
+import dev.agentsandbox.bundle.Attestor;
 import dev.agentsandbox.audit.AuditLog;
-import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleVerifier;
 import dev.agentsandbox.bundle.BundleLock;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.RunRecord;

@@ -2,10 +2,9 @@ package dev.agentsandbox.bundle;
 
 import dev.agentsandbox.audit.AuditLog;
 import dev.agentsandbox.error.AgentSandboxException;
-import dev.agentsandbox.gate.secrets.Redaction;
+import dev.agentsandbox.secrets.Redaction;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.error.UsageException;
-import dev.agentsandbox.gate.GateResult;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -85,32 +84,13 @@ public final class RunBundle implements AutoCloseable {
         write(root.resolve(LOGS).resolve(name), Redaction.redact(text).getBytes(StandardCharsets.UTF_8));
     }
 
-    public void writeGates(List<GateResult> results) throws InfrastructureException {
-        List<Map<String, Object>> out = results.stream().map(RunBundle::gateJson).toList();
+    /** gates.json: each gate's {@code GateResult.toJson()}, redacted. */
+    public void writeGates(List<Map<String, Object>> out) throws InfrastructureException {
         try {
             write(root.resolve(GATES), Redaction.redact(BundleJson.MAPPER.writeValueAsString(out)).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new InfrastructureException("cannot write " + GATES + ": " + e.getMessage(), e);
         }
-    }
-
-    public static Map<String, Object> gateJson(GateResult r) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("gate", r.gate());
-        m.put("verdict", r.verdict().id());
-        m.put("durationMillis", r.duration().toMillis());
-        m.put("details", new java.util.TreeMap<>(r.details().facts()));
-        m.put("findings", r.findings().stream().map(f -> {
-            Map<String, Object> x = new LinkedHashMap<>();
-            x.put("rule", f.rule());
-            x.put("level", f.level().id());
-            x.put("message", f.message());
-            x.put("path", f.path());
-            x.put("line", f.line());
-            x.put("evidence", f.evidence());
-            return x;
-        }).toList());
-        return m;
     }
 
     static void write(Path file, byte[] bytes) throws InfrastructureException {

@@ -4,7 +4,7 @@ import dev.agentsandbox.config.SandboxConfig;
 import dev.agentsandbox.config.Sizes;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.UsageException;
-import dev.agentsandbox.sandbox.DockerSandbox;
+import dev.agentsandbox.sandbox.docker.DockerSandbox;
 import dev.agentsandbox.sandbox.SandboxBackend;
 import dev.agentsandbox.sandbox.kubernetes.KubernetesSandbox;
 import dev.agentsandbox.sandbox.kubernetes.KubernetesSettings;

@@ -1,7 +1,7 @@
 package dev.agentsandbox.cli;
 
 import dev.agentsandbox.error.UsageException;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 
 /** Option parsing shared by several commands. */
 final class CliSupport {

@@ -3,7 +3,7 @@ package dev.agentsandbox.cli;
 import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.ConfigException;
 import dev.agentsandbox.error.UsageException;
-import dev.agentsandbox.run.prepare.ConfigSource;
+import dev.agentsandbox.run.ConfigSource;
 import dev.agentsandbox.workspace.GitTree;
 import java.io.IOException;
 import java.util.Optional;

@@ -1,10 +1,10 @@
 package dev.agentsandbox.cli;
 
-import dev.agentsandbox.approval.Approval;
+import dev.agentsandbox.bundle.Approval;
 import dev.agentsandbox.approval.ApprovalService;
-import dev.agentsandbox.approval.BundleSession;
+import dev.agentsandbox.bundle.BundleSession;
 import dev.agentsandbox.error.AgentSandboxException;
-import dev.agentsandbox.gate.secrets.Redaction;
+import dev.agentsandbox.secrets.Redaction;
 import java.nio.file.Path;
 import java.time.Clock;
 import picocli.CommandLine.Option;
@@ -35,7 +35,7 @@ abstract class DecideCommand {
 
     private static org.eclipse.jgit.lib.Repository openQuietly(Path dir) {
         try {
-            return dev.agentsandbox.run.prepare.Repositories.open(dir);
+            return dev.agentsandbox.git.Repositories.open(dir);
         } catch (AgentSandboxException e) {
             return null;
         }

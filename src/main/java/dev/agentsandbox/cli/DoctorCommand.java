@@ -3,7 +3,7 @@ package dev.agentsandbox.cli;
 import dev.agentsandbox.doctor.Check;
 import dev.agentsandbox.doctor.Doctor;
 import dev.agentsandbox.error.UsageException;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

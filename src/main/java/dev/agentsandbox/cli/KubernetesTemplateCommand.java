@@ -5,7 +5,7 @@ import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.UsageException;
 import dev.agentsandbox.sandbox.Limits;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import dev.agentsandbox.sandbox.kubernetes.WarmPool;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -48,7 +48,7 @@ final class KubernetesTemplateCommand implements Callable<Integer> {
             throw new UsageException("--tier: " + e.getMessage());
         }
         RunConfig c = config == null ? RunConfig.DEFAULT : ConfigLoader.load(config);
-        Limits limits = dev.agentsandbox.run.prepare.Settings.limits(c.sandbox());
+        Limits limits = Limits.of(c.sandbox());
         var settings = BackendOption.kubernetes(System.getenv());
         try {
             spec.commandLine().getOut().print(WarmPool.templateYaml(name, replicas, image, t, limits, settings));

@@ -29,7 +29,7 @@ final class Ledgers {
             return problems;
         }
         String runId = b.run().runId();
-        try (Repository r = dev.agentsandbox.run.prepare.Repositories.open(dir)) {
+        try (Repository r = dev.agentsandbox.git.Repositories.open(dir)) {
             GitCredentials creds = CiEnvironment.gitCredentials(System.getenv());
             boolean rejectedInBundle = false;
             for (int k = 1; k <= Layout.MAX_DECISIONS && b.has(Layout.approvalFile(k)); k++) {

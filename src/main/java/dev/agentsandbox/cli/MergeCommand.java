@@ -1,10 +1,10 @@
 package dev.agentsandbox.cli;
 
-import dev.agentsandbox.approval.BundleSession;
+import dev.agentsandbox.bundle.BundleSession;
 import dev.agentsandbox.approval.MergeService;
 import dev.agentsandbox.error.AgentSandboxException;
-import dev.agentsandbox.run.prepare.Repositories;
-import dev.agentsandbox.gate.secrets.Redaction;
+import dev.agentsandbox.git.Repositories;
+import dev.agentsandbox.secrets.Redaction;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.cli;
 
-import dev.agentsandbox.approval.Approval;
+import dev.agentsandbox.bundle.Approval;
 import dev.agentsandbox.error.AgentSandboxException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.cli;
 
-import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleVerifier;
 import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.AgentSandboxException;
 import java.nio.file.Path;

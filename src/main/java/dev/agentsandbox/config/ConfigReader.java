@@ -2,7 +2,7 @@ package dev.agentsandbox.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.verdict.Verdict;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;

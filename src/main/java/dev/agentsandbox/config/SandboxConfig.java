@@ -1,6 +1,6 @@
 package dev.agentsandbox.config;
 
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

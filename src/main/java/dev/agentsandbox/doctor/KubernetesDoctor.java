@@ -1,6 +1,6 @@
 package dev.agentsandbox.doctor;
 
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import dev.agentsandbox.sandbox.kubernetes.WarmPool;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;

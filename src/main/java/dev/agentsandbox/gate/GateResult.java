@@ -1,9 +1,12 @@
 package dev.agentsandbox.gate;
 
+import dev.agentsandbox.verdict.Finding;
+
 import dev.agentsandbox.verdict.Verdict;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -36,5 +39,26 @@ public record GateResult(String gate, Verdict verdict, List<Finding> findings, D
             v = v.worst(f.level());
         }
         return new GateResult(gate, v, findings, duration, details);
+    }
+
+    /** This gate as gates.json holds it. */
+    public Map<String, Object> toJson() {
+        GateResult r = this;
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("gate", r.gate());
+        m.put("verdict", r.verdict().id());
+        m.put("durationMillis", r.duration().toMillis());
+        m.put("details", new java.util.TreeMap<>(r.details().facts()));
+        m.put("findings", r.findings().stream().map(f -> {
+            Map<String, Object> x = new java.util.LinkedHashMap<>();
+            x.put("rule", f.rule());
+            x.put("level", f.level().id());
+            x.put("message", f.message());
+            x.put("path", f.path());
+            x.put("line", f.line());
+            x.put("evidence", f.evidence());
+            return x;
+        }).toList());
+        return m;
     }
 }

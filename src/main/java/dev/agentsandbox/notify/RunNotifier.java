@@ -3,7 +3,6 @@ package dev.agentsandbox.notify;
 import dev.agentsandbox.config.NotifyConfig;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.bundle.RunBundle;
-import dev.agentsandbox.run.Progress;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,10 +10,11 @@ import java.util.Map;
 public final class RunNotifier {
     private final Notifications notifications;
     private final RunBundle bundle;
-    private final Progress progress;
+    private final java.util.function.Consumer<String> progress; // a step of the run's progress
     private final Map<String, Object> base;
 
-    public RunNotifier(NotifyConfig config, Map<String, String> env, RunBundle bundle, Progress progress, Map<String, Object> base) {
+    public RunNotifier(NotifyConfig config, Map<String, String> env, RunBundle bundle, java.util.function.Consumer<String> progress,
+                       Map<String, Object> base) {
         this.notifications = config.any() ? new Notifications(config, env) : null;
         this.bundle = bundle;
         this.progress = progress;
@@ -32,10 +32,10 @@ public final class RunNotifier {
                 bundle.audit("notify", o.sent() ? "sent" : "failed", o.sent() ? Map.of("channel", o.channel(), "event", event)
                         : Map.of("channel", o.channel(), "event", event, "error", o.error()));
             } catch (InfrastructureException e) {
-                progress.step("warning: " + e.getMessage());
+                progress.accept("warning: " + e.getMessage());
             }
             if (!o.sent()) {
-                progress.step("warning: the " + event + " notification to " + o.channel() + " failed: " + o.error());
+                progress.accept("warning: the " + event + " notification to " + o.channel() + " failed: " + o.error());
             }
         }
     }

@@ -22,10 +22,10 @@ import dev.agentsandbox.run.collect.CollectStage;
 import dev.agentsandbox.run.collect.Collection;
 import dev.agentsandbox.run.gates.GateOutcome;
 import dev.agentsandbox.run.gates.GateSuite;
-import dev.agentsandbox.run.prepare.ConfigSource;
+import dev.agentsandbox.run.ConfigSource;
 import dev.agentsandbox.run.prepare.PrepareStage;
 import dev.agentsandbox.run.prepare.Prepared;
-import dev.agentsandbox.run.prepare.Repositories;
+import dev.agentsandbox.git.Repositories;
 import dev.agentsandbox.run.publish.PublishStage;
 import dev.agentsandbox.sandbox.SandboxBackend;
 import dev.agentsandbox.workspace.Scratch;
@@ -147,6 +147,6 @@ public final class RunPipeline {
         Map<String, Object> base = new LinkedHashMap<>();
         base.put("runId", p.runId());
         base.put("reviewUrl", host.reviewUrl() != null ? host.reviewUrl() : bundle.path("reports/review.html").toUri().toString());
-        return new RunNotifier(p.config().notifications(), host.variables(), bundle, progress, base);
+        return new RunNotifier(p.config().notifications(), host.variables(), bundle, progress::step, base);
     }
 }

@@ -1,10 +1,12 @@
 package dev.agentsandbox.report;
 
+import dev.agentsandbox.gate.TaskText;
+
 import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import static org.apache.commons.text.StringEscapeUtils.escapeHtml4;
 
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.GateResult;
 import java.util.List;
 import java.util.Locale;

@@ -1,6 +1,6 @@
 package dev.agentsandbox.report;
 
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.verdict.Verdict;
 import java.io.IOException;

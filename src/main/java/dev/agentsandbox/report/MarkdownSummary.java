@@ -3,7 +3,7 @@ package dev.agentsandbox.report;
 import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.change.FileChange;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.GateResult;
 import java.util.List;
 import java.util.Locale;

@@ -24,7 +24,7 @@ public final class Labels {
     private Labels() {
     }
 
-    static Map<String, String> forSandbox(SandboxSpec spec) {
+    public static Map<String, String> forSandbox(SandboxSpec spec) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(MANAGED, "true");
         m.put(RUN, spec.runId());

@@ -14,6 +14,11 @@ import java.util.Objects;
  * @param maxOutputBytes how much output is kept; the rest is counted and dropped
  */
 public record Limits(double cpus, long memoryBytes, int pids, long tmpfsBytes, Duration timeout, long maxOutputBytes) {
+    /** The limits the configuration's sandbox section sets. */
+    public static Limits of(dev.agentsandbox.config.SandboxConfig s) {
+        return new Limits(s.cpus(), s.memoryBytes(), s.pids(), s.tmpfsBytes(), s.timeout(), s.maxOutputBytes());
+    }
+
     public Limits {
         Objects.requireNonNull(timeout, "timeout");
         if (cpus <= 0 || memoryBytes <= 0 || pids <= 0 || tmpfsBytes <= 0 || maxOutputBytes <= 0

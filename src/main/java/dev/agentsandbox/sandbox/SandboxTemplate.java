@@ -1,5 +1,7 @@
 package dev.agentsandbox.sandbox;
 
+import dev.agentsandbox.config.Tier;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

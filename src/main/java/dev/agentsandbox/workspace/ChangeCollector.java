@@ -3,7 +3,7 @@ package dev.agentsandbox.workspace;
 import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.error.InfrastructureException;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.verdict.Verdict;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

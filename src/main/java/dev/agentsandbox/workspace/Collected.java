@@ -1,7 +1,7 @@
 package dev.agentsandbox.workspace;
 
 import dev.agentsandbox.change.ChangeSet;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import java.util.List;
 import java.util.Map;
 import java.nio.file.Path;

@@ -261,10 +261,10 @@ class ApprovalChainIT {
                 json(bundle.resolve("attestation/gates.dsse.json")).get("payload").asText()));
         byte[] forgedGates = "[]".getBytes(StandardCharsets.UTF_8);
         var anchor = new dev.agentsandbox.audit.AuditLog.Head(gatesSt.at("/predicate/audit/seq").asLong(), gatesSt.at("/predicate/audit/hash").asText());
-        var signed = dev.agentsandbox.audit.Attestor.statement(snapshot.with(java.util.Map.of("gates.json", forgedGates)), "gates",
+        var signed = dev.agentsandbox.bundle.Attestor.statement(snapshot.with(java.util.Map.of("gates.json", forgedGates)), "gates",
                 dev.agentsandbox.audit.SigningKeys.load(Path.of(evilKey + ".key")), anchor, java.util.Map.of("verdict", "pass"));
         Files.write(bundle.resolve("gates.json"), forgedGates);
-        dev.agentsandbox.audit.Attestor.write(bundle, "gates", signed);
+        dev.agentsandbox.bundle.Attestor.write(bundle, "gates", signed);
         Cli unpinned = Cli.run("verify", "--run", bundle.toString());
         assertThat(unpinned.exitCode).as("unpinned, the forgery verifies: that is why approve and merge refuse to run unpinned").isZero();
         Cli pinned = cli("approve", "--run", bundle.toString(), "--by", "alice");

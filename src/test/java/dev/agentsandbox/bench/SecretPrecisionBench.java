@@ -1,7 +1,7 @@
 package dev.agentsandbox.bench;
 
-import dev.agentsandbox.gate.secrets.PrecisionCorpus;
-import dev.agentsandbox.gate.secrets.SecretScanner;
+import dev.agentsandbox.secrets.PrecisionCorpus;
+import dev.agentsandbox.secrets.SecretScanner;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

@@ -1,7 +1,7 @@
 package dev.agentsandbox.bench;
 
-import dev.agentsandbox.gate.secrets.SecretCorpus;
-import dev.agentsandbox.gate.secrets.SecretScanner;
+import dev.agentsandbox.secrets.SecretCorpus;
+import dev.agentsandbox.secrets.SecretScanner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

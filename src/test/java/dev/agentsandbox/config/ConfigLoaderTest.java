@@ -8,7 +8,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import dev.agentsandbox.error.ConfigException;
 import dev.agentsandbox.verdict.Verdict;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

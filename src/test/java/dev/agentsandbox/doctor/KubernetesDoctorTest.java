@@ -2,7 +2,7 @@ package dev.agentsandbox.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClass;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;

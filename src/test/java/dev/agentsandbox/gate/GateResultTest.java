@@ -1,5 +1,7 @@
 package dev.agentsandbox.gate;
 
+import dev.agentsandbox.verdict.Finding;
+
 import dev.agentsandbox.verdict.Verdict;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -4,7 +4,7 @@ import dev.agentsandbox.bundle.Outcome;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.agentsandbox.audit.BundleVerifier;
+import dev.agentsandbox.bundle.BundleVerifier;
 import dev.agentsandbox.bundle.BundleSnapshot;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunRecord;

@@ -1,5 +1,7 @@
 package dev.agentsandbox.sandbox;
 
+import dev.agentsandbox.sandbox.docker.DockerSandbox;
+
 import dev.agentsandbox.testing.TestHost;
 import java.time.Duration;
 

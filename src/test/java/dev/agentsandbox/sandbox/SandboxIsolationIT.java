@@ -1,5 +1,7 @@
 package dev.agentsandbox.sandbox;
 
+import dev.agentsandbox.sandbox.docker.DockerSandbox;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentsandbox.testing.TestHost;

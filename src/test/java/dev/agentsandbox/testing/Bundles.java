@@ -74,9 +74,9 @@ public final class Bundles {
                 new com.fasterxml.jackson.databind.ObjectMapper().readTree(bundle.resolve("attestation/gates.dsse.json").toFile())
                         .get("payload").asText()));
         var anchor = new dev.agentsandbox.audit.AuditLog.Head(st.at("/predicate/audit/seq").asLong(), st.at("/predicate/audit/hash").asText());
-        var signed = dev.agentsandbox.audit.Attestor.statement(dev.agentsandbox.bundle.BundleSnapshot.read(bundle), "gates",
+        var signed = dev.agentsandbox.bundle.Attestor.statement(dev.agentsandbox.bundle.BundleSnapshot.read(bundle), "gates",
                 dev.agentsandbox.audit.SigningKeys.load(Path.of(keyFile)), anchor, java.util.Map.of("verdict", "pass"));
-        dev.agentsandbox.audit.Attestor.write(bundle, "gates", signed);
+        dev.agentsandbox.bundle.Attestor.write(bundle, "gates", signed);
         return true;
     }
 }

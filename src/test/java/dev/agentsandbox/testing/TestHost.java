@@ -5,7 +5,7 @@ import dev.agentsandbox.config.SandboxConfig;
 import dev.agentsandbox.sandbox.Limits;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.SandboxSpec;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package dev.agentsandbox.workspace;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentsandbox.change.FileChange;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;

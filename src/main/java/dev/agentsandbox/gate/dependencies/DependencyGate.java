@@ -4,7 +4,7 @@ import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.config.DependencyConfig;
 import dev.agentsandbox.error.InfrastructureException;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.Gate;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;

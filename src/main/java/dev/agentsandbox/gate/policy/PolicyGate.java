@@ -7,7 +7,7 @@ import dev.agentsandbox.console.SafeText;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.change.PathGlob;
 import dev.agentsandbox.config.PolicyConfig;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.Gate;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;

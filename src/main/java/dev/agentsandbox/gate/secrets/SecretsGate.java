@@ -1,11 +1,19 @@
 package dev.agentsandbox.gate.secrets;
 
+import dev.agentsandbox.secrets.SecretShapes;
+
+import dev.agentsandbox.secrets.SecretScanner;
+
+import dev.agentsandbox.secrets.SecretRules;
+
+import dev.agentsandbox.secrets.SecretMatch;
+
 import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.change.PathGlob;
 import dev.agentsandbox.config.SecretsConfig;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.Gate;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.gate.GateResult;

@@ -1,7 +1,7 @@
 package dev.agentsandbox.run.agent;
 
 import dev.agentsandbox.gate.GateDetails;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.sandbox.Limits;
 import dev.agentsandbox.sandbox.SandboxResult;

@@ -6,7 +6,7 @@ import dev.agentsandbox.config.PolicyConfig;
 import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.notify.RunNotifier;
-import dev.agentsandbox.report.TaskText;
+import dev.agentsandbox.gate.TaskText;
 import dev.agentsandbox.run.HostEnvironment;
 import dev.agentsandbox.run.Progress;
 import dev.agentsandbox.run.prepare.Prepared;
@@ -129,9 +129,9 @@ public final class AgentStage {
             declared.forEach(n -> given.add(String.valueOf(n))); // the image's own variables are declared too
         }
         BoundaryProbe.Result boundary = BoundaryProbe.judge(agent.output(), given, template.tier());
-        List<dev.agentsandbox.gate.Finding> held = new java.util.ArrayList<>(boundary.findings());
+        List<dev.agentsandbox.verdict.Finding> held = new java.util.ArrayList<>(boundary.findings());
         if (!proxyLimits.isEmpty()) {
-            held.add(dev.agentsandbox.gate.Finding.of(GATE, "proxy-limits", dev.agentsandbox.verdict.Verdict.WARN, "the agent went past the"
+            held.add(dev.agentsandbox.verdict.Finding.of(GATE, "proxy-limits", dev.agentsandbox.verdict.Verdict.WARN, "the agent went past the"
                     + " model proxy's limits: " + proxyLimits.getOrDefault("refusedConnections", 0L) + " connection(s) refused while "
                     + dev.agentsandbox.proxy.ModelProxy.MAX_CONNECTIONS + " were open, " + proxyLimits.getOrDefault("droppedRequests", 0L)
                     + " request(s) dropped for not arriving whole within " + dev.agentsandbox.proxy.ModelProxy.REQUEST_SECONDS + " s"));

@@ -1,7 +1,7 @@
 package dev.agentsandbox.run.agent;
 
-import dev.agentsandbox.gate.Finding;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.verdict.Finding;
+import dev.agentsandbox.config.Tier;
 import dev.agentsandbox.verdict.Verdict;
 import java.io.IOException;
 import java.nio.file.Files;

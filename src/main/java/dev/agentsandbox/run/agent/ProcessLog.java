@@ -89,24 +89,24 @@ public final class ProcessLog {
      * code the agent wrote, so a denied program there fails the check, and a check whose log is
      * missing or incomplete cannot pass a process policy.
      */
-    public static java.util.List<dev.agentsandbox.gate.Finding> judgeCheck(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy, String check,
+    public static java.util.List<dev.agentsandbox.verdict.Finding> judgeCheck(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy, String check,
                                                                           ProcessTrace.Result trace) {
-        java.util.List<dev.agentsandbox.gate.Finding> out = new java.util.ArrayList<>();
+        java.util.List<dev.agentsandbox.verdict.Finding> out = new java.util.ArrayList<>();
         if (policy == null) {
             return out;
         }
         if (trace == null) {
-            out.add(dev.agentsandbox.gate.Finding.of(check, "process-policy", dev.agentsandbox.verdict.Verdict.FAIL,
+            out.add(dev.agentsandbox.verdict.Finding.of(check, "process-policy", dev.agentsandbox.verdict.Verdict.FAIL,
                     "policy.processes is set but the check " + check + " has no process log (gVisor tier and sandbox.process-log: true)"));
             return out;
         }
         if (trace.dropped() > 0 || trace.omitted() > 0 || trace.broken() != null) {
-            out.add(dev.agentsandbox.gate.Finding.of(check, "process-log-incomplete", dev.agentsandbox.verdict.Verdict.FAIL,
+            out.add(dev.agentsandbox.verdict.Finding.of(check, "process-log-incomplete", dev.agentsandbox.verdict.Verdict.FAIL,
                     "the process log of the check " + check + " is incomplete (" + trace.dropped() + " dropped, " + trace.omitted()
                     + " past the limit" + (trace.broken() == null ? "" : ", reading stopped: " + trace.broken()) + "): policy.processes cannot be checked on it"));
         }
         for (String v : Judge.all(policy, trace)) {
-            out.add(dev.agentsandbox.gate.Finding.of(check, "process-policy", dev.agentsandbox.verdict.Verdict.FAIL, "the check ran " + v));
+            out.add(dev.agentsandbox.verdict.Finding.of(check, "process-policy", dev.agentsandbox.verdict.Verdict.FAIL, "the check ran " + v));
         }
         return out;
     }

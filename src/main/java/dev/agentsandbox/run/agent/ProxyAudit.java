@@ -2,7 +2,7 @@ package dev.agentsandbox.run.agent;
 
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.run.Progress;
-import dev.agentsandbox.gate.secrets.Redaction;
+import dev.agentsandbox.secrets.Redaction;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.proxy.ProxyEvent;

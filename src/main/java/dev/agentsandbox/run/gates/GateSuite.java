@@ -57,7 +57,7 @@ public final class GateSuite {
     }
 
     /** What policy.processes found in each check's programs, by check, as each check's sandbox ends. */
-    private final java.util.Map<String, List<dev.agentsandbox.gate.Finding>> checkFindings = new java.util.concurrent.ConcurrentHashMap<>();
+    private final java.util.Map<String, List<dev.agentsandbox.verdict.Finding>> checkFindings = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** The suite's gates for a configuration, in the order they run. */
     public List<Gate> gates(Prepared p, AgentOutcome agent, RunBundle bundle, Scratch scratch) {
@@ -100,9 +100,9 @@ public final class GateSuite {
                     bundle.path(Layout.REPORTS));
             for (Gate g : gates(p, agent, bundle, scratch)) {
                 GateResult r = timed(g, ctx);
-                List<dev.agentsandbox.gate.Finding> judged = checkFindings.remove(g.name());
+                List<dev.agentsandbox.verdict.Finding> judged = checkFindings.remove(g.name());
                 if (judged != null && !judged.isEmpty()) {
-                    List<dev.agentsandbox.gate.Finding> all = new ArrayList<>(r.findings());
+                    List<dev.agentsandbox.verdict.Finding> all = new ArrayList<>(r.findings());
                     all.addAll(judged);
                     r = GateResult.of(r.gate(), all, r.duration(), r.details());
                 }

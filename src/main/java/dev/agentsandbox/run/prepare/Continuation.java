@@ -31,9 +31,9 @@ final class Continuation {
         try {
             // The comment that joins the task comes from a bundle that verifies, with the run's own key when it has one.
             dev.agentsandbox.bundle.BundleSnapshot snapshot;
-            dev.agentsandbox.audit.BundleVerifier.Verification v;
+            dev.agentsandbox.bundle.BundleVerifier.Verification v;
             // one verified door: locked, read once, verified with the key before a word of it is used
-            try (var session = dev.agentsandbox.approval.BundleSession.open(r.previous(), key.getPublic(), "its words do not join the task")) {
+            try (var session = dev.agentsandbox.bundle.BundleSession.open(r.previous(), key.getPublic(), "its words do not join the task")) {
                 snapshot = session.snapshot();
                 v = session.verification();
             } catch (dev.agentsandbox.error.RefusedException e) {

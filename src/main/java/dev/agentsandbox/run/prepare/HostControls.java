@@ -3,7 +3,7 @@ package dev.agentsandbox.run.prepare;
 import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.quota.DiskQuota;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import dev.agentsandbox.sandbox.trace.ProcessTrace;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,13 @@
 package dev.agentsandbox.run.prepare;
 
 import dev.agentsandbox.gate.GateDetails;
-import dev.agentsandbox.approval.Plans;
+import dev.agentsandbox.bundle.Plans;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.run.RunRequest;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.verdict.Verdict;
 import dev.agentsandbox.workspace.Collected;

@@ -1,5 +1,7 @@
 package dev.agentsandbox.run.prepare;
 
+import dev.agentsandbox.run.ConfigSource;
+
 import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.bundle.RunRecord;
@@ -95,7 +97,7 @@ public final class PrepareStage {
     }
 
     /** An approved plan is carried out in its own repository, never after a rejection, and once. */
-    private static void usePlanOnce(dev.agentsandbox.approval.Plans.ApprovedPlan plan, Repository repo, String identity, Base base, String runId)
+    private static void usePlanOnce(dev.agentsandbox.bundle.Plans.ApprovedPlan plan, Repository repo, String identity, Base base, String runId)
             throws AgentSandboxException {
         if (plan.repository() == null || identity == null || !RepositoryIdentity.same(plan.repository(), identity)) {
             throw new dev.agentsandbox.error.RefusedException("the plan was approved for " + (plan.repository() == null

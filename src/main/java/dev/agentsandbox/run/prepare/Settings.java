@@ -1,7 +1,7 @@
 package dev.agentsandbox.run.prepare;
 
 import dev.agentsandbox.run.RunRequest;
-import dev.agentsandbox.gate.secrets.Redaction;
+import dev.agentsandbox.secrets.Redaction;
 import dev.agentsandbox.run.HostEnvironment;
 import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.UsageException;
@@ -15,13 +15,9 @@ import java.util.Map;
  * The agent and sandbox settings of one run: the configuration with the command line's overrides
  * applied and checked, and the template every sandbox of the run is made from.
  */
-public record Settings(String image, List<String> command, dev.agentsandbox.sandbox.Tier tier, String runtime, Limits limits,
+public record Settings(String image, List<String> command, dev.agentsandbox.config.Tier tier, String runtime, Limits limits,
                 Map<String, String> env, long diskBytes, List<dev.agentsandbox.sandbox.Mount> caches) {
     /** The limits of every sandbox of a run, as the configuration gives them. */
-    public static Limits limits(dev.agentsandbox.config.SandboxConfig s) {
-        return new Limits(s.cpus(), s.memoryBytes(), s.pids(), s.tmpfsBytes(), s.timeout(), s.maxOutputBytes());
-    }
-
     public static Settings of(RunConfig c, RunRequest r, HostEnvironment host) throws UsageException {
         String image = r.image() != null ? r.image() : c.agent().image();
         List<String> command = r.command() != null ? r.command() : c.agent().command();
@@ -32,7 +28,7 @@ public record Settings(String image, List<String> command, dev.agentsandbox.sand
             throw new UsageException("no agent command: give --command or agent.command in .agent-sandbox.yml");
         }
         var s = c.sandbox();
-        Limits limits = limits(s);
+        Limits limits = Limits.of(s);
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOME", "/tmp");
         env.put("LANG", "C.UTF-8");
@@ -46,12 +42,12 @@ public record Settings(String image, List<String> command, dev.agentsandbox.sand
         dev.agentsandbox.sandbox.Isolation isolation;
         try {
             // the command line's tier comes with its own runtime unless one is named there too
-            dev.agentsandbox.sandbox.Tier tier = r.tier() != null ? dev.agentsandbox.sandbox.Tier.parse(r.tier()) : s.tier();
+            dev.agentsandbox.config.Tier tier = r.tier() != null ? dev.agentsandbox.config.Tier.parse(r.tier()) : s.tier();
             isolation = dev.agentsandbox.sandbox.Isolation.of(tier, r.runtime() != null ? r.runtime() : r.tier() != null ? null : s.runtime());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
-        dev.agentsandbox.sandbox.Tier tier = isolation.tier();
+        dev.agentsandbox.config.Tier tier = isolation.tier();
         String runtime = isolation.runtime();
         try {
             new SandboxTemplate("check", tier, runtime, limits, Map.of(), null).spec("check", image, command, Map.of(), List.of());

@@ -3,7 +3,7 @@ package dev.agentsandbox.run.publish;
 import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.agentsandbox.audit.Attestor;
+import dev.agentsandbox.bundle.Attestor;
 import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.bundle.BundleJson;
 import dev.agentsandbox.bundle.Layout;
@@ -17,7 +17,7 @@ import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.gate.GateResult;
 import dev.agentsandbox.gate.risk.RiskGate;
-import dev.agentsandbox.gate.secrets.Redaction;
+import dev.agentsandbox.secrets.Redaction;
 import dev.agentsandbox.git.ChangeBundle;
 import dev.agentsandbox.git.Pusher;
 import dev.agentsandbox.notify.RunNotifier;
@@ -81,7 +81,7 @@ public final class PublishStage {
         String tier = assessed.tier();
         bundle.record().decision(null, new RunRecord.Risk(tier, assessed.reasons()),
                 quorum(p.config(), RiskConfig.Tier.parse(tier)), p.request().requestedBy(), notify(p.config()));
-        bundle.writeGates(gates.results());
+        bundle.writeGates(gates.results().stream().map(GateResult::toJson).toList());
         progress.stage("reports", "writing SARIF, JUnit, summary and review page");
         // An agent that changed nothing did not do its task: its own outcome, not a pass (exit 5).
         Outcome outcome = gates.verdict() != Verdict.FAIL && head == null ? Outcome.NO_CHANGE : Outcome.of(gates.verdict());
@@ -113,7 +113,7 @@ public final class PublishStage {
         Outcome outcome = v == Verdict.FAIL ? Outcome.FAIL : Outcome.PLAN;
         // A plan is for high-risk work: it takes the quorum of the high tier.
         bundle.record().decision(RunRecord.PLAN, null, quorum(p.config(), RiskConfig.Tier.HIGH), p.request().requestedBy(), null);
-        bundle.writeGates(results);
+        bundle.writeGates(results.stream().map(GateResult::toJson).toList());
         writeReports(p, bundle, null, null, outcome, results, c, agent);
         bundle.record().finish(null, outcome, null);
         sign(p, bundle, outcome, results, agent);

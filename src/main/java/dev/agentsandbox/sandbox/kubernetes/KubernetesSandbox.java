@@ -387,6 +387,6 @@ public final class KubernetesSandbox implements SandboxBackend {
     }
 
     static String firstLine(String s) {
-        return dev.agentsandbox.sandbox.DockerSandbox.firstLine(s);
+        return dev.agentsandbox.sandbox.docker.DockerSandbox.firstLine(s);
     }
 }

@@ -3,7 +3,7 @@ package dev.agentsandbox.sandbox.kubernetes;
 import dev.agentsandbox.sandbox.Labels;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.SandboxSpec;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;

@@ -371,7 +371,7 @@ public final class WarmPool {
     }
 
     /** {@link #templateAndPool} as YAML documents, for kubectl apply. */
-    public static String templateYaml(String name, int replicas, String image, dev.agentsandbox.sandbox.Tier tier,
+    public static String templateYaml(String name, int replicas, String image, dev.agentsandbox.config.Tier tier,
                                       dev.agentsandbox.sandbox.Limits limits, KubernetesSettings settings) {
         if (!name.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
             throw new IllegalArgumentException("name '" + name + "' is not a Kubernetes object name (lower case letters, digits and '-')");

@@ -8,7 +8,7 @@ import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.change.Tree;
 import dev.agentsandbox.config.DependencyConfig;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.verdict.Verdict;
 import java.nio.charset.StandardCharsets;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.config.AdvisoryConfig;
 import dev.agentsandbox.config.DependencyConfig;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.gate.GateContext;
 import dev.agentsandbox.testing.OsvServer;
 import java.nio.file.Files;

@@ -6,7 +6,7 @@ import dev.agentsandbox.change.AddedLine;
 import dev.agentsandbox.change.ChangeSet;
 import dev.agentsandbox.change.FileChange;
 import dev.agentsandbox.config.PolicyConfig;
-import dev.agentsandbox.gate.Finding;
+import dev.agentsandbox.verdict.Finding;
 import dev.agentsandbox.verdict.Verdict;
 import java.util.List;
 import org.junit.jupiter.api.Test;

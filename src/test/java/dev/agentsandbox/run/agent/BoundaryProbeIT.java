@@ -2,12 +2,12 @@ package dev.agentsandbox.run.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.agentsandbox.gate.Finding;
-import dev.agentsandbox.sandbox.DockerSandbox;
+import dev.agentsandbox.verdict.Finding;
+import dev.agentsandbox.sandbox.docker.DockerSandbox;
 import dev.agentsandbox.sandbox.OutputListener;
 import dev.agentsandbox.sandbox.SandboxResult;
 import dev.agentsandbox.sandbox.SandboxSpec;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import dev.agentsandbox.testing.TestHost;
 import java.time.Duration;
 import java.util.List;

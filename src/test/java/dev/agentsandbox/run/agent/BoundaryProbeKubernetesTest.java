@@ -2,7 +2,7 @@ package dev.agentsandbox.run.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;

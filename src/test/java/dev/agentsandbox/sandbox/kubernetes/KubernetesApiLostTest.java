@@ -8,7 +8,7 @@ import dev.agentsandbox.sandbox.Limits;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.OutputListener;
 import dev.agentsandbox.sandbox.SandboxSpec;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import io.fabric8.kubernetes.api.model.node.v1.RuntimeClassBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

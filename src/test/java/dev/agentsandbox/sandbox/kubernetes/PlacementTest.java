@@ -14,7 +14,7 @@ class PlacementTest {
                 "AGENT_SANDBOX_K8S_NODE_SELECTOR", "sandbox.gke.io/runtime=gvisor, pool=agents",
                 "AGENT_SANDBOX_K8S_TOLERATIONS", "sandbox.gke.io/runtime=gvisor:NoSchedule,dedicated:NoExecute",
                 "AGENT_SANDBOX_K8S_PRIORITY_CLASS", "ci-low", "AGENT_SANDBOX_K8S_IMAGE_PULL_SECRETS", "registry-a, registry-b"), "/nonexistent", 1 << 20);
-        var pod = PodSpecs.warm("agent:1", dev.agentsandbox.sandbox.Tier.GVISOR,
+        var pod = PodSpecs.warm("agent:1", dev.agentsandbox.config.Tier.GVISOR,
                 new dev.agentsandbox.sandbox.Limits(1, 1 << 28, 64, 1 << 20, java.time.Duration.ofMinutes(1), 1 << 20), s).getSpec();
         assertThat(pod.getNodeSelector()).containsEntry("sandbox.gke.io/runtime", "gvisor").containsEntry("pool", "agents");
         assertThat(pod.getTolerations()).hasSize(2);

@@ -3,8 +3,7 @@ package dev.agentsandbox.sandbox.kubernetes;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.agentsandbox.config.SandboxConfig;
-import dev.agentsandbox.run.prepare.Settings;
-import dev.agentsandbox.sandbox.Tier;
+import dev.agentsandbox.config.Tier;
 import dev.agentsandbox.testing.Launcher;
 import dev.agentsandbox.testing.SampleRepo;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
@@ -49,7 +48,7 @@ class WarmPoolCliIT {
 
         String image = "agent-sandbox/test-base:bookworm";
         KubernetesSettings settings = new KubernetesSettings("ci", "gvisor", "kata", 4L << 30, "IfNotPresent", Duration.ofMinutes(5), null, "pool");
-        Pod hardened = PodSpecs.warm(image, Tier.GVISOR, Settings.limits(SandboxConfig.DEFAULT), settings);
+        Pod hardened = PodSpecs.warm(image, Tier.GVISOR, dev.agentsandbox.sandbox.Limits.of(SandboxConfig.DEFAULT), settings);
         Pod hostile = new PodBuilder(hardened).editSpec().withContainers(
                 new ContainerBuilder(hardened.getSpec().getContainers().get(1)).withLifecycle(new LifecycleBuilder().withNewPostStart()
                         .withNewExec().withCommand("sh", "-c", "echo 'exit 0' > /agent-sandbox/run.sh").endExec().endPostStart().build()).build(),
