@@ -17,8 +17,12 @@ final class CliSupport {
     }
 
     static String runtime(Tier tier, String runtime) throws UsageException {
+        return runtime(tier, runtime, "systrap");
+    }
+
+    static String runtime(Tier tier, String runtime, String platform) throws UsageException {
         try {
-            return dev.agentsandbox.sandbox.Isolation.of(tier, runtime).runtime();
+            return dev.agentsandbox.sandbox.Isolation.of(tier, runtime, platform).runtime();
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }

@@ -24,7 +24,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--image", description = "also check this image and start a sandbox from it")
     String image;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "check for this configuration's sandbox.disk and sandbox.process-log"
+    @Option(names = "--config", paramLabel = "FILE", description = "check for this configuration's sandbox.disk, sandbox.process-log and sandbox.platform"
             + " (default: the defaults, a 4g disk quota and the process log on)")
     java.nio.file.Path config;
 
@@ -34,15 +34,16 @@ final class DoctorCommand implements Callable<Integer> {
     @Override
     public Integer call() throws UsageException, dev.agentsandbox.error.ConfigException {
         Tier t = CliSupport.tier(tier);
-        String rt = CliSupport.runtime(t, runtime);
+        var sandbox = config == null ? dev.agentsandbox.config.SandboxConfig.DEFAULT : dev.agentsandbox.config.ConfigLoader.load(config).sandbox();
+        String rt = CliSupport.runtime(t, runtime, sandbox.platform());
         var env = System.getenv();
         List<Check> checks;
         if (backend.kind(env).equals("kubernetes")) {
             checks = kubernetes(t, rt, BackendOption.kubernetes(env));
         } else {
             var scratch = dev.agentsandbox.workspace.ScratchArea.of(env);
-            var sandbox = config == null ? dev.agentsandbox.config.SandboxConfig.DEFAULT : dev.agentsandbox.config.ConfigLoader.load(config).sandbox();
-            checks = new Doctor(t, rt, image, scratch.base(), scratch.overlayUnavailableMarker(), sandbox.diskBytes(), sandbox.processLog()).run();
+            checks = new Doctor(t, rt, image, scratch.base(), scratch.overlayUnavailableMarker(), sandbox.diskBytes(), sandbox.processLog(),
+                    sandbox.platform()).run();
         }
         var out = spec.commandLine().getOut();
         for (Check c : checks) {

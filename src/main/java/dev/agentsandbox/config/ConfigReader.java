@@ -228,7 +228,7 @@ final class ConfigReader {
         Integer pids = n.has("pids") ? v.integer(n, p, "pids") : null;
         return new SandboxConfig(tier, v.text(n, p, "runtime"), cpus, v.size(n, p, "memory"), pids, v.duration(n, p, "timeout"),
                 v.size(n, p, "tmpfs"), v.size(n, p, "max-output"), v.parsed(n, p, "disk", SandboxConfig::parseDisk), v.strings(n, p, "env-allow"), env,
-                caches(n.get("caches")), v.bool(n, p, "process-log"), v.text(n, p, "backend"));
+                caches(n.get("caches")), v.bool(n, p, "process-log"), v.text(n, p, "backend"), v.text(n, p, "platform"));
     }
 
     private BranchConfig branch(JsonNode n) {

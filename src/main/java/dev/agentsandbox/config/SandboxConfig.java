@@ -22,11 +22,15 @@ import java.util.Map;
  * @param env fixed variables set in the sandbox
  * @param caches host folders (dependency caches) every sandbox sees read-only; never written back
  * @param processLog whether every program a gVisor sandbox runs is recorded from its kernel (default on)
+ * @param platform gVisor's platform: systrap (the default, anywhere) or kvm (where /dev/kvm works)
  */
 public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout,
                             Long tmpfsBytes, Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env,
-                            List<Cache> caches, Boolean processLog, String backend) {
-    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+                            List<Cache> caches, Boolean processLog, String backend, String platform) {
+    public static final SandboxConfig DEFAULT = new SandboxConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+            null);
+    /** gVisor's platforms a run may ask for. */
+    public static final List<String> PLATFORMS = List.of("systrap", "kvm");
     /** The backends there are: where the sandboxes run. */
     public static final List<String> BACKENDS = List.of("docker", "kubernetes");
 
@@ -36,7 +40,7 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
 
     public SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryBytes, Integer pids, Duration timeout, Long tmpfsBytes,
                          Long maxOutputBytes, Long diskBytes, List<String> envAllow, Map<String, String> env) {
-        this(tier, runtime, cpus, memoryBytes, pids, timeout, tmpfsBytes, maxOutputBytes, diskBytes, envAllow, env, null, null, null);
+        this(tier, runtime, cpus, memoryBytes, pids, timeout, tmpfsBytes, maxOutputBytes, diskBytes, envAllow, env, null, null, null, null);
     }
     /** {@code sandbox.disk: unlimited}. */
     public static final long DISK_UNLIMITED = 0;
@@ -57,6 +61,7 @@ public record SandboxConfig(Tier tier, String runtime, Double cpus, Long memoryB
         env = env == null ? Map.of() : Map.copyOf(env);
         caches = caches == null ? List.of() : List.copyOf(caches);
         processLog = processLog == null || processLog;
+        platform = platform == null ? "systrap" : platform;
         if (cpus <= 0 || memoryBytes < (16L << 20) || pids < 8 || timeout.isNegative() || timeout.isZero()
                 || tmpfsBytes <= 0 || maxOutputBytes <= 0) {
             throw new IllegalArgumentException("sandbox limits out of range: cpus > 0, memory >= 16m, pids >= 8, timeout > 0");

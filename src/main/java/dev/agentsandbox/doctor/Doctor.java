@@ -36,6 +36,7 @@ public final class Doctor {
             Duration.ofSeconds(60), 1 << 16);
     private final Tier tier;
     private final String runtime;
+    private final String platform;
     private final String image;
     private final Path scratch;
     private final Path overlayMarker;
@@ -58,6 +59,12 @@ public final class Doctor {
      * @param processLog sandbox.process-log of that configuration
      */
     public Doctor(Tier tier, String runtime, String image, Path scratch, Path overlayMarker, long diskBytes, boolean processLog) {
+        this(tier, runtime, image, scratch, overlayMarker, diskBytes, processLog, "systrap");
+    }
+
+    /** @param platform gVisor's platform the run asks for (sandbox.platform): kvm is probed outside Docker first, bounded */
+    public Doctor(Tier tier, String runtime, String image, Path scratch, Path overlayMarker, long diskBytes, boolean processLog, String platform) {
+        this.platform = platform;
         this.tier = tier;
         this.runtime = runtime;
         this.image = image;
@@ -70,6 +77,15 @@ public final class Doctor {
     public List<Check> run() {
         List<Check> checks = new ArrayList<>();
         checks.add(diskQuota(diskBytes, scratch));
+        if ("kvm".equals(platform)) {
+            // before anything starts a sandbox under Docker: a hung KVM start could not be removed
+            String gap = dev.agentsandbox.sandbox.KvmPlatform.gap();
+            if (gap != null) {
+                checks.add(Check.fail("KVM platform", gap, dev.agentsandbox.sandbox.KvmPlatform.fix()));
+                return checks;
+            }
+            checks.add(Check.ok("KVM platform", "runsc started and ended a sandbox on KVM"));
+        }
         DockerConnection connection;
         try {
             connection = DockerConnection.open();

@@ -20,6 +20,20 @@ public record Isolation(Tier tier, String runtime) {
 
     /** @throws IllegalArgumentException for a microvm tier without a runtime, saying how to name one */
     public static Isolation of(Tier tier, String runtime) {
+        return of(tier, runtime, "systrap");
+    }
+
+    /**
+     * As {@link #of(Tier, String)}, with gVisor's platform: {@code kvm} takes the runtime
+     * {@code runsc-kvm} (runsc registered with {@code --platform=kvm}) unless one is named.
+     */
+    public static Isolation of(Tier tier, String runtime, String platform) {
+        if ("kvm".equals(platform) && tier != Tier.GVISOR) {
+            throw new IllegalArgumentException("sandbox.platform: kvm is a platform of gVisor, and the tier is " + tier.id());
+        }
+        if ("kvm".equals(platform) && (runtime == null || runtime.isBlank())) {
+            return new Isolation(tier, KvmPlatform.RUNTIME);
+        }
         String rt = runtime != null && !runtime.isBlank() ? runtime : switch (tier) {
             case CONTAINER -> "runc";
             case GVISOR -> "runsc";

@@ -4,6 +4,7 @@ import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.quota.DiskQuota;
 import dev.agentsandbox.config.Tier;
+import dev.agentsandbox.sandbox.KvmPlatform;
 import dev.agentsandbox.sandbox.trace.ProcessTrace;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +22,13 @@ final class HostControls {
     }
 
     static DiskQuota require(RunConfig config, Settings settings, String backend) throws InfrastructureException {
+        if ("docker".equals(backend) && "kvm".equals(config.sandbox().platform())) {
+            // as doctor does, before any sandbox: a hung KVM start under Docker could not be removed
+            String kvm = KvmPlatform.gap();
+            if (kvm != null) {
+                throw new InfrastructureException("sandbox.platform: kvm: " + kvm + ". Fix: " + KvmPlatform.fix());
+            }
+        }
         List<String> gaps = new ArrayList<>();
         List<String> off = new ArrayList<>();
         // on Kubernetes the pod's emptyDir sizeLimit and ephemeral-storage limit are the quota: this side needs no loop device

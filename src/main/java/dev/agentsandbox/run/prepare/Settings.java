@@ -43,7 +43,8 @@ public record Settings(String image, List<String> command, dev.agentsandbox.conf
         try {
             // the command line's tier comes with its own runtime unless one is named there too
             dev.agentsandbox.config.Tier tier = r.tier() != null ? dev.agentsandbox.config.Tier.parse(r.tier()) : s.tier();
-            isolation = dev.agentsandbox.sandbox.Isolation.of(tier, r.runtime() != null ? r.runtime() : r.tier() != null ? null : s.runtime());
+            isolation = dev.agentsandbox.sandbox.Isolation.of(tier, r.runtime() != null ? r.runtime() : r.tier() != null ? null : s.runtime(),
+                    s.platform());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
