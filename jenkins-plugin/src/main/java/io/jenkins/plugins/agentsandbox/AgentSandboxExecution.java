@@ -63,6 +63,11 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         if (!step.getAction().equals("run")) {
             Arguments.requirePublicKey(step);
         }
+        if (!launcher.isUnix()) {
+            // gVisor, the loop-mounted disk quota and the Unix-socket proxy are Linux's: say so before anything is copied
+            throw new AbortException("agentSandbox needs a Linux agent (Docker with gVisor's runsc); this node runs Windows."
+                    + " Run the stage on a Linux agent, e.g. agent { label 'linux' }");
+        }
         FilePath tmp = WorkspaceList.tempDir(workspace);
         if (tmp == null) {
             throw new AbortException("agentSandbox: the workspace " + workspace.getRemote() + " has no parent folder for temporary files");

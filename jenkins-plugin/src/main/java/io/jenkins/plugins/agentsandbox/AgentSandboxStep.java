@@ -48,6 +48,8 @@ public final class AgentSandboxStep extends Step {
     private String gitCredentialsId;
     private String knownHosts;
     private String modelProvider;
+    private String modelUrl;
+    private String backend;
     private String modelCredentialsId;
     private String modelKeyVariable;
     private String jdk;
@@ -232,6 +234,26 @@ public final class AgentSandboxStep extends Step {
     @DataBoundSetter
     public void setModelProvider(String modelProvider) {
         this.modelProvider = Util.fixEmptyAndTrim(modelProvider);
+    }
+
+    public String getModelUrl() {
+        return modelUrl;
+    }
+
+    /** The model API's base URL (a company gateway, a self-hosted model); default: the provider's public API. */
+    @DataBoundSetter
+    public void setModelUrl(String modelUrl) {
+        this.modelUrl = Util.fixEmptyAndTrim(modelUrl);
+    }
+
+    public String getBackend() {
+        return backend;
+    }
+
+    /** Where the sandboxes run: docker (the default) or kubernetes (the agent's cluster credentials). */
+    @DataBoundSetter
+    public void setBackend(String backend) {
+        this.backend = Util.fixEmptyAndTrim(backend);
     }
 
     public String getModelCredentialsId() {

@@ -33,7 +33,9 @@ final class Arguments {
         add(a, "--base", s.getBase());
         add(a, "--signing-key", in.signingKey());
         add(a, "--push", s.getPush());
+        add(a, "--backend", s.getBackend());
         add(a, "--model-provider", s.getModelProvider());
+        add(a, "--model-url", s.getModelUrl());
         add(a, "--model-key-file", in.modelKeyFile());
         add(a, "--model-key-env", s.getModelKeyVariable());
         add(a, "--commit-key", in.commitKey());

@@ -41,6 +41,8 @@ public class AgentSandboxStepTest {
         s.setTier("gvisor");
         s.setPush("origin");
         s.setModelProvider("anthropic");
+        s.setModelUrl("https://llm-gateway.corp.invalid/anthropic");
+        s.setBackend("kubernetes");
         s.setModelCredentialsId("model-key");
         s.setSigningKeyCredentialsId("signing-key");
         s.setGitCredentialsId("git");
@@ -60,6 +62,19 @@ public class AgentSandboxStepTest {
         assertThat(args.subList(0, 7), equalTo(List.of("run", "--repo", "/ws", "--bundle", "/ws/b", "--task-file", "/tmp/task.txt")));
         assertThat(args, not(hasItem(task)));
         assertThat(args, hasItem("--requested-by"));
+    }
+
+    @Test
+    public void backendAndModelUrlReachTheCli() throws Exception {
+        AgentSandboxStep s = new AgentSandboxStep();
+        s.setTask("t");
+        s.setBackend("kubernetes");
+        s.setModelProvider("anthropic");
+        s.setModelUrl("https://llm-gateway.corp.invalid/anthropic");
+        List<String> args = Arguments.run(s, new Arguments.RunInputs("/ws", "/ws/b", "/tmp/task.txt", null, null, null, "alice"));
+        String line = String.join(" ", args);
+        assertThat(line.contains("--backend kubernetes"), equalTo(true));
+        assertThat(line.contains("--model-provider anthropic --model-url https://llm-gateway.corp.invalid/anthropic"), equalTo(true));
     }
 
     @Test
