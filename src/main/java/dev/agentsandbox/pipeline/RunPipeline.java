@@ -19,7 +19,7 @@ import dev.agentsandbox.run.agent.AgentOutcome;
 import dev.agentsandbox.run.agent.AgentStage;
 import dev.agentsandbox.run.agent.AgentWorkspace;
 import dev.agentsandbox.run.collect.CollectStage;
-import dev.agentsandbox.run.collect.Collection;
+import dev.agentsandbox.run.collect.CollectOutcome;
 import dev.agentsandbox.run.gates.GateOutcome;
 import dev.agentsandbox.run.gates.GateSuite;
 import dev.agentsandbox.run.ConfigSource;
@@ -111,7 +111,7 @@ public final class RunPipeline {
              AgentWorkspace workspace = AgentWorkspace.prepare(p.request().workspace(), repo, p.base().commit(), scratch, clock, progress)) {
             bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
             AgentOutcome agent = new AgentStage(backend, clock, progress, notifier, host).run(p, bundle, scratch, workspace);
-            Collection c = new CollectStage(clock, progress, host.commitSigning()).collect(p, repo, bundle, workspace, agent);
+            CollectOutcome c = new CollectStage(clock, progress, host.commitSigning()).collect(p, repo, bundle, workspace, agent);
             head = c.head();
             PublishStage publish = new PublishStage(progress, host, notifier);
             if (p.request().plan()) {

@@ -41,7 +41,7 @@ public final class CollectStage {
         this.signing = signing;
     }
 
-    public Collection collect(Prepared p, Repository repo, RunBundle bundle, AgentWorkspace workspace, AgentOutcome agent)
+    public CollectOutcome collect(Prepared p, Repository repo, RunBundle bundle, AgentWorkspace workspace, AgentOutcome agent)
             throws AgentSandboxException {
         progress.stage("collect", "comparing the workspace with " + p.base().describe());
         Collected collected;
@@ -49,15 +49,15 @@ public final class CollectStage {
             collected = workspace.collect(new ChangeCollector(ChangeCollector.Limits.of(p.config().policy())), reader);
         }
         if (p.request().plan()) {
-            return new Collection(collected, null, null); // plan first: the plan is kept, nothing is committed
+            return new CollectOutcome(collected, null, null); // plan first: the plan is kept, nothing is committed
         }
         if (collected.refused()) {
             progress.step("refused: " + collected.refusals().size() + " finding(s); nothing committed");
-            return new Collection(collected, null, GateResult.of(Collected.GATE, collected.refusals(), Duration.ZERO, GateDetails.NONE));
+            return new CollectOutcome(collected, null, GateResult.of(Collected.GATE, collected.refusals(), Duration.ZERO, GateDetails.NONE));
         }
         GateResult gate = GateResult.of(Collected.GATE, List.of(), Duration.ZERO, new GateDetails.Change(collected.change().files().size()));
         if (collected.change().isEmpty() || agent.gate().verdict() == Verdict.FAIL) {
-            return new Collection(collected, null, gate);
+            return new CollectOutcome(collected, null, gate);
         }
         var config = p.config();
         ObjectId commit = new ChangeCommitter(repo).commit(p.base().commit(), collected, p.branch(),
@@ -75,6 +75,6 @@ public final class CollectStage {
             ChangeCommitter.undo(repo, p.branch(), commit); // no half-made branch
             throw e;
         }
-        return new Collection(collected, head, gate);
+        return new CollectOutcome(collected, head, gate);
     }
 }

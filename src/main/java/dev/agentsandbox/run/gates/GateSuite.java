@@ -24,7 +24,7 @@ import dev.agentsandbox.run.HostEnvironment;
 import dev.agentsandbox.run.Progress;
 import dev.agentsandbox.run.agent.AgentOutcome;
 import dev.agentsandbox.run.agent.AgentWorkspace;
-import dev.agentsandbox.run.collect.Collection;
+import dev.agentsandbox.run.collect.CollectOutcome;
 import dev.agentsandbox.run.prepare.Prepared;
 import dev.agentsandbox.sandbox.SandboxBackend;
 import dev.agentsandbox.workspace.GitTree;
@@ -80,7 +80,7 @@ public final class GateSuite {
         return gates;
     }
 
-    public GateOutcome run(Prepared p, AgentOutcome agent, Collection c, Repository repo, RunBundle bundle, Scratch scratch,
+    public GateOutcome run(Prepared p, AgentOutcome agent, CollectOutcome c, Repository repo, RunBundle bundle, Scratch scratch,
                            AgentWorkspace workspace) throws AgentSandboxException {
         List<GateResult> results = new ArrayList<>();
         results.add(agent.gate());

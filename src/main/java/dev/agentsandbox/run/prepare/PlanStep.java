@@ -31,7 +31,7 @@ public final class PlanStep {
     static final String IN_SANDBOX = "/run/agent-sandbox/plan.md";
 
     /** The request as it runs, and the approved plan it carries out (null when none). */
-    public record Prepared(RunRequest request, Plans.ApprovedPlan approved) {
+    public record Planned(RunRequest request, Plans.ApprovedPlan approved) {
         public Map<String, String> env() {
             if (request.plan()) {
                 return Map.of("AGENT_SANDBOX_MODE", "plan");
@@ -51,12 +51,12 @@ public final class PlanStep {
     private PlanStep() {
     }
 
-    static Prepared prepare(RunRequest r, KeyPair key, Clock clock) throws AgentSandboxException {
+    static Planned prepare(RunRequest r, KeyPair key, Clock clock) throws AgentSandboxException {
         if (r.plan()) {
-            return new Prepared(withTask(r, planTask(r.task())), null);
+            return new Planned(withTask(r, planTask(r.task())), null);
         }
         if (r.planFrom() == null) {
-            return new Prepared(r, null);
+            return new Planned(r, null);
         }
         if (key == null) {
             // Without a key of its own, a plan's bundle vouches for itself: anyone could write "approved".
@@ -69,7 +69,7 @@ public final class PlanStep {
             throw new dev.agentsandbox.error.RefusedException("--plan-from " + r.planFrom() + ": that plan was approved for another task;"
                     + " run with the task the plan was made for, or plan this task first");
         }
-        return new Prepared(withTask(r, r.task() + "\n\nCarry out this approved plan (also in $AGENT_PLAN_FILE); do not go beyond it:\n\n"
+        return new Planned(withTask(r, r.task() + "\n\nCarry out this approved plan (also in $AGENT_PLAN_FILE); do not go beyond it:\n\n"
                 + new String(p.text(), StandardCharsets.UTF_8) + "\n"), p);
     }
 

@@ -28,7 +28,7 @@ import org.eclipse.jgit.lib.Repository;
 /** Stage 1: the base, the configuration, the settings and the feature branch's name; refusals that come before the agent. */
 public final class PrepareStage {
     /** The request before any repository is opened: a continued task joined, the signing key read, an approved plan checked. */
-    public record Intake(RunRequest request, KeyPair signingKey, PlanStep.Prepared plan) {
+    public record Intake(RunRequest request, KeyPair signingKey, PlanStep.Planned plan) {
     }
 
     private final Clock clock;
@@ -47,7 +47,7 @@ public final class PrepareStage {
     public Intake intake(RunRequest request, KeyPair signingKey) throws AgentSandboxException {
         requireUtf8FileNames();
         request = Continuation.apply(request, signingKey);
-        PlanStep.Prepared plan = PlanStep.prepare(request, signingKey, clock);
+        PlanStep.Planned plan = PlanStep.prepare(request, signingKey, clock);
         return new Intake(plan.request(), signingKey, plan);
     }
 

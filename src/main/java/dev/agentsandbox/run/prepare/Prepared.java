@@ -23,7 +23,7 @@ import java.util.Objects;
  * @param signingKey the attestation key; null: a one-time key
  */
 public record Prepared(RunRequest request, String runId, Base base, RunConfig config, Settings settings, String branch,
-                       String identity, DiskQuota quota, GateResult dataClass, PlanStep.Prepared plan, KeyPair signingKey) {
+                       String identity, DiskQuota quota, GateResult dataClass, PlanStep.Planned plan, KeyPair signingKey) {
     public Prepared {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(runId, "runId");

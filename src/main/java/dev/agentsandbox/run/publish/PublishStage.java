@@ -28,7 +28,7 @@ import dev.agentsandbox.run.Progress;
 import dev.agentsandbox.run.RunRequest;
 import dev.agentsandbox.run.RunResult;
 import dev.agentsandbox.run.agent.AgentOutcome;
-import dev.agentsandbox.run.collect.Collection;
+import dev.agentsandbox.run.collect.CollectOutcome;
 import dev.agentsandbox.run.gates.GateOutcome;
 import dev.agentsandbox.run.prepare.PlanStep;
 import dev.agentsandbox.run.prepare.Prepared;
@@ -60,7 +60,7 @@ public final class PublishStage {
         this.notifier = notifier;
     }
 
-    public RunResult publish(Prepared p, AgentOutcome agent, Collection c, GateOutcome gates, Repository repo, RunBundle bundle)
+    public RunResult publish(Prepared p, AgentOutcome agent, CollectOutcome c, GateOutcome gates, Repository repo, RunBundle bundle)
             throws AgentSandboxException, IOException {
         String head = c.head();
         String branch = p.branch();
@@ -107,7 +107,7 @@ public final class PublishStage {
     }
 
     /** Plan first: the plan is kept, nothing is committed; a person approves the plan before any change is made. */
-    public RunResult publishPlan(Prepared p, AgentOutcome agent, Collection c, RunBundle bundle) throws AgentSandboxException {
+    public RunResult publishPlan(Prepared p, AgentOutcome agent, CollectOutcome c, RunBundle bundle) throws AgentSandboxException {
         List<GateResult> results = List.of(agent.gate(), PlanStep.collectPlan(c.collected(), bundle, agent.gate()));
         Verdict v = results.stream().map(GateResult::verdict).reduce(Verdict.PASS, Verdict::worst);
         Outcome outcome = v == Verdict.FAIL ? Outcome.FAIL : Outcome.PLAN;
@@ -141,7 +141,7 @@ public final class PublishStage {
     }
 
     private void writeReports(Prepared p, RunBundle bundle, String branch, String head, Outcome verdict, List<GateResult> results,
-                              Collection c, AgentOutcome agent) throws InfrastructureException {
+                              CollectOutcome c, AgentOutcome agent) throws InfrastructureException {
         try {
             Path patchFile = bundle.path(Layout.PATCH);
             String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";

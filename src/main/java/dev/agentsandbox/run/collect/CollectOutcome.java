@@ -11,8 +11,8 @@ import java.util.Objects;
  * @param head the feature branch's new commit, or null when nothing was committed
  * @param gate the collect gate's result (refusals as findings); null in plan mode, where nothing is committed
  */
-public record Collection(Collected collected, String head, GateResult gate) {
-    public Collection {
+public record CollectOutcome(Collected collected, String head, GateResult gate) {
+    public CollectOutcome {
         Objects.requireNonNull(collected, "collected");
     }
 
