@@ -1,5 +1,6 @@
 package dev.agentsandbox.audit;
 
+import dev.agentsandbox.host.HostVariables;
 import dev.agentsandbox.error.UsageException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +23,7 @@ import java.util.Base64;
  */
 public final class SigningKeys {
     /** The environment variable that NAMES a private key file (it never holds the key itself). */
-    public static final String ENV = "AGENT_SANDBOX_SIGNING_KEY";
+    public static final String ENV = HostVariables.SIGNING_KEY;
 
     private SigningKeys() {
     }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.host.HostVariables;
 import dev.agentsandbox.config.SandboxConfig;
 import dev.agentsandbox.config.Sizes;
 import dev.agentsandbox.error.AgentSandboxException;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** Where the sandboxes run: {@code --backend docker|kubernetes}, else $AGENT_SANDBOX_BACKEND, else docker. */
 final class BackendOption {
-    static final String ENV = "AGENT_SANDBOX_BACKEND";
+    static final String ENV = HostVariables.BACKEND;
     /** The service account's namespace file in a pod: the default namespace of the sandbox pods. */
     static final String POD_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
     static final long DEFAULT_K8S_DISK = 4L << 30;
@@ -40,7 +41,7 @@ final class BackendOption {
 
     static KubernetesSettings kubernetes(Map<String, String> env) throws UsageException {
         try {
-            String disk = env.get("AGENT_SANDBOX_K8S_DISK");
+            String disk = env.get(HostVariables.K8S_DISK);
             return KubernetesSettings.fromEnvironment(env, POD_NAMESPACE_FILE, disk == null ? DEFAULT_K8S_DISK : Sizes.parse(disk));
         } catch (IllegalArgumentException e) {
             throw new UsageException("the Kubernetes settings (AGENT_SANDBOX_K8S_*): " + e.getMessage());

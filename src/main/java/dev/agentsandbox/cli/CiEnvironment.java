@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.host.HostVariables;
 import java.util.Map;
 
 /**
@@ -46,9 +47,9 @@ final class CiEnvironment {
     static dev.agentsandbox.git.GitCredentials gitCredentials(Map<String, String> env) throws dev.agentsandbox.error.UsageException {
         String user = null;
         String token = null;
-        if (env.get("AGENT_SANDBOX_GIT_TOKEN") != null) {
-            user = env.getOrDefault("AGENT_SANDBOX_GIT_USER", "x-access-token");
-            token = env.get("AGENT_SANDBOX_GIT_TOKEN");
+        if (env.get(HostVariables.GIT_TOKEN) != null) {
+            user = env.getOrDefault(HostVariables.GIT_USER, "x-access-token");
+            token = env.get(HostVariables.GIT_TOKEN);
         } else if (env.get("GITHUB_TOKEN") != null) {
             user = "x-access-token";
             token = env.get("GITHUB_TOKEN");
@@ -57,11 +58,11 @@ final class CiEnvironment {
             token = env.get("CI_JOB_TOKEN");
         }
         dev.agentsandbox.git.GitCredentials.SshIdentity ssh = null;
-        String key = env.get("AGENT_SANDBOX_GIT_SSH_KEY");
+        String key = env.get(HostVariables.GIT_SSH_KEY);
         if (key != null && !key.isBlank()) {
-            String knownHosts = env.get("AGENT_SANDBOX_GIT_KNOWN_HOSTS");
+            String knownHosts = env.get(HostVariables.GIT_KNOWN_HOSTS);
             try {
-                ssh = dev.agentsandbox.git.GitCredentials.sshIdentity(java.nio.file.Path.of(key), env.get("AGENT_SANDBOX_GIT_SSH_PASSPHRASE"),
+                ssh = dev.agentsandbox.git.GitCredentials.sshIdentity(java.nio.file.Path.of(key), env.get(HostVariables.GIT_SSH_PASSPHRASE),
                         knownHosts != null ? java.nio.file.Path.of(knownHosts) : java.nio.file.Path.of(System.getProperty("user.home"), ".ssh", "known_hosts"));
             } catch (IllegalArgumentException e) {
                 throw new dev.agentsandbox.error.UsageException("AGENT_SANDBOX_GIT_SSH_KEY: " + e.getMessage());

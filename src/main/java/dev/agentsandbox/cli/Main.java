@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.host.HostVariables;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -78,6 +79,13 @@ public final class Main {
         return cl;
     }
 
+    /** The top-level help's footer: every host variable the CLI reads, with what it sets. */
+    static String variables() {
+        StringBuilder b = new StringBuilder("%nEnvironment (the host's; a command-line option wins over its variable):%n");
+        HostVariables.all().forEach((k, v) -> b.append("  ").append(k).append("%n      ").append(v.replace("%", "%%")).append("%n"));
+        return b.toString();
+    }
+
     /** Runs the command line and returns the exit code; used by the wrappers' tests too. */
     public static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
@@ -88,6 +96,7 @@ public final class Main {
             // help, a typo (picocli then suggests the nearest), or no command: all of them
             COMMANDS.values().forEach(c -> cl.addSubcommand(c.get()));
             cl.addSubcommand(new CommandLine.HelpCommand());
+            cl.getCommandSpec().usageMessage().footer(variables());
         }
         cl.setOut(out);
         cl.setErr(err);
@@ -103,7 +112,7 @@ public final class Main {
                 return a.exitCode().code();
             }
             c.getErr().println("agent-sandbox: internal error: " + ex);
-            if (System.getenv("AGENT_SANDBOX_DEBUG") != null) {
+            if (System.getenv(HostVariables.DEBUG) != null) {
                 ex.printStackTrace(c.getErr());
             } else {
                 c.getErr().println("(set AGENT_SANDBOX_DEBUG=1 for the stack trace, and report it)");

@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.host.HostVariables;
 import dev.agentsandbox.audit.SigningKeys;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.error.UsageException;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Option;
  * who could change the bundle put there.
  */
 final class PinnedKey {
-    static final String ENV = "AGENT_SANDBOX_PUBLIC_KEY";
+    static final String ENV = HostVariables.PUBLIC_KEY;
 
     @Option(names = "--key", description = "the public key the run's attestations must verify with (default: $" + ENV + ")")
     Path key;

@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.host.HostVariables;
 import dev.agentsandbox.approval.ChangeRequests;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.UsageException;
@@ -42,7 +43,7 @@ final class PrCommand extends CommandGroup {
             if (kind == null) {
                 throw new UsageException("give --forge github or gitlab (no CI variable says which)");
             }
-            String token = env.get("AGENT_SANDBOX_FORGE_TOKEN");
+            String token = env.get(HostVariables.FORGE_TOKEN);
             switch (kind) {
                 case "github" -> {
                     token = token != null ? token : env.get("GITHUB_TOKEN");

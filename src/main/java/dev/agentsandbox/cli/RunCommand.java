@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.host.HostVariables;
 import dev.agentsandbox.bundle.Outcome;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.error.UsageException;
@@ -161,8 +162,8 @@ final class RunCommand implements Callable<Integer> {
         RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
                 image, cmd, tier, runtime, base, push, previous, upstream, mode, pushEarly(), CiEnvironment.branch(env),
                 requester(env, trigger), plan, planFrom,
-                orgPolicy != null ? orgPolicy : envPath("AGENT_SANDBOX_ORG_POLICY"), trigger);
-        Path commitKeyFile = commitKey != null ? commitKey : envPath("AGENT_SANDBOX_COMMIT_KEY");
+                orgPolicy != null ? orgPolicy : envPath(HostVariables.ORG_POLICY), trigger);
+        Path commitKeyFile = commitKey != null ? commitKey : envPath(HostVariables.COMMIT_KEY);
         HostEnvironment host = new HostEnvironment(env, CiEnvironment.reviewUrl(env), dev.agentsandbox.workspace.ScratchArea.of(env),
                 CiEnvironment.gitCredentials(env), commitKeyFile == null ? null : dev.agentsandbox.git.CommitSigning.load(commitKeyFile));
         java.security.KeyPair key = signingKey.load();

@@ -1,5 +1,6 @@
 package dev.agentsandbox.cli;
 
+import dev.agentsandbox.host.HostVariables;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -113,7 +114,7 @@ final class TriggerCommand extends CommandGroup {
             JsonNode payload = payload(event);
             String api = env.getOrDefault("CI_API_V4_URL", "https://gitlab.com/api/v4");
             GithubTrigger.Outcome o = new dev.agentsandbox.forge.GitlabTrigger(URI.create(api), env.get("CI_PROJECT_ID"),
-                    env.get("AGENT_SANDBOX_GITLAB_TOKEN")).decide(payload, commandWord, minimumAccess, mark);
+                    env.get(HostVariables.GITLAB_TOKEN)).decide(payload, commandWord, minimumAccess, mark);
             return write(o, out, spec);
         }
     }

@@ -1,5 +1,6 @@
 package dev.agentsandbox.workspace;
 
+import dev.agentsandbox.host.HostVariables;
 import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.quota.DiskQuota;
 import dev.agentsandbox.quota.LoopDisks;
@@ -17,7 +18,7 @@ import java.util.Map;
  * folder per user ({@code AGENT_SANDBOX_SCRATCH}, else the temporary folder), resolved once at the edge.
  */
 public record ScratchArea(Path base) {
-    public static final String ENV = "AGENT_SANDBOX_SCRATCH";
+    public static final String ENV = HostVariables.SCRATCH;
 
     /** The area the host's environment names, else {@code $TMPDIR/agent-sandbox-<uid>}. */
     public static ScratchArea of(Map<String, String> env) {

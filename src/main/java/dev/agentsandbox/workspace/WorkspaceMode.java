@@ -1,5 +1,6 @@
 package dev.agentsandbox.workspace;
 
+import dev.agentsandbox.host.HostVariables;
 import java.util.Locale;
 
 /** How the agent's workspace is made: a copy-on-write overlay, a private copy, or the overlay where the host can mount it. */
@@ -7,7 +8,7 @@ public enum WorkspaceMode {
     AUTO, OVERLAY, COPY;
 
     /** The variable that chooses the mode when no option does. */
-    public static final String ENV = "AGENT_SANDBOX_WORKSPACE";
+    public static final String ENV = HostVariables.WORKSPACE;
 
     /** @throws IllegalArgumentException naming the kinds there are */
     public static WorkspaceMode parse(String text) {

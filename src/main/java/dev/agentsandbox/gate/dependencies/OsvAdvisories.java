@@ -1,5 +1,6 @@
 package dev.agentsandbox.gate.dependencies;
 
+import dev.agentsandbox.host.HostVariables;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -31,7 +32,7 @@ import java.util.zip.ZipInputStream;
  */
 public final class OsvAdvisories {
     public static final String DEFAULT_URL = "https://api.osv.dev";
-    public static final String URL_ENV = "AGENT_SANDBOX_OSV_URL";
+    public static final String URL_ENV = HostVariables.OSV_URL;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_DETAILS = 200;
     private static final Pattern EXACT = Pattern.compile("^v?\\d+(\\.\\d+)*([-+.][0-9A-Za-z.+-]+)?$");

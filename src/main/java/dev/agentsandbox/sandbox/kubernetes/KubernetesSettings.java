@@ -1,5 +1,6 @@
 package dev.agentsandbox.sandbox.kubernetes;
 
+import dev.agentsandbox.host.HostVariables;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -62,7 +63,7 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
      * AGENT_SANDBOX_K8S_WARM_POOL, AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY, and the {@link Placement} variables.
      */
     public static KubernetesSettings fromEnvironment(java.util.Map<String, String> env, String namespaceFile, long diskBytes) {
-        String ns = env.get("AGENT_SANDBOX_K8S_NAMESPACE");
+        String ns = env.get(HostVariables.K8S_NAMESPACE);
         if (ns == null) {
             try {
                 ns = java.nio.file.Files.readString(java.nio.file.Path.of(namespaceFile)).strip();
@@ -71,11 +72,11 @@ public record KubernetesSettings(String namespace, String gvisorRuntimeClass, St
             }
         }
         return new KubernetesSettings(ns == null || ns.isBlank() ? "default" : ns,
-                env.getOrDefault("AGENT_SANDBOX_K8S_RUNTIME_CLASS", DEFAULT_GVISOR_CLASS),
-                env.getOrDefault("AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS", DEFAULT_MICROVM_CLASS), diskBytes,
-                env.getOrDefault("AGENT_SANDBOX_K8S_IMAGE_PULL_POLICY", "IfNotPresent"), Duration.ofMinutes(5),
-                env.getOrDefault("AGENT_SANDBOX_K8S_OWNER_POD", env.get("POD_NAME")), blankToNull(env.get("AGENT_SANDBOX_K8S_WARM_POOL")),
-                blankToNull(env.get("AGENT_SANDBOX_K8S_EGRESS_ENFORCED_BY")), Placement.fromEnvironment(env));
+                env.getOrDefault(HostVariables.K8S_RUNTIME_CLASS, DEFAULT_GVISOR_CLASS),
+                env.getOrDefault(HostVariables.K8S_MICROVM_RUNTIME_CLASS, DEFAULT_MICROVM_CLASS), diskBytes,
+                env.getOrDefault(HostVariables.K8S_IMAGE_PULL_POLICY, "IfNotPresent"), Duration.ofMinutes(5),
+                env.getOrDefault(HostVariables.K8S_OWNER_POD, env.get("POD_NAME")), blankToNull(env.get(HostVariables.K8S_WARM_POOL)),
+                blankToNull(env.get(HostVariables.K8S_EGRESS_ENFORCED_BY)), Placement.fromEnvironment(env));
     }
 
     private static String blankToNull(String s) {

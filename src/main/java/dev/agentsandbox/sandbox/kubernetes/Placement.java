@@ -1,5 +1,6 @@
 package dev.agentsandbox.sandbox.kubernetes;
 
+import dev.agentsandbox.host.HostVariables;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ public record Placement(Map<String, String> nodeSelector, List<Toleration> toler
 
     static Placement fromEnvironment(Map<String, String> env) {
         Map<String, String> selector = new LinkedHashMap<>();
-        for (String kv : words(env.get("AGENT_SANDBOX_K8S_NODE_SELECTOR"))) {
+        for (String kv : words(env.get(HostVariables.K8S_NODE_SELECTOR))) {
             String[] p = kv.split("=", 2);
             if (p.length != 2 || !p[0].matches(NAME) || !p[1].matches("(" + NAME + ")?")) {
                 throw new IllegalArgumentException("AGENT_SANDBOX_K8S_NODE_SELECTOR: '" + kv + "' is not key=value (as in sandbox.gvisor=true)");
@@ -37,7 +38,7 @@ public record Placement(Map<String, String> nodeSelector, List<Toleration> toler
             selector.put(p[0], p[1]);
         }
         List<Toleration> tolerations = new ArrayList<>();
-        for (String t : words(env.get("AGENT_SANDBOX_K8S_TOLERATIONS"))) {
+        for (String t : words(env.get(HostVariables.K8S_TOLERATIONS))) {
             java.util.regex.Matcher m = java.util.regex.Pattern.compile("(" + NAME + ")(?:=(" + NAME + "))?:(NoSchedule|PreferNoSchedule|NoExecute)").matcher(t);
             if (!m.matches()) {
                 throw new IllegalArgumentException("AGENT_SANDBOX_K8S_TOLERATIONS: '" + t + "' is not a taint as kubectl writes it"
@@ -46,11 +47,11 @@ public record Placement(Map<String, String> nodeSelector, List<Toleration> toler
             tolerations.add(new TolerationBuilder().withKey(m.group(1)).withOperator(m.group(2) == null ? "Exists" : "Equal")
                     .withValue(m.group(2)).withEffect(m.group(3)).build());
         }
-        String priority = env.get("AGENT_SANDBOX_K8S_PRIORITY_CLASS");
+        String priority = env.get(HostVariables.K8S_PRIORITY_CLASS);
         if (priority != null && !priority.isBlank() && !priority.strip().matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
             throw new IllegalArgumentException("AGENT_SANDBOX_K8S_PRIORITY_CLASS: '" + priority + "' is not a PriorityClass name");
         }
-        List<String> secrets = words(env.get("AGENT_SANDBOX_K8S_IMAGE_PULL_SECRETS"));
+        List<String> secrets = words(env.get(HostVariables.K8S_IMAGE_PULL_SECRETS));
         for (String s : secrets) {
             if (!s.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
                 throw new IllegalArgumentException("AGENT_SANDBOX_K8S_IMAGE_PULL_SECRETS: '" + s + "' is not a Secret name");
