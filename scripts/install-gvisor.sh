@@ -23,8 +23,12 @@ die() { printf '[install-gvisor] error: %s\n' "$*" >&2; exit 1; }
 # A docker-group user asks the daemon directly; root or sudo is needed only to install.
 docker_info() { docker info "$@" 2>/dev/null || { [ "$(id -u)" -ne 0 ] && sudo -n docker info "$@" 2>/dev/null; }; }
 docker_info >/dev/null || die "Docker does not answer: this script adds gVisor to a running Docker Engine; install and start Docker first"
-registered() { docker_info --format '{{json .Runtimes}}' | grep -q "\"$RUNTIME\""; }
-if registered; then
+registered_as() { docker_info --format '{{json .Runtimes}}' | grep -q "\"$1\""; }
+registered() { registered_as "$RUNTIME"; }
+# gVisor's KVM platform is registered beside it where the host has /dev/kvm (sandbox.platform: kvm).
+kvm_missing() { [ -e /dev/kvm ] && ! registered_as "$RUNTIME-kvm"; }
+if registered && { ! kvm_missing || { [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; }; }; then
+  kvm_missing && log "the KVM runtime '$RUNTIME-kvm' is not registered and registering it needs root: sandbox.platform: kvm is unavailable here"
   log "Docker already has the runtime '$RUNTIME'; nothing to do (doctor checks that it works)"
   exit 0
 fi
@@ -34,6 +38,27 @@ SUDO=()
 if [ "$(id -u)" -ne 0 ]; then
   sudo -n true 2>/dev/null || die "Docker has no '$RUNTIME' runtime, and installing it needs root or passwordless sudo (it writes $BIN/runsc and /etc/docker/daemon.json, and reloads dockerd): ask the host's administrator to run this script"
   SUDO=(sudo -n)
+fi
+reload() { # Docker reloads its runtimes on SIGHUP; running containers are not touched.
+  if [ -d /run/systemd/system ] && systemctl is-active --quiet docker 2>/dev/null; then
+    "${SUDO[@]}" systemctl reload docker
+  else
+    pid=$(pgrep -x dockerd | head -n1) || die "dockerd is not running here (a remote Docker host?): register runsc on that host"
+    "${SUDO[@]}" kill -HUP "$pid"
+  fi
+}
+register_kvm() { # register_kvm RUNSC: doctor and run check, bounded, that KVM really works before a run uses it
+  "${SUDO[@]}" "$1" install --runtime "$RUNTIME-kvm" -- --network=none --host-uds=open --platform=kvm >/dev/null 2>&1 \
+    || die "runsc install could not register the runtime '$RUNTIME-kvm' in /etc/docker/daemon.json"
+}
+if registered; then # only the KVM runtime is missing: the installed runsc serves it
+  runsc_bin=$(command -v runsc || echo "$BIN/runsc")
+  register_kvm "$runsc_bin"
+  reload
+  for _ in $(seq 1 50); do registered_as "$RUNTIME-kvm" && break; sleep 0.2; done
+  registered_as "$RUNTIME-kvm" || die "the daemon does not list the runtime '$RUNTIME-kvm' after the reload: see /etc/docker/daemon.json"
+  log "registered the Docker runtime '$RUNTIME-kvm' (gVisor's KVM platform)"
+  exit 0
 fi
 for tool in curl sha512sum; do
   command -v "$tool" >/dev/null || die "$tool is missing: install it and run again"
@@ -74,20 +99,11 @@ log "installed $BIN/runsc ($("$BIN/runsc" --version 2>/dev/null | head -n1))"
 # model proxy's Unix socket mounted into it.
 "${SUDO[@]}" "$BIN/runsc" install --runtime "$RUNTIME" -- --network=none --host-uds=open >/dev/null 2>&1 \
   || die "runsc install could not register the runtime in /etc/docker/daemon.json"
-# gVisor's KVM platform beside it where the host has /dev/kvm (GitHub's hosted Linux runners), for
-# sandbox.platform: kvm; doctor and run first check, bounded, that KVM really works there.
 if [ -e /dev/kvm ]; then
-  "${SUDO[@]}" "$BIN/runsc" install --runtime "$RUNTIME-kvm" -- --network=none --host-uds=open --platform=kvm >/dev/null 2>&1 \
-    || die "runsc install could not register the runtime '$RUNTIME-kvm' in /etc/docker/daemon.json"
+  register_kvm "$BIN/runsc"
 fi
 
-# Docker reloads its runtimes on SIGHUP; running containers are not touched.
-if [ -d /run/systemd/system ] && systemctl is-active --quiet docker 2>/dev/null; then
-  "${SUDO[@]}" systemctl reload docker
-else
-  pid=$(pgrep -x dockerd | head -n1) || die "dockerd is not running here (a remote Docker host?): register runsc on that host"
-  "${SUDO[@]}" kill -HUP "$pid"
-fi
+reload
 for _ in $(seq 1 50); do registered && break; sleep 0.2; done
 registered || die "the daemon does not list the runtime '$RUNTIME' after the reload: see /etc/docker/daemon.json"
 log "registered the Docker runtime '$RUNTIME'"

@@ -15,7 +15,7 @@ final class DoctorCommand implements Callable<Integer> {
     @Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--tier", defaultValue = "gvisor", description = "container, gvisor or microvm (default: ${DEFAULT-VALUE})")
+    @Option(names = "--tier", description = "container, gvisor or microvm (default: the configuration's sandbox.tier, else gvisor)")
     String tier;
 
     @Option(names = "--runtime", description = "Docker runtime name (required for microvm)")
@@ -33,12 +33,17 @@ final class DoctorCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws UsageException, dev.agentsandbox.error.ConfigException {
-        Tier t = CliSupport.tier(tier);
         var sandbox = config == null ? dev.agentsandbox.config.SandboxConfig.DEFAULT : dev.agentsandbox.config.ConfigLoader.load(config).sandbox();
-        String rt = CliSupport.runtime(t, runtime, sandbox.platform());
+        // as a run resolves them: the command line's tier comes with its own runtime unless one is named there too
+        Tier t = tier != null ? CliSupport.tier(tier) : sandbox.tier();
+        String rt = CliSupport.runtime(t, runtime != null ? runtime : tier != null ? null : sandbox.runtime(), sandbox.platform());
         var env = System.getenv();
         List<Check> checks;
         if (backend.kind(env).equals("kubernetes")) {
+            if ("kvm".equals(sandbox.platform())) {
+                throw new UsageException("sandbox.platform: kvm is for the Docker backend; on Kubernetes the RuntimeClass ("
+                        + dev.agentsandbox.host.HostVariables.K8S_RUNTIME_CLASS + ") chooses gVisor's platform");
+            }
             checks = kubernetes(t, rt, BackendOption.kubernetes(env));
         } else {
             var scratch = dev.agentsandbox.workspace.ScratchArea.of(env);

@@ -77,7 +77,7 @@ public final class Doctor {
     public List<Check> run() {
         List<Check> checks = new ArrayList<>();
         checks.add(diskQuota(diskBytes, scratch));
-        if ("kvm".equals(platform)) {
+        if (dev.agentsandbox.sandbox.KvmPlatform.asked(platform, runtime)) {
             // before anything starts a sandbox under Docker: a hung KVM start could not be removed
             String gap = dev.agentsandbox.sandbox.KvmPlatform.gap();
             if (gap != null) {

@@ -57,7 +57,7 @@ final class ProviderAuth {
             return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT));
         }
 
-        private String keyHeader() {
+        String keyHeader() {
             return config.keyHeader() != null ? config.keyHeader() : KEY_HEADERS.getOrDefault(config.provider(), "Authorization");
         }
 
@@ -89,7 +89,13 @@ final class ProviderAuth {
                             + "' is not a plain absolute path (like /v1/messages: no %, ;, //, . or .. segments, no query)");
                 }
             }
-            ups.put(u.provider(), new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), key(u, env), added(u, env)));
+            Upstream up = new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), key(u, env), added(u, env));
+            if (up.key() != null && up.added().containsKey(up.keyHeader().toLowerCase(java.util.Locale.ROOT))) {
+                // the key would overwrite it: the provider's own key header counts as much as a key-header given
+                throw new UsageException("proxy upstream '" + u.provider() + "': header " + up.keyHeader() + " carries the key; give it once"
+                        + " (set key-header to the header the gateway expects the key in)");
+            }
+            ups.put(u.provider(), up);
         }
         return ups;
     }
@@ -101,13 +107,13 @@ final class ProviderAuth {
             header(where + ": key-header", u.keyHeader());
         }
         if (u.keyPrefix() != null && !value(u.keyPrefix())) {
-            throw new UsageException(where + ": key-prefix holds a line break or control character");
+            throw new UsageException(where + ": key-prefix holds a character other than printable ASCII");
         }
         Map<String, String> added = new LinkedHashMap<>();
         for (Map.Entry<String, String> h : u.headers().entrySet()) {
             String name = header(where + ": headers." + h.getKey(), h.getKey());
             if (!value(h.getValue())) {
-                throw new UsageException(where + ": the value of headers." + h.getKey() + " holds a line break or control character");
+                throw new UsageException(where + ": the value of headers." + h.getKey() + " holds a character other than printable ASCII");
             }
             added.put(name, h.getValue());
         }
@@ -119,15 +125,16 @@ final class ProviderAuth {
                         + ", which is not set on the host (its value stays on the host; the agent never sees it)");
             }
             if (!value(v.strip())) {
-                throw new UsageException(where + ": the variable " + h.getValue() + " (header-env." + h.getKey() + ") holds a line break or control character");
+                throw new UsageException(where + ": the variable " + h.getValue() + " (header-env." + h.getKey() + ") holds a character other than printable ASCII");
+            }
+            if (v.strip().length() < 8) {
+                // a short secret cannot be kept: its scrubbing would show the agent whether a guess was right
+                throw new UsageException(where + ": the value of " + h.getValue() + " (header-env." + h.getKey() + ") is shorter than 8 characters;"
+                        + " a value that is not secret belongs under headers");
             }
             if (added.put(name, v.strip()) != null) {
                 throw new UsageException(where + ": header " + h.getKey() + " is in both headers and header-env");
             }
-        }
-        String keyHeader = u.keyHeader() == null ? null : u.keyHeader().toLowerCase(java.util.Locale.ROOT);
-        if (keyHeader != null && added.containsKey(keyHeader)) {
-            throw new UsageException(where + ": header " + u.keyHeader() + " is the key-header; give it once");
         }
         return added;
     }
@@ -143,8 +150,9 @@ final class ProviderAuth {
         return lower;
     }
 
+    /** Printable ASCII (and tab) only: anything else reaches the upstream altered, or makes the request fail with the value in the error. */
     private static boolean value(String v) {
-        return v.chars().noneMatch(c -> c < 0x20 && c != '\t' || c == 0x7f);
+        return v.chars().allMatch(c -> c == '\t' || c >= 0x20 && c <= 0x7e);
     }
 
     /** The keys held, so that anything written by the run can be redacted of them. */
@@ -152,16 +160,26 @@ final class ProviderAuth {
         return upstreams.values().stream().flatMap(u -> u.secrets().stream()).filter(k -> k.length() >= 8).toList();
     }
 
+    private static String printable(ProxyConfig.Upstream u, String where, String key) throws UsageException {
+        if (!value(key)) {
+            throw new UsageException("proxy upstream '" + u.provider() + "': " + where + " holds a character other than printable ASCII;"
+                    + " a key is sent as a header value as it is");
+        }
+        return key;
+    }
+
     private static String key(ProxyConfig.Upstream u, Map<String, String> env) throws UsageException {
         if (u.keyEnv() != null && env.get(u.keyEnv()) != null && !env.get(u.keyEnv()).isBlank()) {
-            return env.get(u.keyEnv()).strip();
+            return printable(u, "the variable " + u.keyEnv(), env.get(u.keyEnv()).strip());
         }
         if (u.keyFile() != null) {
+            String text;
             try {
-                return Files.readString(Path.of(u.keyFile())).strip();
+                text = Files.readString(Path.of(u.keyFile())).strip();
             } catch (IOException e) {
                 throw new UsageException("proxy upstream '" + u.provider() + "': cannot read key-file " + u.keyFile() + ": " + e.getMessage());
             }
+            return printable(u, "key-file " + u.keyFile(), text);
         }
         if (u.keyEnv() == null) {
             return null;

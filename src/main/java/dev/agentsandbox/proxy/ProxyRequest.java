@@ -11,6 +11,8 @@ import java.util.Map;
 
 /** A strictly parsed HTTP/1.1 request with a Content-Length body (or none). */
 record ProxyRequest(String method, String target, Map<String, String> headers, byte[] body) {
+    private static final java.util.regex.Pattern TOKEN = java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_HEADER_BYTES = 32 * 1024;
     private static final int MAX_HEADERS = 100;
@@ -60,7 +62,13 @@ record ProxyRequest(String method, String target, Map<String, String> headers, b
             if (c <= 0 || headers.size() >= MAX_HEADERS || total > MAX_HEADER_BYTES) {
                 throw new IOException("bad or too many headers");
             }
-            headers.put(l.substring(0, c).strip().toLowerCase(Locale.ROOT), l.substring(c + 1).strip());
+            String name = l.substring(0, c).strip();
+            String value = l.substring(c + 1).strip();
+            // a header the upstream request could not carry is the request's fault, answered 400, never an error on the host's console
+            if (!TOKEN.matcher(name).matches() || value.chars().anyMatch(ch -> ch != '\t' && (ch < 0x20 || ch > 0x7e))) {
+                throw new IOException("a header name or value outside printable ASCII");
+            }
+            headers.put(name.toLowerCase(Locale.ROOT), value);
         }
         if (headers.containsKey("transfer-encoding")) {
             throw new IOException("chunked request bodies are not accepted; send Content-Length");

@@ -53,8 +53,8 @@ final class ResponseRelay {
             // Each read is written and flushed at once: server-sent events arrive as they are sent. A client that
             // closes early does not stop the metering: the upstream spends the whole answer, which is read to its end.
             while ((n = body.read(buf)) > 0) {
-                meter.accept(buf, n);
                 byte[] scrubbed = scrubber.accept(buf, n);
+                meter.accept(scrubbed, scrubbed.length); // scrubbed first: tool calls go into the audit log
                 if (!clientGone) {
                     try {
                         bytesOut += chunk(out, scrubbed);
@@ -63,9 +63,11 @@ final class ResponseRelay {
                     }
                 }
             }
+            byte[] rest = scrubber.finish();
+            meter.accept(rest, rest.length);
             if (!clientGone) {
                 try {
-                    bytesOut += chunk(out, scrubber.finish());
+                    bytesOut += chunk(out, rest);
                 } catch (IOException e) {
                     clientGone = true;
                 }

@@ -25,6 +25,11 @@ public final class KvmPlatform {
     private KvmPlatform() {
     }
 
+    /** Whether a run asks for KVM: by the platform, or by a runtime registered for it (runsc-kvm, or another name ending in -kvm). */
+    public static boolean asked(String platform, String runtime) {
+        return "kvm".equals(platform) || runtime != null && (runtime.equals(RUNTIME) || runtime.endsWith("-kvm"));
+    }
+
     /** Why this host cannot run gVisor on KVM, or null when a sandbox started and ended there within the probe's time. */
     public static String gap() {
         return gap(Path.of("/dev/kvm"), PROBE);
@@ -44,19 +49,29 @@ public final class KvmPlatform {
         }
         List<String> cmd = new ArrayList<>(asRoot);
         cmd.addAll(List.of("--platform=kvm", "--network=none", "do", "true"));
+        Path dir = null;
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
+            dir = Files.createTempDirectory("agent-sandbox-kvm-");
+            Path log = dir.resolve("runsc.log");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            // `runsc do` writes the caller's environment into a folder under TMPDIR, left there when it is stopped:
+            // it gets none of the run's variables, and a folder of the probe's own (sudo keeps its own reduced set)
+            String path = pb.environment().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin");
+            pb.environment().clear();
+            pb.environment().put("PATH", path);
+            pb.environment().put("TMPDIR", dir.toString());
+            Process p = pb.start();
             if (!p.waitFor(bound.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroy(); // SIGTERM ends a hung runsc (sudo passes it on); nothing is left behind
+                p.destroy(); // SIGTERM ends a hung runsc (sudo passes it on)
                 if (!p.waitFor(5, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                 }
                 return "gVisor's KVM platform did not start a sandbox within " + bound.toSeconds() + " s on this host (it hangs under"
                         + " nested virtualization without working KVM)";
             }
-            String out = new String(p.getInputStream().readNBytes(2048), StandardCharsets.UTF_8).strip();
             if (p.exitValue() != 0) {
+                String out = Files.readString(log, StandardCharsets.UTF_8).strip();
                 return "gVisor's KVM platform failed on this host: " + (out.isEmpty() ? "exit " + p.exitValue() : out.lines().reduce((a, b) -> b).orElse(out));
             }
             return null;
@@ -65,6 +80,20 @@ public final class KvmPlatform {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return "interrupted while checking KVM";
+        } finally {
+            if (dir != null) {
+                deleteQuietly(dir);
+            }
+        }
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | RuntimeException e) {
+            // what runsc left as root through sudo stays; it holds sudo's reduced environment only
         }
     }
 

@@ -27,14 +27,24 @@ class KvmPlatformIT {
         if (!Files.exists(Path.of("/dev/kvm"))) {
             return false;
         }
-        Process p = new ProcessBuilder("runsc", "--platform=kvm", "--network=none", "do", "true").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroy();
-            p.waitFor(5, TimeUnit.SECONDS);
-            return false;
+        // runsc do leaves its folder (with the caller's environment) under TMPDIR when stopped: a folder of its own, no variables
+        Path dir = Files.createTempDirectory("kvm-oracle-");
+        ProcessBuilder pb = new ProcessBuilder("runsc", "--platform=kvm", "--network=none", "do", "true").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().clear();
+        pb.environment().put("PATH", System.getenv("PATH"));
+        pb.environment().put("TMPDIR", dir.toString());
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroy();
+                p.waitFor(5, TimeUnit.SECONDS);
+                return false;
+            }
+            return p.exitValue() == 0;
+        } finally {
+            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
         }
-        return p.exitValue() == 0;
     }
 
     @Test
@@ -70,6 +80,27 @@ class KvmPlatformIT {
         assertThat(tmp.resolve("b/change.patch")).doesNotExist();
     }
 
+    /** The KVM runtime named directly (no platform) is probed all the same, by doctor and by run. */
+    @Test
+    void theKvmRuntimeNamedDirectlyIsProbedToo(@TempDir Path tmp) throws Exception {
+        if (kvmWorks()) {
+            return;
+        }
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path config = Files.writeString(tmp.resolve("rt.yml"), "sandbox: { runtime: runsc-kvm, disk: unlimited, process-log: false }\n");
+        Cli doctor = Cli.run("doctor", "--config", config.toString());
+        assertThat(doctor.out).as(doctor.toString()).containsPattern("FAIL +KVM platform");
+        Cli run = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "true",
+                "--runtime", "runsc-kvm", "--bundle", tmp.resolve("b").toString(), "--quiet");
+        assertThat(run.exitCode).as(run.toString()).isEqualTo(3);
+        assertThat(run.err).contains("did not start a sandbox within");
+        assertThat(Leftovers.containers(Labels.CREATOR_PID, Long.toString(ProcessHandle.current().pid()))).isEmpty();
+        try (var left = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("the probe leaves no folder of runsc do's (it holds an environment)")
+                    .noneMatch(n -> n.startsWith("agent-sandbox-kvm-"));
+        }
+    }
+
     @Test
     void kvmIsAPlatformOfGvisorOnly(@TempDir Path tmp) throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
@@ -82,5 +113,11 @@ class KvmPlatformIT {
                 "--config", Files.writeString(tmp.resolve("d.yml"), "sandbox: { platform: ptrace }\n").toString(), "--bundle", tmp.resolve("c").toString());
         assertThat(bad.exitCode).isEqualTo(2);
         assertThat(bad.err).contains("sandbox.platform");
+        Cli k8s = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "true", "--backend", "kubernetes",
+                "--config", Files.writeString(tmp.resolve("k.yml"), "sandbox: { platform: kvm }\n").toString(), "--bundle", tmp.resolve("k").toString());
+        assertThat(k8s.exitCode).as(k8s.toString()).isIn(2, 3);
+        if (k8s.exitCode == 2) {
+            assertThat(k8s.err).contains("sandbox.platform: kvm is for the Docker backend");
+        }
     }
 }

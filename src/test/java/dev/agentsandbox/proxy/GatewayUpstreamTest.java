@@ -57,7 +57,8 @@ class GatewayUpstreamTest {
     }
 
     ModelProxy proxy(ProxyConfig.Upstream... ups) throws UsageException {
-        proxy = ModelProxy.start(new ProxyConfig(List.of(ups), null, null, null, null, null), tmp, Map.of("GW_KEY", KEY, "PORTKEY_VK", VIRTUAL_KEY),
+        proxy = ModelProxy.start(new ProxyConfig(List.of(ups), null, null, null, null, null), tmp,
+                Map.of("GW_KEY", KEY, "PORTKEY_VK", VIRTUAL_KEY, "SHORT_VK", "abc"),
                 new ProxyListener() {
                     @Override
                     public void onRequest(ProxyEvent event) {
@@ -153,6 +154,16 @@ class GatewayUpstreamTest {
         }
     }
 
+    /** A header the upstream request could not carry is the agent's malformed request (400, audited), never an error printed on the host. */
+    @Test
+    void anAgentsHeaderOutsidePrintableAsciiIsAMalformedRequest() throws Exception {
+        proxy(gateway("anthropic", upstream.url(), "x-litellm-api-key", null, null, null));
+        assertThat(call("/anthropic/v1/messages", "{}", "x-evil\u001b[2J: 1")).startsWith("HTTP/1.1 400").contains("malformed");
+        assertThat(call("/anthropic/v1/messages", "{}", "x-name: caf\u00e9")).startsWith("HTTP/1.1 400");
+        assertThat(upstream.received).isEmpty();
+        assertThat(events).hasSize(2).allSatisfy(e -> assertThat(e.refusedBy()).isEqualTo("malformed"));
+    }
+
     @Test
     void azureTakesTheKeyBareInApiKey() throws Exception {
         proxy(gateway("azure", upstream.url() + "/openai/deployments/gpt-4o", "api-key", null, null, null));
@@ -170,12 +181,19 @@ class GatewayUpstreamTest {
         assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, Map.of("Host", "evil.example"), null)))
                 .hasMessageContaining("headers.Host").hasMessageContaining("set by the proxy itself");
         assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, Map.of("x-team", "a\r\nx-injected: 1"), null)))
-                .hasMessageContaining("headers.x-team holds a line break");
-        assertThatThrownBy(() -> proxy(gateway("gw", u, null, "Bearer\n", null, null))).hasMessageContaining("key-prefix holds a line break");
+                .hasMessageContaining("headers.x-team holds a character other than printable ASCII");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, "Bearer\n", null, null))).hasMessageContaining("key-prefix holds a character other than printable ASCII");
         assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, null, Map.of("x-vk", "NOT_SET_ANYWHERE"))))
                 .hasMessageContaining("header-env.x-vk names the variable NOT_SET_ANYWHERE, which is not set on the host");
         assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, Map.of("X-VK", "a"), Map.of("x-vk", "PORTKEY_VK"))))
                 .hasMessageContaining("in both headers and header-env");
-        assertThatThrownBy(() -> proxy(gateway("gw", u, "x-key", null, Map.of("X-Key", "a"), null))).hasMessageContaining("is the key-header");
+        assertThatThrownBy(() -> proxy(gateway("gw", u, "x-key", null, Map.of("X-Key", "a"), null))).hasMessageContaining("carries the key; give it once");
+        // the provider's own key header counts too: anthropic's x-api-key would be overwritten by the key
+        assertThatThrownBy(() -> proxy(gateway("anthropic", u, null, null, Map.of("x-api-key", "team-a"), null))).hasMessageContaining("x-api-key carries the key");
+        // a value the request would carry altered (Z?rich) or fail on, printing it: refused before the run
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, Map.of("x-region", "Z\u00fcrich"), null))).hasMessageContaining("printable ASCII");
+        // a short secret's scrubbing would tell the agent whether its guess was right
+        assertThatThrownBy(() -> proxy(gateway("gw", u, null, null, null, Map.of("x-vk", "SHORT_VK"))))
+                .hasMessageContaining("header-env.x-vk) is shorter than 8 characters");
     }
 }

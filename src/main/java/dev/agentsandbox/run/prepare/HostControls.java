@@ -2,6 +2,7 @@ package dev.agentsandbox.run.prepare;
 
 import dev.agentsandbox.config.RunConfig;
 import dev.agentsandbox.error.InfrastructureException;
+import dev.agentsandbox.error.UsageException;
 import dev.agentsandbox.quota.DiskQuota;
 import dev.agentsandbox.config.Tier;
 import dev.agentsandbox.sandbox.KvmPlatform;
@@ -21,8 +22,12 @@ final class HostControls {
     private HostControls() {
     }
 
-    static DiskQuota require(RunConfig config, Settings settings, String backend) throws InfrastructureException {
-        if ("docker".equals(backend) && "kvm".equals(config.sandbox().platform())) {
+    static DiskQuota require(RunConfig config, Settings settings, String backend) throws InfrastructureException, UsageException {
+        if (!"docker".equals(backend) && "kvm".equals(config.sandbox().platform())) {
+            throw new UsageException("sandbox.platform: kvm is for the Docker backend; on Kubernetes the RuntimeClass"
+                    + " (" + dev.agentsandbox.host.HostVariables.K8S_RUNTIME_CLASS + ") chooses gVisor's platform");
+        }
+        if ("docker".equals(backend) && KvmPlatform.asked(config.sandbox().platform(), settings.runtime())) {
             // as doctor does, before any sandbox: a hung KVM start under Docker could not be removed
             String kvm = KvmPlatform.gap();
             if (kvm != null) {
