@@ -2,7 +2,6 @@ package dev.agentsandbox.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.verdict.Verdict;
-import dev.agentsandbox.config.Tier;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -31,7 +30,7 @@ final class ConfigReader {
         }
         return new RunConfig(section(root, "agent", this::agent), section(root, "sandbox", this::sandbox),
                 section(root, "branch", this::branch), section(root, "policy", this::policy), section(root, "secrets", this::secrets),
-                section(root, "dependencies", this::dependencies), checks(root.get("checks")), section(root, "proxy", this::proxy),
+                section(root, "dependencies", this::dependencies), checks(root.get("checks")), section(root, "proxy", new ProxyConfigReader(v)::read),
                 section(root, "merge", this::merge), section(root, "risk", this::risk), section(root, "approval", this::approval),
                 section(root, "checkpoints", this::checkpoints), section(root, "notify", this::notify), v.text(root, "", "data-class"),
                 section(root, "audit", this::audit));
@@ -309,97 +308,6 @@ final class ConfigReader {
                     Boolean.TRUE.equals(v.bool(c, p, "registries"))));
         }
         return out;
-    }
-
-    private ProxyConfig proxy(JsonNode n) {
-        String p = "/proxy";
-        List<ProxyConfig.Upstream> ups = new ArrayList<>();
-        JsonNode u = n.get("upstreams");
-        if (u != null && !u.isArray()) {
-            v.error(p + "/upstreams", "proxy.upstreams", "must be a list");
-        } else if (u != null) {
-            for (int i = 0; i < u.size(); i++) {
-                String q = p + "/upstreams/" + i;
-                JsonNode x = u.get(i);
-                if (!v.object(x, q)) {
-                    continue;
-                }
-                String provider = v.text(x, q, "provider");
-                String url = v.text(x, q, "url");
-                if (provider == null || url == null) {
-                    v.error(q, "proxy.upstreams[" + i + "]", "needs provider and url");
-                    continue;
-                }
-                ups.add(new ProxyConfig.Upstream(provider, url, v.strings(x, q, "path-prefixes"), v.strings(x, q, "methods"),
-                        v.text(x, q, "key-env"), v.text(x, q, "key-file"), v.text(x, q, "key-header"), v.text(x, q, "key-prefix"),
-                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env")));
-            }
-        }
-        return new ProxyConfig(ups, v.strings(n, p, "registries"), n.has("max-requests") ? v.integer(n, p, "max-requests") : null,
-                v.size(n, p, "max-request-size"), n.has("token-budget") ? (long) v.integer(n, p, "token-budget") : null, v.bool(n, p, "record-bodies"),
-                spend(n.get("spend")));
-    }
-
-    /** A map of text to text (header names to values or to variable names), in the order given. */
-    private Map<String, String> textMap(JsonNode n, String p) {
-        Map<String, String> m = new LinkedHashMap<>();
-        if (n == null || !v.object(n, p)) {
-            return m;
-        }
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-            var f = it.next();
-            if (!f.getValue().isTextual()) {
-                v.error(p + "/" + f.getKey(), p.substring(1).replace('/', '.') + "." + f.getKey(), "must be text");
-            } else {
-                m.put(f.getKey(), f.getValue().asText());
-            }
-        }
-        return m;
-    }
-
-    private ProxyConfig.Spend spend(JsonNode n) {
-        String p = "/proxy/spend";
-        if (n == null || !v.object(n, p)) {
-            return null;
-        }
-        java.math.BigDecimal cap = amount(n.get("cap"), p + "/cap", "proxy.spend.cap");
-        java.util.Map<String, ProxyConfig.Price> prices = new LinkedHashMap<>();
-        JsonNode t = n.get("prices");
-        if (t != null && v.object(t, p + "/prices")) {
-            for (Iterator<Map.Entry<String, JsonNode>> it = t.fields(); it.hasNext(); ) {
-                var f = it.next();
-                String q = p + "/prices/" + f.getKey();
-                if (!v.object(f.getValue(), q)) {
-                    continue;
-                }
-                java.math.BigDecimal in = amount(f.getValue().get("input"), q + "/input", "proxy.spend.prices." + f.getKey() + ".input");
-                java.math.BigDecimal outp = amount(f.getValue().get("output"), q + "/output", "proxy.spend.prices." + f.getKey() + ".output");
-                if (in != null && outp != null) {
-                    prices.put(f.getKey(), new ProxyConfig.Price(in, outp));
-                }
-            }
-        }
-        if (cap == null) {
-            return null;
-        }
-        if (prices.isEmpty()) {
-            v.error(p + "/prices", "proxy.spend.prices", "a spend cap needs prices per model (per million input and output tokens; \"*\" for any other)");
-            return null;
-        }
-        return new ProxyConfig.Spend(cap, v.text(n, p, "currency"), prices);
-    }
-
-    private java.math.BigDecimal amount(JsonNode x, String path, String name) {
-        if (x == null || !x.isNumber() && !(x.isTextual() && x.asText().strip().matches("\\d+(\\.\\d+)?"))) {
-            v.error(path, name, "must be an amount (a number, e.g. 5 or 2.50)");
-            return null;
-        }
-        java.math.BigDecimal d = new java.math.BigDecimal(x.asText().strip());
-        if (d.signum() < 0) {
-            v.error(path, name, "must not be negative");
-            return null;
-        }
-        return d;
     }
 
     private MergeConfig merge(JsonNode n) {
