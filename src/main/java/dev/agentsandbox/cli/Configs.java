@@ -40,17 +40,17 @@ final class Configs {
     }
 
     static ConfigSource fromBaseCommit() {
-        return (repo, base, request) -> {
-            if (request.configFile() != null) {
-                String inRepo = inRepository(repo, request.configFile());
+        return (repo, base, overrides) -> {
+            if (overrides.configFile() != null) {
+                String inRepo = inRepository(repo, overrides.configFile());
                 if (inRepo == null) {
-                    return dev.agentsandbox.config.ConfigLoader.load(request.configFile()); // the CI's own, outside what the agent changes
+                    return dev.agentsandbox.config.ConfigLoader.load(overrides.configFile()); // the CI's own, outside what the agent changes
                 }
                 // A configuration file in the repository is read as the base commit has it, and protected like .agent-sandbox.yml:
                 // an agent that edits it must not weaken this run or the next one.
                 Optional<byte[]> committed = atBase(repo, base, inRepo);
                 if (committed.isEmpty()) {
-                    throw new UsageException("--config " + request.configFile() + " is inside the repository but not in the base commit: commit it,"
+                    throw new UsageException("--config " + overrides.configFile() + " is inside the repository but not in the base commit: commit it,"
                             + " or keep the file outside the repository (then it is the CI's own)");
                 }
                 return dev.agentsandbox.config.ConfigLoader.load(inRepo + "@" + base.abbreviate(12).name(), committed.get()).withProtected(inRepo);

@@ -159,10 +159,12 @@ final class RunCommand implements Callable<Integer> {
             mode = dev.agentsandbox.workspace.WorkspaceMode.COPY;
         }
         dev.agentsandbox.bundle.RunRecord.Trigger trigger = readTrigger();
-        RunRequest request = new RunRequest(repo.toAbsolutePath().normalize(), taskText, config, bundle.toAbsolutePath().normalize(),
-                image, cmd, tier, runtime, base, push, previous, upstream, mode, pushEarly(), CiEnvironment.branch(env),
-                requester(env, trigger), plan, planFrom,
-                orgPolicy != null ? orgPolicy : envPath(HostVariables.ORG_POLICY), trigger);
+        RunRequest request = new RunRequest(
+                new RunRequest.Task(repo.toAbsolutePath().normalize(), taskText, CiEnvironment.branch(env), requester(env, trigger), trigger,
+                        plan, planFrom, previous),
+                new RunRequest.Overrides(config, orgPolicy != null ? orgPolicy : envPath(HostVariables.ORG_POLICY), image, cmd, tier, runtime,
+                        base, upstream, mode),
+                new RunRequest.Delivery(bundle.toAbsolutePath().normalize(), push, pushEarly()));
         Path commitKeyFile = commitKey != null ? commitKey : envPath(HostVariables.COMMIT_KEY);
         HostEnvironment host = new HostEnvironment(env, CiEnvironment.reviewUrl(env), dev.agentsandbox.workspace.ScratchArea.of(env),
                 CiEnvironment.gitCredentials(env), commitKeyFile == null ? null : dev.agentsandbox.git.CommitSigning.load(commitKeyFile));
@@ -170,7 +172,7 @@ final class RunCommand implements Callable<Integer> {
         var out = spec.commandLine().getOut();
         Clock clock = Clock.systemUTC();
         try (ConsoleProgress progress = new ConsoleProgress(out, !quiet); SandboxBackend sandbox = dev.agentsandbox.sandbox.BackgroundOpen.start(backend.kind(env), () -> backend.open(env))) {
-            RunPipeline pipeline = new RunPipeline(sandbox, clock, RunIds.random(clock), progress, Configs.fromBaseCommit(), host);
+            RunPipeline pipeline = new RunPipeline(dev.agentsandbox.run.RunContext.of(sandbox, clock, progress, host), RunIds.random(clock), Configs.fromBaseCommit());
             RunResult r = pipeline.run(request, key);
             out.println();
             out.println("verdict: " + r.verdict());

@@ -12,6 +12,7 @@ import dev.agentsandbox.git.ChangeCommitter;
 import dev.agentsandbox.notify.RunNotifier;
 import dev.agentsandbox.run.HostEnvironment;
 import dev.agentsandbox.run.Progress;
+import dev.agentsandbox.run.RunContext;
 import dev.agentsandbox.run.RunIds;
 import dev.agentsandbox.run.RunRequest;
 import dev.agentsandbox.run.RunResult;
@@ -44,6 +45,7 @@ import org.eclipse.jgit.lib.Repository;
  * only ref written is the new feature branch, and a run that cannot finish removes it again.
  */
 public final class RunPipeline {
+    private final RunContext context;
     private final SandboxBackend backend;
     private final Clock clock;
     private final RunIds ids;
@@ -51,13 +53,14 @@ public final class RunPipeline {
     private final ConfigSource configs;
     private final HostEnvironment host;
 
-    public RunPipeline(SandboxBackend backend, Clock clock, RunIds ids, Progress progress, ConfigSource configs, HostEnvironment host) {
-        this.backend = backend;
-        this.clock = clock;
+    public RunPipeline(RunContext context, RunIds ids, ConfigSource configs) {
+        this.context = context;
+        this.backend = context.backend();
+        this.clock = context.clock();
         this.ids = ids;
-        this.progress = progress;
+        this.progress = context.progress();
         this.configs = configs;
-        this.host = host;
+        this.host = context.host();
     }
 
     /** @param signingKey the attestation key; null: a one-time key */
@@ -65,14 +68,14 @@ public final class RunPipeline {
         if (signingKey == null) {
             SigningKeys.prepareOneTime(); // the attestation's key, made while the run goes on
         }
-        PrepareStage prepare = new PrepareStage(clock, configs, host, backend.kind());
+        PrepareStage prepare = new PrepareStage(context, configs);
         PrepareStage.Intake intake = prepare.intake(request, signingKey);
         String runId = ids.next();
-        progress.stage("prepare", "run " + runId + " on " + intake.request().repo());
+        progress.stage("prepare", "run " + runId + " on " + intake.request().task().repo());
         AuditConfig export = null;
         Path bundleRoot = null;
-        try (Repository repo = Repositories.open(intake.request().repo());
-             RunBundle bundle = RunBundle.create(intake.request().bundle(), runId, clock)) {
+        try (Repository repo = Repositories.open(intake.request().task().repo());
+             RunBundle bundle = RunBundle.create(intake.request().delivery().bundle(), runId, clock)) {
             bundleRoot = bundle.root();
             Prepared p = prepare.prepare(intake, runId, repo, bundle);
             export = p.config().audit();
@@ -105,19 +108,19 @@ public final class RunPipeline {
     }
 
     private RunResult execute(Prepared p, Repository repo, RunBundle bundle) throws AgentSandboxException {
-        RunNotifier notifier = notifier(p, bundle);
+        RunContext ctx = context.withNotifier(notifier(p, bundle));
         String head = null; // the feature branch's commit once made: undone if the run fails after
         try (Scratch scratch = host.scratch().create(p.runId(), p.quota(), p.settings().diskBytes());
-             AgentWorkspace workspace = AgentWorkspace.prepare(p.request().workspace(), repo, p.base().commit(), scratch, clock, progress)) {
+             AgentWorkspace workspace = AgentWorkspace.prepare(p.request().overrides().workspace(), repo, p.base().commit(), scratch, clock, progress)) {
             bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
-            AgentOutcome agent = new AgentStage(backend, clock, progress, notifier, host).run(p, bundle, scratch, workspace);
-            CollectOutcome c = new CollectStage(clock, progress, host.commitSigning()).collect(p, repo, bundle, workspace, agent);
+            AgentOutcome agent = new AgentStage(ctx).run(p, bundle, scratch, workspace);
+            CollectOutcome c = new CollectStage(ctx).collect(p, repo, bundle, workspace, agent);
             head = c.head();
-            PublishStage publish = new PublishStage(progress, host, notifier);
-            if (p.request().plan()) {
+            PublishStage publish = new PublishStage(ctx);
+            if (p.request().task().plan()) {
                 return publish.publishPlan(p, agent, c, bundle);
             }
-            GateOutcome gates = new GateSuite(backend, clock, progress, host).run(p, agent, c, repo, bundle, scratch, workspace);
+            GateOutcome gates = new GateSuite(ctx).run(p, agent, c, repo, bundle, scratch, workspace);
             return publish.publish(p, agent, c, gates, repo, bundle);
         } catch (IOException e) {
             throw failed(repo, bundle, p.branch(), head, new InfrastructureException("the run failed on the host: " + e.getMessage(), e));

@@ -8,5 +8,5 @@ import org.eclipse.jgit.lib.Repository;
 /** Loads the run's configuration (from the base commit, or a file the operator names). */
 @FunctionalInterface
 public interface ConfigSource {
-    RunConfig load(Repository repo, ObjectId base, RunRequest request) throws AgentSandboxException;
+    RunConfig load(Repository repo, ObjectId base, RunRequest.Overrides overrides) throws AgentSandboxException;
 }

@@ -23,6 +23,8 @@ import dev.agentsandbox.sandbox.OutputListener;
 import dev.agentsandbox.sandbox.SandboxBackend;
 import dev.agentsandbox.sandbox.SandboxResult;
 import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.testing.FakeBackend;
+import dev.agentsandbox.testing.FakeRuns;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.workspace.ScratchArea;
 import dev.agentsandbox.workspace.WorkspaceMode;
@@ -50,75 +52,6 @@ class RunPipelineTest {
     @TempDir
     Path tmp;
 
-    /** Runs the agent's edit (or a check's exit status) in place of a sandbox. */
-    static final class FakeBackend implements SandboxBackend {
-        interface Agent {
-            int edit(Path workspace) throws IOException;
-        }
-
-        final Agent agent;
-        final Map<String, Integer> checkExits;
-        final List<String> ran = new ArrayList<>();
-        java.util.function.Function<SandboxSpec, String> probe = FakeBackend::heldReport;
-
-        static String heldReport(SandboxSpec spec) {
-            StringBuilder b = new StringBuilder("agent-sandbox-probe net none\nagent-sandbox-probe cap 0000000000000000\n"
-                    + "agent-sandbox-probe uid 65534 65534 65534 65534\nagent-sandbox-probe root read-only\n"
-                    + "agent-sandbox-probe kernel Linux version 4.4.0 #1 SMP Sun Jan 10 15:06:54 PST 2016\n");
-            spec.env().keySet().forEach(k -> b.append("agent-sandbox-probe env ").append(k).append('\n'));
-            return b.append("agent-sandbox-probe end\n").toString();
-        }
-        InfrastructureException failCheck;
-
-        FakeBackend(Agent agent, Map<String, Integer> checkExits) {
-            this.agent = agent;
-            this.checkExits = checkExits;
-        }
-
-        @Override
-        public SandboxResult run(SandboxSpec spec, OutputListener output) throws AgentSandboxException {
-            ran.add(spec.purpose());
-            assertThat(spec.runtime()).isEqualTo("runsc"); // isolation as resolved, never weakened on the way
-            Path ws = spec.mounts().stream().filter(m -> m.containerPath().equals("/workspace")).map(Mount::hostPath).findFirst().orElseThrow();
-            int exit;
-            if (spec.purpose().equals("agent")) {
-                try {
-                    exit = agent.edit(ws);
-                } catch (IOException e) {
-                    throw new InfrastructureException("fake agent: " + e.getMessage(), e);
-                }
-            } else {
-                if (failCheck != null) {
-                    throw failCheck;
-                }
-                exit = checkExits.getOrDefault(spec.purpose(), 0);
-            }
-            StringBuilder out = new StringBuilder();
-            if (spec.command().contains("agent-sandbox-probe")) {
-                // what the boundary probe prints in a sandbox that holds (gVisor's kernel, no network, no capabilities)
-                out.append(probe.apply(spec));
-            }
-            out.append(spec.purpose()).append(" done\n");
-            output.line(OutputListener.Stream.STDOUT, spec.purpose() + " done");
-            return new SandboxResult(exit, SandboxResult.Ending.EXITED, out.toString(), 10, false,
-                    new SandboxResult.Timings(Duration.ZERO, Duration.ZERO, Duration.ofMillis(5), Duration.ZERO), "sha256:fake",
-                    Map.of("runtime", spec.runtime(), "network", "none"), false, 1, null);
-        }
-
-        @Override
-        public void stop(String runId) {
-        }
-
-        @Override
-        public int cleanup(boolean all) {
-            return 0;
-        }
-
-        @Override
-        public void close() {
-        }
-    }
-
     private static final String CONFIG = """
             version: 1
             sandbox:
@@ -139,14 +72,8 @@ class RunPipelineTest {
 
     private RunResult run(SampleRepo repo, FakeBackend backend, String bundle, String config, CommitSigning signing)
             throws AgentSandboxException {
-        AtomicInteger n = new AtomicInteger();
-        Map<String, String> env = Map.of(ScratchArea.ENV, tmp.resolve("scratch").toString());
-        HostEnvironment host = new HostEnvironment(env, null, ScratchArea.of(env), GitCredentials.NONE, signing);
-        RunPipeline p = new RunPipeline(backend, Clock.systemUTC(), () -> "20261202-000000-" + n.incrementAndGet() + bundle, Progress.SILENT,
-                (r, base, request) -> ConfigLoader.load("test.yml", config.getBytes(StandardCharsets.UTF_8)), host);
-        RunRequest request = new RunRequest(repo.dir, "add a greeting", null, tmp.resolve(bundle), "fake-image", List.of("agent"), null, null,
-                null, null, null, null, WorkspaceMode.COPY, null, null, "alice", false, null, null, null);
-        return p.run(request, null);
+        return FakeRuns.run(tmp.resolve("scratch"), backend, FakeRuns.request(repo.dir, "add a greeting", tmp.resolve(bundle), null), config,
+                null, signing);
     }
 
     @Test

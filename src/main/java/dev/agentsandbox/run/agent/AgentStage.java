@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.agent;
 
+import dev.agentsandbox.run.RunContext;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.checkpoint.Checkpoints;
 import dev.agentsandbox.config.PolicyConfig;
@@ -38,12 +39,12 @@ public final class AgentStage {
     private final RunNotifier notifier;
     private final HostEnvironment host;
 
-    public AgentStage(SandboxBackend backend, Clock clock, Progress progress, RunNotifier notifier, HostEnvironment host) {
-        this.backend = backend;
-        this.host = host;
-        this.clock = clock;
-        this.progress = progress;
-        this.notifier = notifier;
+    public AgentStage(RunContext context) {
+        this.backend = context.backend();
+        this.host = context.host();
+        this.clock = context.clock();
+        this.progress = context.progress();
+        this.notifier = context.requireNotifier();
     }
 
     public AgentOutcome run(Prepared p, RunBundle bundle, Scratch scratch, AgentWorkspace workspace)
@@ -53,7 +54,7 @@ public final class AgentStage {
             backend.traceProcesses(scratch.privateFolder("trace"));
         }
         Path runDir = scratch.folder("run");
-        Files.writeString(runDir.resolve("task.md"), p.request().task(), StandardCharsets.UTF_8);
+        Files.writeString(runDir.resolve("task.md"), p.request().task().text(), StandardCharsets.UTF_8);
         p.plan().record(bundle, runDir);
 
         AtomicReference<String> overBudget = new AtomicReference<>();
@@ -66,7 +67,7 @@ public final class AgentStage {
         if (config.checkpoints().enabled()) {
             // answered by the rules a high-risk change is approved by: a checkpoint guards a dangerous action
             var rules = config.approval().of(dev.agentsandbox.config.RiskConfig.Tier.HIGH);
-            String requester = p.request().requestedBy();
+            String requester = p.request().task().requestedBy();
             checkpoints = new Checkpoints(bundle.root(), clock, config.checkpoints().timeout(), new CheckpointAudit(bundle, progress, notifier),
                     p.signingKey().getPublic(), who -> dev.agentsandbox.identity.Eligibility.refusal(who, requester, rules.allowed(),
                     rules.allowSelf(), "high"));
@@ -80,7 +81,7 @@ public final class AgentStage {
             progress.stage("agent", "running " + p.settings().image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
                     + (model.enabled() ? ", model API through the proxy" : ", no network"));
             env.putAll(model.env());
-            env.put("AGENT_TASK", p.request().task());
+            env.put("AGENT_TASK", p.request().task().text());
             env.put("AGENT_TASK_FILE", "/run/agent-sandbox/task.md");
             env.putAll(p.plan().env());
             SandboxTemplate t = template;
@@ -138,7 +139,7 @@ public final class AgentStage {
         }
         bundle.audit("agent", "boundary", boundary.facts());
         var gate = AgentGate.judge(agent, p.settings().limits(), new AgentGate.Facts(overBudget.get(),
-                workspace.overQuota() ? workspace.quota() : agent.containerConfig().get(SandboxResult.OVER_DISK_QUOTA) instanceof String q ? q : null, TaskText.hiddenContent(p.request().task()),
+                workspace.overQuota() ? workspace.quota() : agent.containerConfig().get(SandboxResult.OVER_DISK_QUOTA) instanceof String q ? q : null, TaskText.hiddenContent(p.request().task().text()),
                 ProcessLog.Judge.all(policy, agent.processes(), copies), processStopped.get(), policy != null, held));
         progress.step("agent " + agent.ending().id() + " with status " + agent.exitCode() + " in " + agent.timings().run().toMillis() + " ms");
         return new AgentOutcome(agent, gate, template, processLog, spend, boundary.facts());

@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.collect;
 
+import dev.agentsandbox.run.RunContext;
 import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunBundle;
@@ -35,10 +36,10 @@ public final class CollectStage {
     private final CommitSigning signing;
 
     /** @param signing the key that signs the agent's commit, or null */
-    public CollectStage(Clock clock, Progress progress, CommitSigning signing) {
-        this.clock = clock;
-        this.progress = progress;
-        this.signing = signing;
+    public CollectStage(RunContext context) {
+        this.clock = context.clock();
+        this.progress = context.progress();
+        this.signing = context.host().commitSigning();
     }
 
     public CollectOutcome collect(Prepared p, Repository repo, RunBundle bundle, AgentWorkspace workspace, AgentOutcome agent)
@@ -48,7 +49,7 @@ public final class CollectStage {
         try (ObjectReader reader = repo.newObjectReader()) {
             collected = workspace.collect(new ChangeCollector(ChangeCollector.Limits.of(p.config().policy())), reader);
         }
-        if (p.request().plan()) {
+        if (p.request().task().plan()) {
             return new CollectOutcome(collected, null, null); // plan first: the plan is kept, nothing is committed
         }
         if (collected.refused()) {
@@ -63,7 +64,7 @@ public final class CollectStage {
         ObjectId commit = new ChangeCommitter(repo).commit(p.base().commit(), collected, p.branch(),
                 new PersonIdent(config.agent().name(), config.agent().email(), clock.instant(), clock.getZone()),
                 new PersonIdent("agent-sandbox", "agent-sandbox@localhost", clock.instant(), clock.getZone()),
-                p.request().task(), p.runId(), signing);
+                p.request().task().text(), p.runId(), signing);
         String head = commit.name();
         try {
             PatchWriter.write(repo, p.base().commit(), commit, bundle.path(Layout.PATCH));

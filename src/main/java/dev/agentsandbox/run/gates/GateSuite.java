@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.gates;
 
+import dev.agentsandbox.run.RunContext;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.config.CheckConfig;
@@ -49,11 +50,11 @@ public final class GateSuite {
     private final Progress progress;
     private final HostEnvironment host;
 
-    public GateSuite(SandboxBackend backend, Clock clock, Progress progress, HostEnvironment host) {
-        this.backend = backend;
-        this.clock = clock;
-        this.progress = progress;
-        this.host = host;
+    public GateSuite(RunContext context) {
+        this.backend = context.backend();
+        this.clock = context.clock();
+        this.progress = context.progress();
+        this.host = context.host();
     }
 
     /** What policy.processes found in each check's programs, by check, as each check's sandbox ends. */

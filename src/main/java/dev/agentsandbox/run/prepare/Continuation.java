@@ -18,12 +18,12 @@ final class Continuation {
     }
 
     static RunRequest apply(RunRequest r, java.security.KeyPair key) throws UsageException {
-        if (r.previous() == null) {
+        if (r.task().previous() == null) {
             return r;
         }
         if (key == null) {
             // Without a key of its own, a bundle vouches for itself: anyone could write the "reviewer's" words.
-            throw new UsageException("--continue " + r.previous() + " needs the signing key the previous run was signed with"
+            throw new UsageException("--continue " + r.task().previous() + " needs the signing key the previous run was signed with"
                     + " (--signing-key or $AGENT_SANDBOX_SIGNING_KEY): its bundle is verified against that key before its words join the task");
         }
         JsonNode approval;
@@ -33,14 +33,14 @@ final class Continuation {
             dev.agentsandbox.bundle.BundleSnapshot snapshot;
             dev.agentsandbox.bundle.BundleVerifier.Verification v;
             // one verified door: locked, read once, verified with the key before a word of it is used
-            try (var session = dev.agentsandbox.bundle.BundleSession.open(r.previous(), key.getPublic(), "its words do not join the task")) {
+            try (var session = dev.agentsandbox.bundle.BundleSession.open(r.task().previous(), key.getPublic(), "its words do not join the task")) {
                 snapshot = session.snapshot();
                 v = session.verification();
             } catch (dev.agentsandbox.error.RefusedException e) {
-                throw new UsageException("--continue " + r.previous() + ": " + e.getMessage(), e);
+                throw new UsageException("--continue " + r.task().previous() + ": " + e.getMessage(), e);
             }
             if (!Layout.isApprovalStage(v.newestStage())) {
-                throw new UsageException("--continue " + r.previous() + ": that run has no decision yet; only a rejected run can be continued");
+                throw new UsageException("--continue " + r.task().previous() + ": that run has no decision yet; only a rejected run can be continued");
             }
             approval = null;
             for (int k = 1; k <= Layout.MAX_DECISIONS && snapshot.has(Layout.approvalFile(k)); k++) {
@@ -51,18 +51,18 @@ final class Continuation {
                 }
             }
             if (approval == null) {
-                throw new UsageException("--continue " + r.previous() + ": that run was approved, not rejected; merge it instead");
+                throw new UsageException("--continue " + r.task().previous() + ": that run was approved, not rejected; merge it instead");
             }
             run = snapshot.run();
         } catch (UsageException e) {
             throw e;
         } catch (dev.agentsandbox.error.AgentSandboxException e) {
-            throw new UsageException("--continue " + r.previous() + " is not a usable run bundle: " + e.getMessage(), e);
+            throw new UsageException("--continue " + r.task().previous() + " is not a usable run bundle: " + e.getMessage(), e);
         }
-        String task = r.task() + "\n\nA reviewer (" + approval.path("by").asText() + ") rejected the previous attempt (run "
+        String task = r.task().text() + "\n\nA reviewer (" + approval.path("by").asText() + ") rejected the previous attempt (run "
                 + run.runId() + ", branch " + run.featureBranch() + ") and said:\n"
                 + approval.path("comment").asText() + "\n";
-        String base = r.base() != null ? r.base() : run.baseBranch();
+        String base = r.overrides().base() != null ? r.overrides().base() : run.baseBranch();
         return r.withTask(task, base, null);
     }
 }

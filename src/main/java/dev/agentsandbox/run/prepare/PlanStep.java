@@ -33,7 +33,7 @@ public final class PlanStep {
     /** The request as it runs, and the approved plan it carries out (null when none). */
     public record Planned(RunRequest request, Plans.ApprovedPlan approved) {
         public Map<String, String> env() {
-            if (request.plan()) {
+            if (request.task().plan()) {
                 return Map.of("AGENT_SANDBOX_MODE", "plan");
             }
             return approved == null ? Map.of() : Map.of("AGENT_PLAN_FILE", IN_SANDBOX);
@@ -52,24 +52,24 @@ public final class PlanStep {
     }
 
     static Planned prepare(RunRequest r, KeyPair key, Clock clock) throws AgentSandboxException {
-        if (r.plan()) {
-            return new Planned(withTask(r, planTask(r.task())), null);
+        if (r.task().plan()) {
+            return new Planned(withTask(r, planTask(r.task().text())), null);
         }
-        if (r.planFrom() == null) {
+        if (r.task().planFrom() == null) {
             return new Planned(r, null);
         }
         if (key == null) {
             // Without a key of its own, a plan's bundle vouches for itself: anyone could write "approved".
-            throw new dev.agentsandbox.error.UsageException("--plan-from " + r.planFrom() + " needs the signing key the plan was signed with"
+            throw new dev.agentsandbox.error.UsageException("--plan-from " + r.task().planFrom() + " needs the signing key the plan was signed with"
                     + " (--signing-key or $AGENT_SANDBOX_SIGNING_KEY): the plan and its approval are verified against that key");
         }
-        Plans.ApprovedPlan p = Plans.approved(r.planFrom(), key.getPublic(), clock);
+        Plans.ApprovedPlan p = Plans.approved(r.task().planFrom(), key.getPublic(), clock);
         // A plan approved for one task is never carried out for another (or again with other words).
-        if (p.task() == null || !p.task().equals(planTask(r.task()))) {
-            throw new dev.agentsandbox.error.RefusedException("--plan-from " + r.planFrom() + ": that plan was approved for another task;"
+        if (p.task() == null || !p.task().equals(planTask(r.task().text()))) {
+            throw new dev.agentsandbox.error.RefusedException("--plan-from " + r.task().planFrom() + ": that plan was approved for another task;"
                     + " run with the task the plan was made for, or plan this task first");
         }
-        return new Planned(withTask(r, r.task() + "\n\nCarry out this approved plan (also in $AGENT_PLAN_FILE); do not go beyond it:\n\n"
+        return new Planned(withTask(r, r.task().text() + "\n\nCarry out this approved plan (also in $AGENT_PLAN_FILE); do not go beyond it:\n\n"
                 + new String(p.text(), StandardCharsets.UTF_8) + "\n"), p);
     }
 
@@ -81,7 +81,7 @@ public final class PlanStep {
     }
 
     private static RunRequest withTask(RunRequest r, String task) {
-        return r.withTask(task, r.base(), r.previous());
+        return r.withTask(task, r.overrides().base(), r.task().previous());
     }
 
     /** Keeps PLAN.md as the bundle's plan.md; a run without one fails. */

@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.prepare;
 
+import dev.agentsandbox.run.RunContext;
 import dev.agentsandbox.run.ConfigSource;
 
 import dev.agentsandbox.gate.GateDetails;
@@ -36,12 +37,11 @@ public final class PrepareStage {
     private final HostEnvironment host;
     private final String backend;
 
-    /** @param backend the kind of backend the sandboxes run on (docker, kubernetes) */
-    public PrepareStage(Clock clock, ConfigSource configs, HostEnvironment host, String backend) {
-        this.clock = clock;
+    public PrepareStage(RunContext context, ConfigSource configs) {
+        this.clock = context.clock();
         this.configs = configs;
-        this.host = host;
-        this.backend = backend;
+        this.host = context.host();
+        this.backend = context.backend().kind(); // the kind of backend the sandboxes run on (docker, kubernetes)
     }
 
     public Intake intake(RunRequest request, KeyPair signingKey) throws AgentSandboxException {
@@ -57,9 +57,9 @@ public final class PrepareStage {
      */
     public Prepared prepare(Intake in, String runId, Repository repo, RunBundle bundle) throws AgentSandboxException {
         RunRequest request = in.request();
-        Base base = Base.resolve(repo, request.base(), request.ciBranch());
+        Base base = Base.resolve(repo, request.overrides().base(), request.task().ciBranch());
         bundle.audit("prepare", "base", Map.of("branch", String.valueOf(base.branch()), "commit", base.commit().name()));
-        RunConfig config = withModel(configs.load(repo, base.commit(), request), request.model());
+        RunConfig config = withModel(configs.load(repo, base.commit(), request.overrides()), request.overrides().model());
         Settings settings = Settings.of(config, request, host);
         for (var check : config.checks()) {
             if (check.registries() && config.proxy().registries().isEmpty()) {
@@ -71,21 +71,21 @@ public final class PrepareStage {
             throw new UsageException("checkpoints.enabled needs the run's signing key (--signing-key or $" + dev.agentsandbox.audit.SigningKeys.ENV
                     + "): a checkpoint's answer is signed with it on the host, so that no one who can only write the bundle can answer");
         }
-        String branch = FeatureBranch.name(config.branch().pattern(), request.task(), runId);
+        String branch = FeatureBranch.name(config.branch().pattern(), request.task().text(), runId);
         // A host that cannot give the controls asked for is refused before anything starts.
         DiskQuota quota = HostControls.require(config, settings, backend);
-        String identity = RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.push());
+        String identity = RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.delivery().push());
         if (in.plan() != null && in.plan().approved() != null) {
             usePlanOnce(in.plan().approved(), repo, identity, base, runId);
         }
         var merge = config.merge();
-        bundle.record().begin(new RunRecord.Start(request.repo().toAbsolutePath().normalize().toString(), base.branch(), base.commit().name(),
+        bundle.record().begin(new RunRecord.Start(request.task().repo().toAbsolutePath().normalize().toString(), base.branch(), base.commit().name(),
                 identity, branch, settings.image(), settings.command(), settings.tier().id(), settings.runtime(),
                 new RunRecord.Merge(merge.strategy().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'),
-                        merge.remote() != null ? merge.remote() : request.push(), merge.allowOverride()), request.task(),
+                        merge.remote() != null ? merge.remote() : request.delivery().push(), merge.allowOverride()), request.task().text(),
                 host.commitSigning() == null ? null : host.commitSigning().publicKey()));
-        if (request.trigger() != null) {
-            bundle.record().trigger(request.trigger());
+        if (request.task().trigger() != null) {
+            bundle.record().trigger(request.task().trigger());
         }
         GateResult dataClass;
         try {
@@ -119,15 +119,15 @@ public final class PrepareStage {
      * endpoints or registries the class does not allow is refused here, before the agent starts.
      */
     private static GateResult classify(RunRequest request, RunConfig config, String identity, RunBundle bundle) throws AgentSandboxException {
-        if (request.orgPolicy() == null) {
+        if (request.overrides().orgPolicy() == null) {
             if (config.dataClass() != null) {
                 throw new UsageException("the configuration declares data-class '" + config.dataClass() + "' but no organisation policy was"
                         + " given: pass --org-policy FILE (or set AGENT_SANDBOX_ORG_POLICY)");
             }
             return null;
         }
-        OrgPolicy policy = OrgPolicy.load(request.orgPolicy());
-        var a = policy.classify(identity, request.repo(), config.dataClass());
+        OrgPolicy policy = OrgPolicy.load(request.overrides().orgPolicy());
+        var a = policy.classify(identity, request.task().repo(), config.dataClass());
         var details = new GateDetails.DataClass(a.dataClass().name(), a.rule(), a.policySha256());
         bundle.record().dataClass(new RunRecord.DataClass(a.dataClass().name(), a.rule(), a.policySha256()));
         bundle.audit("prepare", "data-class", new LinkedHashMap<>(details.facts()));

@@ -19,8 +19,8 @@ public record Settings(String image, List<String> command, dev.agentsandbox.conf
                 Map<String, String> env, long diskBytes, List<dev.agentsandbox.sandbox.Mount> caches) {
     /** The limits of every sandbox of a run, as the configuration gives them. */
     public static Settings of(RunConfig c, RunRequest r, HostEnvironment host) throws UsageException {
-        String image = r.image() != null ? r.image() : c.agent().image();
-        List<String> command = r.command() != null ? r.command() : c.agent().command();
+        String image = r.overrides().image() != null ? r.overrides().image() : c.agent().image();
+        List<String> command = r.overrides().command() != null ? r.overrides().command() : c.agent().command();
         if (image == null || image.isBlank()) {
             throw new UsageException("no agent image: give --image or agent.image in .agent-sandbox.yml");
         }
@@ -42,8 +42,8 @@ public record Settings(String image, List<String> command, dev.agentsandbox.conf
         dev.agentsandbox.sandbox.Isolation isolation;
         try {
             // the command line's tier comes with its own runtime unless one is named there too
-            dev.agentsandbox.config.Tier tier = r.tier() != null ? dev.agentsandbox.config.Tier.parse(r.tier()) : s.tier();
-            isolation = dev.agentsandbox.sandbox.Isolation.of(tier, r.runtime() != null ? r.runtime() : r.tier() != null ? null : s.runtime(),
+            dev.agentsandbox.config.Tier tier = r.overrides().tier() != null ? dev.agentsandbox.config.Tier.parse(r.overrides().tier()) : s.tier();
+            isolation = dev.agentsandbox.sandbox.Isolation.of(tier, r.overrides().runtime() != null ? r.overrides().runtime() : r.overrides().tier() != null ? null : s.runtime(),
                     s.platform());
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());

@@ -1,5 +1,6 @@
 package dev.agentsandbox.run.publish;
 
+import dev.agentsandbox.run.RunContext;
 import dev.agentsandbox.gate.GateDetails;
 import dev.agentsandbox.bundle.Outcome;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -54,10 +55,10 @@ public final class PublishStage {
     private final HostEnvironment host;
     private final RunNotifier notifier;
 
-    public PublishStage(Progress progress, HostEnvironment host, RunNotifier notifier) {
-        this.progress = progress;
-        this.host = host;
-        this.notifier = notifier;
+    public PublishStage(RunContext context) {
+        this.progress = context.progress();
+        this.host = context.host();
+        this.notifier = context.requireNotifier();
     }
 
     public RunResult publish(Prepared p, AgentOutcome agent, CollectOutcome c, GateOutcome gates, Repository repo, RunBundle bundle)
@@ -80,13 +81,13 @@ public final class PublishStage {
         GateDetails.Risk assessed = risk != null && risk.details() instanceof GateDetails.Risk d ? d : new GateDetails.Risk("low", List.of());
         String tier = assessed.tier();
         bundle.record().decision(null, new RunRecord.Risk(tier, assessed.reasons()),
-                quorum(p.config(), RiskConfig.Tier.parse(tier)), p.request().requestedBy(), notify(p.config()));
+                quorum(p.config(), RiskConfig.Tier.parse(tier)), p.request().task().requestedBy(), notify(p.config()));
         bundle.writeGates(gates.results().stream().map(GateResult::toJson).toList());
         progress.stage("reports", "writing SARIF, JUnit, summary and review page");
         // An agent that changed nothing did not do its task: its own outcome, not a pass (exit 5).
         Outcome outcome = gates.verdict() != Verdict.FAIL && head == null ? Outcome.NO_CHANGE : Outcome.of(gates.verdict());
         writeReports(p, bundle, head == null ? null : branch, head, outcome, gates.results(), c, agent);
-        if (head != null && gates.verdict() != Verdict.FAIL && p.request().pushEarly() != null) {
+        if (head != null && gates.verdict() != Verdict.FAIL && p.request().delivery().pushEarly() != null) {
             pushEarly(p, repo, bundle, head);
         }
         // Told before signing, so that every outcome (a failed notification too) is in the signed audit log.
@@ -112,7 +113,7 @@ public final class PublishStage {
         Verdict v = results.stream().map(GateResult::verdict).reduce(Verdict.PASS, Verdict::worst);
         Outcome outcome = v == Verdict.FAIL ? Outcome.FAIL : Outcome.PLAN;
         // A plan is for high-risk work: it takes the quorum of the high tier.
-        bundle.record().decision(RunRecord.PLAN, null, quorum(p.config(), RiskConfig.Tier.HIGH), p.request().requestedBy(), null);
+        bundle.record().decision(RunRecord.PLAN, null, quorum(p.config(), RiskConfig.Tier.HIGH), p.request().task().requestedBy(), null);
         bundle.writeGates(results.stream().map(GateResult::toJson).toList());
         writeReports(p, bundle, null, null, outcome, results, c, agent);
         bundle.record().finish(null, outcome, null);
@@ -123,10 +124,10 @@ public final class PublishStage {
     /** Only when asked: the agent's code on the remote before anyone approved it (see --push-before-approval). */
     private void pushEarly(Prepared p, Repository repo, RunBundle bundle, String head) throws AgentSandboxException {
         RunRequest request = p.request();
-        String ref = request.pushEarly().equals("branch") ? Constants.R_HEADS + p.branch() : RunRequest.EARLY_NAMESPACE + p.runId();
-        progress.step("pushing the unapproved commit to " + ref + " on " + request.push() + " (--push-before-approval)");
-        new Pusher(repo, host.git()).push(request.push(), List.of(new Pusher.Update(ObjectId.fromString(head), ref, ObjectId.zeroId())));
-        bundle.audit("collect", "pushed-before-approval", Map.of("remote", request.push(), "ref", ref, "commit", head));
+        String ref = request.delivery().pushEarly().equals("branch") ? Constants.R_HEADS + p.branch() : RunRequest.EARLY_NAMESPACE + p.runId();
+        progress.step("pushing the unapproved commit to " + ref + " on " + request.delivery().push() + " (--push-before-approval)");
+        new Pusher(repo, host.git()).push(request.delivery().push(), List.of(new Pusher.Update(ObjectId.fromString(head), ref, ObjectId.zeroId())));
+        bundle.audit("collect", "pushed-before-approval", Map.of("remote", request.delivery().push(), "ref", ref, "commit", head));
     }
 
     /** A tier's quorum as run.json records it (and approve and merge read it). */
@@ -145,9 +146,9 @@ public final class PublishStage {
         try {
             Path patchFile = bundle.path(Layout.PATCH);
             String patch = Files.exists(patchFile) ? Files.readString(patchFile, StandardCharsets.UTF_8) : "";
-            var report = new RunReport(p.runId(), p.request().repo().getFileName().toString(), p.base().branch(), p.base().commit().name(),
+            var report = new RunReport(p.runId(), p.request().task().repo().getFileName().toString(), p.base().branch(), p.base().commit().name(),
                     branch, head, verdict, results, c.collected().change(), Redaction.redact(patch), RunReport.DependencyRow.of(results),
-                    agent.sandbox().containerConfig(), p.request().task(), p.request().trigger());
+                    agent.sandbox().containerConfig(), p.request().task().text(), p.request().task().trigger());
             ReportSet.writeAll(report, bundle.path(Layout.REPORTS), Redaction::redact);
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the reports: " + e.getMessage() + " (is the disk full?)", e);
@@ -172,8 +173,8 @@ public final class PublishStage {
         if (signer != null) {
             facts.put("commitSigner", signer); // the key that signed the agent's commit
         }
-        if (p.request().trigger() != null) {
-            facts.put("trigger", p.request().trigger()); // where a person asked for the run, and the digest of what they wrote
+        if (p.request().task().trigger() != null) {
+            facts.put("trigger", p.request().task().trigger()); // where a person asked for the run, and the digest of what they wrote
         }
         facts.put("boundary", agent.boundary()); // what the agent's sandbox showed of itself before the agent ran
         facts.put("sandbox", agent.sandbox().containerConfig());
