@@ -29,7 +29,7 @@ class ApprovalFlowIT {
 
     @BeforeEach
     void setUp() throws Exception {
-        run = SignedRun.create(tmp, "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py && echo edited calc.py");
+        run = SignedRun.inSandbox(tmp, "printf '\\n\\ndef multiply(a, b):\\n    return a * b\\n' >> calc.py && echo edited calc.py");
         repo = run.repo;
         bundle = run.bundle;
         key = run.key;

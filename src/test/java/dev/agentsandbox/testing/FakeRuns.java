@@ -42,7 +42,12 @@ public final class FakeRuns {
 
     /** A task on a repository asked for by alice, its bundle at {@code bundle}, pushed to {@code push} on merge (null: nowhere). */
     public static RunRequest request(Path repo, String task, Path bundle, String push) {
-        return new RunRequest(RunRequest.Task.of(repo, task, "alice"),
+        return request(repo, task, bundle, push, "alice");
+    }
+
+    /** @param requestedBy who asked (a CI's user); null: no one named, as outside CI */
+    public static RunRequest request(Path repo, String task, Path bundle, String push, String requestedBy) {
+        return new RunRequest(RunRequest.Task.of(repo, task, requestedBy),
                 new RunRequest.Overrides(null, null, "fake-image", List.of("agent"), null, null, null, null, WorkspaceMode.COPY),
                 new RunRequest.Delivery(bundle, push, null));
     }

@@ -2,6 +2,7 @@ package dev.agentsandbox.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.agentsandbox.audit.SigningKeys;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,25 +27,49 @@ public final class SignedRun {
         this.key = key;
     }
 
-    /** Runs an agent that edits calc.py, with {@code --push origin} (the remote merge pushes to). */
+    /**
+     * Runs an agent that edits calc.py, with {@code --push origin} (the remote merge pushes to), on
+     * the real pipeline in this JVM with a {@link FakeBackend}: what the bundle's logic needs, in
+     * well under a second. The agent's line is the test's own, run on the host.
+     */
     public static SignedRun create(Path tmp, String agentScript) throws Exception {
-        return create(tmp, agentScript, 0);
+        return fake(tmp, agentScript, 0);
     }
 
     /** A run whose gates fail (exit 1), signed and committed all the same: what an attacker would try to land. */
     public static SignedRun createFailing(Path tmp, String agentScript) throws Exception {
-        return create(tmp, agentScript, 1);
+        return fake(tmp, agentScript, 1);
     }
 
-    private static SignedRun create(Path tmp, String agentScript, int exitCode) throws Exception {
+    /** The same, through the command line with the agent in a real gVisor sandbox: one per flow. */
+    public static SignedRun inSandbox(Path tmp, String agentScript) throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
         Path bundle = tmp.resolve("bundle");
-        Path key = tmp.resolve("signing");
-        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        Path key = keygen(tmp);
         Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add multiply", "--image", TestHost.IMAGE,
                 "--command", agentScript, "--bundle", bundle.toString(), "--signing-key", key + ".key", "--push", "origin", "--quiet");
-        assertThat(r.exitCode).as(r.toString()).isEqualTo(exitCode);
+        assertThat(r.exitCode).as(r.toString()).isZero();
         return new SignedRun(repo, bundle, key);
+    }
+
+    private static SignedRun fake(Path tmp, String agentScript, int exitCode) throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path key = keygen(tmp);
+        SignedRun run = new SignedRun(repo, tmp.resolve("bundle"), key);
+        assertThat(run.another("add multiply", agentScript, run.bundle).exitCode().code()).isEqualTo(exitCode);
+        return run;
+    }
+
+    /** Another run on the same repository and key, in this JVM on the fake backend; its bundle at {@code bundle}. */
+    public dev.agentsandbox.run.RunResult another(String task, String agentScript, Path bundle) throws Exception {
+        return FakeRuns.run(bundle.resolveSibling(bundle.getFileName() + ".scratch"), FakeBackend.shell(agentScript),
+                FakeRuns.request(repo.dir, task, bundle, "origin", null), FakeRuns.CONFIG, SigningKeys.load(Path.of(key + ".key")), null);
+    }
+
+    private static Path keygen(Path tmp) {
+        Path key = tmp.resolve("signing");
+        assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
+        return key;
     }
 
     public Cli cli(String... args) {

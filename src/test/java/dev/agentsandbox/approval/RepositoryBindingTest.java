@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.SignedRun;
-import dev.agentsandbox.testing.TestHost;
+import dev.agentsandbox.audit.SigningKeys;
+import dev.agentsandbox.testing.FakeBackend;
+import dev.agentsandbox.testing.FakeRuns;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
@@ -17,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and a remote whose path differs only in case (another repository on a case-sensitive server) is
  * not the run's. Both were accepted before.
  */
-class RepositoryBindingIT {
+class RepositoryBindingTest {
     @TempDir
     Path tmp;
 
@@ -30,9 +32,9 @@ class RepositoryBindingIT {
         Path key = tmp.resolve("k");
         assertThat(Cli.run("keygen", "--out", key.toString()).exitCode).isZero();
         Path bundle = tmp.resolve("bundle");
-        Cli run = Cli.run("run", "--repo", repo.dir.toString(), "--task", "add mul", "--image", TestHost.IMAGE, "--command",
-                "printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py", "--bundle", bundle.toString(), "--signing-key", key + ".key", "--quiet");
-        assertThat(run.exitCode).as(run.toString()).isZero();
+        var run = FakeRuns.run(tmp.resolve("scratch"), FakeBackend.shell("printf 'def mul(a, b):\\n    return a * b\\n' >> calc.py"),
+                FakeRuns.request(repo.dir, "add mul", bundle, null, null), FakeRuns.CONFIG, SigningKeys.load(Path.of(key + ".key")), null);
+        assertThat(run.verdict()).isEqualTo(dev.agentsandbox.bundle.Outcome.PASS);
         assertThat(Files.readString(bundle.resolve("run.json"))).contains("\"repository\" : null");
         assertThat(Cli.run("approve", "--run", bundle.toString(), "--by", "ann", "--key", key + ".pub", "--signing-key", key + ".key").exitCode).isZero();
         Path unrelated = tmp.resolve("unrelated.git");

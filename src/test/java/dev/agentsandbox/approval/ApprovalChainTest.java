@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.testing.Cli;
 import dev.agentsandbox.testing.SampleRepo;
 import dev.agentsandbox.testing.SignedRun;
-import dev.agentsandbox.testing.TestHost;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * An attacker who can touch the bundle between CI jobs, or race a command: the approval chain holds.
  * Every attack goes through the CLI, and each test fails if its control is removed.
  */
-class ApprovalChainIT {
+class ApprovalChainTest {
     @TempDir
     Path tmp;
     SignedRun run;
@@ -202,8 +201,7 @@ class ApprovalChainIT {
     @Test
     void anotherRunsApprovalDoesNotApproveThisOne() throws Exception {
         Path other = tmp.resolve("other");
-        assertThat(Cli.run("run", "--repo", repo.dir.toString(), "--task", "other", "--image", TestHost.IMAGE, "--command",
-                "echo x > other.txt", "--bundle", other.toString(), "--signing-key", key + ".key", "--quiet").exitCode).isZero();
+        assertThat(run.another("other", "echo x > other.txt", other).verdict()).isEqualTo(dev.agentsandbox.bundle.Outcome.PASS);
         assertThat(cli("approve", "--run", other.toString(), "--by", "alice").exitCode).isZero();
         for (String f : List.of("approval.json", "attestation/approval.dsse.json", "attestation/approval.pub")) {
             Files.copy(other.resolve(f), bundle.resolve(f));

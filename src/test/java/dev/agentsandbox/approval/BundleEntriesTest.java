@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
  * chain of stages, a public key swapped beside an envelope, a second (junk) signature, a rewritten
  * key id, and a folder named like a decision file. Each of these verified before.
  */
-class BundleEntriesIT {
+class BundleEntriesTest {
     @TempDir
     Path tmp;
     SignedRun run;

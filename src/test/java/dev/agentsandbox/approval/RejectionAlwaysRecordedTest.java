@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * flooded with approvals (the review found 40 filled it, after which a reject was refused and the
  * merge landed) can still be rejected, and then nothing merges.
  */
-class RejectionAlwaysRecordedIT {
+class RejectionAlwaysRecordedTest {
     @TempDir
     Path tmp;
 

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the property rather than proving the old race: the guarantee is by construction (every step is
  * relative to a folder opened without following links).
  */
-class WriteRaceIT {
+class WriteRaceTest {
     @TempDir
     Path tmp;
 
