@@ -1,6 +1,6 @@
 package dev.agentsandbox.doctor;
 
-import com.github.dockerjava.api.model.Info;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.config.SandboxConfig;
 import dev.agentsandbox.error.AgentSandboxException;
 import dev.agentsandbox.sandbox.docker.DockerConnection;
@@ -94,8 +94,8 @@ public final class Doctor {
             return checks;
         }
         try (DockerSandbox sandbox = connection.sandbox()) {
-            Info info = connection.client().infoCmd().exec();
-            checks.add(Check.ok("docker daemon", "Docker " + info.getServerVersion() + " at " + connection.endpoint()));
+            JsonNode info = connection.info();
+            checks.add(Check.ok("docker daemon", "Docker " + info.path("ServerVersion").asText("?") + " at " + connection.endpoint()));
             checks.add(cgroups(info));
             java.util.Set<String> runtimes = sandbox.host().runtimes();
             if (!runtimes.contains(runtime)) {
@@ -158,10 +158,11 @@ public final class Doctor {
         }
     }
 
-    private static Check cgroups(Info info) {
-        String detail = "cgroup " + info.getCGroupVersion() + " (" + info.getCGroupDriver() + "), memory limit "
-                + (Boolean.TRUE.equals(info.getMemoryLimit()) ? "supported" : "NOT supported");
-        if (!Boolean.TRUE.equals(info.getMemoryLimit())) {
+    private static Check cgroups(JsonNode info) {
+        boolean memory = info.path("MemoryLimit").asBoolean(false);
+        String detail = "cgroup " + info.path("CgroupVersion").asText("?") + " (" + info.path("CgroupDriver").asText("?") + "), memory limit "
+                + (memory ? "supported" : "NOT supported");
+        if (!memory) {
             return Check.fail("cgroups", detail, "enable the memory cgroup controller (kernel cmdline cgroup_enable=memory)");
         }
         return Check.ok("cgroups", detail);

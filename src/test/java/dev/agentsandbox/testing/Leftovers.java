@@ -11,21 +11,21 @@ public final class Leftovers {
     }
 
     public static List<Container> containers(String label, String value) throws Exception {
-        var c = DockerConnection.open();
+        var c = DockerClients.open();
         try {
-            return c.client().listContainersCmd().withShowAll(true).withLabelFilter(Map.of(label, value)).exec();
+            return c.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(label, value)).exec();
         } finally {
-            c.client().close();
+            c.close();
         }
     }
 
     public static List<String> volumes(String label, String value) throws Exception {
-        var c = DockerConnection.open();
+        var c = DockerClients.open();
         try {
-            var v = c.client().listVolumesCmd().withFilter("label", List.of(label + "=" + value)).exec().getVolumes();
+            var v = c.listVolumesCmd().withFilter("label", List.of(label + "=" + value)).exec().getVolumes();
             return v == null ? List.of() : v.stream().map(x -> x.getName()).toList();
         } finally {
-            c.client().close();
+            c.close();
         }
     }
 }

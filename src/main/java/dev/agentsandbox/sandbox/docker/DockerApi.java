@@ -66,6 +66,34 @@ final class DockerApi {
         call(Method.DELETE, path, null);
     }
 
+    /** The daemon answers at all (GET /_ping answers "OK", not JSON). */
+    void ping() throws Refused {
+        try (DockerHttpClient.Response r = http.execute(DockerHttpClient.Request.builder().method(Method.GET).path(version + "/_ping").build())) {
+            byte[] answer = r.getBody().readAllBytes();
+            if (r.getStatusCode() >= 400) {
+                throw new Refused(r.getStatusCode(), message(r.getStatusCode(), answer));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * A call whose answer is a stream read as it comes (attach): the caller reads it and closes it,
+     * which also ends the read.
+     */
+    DockerHttpClient.Response stream(String path) throws Refused {
+        DockerHttpClient.Response r = http.execute(DockerHttpClient.Request.builder().method(Method.POST).path(version + path).build());
+        if (r.getStatusCode() >= 400) {
+            try (r) {
+                throw new Refused(r.getStatusCode(), message(r.getStatusCode(), r.getBody().readAllBytes()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return r;
+    }
+
     /** One path segment (a name, an id, an image reference), percent-encoded whole. */
     static String segment(String s) {
         if (s.isEmpty() || s.equals(".") || s.equals("..")) {

@@ -1,53 +1,54 @@
 package dev.agentsandbox.sandbox.docker;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.core.DefaultDockerClientConfig;
-import com.github.dockerjava.core.DockerClientImpl;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.agentsandbox.error.InfrastructureException;
+import java.nio.file.Path;
 import java.time.Duration;
 
-/** Opens a docker-java client on DOCKER_HOST (or the default socket) and checks the daemon answers. */
+/**
+ * Opens the Engine API on the daemon the docker CLI would use ({@link DockerEndpoint}) over
+ * docker-java's HTTP transport alone, and checks the daemon answers.
+ */
 public final class DockerConnection {
-    private final DockerClient client;
+    private final ApacheDockerHttpClient http;
     private final DockerApi api;
     private final String endpoint;
 
-    private DockerConnection(DockerClient client, DockerApi api, String endpoint) {
-        this.client = client;
+    private DockerConnection(ApacheDockerHttpClient http, DockerApi api, String endpoint) {
+        this.http = http;
         this.api = api;
         this.endpoint = endpoint;
     }
 
     public static DockerConnection open() throws InfrastructureException {
-        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder().build();
-        String endpoint = String.valueOf(config.getDockerHost());
-        var http = new ApacheDockerHttpClient.Builder()
-                .dockerHost(config.getDockerHost())
-                .sslConfig(config.getSSLConfig())
+        DockerEndpoint where = DockerEndpoint.resolve(System.getenv(), Path.of(System.getProperty("user.home")));
+        String endpoint = where.host().toString();
+        ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(where.host())
+                .sslConfig(where.tls())
                 .maxConnections(64)
                 .connectionTimeout(Duration.ofSeconds(10))
                 .build();
-        DockerClient client = DockerClientImpl.getInstance(config, http);
+        DockerApi api = new DockerApi(http, where.apiVersion());
         try {
-            client.pingCmd().exec();
-        } catch (RuntimeException e) {
-            try {
-                client.close();
-            } catch (java.io.IOException ignored) {
-                // The connection never worked; the ping's error is the one to report.
-            }
-            throw new InfrastructureException("cannot reach the Docker daemon at " + endpoint + ": "
-                    + DockerSandbox.firstLine(e.getMessage())
+            api.ping();
+        } catch (DockerApi.Refused | RuntimeException e) {
+            close(http);
+            String why = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getMessage();
+            throw new InfrastructureException("cannot reach the Docker daemon at " + endpoint + ": " + DockerSandbox.firstLine(why)
                     + ". Start it (scripts/setup-host.sh does) or set DOCKER_HOST.", e);
         }
-        var version = config.getApiVersion();
-        return new DockerConnection(client, new DockerApi(http,
-                version.equals(com.github.dockerjava.core.RemoteApiVersion.UNKNOWN_VERSION) ? "" : "/" + version.asWebPathPart()), endpoint);
+        return new DockerConnection(http, api, endpoint);
     }
 
-    public DockerClient client() {
-        return client;
+    /** The daemon's GET /info: version, cgroups, runtimes. */
+    public JsonNode info() throws InfrastructureException {
+        try {
+            return api.get("/info");
+        } catch (DockerApi.Refused | RuntimeException e) {
+            throw new InfrastructureException("the Docker daemon at " + endpoint + " did not describe itself: " + DockerSandbox.firstLine(e.getMessage()), e);
+        }
     }
 
     public String endpoint() {
@@ -56,6 +57,14 @@ public final class DockerConnection {
 
     /** A sandbox backend over this connection; closing it closes the connection. */
     public DockerSandbox sandbox() {
-        return new DockerSandbox(client, api, endpoint);
+        return new DockerSandbox(http, api, endpoint);
+    }
+
+    static void close(ApacheDockerHttpClient http) {
+        try {
+            http.close();
+        } catch (java.io.IOException e) {
+            System.err.println("agent-sandbox: closing the Docker connection failed: " + e.getMessage());
+        }
     }
 }

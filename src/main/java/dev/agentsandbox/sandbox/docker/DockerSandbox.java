@@ -12,13 +12,7 @@ import dev.agentsandbox.sandbox.OutputCapture;
 
 import dev.agentsandbox.config.Tier;
 
-import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.WaitContainerResultCallback;
-import com.github.dockerjava.api.exception.DockerClientException;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.model.Frame;
-import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.agentsandbox.error.InfrastructureException;
 import java.security.SecureRandom;
 import dev.agentsandbox.sandbox.trace.ProcessTrace;
@@ -41,7 +35,7 @@ public final class DockerSandbox implements SandboxBackend {
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
     private static final int SIGTERM_EXIT = 128 + 15;
 
-    private final DockerClient docker;
+    private final ApacheDockerHttpClient http;
     private final DockerApi api;
     private final String endpoint;
     private final DockerHost host;
@@ -50,8 +44,8 @@ public final class DockerSandbox implements SandboxBackend {
     private volatile Path traceDir;
     private volatile java.util.function.Consumer<dev.agentsandbox.sandbox.trace.ProcessRecord> onExec;
 
-    DockerSandbox(DockerClient docker, DockerApi api, String endpoint) {
-        this.docker = docker;
+    DockerSandbox(ApacheDockerHttpClient http, DockerApi api, String endpoint) {
+        this.http = http;
         this.api = api;
         this.endpoint = endpoint;
         this.host = new DockerHost(api);
@@ -63,16 +57,12 @@ public final class DockerSandbox implements SandboxBackend {
         return DockerConnection.open().sandbox();
     }
 
-    DockerClient client() {
-        return docker;
-    }
-
     @Override
     public SandboxResult run(SandboxSpec spec, OutputListener output) throws InfrastructureException {
         try {
             return runOnce(spec, output);
         } catch (RuntimeException e) {
-            // docker-java reports a broken connection to the daemon as an unchecked I/O error.
+            // The transport reports a broken connection to the daemon as an unchecked I/O error.
             if (e.getCause() instanceof java.io.IOException) {
                 throw new InfrastructureException("lost the Docker daemon while the sandbox ran: " + firstLine(e.getCause().getMessage())
                         + " (was dockerd restarted? `agent-sandbox cleanup` removes what is left)", e);
@@ -124,17 +114,12 @@ public final class DockerSandbox implements SandboxBackend {
                 if (g != null) {
                     attachTrace(g, c, spec);
                 }
-                try {
-                    exitCode = docker.waitContainerCmd(c.id()).exec(new WaitContainerResultCallback())
-                            .awaitStatusCode(spec.limits().timeout().toMillis(), TimeUnit.MILLISECONDS);
-                } catch (DockerClientException e) {
-                    // docker-java reports a timeout and a broken wait stream with the same exception.
-                    if (System.nanoTime() - t2 < spec.limits().timeout().toNanos()) {
-                        throw new InfrastructureException("lost the Docker daemon while the sandbox ran: " + firstLine(e.getMessage())
-                                + " (was dockerd restarted? `agent-sandbox cleanup` removes what is left)", e);
-                    }
+                Integer exited = ExitWait.await(api, c.id(), spec.limits().timeout());
+                if (exited == null) {
                     ending = SandboxResult.Ending.TIMED_OUT;
                     c.kill();
+                } else {
+                    exitCode = exited;
                 }
                 if (Thread.currentThread().isInterrupted()) {
                     ending = SandboxResult.Ending.CANCELLED;
@@ -167,8 +152,6 @@ public final class DockerSandbox implements SandboxBackend {
             Thread.currentThread().interrupt();
             ending = SandboxResult.Ending.CANCELLED;
             t3 = System.nanoTime();
-        } catch (DockerException | DockerClientException e) {
-            throw new InfrastructureException("the Docker daemon failed while the sandbox ran: " + firstLine(e.getMessage()), e);
         }
         long t4 = System.nanoTime();
         capture.finish();
@@ -198,15 +181,10 @@ public final class DockerSandbox implements SandboxBackend {
         }
     }
 
-    private Attached attach(String id, OutputCapture capture) throws InfrastructureException, InterruptedException {
-        Attached a = new Attached(capture);
-        docker.attachContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true).withLogs(false).exec(a);
-        // Start only once the stream is open, so that no early output is lost.
-        if (!a.awaitStarted(30, TimeUnit.SECONDS)) {
-            a.close();
-            throw new InfrastructureException("the Docker daemon did not open the output stream of the sandbox within 30 s");
-        }
-        return a;
+    /** The container's output stream, open before it starts, so that no early output is lost. */
+    private Attached attach(String id, OutputCapture capture) throws InfrastructureException {
+        return Attached.open(api, id, (stream, bytes) -> capture.accept(
+                stream == Attached.STDERR ? OutputListener.Stream.STDERR : OutputListener.Stream.STDOUT, bytes), DRAIN_TIMEOUT);
     }
 
     @Override
@@ -236,11 +214,7 @@ public final class DockerSandbox implements SandboxBackend {
     @Override
     public void close() {
         reaper.close();
-        try {
-            docker.close();
-        } catch (java.io.IOException e) {
-            System.err.println("agent-sandbox: closing the Docker connection failed: " + e.getMessage());
-        }
+        DockerConnection.close(http);
     }
 
     /** The first line of an error message from a daemon or an API server, for a one-line report. */
@@ -251,33 +225,5 @@ public final class DockerSandbox implements SandboxBackend {
         String t = s.strip();
         int nl = t.indexOf('\n');
         return nl < 0 ? t : t.substring(0, nl);
-    }
-
-    /** The attach stream: feeds frames to the capture and lets the caller wait for the end. */
-    private static final class Attached extends ResultCallback.Adapter<Frame> {
-        private final OutputCapture capture;
-
-        Attached(OutputCapture capture) {
-            this.capture = capture;
-        }
-
-        @Override
-        public void onNext(Frame frame) {
-            OutputListener.Stream s = frame.getStreamType() == StreamType.STDERR ? OutputListener.Stream.STDERR : OutputListener.Stream.STDOUT;
-            capture.accept(s, frame.getPayload());
-        }
-
-        void drain() throws InterruptedException {
-            awaitCompletion(DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        }
-
-        @Override
-        public void close() {
-            try {
-                super.close();
-            } catch (java.io.IOException e) {
-                // The stream is done with; nothing left to read.
-            }
-        }
     }
 }

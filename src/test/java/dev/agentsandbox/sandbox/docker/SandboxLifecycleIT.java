@@ -81,12 +81,12 @@ class SandboxLifecycleIT {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> sandbox.run(spec, OutputListener.NONE))
                 .isInstanceOf(OverlayUnavailableException.class).hasMessageContaining("overlay");
         assertThat(containers(spec.runId())).isEmpty();
-        var c = DockerConnection.open();
+        var c = dev.agentsandbox.testing.DockerClients.open();
         try {
-            assertThat(c.client().listVolumesCmd().withFilter("label", List.of(Labels.RUN + "=" + spec.runId())).exec().getVolumes())
+            assertThat(c.listVolumesCmd().withFilter("label", List.of(Labels.RUN + "=" + spec.runId())).exec().getVolumes())
                     .isNullOrEmpty();
         } finally {
-            c.client().close();
+            c.close();
         }
         assertThat(upper).isEmptyDirectory();
     }
@@ -155,6 +155,10 @@ class SandboxLifecycleIT {
     }
 
     private static List<Container> containers(String runId) {
-        return sandbox.client().listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.RUN, runId)).exec();
+        try (var c = dev.agentsandbox.testing.DockerClients.open()) {
+            return c.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.RUN, runId)).exec();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }

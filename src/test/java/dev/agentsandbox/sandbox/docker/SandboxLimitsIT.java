@@ -42,8 +42,11 @@ class SandboxLimitsIT {
     }
 
     private static List<Container> containersOf(SandboxSpec spec) {
-        return sandbox.client().listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(Labels.RUN, spec.runId())).exec();
+        try (var c = dev.agentsandbox.testing.DockerClients.open()) {
+            return c.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.RUN, spec.runId())).exec();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static final String FORK_BOMB = "python3 - <<'PY'\n"
