@@ -229,6 +229,10 @@ final class RunCommand implements Callable<Integer> {
             case "gemini" -> "https://generativelanguage.googleapis.com";
             default -> throw new UsageException("--model-provider " + modelProvider + " needs --model-url");
         };
+        String wrong = dev.agentsandbox.config.ProxyConfig.urlProblem(url);
+        if (wrong != null) {
+            throw new UsageException("--model-url " + wrong);
+        }
         if (modelKeyEnv != null && modelKeyFile != null) {
             throw new UsageException("give the model key one way: --model-key-env or --model-key-file, not both");
         }

@@ -85,6 +85,29 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
         }
     }
 
+    /**
+     * What is wrong with an upstream's address, or null: only http(s) with a host, and nothing that
+     * makes the text say another host than the one reached (user info) or hides a part (query, fragment).
+     */
+    public static String urlProblem(String url) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            return "is not a URL (" + e.getReason() + "): write scheme://host[:port][/path]";
+        }
+        if (uri.getScheme() == null || !(uri.getScheme().equalsIgnoreCase("http") || uri.getScheme().equalsIgnoreCase("https")) || uri.getHost() == null) {
+            return "must be an http:// or https:// URL with a host, not '" + url + "'";
+        }
+        if (uri.getRawUserInfo() != null) {
+            return "must not hold user info (the part before @): the host reached would not be the one a reader sees; put credentials in key-env";
+        }
+        if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
+            return "must not hold a query (?) or fragment (#): give the base URL only";
+        }
+        return null;
+    }
+
     public static final ProxyConfig DEFAULT = new ProxyConfig(null, null, null, null, null, null, null);
 
     public ProxyConfig {

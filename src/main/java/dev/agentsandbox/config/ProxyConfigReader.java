@@ -34,6 +34,11 @@ final class ProxyConfigReader {
                     v.error(q, "proxy.upstreams[" + i + "]", "needs provider and url");
                     continue;
                 }
+                String wrong = ProxyConfig.urlProblem(url);
+                if (wrong != null) {
+                    v.error(q + "/url", "proxy.upstreams[" + i + "].url", wrong);
+                    continue;
+                }
                 ups.add(new ProxyConfig.Upstream(provider, url, v.strings(x, q, "path-prefixes"), v.strings(x, q, "methods"),
                         v.text(x, q, "key-env"), v.text(x, q, "key-file"), v.text(x, q, "key-header"), v.text(x, q, "key-prefix"),
                         textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env")));

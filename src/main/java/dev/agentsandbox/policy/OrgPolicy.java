@@ -128,7 +128,7 @@ public final class OrgPolicy {
     public static void check(Assignment a, ProxyConfig proxy) throws RefusedException {
         DataClass c = a.dataClass();
         for (ProxyConfig.Upstream u : proxy.upstreams()) {
-            if (c.models().stream().noneMatch(p -> glob(p, u.url()))) {
+            if (c.models().stream().noneMatch(p -> allowsModel(p, u.url()))) {
                 throw new RefusedException("data class '" + c.name() + "' (" + a.rule() + ") does not allow the model endpoint " + u.url()
                         + " (" + u.provider() + "); it allows: " + (c.models().isEmpty() ? "none" : String.join(", ", c.models())));
             }
@@ -141,6 +141,47 @@ public final class OrgPolicy {
             throw new RefusedException("data class '" + c.name() + "' (" + a.rule() + ") does not allow package registries"
                     + " (proxy.registries: " + proxy.registries() + ")");
         }
+    }
+
+    /**
+     * A class's model pattern against an upstream's URL, read as a URL: user info is never matched,
+     * scheme and host are compared in lower case, and a '*' before the path stands for part of one
+     * host label or a port, so "https://api.example.com*" cannot reach "https://api.example.com.evil.test"
+     * or "https://api.example.com@evil.test". After the first '/' of the path, '*' matches anything.
+     */
+    static boolean allowsModel(String pattern, String url) {
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+        if (uri.getScheme() == null || uri.getHost() == null || uri.getRawUserInfo() != null || uri.getRawQuery() != null
+                || uri.getRawFragment() != null) {
+            return false;
+        }
+        String origin = uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getHost().toLowerCase(java.util.Locale.ROOT)
+                + (uri.getPort() >= 0 ? ":" + uri.getPort() : "");
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath().replaceAll("/+$", "");
+        int sep = pattern.indexOf("://");
+        int slash = pattern.indexOf('/', sep < 0 ? 0 : sep + 3);
+        String originPattern = (slash < 0 ? pattern : pattern.substring(0, slash)).toLowerCase(java.util.Locale.ROOT);
+        String pathPattern = slash < 0 ? "" : pattern.substring(slash).replaceAll("/+$", "");
+        StringBuilder re = new StringBuilder();
+        for (char ch : originPattern.toCharArray()) {
+            re.append(ch == '*' ? "[^/.@:]*(?::[0-9]+)?" : Pattern.quote(String.valueOf(ch)));
+        }
+        if (!Pattern.compile(re.toString()).matcher(origin).matches()) {
+            return false;
+        }
+        if (pathPattern.isEmpty() || pathPattern.equals("/*")) {
+            return slash < 0 ? path.isEmpty() || originPattern.endsWith("*") : true;
+        }
+        StringBuilder pre = new StringBuilder();
+        for (char ch : pathPattern.toCharArray()) {
+            pre.append(ch == '*' ? ".*" : Pattern.quote(String.valueOf(ch)));
+        }
+        return Pattern.compile(pre.toString()).matcher(path).matches();
     }
 
     /** A glob with '*' for any run of characters, matched on the whole text (case-insensitive for URLs' scheme and host). */

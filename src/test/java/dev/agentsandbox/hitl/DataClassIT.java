@@ -89,4 +89,16 @@ class DataClassIT {
         assertThat(notLowered.exitCode).isEqualTo(4);
         assertThat(notLowered.err).contains("data class 'restricted'");
     }
+
+    /** A model URL that only looks like an allowed one: the host it reaches is another; refused before the agent starts. */
+    @Test
+    void anEndpointDressedAsAnAllowedOneIsRefused() throws Exception {
+        String local = model.url().replaceAll("/+$", "");
+        for (String url : java.util.List.of(local.replace("127.0.0.1", "127.0.0.1.nip.test"), local + "@192.0.2.1", local + ".evil.test")) {
+            Cli r = run(url, "b-" + Math.abs(url.hashCode()));
+            assertThat(r.exitCode).as(url + "\n" + r).isIn(2, 4);
+            assertThat(r.err).as(url).containsAnyOf("does not allow the model endpoint", "--model-url must not hold user info", "--model-url");
+            assertThat(model.received).as("nothing reached the model server").isEmpty();
+        }
+    }
 }

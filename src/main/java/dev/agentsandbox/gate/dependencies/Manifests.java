@@ -45,7 +45,7 @@ final class Manifests {
     static boolean isManifestName(String name) {
         return name.equals("pom.xml") || name.equals("package.json") || name.equals("package-lock.json") || name.equals("go.mod")
                 || name.equals("pyproject.toml") || name.equals(".npmrc") || (name.startsWith("requirements") && (name.endsWith(".txt")
-                || name.endsWith(".in"))) || name.equals("constraints.txt") || MoreManifests.reads(name) || PackageSources.reads(name, name)
+                || name.endsWith(".in"))) || name.equals("constraints.txt") || OtherEcosystemManifests.reads(name) || PackageSources.reads(name, name)
                 || name.equals("config") || name.equals("config.toml");
     }
 
@@ -60,8 +60,8 @@ final class Manifests {
             PackageSources.read(path, name, content, sources);
             return;
         }
-        if (MoreManifests.reads(name)) {
-            MoreManifests.read(path, name, content, deps, sources, includes);
+        if (OtherEcosystemManifests.reads(name)) {
+            OtherEcosystemManifests.read(path, name, content, deps, sources, includes);
             return;
         }
         if (name.equals("config") || name.equals("config.toml")) {

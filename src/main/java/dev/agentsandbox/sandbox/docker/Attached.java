@@ -18,7 +18,9 @@ import java.util.concurrent.TimeUnit;
 final class Attached implements AutoCloseable {
     static final int STDOUT = 1;
     static final int STDERR = 2;
+    private static final int STDERR_OF_DAEMON = 3; // the daemon's own error, on newer APIs
     private static final int CHUNK = 64 * 1024;
+    private static final Duration OPEN_TIMEOUT = Duration.ofSeconds(30);
 
     /** Receives each piece of output, with the stream it came on. */
     interface Sink {
@@ -37,11 +39,28 @@ final class Attached implements AutoCloseable {
 
     static Attached open(DockerApi api, String id, Sink sink, Duration drainTimeout) throws InfrastructureException {
         DockerHttpClient.Response r;
+        // The transport has no response timeout: a daemon that never answers must not hold the run before its own timeout applies.
+        java.util.concurrent.CompletableFuture<DockerHttpClient.Response> opening = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return api.stream("/containers/" + DockerApi.segment(id) + "/attach?stream=1&stdout=1&stderr=1&logs=0");
+            } catch (DockerApi.Refused e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        });
         try {
-            r = api.stream("/containers/" + DockerApi.segment(id) + "/attach?stream=1&stdout=1&stderr=1&logs=0");
-        } catch (DockerApi.Refused | RuntimeException e) {
+            r = opening.get(OPEN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            opening.thenAccept(DockerHttpClient.Response::close);
+            throw new InfrastructureException("the Docker daemon did not open the output stream of the sandbox within "
+                    + OPEN_TIMEOUT.toSeconds() + " s; is it overloaded or stuck? (`docker info` answers?)", e);
+        } catch (InterruptedException e) {
+            opening.thenAccept(DockerHttpClient.Response::close);
+            Thread.currentThread().interrupt();
+            throw new InfrastructureException("interrupted while opening the sandbox's output stream", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable why = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
             throw new InfrastructureException("the Docker daemon did not open the output stream of the sandbox: "
-                    + DockerSandbox.firstLine(e.getMessage()), e);
+                    + DockerSandbox.firstLine(why.getMessage()), why);
         }
         Attached a = new Attached(r, drainTimeout);
         Thread reader = new Thread(() -> a.read(sink), "agent-sandbox-attach-" + id.substring(0, Math.min(12, id.length())));
@@ -56,34 +75,52 @@ final class Attached implements AutoCloseable {
             byte[] header = new byte[8];
             byte[] buf = new byte[CHUNK];
             while (true) {
-                try {
-                    in.readFully(header);
-                } catch (EOFException end) {
-                    return; // the container's streams closed
+                int first = in.read();
+                if (first < 0) {
+                    return; // the container's streams closed, between frames
                 }
+                header[0] = (byte) first;
+                in.readFully(header, 1, 7);
                 int stream = header[0];
+                if (stream != STDOUT && stream != STDERR && stream != STDERR_OF_DAEMON) {
+                    notice(sink, "the output stream is not in the Engine API's frames (stream " + stream + "); the rest is not shown");
+                    return;
+                }
                 long left = ((header[4] & 0xffL) << 24) | ((header[5] & 0xff) << 16) | ((header[6] & 0xff) << 8) | (header[7] & 0xff);
                 while (left > 0) {
                     int n = in.read(buf, 0, (int) Math.min(buf.length, left));
                     if (n < 0) {
-                        return;
+                        throw new EOFException("the stream ended inside a frame");
                     }
                     left -= n;
-                    sink.accept(stream == STDERR ? STDERR : STDOUT, java.util.Arrays.copyOf(buf, n));
+                    byte[] bytes = java.util.Arrays.copyOf(buf, n);
+                    if (stream == STDERR_OF_DAEMON) {
+                        notice(sink, "the Docker daemon reported: " + new String(bytes, java.nio.charset.StandardCharsets.UTF_8).strip());
+                    } else {
+                        sink.accept(stream, bytes);
+                    }
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             if (!closed) {
-                sink.accept(STDERR, ("agent-sandbox: the output stream broke: " + e.getMessage() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                notice(sink, "the output stream broke: " + e.getMessage() + "; the rest is not shown");
             }
         } finally {
             ended.countDown();
         }
     }
 
-    /** Waits (bounded) for the rest of the output once the container has ended. */
-    void drain() throws InterruptedException {
-        ended.await(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    private static void notice(Sink sink, String text) {
+        try {
+            sink.accept(STDERR, ("agent-sandbox: " + text + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (RuntimeException ignored) {
+            // the capture itself failed; nothing more can be shown
+        }
+    }
+
+    /** Waits (bounded) for the rest of the output once the container has ended; false: the stream was still open when the wait ended. */
+    boolean drain() throws InterruptedException {
+        return ended.await(drainTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

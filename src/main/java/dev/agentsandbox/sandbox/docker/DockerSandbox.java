@@ -126,7 +126,10 @@ public final class DockerSandbox implements SandboxBackend {
                     c.kill();
                 }
                 t3 = System.nanoTime();
-                attached.drain();
+                if (!attached.drain()) {
+                    capture.accept(OutputListener.Stream.STDERR, ("agent-sandbox: the sandbox's output did not end within "
+                            + DRAIN_TIMEOUT.toSeconds() + " s of its exit; what came after is not shown\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                }
                 DockerContainer.State state = c.state();
                 if (state.exitCode() != null) {
                     exitCode = state.exitCode().intValue();

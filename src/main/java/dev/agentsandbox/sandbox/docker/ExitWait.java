@@ -35,6 +35,10 @@ final class ExitWait {
         } catch (TimeoutException e) {
             return null;
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof DockerApi.Refused r && r.notFound()) {
+                throw new InfrastructureException("the sandbox's container was removed from outside the run while it ran (`agent-sandbox"
+                        + " cleanup --all` or `docker rm -f` by another job?); nothing is committed. Run it again", r);
+            }
             Throwable why = e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : e.getCause();
             throw new InfrastructureException("lost the Docker daemon while the sandbox ran: " + DockerSandbox.firstLine(why.getMessage())
                     + " (was dockerd restarted? `agent-sandbox cleanup` removes what is left)", why);

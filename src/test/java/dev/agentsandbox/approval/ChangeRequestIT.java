@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * summary, counts only approvals of the run's commit, merges only while its head is that commit,
  * and the merge is signed into the bundle.
  */
-class ChangeRequestTest {
+class ChangeRequestIT {
     private static final String TOKEN = "forge-token-do-not-print-0123456789";
 
     @TempDir

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * pnpm, Pipenv, setuptools, Poetry and uv. Each reader takes untrusted input and reports every
  * package and every source that is not the ecosystem's default registry.
  */
-final class MoreManifests {
+final class OtherEcosystemManifests {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern GRADLE_DEP = Pattern.compile(
             "\\b(?:implementation|api|compileOnly|runtimeOnly|testImplementation|testRuntimeOnly|annotationProcessor|kapt|ksp|classpath|compile|testCompile)"
@@ -29,7 +29,7 @@ final class MoreManifests {
     private static final Pattern SETUP_PY = Pattern.compile("(install_requires|setup_requires|tests_require)\\s*=\\s*\\[([^]]*)]", Pattern.DOTALL);
     private static final Pattern QUOTED = Pattern.compile("[\"']([^\"']+)[\"']");
 
-    private MoreManifests() {
+    private OtherEcosystemManifests() {
     }
 
     static boolean reads(String name) {

@@ -1,0 +1,109 @@
+package dev.agentsandbox.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.agentsandbox.config.ConfigLoader;
+import dev.agentsandbox.config.ProxyConfig;
+import dev.agentsandbox.error.RefusedException;
+import dev.agentsandbox.error.UsageException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The organisation's data classes: which class a repository falls in, and which model endpoints and registries that class allows. */
+class OrgPolicyTest {
+    @TempDir
+    Path tmp;
+
+    static final String POLICY = """
+            classes:
+              internal:
+                models: ["https://api.anthropic.com*", "http://127.0.0.1:*", "https://*.openai.azure.com/openai/*"]
+                registries: true
+              restricted:
+                models: ["http://127.0.0.1:*"]
+                registries: false
+                dpa: [anthropic]
+            repositories:
+              - match: "*github.com/acme/payments*"
+                class: restricted
+              - match: "*"
+                class: internal
+            """;
+
+    OrgPolicy policy(String text) throws Exception {
+        return OrgPolicy.load(Files.writeString(tmp.resolve("policy.yml"), text));
+    }
+
+    static ProxyConfig models(String... urls) {
+        return new ProxyConfig(java.util.Arrays.stream(urls).map(u -> new ProxyConfig.Upstream("anthropic", u, List.of(), List.of(), "K", null)).toList(),
+                List.of(), null, null, null, null, null);
+    }
+
+    @Test
+    void theFirstMatchingRuleClassifiesAndTheRepositoryMayRaiseButNeverLower() throws Exception {
+        OrgPolicy p = policy(POLICY);
+        assertThat(p.classify("https://github.com/acme/payments.git", tmp, null).dataClass().name()).isEqualTo("restricted");
+        assertThat(p.classify("https://github.com/acme/web.git", tmp, null).dataClass().name()).isEqualTo("internal");
+        assertThat(p.classify("https://github.com/acme/web.git", tmp, "restricted").rule()).contains("raised");
+        OrgPolicy.Assignment lowered = p.classify("https://github.com/acme/payments.git", tmp, "internal");
+        assertThat(lowered.dataClass().name()).as("a repository cannot lower its class").isEqualTo("restricted");
+        assertThatThrownBy(() -> p.classify(null, tmp, "secret")).isInstanceOf(UsageException.class).hasMessageContaining("internal, restricted");
+        assertThat(lowered.policySha256()).hasSize(64);
+    }
+
+    @Test
+    void noMatchingRuleIsARefusalAndABrokenPolicyNamesWhatIsMissing() throws Exception {
+        OrgPolicy p = policy("classes: { a: { models: [] } }\nrepositories: [ { match: \"*gitlab*\", class: a } ]\n");
+        assertThatThrownBy(() -> p.classify("https://github.com/x/y", tmp, null)).isInstanceOf(RefusedException.class)
+                .hasMessageContaining("match: \"*\" for a default");
+        assertThatThrownBy(() -> policy("repositories: []\n")).isInstanceOf(UsageException.class).hasMessageContaining("needs classes");
+        assertThatThrownBy(() -> policy("classes: { a: {} }\nrepositories: [ { match: x, class: b } ]\n"))
+                .hasMessageContaining("repositories[0] needs match and a class defined under classes (have: a)");
+        assertThatThrownBy(() -> policy("classes: [\n")).hasMessageContaining("not valid YAML");
+    }
+
+    @Test
+    void aClassAllowsItsModelsProvidersAndRegistriesAndNothingElse() throws Exception {
+        OrgPolicy p = policy(POLICY);
+        OrgPolicy.Assignment internal = p.classify("https://github.com/acme/web.git", tmp, null);
+        OrgPolicy.Assignment restricted = p.classify("https://github.com/acme/payments.git", tmp, null);
+        OrgPolicy.check(internal, models("https://api.anthropic.com", "https://API.Anthropic.com/v1", "http://127.0.0.1:8080",
+                "https://acme-eu.openai.azure.com/openai/deployments/gpt"));
+        OrgPolicy.check(restricted, models("http://127.0.0.1:4000"));
+        assertThatThrownBy(() -> OrgPolicy.check(restricted, models("https://api.anthropic.com")))
+                .hasMessageContaining("does not allow the model endpoint https://api.anthropic.com");
+        var other = new ProxyConfig(List.of(new ProxyConfig.Upstream("openai", "http://127.0.0.1:4000", List.of(), List.of(), "K", null)),
+                List.of(), null, null, null, null, null);
+        assertThatThrownBy(() -> OrgPolicy.check(restricted, other)).hasMessageContaining("openai has none on record");
+        var registries = new ProxyConfig(List.of(), List.of("registry.internal:443"), null, null, null, null, null);
+        OrgPolicy.check(internal, registries);
+        assertThatThrownBy(() -> OrgPolicy.check(restricted, registries)).hasMessageContaining("does not allow package registries");
+    }
+
+    /** A pattern is read as a URL: its '*' cannot carry the host away, and user info never counts. */
+    @Test
+    void anEndpointThatOnlyLooksAllowedIsRefused() throws Exception {
+        OrgPolicy.Assignment internal = policy(POLICY).classify("https://github.com/acme/web.git", tmp, null);
+        for (String url : List.of("https://api.anthropic.com@evil.test/v1", "https://api.anthropic.com.evil.test/v1",
+                "https://api.anthropic.comevil.test", "http://127.0.0.1:80@evil.test/", "http://127.0.0.1.evil.test:80/",
+                "https://evil.test/.openai.azure.com/openai/x", "https://a.b.openai.azure.com.evil.test/openai/x",
+                "https://acme.openai.azure.com/other/x", "https://api.anthropic.com./v1")) {
+            assertThatThrownBy(() -> OrgPolicy.check(internal, models(url))).as(url).isInstanceOf(RefusedException.class);
+        }
+    }
+
+    @Test
+    void theConfigurationRefusesAnUpstreamUrlThatSaysAnotherHostThanItReaches() throws Exception {
+        for (String url : List.of("https://api.anthropic.com@evil.test", "https://api.anthropic.com/v1?x=1", "https://api.anthropic.com#x",
+                "ftp://api.anthropic.com", "api.anthropic.com", "https://аpi.anthropic.com")) {
+            String yml = "version: 1\nproxy:\n  upstreams:\n    - provider: anthropic\n      url: \"" + url + "\"\n      key-env: K\n";
+            assertThatThrownBy(() -> ConfigLoader.load("t.yml", yml.getBytes(StandardCharsets.UTF_8))).as(url)
+                    .hasMessageContaining("proxy.upstreams[0].url");
+        }
+    }
+}
