@@ -274,7 +274,7 @@ public final class ProcessTrace implements AutoCloseable {
                 case 3 -> {
                     String a = in.readString();
                     if (argv.size() < MAX_ARGS) {
-                        argv.add(redactor.apply(bounded(a, MAX_ARG)));
+                        argv.add(bounded(redactor.apply(a), MAX_ARG)); // redacted whole: a secret cut in two is no longer recognised
                     } else {
                         extraArgs++;
                     }
@@ -291,6 +291,7 @@ public final class ProcessTrace implements AutoCloseable {
         ProcessRecord r = new ProcessRecord(c.pid(), parents.getOrDefault(c.pid(), 0), binary, argv, c.cwd(), c.time(), 0, null);
         if (records.size() >= MAX_RECORDS) {
             omitted++; // not kept, but still judged as it starts: flooding the log hides nothing from a policy
+            lastByPid.remove(c.pid()); // the pid's earlier program was replaced: its exit is not this one's
         } else {
             lastByPid.put(c.pid(), records.size());
             records.add(r);

@@ -20,6 +20,7 @@ final class SeqPacketServer implements AutoCloseable {
     private static final int SOCK_SEQPACKET = 5;
     private static final int SOCK_CLOEXEC = 0x80000;
     private static final short POLLIN = 1;
+    private static final short POLLHUP = 0x10;
 
     interface LibC extends Library {
         LibC INSTANCE = Native.load("c", LibC.class);
@@ -87,7 +88,7 @@ final class SeqPacketServer implements AutoCloseable {
 
     /** Waits up to {@code millis} for the one connection; false when none came. */
     boolean accept(int millis) throws IOException {
-        if (!readable(listener, millis)) {
+        if ((poll(listener, millis) & POLLIN) == 0) {
             return false;
         }
         try {
@@ -107,7 +108,8 @@ final class SeqPacketServer implements AutoCloseable {
      * since a cut message cannot be read and a reader that stopped would see nothing after it.
      */
     byte[] receive(int max, int millis) throws IOException {
-        if (!readable(connection, millis)) {
+        short events = poll(connection, millis);
+        if ((events & (POLLIN | POLLHUP)) == 0) {
             return new byte[0];
         }
         long size;
@@ -116,6 +118,16 @@ final class SeqPacketServer implements AutoCloseable {
             size = LibC.INSTANCE.recv(connection, new byte[1], 1, MSG_PEEK | MSG_TRUNC);
         } catch (LastErrorException e) {
             throw new IOException("recv: errno " + e.getErrorCode(), e);
+        }
+        if (size == 0 && (events & POLLHUP) == 0) {
+            // recv's 0 is both the end and a packet of no bytes; only a hang-up is the end. An empty packet is no
+            // trace message, and taking it for the end would stop the record silently while the sandbox runs on.
+            try {
+                LibC.INSTANCE.recv(connection, new byte[1], 1, 0);
+            } catch (LastErrorException e) {
+                throw new IOException("recv: errno " + e.getErrorCode(), e);
+            }
+            throw new IOException("an empty trace message");
         }
         if (size <= 0) {
             return null;
@@ -146,15 +158,16 @@ final class SeqPacketServer implements AutoCloseable {
         }
     }
 
-    private static boolean readable(int fd, int millis) throws IOException {
+    /** The events poll reports within {@code millis} (0: none, or interrupted). */
+    private static short poll(int fd, int millis) throws IOException {
         PollFd p = new PollFd();
         p.fd = fd;
         p.events = POLLIN;
         try {
-            return LibC.INSTANCE.poll(p, 1, millis) > 0;
+            return LibC.INSTANCE.poll(p, 1, millis) > 0 ? p.revents : 0;
         } catch (LastErrorException e) {
             if (e.getErrorCode() == 4) { // EINTR
-                return false;
+                return 0;
             }
             throw new IOException("poll: errno " + e.getErrorCode(), e);
         }
