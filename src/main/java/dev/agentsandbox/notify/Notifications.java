@@ -174,7 +174,8 @@ public final class Notifications {
             b.header(SIGNATURE_HEADER, "sha256=" + hmac(secret, body));
         }
         String last = null;
-        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+        int attempt = 1;
+        for (; attempt <= ATTEMPTS; attempt++) {
             try {
                 HttpResponse<Void> r = http.send(b.build(), HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() / 100 == 2) {
@@ -182,7 +183,7 @@ public final class Notifications {
                 }
                 last = "HTTP " + r.statusCode();
                 if (r.statusCode() / 100 == 4 && r.statusCode() != 429) {
-                    break; // the receiver refused it: asking again changes nothing
+                    return new Outcome(name, false, last + ": the receiver refused it"); // asking again changes nothing
                 }
             } catch (IOException e) {
                 last = e.getClass().getSimpleName(); // never the message: it may carry the address
