@@ -1,7 +1,6 @@
 package dev.agentsandbox.cli;
 
 import dev.agentsandbox.config.RunConfig;
-import dev.agentsandbox.error.ConfigException;
 import dev.agentsandbox.error.UsageException;
 import dev.agentsandbox.run.ConfigSource;
 import dev.agentsandbox.workspace.GitTree;

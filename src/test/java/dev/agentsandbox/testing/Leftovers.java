@@ -1,7 +1,6 @@
 package dev.agentsandbox.testing;
 
 import com.github.dockerjava.api.model.Container;
-import dev.agentsandbox.sandbox.docker.DockerConnection;
 import java.util.List;
 import java.util.Map;
 

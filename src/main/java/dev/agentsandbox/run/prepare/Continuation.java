@@ -2,11 +2,8 @@ package dev.agentsandbox.run.prepare;
 
 import dev.agentsandbox.run.RunRequest;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.error.UsageException;
-import java.io.IOException;
-import java.nio.file.Files;
 
 /**
  * `run --continue BUNDLE`: a rejected run's reviewer comment becomes part of the next task. The

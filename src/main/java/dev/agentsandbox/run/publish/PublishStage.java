@@ -10,7 +10,6 @@ import dev.agentsandbox.bundle.BundleJson;
 import dev.agentsandbox.bundle.Layout;
 import dev.agentsandbox.bundle.RunBundle;
 import dev.agentsandbox.bundle.RunRecord;
-import dev.agentsandbox.bundle.RunRecorder;
 import dev.agentsandbox.config.ApprovalConfig;
 import dev.agentsandbox.config.RiskConfig;
 import dev.agentsandbox.config.RunConfig;

@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The Docker Engine backend. Every container it creates is hardened the same way (seed 001):
