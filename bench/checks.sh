@@ -9,7 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 rounds=${1:-3}
 image=${AGENT_SANDBOX_BUILD_IMAGE:-agent-sandbox/test-build:bookworm}
 work=$(mktemp -d /var/tmp/agent-sandbox-checks-bench.XXXXXX)
-cleanup() { umount -R "$work/rootfs/workspace" "$work/rootfs/m2" 2>/dev/null || true; rm -rf "$work"; }
+daemon_json=/etc/docker/daemon.json
+cleanup() {
+  umount -R "$work/rootfs/workspace" "$work/rootfs/m2" 2>/dev/null || true
+  if [ -f "$work/daemon.json.orig" ]; then cp "$work/daemon.json.orig" "$daemon_json"; kill -HUP "$(pidof dockerd)"; fi
+  rm -rf "$work"
+}
 trap cleanup EXIT
 ms() { date +%s%N | cut -c1-13; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
@@ -92,5 +97,38 @@ d=$(median <"$work/t-do-default")
 for v in "${variants[@]}"; do
   t=$(median <"$work/t-do-${v:-default}")
   awk -v v="${v:-(defaults)}" -v t="$t" -v d="$d" 'BEGIN {printf "| `%s` | %d ms | %.2f |\n", v, t, t/d}' >>"$out"
+done
+
+# C. The same settings where a check really runs: Docker runtimes added for this run (dockerd reloads its
+# runtimes on SIGHUP, running containers untouched), each with the registered runtime's flags plus one.
+cp "$daemon_json" "$work/daemon.json.orig"
+base_args=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["runtimes"]["runsc"]["runtimeArgs"]))' "$daemon_json")
+python3 - "$daemon_json" "${variants[@]}" <<'PY'
+import json, sys
+path, variants = sys.argv[1], sys.argv[2:]
+d = json.load(open(path))
+base = d["runtimes"]["runsc"]
+for i, v in enumerate(variants):
+    d["runtimes"]["runsc-bench-%d" % i] = {"path": base["path"], "runtimeArgs": base["runtimeArgs"] + ([v] if v else [])}
+json.dump(d, open(path, "w"), indent=2)
+PY
+kill -HUP "$(pidof dockerd)"; sleep 2
+{
+  echo
+  echo "## C. The Python suite in a check's hardened sandbox (Docker), the registered runsc flags ($base_args) plus one"
+  echo
+  echo "| added flag | time | against the registered runtime |"
+  echo "|---|---|---|"
+} >>"$out"
+for i in $(seq "$rounds"); do
+  for n in "${!variants[@]}"; do
+    timed "docker-$n" in_docker "runsc-bench-$n" "${cmd[python]}"
+  done
+done
+d=$(median <"$work/t-docker-0")
+for n in "${!variants[@]}"; do
+  t=$(median <"$work/t-docker-$n")
+  v=${variants[$n]}
+  awk -v v="${v:-(none)}" -v t="$t" -v d="$d" 'BEGIN {printf "| `%s` | %d ms | %.2f |\n", v, t, t/d}' >>"$out"
 done
 cat "$out"
