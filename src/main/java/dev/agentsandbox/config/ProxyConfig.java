@@ -105,6 +105,10 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
         if (uri.getRawQuery() != null || uri.getRawFragment() != null) {
             return "must not hold a query (?) or fragment (#): give the base URL only";
         }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        if (path.contains("%") || path.contains(";") || path.contains("//") || path.matches(".*(^|/)\\.{1,2}(/.*|$)")) {
+            return "must have a plain path (no %-escapes, ';', '//', '.' or '..' segments): a server that tidies it would route elsewhere";
+        }
         return null;
     }
 

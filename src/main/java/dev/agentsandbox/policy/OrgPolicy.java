@@ -27,7 +27,8 @@ import java.util.regex.Pattern;
  */
 public final class OrgPolicy {
     /** One class: {@code models} are URL patterns ({@code *} matches anything), {@code dpa} provider names (empty: no check). */
-    public record DataClass(String name, int rank, List<String> models, boolean registries, List<String> dpa) {
+    /** @param registries the registries (host:port patterns) a run may reach; empty: none */
+    public record DataClass(String name, int rank, List<String> models, List<String> registries, List<String> dpa) {
     }
 
     /** A repository's class, and why. */
@@ -60,7 +61,7 @@ public final class OrgPolicy {
             throw new UsageException(file + ": not valid YAML: " + e.getMessage(), e);
         }
         if (root == null || !root.path("classes").isObject() || root.path("classes").isEmpty()) {
-            throw new UsageException(file + ": an organisation policy needs classes: { NAME: { models: [URL patterns], registries: bool, dpa: [providers] } }");
+            throw new UsageException(file + ": an organisation policy needs classes: { NAME: { models: [URL patterns], registries: [host:port], dpa: [providers] } }");
         }
         Map<String, DataClass> classes = new LinkedHashMap<>();
         int rank = 0;
@@ -70,7 +71,18 @@ public final class OrgPolicy {
             e.getValue().path("models").forEach(m -> models.add(m.asText()));
             List<String> dpa = new ArrayList<>();
             e.getValue().path("dpa").forEach(m -> dpa.add(m.asText()));
-            classes.put(e.getKey(), new DataClass(e.getKey(), rank++, models, e.getValue().path("registries").asBoolean(false), dpa));
+            JsonNode reg = e.getValue().path("registries");
+            if (reg.isBoolean() && reg.asBoolean()) {
+                // true used to allow whatever registries the repository named: its own proxy.registries, a tunnel to any host
+                throw new UsageException(file + ": classes." + e.getKey() + ".registries: true would let a repository reach any host it lists"
+                        + " as a registry; list the registries the class allows instead, e.g. registries: [\"registry.example.com:443\"]");
+            }
+            if (!reg.isMissingNode() && !reg.isNull() && !reg.isBoolean() && !reg.isArray()) {
+                throw new UsageException(file + ": classes." + e.getKey() + ".registries must be a list of host:port (or false)");
+            }
+            List<String> registries = new ArrayList<>();
+            reg.forEach(r -> registries.add(r.asText().toLowerCase(java.util.Locale.ROOT)));
+            classes.put(e.getKey(), new DataClass(e.getKey(), rank++, models, registries, dpa));
         }
         List<String[]> repos = new ArrayList<>();
         int i = 0;
@@ -137,9 +149,11 @@ public final class OrgPolicy {
                         + " provider, and " + u.provider() + " has none on record (dpa: " + c.dpa() + ")");
             }
         }
-        if (!proxy.registries().isEmpty() && !c.registries()) {
-            throw new RefusedException("data class '" + c.name() + "' (" + a.rule() + ") does not allow package registries"
-                    + " (proxy.registries: " + proxy.registries() + ")");
+        for (String r : proxy.registries()) {
+            if (c.registries().stream().noneMatch(p -> allowsRegistry(p, r))) {
+                throw new RefusedException("data class '" + c.name() + "' (" + a.rule() + ") does not allow the registry " + r
+                        + "; it allows: " + (c.registries().isEmpty() ? "none" : String.join(", ", c.registries())));
+            }
         }
     }
 
@@ -167,9 +181,23 @@ public final class OrgPolicy {
         int slash = pattern.indexOf('/', sep < 0 ? 0 : sep + 3);
         String originPattern = (slash < 0 ? pattern : pattern.substring(0, slash)).toLowerCase(java.util.Locale.ROOT);
         String pathPattern = slash < 0 ? "" : pattern.substring(slash).replaceAll("/+$", "");
+        if (pattern.equals("*")) {
+            return true; // every endpoint, said in so many words
+        }
         StringBuilder re = new StringBuilder();
-        for (char ch : originPattern.toCharArray()) {
-            re.append(ch == '*' ? "[^/.@:]*(?::[0-9]+)?" : Pattern.quote(String.valueOf(ch)));
+        char[] o = originPattern.toCharArray();
+        for (int i = 0; i < o.length; i++) {
+            char ch = o[i];
+            char before = i == 0 ? '/' : o[i - 1];
+            if (ch != '*') {
+                re.append(Pattern.quote(String.valueOf(ch)));
+            } else if (before == ':') {
+                re.append("[0-9]+"); // any port
+            } else if (i == o.length - 1 && before != '.' && before != '/') {
+                re.append("(?::[0-9]+)?"); // "host*": that host on any port, never a longer name (api.example.com* is not api.example.community)
+            } else {
+                re.append("[a-z0-9-]+"); // part of one host label
+            }
         }
         if (!Pattern.compile(re.toString()).matcher(origin).matches()) {
             return false;
@@ -182,6 +210,18 @@ public final class OrgPolicy {
             pre.append(ch == '*' ? ".*" : Pattern.quote(String.valueOf(ch)));
         }
         return Pattern.compile(pre.toString()).matcher(path).matches();
+    }
+
+    /** A registry (host:port, as proxy.registries names it) against a class's pattern: exact, or "*.domain:port" for its subdomains. */
+    static boolean allowsRegistry(String pattern, String registry) {
+        String p = pattern.toLowerCase(java.util.Locale.ROOT);
+        String r = registry.toLowerCase(java.util.Locale.ROOT);
+        if (!p.startsWith("*.")) {
+            return p.equals(r);
+        }
+        int pc = p.lastIndexOf(':');
+        int rc = r.lastIndexOf(':');
+        return pc > 0 && rc > 0 && p.substring(pc).equals(r.substring(rc)) && r.substring(0, rc).endsWith(p.substring(1, pc));
     }
 
     /** A glob with '*' for any run of characters, matched on the whole text (case-insensitive for URLs' scheme and host). */

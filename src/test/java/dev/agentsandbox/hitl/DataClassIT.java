@@ -31,7 +31,7 @@ class DataClassIT {
                 classes:
                   public:
                     models: ["*"]
-                    registries: true
+                    registries: ["registry.example.com:443"]
                   restricted:
                     models: ["http://127.0.0.1:*"]
                     registries: false

@@ -23,7 +23,7 @@ class OrgPolicyTest {
             classes:
               internal:
                 models: ["https://api.anthropic.com*", "http://127.0.0.1:*", "https://*.openai.azure.com/openai/*"]
-                registries: true
+                registries: ["registry.example.com:443", "*.pkg.internal:443"]
               restricted:
                 models: ["http://127.0.0.1:*"]
                 registries: false
@@ -80,9 +80,25 @@ class OrgPolicyTest {
         var other = new ProxyConfig(List.of(new ProxyConfig.Upstream("openai", "http://127.0.0.1:4000", List.of(), List.of(), "K", null)),
                 List.of(), null, null, null, null, null);
         assertThatThrownBy(() -> OrgPolicy.check(restricted, other)).hasMessageContaining("openai has none on record");
-        var registries = new ProxyConfig(List.of(), List.of("registry.internal:443"), null, null, null, null, null);
-        OrgPolicy.check(internal, registries);
-        assertThatThrownBy(() -> OrgPolicy.check(restricted, registries)).hasMessageContaining("does not allow package registries");
+        OrgPolicy.check(internal, registries("registry.example.com:443", "Maven.PKG.internal:443"));
+        assertThatThrownBy(() -> OrgPolicy.check(restricted, registries("registry.example.com:443")))
+                .hasMessageContaining("does not allow the registry registry.example.com:443; it allows: none");
+    }
+
+    static ProxyConfig registries(String... r) {
+        return new ProxyConfig(List.of(), List.of(r), null, null, null, null, null);
+    }
+
+    /** A class that allows registries allows those it names: a repository's own list is no tunnel to any host. */
+    @Test
+    void aRegistryTheClassDoesNotNameIsRefusedAndTrueIsNoLongerAnAnswer() throws Exception {
+        OrgPolicy.Assignment internal = policy(POLICY).classify("https://github.com/acme/web.git", tmp, null);
+        for (String r : List.of("evil.test:443", "registry.example.com:80", "registry.example.com.evil.test:443", "pkg.internal.evil.test:443",
+                "x.pkg.internal:80", "evilpkg.internal:443")) {
+            assertThatThrownBy(() -> OrgPolicy.check(internal, registries(r))).as(r).isInstanceOf(RefusedException.class);
+        }
+        assertThatThrownBy(() -> policy("classes: { a: { models: [], registries: true } }\nrepositories: [ { match: \"*\", class: a } ]\n"))
+                .isInstanceOf(UsageException.class).hasMessageContaining("list the registries the class allows");
     }
 
     /** A pattern is read as a URL: its '*' cannot carry the host away, and user info never counts. */
@@ -92,7 +108,8 @@ class OrgPolicyTest {
         for (String url : List.of("https://api.anthropic.com@evil.test/v1", "https://api.anthropic.com.evil.test/v1",
                 "https://api.anthropic.comevil.test", "http://127.0.0.1:80@evil.test/", "http://127.0.0.1.evil.test:80/",
                 "https://evil.test/.openai.azure.com/openai/x", "https://a.b.openai.azure.com.evil.test/openai/x",
-                "https://acme.openai.azure.com/other/x", "https://api.anthropic.com./v1")) {
+                "https://acme.openai.azure.com/other/x", "https://api.anthropic.com./v1", "https://api.anthropic.community",
+                "https://api.anthropic.company/v1", "https://api.anthropic.comx", "https://.openai.azure.com/openai/x")) {
             assertThatThrownBy(() -> OrgPolicy.check(internal, models(url))).as(url).isInstanceOf(RefusedException.class);
         }
     }
@@ -100,7 +117,9 @@ class OrgPolicyTest {
     @Test
     void theConfigurationRefusesAnUpstreamUrlThatSaysAnotherHostThanItReaches() throws Exception {
         for (String url : List.of("https://api.anthropic.com@evil.test", "https://api.anthropic.com/v1?x=1", "https://api.anthropic.com#x",
-                "ftp://api.anthropic.com", "api.anthropic.com", "https://аpi.anthropic.com")) {
+                "ftp://api.anthropic.com", "api.anthropic.com", "https://аpi.anthropic.com", "https://x.openai.azure.com/openai/../evil",
+                "https://x.openai.azure.com/openai/%2e%2e/evil", "https://x.openai.azure.com/openai/%2e%2e%2fevil", "https://gw.corp/a//b",
+                "https://gw.corp/a;x=1", "https://gw.corp/a/./b")) {
             String yml = "version: 1\nproxy:\n  upstreams:\n    - provider: anthropic\n      url: \"" + url + "\"\n      key-env: K\n";
             assertThatThrownBy(() -> ConfigLoader.load("t.yml", yml.getBytes(StandardCharsets.UTF_8))).as(url)
                     .hasMessageContaining("proxy.upstreams[0].url");
