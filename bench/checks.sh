@@ -18,6 +18,13 @@ cleanup() {
 trap cleanup EXIT
 ms() { date +%s%N | cut -c1-13; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+ratios() { # ratios PREFIX NONE_LABEL: a table row for each variant, its median against the first variant's
+  local d t n; d=$(median <"$work/t-$1-0")
+  for n in "${!variants[@]}"; do
+    t=$(median <"$work/t-$1-$n")
+    awk -v v="${variants[$n]:-$2}" -v t="$t" -v d="$d" 'BEGIN {printf "| `%s` | %d ms | %.2f |\n", v, t, t/d}' >>"$out"
+  done
+}
 
 python3 "$root/bench/gen_checks.py" "$work/suites"
 # Maven's local repository for the suite, taken from the host's (read as a file mirror, no network)
@@ -89,15 +96,11 @@ done
 } >>"$out"
 variants=("" "--directfs=false" "--overlay2=none" "--overlay2=root:self" "--overlay2=all:memory")
 for i in $(seq "$rounds"); do
-  for v in "${variants[@]}"; do
-    timed "do-${v:-default}" with_runsc "$v" "${cmd[python]}"
+  for n in "${!variants[@]}"; do
+    timed "do-$n" with_runsc "${variants[$n]}" "${cmd[python]}"
   done
 done
-d=$(median <"$work/t-do-default")
-for v in "${variants[@]}"; do
-  t=$(median <"$work/t-do-${v:-default}")
-  awk -v v="${v:-(defaults)}" -v t="$t" -v d="$d" 'BEGIN {printf "| `%s` | %d ms | %.2f |\n", v, t, t/d}' >>"$out"
-done
+ratios do "(defaults)"
 
 # C. The same settings where a check really runs: Docker runtimes added for this run (dockerd reloads its
 # runtimes on SIGHUP, running containers untouched), each with the registered runtime's flags plus one.
@@ -125,10 +128,5 @@ for i in $(seq "$rounds"); do
     timed "docker-$n" in_docker "runsc-bench-$n" "${cmd[python]}"
   done
 done
-d=$(median <"$work/t-docker-0")
-for n in "${!variants[@]}"; do
-  t=$(median <"$work/t-docker-$n")
-  v=${variants[$n]}
-  awk -v v="${v:-(none)}" -v t="$t" -v d="$d" 'BEGIN {printf "| `%s` | %d ms | %.2f |\n", v, t, t/d}' >>"$out"
-done
+ratios docker "(none)"
 cat "$out"

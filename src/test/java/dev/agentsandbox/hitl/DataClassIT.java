@@ -94,11 +94,26 @@ class DataClassIT {
     @Test
     void anEndpointDressedAsAnAllowedOneIsRefused() throws Exception {
         String local = model.url().replaceAll("/+$", "");
-        for (String url : java.util.List.of(local.replace("127.0.0.1", "127.0.0.1.nip.test"), local + "@192.0.2.1", local + ".evil.test")) {
-            Cli r = run(url, "b-" + Math.abs(url.hashCode()));
-            assertThat(r.exitCode).as(url + "\n" + r).isIn(2, 4);
-            assertThat(r.err).as(url).containsAnyOf("does not allow the model endpoint", "--model-url must not hold user info", "--model-url");
+        var expected = java.util.Map.of(local.replace("127.0.0.1", "127.0.0.1.nip.test"), "does not allow the model endpoint",
+                local + ".evil.test", "--model-url must be an http:// or https:// URL with a host",
+                local + "@192.0.2.1", "--model-url must not hold user info",
+                local + "/v1/../../evil", "--model-url must have a plain path");
+        for (var e : expected.entrySet()) {
+            Cli r = run(e.getKey(), "b-" + Math.abs(e.getKey().hashCode()));
+            assertThat(r.exitCode).as(e.getKey() + "\n" + r).isIn(2, 4);
+            assertThat(r.err).as(e.getKey()).contains(e.getValue());
             assertThat(model.received).as("nothing reached the model server").isEmpty();
         }
+    }
+
+    /** A repository's own registry list is no tunnel: only the registries its class names may be reached. */
+    @Test
+    void aRegistryTheClassDoesNotNameIsRefusedBeforeTheAgentStarts() throws Exception {
+        Files.writeString(policy, Files.readString(policy).replace("class: restricted", "class: public"));
+        Path cfg = Files.writeString(tmp.resolve("reg.yml"), "version: 1\nproxy:\n  registries: [\"evil.test:443\"]\n");
+        Cli r = run(model.url(), "b-reg", "--config", cfg.toString());
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(4);
+        assertThat(r.err).contains("data class 'public'").contains("does not allow the registry evil.test:443").contains("registry.example.com:443");
+        assertThat(Files.readString(tmp.resolve("b-reg/audit.jsonl"))).doesNotContain("\"stage\":\"agent\"");
     }
 }

@@ -40,13 +40,17 @@ final class Attached implements AutoCloseable {
     static Attached open(DockerApi api, String id, Sink sink, Duration drainTimeout) throws InfrastructureException {
         DockerHttpClient.Response r;
         // The transport has no response timeout: a daemon that never answers must not hold the run before its own timeout applies.
-        java.util.concurrent.CompletableFuture<DockerHttpClient.Response> opening = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        // A thread of its own, as ExitWait's: never a shared pool that another blocked call could hold.
+        java.util.concurrent.CompletableFuture<DockerHttpClient.Response> opening = new java.util.concurrent.CompletableFuture<>();
+        Thread opener = new Thread(() -> {
             try {
-                return api.stream("/containers/" + DockerApi.segment(id) + "/attach?stream=1&stdout=1&stderr=1&logs=0");
-            } catch (DockerApi.Refused e) {
-                throw new java.util.concurrent.CompletionException(e);
+                opening.complete(api.stream("/containers/" + DockerApi.segment(id) + "/attach?stream=1&stdout=1&stderr=1&logs=0"));
+            } catch (Throwable e) {
+                opening.completeExceptionally(e);
             }
-        });
+        }, "agent-sandbox-attach-open-" + id.substring(0, Math.min(12, id.length())));
+        opener.setDaemon(true);
+        opener.start();
         try {
             r = opening.get(OPEN_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
@@ -58,7 +62,7 @@ final class Attached implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new InfrastructureException("interrupted while opening the sandbox's output stream", e);
         } catch (java.util.concurrent.ExecutionException e) {
-            Throwable why = e.getCause() instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : e.getCause();
+            Throwable why = e.getCause();
             throw new InfrastructureException("the Docker daemon did not open the output stream of the sandbox: "
                     + DockerSandbox.firstLine(why.getMessage()), why);
         }
