@@ -40,6 +40,27 @@ class JenkinsPluginCheckIT {
         Result bugs = sh("spotbugs.sh", tmp.resolve("out").toString());
         assertThat(bugs.exit()).as(bugs.output()).isZero();
         assertThat(bugs.output()).contains("SPOTBUGS: no findings");
+        // the plugin's tests that need no Jenkins (the page's decisions, who may take them) really run
+        Result unit = sh("unit.sh", tmp.resolve("out").toString());
+        assertThat(unit.exit()).as(unit.output()).isZero();
+        assertThat(unit.output()).contains("UNIT: passed").containsPattern("OK \\(\\d+ tests\\)");
+    }
+
+    @Test
+    void anAdministratorBypassPutBackFailsThePluginsUnitTests(@TempDir Path tmp) throws Exception {
+        Path plugin = tmp.resolve("plugin");
+        copy(Path.of("jenkins-plugin/src").toAbsolutePath(), plugin.resolve("src"));
+        Path approval = plugin.resolve("src/main/java/io/jenkins/plugins/agentsandbox/Approval.java");
+        String source = Files.readString(approval);
+        String check = "        List<String> submitters = q.submitters();\n";
+        assertThat(source).contains(check);
+        // the input step's rule: anyone with a group named like an administrator decides
+        Files.writeString(approval, source.replace(check, check + "        if (who.groups().contains(\"admins\")) {\n            return null;\n        }\n"));
+        Result compiled = sh("compile.sh", plugin.toString(), tmp.resolve("out").toString());
+        assertThat(compiled.exit()).as(compiled.output()).isZero();
+        Result unit = sh("unit.sh", tmp.resolve("out").toString());
+        assertThat(unit.exit()).as(unit.output()).isEqualTo(1);
+        assertThat(unit.output()).contains("anAdministratorOutsideSubmitterMayNot").contains("UNIT: failures");
     }
 
     @Test

@@ -81,7 +81,7 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
             secrets.git(step.getGitCredentialsId(), step.getKnownHosts());
             return switch (step.getAction()) {
                 case "run" -> agent(workspace, stepDir, run, node, listener, secrets, signingKey, new Cli(java, jar, launcher, env, workspace, listener));
-                case "approve", "reject" -> decide(stepDir, run, node, secrets, signingKey, new Cli(java, jar, launcher, env, workspace, listener));
+                case "approve", "reject" -> decide(stepDir, run, secrets, signingKey, new Cli(java, jar, launcher, env, workspace, listener));
                 default -> merge(workspace, stepDir, run, secrets, signingKey, new Cli(java, jar, launcher, env, workspace, listener));
             };
         } finally {
@@ -159,9 +159,9 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         }
     }
 
-    private Map<String, Object> decide(FilePath stepDir, Run<?, ?> run, FlowNode node, Secrets secrets, String signingKey, Cli cli)
+    private Map<String, Object> decide(FilePath stepDir, Run<?, ?> run, Secrets secrets, String signingKey, Cli cli)
             throws IOException, InterruptedException {
-        AgentSandboxAction target = target(run);
+        AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandbox(action: '" + step.getAction() + "')");
         FilePath bundle = stepDir.child("bundle");
         BundleArchive.restore(run, target.getKey(), bundle);
         JSONObject record = readRecord(bundle);
@@ -169,32 +169,38 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         if (head == null) {
             throw new AbortException("agentSandbox(action: '" + step.getAction() + "'): run " + target.getRunId() + " committed nothing; there is nothing to decide");
         }
-        String by;
-        if (step.getAction().equals("approve")) {
-            by = Approval.approver(node, head, step.getBy());
-        } else if (step.getBy() == null) {
-            throw new AbortException("agentSandbox(action: 'reject') needs by: who rejected (a rejection lands nothing, so it is recorded as given)");
-        } else {
-            by = step.getBy();
+        boolean approve = step.getAction().equals("approve");
+        List<String> who = approve ? Approval.approvers(target.ballot(), head, step.getBy())
+                : List.of(Approval.rejecter(target.ballot(), head, step.getBy()));
+        for (String by : who) {
+            Ballot.Decision onPage = target.ballot().answer(head, by);
+            if (onPage != null && onPage.isRecorded()) {
+                continue; // an earlier approve step of this build wrote it into the bundle
+            }
+            int code = cli.run(Arguments.decide(step, step.getAction(), bundle.getRemote(), by, onPage == null ? null : onPage.getComment(), signingKey),
+                    secrets);
+            if (code != 0) {
+                throw failure(code);
+            }
+            BundleArchive.save(bundle, run, target.getKey());
+            if (onPage != null) {
+                onPage.recorded();
+            }
+            target.decided(approve ? "approved" : "rejected", String.join(", ", who));
+            run.save();
         }
-        int code = cli.run(Arguments.decide(step, step.getAction(), bundle.getRemote(), by, signingKey), secrets);
-        if (code != 0) {
-            throw failure(code);
-        }
-        BundleArchive.save(bundle, run, target.getKey());
-        target.decided(step.getAction().equals("approve") ? "approved" : "rejected", by);
-        run.save();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("runId", target.getRunId());
-        result.put("decision", target.getDecision());
-        result.put("by", by);
+        result.put("decision", approve ? "approved" : "rejected");
+        result.put("by", String.join(", ", who));
+        result.put("approvers", approve ? who : List.of());
         result.put("headCommit", head);
         return result;
     }
 
     private Map<String, Object> merge(FilePath workspace, FilePath stepDir, Run<?, ?> run, Secrets secrets, String signingKey, Cli cli)
             throws IOException, InterruptedException {
-        AgentSandboxAction target = target(run);
+        AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandbox(action: 'merge')");
         FilePath bundle = stepDir.child("bundle");
         BundleArchive.restore(run, target.getKey(), bundle);
         int code = cli.run(Arguments.merge(step, bundle.getRemote(), workspace.getRemote(), signingKey), secrets);
@@ -208,26 +214,6 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         result.put("runId", target.getRunId());
         result.put("merged", target.getHeadCommit());
         return result;
-    }
-
-    /** The run a decision or merge is about: the one named by bundle: (its runId or folder), else this build's latest. */
-    private AgentSandboxAction target(Run<?, ?> run) throws AbortException {
-        List<AgentSandboxAction> runs = run.getActions(AgentSandboxAction.class);
-        if (runs.isEmpty()) {
-            throw new AbortException("agentSandbox(action: '" + step.getAction() + "'): this build has no agent-sandbox run; run one first"
-                    + " (agentSandbox task: …) in the same build");
-        }
-        if (step.getBundle() == null) {
-            return runs.get(runs.size() - 1);
-        }
-        for (AgentSandboxAction a : runs) {
-            if (step.getBundle().equals(a.getRunId()) || step.getBundle().endsWith("/" + a.getKey())) {
-                return a;
-            }
-        }
-        List<String> names = new ArrayList<>();
-        runs.forEach(a -> names.add(a.getRunId()));
-        throw new AbortException("agentSandbox: bundle: '" + step.getBundle() + "' is none of this build's runs " + names);
     }
 
     private void unstable(Run<?, ?> run, FlowNode node, String message) {
@@ -252,7 +238,7 @@ final class AgentSandboxExecution extends SynchronousNonBlockingStepExecution<Ma
         return root != null ? root.child("caches/agent-sandbox-cli") : tmp.child("agent-sandbox-cli");
     }
 
-    private static JSONObject readRecord(FilePath bundle) throws IOException, InterruptedException {
+    static JSONObject readRecord(FilePath bundle) throws IOException, InterruptedException {
         FilePath runJson = bundle.child("run.json");
         return runJson.exists() ? JSONObject.fromObject(utf8(runJson)) : null;
     }

@@ -22,8 +22,9 @@ import org.kohsuke.stapler.DataBoundSetter;
  * {@code agentSandbox task: '…', image: '…', command: '…'}: runs the agent in a gVisor sandbox on
  * the workspace's repository, commits its change on a feature branch, runs the gates, archives the
  * run's bundle with the build, and returns the result (runId, branch, headCommit, verdict,
- * reviewUrl, bundle, reports, exitCode). {@code action: 'approve'} records the user who answered
- * the {@code input} about that commit; {@code action: 'merge'} lands exactly the approved commit.
+ * reviewUrl, bundle, reports, exitCode). {@code action: 'approve'} records the people who approved
+ * that commit on the build's page ({@link ApprovalStep}); {@code action: 'merge'} lands exactly the
+ * approved commit.
  * Only parameter binding lives here; the work is the CLI's, launched on the agent node.
  */
 public final class AgentSandboxStep extends Step {
@@ -300,7 +301,7 @@ public final class AgentSandboxStep extends Step {
         return by;
     }
 
-    /** reject: who decided, recorded as given (a rejection lands nothing); approve takes the input's authenticated user. */
+    /** reject without a rejection on the page: who decided, recorded as given; approve takes the page's authenticated users. */
     @DataBoundSetter
     public void setBy(String by) {
         this.by = Util.fixEmptyAndTrim(by);

@@ -47,9 +47,10 @@ final class Arguments {
         return a;
     }
 
-    static List<String> decide(AgentSandboxStep s, String decision, String bundle, String by, String signingKey) throws AbortException {
+    /** {@code comment}: the one given on the build's page with the decision, else the step's. */
+    static List<String> decide(AgentSandboxStep s, String decision, String bundle, String by, String comment, String signingKey) throws AbortException {
         List<String> a = new ArrayList<>(List.of(decision, "--run", bundle, "--by", by));
-        add(a, "--comment", s.getComment());
+        add(a, "--comment", comment != null ? comment : s.getComment());
         add(a, "--key", requirePublicKey(s));
         add(a, "--signing-key", signingKey);
         return a;

@@ -13,12 +13,10 @@ import java.net.URL;
 import org.htmlunit.HttpMethod;
 import org.htmlunit.Page;
 import org.htmlunit.WebRequest;
-import org.htmlunit.html.HtmlPage;
 import org.jenkinsci.plugins.workflow.cps.CpsFlowDefinition;
 import org.jenkinsci.plugins.workflow.job.WorkflowJob;
 import org.jenkinsci.plugins.workflow.job.WorkflowRun;
 import org.jenkinsci.plugins.workflow.support.steps.input.InputAction;
-import org.jenkinsci.plugins.workflow.support.steps.input.InputStepExecution;
 import org.junit.Assume;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -42,14 +40,24 @@ public class AgentSandboxPipelineTest {
         Assume.assumeTrue("needs Docker with the runsc runtime and " + IMAGE + " (run scripts/setup-host.sh)", available());
     }
 
+    /** Each probe is bounded: a hung daemon skips the class instead of hanging it. */
     private static boolean available() {
+        return probe("runsc", "docker", "info", "--format", "{{json .Runtimes}}") && probe(null, "docker", "image", "inspect", IMAGE);
+    }
+
+    private static boolean probe(String needle, String... cmd) {
         try {
-            Process info = new ProcessBuilder("docker", "info", "--format", "{{json .Runtimes}}").redirectErrorStream(true).start();
-            String runtimes = new String(info.getInputStream().readAllBytes());
-            Process image = new ProcessBuilder("docker", "image", "inspect", IMAGE).redirectErrorStream(true).start();
-            image.getInputStream().readAllBytes();
-            return info.waitFor(30, TimeUnit.SECONDS) && info.exitValue() == 0 && runtimes.contains("runsc")
-                    && image.waitFor(30, TimeUnit.SECONDS) && image.exitValue() == 0;
+            java.io.File out = java.io.File.createTempFile("probe", ".txt");
+            try {
+                Process pr = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out).start();
+                if (!pr.waitFor(20, TimeUnit.SECONDS)) {
+                    pr.destroyForcibly();
+                    return false;
+                }
+                return pr.exitValue() == 0 && (needle == null || java.nio.file.Files.readString(out.toPath()).contains(needle));
+            } finally {
+                java.nio.file.Files.deleteIfExists(out.toPath());
+            }
         } catch (Exception e) {
             return false;
         }
@@ -67,17 +75,22 @@ public class AgentSandboxPipelineTest {
     private static final String AGENT = "image: '" + IMAGE + "', signingKey: 'ci.key', command: \"printf 'def multiply(a, b):\\\\n    return a * b\\\\n' >> calc.py\"";
 
     @Test
-    public void onlyTheAuthenticatedUserWhoAnsweredTheInputAboutTheCommitApprovesAndThenItMerges() throws Exception {
+    public void onlySubmittersDecideOnTheBuildPageAdministratorsIncludedAndTheQuorumLandsTheCommit() throws Exception {
         j.jenkins.setSecurityRealm(j.createDummySecurityRealm());
         j.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy()
-                .grant(Jenkins.READ, Item.READ, Item.BUILD).everywhere().to("alice", "mallory"));
+                .grant(Jenkins.READ, Item.READ, Item.BUILD).everywhere().to("alice", "bob", "mallory")
+                .grant(Jenkins.ADMINISTER).everywhere().to("admin"));
         WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "approve");
         p.setDefinition(new CpsFlowDefinition("""
+                def r
                 node {
                   %s
-                  def r = agentSandbox task: 'Add multiply', %s
+                  r = agentSandbox task: 'Add multiply', %s
                   echo "verdict=${r.verdict} review=${r.reviewUrl}"
-                  input id: 'Review', message: "Merge ${r.headCommit} from ${r.branch}? Review: ${r.reviewUrl}", submitter: 'alice'
+                }
+                def a = agentSandboxApproval submitter: 'alice,bob', quorum: 2
+                echo "decision=${a.decision} approvers=${a.approvers}"
+                node {
                   def d = agentSandbox action: 'approve', signingKey: 'ci.key', publicKey: 'ci.pub'
                   echo "approved-by=${d.by}"
                   sh 'git checkout -q --detach'
@@ -86,58 +99,67 @@ public class AgentSandboxPipelineTest {
                 }
                 """.formatted(REPO, AGENT), true));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-        InputStepExecution input = awaitInput(b);
+        AgentSandboxAction action = awaitQuestion(b);
+        String head = action.getHeadCommit();
 
-        // mallory is not the submitter: Jenkins refuses her answer
-        JenkinsRule.WebClient mallory = j.createWebClient().login("mallory");
-        mallory.setThrowExceptionOnFailingStatusCode(false);
-        WebRequest proceed = new WebRequest(new URL(j.getURL(), b.getUrl() + "input/" + input.getId() + "/proceedEmpty"), HttpMethod.POST);
-        mallory.addCrumb(proceed);
-        Page refused = mallory.getPage(proceed);
-        assertThat(refused.getWebResponse().getStatusCode() >= 400, equalTo(true));
+        // neither an administrator nor a user outside submitter decides; the build keeps waiting
+        assertThat(decide(b, action, "admin", head, "approve"), equalTo(403));
+        assertThat(decide(b, action, "mallory", head, "approve"), equalTo(403));
+        // a page showing another commit is refused
+        assertThat(decide(b, action, "alice", "f".repeat(40), "approve"), equalTo(409));
+        assertThat(decide(b, action, "alice", head, "approve"), equalTo(200));
+        assertThat(decide(b, action, "alice", head, "approve"), equalTo(409)); // once per person
         assertThat(b.isBuilding(), equalTo(true));
+        assertThat(action.getProgress(), equalTo("1 of 2"));
+        assertThat(decide(b, action, "bob", head, "approve"), equalTo(200));
 
-        JenkinsRule.WebClient alice = j.createWebClient().login("alice");
-        HtmlPage page = alice.getPage(b, "input");
-        j.submit(page.getFormByName(input.getId()), "proceed");
         j.assertBuildStatusSuccess(j.waitForCompletion(b));
         j.assertLogContains("verdict=pass", b);
-        j.assertLogContains("approved-by=alice", b);
-
-        AgentSandboxAction action = b.getAction(AgentSandboxAction.class);
-        assertThat(action, notNullValue());
-        assertThat(action.getDecidedBy(), equalTo("alice"));
-        assertThat(action.getMerged(), equalTo(action.getHeadCommit()));
+        j.assertLogContains("decision=approved approvers=[alice, bob]", b);
+        j.assertLogContains("approved-by=alice, bob", b);
+        assertThat(action.getDecisions().size(), equalTo(2));
+        assertThat(action.getMerged(), equalTo(head));
         // the review page is served with the build, under Jenkins' CSP, styled by its own file
+        JenkinsRule.WebClient alice = j.createWebClient().login("alice");
         Page review = alice.goTo(b.getUrl() + action.reviewPath(), null);
         assertThat(review.getWebResponse().getContentAsString(), containsString("review.css"));
         assertThat(review.getWebResponse().getResponseHeaderValue("Content-Security-Policy"), containsString("style-src 'self'"));
+        // every decision is on the run's page
+        String page = alice.goTo(b.getUrl() + action.getUrlName()).asNormalizedText();
+        assertThat(page, containsString("alice"));
+        assertThat(page, containsString("bob"));
     }
 
     @Test
-    public void anApprovalNamingSomeoneElseThanWhoAnsweredIsRefused() throws Exception {
+    public void aRejectionEndsTheWaitAndNoApprovalCanThenBeRecorded() throws Exception {
         j.jenkins.setSecurityRealm(j.createDummySecurityRealm());
-        j.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy().grant(Jenkins.READ, Item.READ, Item.BUILD).everywhere().to("alice"));
-        WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "claimed");
+        j.jenkins.setAuthorizationStrategy(new MockAuthorizationStrategy().grant(Jenkins.READ, Item.READ).everywhere().to("alice", "bob"));
+        WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "reject");
         p.setDefinition(new CpsFlowDefinition("""
                 node {
                   %s
-                  def r = agentSandbox task: 'Add multiply', %s
-                  input id: 'Review', message: "Merge ${r.headCommit}?", submitter: 'alice'
-                  agentSandbox action: 'approve', by: 'the-cto', signingKey: 'ci.key', publicKey: 'ci.pub'
+                  agentSandbox task: 'Add multiply', %s
+                }
+                def a = agentSandboxApproval submitter: 'alice,bob'
+                echo "decision=${a.decision} rejectedBy=${a.rejectedBy}"
+                node {
+                  def x = agentSandbox action: 'reject', signingKey: 'ci.key', publicKey: 'ci.pub'
+                  echo "recorded=${x.decision} by=${x.by}"
+                  agentSandbox action: 'approve', by: 'alice', signingKey: 'ci.key', publicKey: 'ci.pub'
                 }
                 """.formatted(REPO, AGENT), true));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-        InputStepExecution input = awaitInput(b);
-        JenkinsRule.WebClient alice = j.createWebClient().login("alice");
-        j.submit(alice.getPage(b, "input").getFormByName(input.getId()), "proceed");
+        AgentSandboxAction action = awaitQuestion(b);
+        assertThat(decide(b, action, "bob", action.getHeadCommit(), "reject"), equalTo(200));
         j.assertBuildStatus(Result.FAILURE, j.waitForCompletion(b));
-        j.assertLogContains("by: 'the-cto' is not who answered the input ('alice')", b);
+        j.assertLogContains("decision=rejected rejectedBy=bob", b);
+        j.assertLogContains("recorded=rejected by=bob", b);
+        j.assertLogContains("bob rejected commit " + action.getHeadCommit(), b);
     }
 
     @Test
-    public void anInputThatDoesNotNameTheCommitIsNoApproval() throws Exception {
-        WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "vague");
+    public void anApproveStepWithoutDecisionsOnThePageIsRefused() throws Exception {
+        WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "noquestion");
         p.setDefinition(new CpsFlowDefinition("""
                 node {
                   %s
@@ -147,28 +169,14 @@ public class AgentSandboxPipelineTest {
                 }
                 """.formatted(REPO, AGENT), true));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-        InputStepExecution input = awaitInput(b);
-        j.submit(j.createWebClient().getPage(b, "input").getFormByName(input.getId()), "proceed");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (b.getAction(InputAction.class) == null || b.getAction(InputAction.class).getExecutions().isEmpty()) {
+            assertThat("the build waits for its input within 120 s", System.nanoTime() < deadline && b.isBuilding(), equalTo(true));
+            Thread.sleep(200);
+        }
+        j.submit(j.createWebClient().getPage(b, "input").getFormByName(b.getAction(InputAction.class).getExecutions().get(0).getId()), "proceed");
         j.assertBuildStatus(Result.FAILURE, j.waitForCompletion(b));
-        j.assertLogContains("no input step in this build was answered about commit", b);
-    }
-
-    @Test
-    public void anInputWithoutSubmitterIsNoApproval() throws Exception {
-        WorkflowJob p = j.jenkins.createProject(WorkflowJob.class, "open");
-        p.setDefinition(new CpsFlowDefinition("""
-                node {
-                  %s
-                  def r = agentSandbox task: 'Add multiply', %s
-                  input message: "Merge ${r.headCommit}?"
-                  agentSandbox action: 'approve', signingKey: 'ci.key', publicKey: 'ci.pub'
-                }
-                """.formatted(REPO, AGENT), true));
-        WorkflowRun b = p.scheduleBuild2(0).waitForStart();
-        InputStepExecution input = awaitInput(b);
-        j.submit(j.createWebClient().getPage(b, "input").getFormByName(input.getId()), "proceed");
-        j.assertBuildStatus(Result.FAILURE, j.waitForCompletion(b));
-        j.assertLogContains("names no submitter", b);
+        j.assertLogContains("nobody approved commit", b);
     }
 
     @Test
@@ -216,18 +224,30 @@ public class AgentSandboxPipelineTest {
         j.assertLogContains("the agent changed nothing", b);
     }
 
-    private static InputStepExecution awaitInput(WorkflowRun b) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    /** The run's action once its approval step asks; within JenkinsRule's 180 s timeout. */
+    private static AgentSandboxAction awaitQuestion(WorkflowRun b) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(150);
         while (System.nanoTime() < deadline) {
-            InputAction a = b.getAction(InputAction.class);
-            if (a != null && !a.getExecutions().isEmpty()) {
-                return a.getExecutions().get(0);
+            AgentSandboxAction a = b.getAction(AgentSandboxAction.class);
+            if (a != null && a.getOpenQuestion() != null) {
+                return a;
             }
             if (!b.isBuilding()) {
-                throw new AssertionError("the build ended before its input: " + b.getLog());
+                throw new AssertionError("the build ended before it asked for approvals: " + b.getLog(200));
             }
             Thread.sleep(200);
         }
-        throw new AssertionError("no input within 5 minutes");
+        throw new AssertionError("no question within 150 s");
+    }
+
+    /** One decision POSTed as a user, with Jenkins' crumb; the HTTP status. */
+    private int decide(WorkflowRun b, AgentSandboxAction a, String user, String commit, String decision) throws Exception {
+        JenkinsRule.WebClient wc = j.createWebClient().login(user);
+        wc.setThrowExceptionOnFailingStatusCode(false);
+        wc.setRedirectEnabled(true);
+        WebRequest req = new WebRequest(new URL(j.getURL(), b.getUrl() + a.getUrlName() + "/decide?commit=" + commit + "&decision=" + decision),
+                HttpMethod.POST);
+        wc.addCrumb(req);
+        return wc.getPage(req).getWebResponse().getStatusCode();
     }
 }

@@ -1,0 +1,89 @@
+package io.jenkins.plugins.agentsandbox;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.util.List;
+import org.junit.Test;
+
+/**
+ * The decisions taken on a build's page and what they add up to. Needs no Jenkins: check/unit.sh
+ * runs it in every CI run, where the JenkinsRule tests cannot run.
+ */
+public class BallotTest {
+    private static final String HEAD = "0123456789abcdef0123456789abcdef01234567";
+
+    private static Ballot.Decision d(String q, String by, String what, String commit) {
+        return new Ballot.Decision(q, by, what, commit, 1L, null);
+    }
+
+    @Test
+    public void theQuestionEndsWhenEnoughDifferentPeopleApproved() {
+        Ballot b = new Ballot();
+        assertThat(b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null)), nullValue());
+        assertThat(b.add(d("q1", "alice", Ballot.APPROVE, HEAD)), nullValue());
+        assertThat(b.outcomeOf("q1"), nullValue());
+        assertThat(b.progress(), equalTo("1 of 2"));
+        assertThat(b.add(d("q1", "alice", Ballot.APPROVE, HEAD)), containsString("alice already decided"));
+        assertThat(b.add(d("q1", "bob", Ballot.APPROVE, HEAD)), nullValue());
+        Ballot.Outcome o = b.outcomeOf("q1");
+        assertThat(o.decision(), equalTo("approved"));
+        assertThat(o.approvers(), equalTo(List.of("alice", "bob")));
+        assertThat(b.open(), nullValue());
+        assertThat(b.lastOutcome(HEAD).approvers(), equalTo(List.of("alice", "bob")));
+        // a settled question takes no more decisions
+        assertThat(b.add(d("q1", "carol", Ballot.REJECT, HEAD)), containsString("nobody is asking"));
+    }
+
+    @Test
+    public void oneRejectionEndsTheQuestion() {
+        Ballot b = new Ballot();
+        b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null));
+        b.add(d("q1", "alice", Ballot.APPROVE, HEAD));
+        assertThat(b.add(d("q1", "bob", Ballot.REJECT, HEAD)), nullValue());
+        Ballot.Outcome o = b.lastOutcome(HEAD);
+        assertThat(o.decision(), equalTo("rejected"));
+        assertThat(o.rejectedBy(), equalTo("bob"));
+    }
+
+    @Test
+    public void aDecisionAboutAnotherCommitThanTheOneAskedAboutIsRefused() {
+        Ballot b = new Ballot();
+        b.ask(new Ballot.Question("q1", "alice", 1, HEAD, null));
+        assertThat(b.add(d("q1", "alice", Ballot.APPROVE, "ffffffffffffffffffffffffffffffffffffffff")), containsString("reload the page"));
+        assertThat(b.lastOutcome(HEAD), nullValue());
+    }
+
+    @Test
+    public void decisionsCountOnlyForTheQuestionTheyAnswered() {
+        Ballot b = new Ballot();
+        b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null));
+        b.add(d("q1", "alice", Ballot.APPROVE, HEAD));
+        b.withdraw("q1"); // the step timed out
+        assertThat(b.lastOutcome(HEAD), nullValue());
+        b.ask(new Ballot.Question("q2", "alice,bob", 2, HEAD, null));
+        assertThat(b.add(d("q1", "bob", Ballot.APPROVE, HEAD)), containsString("nobody is asking"));
+        assertThat(b.add(d("q2", "bob", Ballot.APPROVE, HEAD)), nullValue());
+        assertThat(b.outcomeOf("q2"), nullValue()); // alice's approval of the withdrawn question does not count
+        b.add(d("q2", "alice", Ballot.APPROVE, HEAD));
+        assertThat(b.outcomeOf("q2").approvers(), equalTo(List.of("bob", "alice")));
+    }
+
+    @Test
+    public void onlyOneStepWaitsOnARunAtATime() {
+        Ballot b = new Ballot();
+        b.ask(new Ballot.Question("q1", "alice", 1, HEAD, null));
+        assertThat(b.ask(new Ballot.Question("q2", "alice", 1, HEAD, null)), containsString("already waiting"));
+    }
+
+    @Test
+    public void aDecisionWordIsApproveOrRejectAndNothingElse() {
+        assertThat(Ballot.decisionWord(" Approve "), equalTo("approve"));
+        assertThat(Ballot.decisionWord("REJECT"), equalTo("reject"));
+        assertThat(Ballot.decisionWord("approved"), nullValue());
+        assertThat(Ballot.decisionWord("approve\u200b"), nullValue());
+        assertThat(Ballot.decisionWord(null), nullValue());
+    }
+}
