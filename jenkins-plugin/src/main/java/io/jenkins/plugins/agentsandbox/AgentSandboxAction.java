@@ -127,13 +127,18 @@ public final class AgentSandboxAction implements RunAction2 {
     }
 
     /**
-     * A decision from the page: the commit the reviewer was shown, approve or reject, and an
-     * optional comment. Refused unless a step waits, the commit is the one asked about, and the
-     * signed-in user is a submitter (administrators included) who has not decided yet.
+     * A decision from the page: the question and the commit the reviewer was shown, approve or
+     * reject, and an optional comment. Refused unless the build runs, a step waits on that very
+     * question about that commit, and the signed-in user is a submitter (administrators included)
+     * who has not decided yet.
      */
     @POST
-    public HttpResponse doDecide(@QueryParameter String commit, @QueryParameter String decision, @QueryParameter String comment) throws IOException {
+    public HttpResponse doDecide(@QueryParameter String question, @QueryParameter String commit, @QueryParameter String decision,
+            @QueryParameter String comment) throws IOException {
         run.checkPermission(Item.READ);
+        if (!run.isBuilding()) {
+            return HttpResponses.errorWithoutStack(409, "the build has ended; nobody is asking for a decision on it");
+        }
         String word = Ballot.decisionWord(decision);
         if (word == null || commit == null || commit.isBlank()) {
             return HttpResponses.errorWithoutStack(400, "give decision=approve or decision=reject, and commit=the commit you reviewed");
@@ -144,6 +149,10 @@ public final class AgentSandboxAction implements RunAction2 {
         Ballot.Question q = ballot().open();
         if (q == null) {
             return HttpResponses.errorWithoutStack(409, "nobody is asking for a decision on this run now");
+        }
+        if (!q.id().equals(question)) {
+            // a stale page or a second click: it answered an earlier question, never this one
+            return HttpResponses.errorWithoutStack(409, "the page answered another question than the one open now; reload the page and review again");
         }
         User u = User.current();
         String by = u == null ? null : u.getId();

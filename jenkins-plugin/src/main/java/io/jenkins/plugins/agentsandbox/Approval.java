@@ -55,8 +55,16 @@ final class Approval {
         if (who.anonymous() || who.userId() == null) {
             return "sign in first: a decision is recorded with the authenticated user who took it";
         }
-        if (Ballot.APPROVE.equals(decision) && q.requester() != null && who.sameUser().test(who.userId(), q.requester())) {
+        if (Person.key(who.userId()) == null) {
+            return "the user id '" + who.userId() + "' holds characters the run's record refuses in a name (invisible, control or unassigned);"
+                    + " decide with an account whose id is plain text";
+        }
+        if (Ballot.APPROVE.equals(decision) && q.requester() != null
+                && (who.sameUser().test(who.userId(), q.requester()) || Person.same(who.userId(), q.requester()))) {
             return who.userId() + " asked for this run and may not approve it (the run's approval rules do not allow self-approval); they may reject it";
+        }
+        if (Ballot.APPROVE.equals(decision) && !q.allowed().isEmpty() && q.allowed().stream().noneMatch(a -> Person.same(a, who.userId()))) {
+            return who.userId() + " is not among those the run's approval rules allow to approve (" + String.join(", ", q.allowed()) + ")";
         }
         List<String> submitters = q.submitters();
         for (String s : submitters) {

@@ -4,6 +4,7 @@ import hudson.AbortException;
 import hudson.model.Run;
 import hudson.model.TaskListener;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,7 @@ final class ApprovalExecution extends AbstractStepExecutionImpl {
     private String key;
     private String id;
     private String commit;
+    private volatile boolean finished;
 
     ApprovalExecution(ApprovalStep step, StepContext context) {
         super(context);
@@ -48,26 +50,59 @@ final class ApprovalExecution extends AbstractStepExecutionImpl {
         if (step.getQuorum() < 0 || step.getQuorum() > 20) {
             throw new AbortException("agentSandboxApproval: quorum: " + step.getQuorum() + " is out of range (1 to 20)");
         }
+        if (step.getBundle() == null && run.getActions(AgentSandboxAction.class).size() > 1) {
+            throw new AbortException("agentSandboxApproval: this build has several agent-sandbox runs; name the one to decide on with bundle: its runId");
+        }
         AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandboxApproval");
         commit = target.getHeadCommit();
         if (commit == null) {
             throw new AbortException("agentSandboxApproval: run " + target.getRunId() + " committed nothing; there is nothing to approve");
         }
-        JSONObject record = AgentSandboxExecution.readRecord(BundleArchive.dir(run, target.getKey()));
+        JSONObject record = RunOutcome.readRecord(BundleArchive.dir(run, target.getKey()));
         JSONObject rules = record == null ? null : record.optJSONObject("approval");
         int needed = Math.max(Math.max(1, step.getQuorum()), rules == null ? 1 : rules.optInt("approvers", 1));
         String requester = record == null || (rules != null && rules.optBoolean("allowSelf", false)) ? null
-                : AgentSandboxExecution.text(record, "requestedBy");
+                : RunOutcome.text(record, "requestedBy");
+        List<String> allowed = new ArrayList<>();
+        if (rules != null && rules.opt("allowed") instanceof List<?> list) {
+            list.forEach(a -> allowed.add(String.valueOf(a)));
+        }
         key = target.getKey();
         id = UUID.randomUUID().toString();
-        String refusal = target.ballot().ask(new Ballot.Question(id, step.getSubmitter(), needed, commit, requester));
+        String refusal = target.ballot().ask(new Ballot.Question(id, step.getSubmitter(), needed, commit, requester, allowed));
         if (refusal != null) {
             throw new AbortException("agentSandboxApproval: " + refusal);
         }
-        run.save();
+        try {
+            run.save();
+        } catch (IOException e) {
+            target.ballot().withdraw(id); // no question may outlive the step that asked it
+            throw e;
+        }
+        watch(); // a decision whose notice was lost (a busy or loading flow) still ends the wait
         listener.getLogger().println("agent-sandbox: waiting for " + needed + " approval(s) of commit " + commit + " from " + step.getSubmitter()
                 + "; decide on " + target.getUrlName() + " of this build");
         return false;
+    }
+
+    /** Looks at the ballot every 10 s until the question has an outcome; notices from the page only make it sooner. */
+    private void watch() {
+        jenkins.util.Timer.get().schedule(() -> {
+            if (finished) {
+                return;
+            }
+            try {
+                AgentSandboxAction a = action();
+                Ballot.Outcome o = a == null ? null : a.ballot().outcomeOf(id);
+                if (o != null) {
+                    settle(o);
+                    return;
+                }
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                LOGGER.log(Level.FINE, "agentSandboxApproval: could not read the ballot", e);
+            }
+            watch();
+        }, 10, TimeUnit.SECONDS);
     }
 
     /** Called by the page after a decision was added and saved. */
@@ -83,7 +118,11 @@ final class ApprovalExecution extends AbstractStepExecutionImpl {
         }
     }
 
-    private void settle(Ballot.Outcome o) {
+    private synchronized void settle(Ballot.Outcome o) {
+        if (finished) {
+            return;
+        }
+        finished = true;
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("decision", o.decision());
         result.put("approvers", List.copyOf(o.approvers()));
@@ -115,6 +154,8 @@ final class ApprovalExecution extends AbstractStepExecutionImpl {
             Ballot.Outcome o = a == null ? null : a.ballot().outcomeOf(id);
             if (o != null) {
                 settle(o);
+            } else {
+                watch();
             }
         } catch (IOException | InterruptedException e) {
             getContext().onFailure(e);
@@ -123,6 +164,7 @@ final class ApprovalExecution extends AbstractStepExecutionImpl {
 
     @Override
     public void stop(Throwable cause) throws Exception {
+        finished = true;
         AgentSandboxAction a = action();
         if (a != null) {
             a.ballot().withdraw(id);

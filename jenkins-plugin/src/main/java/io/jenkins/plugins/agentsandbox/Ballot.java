@@ -62,6 +62,11 @@ final class Ballot {
             return comment;
         }
 
+        /** The question this decision answered (the page shows which). */
+        public String getQuestion() {
+            return question;
+        }
+
         public boolean isRecorded() {
             return recorded;
         }
@@ -78,15 +83,28 @@ final class Ballot {
         private final int needed;
         private final String commit;
         private final String requester;
+        private final List<String> allowed;
         private boolean settled;
 
-        /** {@code requester}: who asked for the run when they may not approve it themselves, else null. */
-        Question(String id, String submitter, int needed, String commit, String requester) {
+        /**
+         * {@code requester}: who asked for the run when they may not approve it themselves, else null;
+         * {@code allowed}: the run's own list of who may approve (empty: anyone the submitter names).
+         */
+        Question(String id, String submitter, int needed, String commit, String requester, List<String> allowed) {
             this.id = id;
             this.submitter = submitter;
             this.needed = needed;
             this.commit = commit;
             this.requester = requester;
+            this.allowed = allowed == null ? List.of() : List.copyOf(allowed);
+        }
+
+        List<String> allowed() {
+            return allowed == null ? List.of() : allowed;
+        }
+
+        public String getId() {
+            return id;
         }
 
         String requester() {
@@ -137,8 +155,9 @@ final class Ballot {
     record Outcome(String decision, List<String> approvers, String rejectedBy, String commit) {
     }
 
-    private final List<Decision> decisions = new ArrayList<>();
-    private final List<Question> questions = new ArrayList<>();
+    // Copy-on-write: build.xml is written under the run's lock, not this one.
+    private final List<Decision> decisions = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Question> questions = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     synchronized List<Decision> decisions() {
         return Collections.unmodifiableList(new ArrayList<>(decisions));
@@ -158,6 +177,10 @@ final class Ballot {
     synchronized String ask(Question q) {
         if (open() != null) {
             return "another agentSandboxApproval step is already waiting for decisions on this run";
+        }
+        String rejected = rejectionOf(q.commit);
+        if (rejected != null) {
+            return rejected + " rejected commit " + q.commit + "; a rejection is final (record it with agentSandbox action: 'reject')";
         }
         questions.add(q);
         return null;
@@ -183,9 +206,10 @@ final class Ballot {
         if (!q.commit.equals(d.commit)) {
             return "the page showed commit " + d.commit + ", but the question is about " + q.commit + "; reload the page and review again";
         }
-        Decision earlier = of(q.id, d.by);
-        if (earlier != null) {
-            return d.by + " already decided (" + earlier.decision + ") on commit " + d.commit;
+        for (Decision e : decisions) {
+            if (e.question.equals(q.id) && Person.same(e.by, d.by)) {
+                return d.by + " already decided (" + e.decision + (e.by.equals(d.by) ? "" : ", as " + e.by) + ") on commit " + d.commit;
+            }
         }
         decisions.add(d);
         if (outcome(q) != null) {
@@ -209,6 +233,10 @@ final class Ballot {
      * step was stopped, or it still waits). Approve and reject act on this and nothing else.
      */
     synchronized Outcome lastOutcome(String commit) {
+        String rejected = rejectionOf(commit);
+        if (rejected != null) {
+            return new Outcome("rejected", List.of(), rejected, commit);
+        }
         for (int i = questions.size() - 1; i >= 0; i--) {
             Question q = questions.get(i);
             if (q.commit.equals(commit)) {
@@ -233,15 +261,26 @@ final class Ballot {
         return approvers.size() >= q.needed ? new Outcome("approved", approvers, null, q.commit) : null;
     }
 
+    /** The first person who rejected this commit in answer to any question, or null: a rejection is final. */
+    private String rejectionOf(String commit) {
+        for (Decision d : decisions) {
+            if (d.commit.equals(commit) && d.decision.equals(REJECT)) {
+                return d.by;
+            }
+        }
+        return null;
+    }
+
     /** Who approved in answer to this question, in order, each once. */
     private List<String> approvers(String question) {
-        Set<String> who = new LinkedHashSet<>();
+        Set<String> people = new LinkedHashSet<>();
+        List<String> who = new ArrayList<>();
         for (Decision d : decisions) {
-            if (d.question.equals(question) && d.decision.equals(APPROVE)) {
+            if (d.question.equals(question) && d.decision.equals(APPROVE) && people.add(Person.key(d.by))) {
                 who.add(d.by);
             }
         }
-        return new ArrayList<>(who);
+        return who;
     }
 
     /** The first person who rejected in answer to this question, or null. */

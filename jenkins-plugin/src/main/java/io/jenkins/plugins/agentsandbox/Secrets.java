@@ -41,6 +41,22 @@ final class Secrets implements AutoCloseable {
         dir.chmod(0700);
     }
 
+    /** Values only, for masking, no files: after a controller restart, the running CLI's log is masked again. */
+    private Secrets(Run<?, ?> run) {
+        this.run = run;
+        this.dir = null;
+    }
+
+    /** The masking of a step's log rebuilt from its credential ids (never stored with the build: only ids are). */
+    static OutputStream remask(Run<?, ?> run, List<String> ids, String gitId, OutputStream out) throws IOException, InterruptedException {
+        Secrets s = new Secrets(run);
+        for (String id : ids) {
+            s.file("credentials", id, "unused");
+        }
+        s.git(gitId, null);
+        return s.mask(out);
+    }
+
     /** A secret text, or the content of a secret file, or an SSH key, as a file; null for a null id. */
     FilePath file(String field, String id, String name) throws IOException, InterruptedException {
         if (id == null) {
@@ -65,6 +81,9 @@ final class Secrets implements AutoCloseable {
             throw new AbortException("agentSandbox: " + field + ": the credentials '" + id + "' are a " + c.getClass().getSimpleName()
                     + "; use a secret text, a secret file or an SSH private key");
         }
+        if (dir == null) {
+            return null;
+        }
         FilePath file = dir.child(name);
         file.copyFrom(new ByteArrayInputStream(content));
         file.chmod(0600);
@@ -84,7 +103,10 @@ final class Secrets implements AutoCloseable {
             }
             env.put("AGENT_SANDBOX_GIT_TOKEN", plain(up.getPassword()));
         } else if (c instanceof SSHUserPrivateKey k) {
-            env.put("AGENT_SANDBOX_GIT_SSH_KEY", file("gitCredentialsId", id, "git-ssh-key").getRemote());
+            FilePath key = file("gitCredentialsId", id, "git-ssh-key");
+            if (key != null) {
+                env.put("AGENT_SANDBOX_GIT_SSH_KEY", key.getRemote());
+            }
             Secret passphrase = k.getPassphrase();
             if (passphrase != null && !passphrase.getPlainText().isEmpty()) {
                 env.put("AGENT_SANDBOX_GIT_SSH_PASSPHRASE", plain(passphrase));
@@ -150,7 +172,9 @@ final class Secrets implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        dir.deleteRecursive();
+        if (dir != null) {
+            dir.deleteRecursive();
+        }
     }
 
     static final class Masking extends LineTransformationOutputStream.Delegating {

@@ -41,7 +41,7 @@ public class AgentSandboxPipelineTest {
     }
 
     /** Each probe is bounded: a hung daemon skips the class instead of hanging it. */
-    private static boolean available() {
+    static boolean available() {
         return probe("runsc", "docker", "info", "--format", "{{json .Runtimes}}") && probe(null, "docker", "image", "inspect", IMAGE);
     }
 
@@ -63,7 +63,7 @@ public class AgentSandboxPipelineTest {
         }
     }
 
-    private static final String REPO = """
+    static final String REPO = """
             sh '''
               git init -q -b main . && printf 'def add(a, b):\\n    return a + b\\n' > calc.py
               openssl genpkey -algorithm ed25519 -out ci.key && openssl pkey -in ci.key -pubout -out ci.pub
@@ -245,8 +245,10 @@ public class AgentSandboxPipelineTest {
         JenkinsRule.WebClient wc = j.createWebClient().login(user);
         wc.setThrowExceptionOnFailingStatusCode(false);
         wc.setRedirectEnabled(true);
-        WebRequest req = new WebRequest(new URL(j.getURL(), b.getUrl() + a.getUrlName() + "/decide?commit=" + commit + "&decision=" + decision),
-                HttpMethod.POST);
+        Ballot.Question q = a.getOpenQuestion();
+        String question = q == null ? "none" : q.getId();
+        WebRequest req = new WebRequest(new URL(j.getURL(), b.getUrl() + a.getUrlName() + "/decide?question=" + question + "&commit=" + commit
+                + "&decision=" + decision), HttpMethod.POST);
         wc.addCrumb(req);
         return wc.getPage(req).getWebResponse().getStatusCode();
     }

@@ -22,7 +22,7 @@ public class BallotTest {
     @Test
     public void theQuestionEndsWhenEnoughDifferentPeopleApproved() {
         Ballot b = new Ballot();
-        assertThat(b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null)), nullValue());
+        assertThat(b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null, List.of())), nullValue());
         assertThat(b.add(d("q1", "alice", Ballot.APPROVE, HEAD)), nullValue());
         assertThat(b.outcomeOf("q1"), nullValue());
         assertThat(b.progress(), equalTo("1 of 2"));
@@ -40,7 +40,7 @@ public class BallotTest {
     @Test
     public void oneRejectionEndsTheQuestion() {
         Ballot b = new Ballot();
-        b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null));
+        b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null, List.of()));
         b.add(d("q1", "alice", Ballot.APPROVE, HEAD));
         assertThat(b.add(d("q1", "bob", Ballot.REJECT, HEAD)), nullValue());
         Ballot.Outcome o = b.lastOutcome(HEAD);
@@ -51,7 +51,7 @@ public class BallotTest {
     @Test
     public void aDecisionAboutAnotherCommitThanTheOneAskedAboutIsRefused() {
         Ballot b = new Ballot();
-        b.ask(new Ballot.Question("q1", "alice", 1, HEAD, null));
+        b.ask(new Ballot.Question("q1", "alice", 1, HEAD, null, List.of()));
         assertThat(b.add(d("q1", "alice", Ballot.APPROVE, "ffffffffffffffffffffffffffffffffffffffff")), containsString("reload the page"));
         assertThat(b.lastOutcome(HEAD), nullValue());
     }
@@ -59,11 +59,11 @@ public class BallotTest {
     @Test
     public void decisionsCountOnlyForTheQuestionTheyAnswered() {
         Ballot b = new Ballot();
-        b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null));
+        b.ask(new Ballot.Question("q1", "alice,bob", 2, HEAD, null, List.of()));
         b.add(d("q1", "alice", Ballot.APPROVE, HEAD));
         b.withdraw("q1"); // the step timed out
         assertThat(b.lastOutcome(HEAD), nullValue());
-        b.ask(new Ballot.Question("q2", "alice,bob", 2, HEAD, null));
+        b.ask(new Ballot.Question("q2", "alice,bob", 2, HEAD, null, List.of()));
         assertThat(b.add(d("q1", "bob", Ballot.APPROVE, HEAD)), containsString("nobody is asking"));
         assertThat(b.add(d("q2", "bob", Ballot.APPROVE, HEAD)), nullValue());
         assertThat(b.outcomeOf("q2"), nullValue()); // alice's approval of the withdrawn question does not count
@@ -74,8 +74,8 @@ public class BallotTest {
     @Test
     public void onlyOneStepWaitsOnARunAtATime() {
         Ballot b = new Ballot();
-        b.ask(new Ballot.Question("q1", "alice", 1, HEAD, null));
-        assertThat(b.ask(new Ballot.Question("q2", "alice", 1, HEAD, null)), containsString("already waiting"));
+        b.ask(new Ballot.Question("q1", "alice", 1, HEAD, null, List.of()));
+        assertThat(b.ask(new Ballot.Question("q2", "alice", 1, HEAD, null, List.of())), containsString("already waiting"));
     }
 
     @Test
@@ -85,5 +85,25 @@ public class BallotTest {
         assertThat(Ballot.decisionWord("approved"), nullValue());
         assertThat(Ballot.decisionWord("approve\u200b"), nullValue());
         assertThat(Ballot.decisionWord(null), nullValue());
+    }
+
+    @Test
+    public void aRejectionIsFinalAcrossQuestionsAboutTheCommit() {
+        Ballot b = new Ballot();
+        b.ask(new Ballot.Question("q1", "alice,bob", 1, HEAD, null, List.of()));
+        b.add(d("q1", "bob", Ballot.REJECT, HEAD));
+        // asking again on the same commit is refused, and nothing later can turn it into an approval
+        assertThat(b.ask(new Ballot.Question("q2", "alice", 1, HEAD, null, List.of())), containsString("a rejection is final"));
+        assertThat(b.lastOutcome(HEAD).rejectedBy(), equalTo("bob"));
+    }
+
+    @Test
+    public void onePersonInTwoSpellingsCountsOnce() {
+        Ballot b = new Ballot();
+        b.ask(new Ballot.Question("q1", "alice,Alice", 2, HEAD, null, List.of()));
+        assertThat(b.add(d("q1", "alice", Ballot.APPROVE, HEAD)), nullValue());
+        assertThat(b.add(d("q1", "ALICE", Ballot.APPROVE, HEAD)), containsString("already decided"));
+        assertThat(b.add(d("q1", "\uff41\uff4c\uff49\uff43\uff45", Ballot.APPROVE, HEAD)), containsString("already decided")); // fullwidth
+        assertThat(b.outcomeOf("q1"), nullValue());
     }
 }

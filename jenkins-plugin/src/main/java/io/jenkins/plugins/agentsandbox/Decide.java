@@ -1,0 +1,94 @@
+package io.jenkins.plugins.agentsandbox;
+
+import hudson.AbortException;
+import hudson.FilePath;
+import hudson.Launcher;
+import hudson.model.Run;
+import hudson.model.TaskListener;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import net.sf.json.JSONObject;
+
+/**
+ * approve, reject and merge: short CLI calls on the bundle kept with the build, put on the node in
+ * the step's own folder and kept again afterwards. They run to their end in one go; a controller
+ * restart meanwhile fails the step, which is safe to run again.
+ */
+final class Decide {
+    private final AgentSandboxStep step;
+    private final Run<?, ?> run;
+    private final FilePath stepDir;
+    private final FilePath workspace;
+    private final Launcher launcher;
+    private final TaskListener listener;
+
+    Decide(AgentSandboxStep step, Run<?, ?> run, FilePath stepDir, FilePath workspace, Launcher launcher, TaskListener listener) {
+        this.step = step;
+        this.run = run;
+        this.stepDir = stepDir;
+        this.workspace = workspace;
+        this.launcher = launcher;
+        this.listener = listener;
+    }
+
+    /** approve: each person who approved on the build's page; reject: who rejected there (or by: as given). */
+    Map<String, Object> decide(Cli cli, Secrets secrets, String signingKey) throws IOException, InterruptedException {
+        AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandbox(action: '" + step.getAction() + "')");
+        FilePath bundle = stepDir.child("bundle");
+        BundleArchive.restore(run, target.getKey(), bundle);
+        JSONObject record = RunOutcome.readRecord(bundle);
+        String head = record == null ? null : RunOutcome.text(record, "headCommit");
+        if (head == null) {
+            throw new AbortException("agentSandbox(action: '" + step.getAction() + "'): run " + target.getRunId() + " committed nothing; there is nothing to decide");
+        }
+        boolean approve = step.getAction().equals("approve");
+        List<String> who = approve ? Approval.approvers(target.ballot(), head, step.getBy())
+                : List.of(Approval.rejecter(target.ballot(), head, step.getBy()));
+        List<String> recorded = new java.util.ArrayList<>();
+        for (String by : who) {
+            Ballot.Decision onPage = target.ballot().answer(head, by);
+            if (onPage != null && onPage.isRecorded()) {
+                recorded.add(by);
+                continue; // an earlier approve step of this build wrote it into the bundle
+            }
+            List<String> args = Arguments.decide(step, step.getAction(), bundle.getRemote(), by, onPage == null ? null : onPage.getComment(), signingKey);
+            int code = cli.run(args, secrets, launcher, workspace, listener);
+            if (code != 0) {
+                throw RunOutcome.failure(step.getAction(), code);
+            }
+            BundleArchive.save(bundle, run, target.getKey());
+            if (onPage != null) {
+                onPage.recorded();
+            }
+            recorded.add(onPage == null ? by + " (named by the Jenkinsfile)" : by);
+            target.decided(approve ? "approved" : "rejected", String.join(", ", recorded));
+            run.save();
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runId", target.getRunId());
+        result.put("decision", approve ? "approved" : "rejected");
+        result.put("by", String.join(", ", who));
+        result.put("approvers", approve ? who : List.of());
+        result.put("headCommit", head);
+        return result;
+    }
+
+    Map<String, Object> merge(Cli cli, Secrets secrets, String signingKey) throws IOException, InterruptedException {
+        AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandbox(action: 'merge')");
+        FilePath bundle = stepDir.child("bundle");
+        BundleArchive.restore(run, target.getKey(), bundle);
+        int code = cli.run(Arguments.merge(step, bundle.getRemote(), workspace.getRemote(), signingKey), secrets, launcher, workspace, listener);
+        if (code != 0) {
+            throw RunOutcome.failure("merge", code);
+        }
+        BundleArchive.save(bundle, run, target.getKey());
+        target.merged(target.getHeadCommit());
+        run.save();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runId", target.getRunId());
+        result.put("merged", target.getHeadCommit());
+        return result;
+    }
+}
