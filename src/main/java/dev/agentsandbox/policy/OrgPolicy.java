@@ -39,12 +39,24 @@ public final class OrgPolicy {
     private final String sha256;
     private final Map<String, DataClass> classes;
     private final List<String[]> repositories; // match, class
+    private final OrgAllow allow;
 
-    private OrgPolicy(Path file, String sha256, Map<String, DataClass> classes, List<String[]> repositories) {
+    private OrgPolicy(Path file, String sha256, Map<String, DataClass> classes, List<String[]> repositories, OrgAllow allow) {
         this.file = file;
         this.sha256 = sha256;
         this.classes = classes;
         this.repositories = repositories;
+        this.allow = allow;
+    }
+
+    /** What every run may use (images, tiers, backends, providers); {@link OrgAllow#ANY} without an allow section. */
+    public OrgAllow allow() {
+        return allow;
+    }
+
+    /** Whether the policy classifies repositories (an allow section alone does not). */
+    public boolean classifies() {
+        return !classes.isEmpty();
     }
 
     public static OrgPolicy load(Path file) throws UsageException {
@@ -60,7 +72,12 @@ public final class OrgPolicy {
         } catch (IOException e) {
             throw new UsageException(file + ": not valid YAML: " + e.getMessage(), e);
         }
-        if (root == null || !root.path("classes").isObject() || root.path("classes").isEmpty()) {
+        if (root == null || !root.isObject()) {
+            throw new UsageException(file + ": an organisation policy is a map with classes: and repositories:, or allow:, or both");
+        }
+        OrgAllow allow = OrgAllow.read(file, root.path("allow"));
+        boolean allowOnly = root.path("classes").isMissingNode() && root.path("repositories").isMissingNode() && !root.path("allow").isMissingNode();
+        if (!allowOnly && (!root.path("classes").isObject() || root.path("classes").isEmpty())) {
             throw new UsageException(file + ": an organisation policy needs classes: { NAME: { models: [URL patterns], registries: [host:port], dpa: [providers] } }");
         }
         Map<String, DataClass> classes = new LinkedHashMap<>();
@@ -97,7 +114,7 @@ public final class OrgPolicy {
             i++;
         }
         try {
-            return new OrgPolicy(file, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), classes, repos);
+            return new OrgPolicy(file, HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes)), classes, repos, allow);
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

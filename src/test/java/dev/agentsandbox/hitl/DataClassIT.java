@@ -116,4 +116,51 @@ class DataClassIT {
         assertThat(r.err).contains("data class 'public'").contains("does not allow the registry evil.test:443").contains("registry.example.com:443");
         assertThat(Files.readString(tmp.resolve("b-reg/audit.jsonl"))).doesNotContain("\"stage\":\"agent\"");
     }
+
+    @Test
+    void anOrganisationAllowListRefusesAnImageATierOrAProviderItDoesNotNameEvenFromTheRepositorysOwnChecks() throws Exception {
+        Path allow = Files.writeString(tmp.resolve("allow.yml"), """
+                allow:
+                  images: ["%s"]
+                  tiers: [gvisor]
+                  backends: [docker]
+                  providers: [openai]
+                """.formatted(TestHost.IMAGE));
+        // the repository names another image for a check: the pipeline never asked for it, the policy still sees it
+        repo.commitFile(".agent-sandbox.yml", """
+                version: 1
+                checks:
+                  tests:
+                    image: debian:bookworm-slim
+                    command: ["true"]
+                """, "a check in another image");
+        Cli image = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x > x.txt",
+                "--bundle", tmp.resolve("a1").toString(), "--org-policy", allow.toString(), "--quiet");
+        assertThat(image.exitCode).as(image.toString()).isEqualTo(4);
+        assertThat(image.err).contains("does not allow the image 'debian:bookworm-slim'").contains("allow.images: " + TestHost.IMAGE);
+        assertThat(Files.readString(tmp.resolve("a1/audit.jsonl"))).doesNotContain("\"stage\":\"agent\"");
+
+        repo.commitFile(".agent-sandbox.yml", "version: 1\n", "no checks");
+        Cli tier = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x > x.txt",
+                "--bundle", tmp.resolve("a2").toString(), "--org-policy", allow.toString(), "--tier", "container", "--quiet");
+        assertThat(tier.exitCode).as(tier.toString()).isEqualTo(4);
+        assertThat(tier.err).contains("does not allow the tier 'container'");
+
+        Cli provider = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x > x.txt",
+                "--bundle", tmp.resolve("a3").toString(), "--org-policy", allow.toString(), "--model-provider", "anthropic", "--model-url",
+                model.url(), "--model-key-env", "PATH", "--quiet");
+        assertThat(provider.exitCode).as(provider.toString()).isEqualTo(4);
+        assertThat(provider.err).contains("does not allow the model provider 'anthropic'");
+
+        // a look-alike image name is matched whole, not as a prefix
+        Files.writeString(allow, "allow:\n  images: [\"" + TestHost.IMAGE.substring(0, TestHost.IMAGE.indexOf('/') + 1) + "*\"]\n");
+        Cli lookalike = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", "evil/" + TestHost.IMAGE,
+                "--command", "true", "--bundle", tmp.resolve("a4").toString(), "--org-policy", allow.toString(), "--quiet");
+        assertThat(lookalike.exitCode).as(lookalike.toString()).isEqualTo(4);
+        assertThat(lookalike.err).contains("does not allow the image 'evil/" + TestHost.IMAGE + "'");
+
+        Cli allowed = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x > x.txt",
+                "--bundle", tmp.resolve("a5").toString(), "--org-policy", allow.toString(), "--quiet");
+        assertThat(allowed.exitCode).as(allowed.toString()).isZero();
+    }
 }

@@ -125,4 +125,34 @@ class OrgPolicyTest {
                     .hasMessageContaining("proxy.upstreams[0].url");
         }
     }
+
+    @Test
+    void anAllowSectionAloneIsAPolicyAndItsListsAreChecked() throws Exception {
+        OrgPolicy p = policy("""
+                allow:
+                  images: ["agent-sandbox/*", "registry.example.com/agents/claude@sha256:*"]
+                  tiers: [gVisor, microvm]
+                  providers: [anthropic]
+                """);
+        assertThat(p.classifies()).isFalse();
+        OrgAllow a = p.allow();
+        a.check(List.of("agent-sandbox/claude-code:1", "registry.example.com/agents/claude@sha256:abc"), "gvisor", "kubernetes", List.of("anthropic"));
+        assertThatThrownBy(() -> a.check(List.of("agent-sandbox-evil/x"), "gvisor", "docker", List.of()))
+                .isInstanceOf(RefusedException.class).hasMessageContaining("image 'agent-sandbox-evil/x'");
+        assertThatThrownBy(() -> a.check(List.of("registry.example.com/agents/claude:latest"), "gvisor", "docker", List.of()))
+                .isInstanceOf(RefusedException.class).hasMessageContaining("allow.images");
+        assertThatThrownBy(() -> a.check(List.of(), "container", "docker", List.of())).hasMessageContaining("tier 'container'");
+        assertThatThrownBy(() -> a.check(List.of(), "gvisor", "docker", List.of("openai"))).hasMessageContaining("model provider 'openai'");
+        // no allow section: anything
+        policy(POLICY).allow().check(List.of("anything:at-all"), "container", "docker", List.of("openai"));
+    }
+
+    @Test
+    void aMistypedAllowSectionIsRefusedNotIgnored() {
+        assertThatThrownBy(() -> policy("allow:\n  image: [\"x/*\"]\n")).isInstanceOf(UsageException.class)
+                .hasMessageContaining("allow.image is not a setting");
+        assertThatThrownBy(() -> policy("allow:\n  tiers: gvisor\n")).hasMessageContaining("allow.tiers must be a list");
+        assertThatThrownBy(() -> policy("allow:\n  images: [\"\"]\n")).hasMessageContaining("empty or non-text");
+        assertThatThrownBy(() -> policy("allow: yes\n")).hasMessageContaining("allow must be a map");
+    }
 }

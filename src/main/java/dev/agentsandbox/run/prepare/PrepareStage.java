@@ -89,7 +89,7 @@ public final class PrepareStage {
         }
         GateResult dataClass;
         try {
-            dataClass = classify(request, config, identity, bundle);
+            dataClass = classify(request, config, settings, identity, bundle);
         } catch (AgentSandboxException e) {
             throw bundle.failed(e); // refused before the agent starts, and run.json says why
         }
@@ -118,7 +118,7 @@ public final class PrepareStage {
      * The repository's data class under the organisation policy: recorded, and a run whose model
      * endpoints or registries the class does not allow is refused here, before the agent starts.
      */
-    private static GateResult classify(RunRequest request, RunConfig config, String identity, RunBundle bundle) throws AgentSandboxException {
+    private GateResult classify(RunRequest request, RunConfig config, Settings settings, String identity, RunBundle bundle) throws AgentSandboxException {
         if (request.overrides().orgPolicy() == null) {
             if (config.dataClass() != null) {
                 throw new UsageException("the configuration declares data-class '" + config.dataClass() + "' but no organisation policy was"
@@ -127,6 +127,18 @@ public final class PrepareStage {
             return null;
         }
         OrgPolicy policy = OrgPolicy.load(request.overrides().orgPolicy());
+        java.util.Set<String> images = new java.util.LinkedHashSet<>();
+        images.add(settings.image());
+        config.checks().forEach(c -> images.add(c.image() != null ? c.image() : settings.image()));
+        images.remove(null);
+        policy.allow().check(images, settings.tier().id(), backend, config.proxy().upstreams().stream().map(ProxyConfig.Upstream::provider).toList());
+        if (!policy.classifies()) {
+            if (config.dataClass() != null) {
+                throw new UsageException("the configuration declares data-class '" + config.dataClass() + "' but the organisation policy "
+                        + request.overrides().orgPolicy() + " defines no classes");
+            }
+            return null;
+        }
         var a = policy.classify(identity, request.task().repo(), config.dataClass());
         var details = new GateDetails.DataClass(a.dataClass().name(), a.rule(), a.policySha256());
         bundle.record().dataClass(new RunRecord.DataClass(a.dataClass().name(), a.rule(), a.policySha256()));

@@ -131,8 +131,10 @@ final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
         FilePath modelKey = secrets.file("modelCredentialsId", step.getModelCredentialsId(), "model.key");
         FilePath commitKey = secrets.file("commitKeyCredentialsId", step.getCommitKeyCredentialsId(), "commit.key");
         Cause.UserIdCause user = run.getCause(Cause.UserIdCause.class);
+        FilePath policy = orgPolicy(dir, env);
         List<String> args = Arguments.run(step, new Arguments.RunInputs(workspace.getRemote(), bundle.getRemote(), taskFile.getRemote(), signingKey,
-                modelKey == null ? null : modelKey.getRemote(), commitKey == null ? null : commitKey.getRemote(), user == null ? null : user.getUserId()));
+                modelKey == null ? null : modelKey.getRemote(), commitKey == null ? null : commitKey.getRemote(), user == null ? null : user.getUserId(),
+                policy == null ? null : policy.getRemote()));
         Cli cli = new Cli(java, jar, env, secrets.env());
         BourneShellScript task = new BourneShellScript(cli.script(args));
         task.charset(StandardCharsets.UTF_8);
@@ -153,6 +155,29 @@ final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
         controller = task.launch(cli.env(), workspace, launcher, listener);
         getContext().saveState();
         schedule(500);
+    }
+
+    /**
+     * The controller's organisation policy as a file for the CLI, or null when none is configured.
+     * An agent with a policy of its own as well is refused: one would silently replace the other.
+     */
+    private static FilePath orgPolicy(FilePath dir, EnvVars env) throws IOException, InterruptedException {
+        String text;
+        try {
+            text = AgentSandboxConfiguration.get().policy();
+        } catch (IllegalArgumentException e) {
+            throw new AbortException("agentSandbox: Manage Jenkins > Agent sandbox: " + e.getMessage());
+        }
+        if (text == null) {
+            return null;
+        }
+        if (env.get("AGENT_SANDBOX_ORG_POLICY") != null) {
+            throw new AbortException("agentSandbox: this agent sets AGENT_SANDBOX_ORG_POLICY and the controller has an organisation policy"
+                    + " (Manage Jenkins > Agent sandbox); keep one of them, so that neither replaces the other unseen");
+        }
+        FilePath f = dir.child("org-policy.yml");
+        f.write(text, StandardCharsets.UTF_8.name());
+        return f;
     }
 
     private void schedule(long delayMs) {

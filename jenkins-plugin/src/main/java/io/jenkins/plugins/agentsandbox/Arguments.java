@@ -14,7 +14,7 @@ final class Arguments {
 
     /** What the execution prepared on the node for a run. */
     record RunInputs(String workspace, String bundle, String taskFile, String signingKey, String modelKeyFile, String commitKey,
-            String requestedBy) {
+            String requestedBy, String orgPolicy) {
     }
 
     static List<String> run(AgentSandboxStep s, RunInputs in) throws AbortException {
@@ -39,6 +39,7 @@ final class Arguments {
         add(a, "--model-key-file", in.modelKeyFile());
         add(a, "--model-key-env", s.getModelKeyVariable());
         add(a, "--commit-key", in.commitKey());
+        add(a, "--org-policy", in.orgPolicy()); // the controller's: Manage Jenkins > Agent sandbox
         if (s.getTrigger() != null) {
             add(a, "--trigger", s.getTrigger()); // who asked on the forge is the requester, not the build's user
         } else {

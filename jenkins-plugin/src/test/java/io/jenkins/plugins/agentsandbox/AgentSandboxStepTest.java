@@ -58,7 +58,7 @@ public class AgentSandboxStepTest {
         AgentSandboxStep s = new AgentSandboxStep();
         s.setTask(task);
         s.setImage("agent:1");
-        List<String> args = Arguments.run(s, new Arguments.RunInputs("/ws", "/ws/b", "/tmp/task.txt", null, null, null, "alice"));
+        List<String> args = Arguments.run(s, new Arguments.RunInputs("/ws", "/ws/b", "/tmp/task.txt", null, null, null, "alice", null));
         assertThat(args.subList(0, 7), equalTo(List.of("run", "--repo", "/ws", "--bundle", "/ws/b", "--task-file", "/tmp/task.txt")));
         assertThat(args, not(hasItem(task)));
         assertThat(args, hasItem("--requested-by"));
@@ -71,7 +71,7 @@ public class AgentSandboxStepTest {
         s.setBackend("kubernetes");
         s.setModelProvider("anthropic");
         s.setModelUrl("https://llm-gateway.corp.invalid/anthropic");
-        List<String> args = Arguments.run(s, new Arguments.RunInputs("/ws", "/ws/b", "/tmp/task.txt", null, null, null, "alice"));
+        List<String> args = Arguments.run(s, new Arguments.RunInputs("/ws", "/ws/b", "/tmp/task.txt", null, null, null, "alice", null));
         String line = String.join(" ", args);
         assertThat(line.contains("--backend kubernetes"), equalTo(true));
         assertThat(line.contains("--model-provider anthropic --model-url https://llm-gateway.corp.invalid/anthropic"), equalTo(true));
