@@ -110,7 +110,11 @@ final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
             }
             Cli cli = new Cli(java, jar, env, secrets.env());
             Decide d = new Decide(step, run, dir, workspace, launcher, listener);
-            Map<String, Object> result = step.getAction().equals("merge") ? d.merge(cli, secrets, signingKey) : d.decide(cli, secrets, signingKey);
+            Map<String, Object> result = switch (step.getAction()) {
+                case "merge" -> d.merge(cli, secrets, signingKey);
+                case "verify" -> d.verify(cli, secrets);
+                default -> d.decide(cli, secrets, signingKey);
+            };
             getContext().onSuccess(result);
         } finally {
             if (!started) {

@@ -28,7 +28,7 @@ import org.kohsuke.stapler.DataBoundSetter;
  * Only parameter binding lives here; the work is the CLI's, launched on the agent node.
  */
 public final class AgentSandboxStep extends Step {
-    static final List<String> ACTIONS = List.of("run", "approve", "reject", "merge");
+    static final List<String> ACTIONS = List.of("run", "approve", "reject", "merge", "verify");
     static final List<String> TIERS = List.of("gvisor", "microvm", "container");
 
     private String task;

@@ -65,7 +65,14 @@ final class Arguments {
         return a;
     }
 
-    /** Checked before anything runs: approve, reject and merge pin the signing key. */
+    /** verify: the audit chain, the signatures and every file, against the pinned key; the repository's records too. */
+    static List<String> verify(AgentSandboxStep s, String bundle, String workspace) throws AbortException {
+        List<String> a = new ArrayList<>(List.of("verify", "--run", bundle, "--key", requirePublicKey(s), "--repo", workspace));
+        add(a, "--remote", s.getPush());
+        return a;
+    }
+
+    /** Checked before anything runs: approve, reject, merge and verify pin the signing key. */
     static String requirePublicKey(AgentSandboxStep s) throws AbortException {
         if (s.getPublicKey() == null) {
             throw new AbortException("agentSandbox(action: '" + s.getAction() + "') needs publicKey: the public key of the signing key,"

@@ -54,6 +54,7 @@ final class CliJar {
         String sha = digest();
         FilePath jar = cacheDir.child(sha + ".jar");
         if (jar.exists() && sha.equals(jar.act(new Sha256()))) {
+            jar.touch(System.currentTimeMillis()); // its last use, which pruning reads
             return jar;
         }
         cacheDir.mkdirs();
@@ -71,7 +72,46 @@ final class CliJar {
                 part.delete();
             }
         }
+        // a new version arrived: the CLIs of older plugin versions go once nothing used them for a week
+        cacheDir.act(new Prune(sha, System.currentTimeMillis() - PRUNE_AFTER_MS));
         return jar;
+    }
+
+    /** How long a CLI of another plugin version stays unused before it is deleted from a node. */
+    static final long PRUNE_AFTER_MS = 7L * 24 * 60 * 60 * 1000;
+
+    /**
+     * Deletes the cached CLIs other than {@code keep} last used before {@code before}, and copies
+     * left half-done by a lost agent. Only names this class writes are touched.
+     */
+    static final class Prune extends MasterToSlaveFileCallable<java.util.List<String>> {
+        private static final long serialVersionUID = 1L;
+        private final String keep;
+        private final long before;
+
+        Prune(String keep, long before) {
+            this.keep = keep;
+            this.before = before;
+        }
+
+        @Override
+        public java.util.List<String> invoke(File dir, VirtualChannel channel) throws IOException {
+            java.util.List<String> deleted = new java.util.ArrayList<>();
+            File[] files = dir.listFiles();
+            if (files == null) {
+                return deleted;
+            }
+            for (File f : files) {
+                String n = f.getName();
+                boolean cli = n.matches("[0-9a-f]{64}\\.jar") && !n.equals(keep + ".jar");
+                boolean part = n.matches("[0-9a-f]{64}\\.jar\\..+\\.part");
+                if ((cli || part) && f.isFile() && !Files.isSymbolicLink(f.toPath()) && f.lastModified() < before) {
+                    Files.deleteIfExists(f.toPath());
+                    deleted.add(n);
+                }
+            }
+            return deleted;
+        }
     }
 
     static String sha256(InputStream in) throws IOException {

@@ -12,7 +12,7 @@ import java.util.Map;
 import net.sf.json.JSONObject;
 
 /**
- * approve, reject and merge: short CLI calls on the bundle kept with the build, put on the node in
+ * approve, reject, merge and verify: short CLI calls on the bundle kept with the build, put on the node in
  * the step's own folder and kept again afterwards. They run to their end in one go; a controller
  * restart meanwhile fails the step, which is safe to run again.
  */
@@ -72,6 +72,21 @@ final class Decide {
         result.put("by", String.join(", ", who));
         result.put("approvers", approve ? who : List.of());
         result.put("headCommit", head);
+        return result;
+    }
+
+    /** The build's copy of the bundle checked whole against the pinned key (the CLI says what does not verify). */
+    Map<String, Object> verify(Cli cli, Secrets secrets) throws IOException, InterruptedException {
+        AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandbox(action: 'verify')");
+        FilePath bundle = stepDir.child("bundle");
+        BundleArchive.restore(run, target.getKey(), bundle);
+        int code = cli.run(Arguments.verify(step, bundle.getRemote(), workspace.getRemote()), secrets, launcher, workspace, listener);
+        if (code != 0) {
+            throw RunOutcome.failure("verify", code);
+        }
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runId", target.getRunId());
+        result.put("verified", true);
         return result;
     }
 

@@ -96,6 +96,8 @@ public class AgentSandboxPipelineTest {
                   sh 'git checkout -q --detach'
                   agentSandbox action: 'merge', signingKey: 'ci.key', publicKey: 'ci.pub'
                   sh 'test "$(git rev-parse main)" = "$(git rev-parse ' + r.branch + ')"'
+                  def v = agentSandbox action: 'verify', publicKey: 'ci.pub'
+                  echo "verified=${v.verified}"
                 }
                 """.formatted(REPO, AGENT), true));
         WorkflowRun b = p.scheduleBuild2(0).waitForStart();
@@ -117,6 +119,7 @@ public class AgentSandboxPipelineTest {
         j.assertLogContains("verdict=pass", b);
         j.assertLogContains("decision=approved approvers=[alice, bob]", b);
         j.assertLogContains("approved-by=alice, bob", b);
+        j.assertLogContains("verified=true", b);
         assertThat(action.getDecisions().size(), equalTo(2));
         assertThat(action.getMerged(), equalTo(head));
         // the review page is served with the build, under Jenkins' CSP, styled by its own file
