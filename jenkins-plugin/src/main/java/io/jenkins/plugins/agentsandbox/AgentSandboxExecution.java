@@ -4,7 +4,6 @@ import hudson.AbortException;
 import hudson.EnvVars;
 import hudson.FilePath;
 import hudson.Launcher;
-import hudson.console.LineTransformationOutputStream;
 import hudson.model.Cause;
 import hudson.model.Computer;
 import hudson.model.Node;
@@ -12,18 +11,12 @@ import hudson.model.Run;
 import hudson.model.TaskListener;
 import hudson.slaves.WorkspaceList;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-import jenkins.util.Timer;
 import org.jenkinsci.plugins.durabletask.BourneShellScript;
-import org.jenkinsci.plugins.durabletask.Controller;
 import org.jenkinsci.plugins.workflow.FilePathUtils;
 import org.jenkinsci.plugins.workflow.graph.FlowNode;
 import org.jenkinsci.plugins.workflow.steps.GeneralNonBlockingStepExecution;
@@ -40,25 +33,10 @@ import org.jenkinsci.plugins.workflow.steps.StepContext;
  */
 final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
     private static final long serialVersionUID = 1L;
-    private static final Logger LOGGER = Logger.getLogger(AgentSandboxExecution.class.getName());
-    private static final long MAX_POLL_MS = 15_000;
     private final transient AgentSandboxStep step;
 
-    // A run in progress, kept with the program so that a resumed controller finds it again.
-    private Controller controller;
-    private String node;
-    private String remote;
-    private String stepDir;
-    private String bundlePath;
-    private String key;
-    private boolean returnStatus;
-    private List<String> credentialIds;
-    private String gitCredentialsId;
-    private volatile boolean done;
-    private transient volatile boolean finishing;
-    private transient OutputStream log;
-    private transient long pollMs;
-    private transient boolean toldOffline;
+    /** A run in progress, kept with the program so that a resumed controller finds it again; null until the CLI is started. */
+    private DurableRun durable;
 
     AgentSandboxExecution(AgentSandboxStep step, StepContext context) {
         super(context);
@@ -142,23 +120,16 @@ final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
         Cli cli = new Cli(java, jar, env, secrets.env());
         BourneShellScript task = new BourneShellScript(cli.script(args));
         task.charset(StandardCharsets.UTF_8);
-        node = FilePathUtils.getNodeName(workspace);
-        remote = workspace.getRemote();
-        stepDir = dir.getRemote();
-        bundlePath = path;
-        key = run.getNumber() + "-" + flowNode.getId();
-        returnStatus = step.isReturnStatus();
-        credentialIds = new ArrayList<>();
+        List<String> ids = new ArrayList<>();
         for (String id : new String[] {step.getModelCredentialsId(), step.getSigningKeyCredentialsId(), step.getCommitKeyCredentialsId()}) {
             if (id != null) {
-                credentialIds.add(id);
+                ids.add(id);
             }
         }
-        gitCredentialsId = step.getGitCredentialsId();
-        log = secrets.mask(listener.getLogger());
-        controller = task.launch(cli.env(), workspace, launcher, listener);
-        getContext().saveState();
-        schedule(500);
+        DurableRun d = new DurableRun(getContext(), FilePathUtils.getNodeName(workspace), workspace.getRemote(), dir.getRemote(), bundle.getRemote(),
+                path, run.getNumber() + "-" + flowNode.getId(), step.isReturnStatus(), ids, step.getGitCredentialsId());
+        durable = d;
+        d.launched(task.launch(cli.env(), workspace, launcher, listener), secrets.mask(listener.getLogger()));
     }
 
     /**
@@ -184,134 +155,37 @@ final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
         return f;
     }
 
-    private void schedule(long delayMs) {
-        pollMs = delayMs;
-        Timer.get().schedule(this::check, delayMs, TimeUnit.MILLISECONDS);
-    }
-
-    /** One look at the CLI on the agent: new log lines, then its exit status once it has one. */
-    private void check() {
-        if (done) {
-            return;
-        }
-        try {
-            TaskListener listener = getContext().get(TaskListener.class);
-            FilePath ws = FilePathUtils.find(node, remote);
-            if (ws == null) {
-                if (!toldOffline) {
-                    listener.getLogger().println("agent-sandbox: waiting for " + (node.isEmpty() ? "the built-in node" : node)
-                            + " to come back; the run goes on there");
-                    toldOffline = true;
-                }
-                schedule(MAX_POLL_MS);
-                return;
-            }
-            toldOffline = false;
-            boolean more = controller.writeLog(ws, log(listener));
-            Integer exit = controller.exitStatus(ws, getContext().get(Launcher.class), listener);
-            if (exit == null) {
-                schedule(more ? 500 : Math.min(MAX_POLL_MS, Math.max(1000, pollMs * 2)));
-                return;
-            }
-            finish(ws, exit, listener);
-        } catch (InterruptedException | IOException e) {
-            // the agent's channel dropped or is being restored: look again later
-            LOGGER.log(Level.FINE, "agent-sandbox: could not check the run on " + node, e);
-            schedule(MAX_POLL_MS);
-        } catch (RuntimeException e) {
-            done = true;
-            getContext().onFailure(e);
-        }
-    }
-
-    private void finish(FilePath ws, int exit, TaskListener listener) {
-        finishing = true;
-        try {
-            while (controller.writeLog(ws, log(listener))) {
-                // the last lines
-            }
-            OutputStream out = log(listener);
-            if (out instanceof LineTransformationOutputStream l) {
-                l.forceEol();
-            }
-            out.flush();
-            controller.cleanup(ws);
-            done = true;
-            Map<String, Object> result = RunOutcome.of(exit, new RunOutcome.Where(ws.child(bundlePath), bundlePath, key), getContext().get(Run.class),
-                    getContext().get(FlowNode.class), listener, getContext().get(EnvVars.class).get("BUILD_URL"), returnStatus);
-            getContext().onSuccess(result);
-        } catch (Exception e) {
-            done = true;
-            getContext().onFailure(e);
-        } finally {
-            finishing = false;
-            deleteStepDir(ws);
-        }
-    }
-
-    private void deleteStepDir(FilePath ws) {
-        try {
-            ws.child(stepDir).deleteRecursive(); // the credentials' files and the task
-        } catch (IOException | InterruptedException e) {
-            LOGGER.log(Level.WARNING, "agent-sandbox: could not delete " + stepDir + " on " + node, e);
-        }
-    }
-
-    /** The CLI's log, masked; after a restart the masking is rebuilt from the credential ids, or the log is withheld. */
-    private OutputStream log(TaskListener listener) throws InterruptedException {
-        if (log == null) {
-            try {
-                log = Secrets.remask(getContext().get(Run.class), credentialIds == null ? List.of() : credentialIds, gitCredentialsId,
-                        listener.getLogger());
-            } catch (IOException e) {
-                listener.getLogger().println("agent-sandbox: the rest of the CLI's log is withheld: its credentials cannot be read again to mask it ("
-                        + e.getMessage() + "); the run's bundle has the whole log");
-                log = OutputStream.nullOutputStream();
-            }
-        }
-        return log;
-    }
-
     @Override
     public void onResume() {
-        if (controller == null) {
-            super.onResume(); // a restart while preparing, approving or merging fails the step: run it again
+        if (durable != null && durable.launched()) {
+            durable.resume();
             return;
         }
-        if (!done) {
-            schedule(0);
-        }
+        // a restart while preparing, starting the CLI, approving or merging: nothing of it can be picked up
+        getContext().onFailure(new AbortException("agentSandbox: the controller restarted while the step " + (durable != null
+                ? "was starting the CLI on " + durable.node() + " (it may still run there; its bundle is in the workspace)" : "was preparing or"
+                + " running a short action") + "; run the step again"));
     }
 
     @Override
     public void stop(Throwable cause) throws Exception {
-        if (controller != null && !done) {
-            done = true;
-            FilePath ws = FilePathUtils.find(node, remote);
-            if (ws != null) {
-                controller.stop(ws, getContext().get(Launcher.class)); // the CLI removes its sandbox on TERM
-                Timer.get().schedule(() -> {
-                    try {
-                        controller.cleanup(ws);
-                    } catch (IOException | InterruptedException e) {
-                        LOGGER.log(Level.FINE, "agent-sandbox: cleanup after stop", e);
-                    }
-                    deleteStepDir(ws);
-                }, 30, TimeUnit.SECONDS);
-            }
+        DurableRun d = durable;
+        if (d != null) {
+            d.stop(cause); // the CLI gets TERM and is followed until it has removed its sandbox
+            return;
         }
         super.stop(cause);
     }
 
     @Override
     public String getStatus() {
-        return controller == null ? super.getStatus() : "the agent-sandbox CLI is running on " + (node == null || node.isEmpty() ? "the built-in node" : node);
+        return durable == null || !durable.launched() ? super.getStatus() : "the agent-sandbox CLI is running on " + durable.node();
     }
 
-    /** Waiting for the agent holds nothing; only preparing, finishing and the short actions block a safe restart. */
+    /** Waiting for the agent holds nothing; preparing and the short actions block a safe restart. */
     @Override
     public boolean blocksRestart() {
-        return controller == null ? super.blocksRestart() : finishing;
+        return durable == null ? super.blocksRestart() : !durable.launched();
     }
 
     private static FilePath cacheDir(FilePath workspace, FilePath tmp) {

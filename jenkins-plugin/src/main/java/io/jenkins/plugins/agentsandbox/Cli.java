@@ -38,10 +38,11 @@ final class Cli {
     /**
      * The command as a script for a durable task: {@code exec} so that the task's exit status is the
      * CLI's and a stop reaches the CLI itself; every word single-quoted, so nothing in a value is
-     * read by the shell; a shebang line, so the task is not traced with {@code -x}.
+     * read by the shell; tracing off first (durable-task runs it with {@code sh -xe}; no shebang,
+     * which would need an executable temporary folder).
      */
     String script(List<String> args) {
-        StringBuilder b = new StringBuilder("#!/bin/sh\nexec");
+        StringBuilder b = new StringBuilder("set +x\nexec");
         for (String word : command(args)) {
             b.append(' ').append(quote(word));
         }

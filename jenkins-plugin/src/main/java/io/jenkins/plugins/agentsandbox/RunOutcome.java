@@ -43,9 +43,17 @@ final class RunOutcome {
         JSONObject record = readRecord(w.bundle());
         if (record != null) {
             BundleArchive.save(w.bundle(), run, w.key());
-            AgentSandboxAction action = new AgentSandboxAction(w.key());
+            AgentSandboxAction action = null;
+            for (AgentSandboxAction a : run.getActions(AgentSandboxAction.class)) {
+                if (a.getKey().equals(w.key())) {
+                    action = a; // a second look after a dropped channel: the same run, one entry
+                }
+            }
+            if (action == null) {
+                action = new AgentSandboxAction(w.key());
+                run.addAction(action);
+            }
             action.ran(text(record, "runId"), text(record, "verdict"), text(record, "featureBranch"), text(record, "headCommit"));
-            run.addAction(action);
             run.save();
             result.put("runId", action.getRunId());
             result.put("verdict", action.getVerdict());
