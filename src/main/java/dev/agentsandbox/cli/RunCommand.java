@@ -87,6 +87,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--model-url", description = "the model API's base URL (default: the provider's public API)")
     String modelUrl;
 
+    @Option(names = "--model-region", description = "bedrock: the AWS region of the endpoint (the proxy signs with SigV4; no key)")
+    String modelRegion;
+
+    @Option(names = "--model-role-arn", description = "bedrock: the IAM role the CI's OIDC token is exchanged for through STS (default: the"
+            + " AWS SDK's credential chain on the host)")
+    String modelRoleArn;
+
+    @Option(names = "--model-token-env", description = "with --model-role-arn: the variable holding the CI's OIDC token (GitLab id_tokens);"
+            + " default on GitHub Actions: requested with the job's id-token permission")
+    String modelTokenEnv;
+
+    @Option(names = "--model-token-file", description = "with --model-role-arn: a file holding the CI's OIDC token (a Jenkins credential)")
+    Path modelTokenFile;
+
     @Option(names = "--model-key-env", description = "the host variable holding the model key (default: ANTHROPIC_API_KEY / OPENAI_API_KEY)")
     String modelKeyEnv;
 
@@ -223,6 +237,12 @@ final class RunCommand implements Callable<Integer> {
             return null;
         }
         String p = modelProvider.toLowerCase(java.util.Locale.ROOT);
+        if (p.equals("bedrock")) {
+            return bedrock();
+        }
+        if (modelRegion != null || modelRoleArn != null || modelTokenEnv != null || modelTokenFile != null) {
+            throw new UsageException("--model-region, --model-role-arn, --model-token-env and --model-token-file are for --model-provider bedrock");
+        }
         String url = modelUrl != null ? modelUrl : switch (p) {
             case "anthropic" -> "https://api.anthropic.com";
             case "openai" -> "https://api.openai.com";
@@ -246,6 +266,33 @@ final class RunCommand implements Callable<Integer> {
         };
         return new dev.agentsandbox.config.ProxyConfig.Upstream(p, url, paths, List.of("POST"), keyEnv,
                 modelKeyFile == null ? null : modelKeyFile.toString());
+    }
+
+    /** Amazon Bedrock: the region's runtime endpoint, requests signed by the proxy; no key on the command line. */
+    private dev.agentsandbox.config.ProxyConfig.Upstream bedrock() throws UsageException {
+        if (modelKeyEnv != null || modelKeyFile != null) {
+            throw new UsageException("--model-provider bedrock signs its requests with AWS credentials; drop --model-key-env and --model-key-file");
+        }
+        if (modelRegion == null || !modelRegion.matches("[a-z]{2}(-[a-z]+)+-[0-9]+")) {
+            throw new UsageException("--model-provider bedrock needs --model-region, the AWS region of the endpoint (like us-east-1)");
+        }
+        if (modelRoleArn != null && !modelRoleArn.matches("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+")) {
+            throw new UsageException("--model-role-arn '" + modelRoleArn + "' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+        }
+        if ((modelTokenEnv != null || modelTokenFile != null) && modelRoleArn == null) {
+            throw new UsageException("--model-token-env and --model-token-file need --model-role-arn, the role the token is exchanged for");
+        }
+        if (modelTokenEnv != null && modelTokenFile != null) {
+            throw new UsageException("give the CI's token one way: --model-token-env or --model-token-file");
+        }
+        String url = modelUrl != null ? modelUrl : "https://bedrock-runtime." + modelRegion + ".amazonaws.com";
+        String wrong = dev.agentsandbox.config.ProxyConfig.urlProblem(url);
+        if (wrong != null) {
+            throw new UsageException("--model-url " + wrong);
+        }
+        return new dev.agentsandbox.config.ProxyConfig.Upstream("bedrock", url, List.of("/model"), List.of("POST"), null, null, null, null, null, null,
+                new dev.agentsandbox.config.ProxyConfig.Aws(modelRegion, modelRoleArn, null, modelTokenEnv,
+                        modelTokenFile == null ? null : modelTokenFile.toString()));
     }
 
     private static String readTask(Path file) throws UsageException {

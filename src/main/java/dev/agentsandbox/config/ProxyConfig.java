@@ -71,7 +71,14 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
      * @param headerEnv headers whose values are read from these host variables, kept from the agent like the key
      */
     public record Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
-                           String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv) {
+                           String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv,
+                           Aws aws) {
+        /** An upstream without cloud signing. */
+        public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
+                        String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv) {
+            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, null);
+        }
+
         public Upstream {
             pathPrefixes = pathPrefixes == null ? List.of() : List.copyOf(pathPrefixes);
             methods = methods == null || methods.isEmpty() ? List.of("POST", "GET") : List.copyOf(methods);
@@ -82,6 +89,21 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
         /** A provider's own API, its key in the provider's own header. */
         public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile) {
             this(provider, url, pathPrefixes, methods, keyEnv, keyFile, null, null, null, null);
+        }
+    }
+
+    /**
+     * An upstream whose requests the proxy signs with AWS SigV4 (Amazon Bedrock): the region, and
+     * where the credentials come from. Without {@code roleArn}: the AWS SDK's default chain on the
+     * host (variables, profile, a web identity token file, the container or instance role). With it:
+     * the CI's OIDC token exchanged for that role through STS ({@code AssumeRoleWithWebIdentity}),
+     * the token read from {@code tokenEnv} or {@code tokenFile}, else requested from GitHub Actions.
+     */
+    public record Aws(String region, String roleArn, String audience, String tokenEnv, String tokenFile) {
+        public static final String DEFAULT_AUDIENCE = "sts.amazonaws.com";
+
+        public String audienceOrDefault() {
+            return audience != null ? audience : DEFAULT_AUDIENCE;
         }
     }
 

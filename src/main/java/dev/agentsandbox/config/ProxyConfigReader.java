@@ -41,12 +41,40 @@ final class ProxyConfigReader {
                 }
                 ups.add(new ProxyConfig.Upstream(provider, url, v.strings(x, q, "path-prefixes"), v.strings(x, q, "methods"),
                         v.text(x, q, "key-env"), v.text(x, q, "key-file"), v.text(x, q, "key-header"), v.text(x, q, "key-prefix"),
-                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env")));
+                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env"), aws(x.get("aws"), q + "/aws", i)));
             }
         }
         return new ProxyConfig(ups, v.strings(n, p, "registries"), n.has("max-requests") ? v.integer(n, p, "max-requests") : null,
                 v.size(n, p, "max-request-size"), n.has("token-budget") ? (long) v.integer(n, p, "token-budget") : null, v.bool(n, p, "record-bodies"),
                 spend(n.get("spend")));
+    }
+
+    /** proxy.upstreams[i].aws: SigV4 signing (Bedrock); a region is needed, a role only with a CI token. */
+    private ProxyConfig.Aws aws(JsonNode n, String p, int i) {
+        if (n == null || !v.object(n, p)) {
+            return null;
+        }
+        String region = v.text(n, p, "region");
+        if (region == null || !region.matches("[a-z]{2}(-[a-z]+)+-[0-9]+")) {
+            v.error(p + "/region", "proxy.upstreams[" + i + "].aws.region", "needs the AWS region of the endpoint, like us-east-1");
+            return null;
+        }
+        String role = v.text(n, p, "role-arn");
+        if (role != null && !role.matches("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+")) {
+            v.error(p + "/role-arn", "proxy.upstreams[" + i + "].aws.role-arn", "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
+            return null;
+        }
+        String tokenEnv = v.text(n, p, "token-env");
+        String tokenFile = v.text(n, p, "token-file");
+        if ((tokenEnv != null || tokenFile != null) && role == null) {
+            v.error(p, "proxy.upstreams[" + i + "].aws", "token-env and token-file need role-arn: the role the CI's token is exchanged for");
+            return null;
+        }
+        if (tokenEnv != null && tokenFile != null) {
+            v.error(p, "proxy.upstreams[" + i + "].aws", "give the CI's token one way: token-env or token-file");
+            return null;
+        }
+        return new ProxyConfig.Aws(region, role, v.text(n, p, "audience"), tokenEnv, tokenFile);
     }
 
     /** A map of text to text (header names to values or to variable names), in the order given. */

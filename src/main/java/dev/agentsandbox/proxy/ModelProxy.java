@@ -83,8 +83,9 @@ public final class ModelProxy implements AutoCloseable {
      * environment or files the configuration names; a missing key fails here, naming where it
      * was looked for and never showing a value.
      */
-    public static ModelProxy start(ProxyConfig config, Path folder, Map<String, String> env, ProxyListener listener) throws UsageException {
-        Map<String, ProviderAuth.Upstream> ups = ProviderAuth.upstreams(config, env);
+    public static ModelProxy start(ProxyConfig config, Path folder, Map<String, String> env, ProxyListener listener)
+            throws dev.agentsandbox.error.AgentSandboxException {
+        Map<String, ProviderAuth.Upstream> ups = ProviderAuth.upstreams(config, env, "agent-sandbox-" + folder.getFileName());
         try {
             Path socket = folder.resolve(SOCKET);
             Files.deleteIfExists(socket);
@@ -305,12 +306,14 @@ public final class ModelProxy implements AutoCloseable {
         byte[] sent = UsageMeter.withStreamUsage(rest, req.body());
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + target.withQuery(rest))).timeout(Duration.ofMinutes(10))
                 .method(req.method(), sent.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(sent));
+        Map<String, String> sentHeaders = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, String> h : req.headers().entrySet()) {
             if (!ProviderAuth.DROPPED.contains(h.getKey()) && !up.sets(h.getKey())) {
                 b.header(h.getKey(), h.getValue());
+                sentHeaders.put(h.getKey(), h.getValue());
             }
         }
-        up.authenticate(b);
+        up.authenticate(b, req.method(), URI.create(up.base() + target.withQuery(rest)), sentHeaders, sent);
         HttpResponse<InputStream> resp;
         try {
             resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -375,11 +378,27 @@ public final class ModelProxy implements AutoCloseable {
         }
     }
 
+    /** Who the proxy signs as, per signed upstream (role, token subject and audience, key id), for the run's record; never a secret. */
+    public Map<String, Map<String, String>> identities() {
+        Map<String, Map<String, String>> out = new java.util.LinkedHashMap<>();
+        upstreams.forEach((name, up) -> {
+            if (up.aws() != null) {
+                out.put(name, up.aws().identity());
+            }
+        });
+        return out;
+    }
+
     @Override
     public void close() {
         drain();
         workers.shutdownNow();
         timeouts.shutdownNow();
+        upstreams.values().forEach(up -> {
+            if (up.aws() != null) {
+                up.aws().close();
+            }
+        });
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

@@ -36,7 +36,7 @@ final class ProviderAuth {
      * One allow-listed upstream with its key and the headers the configuration adds (a gateway's
      * own key header, its team or route, values read from host variables).
      */
-    record Upstream(ProxyConfig.Upstream config, URI base, String key, Map<String, String> added) {
+    record Upstream(ProxyConfig.Upstream config, URI base, String key, Map<String, String> added, dev.agentsandbox.proxy.cloud.AwsSigning aws) {
         @Override
         public String toString() {
             return "Upstream[" + config.provider() + " " + base + "]"; // never the key
@@ -49,21 +49,35 @@ final class ProviderAuth {
             for (String h : config.headerEnv().keySet()) {
                 all.add(added.get(h.toLowerCase(java.util.Locale.ROOT)));
             }
+            if (aws != null) {
+                all.addAll(aws.secrets());
+            }
             return all.stream().filter(v -> v != null && !v.isEmpty()).toList();
         }
 
         /** Whether the proxy sets this header (lower case) itself: the agent's value is dropped. */
         boolean sets(String header) {
-            return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT));
+            return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT))
+                    || aws != null && (header.startsWith("x-amz-") || header.equals("authorization"));
         }
 
         String keyHeader() {
             return config.keyHeader() != null ? config.keyHeader() : KEY_HEADERS.getOrDefault(config.provider(), "Authorization");
         }
 
-        /** Puts the key and the added headers on a request to this upstream, as it expects them. */
-        void authenticate(HttpRequest.Builder b) {
+        /**
+         * Puts the key and the added headers on a request to this upstream, as it expects them; for a
+         * signed upstream, the signature over exactly what is sent ({@code sent}: the headers already on
+         * the request, names in lower case).
+         */
+        void authenticate(HttpRequest.Builder b, String method, URI uri, Map<String, String> sent, byte[] body) {
             added.forEach(b::setHeader);
+            if (aws != null) {
+                Map<String, String> signedOver = new LinkedHashMap<>(sent);
+                signedOver.putAll(added);
+                aws.sign(method, uri, signedOver, body).forEach(b::setHeader);
+                return;
+            }
             if (key == null) {
                 return;
             }
@@ -80,7 +94,8 @@ final class ProviderAuth {
      * The upstreams with their keys, read now on the host; a missing key fails here, naming where
      * it was looked for and never showing a value.
      */
-    static Map<String, Upstream> upstreams(ProxyConfig config, Map<String, String> env) throws UsageException {
+    static Map<String, Upstream> upstreams(ProxyConfig config, Map<String, String> env, String session)
+            throws dev.agentsandbox.error.AgentSandboxException {
         Map<String, Upstream> ups = new LinkedHashMap<>();
         for (ProxyConfig.Upstream u : config.upstreams()) {
             for (String prefix : u.pathPrefixes()) {
@@ -89,7 +104,11 @@ final class ProviderAuth {
                             + "' is not a plain absolute path (like /v1/messages: no %, ;, //, . or .. segments, no query)");
                 }
             }
-            Upstream up = new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), key(u, env), added(u, env));
+            if (u.aws() != null && (u.keyEnv() != null || u.keyFile() != null)) {
+                throw new UsageException("proxy upstream '" + u.provider() + "': aws signs its requests; give no key-env or key-file with it");
+            }
+            Upstream up = new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), u.aws() != null ? null : key(u, env), added(u, env),
+                    u.aws() != null ? dev.agentsandbox.proxy.cloud.AwsSigning.open(u.aws(), env, session) : null);
             if (up.key() != null && up.added().containsKey(up.keyHeader().toLowerCase(java.util.Locale.ROOT))) {
                 // the key would overwrite it: the provider's own key header counts as much as a key-header given
                 throw new UsageException("proxy upstream '" + u.provider() + "': header " + up.keyHeader() + " carries the key; give it once"

@@ -56,7 +56,7 @@ class GatewayUpstreamTest {
                 keyHeader, keyPrefix, headers, headerEnv);
     }
 
-    ModelProxy proxy(ProxyConfig.Upstream... ups) throws UsageException {
+    ModelProxy proxy(ProxyConfig.Upstream... ups) throws dev.agentsandbox.error.AgentSandboxException {
         proxy = ModelProxy.start(new ProxyConfig(List.of(ups), null, null, null, null, null), tmp,
                 Map.of("GW_KEY", KEY, "PORTKEY_VK", VIRTUAL_KEY, "SHORT_VK", "abc"),
                 new ProxyListener() {

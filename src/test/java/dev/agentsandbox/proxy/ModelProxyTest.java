@@ -59,7 +59,7 @@ class ModelProxyTest {
         upstream.close();
     }
 
-    ModelProxy proxy(Integer maxRequests, Long maxBytes, Long budgetTokens) throws UsageException {
+    ModelProxy proxy(Integer maxRequests, Long maxBytes, Long budgetTokens) throws dev.agentsandbox.error.AgentSandboxException {
         ProxyConfig c = new ProxyConfig(List.of(
                 new ProxyConfig.Upstream("anthropic", upstream.url(), List.of("/v1/messages"), List.of("POST"), "TEST_ANTHROPIC_KEY", null),
                 new ProxyConfig.Upstream("openai", upstream.url(), List.of("/v1/chat/completions"), null, "TEST_OPENAI_KEY", null),

@@ -37,10 +37,12 @@ public final class ModelAccess implements AutoCloseable {
         this.checkpoints = checkpoints;
         this.registries = registries;
     }
+    /** The region of a Bedrock upstream the agent's Claude Code is pointed at, or null. */
+    private String bedrockRegion;
 
     /** @param local the tool's own API for the agent (checkpoints), or null: with it, the bridge runs even without a model */
     public static ModelAccess start(ProxyConfig config, Path runDir, Map<String, String> hostEnv, ProxyListener listener,
-                             ModelProxy.LocalService local) throws UsageException {
+                             ModelProxy.LocalService local) throws dev.agentsandbox.error.AgentSandboxException {
         // Settings the proxy cannot honour yet are refused rather than silently ignored.
         for (String r : config.registries()) {
             if (!r.matches("[A-Za-z0-9.-]{1,253}:\\d{1,5}")) {
@@ -54,7 +56,13 @@ public final class ModelAccess implements AutoCloseable {
         if (proxy != null && local != null) {
             proxy.serve(local);
         }
-        return new ModelAccess(proxy, local != null, !config.registries().isEmpty(), !config.upstreams().isEmpty());
+        ModelAccess m = new ModelAccess(proxy, local != null, !config.registries().isEmpty(), !config.upstreams().isEmpty());
+        for (ProxyConfig.Upstream u : config.upstreams()) {
+            if (u.aws() != null && u.provider().equals("bedrock") && config.upstreams().stream().noneMatch(x -> x.provider().equals("anthropic"))) {
+                m.bedrockRegion = u.aws().region(); // Claude Code's Bedrock mode, pointed at the proxy, which signs
+            }
+        }
+        return m;
     }
 
     public boolean enabled() {
@@ -76,7 +84,7 @@ public final class ModelAccess implements AutoCloseable {
      * the allow-list, request limit and audit of the agent's, and no model upstream.
      */
     public static ModelAccess registriesOnly(ProxyConfig config, Path runDir, Map<String, String> hostEnv, ProxyListener listener)
-            throws UsageException {
+            throws dev.agentsandbox.error.AgentSandboxException {
         return start(new ProxyConfig(List.of(), config.registries(), config.maxRequests(), config.maxRequestBytes(), null, false), runDir,
                 hostEnv, listener, null);
     }
@@ -110,7 +118,18 @@ public final class ModelAccess implements AutoCloseable {
         env.put("OPENAI_API_KEY", PLACEHOLDER_KEY);
         env.put("GOOGLE_GEMINI_BASE_URL", BASE + "/gemini");
         env.put("GEMINI_API_KEY", PLACEHOLDER_KEY);
+        if (bedrockRegion != null) {
+            env.put("CLAUDE_CODE_USE_BEDROCK", "1");
+            env.put("ANTHROPIC_BEDROCK_BASE_URL", BASE + "/bedrock");
+            env.put("CLAUDE_CODE_SKIP_BEDROCK_AUTH", "1"); // the proxy signs; the agent holds no AWS credentials
+            env.put("AWS_REGION", bedrockRegion);
+        }
         return env;
+    }
+
+    /** Who the proxy signs as for each cloud upstream (never a secret), for run.json and the attestation. */
+    public Map<String, Map<String, String>> identities() {
+        return proxy == null ? Map.of() : proxy.identities();
     }
 
     public List<String> keys() {
