@@ -17,6 +17,7 @@ import java.util.Map;
  * @param kind "plan" for a plan-first run; absent for a change
  * @param commitSigner the OpenSSH public key that signed the agent's commit; absent when it is not signed
  * @param exitCode the CLI's exit code for this outcome, once finished
+ * @param modelIdentity who the proxy signed as, per cloud upstream (role, the CI token's subject and audience, key id); never a secret
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record RunRecord(int schema, String runId, String startedAt, String repo, String baseBranch, String baseCommit,
@@ -33,7 +34,8 @@ public record RunRecord(int schema, String runId, String startedAt, String repo,
                         @JsonInclude(JsonInclude.Include.NON_NULL) Integer exitCode,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String error,
                         @JsonInclude(JsonInclude.Include.NON_NULL) String finishedAt,
-                        @JsonInclude(JsonInclude.Include.NON_NULL) Trigger trigger) {
+                        @JsonInclude(JsonInclude.Include.NON_NULL) Trigger trigger,
+                        @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<String, Map<String, String>> modelIdentity) {
     public static final String PLAN = "plan";
 
     public RunRecord {

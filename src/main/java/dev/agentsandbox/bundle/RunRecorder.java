@@ -27,6 +27,7 @@ public final class RunRecorder {
     private String kind;
     private RunRecord.PlanRef plan;
     private RunRecord.DataClass dataClass;
+    private Map<String, Map<String, String>> modelIdentity;
     private RunRecord.Risk risk;
     private RunRecord.Quorum approval;
     private String requestedBy;
@@ -72,6 +73,12 @@ public final class RunRecorder {
         write();
     }
 
+    /** Who the proxy signs as for each cloud upstream (never a secret). */
+    public synchronized void modelIdentity(Map<String, Map<String, String>> identities) throws InfrastructureException {
+        this.modelIdentity = identities.isEmpty() ? null : new java.util.LinkedHashMap<>(identities);
+        write();
+    }
+
     public synchronized void dataClass(RunRecord.DataClass dataClass) throws InfrastructureException {
         this.dataClass = dataClass;
         write();
@@ -107,7 +114,7 @@ public final class RunRecorder {
                 s == null || headCommit == null && finishedAt != null ? null : s.featureBranch(), headCommit, verdict,
                 s == null ? null : s.image(), s == null ? null : s.command(), s == null ? null : s.tier(), s == null ? null : s.runtime(),
                 s == null ? null : s.merge(), s == null ? null : s.task(), s == null ? null : REPORTS, kind, plan, dataClass, risk, approval,
-                requestedBy, notifications, s == null ? null : s.commitSigner(), exitCode, error, finishedAt, trigger);
+                requestedBy, notifications, s == null ? null : s.commitSigner(), exitCode, error, finishedAt, trigger, modelIdentity);
     }
 
     private void write() throws InfrastructureException {

@@ -155,4 +155,13 @@ class OrgPolicyTest {
         assertThatThrownBy(() -> policy("allow:\n  images: [\"\"]\n")).hasMessageContaining("empty or non-text");
         assertThatThrownBy(() -> policy("allow: yes\n")).hasMessageContaining("allow must be a map");
     }
+
+    @Test
+    void aClassLimitsBedrockToRegionsByItsEndpoint() {
+        String eu = "https://bedrock-runtime.eu-*.amazonaws.com";
+        assertThat(OrgPolicy.allowsModel(eu, "https://bedrock-runtime.eu-west-1.amazonaws.com")).isTrue();
+        assertThat(OrgPolicy.allowsModel(eu, "https://bedrock-runtime.us-east-1.amazonaws.com")).isFalse();
+        assertThat(OrgPolicy.allowsModel(eu, "https://bedrock-runtime.eu-west-1.amazonaws.com.evil.test")).isFalse();
+        assertThat(OrgPolicy.allowsModel(eu, "https://bedrock-runtime.eu.west-1.amazonaws.com")).isFalse();
+    }
 }

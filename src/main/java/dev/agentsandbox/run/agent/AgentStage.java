@@ -77,6 +77,15 @@ public final class AgentStage {
         Map<String, Long> proxyLimits = Map.of();
         try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
                 new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), asked == null ? null : (path, body) -> asked.ask(body))) {
+            if (!model.identities().isEmpty()) {
+                // who the proxy signs as (a role, the CI token's subject): in run.json, and in the attested audit chain
+                bundle.record().modelIdentity(model.identities());
+                for (var id : model.identities().entrySet()) {
+                    Map<String, Object> facts = new java.util.LinkedHashMap<>(id.getValue());
+                    facts.put("upstream", id.getKey());
+                    bundle.audit("agent", "model-identity", facts);
+                }
+            }
             template = p.settings().template(p.runId(), model.keys());
             progress.stage("agent", "running " + p.settings().image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
                     + (model.enabled() ? ", model API through the proxy" : ", no network"));
