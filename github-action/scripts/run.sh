@@ -24,6 +24,8 @@ fi
 [ -z "${INPUT_BASE:-}" ] || args+=(--base "$INPUT_BASE")
 [ -z "${INPUT_MODEL_PROVIDER:-}" ] || args+=(--model-provider "$INPUT_MODEL_PROVIDER")
 [ -z "${INPUT_MODEL_URL:-}" ] || args+=(--model-url "$INPUT_MODEL_URL")
+[ -z "${INPUT_MODEL_REGION:-}" ] || args+=(--model-region "$INPUT_MODEL_REGION")
+[ -z "${INPUT_MODEL_ROLE_ARN:-}" ] || args+=(--model-role-arn "$INPUT_MODEL_ROLE_ARN")
 [ -z "${INPUT_API_KEY_SECRET_NAME:-}" ] || args+=(--model-key-env "$INPUT_API_KEY_SECRET_NAME")
 [ -z "${INPUT_SIGNING_KEY_FILE:-}" ] || args+=(--signing-key "$INPUT_SIGNING_KEY_FILE")
 [ -z "${INPUT_PUSH:-}" ] || args+=(--push "$INPUT_PUSH")
