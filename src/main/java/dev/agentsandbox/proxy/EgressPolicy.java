@@ -61,6 +61,12 @@ final class EgressPolicy {
             return new Refusal(426, "upgrade", "the agent-sandbox proxy does not relay " + req.headers().get("upgrade")
                     + " upgrades; send the request over plain HTTP");
         }
+        if (u.aws() != null) {
+            Refusal no = Bedrock.refusal(target, u.aws().region(), config.tokenBudget() != null || config.spend() != null);
+            if (no != null) {
+                return no;
+            }
+        }
         if (!u.methods().contains(req.method())) {
             return new Refusal(403, "method", "method " + req.method() + " is not allowed for " + provider + " (allowed: " + u.methods() + ")");
         }

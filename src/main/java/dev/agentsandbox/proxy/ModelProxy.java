@@ -313,7 +313,16 @@ public final class ModelProxy implements AutoCloseable {
                 sentHeaders.put(h.getKey(), h.getValue());
             }
         }
-        up.authenticate(b, req.method(), URI.create(up.base() + target.withQuery(rest)), sentHeaders, sent);
+        List<String> signedWith;
+        try {
+            signedWith = up.authenticate(b, req.method(), URI.create(up.base() + target.withQuery(rest)), sentHeaders, sent);
+        } catch (RuntimeException e) {
+            // no credentials now (a renewal refused): the request is refused and audited, never sent unsigned
+            refuse(out, new EgressPolicy.Refusal(502, "signing-failed", "the proxy could not sign the request to " + provider
+                    + " (its cloud credentials could not be renewed: " + dev.agentsandbox.console.SafeText.line(String.valueOf(e.getMessage()), 200)
+                    + ")"), req, model, t0, provider, rest);
+            return;
+        }
         HttpResponse<InputStream> resp;
         try {
             resp = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -327,7 +336,9 @@ public final class ModelProxy implements AutoCloseable {
         }
         UsageMeter meter = new UsageMeter(resp.headers().firstValue("content-type").orElse(null));
         // Counted before the response ends (requests sent in parallel are each counted when they end; max-requests bounds them).
-        ResponseRelay.Relayed relayed = ResponseRelay.relay(resp, out, up.secrets(), meter, () -> policy.account(model, meter));
+        List<String> scrub = new java.util.ArrayList<>(up.secrets());
+        scrub.addAll(signedWith); // the credentials that signed this very request, even across a renewal
+        ResponseRelay.Relayed relayed = ResponseRelay.relay(resp, out, scrub, meter, () -> policy.account(model, meter));
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length,
                 relayed.bytesOut(), (System.nanoTime() - t0) / 1_000_000, model, meter.input(), meter.output(), null, meter.toolCalls()));
         relayed.stop().forEach(listener::onBudgetExceeded);

@@ -70,20 +70,22 @@ final class ProviderAuth {
          * signed upstream, the signature over exactly what is sent ({@code sent}: the headers already on
          * the request, names in lower case).
          */
-        void authenticate(HttpRequest.Builder b, String method, URI uri, Map<String, String> sent, byte[] body) {
+        List<String> authenticate(HttpRequest.Builder b, String method, URI uri, Map<String, String> sent, byte[] body) {
             added.forEach(b::setHeader);
             if (aws != null) {
                 Map<String, String> signedOver = new LinkedHashMap<>(sent);
                 signedOver.putAll(added);
-                aws.sign(method, uri, signedOver, body).forEach(b::setHeader);
-                return;
+                var signature = aws.sign(method, uri, signedOver, body);
+                signature.headers().forEach(b::setHeader);
+                return signature.secrets();
             }
             if (key == null) {
-                return;
+                return List.of();
             }
             String header = keyHeader();
             String prefix = config.keyPrefix() != null ? config.keyPrefix() : header.equalsIgnoreCase("authorization") ? "Bearer " : "";
             b.setHeader(header, prefix + key);
+            return List.of();
         }
     }
 
@@ -97,26 +99,78 @@ final class ProviderAuth {
     static Map<String, Upstream> upstreams(ProxyConfig config, Map<String, String> env, String session)
             throws dev.agentsandbox.error.AgentSandboxException {
         Map<String, Upstream> ups = new LinkedHashMap<>();
-        for (ProxyConfig.Upstream u : config.upstreams()) {
-            for (String prefix : u.pathPrefixes()) {
-                if (Target.prefixSegments(prefix) == null) {
-                    throw new UsageException("proxy upstream '" + u.provider() + "': path-prefixes entry '" + prefix
-                            + "' is not a plain absolute path (like /v1/messages: no %, ;, //, . or .. segments, no query)");
+        try {
+            for (ProxyConfig.Upstream u : config.upstreams()) {
+                Upstream up = upstream(u.aws() != null ? signed(u) : u, env, session);
+                ups.put(u.provider(), up);
+            }
+        } catch (dev.agentsandbox.error.AgentSandboxException | RuntimeException e) {
+            ups.values().forEach(up -> {
+                if (up.aws() != null) {
+                    up.aws().close(); // the STS clients of the upstreams opened before this one
                 }
-            }
-            if (u.aws() != null && (u.keyEnv() != null || u.keyFile() != null)) {
-                throw new UsageException("proxy upstream '" + u.provider() + "': aws signs its requests; give no key-env or key-file with it");
-            }
-            Upstream up = new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), u.aws() != null ? null : key(u, env), added(u, env),
-                    u.aws() != null ? dev.agentsandbox.proxy.cloud.AwsSigning.open(u.aws(), env, session) : null);
-            if (up.key() != null && up.added().containsKey(up.keyHeader().toLowerCase(java.util.Locale.ROOT))) {
-                // the key would overwrite it: the provider's own key header counts as much as a key-header given
-                throw new UsageException("proxy upstream '" + u.provider() + "': header " + up.keyHeader() + " carries the key; give it once"
-                        + " (set key-header to the header the gateway expects the key in)");
-            }
-            ups.put(u.provider(), up);
+            });
+            throw e;
         }
         return ups;
+    }
+
+    /**
+     * An upstream the proxy signs for AWS: only Bedrock's runtime (POST under /model), over https to an
+     * AWS host of its region, or a loopback stand-in; no configured header may be one the signature owns.
+     */
+    private static ProxyConfig.Upstream signed(ProxyConfig.Upstream u) throws UsageException {
+        String where = "proxy upstream '" + u.provider() + "' (aws)";
+        if (u.pathPrefixes().stream().anyMatch(p -> !p.equals("/model") && !p.startsWith("/model/"))) {
+            throw new UsageException(where + ": path-prefixes may only narrow /model (Bedrock's runtime operations); no other AWS API is relayed");
+        }
+        // the default (POST, GET) is narrowed to POST; anything else named is refused
+        if (u.methods().stream().anyMatch(m -> !m.equals("POST")) && !u.methods().equals(List.of("POST", "GET"))) {
+            throw new UsageException(where + ": methods may only be POST");
+        }
+        URI uri = URI.create(u.url());
+        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
+        boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]") || host.equals("::1");
+        if (!loopback && (!"https".equalsIgnoreCase(uri.getScheme()) || !(host.endsWith(".amazonaws.com") || host.endsWith(".amazonaws.com.cn"))
+                || !host.contains("." + u.aws().region() + "."))) {
+            throw new UsageException(where + ": url " + u.url() + " is not an https AWS endpoint of region " + u.aws().region()
+                    + " (like https://bedrock-runtime." + u.aws().region() + ".amazonaws.com); signed requests go nowhere else");
+        }
+        for (String h : u.headers().keySet().stream().toList()) {
+            ownedBySignature(where, h);
+        }
+        for (String h : u.headerEnv().keySet()) {
+            ownedBySignature(where, h);
+        }
+        return new ProxyConfig.Upstream(u.provider(), u.url(), u.pathPrefixes().isEmpty() ? List.of("/model") : u.pathPrefixes(), List.of("POST"),
+                u.keyEnv(), u.keyFile(), u.keyHeader(), u.keyPrefix(), u.headers(), u.headerEnv(), u.aws());
+    }
+
+    private static void ownedBySignature(String where, String header) throws UsageException {
+        String h = header.toLowerCase(java.util.Locale.ROOT);
+        if (h.equals("authorization") || h.startsWith("x-amz-")) {
+            throw new UsageException(where + ": header " + header + " belongs to the request's signature and cannot be configured");
+        }
+    }
+
+    private static Upstream upstream(ProxyConfig.Upstream u, Map<String, String> env, String session) throws dev.agentsandbox.error.AgentSandboxException {
+        for (String prefix : u.pathPrefixes()) {
+            if (Target.prefixSegments(prefix) == null) {
+                throw new UsageException("proxy upstream '" + u.provider() + "': path-prefixes entry '" + prefix
+                        + "' is not a plain absolute path (like /v1/messages: no %, ;, //, . or .. segments, no query)");
+            }
+        }
+        if (u.aws() != null && (u.keyEnv() != null || u.keyFile() != null)) {
+            throw new UsageException("proxy upstream '" + u.provider() + "': aws signs its requests; give no key-env or key-file with it");
+        }
+        Upstream up = new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), u.aws() != null ? null : key(u, env), added(u, env),
+                u.aws() != null ? dev.agentsandbox.proxy.cloud.AwsSigning.open(u.aws(), env, session) : null);
+        if (up.key() != null && up.added().containsKey(up.keyHeader().toLowerCase(java.util.Locale.ROOT))) {
+            // the key would overwrite it: the provider's own key header counts as much as a key-header given
+            throw new UsageException("proxy upstream '" + u.provider() + "': header " + up.keyHeader() + " carries the key; give it once"
+                    + " (set key-header to the header the gateway expects the key in)");
+        }
+        return up;
     }
 
     /** The fixed and host-variable headers of an upstream, names in lower case; a name or value a request cannot carry fails here. */

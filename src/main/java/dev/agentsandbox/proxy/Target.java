@@ -102,8 +102,11 @@ record Target(List<String> segments, String query) {
         }
     }
 
-    /** The model a path names, Gemini's way ({@code .../models/gemini-2.5-pro:generateContent}); null when none. */
+    /** The model a path names, Gemini's way ({@code .../models/gemini-2.5-pro:generateContent}) or Bedrock's ({@code /model/ID/invoke}); null when none. */
     String pathModel() {
+        if (segments.size() == 4 && segments.get(1).equals("model")) {
+            return segments.get(2); // provider, model, ID, operation
+        }
         for (int i = 0; i + 1 < segments.size(); i++) {
             String s = segments.get(i + 1);
             if (segments.get(i).equals("models") && s.indexOf(':') > 0) {

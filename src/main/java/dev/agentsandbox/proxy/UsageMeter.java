@@ -99,8 +99,8 @@ final class UsageMeter {
                 return;
             }
             // Anthropic reports input once (message_start) and output cumulatively (message_delta).
-            input = Math.max(input, usage.path("input_tokens").asLong(usage.path("prompt_tokens").asLong(0)));
-            output = Math.max(output, usage.path("output_tokens").asLong(usage.path("completion_tokens").asLong(0)));
+            input = Math.max(input, usage.path("input_tokens").asLong(usage.path("prompt_tokens").asLong(usage.path("inputTokens").asLong(0))));
+            output = Math.max(output, usage.path("output_tokens").asLong(usage.path("completion_tokens").asLong(usage.path("outputTokens").asLong(0))));
         } catch (java.io.IOException e) {
             // Not JSON after all (a partial or foreign event): usage is simply not counted from it.
         }

@@ -51,6 +51,7 @@ final class AwsStandIns implements AutoCloseable {
     final List<Map<String, String>> bedrockHeaders = new CopyOnWriteArrayList<>();
     volatile long lifetimeSeconds = 3600;
     volatile String audience = "sts.amazonaws.com";
+    volatile boolean refuseExchanges;
 
     AwsStandIns() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -94,7 +95,9 @@ final class AwsStandIns implements AutoCloseable {
         String token = form.getOrDefault("WebIdentityToken", "");
         String[] parts = token.split("\\.");
         String claims = parts.length == 3 ? new String(Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8) : "";
-        if (!"AssumeRoleWithWebIdentity".equals(form.get("Action"))) {
+        if (refuseExchanges) {
+            stsError(ex, 400, "ExpiredTokenException", "Token expired: current date/time is past the token's exp");
+        } else if (!"AssumeRoleWithWebIdentity".equals(form.get("Action"))) {
             stsError(ex, 400, "InvalidAction", "only AssumeRoleWithWebIdentity here");
         } else if (!ROLE.equals(form.get("RoleArn"))) {
             stsError(ex, 403, "AccessDenied", "Not authorized to perform sts:AssumeRoleWithWebIdentity");
@@ -163,6 +166,11 @@ final class AwsStandIns implements AutoCloseable {
         verdicts.add(verdict);
         if (!verdict.equals("valid")) {
             reply(ex, 403, "application/json", "{\"message\":\"The request signature we calculated does not match (" + verdict + ")\"}");
+            return;
+        }
+        if (ex.getRequestURI().getRawPath().endsWith("/converse")) {
+            reply(ex, 200, "application/json", "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"hi\"}]}},"
+                    + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":11,\"outputTokens\":5,\"totalTokens\":16}}");
             return;
         }
         reply(ex, 200, "application/json", "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude\","

@@ -56,7 +56,11 @@ class BedrockUpstreamTest {
     }
 
     ModelProxy proxy(ProxyConfig.Upstream up, Map<String, String> env) throws Exception {
-        proxy = ModelProxy.start(new ProxyConfig(List.of(up), null, null, null, null, null), tmp, env, new ProxyListener() {
+        return proxy(up, env, null);
+    }
+
+    ModelProxy proxy(ProxyConfig.Upstream up, Map<String, String> env, Long budget) throws Exception {
+        proxy = ModelProxy.start(new ProxyConfig(List.of(up), null, null, null, budget, null), tmp, env, new ProxyListener() {
             @Override
             public void onRequest(ProxyEvent event) {
                 events.add(event);
@@ -159,5 +163,55 @@ class BedrockUpstreamTest {
                 new ProxyConfig.Aws(AwsStandIns.REGION, null, null, null, null));
         assertThatThrownBy(() -> proxy(up, Map.of("SOME_KEY", "x".repeat(20)))).isInstanceOf(UsageException.class)
                 .hasMessageContaining("give no key-env or key-file");
+    }
+
+    @Test
+    void onlyTheRuntimeOperationsOfModelsInTheEndpointsGeographyAreRelayed() throws Exception {
+        proxy(bedrock(AwsStandIns.ROLE, null, null), aws.githubEnv(), 100_000L);
+        assertThat(call("/bedrock/async-invoke", BODY)).startsWith("HTTP/1.1 403").contains("bedrock-path");
+        assertThat(call("/bedrock/model/anthropic.claude-x/invoke?x=1", BODY)).startsWith("HTTP/1.1 403").contains("no query");
+        assertThat(call("/bedrock/model/anthropic.claude-x/invoke/extra", BODY)).startsWith("HTTP/1.1 403");
+        assertThat(call("/bedrock/model/global.anthropic.claude-sonnet-4-5-v1:0/converse", BODY)).startsWith("HTTP/1.1 403").contains("bedrock-region");
+        assertThat(call("/bedrock/model/eu.anthropic.claude-sonnet-4-5-v1:0/converse", BODY)).startsWith("HTTP/1.1 403").contains("bedrock-region");
+        // with a token budget, answers the meter cannot read are refused
+        assertThat(call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/converse-stream", BODY)).startsWith("HTTP/1.1 403").contains("unmetered");
+        assertThat(aws.verdicts).isEmpty();
+        assertThat(call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/converse", BODY, "content-type: application/json"))
+                .startsWith("HTTP/1.1 200");
+        assertThat(events).last().satisfies(e -> {
+            assertThat(e.inputTokens()).as("Converse's usage is metered").isEqualTo(11);
+            assertThat(e.outputTokens()).isEqualTo(5);
+            assertThat(e.model()).isEqualTo("us.anthropic.claude-sonnet-4-5-v1:0");
+        });
+    }
+
+    @Test
+    void aConfiguredAwsUpstreamCannotWidenWhatIsSignedOrWhereItGoes() {
+        var aws1 = new ProxyConfig.Aws(AwsStandIns.REGION, null, null, null, null);
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("bedrock", "https://evil.example.com", List.of(), List.of(), null, null, null, null,
+                null, null, aws1), Map.of())).isInstanceOf(UsageException.class).hasMessageContaining("not an https AWS endpoint of region us-east-1");
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("bedrock", "http://bedrock-runtime.us-east-1.amazonaws.com", List.of(), List.of(), null,
+                null, null, null, null, null, aws1), Map.of())).hasMessageContaining("not an https AWS endpoint");
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("bedrock", "https://bedrock-runtime.eu-west-1.amazonaws.com", List.of(), List.of(),
+                null, null, null, null, null, null, aws1), Map.of())).hasMessageContaining("region us-east-1");
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("bedrock", aws.url(), List.of("/async-invoke"), List.of(), null, null, null, null,
+                null, null, aws1), Map.of())).hasMessageContaining("may only narrow /model");
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("bedrock", aws.url(), List.of(), List.of("GET"), null, null, null, null, null, null,
+                aws1), Map.of())).hasMessageContaining("methods may only be POST");
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("bedrock", aws.url(), List.of(), List.of(), null, null, null, null,
+                Map.of("X-Amz-Security-Token", "x"), null, aws1), Map.of())).hasMessageContaining("belongs to the request's signature");
+    }
+
+    @Test
+    void aRenewalRefusedMidRunRefusesTheRequestInsteadOfSendingItUnsigned() throws Exception {
+        aws.lifetimeSeconds = 2;
+        proxy(bedrock(AwsStandIns.ROLE, null, null), aws.githubEnv());
+        assertThat(call(INVOKE, BODY, "content-type: application/json")).startsWith("HTTP/1.1 200");
+        aws.refuseExchanges = true;
+        Thread.sleep(2_500); // the last credentials have expired; while they were valid they were used, as the SDK does
+        String resp = call(INVOKE, BODY, "content-type: application/json");
+        assertThat(resp).startsWith("HTTP/1.1 502").contains("signing-failed");
+        assertThat(aws.verdicts).hasSize(1);
+        assertThat(events).last().satisfies(e -> assertThat(e.status()).isEqualTo(502));
     }
 }

@@ -122,14 +122,20 @@ public final class AwsSigning implements AutoCloseable {
         return Map.copyOf(identity);
     }
 
+    /** The headers that sign a request, and the secrets of the credentials that signed it (to scrub from the answer). */
+    public record Signature(Map<String, String> headers, List<String> secrets) {
+    }
+
     /**
      * The headers that sign this request (Authorization, X-Amz-Date, the session token, the payload
-     * hash), computed over exactly the method, URL, headers and body that will be sent.
+     * hash), computed over exactly the method, URL, headers and body that will be sent. Throws when
+     * no credentials can be had (a renewal refused): the request is then refused, never sent unsigned.
      */
-    public Map<String, String> sign(String method, URI uri, Map<String, String> headers, byte[] body) {
+    public Signature sign(String method, URI uri, Map<String, String> headers, byte[] body) {
+        AwsCredentials creds = credentials.resolveCredentials();
         SdkHttpRequest.Builder r = SdkHttpRequest.builder().method(SdkHttpMethod.fromValue(method)).uri(uri);
         headers.forEach(r::putHeader);
-        SignedRequest signed = AwsV4HttpSigner.create().sign(q -> q.identity(credentials.resolveCredentials()).request(r.build())
+        SignedRequest signed = AwsV4HttpSigner.create().sign(q -> q.identity(creds).request(r.build())
                 .payload(ContentStreamProvider.fromByteArrayUnsafe(body)).putProperty(AwsV4HttpSigner.SERVICE_SIGNING_NAME, SERVICE)
                 .putProperty(AwsV4HttpSigner.REGION_NAME, settings.region()));
         Map<String, String> out = new LinkedHashMap<>();
@@ -139,14 +145,17 @@ public final class AwsSigning implements AutoCloseable {
                 out.put(name, values.get(0));
             }
         });
-        return out;
+        return new Signature(out, secretsOf(creds));
+    }
+
+    private static List<String> secretsOf(AwsCredentials c) {
+        return c instanceof AwsSessionCredentials s ? List.of(c.secretAccessKey(), s.sessionToken()) : List.of(c.secretAccessKey());
     }
 
     /** The secret parts of the current credentials, to scrub from what the upstream answers. */
     public List<String> secrets() {
         try {
-            AwsCredentials c = credentials.resolveCredentials();
-            return c instanceof AwsSessionCredentials s ? List.of(c.secretAccessKey(), s.sessionToken()) : List.of(c.secretAccessKey());
+            return secretsOf(credentials.resolveCredentials());
         } catch (SdkException | IllegalStateException | UncheckedIOException e) {
             return List.of();
         }

@@ -1,0 +1,60 @@
+package dev.agentsandbox.proxy;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * What the proxy lets an agent ask of Amazon Bedrock: {@code POST /model/ID/OPERATION} for the four
+ * runtime operations and nothing else (no query, no other API such as async invocation, which would
+ * write to storage the role can reach). A model id naming a cross-region inference profile must stay
+ * in the endpoint's geography ({@code eu.} on an {@code eu-} region), and {@code global.} profiles,
+ * which may run anywhere, are refused: the data class chose the endpoint's region. The streaming
+ * operations answer in AWS's event-stream framing, which the meter does not read, so they are refused
+ * while a token budget or spend cap must hold.
+ */
+final class Bedrock {
+    static final Set<String> OPERATIONS = Set.of("invoke", "converse", "invoke-with-response-stream", "converse-stream");
+    private static final Set<String> STREAMING = Set.of("invoke-with-response-stream", "converse-stream");
+    private static final List<String> GEOGRAPHY_PREFIXES = List.of("us-gov.", "us.", "eu.", "apac.", "jp.", "au.", "ca.", "global.");
+
+    private Bedrock() {
+    }
+
+    static EgressPolicy.Refusal refusal(Target target, String region, boolean metered) {
+        List<String> all = target.segments();
+        List<String> s = all.size() <= 1 ? List.of() : all.subList(1, all.size()); // after the provider
+        if (target.query() != null) {
+            return new EgressPolicy.Refusal(403, "bedrock-path", "Bedrock requests through the proxy take no query string");
+        }
+        if (s.size() != 3 || !s.get(0).equals("model") || !OPERATIONS.contains(s.get(2))) {
+            return new EgressPolicy.Refusal(403, "bedrock-path", "only POST /model/MODEL_ID/{invoke, converse, invoke-with-response-stream,"
+                    + " converse-stream} reaches Bedrock through the proxy");
+        }
+        String model = s.get(1).toLowerCase(Locale.ROOT);
+        for (String prefix : GEOGRAPHY_PREFIXES) {
+            if (model.startsWith(prefix) && !inGeography(prefix, region)) {
+                return new EgressPolicy.Refusal(403, "bedrock-region", "model " + s.get(1) + " is an inference profile that may run outside "
+                        + region + ", the region the run's endpoint was chosen for; use the model id without it, or one of " + region + "'s geography");
+            }
+        }
+        if (metered && STREAMING.contains(s.get(2))) {
+            return new EgressPolicy.Refusal(403, "unmetered", "Bedrock's streaming answers are not metered by the proxy, so the token budget"
+                    + " and spend cap could not hold: use " + (s.get(2).startsWith("invoke") ? "invoke" : "converse") + " without streaming");
+        }
+        return null;
+    }
+
+    private static boolean inGeography(String prefix, String region) {
+        return switch (prefix) {
+            case "us." -> region.startsWith("us-") && !region.startsWith("us-gov-");
+            case "us-gov." -> region.startsWith("us-gov-");
+            case "eu." -> region.startsWith("eu-");
+            case "apac." -> region.startsWith("ap-");
+            case "jp." -> region.startsWith("ap-northeast-");
+            case "au." -> region.startsWith("ap-southeast-2") || region.startsWith("ap-southeast-4");
+            case "ca." -> region.startsWith("ca-");
+            default -> false; // global.: anywhere
+        };
+    }
+}
