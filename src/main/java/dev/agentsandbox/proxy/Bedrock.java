@@ -10,18 +10,16 @@ import java.util.Set;
  * write to storage the role can reach). A model id naming a cross-region inference profile must stay
  * in the endpoint's geography ({@code eu.} on an {@code eu-} region), and {@code global.} profiles,
  * which may run anywhere, are refused: the data class chose the endpoint's region. The streaming
- * operations answer in AWS's event-stream framing, which the meter does not read, so they are refused
- * while a token budget or spend cap must hold.
+ * operations answer in AWS's event-stream framing, which the meter reads frame by frame.
  */
 final class Bedrock {
     static final Set<String> OPERATIONS = Set.of("invoke", "converse", "invoke-with-response-stream", "converse-stream");
-    private static final Set<String> STREAMING = Set.of("invoke-with-response-stream", "converse-stream");
     private static final List<String> GEOGRAPHY_PREFIXES = List.of("us-gov.", "us.", "eu.", "apac.", "jp.", "au.", "ca.", "global.");
 
     private Bedrock() {
     }
 
-    static EgressPolicy.Refusal refusal(Target target, String region, boolean metered) {
+    static EgressPolicy.Refusal refusal(Target target, String region) {
         List<String> all = target.segments();
         List<String> s = all.size() <= 1 ? List.of() : all.subList(1, all.size()); // after the provider
         if (target.query() != null) {
@@ -37,10 +35,6 @@ final class Bedrock {
                 return new EgressPolicy.Refusal(403, "bedrock-region", "model " + s.get(1) + " is an inference profile that may run outside "
                         + region + ", the region the run's endpoint was chosen for; use the model id without it, or one of " + region + "'s geography");
             }
-        }
-        if (metered && STREAMING.contains(s.get(2))) {
-            return new EgressPolicy.Refusal(403, "unmetered", "Bedrock's streaming answers are not metered by the proxy, so the token budget"
-                    + " and spend cap could not hold: use " + (s.get(2).startsWith("invoke") ? "invoke" : "converse") + " without streaming");
         }
         return null;
     }

@@ -62,7 +62,7 @@ final class EgressPolicy {
                     + " upgrades; send the request over plain HTTP");
         }
         if (u.aws() != null) {
-            Refusal no = Bedrock.refusal(target, u.aws().region(), config.tokenBudget() != null || config.spend() != null);
+            Refusal no = Bedrock.refusal(target, u.aws().region());
             if (no != null) {
                 return no;
             }

@@ -7,13 +7,15 @@ import java.nio.charset.StandardCharsets;
 /**
  * Reads token usage from responses as they stream past, without holding the stream: JSON bodies
  * are kept up to a bound, server-sent events are read line by line (Anthropic message_start and
- * message_delta, OpenAI's final chunk).
+ * message_delta, OpenAI's final chunk), and Bedrock's event-stream frames one by one.
  */
 final class UsageMeter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_JSON = 1 << 20;
 
     private final boolean sse;
+    /** Bedrock's streams: AWS event-stream frames, decoded by the SDK's own decoder; null for other answers. */
+    private final software.amazon.awssdk.eventstream.MessageDecoder frames;
     private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
     private boolean truncated;
     private boolean finished;
@@ -23,10 +25,45 @@ final class UsageMeter {
 
     UsageMeter(String contentType) {
         this.sse = contentType != null && contentType.contains("text/event-stream");
+        this.frames = contentType != null && contentType.contains("application/vnd.amazon.eventstream")
+                ? new software.amazon.awssdk.eventstream.MessageDecoder(this::frame) : null;
+    }
+
+    /**
+     * One event-stream frame: InvokeModelWithResponseStream wraps each provider event as base64 in
+     * {@code {"bytes": …}} and ends with {@code amazon-bedrock-invocationMetrics}; ConverseStream's
+     * {@code metadata} event carries {@code usage} itself.
+     */
+    private void frame(software.amazon.awssdk.eventstream.Message m) {
+        String payload = new String(m.getPayload(), StandardCharsets.UTF_8);
+        try {
+            JsonNode n = JSON.readTree(payload);
+            if (n != null && n.path("bytes").isTextual()) {
+                String inner = new String(java.util.Base64.getDecoder().decode(n.get("bytes").asText()), StandardCharsets.UTF_8);
+                read(inner);
+                JsonNode metrics = JSON.readTree(inner).path("amazon-bedrock-invocationMetrics");
+                if (metrics.isObject()) {
+                    input = Math.max(input, metrics.path("inputTokenCount").asLong(0));
+                    output = Math.max(output, metrics.path("outputTokenCount").asLong(0));
+                }
+            } else {
+                read(payload);
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            truncated = true; // a frame the meter cannot read: its tokens are unknown
+        }
     }
 
     /** Bytes as they pass; decoded whole (a character split between two reads stays whole). */
     void accept(byte[] buf, int len) {
+        if (frames != null) {
+            try {
+                frames.feed(buf, 0, len);
+            } catch (RuntimeException e) {
+                truncated = true; // framing the decoder rejects (a bad checksum): the rest is not counted
+            }
+            return;
+        }
         if (!sse) {
             int room = MAX_JSON - pending.size();
             pending.write(buf, 0, Math.max(0, Math.min(room, len)));
@@ -56,6 +93,9 @@ final class UsageMeter {
             return;
         }
         finished = true;
+        if (frames != null) {
+            return;
+        }
         if (!sse && pending.size() > 0 && !truncated) {
             read(pending.toString(StandardCharsets.UTF_8));
         } else if (sse && pending.size() > 0) {

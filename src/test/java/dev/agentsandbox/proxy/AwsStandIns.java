@@ -168,13 +168,53 @@ final class AwsStandIns implements AutoCloseable {
             reply(ex, 403, "application/json", "{\"message\":\"The request signature we calculated does not match (" + verdict + ")\"}");
             return;
         }
-        if (ex.getRequestURI().getRawPath().endsWith("/converse")) {
+        String path = ex.getRequestURI().getRawPath();
+        if (path.endsWith("/invoke-with-response-stream") || path.endsWith("/converse-stream")) {
+            stream(ex, path.endsWith("/converse-stream"));
+            return;
+        }
+        if (path.endsWith("/converse")) {
             reply(ex, 200, "application/json", "{\"output\":{\"message\":{\"role\":\"assistant\",\"content\":[{\"text\":\"hi\"}]}},"
                     + "\"stopReason\":\"end_turn\",\"usage\":{\"inputTokens\":11,\"outputTokens\":5,\"totalTokens\":16}}");
             return;
         }
         reply(ex, 200, "application/json", "{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude\","
                 + "\"content\":[{\"type\":\"text\",\"text\":\"hi\"}],\"stop_reason\":\"end_turn\",\"usage\":{\"input_tokens\":7,\"output_tokens\":3}}");
+    }
+
+    /** A streamed answer as Bedrock sends it: AWS event-stream frames, built with the SDK's own encoder. */
+    private static void stream(HttpExchange ex, boolean converse) throws IOException {
+        List<String> payloads = new java.util.ArrayList<>();
+        Base64.Encoder b64 = Base64.getEncoder();
+        if (converse) {
+            payloads.add("{\"role\":\"assistant\"}");
+            payloads.add("{\"contentBlockIndex\":0,\"delta\":{\"text\":\"hi\"}}");
+            payloads.add("{\"stopReason\":\"end_turn\"}");
+            payloads.add("{\"usage\":{\"inputTokens\":13,\"outputTokens\":4,\"totalTokens\":17},\"metrics\":{\"latencyMs\":5}}");
+        } else {
+            for (String e : List.of(
+                    "{\"type\":\"message_start\",\"message\":{\"id\":\"m\",\"role\":\"assistant\",\"usage\":{\"input_tokens\":21,\"output_tokens\":1}}}",
+                    "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"hi\"}}",
+                    "{\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"end_turn\"},\"usage\":{\"output_tokens\":9}}",
+                    "{\"type\":\"message_stop\",\"amazon-bedrock-invocationMetrics\":{\"inputTokenCount\":21,\"outputTokenCount\":9}}")) {
+                payloads.add("{\"bytes\":\"" + b64.encodeToString(e.getBytes(StandardCharsets.UTF_8)) + "\",\"p\":\"abcd\"}");
+            }
+        }
+        ex.getResponseHeaders().set("Content-Type", "application/vnd.amazon.eventstream");
+        ex.sendResponseHeaders(200, 0);
+        try (var out = ex.getResponseBody()) {
+            for (String p : payloads) {
+                Map<String, software.amazon.awssdk.eventstream.HeaderValue> h = new LinkedHashMap<>();
+                h.put(":event-type", software.amazon.awssdk.eventstream.HeaderValue.fromString(converse ? "metadata" : "chunk"));
+                h.put(":content-type", software.amazon.awssdk.eventstream.HeaderValue.fromString("application/json"));
+                h.put(":message-type", software.amazon.awssdk.eventstream.HeaderValue.fromString("event"));
+                byte[] frame = new software.amazon.awssdk.eventstream.Message(h, p.getBytes(StandardCharsets.UTF_8)).toByteBuffer().array();
+                for (int i = 0; i < frame.length; i += 7) { // split across reads, as the network does
+                    out.write(frame, i, Math.min(7, frame.length - i));
+                    out.flush();
+                }
+            }
+        }
     }
 
     private static Map<String, String> query(URI uri) {

@@ -173,8 +173,6 @@ class BedrockUpstreamTest {
         assertThat(call("/bedrock/model/anthropic.claude-x/invoke/extra", BODY)).startsWith("HTTP/1.1 403");
         assertThat(call("/bedrock/model/global.anthropic.claude-sonnet-4-5-v1:0/converse", BODY)).startsWith("HTTP/1.1 403").contains("bedrock-region");
         assertThat(call("/bedrock/model/eu.anthropic.claude-sonnet-4-5-v1:0/converse", BODY)).startsWith("HTTP/1.1 403").contains("bedrock-region");
-        // with a token budget, answers the meter cannot read are refused
-        assertThat(call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/converse-stream", BODY)).startsWith("HTTP/1.1 403").contains("unmetered");
         assertThat(aws.verdicts).isEmpty();
         assertThat(call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/converse", BODY, "content-type: application/json"))
                 .startsWith("HTTP/1.1 200");
@@ -213,5 +211,24 @@ class BedrockUpstreamTest {
         assertThat(resp).startsWith("HTTP/1.1 502").contains("signing-failed");
         assertThat(aws.verdicts).hasSize(1);
         assertThat(events).last().satisfies(e -> assertThat(e.status()).isEqualTo(502));
+    }
+
+    @Test
+    void streamedAnswersAreMeteredFrameByFrameAndTheBudgetHolds() throws Exception {
+        proxy(bedrock(AwsStandIns.ROLE, null, null), aws.githubEnv(), 40L);
+        String first = call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/invoke-with-response-stream", BODY, "content-type: application/json");
+        assertThat(first).startsWith("HTTP/1.1 200").contains("application/vnd.amazon.eventstream");
+        assertThat(events).last().satisfies(e -> {
+            assertThat(e.inputTokens()).isEqualTo(21);
+            assertThat(e.outputTokens()).isEqualTo(9);
+        });
+        String second = call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/converse-stream", BODY, "content-type: application/json");
+        assertThat(second).startsWith("HTTP/1.1 200");
+        assertThat(events).last().satisfies(e -> {
+            assertThat(e.inputTokens()).isEqualTo(13);
+            assertThat(e.outputTokens()).isEqualTo(4);
+        });
+        // 47 tokens of a 40-token budget: the next request is refused
+        assertThat(call(INVOKE, BODY, "content-type: application/json")).startsWith("HTTP/1.1 429").contains("token-budget");
     }
 }
