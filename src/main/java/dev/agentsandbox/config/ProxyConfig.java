@@ -97,10 +97,15 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
      * where the credentials come from. Without {@code roleArn}: the AWS SDK's default chain on the
      * host (variables, profile, a web identity token file, the container or instance role). With it:
      * the CI's OIDC token exchanged for that role through STS ({@code AssumeRoleWithWebIdentity}),
-     * the token read from {@code tokenEnv} or {@code tokenFile}, else requested from GitHub Actions.
+     * the token read from {@code tokenEnv} or {@code tokenFile}, else requested from GitHub Actions;
+     * {@code stsEndpoint}: a private (VPC) STS endpoint instead of the SDK's default.
      */
-    public record Aws(String region, String roleArn, String audience, String tokenEnv, String tokenFile) {
+    public record Aws(String region, String roleArn, String audience, String tokenEnv, String tokenFile, String stsEndpoint) {
         public static final String DEFAULT_AUDIENCE = "sts.amazonaws.com";
+
+        public Aws(String region, String roleArn, String audience, String tokenEnv, String tokenFile) {
+            this(region, roleArn, audience, tokenEnv, tokenFile, null);
+        }
 
         public String audienceOrDefault() {
             return audience != null ? audience : DEFAULT_AUDIENCE;

@@ -74,7 +74,12 @@ final class ProxyConfigReader {
             v.error(p, "proxy.upstreams[" + i + "].aws", "give the CI's token one way: token-env or token-file");
             return null;
         }
-        return new ProxyConfig.Aws(region, role, v.text(n, p, "audience"), tokenEnv, tokenFile);
+        String sts = v.text(n, p, "sts-endpoint");
+        if (sts != null && ProxyConfig.urlProblem(sts) != null) {
+            v.error(p + "/sts-endpoint", "proxy.upstreams[" + i + "].aws.sts-endpoint", ProxyConfig.urlProblem(sts));
+            return null;
+        }
+        return new ProxyConfig.Aws(region, role, v.text(n, p, "audience"), tokenEnv, tokenFile, sts);
     }
 
     /** A map of text to text (header names to values or to variable names), in the order given. */

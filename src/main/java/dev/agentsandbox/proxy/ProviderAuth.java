@@ -136,6 +136,14 @@ final class ProviderAuth {
             throw new UsageException(where + ": url " + u.url() + " is not an https AWS endpoint of region " + u.aws().region()
                     + " (like https://bedrock-runtime." + u.aws().region() + ".amazonaws.com); signed requests go nowhere else");
         }
+        if (u.aws().stsEndpoint() != null) {
+            URI sts = URI.create(u.aws().stsEndpoint());
+            String h = sts.getHost() == null ? "" : sts.getHost().toLowerCase(java.util.Locale.ROOT);
+            boolean local = h.equals("127.0.0.1") || h.equals("localhost") || h.equals("::1") || h.equals("[::1]");
+            if (!local && (!"https".equalsIgnoreCase(sts.getScheme()) || !(h.endsWith(".amazonaws.com") || h.endsWith(".amazonaws.com.cn")))) {
+                throw new UsageException(where + ": sts-endpoint " + u.aws().stsEndpoint() + " is not an https AWS endpoint; the CI's token goes nowhere else");
+            }
+        }
         for (String h : u.headers().keySet().stream().toList()) {
             ownedBySignature(where, h);
         }

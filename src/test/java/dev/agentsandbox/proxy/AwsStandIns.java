@@ -52,6 +52,8 @@ final class AwsStandIns implements AutoCloseable {
     volatile long lifetimeSeconds = 3600;
     volatile String audience = "sts.amazonaws.com";
     volatile boolean refuseExchanges;
+    /** Where verified Bedrock requests are answered, when a scripted agent session is wanted; null: the built-in answers. */
+    volatile ScriptedModelServer scripted;
 
     AwsStandIns() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -169,6 +171,10 @@ final class AwsStandIns implements AutoCloseable {
             return;
         }
         String path = ex.getRequestURI().getRawPath();
+        if (scripted != null) {
+            relay(ex, body, scripted.url() + path);
+            return;
+        }
         if (path.endsWith("/invoke-with-response-stream") || path.endsWith("/converse-stream")) {
             stream(ex, path.endsWith("/converse-stream"));
             return;
@@ -214,6 +220,22 @@ final class AwsStandIns implements AutoCloseable {
                     out.flush();
                 }
             }
+        }
+    }
+
+    private static void relay(HttpExchange ex, byte[] body, String url) throws IOException {
+        try {
+            var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create(url))
+                    .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            ex.getResponseHeaders().set("Content-Type", r.headers().firstValue("content-type").orElse("application/json"));
+            ex.sendResponseHeaders(r.statusCode(), r.body().length);
+            try (var out = ex.getResponseBody()) {
+                out.write(r.body());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(e);
         }
     }
 

@@ -51,9 +51,12 @@ public final class ScriptedModelServer implements AutoCloseable {
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().getRawPath()
                 + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()), Map.copyOf(ex.getRequestHeaders()), body));
-        boolean stream = body.contains("\"stream\":true") || body.contains("\"stream\": true");
         String path = ex.getRequestURI().getPath();
-        if (path.endsWith("/v1/messages") && stream && !body.contains("\"tool_result\"")) {
+        // Bedrock's InvokeModelWithResponseStream: Anthropic's events, each framed in AWS's event stream
+        boolean bedrock = path.matches("/model/[^/]+/invoke-with-response-stream");
+        boolean stream = bedrock || body.contains("\"stream\":true") || body.contains("\"stream\": true");
+        boolean messages = bedrock || path.endsWith("/v1/messages");
+        if (messages && stream && !body.contains("\"tool_result\"")) {
             if (bashCommand != null && body.contains("\"name\":\"Bash\"")) {
                 writeTool(ex, "Bash", Map.of("command", bashCommand, "description", "Clean up"));
                 return;
@@ -76,10 +79,10 @@ public final class ScriptedModelServer implements AutoCloseable {
             responses(ex, body);
             return;
         }
-        if (path.endsWith("/v1/messages") && stream) {
-            ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+        if (messages && stream) {
+            ex.getResponseHeaders().add("Content-Type", bedrock ? BedrockFrames.TYPE : "text/event-stream");
             ex.sendResponseHeaders(200, 0);
-            try (OutputStream out = ex.getResponseBody()) {
+            try (OutputStream out = bedrock ? new BedrockFrames(ex.getResponseBody()) : ex.getResponseBody()) {
                 event(out, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_s\",\"type\":\"message\",\"role\":\"assistant\","
                         + "\"model\":\"scripted\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}");
                 event(out, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
@@ -162,9 +165,10 @@ public final class ScriptedModelServer implements AutoCloseable {
 
     /** A coding agent's turn: call its file-writing tool once. */
     private void writeTool(HttpExchange ex, String tool, Map<String, String> input) throws IOException {
-        ex.getResponseHeaders().add("Content-Type", "text/event-stream");
+        boolean bedrock = ex.getRequestURI().getPath().matches("/model/[^/]+/invoke-with-response-stream");
+        ex.getResponseHeaders().add("Content-Type", bedrock ? BedrockFrames.TYPE : "text/event-stream");
         ex.sendResponseHeaders(200, 0);
-        try (OutputStream out = ex.getResponseBody()) {
+        try (OutputStream out = bedrock ? new BedrockFrames(ex.getResponseBody()) : ex.getResponseBody()) {
             event(out, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg_t\",\"type\":\"message\",\"role\":\"assistant\","
                     + "\"model\":\"scripted\",\"content\":[],\"stop_reason\":null,\"stop_sequence\":null,\"usage\":{\"input_tokens\":10,\"output_tokens\":1}}}");
             event(out, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"tool_use\","
@@ -204,8 +208,31 @@ public final class ScriptedModelServer implements AutoCloseable {
     }
 
     private static void event(OutputStream out, String name, String data) throws IOException {
+        if (out instanceof BedrockFrames frames) {
+            frames.frame(data);
+            return;
+        }
         out.write(("event: " + name + "\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
+    }
+
+    /** Bedrock's streaming answer: each provider event base64 in {"bytes": …}, framed with the AWS SDK's event-stream encoder. */
+    static final class BedrockFrames extends java.io.FilterOutputStream {
+        static final String TYPE = "application/vnd.amazon.eventstream";
+
+        BedrockFrames(OutputStream out) {
+            super(out);
+        }
+
+        void frame(String event) throws IOException {
+            Map<String, software.amazon.awssdk.eventstream.HeaderValue> h = new java.util.LinkedHashMap<>();
+            h.put(":event-type", software.amazon.awssdk.eventstream.HeaderValue.fromString("chunk"));
+            h.put(":content-type", software.amazon.awssdk.eventstream.HeaderValue.fromString("application/json"));
+            h.put(":message-type", software.amazon.awssdk.eventstream.HeaderValue.fromString("event"));
+            String payload = "{\"bytes\":\"" + java.util.Base64.getEncoder().encodeToString(event.getBytes(StandardCharsets.UTF_8)) + "\"}";
+            out.write(new software.amazon.awssdk.eventstream.Message(h, payload.getBytes(StandardCharsets.UTF_8)).toByteBuffer().array());
+            out.flush();
+        }
     }
 
     @Override

@@ -63,7 +63,8 @@ public final class AwsSigning implements AutoCloseable {
             CiToken token = CiToken.of(aws.tokenEnv(), aws.tokenFile(), aws.audienceOrDefault(), env);
             var b = StsClient.builder().region(Region.of(aws.region())).httpClient(UrlConnectionHttpClient.create())
                     .credentialsProvider(AnonymousCredentialsProvider.create());
-            String endpoint = env.get("AWS_ENDPOINT_URL_STS"); // the SDK's own variable for another STS endpoint
+            // a private STS endpoint from the settings, else the SDK's own variable for one
+            String endpoint = aws.stsEndpoint() != null ? aws.stsEndpoint() : env.get("AWS_ENDPOINT_URL_STS");
             if (endpoint != null && !endpoint.isBlank()) {
                 b.endpointOverride(URI.create(endpoint));
             }
