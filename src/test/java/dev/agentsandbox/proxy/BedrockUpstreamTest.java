@@ -6,12 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.error.UsageException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,27 +54,12 @@ class BedrockUpstreamTest {
     }
 
     ModelProxy proxy(ProxyConfig.Upstream up, Map<String, String> env, Long budget) throws Exception {
-        proxy = ModelProxy.start(new ProxyConfig(List.of(up), null, null, null, budget, null), tmp, env, new ProxyListener() {
-            @Override
-            public void onRequest(ProxyEvent event) {
-                events.add(event);
-            }
-
-            @Override
-            public void onBudgetExceeded(String reason) {
-            }
-        });
+        proxy = ModelProxy.start(new ProxyConfig(List.of(up), null, null, null, budget, null), tmp, env, ProxyCalls.recording(events));
         return proxy;
     }
 
     String call(String path, String body, String... headers) throws Exception {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(proxy.socket()));
-            OutputStream out = Channels.newOutputStream(ch);
-            InputStream in = Channels.newInputStream(ch);
-            ModelProxyTest.send(out, "POST", path, body, headers);
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return ProxyCalls.call(proxy.socket(), path, body, headers);
     }
 
     static final String INVOKE = "/bedrock/model/anthropic.claude-sonnet-4-5-v1:0/invoke";

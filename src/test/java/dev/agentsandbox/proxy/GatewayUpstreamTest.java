@@ -5,12 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.UsageException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -59,27 +53,12 @@ class GatewayUpstreamTest {
     ModelProxy proxy(ProxyConfig.Upstream... ups) throws dev.agentsandbox.error.AgentSandboxException {
         proxy = ModelProxy.start(new ProxyConfig(List.of(ups), null, null, null, null, null), tmp,
                 Map.of("GW_KEY", KEY, "PORTKEY_VK", VIRTUAL_KEY, "SHORT_VK", "abc"),
-                new ProxyListener() {
-                    @Override
-                    public void onRequest(ProxyEvent event) {
-                        events.add(event);
-                    }
-
-                    @Override
-                    public void onBudgetExceeded(String reason) {
-                    }
-                });
+                ProxyCalls.recording(events));
         return proxy;
     }
 
     String call(String path, String body, String... headers) throws Exception {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(proxy.socket()));
-            OutputStream out = Channels.newOutputStream(ch);
-            InputStream in = Channels.newInputStream(ch);
-            ModelProxyTest.send(out, "POST", path, body, headers);
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return ProxyCalls.call(proxy.socket(), path, body, headers);
     }
 
     @Test

@@ -46,10 +46,16 @@ class JenkinsPluginCheckIT {
         assertThat(unit.output()).contains("UNIT: passed").containsPattern("OK \\(\\d+ tests\\)");
     }
 
-    @Test
-    void anAdministratorBypassPutBackFailsThePluginsUnitTests(@TempDir Path tmp) throws Exception {
+    /** The plugin's sources copied, to plant a fault in the copy. */
+    private static Path pluginCopy(Path tmp) throws IOException {
         Path plugin = tmp.resolve("plugin");
         copy(Path.of("jenkins-plugin/src").toAbsolutePath(), plugin.resolve("src"));
+        return plugin;
+    }
+
+    @Test
+    void anAdministratorBypassPutBackFailsThePluginsUnitTests(@TempDir Path tmp) throws Exception {
+        Path plugin = pluginCopy(tmp);
         Path approval = plugin.resolve("src/main/java/io/jenkins/plugins/agentsandbox/Approval.java");
         String source = Files.readString(approval);
         String check = "        List<String> submitters = q.submitters();\n";
@@ -65,8 +71,7 @@ class JenkinsPluginCheckIT {
 
     @Test
     void aRenamedApiCallFailsTheCompileAndAPlantedBugFailsSpotBugs(@TempDir Path tmp) throws Exception {
-        Path plugin = tmp.resolve("plugin");
-        copy(Path.of("jenkins-plugin/src").toAbsolutePath(), plugin.resolve("src"));
+        Path plugin = pluginCopy(tmp);
         Path execution = plugin.resolve("src/main/java/io/jenkins/plugins/agentsandbox/AgentSandboxExecution.java");
         String source = Files.readString(execution);
         assertThat(source).contains(".getRemote()");
