@@ -273,10 +273,10 @@ final class RunCommand implements Callable<Integer> {
         if (modelKeyEnv != null || modelKeyFile != null) {
             throw new UsageException("--model-provider bedrock signs its requests with AWS credentials; drop --model-key-env and --model-key-file");
         }
-        if (modelRegion == null || !modelRegion.matches("[a-z]{2}(-[a-z]+)+-[0-9]+")) {
+        if (!dev.agentsandbox.config.ProxyConfig.Aws.isRegion(modelRegion)) {
             throw new UsageException("--model-provider bedrock needs --model-region, the AWS region of the endpoint (like us-east-1)");
         }
-        if (modelRoleArn != null && !modelRoleArn.matches("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+")) {
+        if (modelRoleArn != null && !dev.agentsandbox.config.ProxyConfig.Aws.isRoleArn(modelRoleArn)) {
             throw new UsageException("--model-role-arn '" + modelRoleArn + "' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
         }
         if ((modelTokenEnv != null || modelTokenFile != null) && modelRoleArn == null) {

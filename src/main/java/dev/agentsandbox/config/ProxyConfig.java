@@ -110,6 +110,16 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
         public String audienceOrDefault() {
             return audience != null ? audience : DEFAULT_AUDIENCE;
         }
+
+        /** Whether this is an AWS region's name (us-east-1, eu-central-2, us-gov-west-1). */
+        public static boolean isRegion(String region) {
+            return region != null && region.matches("[a-z]{2}(-[a-z]+)+-[0-9]+");
+        }
+
+        /** Whether this is an IAM role's ARN. */
+        public static boolean isRoleArn(String arn) {
+            return arn != null && arn.matches("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+");
+        }
     }
 
     /**

@@ -55,12 +55,12 @@ final class ProxyConfigReader {
             return null;
         }
         String region = v.text(n, p, "region");
-        if (region == null || !region.matches("[a-z]{2}(-[a-z]+)+-[0-9]+")) {
+        if (!ProxyConfig.Aws.isRegion(region)) {
             v.error(p + "/region", "proxy.upstreams[" + i + "].aws.region", "needs the AWS region of the endpoint, like us-east-1");
             return null;
         }
         String role = v.text(n, p, "role-arn");
-        if (role != null && !role.matches("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+")) {
+        if (role != null && !ProxyConfig.Aws.isRoleArn(role)) {
             v.error(p + "/role-arn", "proxy.upstreams[" + i + "].aws.role-arn", "is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
             return null;
         }

@@ -23,4 +23,26 @@ class ModelOptionsTest {
         assertThat(r.exitCode).as(r.toString()).isEqualTo(2);
         assertThat(r.err).contains("need --model-provider");
     }
+
+    @Test
+    void bedrockOptionsAreCheckedBeforeAnythingRuns(@TempDir Path tmp) {
+        String[][] cases = {
+            {"--model-provider", "bedrock"}, // no region
+            {"--model-provider", "bedrock", "--model-region", "US-EAST-1"},
+            {"--model-provider", "bedrock", "--model-region", "us-east-1", "--model-key-env", "AWS_SECRET_ACCESS_KEY"},
+            {"--model-provider", "bedrock", "--model-region", "us-east-1", "--model-role-arn", "arn:aws:iam::1:role/x"},
+            {"--model-provider", "bedrock", "--model-region", "us-east-1", "--model-token-env", "T"},
+            {"--model-provider", "anthropic", "--model-region", "us-east-1"},
+            {"--model-provider", "bedrock", "--model-region", "us-east-1", "--model-url", "https://bedrock-runtime.us-east-1.amazonaws.com@evil.test"},
+        };
+        String[] said = {"needs --model-region", "needs --model-region", "drop --model-key-env", "is not an IAM role ARN",
+            "need --model-role-arn", "are for --model-provider bedrock", "--model-url"};
+        for (int i = 0; i < cases.length; i++) {
+            java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("run", "--repo", tmp.toString(), "--task", "t"));
+            a.addAll(java.util.List.of(cases[i]));
+            Cli r = Cli.run(a.toArray(String[]::new));
+            assertThat(r.exitCode).as(r.toString()).isEqualTo(2);
+            assertThat(r.err).contains(said[i]);
+        }
+    }
 }
