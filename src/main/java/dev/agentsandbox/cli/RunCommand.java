@@ -94,6 +94,17 @@ final class RunCommand implements Callable<Integer> {
             + " AWS SDK's credential chain on the host)")
     String modelRoleArn;
 
+    @Option(names = "--model-project", description = "vertex: the Google Cloud project the agent's model calls go to")
+    String modelProject;
+
+    @Option(names = "--model-workload-identity-provider", description = "vertex: the workload identity provider the CI's OIDC token is"
+            + " exchanged at (projects/N/locations/global/workloadIdentityPools/P/providers/R); default: the host's application default credentials")
+    String modelWorkloadProvider;
+
+    @Option(names = "--model-service-account", description = "vertex, with --model-workload-identity-provider: the service account whose token the"
+            + " exchange gives")
+    String modelServiceAccount;
+
     @Option(names = "--model-token-env", description = "with --model-role-arn: the variable holding the CI's OIDC token (GitLab id_tokens);"
             + " default on GitHub Actions: requested with the job's id-token permission")
     String modelTokenEnv;
@@ -240,8 +251,13 @@ final class RunCommand implements Callable<Integer> {
         if (p.equals("bedrock")) {
             return bedrock();
         }
-        if (modelRegion != null || modelRoleArn != null || modelTokenEnv != null || modelTokenFile != null) {
-            throw new UsageException("--model-region, --model-role-arn, --model-token-env and --model-token-file are for --model-provider bedrock");
+        if (p.equals("vertex")) {
+            return vertex();
+        }
+        if (modelRegion != null || modelRoleArn != null || modelTokenEnv != null || modelTokenFile != null || modelProject != null
+                || modelWorkloadProvider != null || modelServiceAccount != null) {
+            throw new UsageException("--model-region, --model-role-arn, --model-project, --model-workload-identity-provider, --model-service-account,"
+                    + " --model-token-env and --model-token-file are for --model-provider bedrock or vertex");
         }
         String url = modelUrl != null ? modelUrl : switch (p) {
             case "anthropic" -> "https://api.anthropic.com";
@@ -293,6 +309,35 @@ final class RunCommand implements Callable<Integer> {
         return new dev.agentsandbox.config.ProxyConfig.Upstream("bedrock", url, List.of("/model"), List.of("POST"), null, null, null, null, null, null,
                 new dev.agentsandbox.config.ProxyConfig.Aws(modelRegion, modelRoleArn, null, modelTokenEnv,
                         modelTokenFile == null ? null : modelTokenFile.toString()));
+    }
+
+    /** Vertex AI: the region's endpoint, requests given Google tokens by the proxy; no key on the command line. */
+    private dev.agentsandbox.config.ProxyConfig.Upstream vertex() throws UsageException {
+        if (modelKeyEnv != null || modelKeyFile != null || modelRoleArn != null) {
+            throw new UsageException("--model-provider vertex takes Google credentials; drop --model-key-env, --model-key-file and --model-role-arn");
+        }
+        if (modelProject == null || !dev.agentsandbox.config.ProxyConfig.Gcp.isRegion(modelRegion)) {
+            throw new UsageException("--model-provider vertex needs --model-project and --model-region (a Google Cloud location like us-east5)");
+        }
+        if (modelWorkloadProvider != null && !dev.agentsandbox.config.ProxyConfig.Gcp.isProvider(modelWorkloadProvider)) {
+            throw new UsageException("--model-workload-identity-provider '" + modelWorkloadProvider + "' is not a provider's name"
+                    + " (projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER)");
+        }
+        if ((modelTokenEnv != null || modelTokenFile != null || modelServiceAccount != null) && modelWorkloadProvider == null) {
+            throw new UsageException("--model-token-env, --model-token-file and --model-service-account need --model-workload-identity-provider");
+        }
+        if (modelTokenEnv != null && modelTokenFile != null) {
+            throw new UsageException("give the CI's token one way: --model-token-env or --model-token-file");
+        }
+        String url = modelUrl != null ? modelUrl : modelRegion.equals("global") ? "https://aiplatform.googleapis.com"
+                : "https://" + modelRegion + "-aiplatform.googleapis.com";
+        String wrong = dev.agentsandbox.config.ProxyConfig.urlProblem(url);
+        if (wrong != null) {
+            throw new UsageException("--model-url " + wrong);
+        }
+        return new dev.agentsandbox.config.ProxyConfig.Upstream("vertex", url, List.of(), List.of("POST"), null, null, null, null, null, null, null,
+                new dev.agentsandbox.config.ProxyConfig.Gcp(modelProject, modelRegion, modelWorkloadProvider, modelServiceAccount, modelTokenEnv,
+                        modelTokenFile == null ? null : modelTokenFile.toString(), null, null));
     }
 
     private static String readTask(Path file) throws UsageException {

@@ -72,11 +72,17 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
      */
     public record Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
                            String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv,
-                           Aws aws) {
+                           Aws aws, Gcp gcp) {
+        /** An upstream signed for AWS, or neither signed nor given Google tokens. */
+        public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
+                        String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv, Aws aws) {
+            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, aws, null);
+        }
+
         /** An upstream without cloud signing. */
         public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
                         String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv) {
-            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, null);
+            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, null, null);
         }
 
         public Upstream {
@@ -119,6 +125,27 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
         /** Whether this is an IAM role's ARN. */
         public static boolean isRoleArn(String arn) {
             return arn != null && arn.matches("arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+");
+        }
+    }
+
+    /**
+     * An upstream the proxy gives Google OAuth access tokens (Vertex AI): the project and region the
+     * agent may use, and where the tokens come from. Without {@code workloadIdentityProvider}: the
+     * host's application default credentials. With it: the CI's OIDC token exchanged through Google's
+     * STS (workload identity federation), then for {@code serviceAccount}'s token when one is named;
+     * the token read from {@code tokenEnv} or {@code tokenFile}, else requested from GitHub Actions.
+     * {@code stsEndpoint} and {@code iamEndpoint}: private endpoints instead of Google's.
+     */
+    public record Gcp(String project, String region, String workloadIdentityProvider, String serviceAccount, String tokenEnv, String tokenFile,
+                      String stsEndpoint, String iamEndpoint) {
+        /** Whether this is a Google Cloud location's name (us-east5, europe-west1, global). */
+        public static boolean isRegion(String region) {
+            return region != null && (region.equals("global") || region.matches("[a-z]+-[a-z]+[0-9]+"));
+        }
+
+        /** Whether this is a workload identity pool provider's resource name. */
+        public static boolean isProvider(String name) {
+            return name != null && name.matches("projects/[0-9]+/locations/global/workloadIdentityPools/[a-z0-9-]+/providers/[a-z0-9-]+");
         }
     }
 

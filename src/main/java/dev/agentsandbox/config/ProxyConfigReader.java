@@ -41,7 +41,7 @@ final class ProxyConfigReader {
                 }
                 ups.add(new ProxyConfig.Upstream(provider, url, v.strings(x, q, "path-prefixes"), v.strings(x, q, "methods"),
                         v.text(x, q, "key-env"), v.text(x, q, "key-file"), v.text(x, q, "key-header"), v.text(x, q, "key-prefix"),
-                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env"), aws(x.get("aws"), q + "/aws", i)));
+                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env"), aws(x.get("aws"), q + "/aws", i), gcp(x.get("gcp"), q + "/gcp", i)));
             }
         }
         return new ProxyConfig(ups, v.strings(n, p, "registries"), n.has("max-requests") ? v.integer(n, p, "max-requests") : null,
@@ -80,6 +80,45 @@ final class ProxyConfigReader {
             return null;
         }
         return new ProxyConfig.Aws(region, role, v.text(n, p, "audience"), tokenEnv, tokenFile, sts);
+    }
+
+    /** proxy.upstreams[i].gcp: Google tokens (Vertex AI); a project and region are needed, a provider only with a CI token. */
+    private ProxyConfig.Gcp gcp(JsonNode n, String p, int i) {
+        if (n == null || !v.object(n, p)) {
+            return null;
+        }
+        String at = "proxy.upstreams[" + i + "].gcp";
+        String project = v.text(n, p, "project");
+        String region = v.text(n, p, "region");
+        if (project == null || !ProxyConfig.Gcp.isRegion(region)) {
+            v.error(p, at, "needs project and region (a Google Cloud location like us-east5, or global)");
+            return null;
+        }
+        String provider = v.text(n, p, "workload-identity-provider");
+        if (provider != null && !ProxyConfig.Gcp.isProvider(provider)) {
+            v.error(p + "/workload-identity-provider", at + ".workload-identity-provider",
+                    "is not a provider's name (projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER)");
+            return null;
+        }
+        String tokenEnv = v.text(n, p, "token-env");
+        String tokenFile = v.text(n, p, "token-file");
+        if ((tokenEnv != null || tokenFile != null) && provider == null) {
+            v.error(p, at, "token-env and token-file need workload-identity-provider: where the CI's token is exchanged");
+            return null;
+        }
+        if (tokenEnv != null && tokenFile != null) {
+            v.error(p, at, "give the CI's token one way: token-env or token-file");
+            return null;
+        }
+        for (String k : new String[] {"sts-endpoint", "iam-endpoint"}) {
+            String url = v.text(n, p, k);
+            if (url != null && (!url.startsWith("https://") || ProxyConfig.urlProblem(url) != null)) {
+                v.error(p + "/" + k, at + "." + k, "must be an https URL (Google's auth library sends tokens over nothing else)");
+                return null;
+            }
+        }
+        return new ProxyConfig.Gcp(project, region, provider, v.text(n, p, "service-account"), tokenEnv, tokenFile, v.text(n, p, "sts-endpoint"),
+                v.text(n, p, "iam-endpoint"));
     }
 
     /** A map of text to text (header names to values or to variable names), in the order given. */

@@ -5,7 +5,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * What the proxy lets an agent ask of Amazon Bedrock: {@code POST /model/ID/OPERATION} for the four
+ * What the proxy lets an agent ask of Amazon Bedrock (and, below, of Vertex AI): {@code POST /model/ID/OPERATION} for the four
  * runtime operations and nothing else (no query, no other API such as async invocation, which would
  * write to storage the role can reach). A model id naming a cross-region inference profile must stay
  * in the endpoint's geography ({@code eu.} on an {@code eu-} region), and {@code global.} profiles,
@@ -35,6 +35,27 @@ final class Bedrock {
                 return new EgressPolicy.Refusal(403, "bedrock-region", "model " + s.get(1) + " is an inference profile that may run outside "
                         + region + ", the region the run's endpoint was chosen for; use the model id without it, or one of " + region + "'s geography");
             }
+        }
+        return null;
+    }
+
+    /** Vertex AI's model operations, the only ones relayed with a Google token: /v1/projects/P/locations/R/publishers/PUB/models/M:OP. */
+    static final Set<String> VERTEX_OPERATIONS = Set.of("rawPredict", "streamRawPredict", "generateContent", "streamGenerateContent", "countTokens");
+
+    /** What a Google-token upstream allows: one publisher model's operation of the project and region (checked as the path prefix), no other API. */
+    static EgressPolicy.Refusal vertexRefusal(Target target) {
+        List<String> all = target.segments();
+        List<String> s = all.size() <= 1 ? List.of() : all.subList(1, all.size());
+        String last = s.isEmpty() ? "" : s.get(s.size() - 1);
+        int colon = last.lastIndexOf(':');
+        boolean shape = s.size() == 9 && s.get(0).equals("v1") && s.get(1).equals("projects") && s.get(3).equals("locations")
+                && s.get(5).equals("publishers") && s.get(7).equals("models") && colon > 0 && VERTEX_OPERATIONS.contains(last.substring(colon + 1));
+        if (!shape) {
+            return new EgressPolicy.Refusal(403, "vertex-path", "only POST /v1/projects/P/locations/R/publishers/PUBLISHER/models/MODEL:"
+                    + "{rawPredict, streamRawPredict, generateContent, streamGenerateContent, countTokens} reaches Vertex AI through the proxy");
+        }
+        if (target.query() != null && !target.query().equals("alt=sse")) {
+            return new EgressPolicy.Refusal(403, "vertex-path", "Vertex AI requests through the proxy take no query but alt=sse");
         }
         return null;
     }

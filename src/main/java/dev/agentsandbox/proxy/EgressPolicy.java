@@ -61,6 +61,12 @@ final class EgressPolicy {
             return new Refusal(426, "upgrade", "the agent-sandbox proxy does not relay " + req.headers().get("upgrade")
                     + " upgrades; send the request over plain HTTP");
         }
+        if (u.gcp() != null) {
+            Refusal no = Bedrock.vertexRefusal(target);
+            if (no != null) {
+                return no;
+            }
+        }
         if (u.aws() != null) {
             Refusal no = Bedrock.refusal(target, u.aws().region());
             if (no != null) {

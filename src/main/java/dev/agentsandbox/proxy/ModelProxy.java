@@ -85,7 +85,7 @@ public final class ModelProxy implements AutoCloseable {
      */
     public static ModelProxy start(ProxyConfig config, Path folder, Map<String, String> env, ProxyListener listener)
             throws dev.agentsandbox.error.AgentSandboxException {
-        Map<String, ProviderAuth.Upstream> ups = ProviderAuth.upstreams(config, env, "agent-sandbox-" + folder.getFileName());
+        Map<String, ProviderAuth.Upstream> ups = ProviderAuth.upstreams(config, env, folder);
         try {
             Path socket = folder.resolve(SOCKET);
             Files.deleteIfExists(socket);
@@ -395,6 +395,8 @@ public final class ModelProxy implements AutoCloseable {
         upstreams.forEach((name, up) -> {
             if (up.aws() != null) {
                 out.put(name, up.aws().identity());
+            } else if (up.gcp() != null) {
+                out.put(name, up.gcp().identity());
             }
         });
         return out;
@@ -405,11 +407,7 @@ public final class ModelProxy implements AutoCloseable {
         drain();
         workers.shutdownNow();
         timeouts.shutdownNow();
-        upstreams.values().forEach(up -> {
-            if (up.aws() != null) {
-                up.aws().close();
-            }
-        });
+        upstreams.values().forEach(ProviderAuth.Upstream::close);
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

@@ -36,7 +36,8 @@ final class ProviderAuth {
      * One allow-listed upstream with its key and the headers the configuration adds (a gateway's
      * own key header, its team or route, values read from host variables).
      */
-    record Upstream(ProxyConfig.Upstream config, URI base, String key, Map<String, String> added, dev.agentsandbox.proxy.cloud.AwsSigning aws) {
+    record Upstream(ProxyConfig.Upstream config, URI base, String key, Map<String, String> added, dev.agentsandbox.proxy.cloud.AwsSigning aws,
+                    dev.agentsandbox.proxy.cloud.GcpTokens gcp) {
         @Override
         public String toString() {
             return "Upstream[" + config.provider() + " " + base + "]"; // never the key
@@ -52,13 +53,27 @@ final class ProviderAuth {
             if (aws != null) {
                 all.addAll(aws.secrets());
             }
+            if (gcp != null) {
+                try {
+                    all.add(gcp.bearer());
+                } catch (IOException | RuntimeException e) {
+                    // no token now: the requests that had one scrub it themselves
+                }
+            }
             return all.stream().filter(v -> v != null && !v.isEmpty()).toList();
         }
 
         /** Whether the proxy sets this header (lower case) itself: the agent's value is dropped. */
         boolean sets(String header) {
             return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT))
-                    || aws != null && (header.startsWith("x-amz-") || header.equals("authorization"));
+                    || aws != null && (header.startsWith("x-amz-") || header.equals("authorization"))
+                    || gcp != null && (header.equals("authorization") || header.equals("x-goog-user-project"));
+        }
+
+        void close() {
+            if (aws != null) {
+                aws.close();
+            }
         }
 
         String keyHeader() {
@@ -79,6 +94,16 @@ final class ProviderAuth {
                 signature.headers().forEach(b::setHeader);
                 return signature.secrets();
             }
+            if (gcp != null) {
+                String token;
+                try {
+                    token = gcp.bearer();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e); // refused as signing-failed, never sent without a token
+                }
+                b.setHeader("Authorization", "Bearer " + token);
+                return List.of(token);
+            }
             if (key == null) {
                 return List.of();
             }
@@ -96,20 +121,17 @@ final class ProviderAuth {
      * The upstreams with their keys, read now on the host; a missing key fails here, naming where
      * it was looked for and never showing a value.
      */
-    static Map<String, Upstream> upstreams(ProxyConfig config, Map<String, String> env, String session)
+    static Map<String, Upstream> upstreams(ProxyConfig config, Map<String, String> env, Path folder)
             throws dev.agentsandbox.error.AgentSandboxException {
+        String session = "agent-sandbox-" + folder.getFileName();
         Map<String, Upstream> ups = new LinkedHashMap<>();
         try {
             for (ProxyConfig.Upstream u : config.upstreams()) {
-                Upstream up = upstream(u.aws() != null ? signed(u) : u, env, session);
+                Upstream up = upstream(u.aws() != null ? signed(u) : u.gcp() != null ? vertex(u) : u, env, session, folder);
                 ups.put(u.provider(), up);
             }
         } catch (dev.agentsandbox.error.AgentSandboxException | RuntimeException e) {
-            ups.values().forEach(up -> {
-                if (up.aws() != null) {
-                    up.aws().close(); // the STS clients of the upstreams opened before this one
-                }
-            });
+            ups.values().forEach(Upstream::close); // the STS clients of the upstreams opened before this one
             throw e;
         }
         return ups;
@@ -154,6 +176,40 @@ final class ProviderAuth {
                 u.keyEnv(), u.keyFile(), u.keyHeader(), u.keyPrefix(), u.headers(), u.headerEnv(), u.aws());
     }
 
+    /**
+     * An upstream given Google tokens: only Vertex AI's model operations of its project and region
+     * (POST under /v1/projects/P/locations/R/publishers), over https to Google's endpoint or a
+     * loopback stand-in; no configured header may carry authorization.
+     */
+    private static ProxyConfig.Upstream vertex(ProxyConfig.Upstream u) throws UsageException {
+        String where = "proxy upstream '" + u.provider() + "' (gcp)";
+        ProxyConfig.Gcp g = u.gcp();
+        if (g.project() == null || !g.project().matches("[a-z][a-z0-9-]{4,28}[a-z0-9]") || !ProxyConfig.Gcp.isRegion(g.region())) {
+            throw new UsageException(where + ": needs the Google Cloud project id and region the agent may use (like my-project and us-east5)");
+        }
+        String prefix = "/v1/projects/" + g.project() + "/locations/" + g.region() + "/publishers";
+        if (u.pathPrefixes().stream().anyMatch(p -> !p.equals(prefix) && !p.startsWith(prefix + "/"))) {
+            throw new UsageException(where + ": path-prefixes may only narrow " + prefix + "; no other Google API is relayed");
+        }
+        URI uri = URI.create(u.url());
+        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
+        boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]");
+        if (!loopback && (!"https".equalsIgnoreCase(uri.getScheme()) || !host.endsWith("aiplatform.googleapis.com"))) {
+            throw new UsageException(where + ": url " + u.url() + " is not Vertex AI's https endpoint (like https://" + g.region()
+                    + "-aiplatform.googleapis.com); its tokens go nowhere else");
+        }
+        for (String h : u.headers().keySet()) {
+            if (h.equalsIgnoreCase("authorization")) {
+                throw new UsageException(where + ": header Authorization carries the token and cannot be configured");
+            }
+        }
+        if (u.keyEnv() != null || u.keyFile() != null) {
+            throw new UsageException(where + ": gcp gives the requests their token; give no key-env or key-file with it");
+        }
+        return new ProxyConfig.Upstream(u.provider(), u.url(), u.pathPrefixes().isEmpty() ? List.of(prefix) : u.pathPrefixes(), List.of("POST"),
+                null, null, u.keyHeader(), u.keyPrefix(), u.headers(), u.headerEnv(), null, g);
+    }
+
     private static void ownedBySignature(String where, String header) throws UsageException {
         String h = header.toLowerCase(java.util.Locale.ROOT);
         if (h.equals("authorization") || h.startsWith("x-amz-")) {
@@ -161,7 +217,8 @@ final class ProviderAuth {
         }
     }
 
-    private static Upstream upstream(ProxyConfig.Upstream u, Map<String, String> env, String session) throws dev.agentsandbox.error.AgentSandboxException {
+    private static Upstream upstream(ProxyConfig.Upstream u, Map<String, String> env, String session, Path folder)
+            throws dev.agentsandbox.error.AgentSandboxException {
         for (String prefix : u.pathPrefixes()) {
             if (Target.prefixSegments(prefix) == null) {
                 throw new UsageException("proxy upstream '" + u.provider() + "': path-prefixes entry '" + prefix
@@ -172,7 +229,8 @@ final class ProviderAuth {
             throw new UsageException("proxy upstream '" + u.provider() + "': aws signs its requests; give no key-env or key-file with it");
         }
         Upstream up = new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), u.aws() != null ? null : key(u, env), added(u, env),
-                u.aws() != null ? dev.agentsandbox.proxy.cloud.AwsSigning.open(u.aws(), env, session) : null);
+                u.aws() != null ? dev.agentsandbox.proxy.cloud.AwsSigning.open(u.aws(), env, session) : null,
+                u.gcp() != null ? dev.agentsandbox.proxy.cloud.GcpTokens.open(u.gcp(), env, folder) : null);
         if (up.key() != null && up.added().containsKey(up.keyHeader().toLowerCase(java.util.Locale.ROOT))) {
             // the key would overwrite it: the provider's own key header counts as much as a key-header given
             throw new UsageException("proxy upstream '" + u.provider() + "': header " + up.keyHeader() + " carries the key; give it once"

@@ -93,4 +93,44 @@ class ClaudeCodeAgentIT {
             assertThat(Files.readString(bundle.resolve("run.json"))).contains(AwsStandIns.ROLE);
         }
     }
+
+    /**
+     * Claude Code in its Vertex AI mode (CLAUDE_CODE_USE_VERTEX, its base URL the proxy, its own Google
+     * auth skipped): the proxy exchanges a CI token file through the STS and IAM stand-ins (https, as
+     * Google's library requires) for the service account's token and puts it on each request, which the
+     * Vertex stand-in checks; the scripted session answers; the Write tool edits the file.
+     */
+    @Test
+    void claudeCodeInItsVertexModeWritesAFileThroughTheProxyWhichHoldsTheToken(@TempDir Path tmp) throws Exception {
+        try (ScriptedModelServer model = new ScriptedModelServer(); GcpStandIns gcp = new GcpStandIns(tmp)) {
+            model.toolContent = "written by claude code through vertex";
+            gcp.scripted = model;
+            Path token = Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:ref:refs/heads/main",
+                    "https://iam.googleapis.com/" + GcpStandIns.PROVIDER, 9_999_999_999L));
+            Path config = Files.writeString(tmp.resolve("agent-sandbox.yml"), """
+                    sandbox: { timeout: 180s }
+                    proxy:
+                      upstreams:
+                        - provider: vertex
+                          url: %s
+                          gcp: { project: %s, region: %s, workload-identity-provider: "%s", service-account: "%s", token-file: "%s",
+                                 sts-endpoint: "%s/v1/token", iam-endpoint: "%s" }
+                    """.formatted(gcp.vertexUrl(), GcpStandIns.PROJECT, GcpStandIns.REGION, GcpStandIns.PROVIDER, GcpStandIns.SERVICE_ACCOUNT, token,
+                    gcp.googleUrl(), gcp.googleUrl()));
+            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
+            Path bundle = tmp.resolve("bundle");
+            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
+                    "--image", "agent-sandbox/claude-code:test", "--command",
+                    "claude -p \"$AGENT_TASK\" --dangerously-skip-permissions --model claude-sonnet-4-5@20250929",
+                    "--bundle", bundle.toString(), "--config", config.toString());
+            assertThat(cli.exitCode).as(cli.toString()).isZero();
+            assertThat(gcp.verdicts).as("every request carried the token the stand-in issued").isNotEmpty().allMatch(v -> v.startsWith("valid"));
+            assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"tool_result\""))).as("the Write tool ran").isTrue();
+            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            for (String t : gcp.saTokens) {
+                dev.agentsandbox.testing.Bundles.assertNowhere(bundle, t);
+            }
+            assertThat(Files.readString(bundle.resolve("run.json"))).contains(GcpStandIns.SERVICE_ACCOUNT);
+        }
+    }
 }

@@ -39,6 +39,8 @@ public final class ModelAccess implements AutoCloseable {
     }
     /** The region of a Bedrock upstream the agent's Claude Code is pointed at, or null. */
     private String bedrockRegion;
+    /** The Vertex AI upstream the agent's Claude Code is pointed at, or null. */
+    private ProxyConfig.Gcp vertex;
 
     /** @param local the tool's own API for the agent (checkpoints), or null: with it, the bridge runs even without a model */
     public static ModelAccess start(ProxyConfig config, Path runDir, Map<String, String> hostEnv, ProxyListener listener,
@@ -57,9 +59,13 @@ public final class ModelAccess implements AutoCloseable {
             proxy.serve(local);
         }
         ModelAccess m = new ModelAccess(proxy, local != null, !config.registries().isEmpty(), !config.upstreams().isEmpty());
+        boolean anthropic = config.upstreams().stream().anyMatch(x -> x.provider().equals("anthropic"));
         for (ProxyConfig.Upstream u : config.upstreams()) {
-            if (u.aws() != null && u.provider().equals("bedrock") && config.upstreams().stream().noneMatch(x -> x.provider().equals("anthropic"))) {
+            if (u.aws() != null && u.provider().equals("bedrock") && !anthropic) {
                 m.bedrockRegion = u.aws().region(); // Claude Code's Bedrock mode, pointed at the proxy, which signs
+            }
+            if (u.gcp() != null && u.provider().equals("vertex") && !anthropic && m.bedrockRegion == null) {
+                m.vertex = u.gcp(); // Claude Code's Vertex mode, pointed at the proxy, which holds the token
             }
         }
         return m;
@@ -123,6 +129,13 @@ public final class ModelAccess implements AutoCloseable {
             env.put("ANTHROPIC_BEDROCK_BASE_URL", BASE + "/bedrock");
             env.put("CLAUDE_CODE_SKIP_BEDROCK_AUTH", "1"); // the proxy signs; the agent holds no AWS credentials
             env.put("AWS_REGION", bedrockRegion);
+        }
+        if (vertex != null) {
+            env.put("CLAUDE_CODE_USE_VERTEX", "1");
+            env.put("ANTHROPIC_VERTEX_BASE_URL", BASE + "/vertex/v1");
+            env.put("CLAUDE_CODE_SKIP_VERTEX_AUTH", "1"); // the proxy adds the token; the agent holds no Google credentials
+            env.put("ANTHROPIC_VERTEX_PROJECT_ID", vertex.project());
+            env.put("CLOUD_ML_REGION", vertex.region());
         }
         return env;
     }
