@@ -81,43 +81,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--continue", description = "continue a rejected run: its reviewer's comment joins the task")
     Path previous;
 
-    @Option(names = "--model-provider", description = "allow the agent this model API through the proxy: anthropic, openai, gemini, or a name")
-    String modelProvider;
-
-    @Option(names = "--model-url", description = "the model API's base URL (default: the provider's public API)")
-    String modelUrl;
-
-    @Option(names = "--model-region", description = "bedrock: the AWS region of the endpoint (the proxy signs with SigV4; no key)")
-    String modelRegion;
-
-    @Option(names = "--model-role-arn", description = "bedrock: the IAM role the CI's OIDC token is exchanged for through STS (default: the"
-            + " AWS SDK's credential chain on the host)")
-    String modelRoleArn;
-
-    @Option(names = "--model-project", description = "vertex: the Google Cloud project the agent's model calls go to")
-    String modelProject;
-
-    @Option(names = "--model-workload-identity-provider", description = "vertex: the workload identity provider the CI's OIDC token is"
-            + " exchanged at (projects/N/locations/global/workloadIdentityPools/P/providers/R); default: the host's application default credentials")
-    String modelWorkloadProvider;
-
-    @Option(names = "--model-service-account", description = "vertex, with --model-workload-identity-provider: the service account whose token the"
-            + " exchange gives")
-    String modelServiceAccount;
-
-    @Option(names = "--model-token-env", description = "with --model-role-arn: the variable holding the CI's OIDC token (GitLab id_tokens);"
-            + " default on GitHub Actions: requested with the job's id-token permission")
-    String modelTokenEnv;
-
-    @Option(names = "--model-token-file", description = "with --model-role-arn: a file holding the CI's OIDC token (a Jenkins credential)")
-    Path modelTokenFile;
-
-    @Option(names = "--model-key-env", description = "the host variable holding the model key (default: ANTHROPIC_API_KEY / OPENAI_API_KEY)")
-    String modelKeyEnv;
-
-    @Option(names = "--model-key-file", description = "a file holding the model key, as CI credential bindings write it"
-            + " (instead of --model-key-env)")
-    Path modelKeyFile;
+    @picocli.CommandLine.Mixin
+    ModelOptions model = new ModelOptions();
 
     @Option(names = "--workspace", description = "how the agent's copy of the repository is made: overlay (copy-on-write over a"
             + " shared export of the base), copy (a private export) or auto: overlay where Docker can mount it"
@@ -176,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
         List<String> cmd = command == null ? null : List.of("sh", "-c", command);
         var env = System.getenv();
         var mode = workspaceMode(env);
-        var upstream = model();
+        var upstream = model.upstream();
         if (backend.kind(env).equals("kubernetes")) {
             if (mode == dev.agentsandbox.workspace.WorkspaceMode.OVERLAY) {
                 throw new UsageException("--workspace overlay needs a host that mounts it; the kubernetes backend streams a private copy into each pod");
@@ -238,106 +203,6 @@ final class RunCommand implements Callable<Integer> {
             throw new UsageException("--push-before-approval takes namespace (refs/agent-sandbox/<run>) or branch, not '" + pushEarly + "'");
         }
         return pushEarly;
-    }
-
-    private dev.agentsandbox.config.ProxyConfig.Upstream model() throws UsageException {
-        if (modelProvider == null) {
-            if (modelUrl != null || modelKeyEnv != null || modelKeyFile != null) {
-                throw new UsageException("--model-url, --model-key-env and --model-key-file need --model-provider");
-            }
-            return null;
-        }
-        String p = modelProvider.toLowerCase(java.util.Locale.ROOT);
-        if (p.equals("bedrock")) {
-            return bedrock();
-        }
-        if (p.equals("vertex")) {
-            return vertex();
-        }
-        if (modelRegion != null || modelRoleArn != null || modelTokenEnv != null || modelTokenFile != null || modelProject != null
-                || modelWorkloadProvider != null || modelServiceAccount != null) {
-            throw new UsageException("--model-region, --model-role-arn, --model-project, --model-workload-identity-provider, --model-service-account,"
-                    + " --model-token-env and --model-token-file are for --model-provider bedrock or vertex");
-        }
-        String url = modelUrl != null ? modelUrl : switch (p) {
-            case "anthropic" -> "https://api.anthropic.com";
-            case "openai" -> "https://api.openai.com";
-            case "gemini" -> "https://generativelanguage.googleapis.com";
-            default -> throw new UsageException("--model-provider " + modelProvider + " needs --model-url");
-        };
-        String wrong = dev.agentsandbox.config.ProxyConfig.urlProblem(url);
-        if (wrong != null) {
-            throw new UsageException("--model-url " + wrong);
-        }
-        if (modelKeyEnv != null && modelKeyFile != null) {
-            throw new UsageException("give the model key one way: --model-key-env or --model-key-file, not both");
-        }
-        String keyEnv = modelKeyFile != null ? null : modelKeyEnv != null ? modelKeyEnv : p.toUpperCase(java.util.Locale.ROOT) + "_API_KEY";
-        List<String> paths = switch (p) {
-            case "anthropic" -> List.of("/v1/messages");
-            case "openai" -> List.of("/v1/chat/completions", "/v1/responses");
-            // generateContent, streamGenerateContent and countTokens under each model
-            case "gemini" -> List.of("/v1beta/models", "/v1/models");
-            default -> List.of();
-        };
-        return new dev.agentsandbox.config.ProxyConfig.Upstream(p, url, paths, List.of("POST"), keyEnv,
-                modelKeyFile == null ? null : modelKeyFile.toString());
-    }
-
-    /** Amazon Bedrock: the region's runtime endpoint, requests signed by the proxy; no key on the command line. */
-    private dev.agentsandbox.config.ProxyConfig.Upstream bedrock() throws UsageException {
-        if (modelKeyEnv != null || modelKeyFile != null) {
-            throw new UsageException("--model-provider bedrock signs its requests with AWS credentials; drop --model-key-env and --model-key-file");
-        }
-        if (!dev.agentsandbox.config.ProxyConfig.Aws.isRegion(modelRegion)) {
-            throw new UsageException("--model-provider bedrock needs --model-region, the AWS region of the endpoint (like us-east-1)");
-        }
-        if (modelRoleArn != null && !dev.agentsandbox.config.ProxyConfig.Aws.isRoleArn(modelRoleArn)) {
-            throw new UsageException("--model-role-arn '" + modelRoleArn + "' is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)");
-        }
-        if ((modelTokenEnv != null || modelTokenFile != null) && modelRoleArn == null) {
-            throw new UsageException("--model-token-env and --model-token-file need --model-role-arn, the role the token is exchanged for");
-        }
-        if (modelTokenEnv != null && modelTokenFile != null) {
-            throw new UsageException("give the CI's token one way: --model-token-env or --model-token-file");
-        }
-        String url = modelUrl != null ? modelUrl : "https://bedrock-runtime." + modelRegion + ".amazonaws.com";
-        String wrong = dev.agentsandbox.config.ProxyConfig.urlProblem(url);
-        if (wrong != null) {
-            throw new UsageException("--model-url " + wrong);
-        }
-        return new dev.agentsandbox.config.ProxyConfig.Upstream("bedrock", url, List.of("/model"), List.of("POST"), null, null, null, null, null, null,
-                new dev.agentsandbox.config.ProxyConfig.Aws(modelRegion, modelRoleArn, null, modelTokenEnv,
-                        modelTokenFile == null ? null : modelTokenFile.toString()));
-    }
-
-    /** Vertex AI: the region's endpoint, requests given Google tokens by the proxy; no key on the command line. */
-    private dev.agentsandbox.config.ProxyConfig.Upstream vertex() throws UsageException {
-        if (modelKeyEnv != null || modelKeyFile != null || modelRoleArn != null) {
-            throw new UsageException("--model-provider vertex takes Google credentials; drop --model-key-env, --model-key-file and --model-role-arn");
-        }
-        if (modelProject == null || !dev.agentsandbox.config.ProxyConfig.Gcp.isRegion(modelRegion)) {
-            throw new UsageException("--model-provider vertex needs --model-project and --model-region (a Google Cloud location like us-east5)");
-        }
-        if (modelWorkloadProvider != null && !dev.agentsandbox.config.ProxyConfig.Gcp.isProvider(modelWorkloadProvider)) {
-            throw new UsageException("--model-workload-identity-provider '" + modelWorkloadProvider + "' is not a provider's name"
-                    + " (projects/NUMBER/locations/global/workloadIdentityPools/POOL/providers/PROVIDER)");
-        }
-        if ((modelTokenEnv != null || modelTokenFile != null || modelServiceAccount != null) && modelWorkloadProvider == null) {
-            throw new UsageException("--model-token-env, --model-token-file and --model-service-account need --model-workload-identity-provider");
-        }
-        if (modelTokenEnv != null && modelTokenFile != null) {
-            throw new UsageException("give the CI's token one way: --model-token-env or --model-token-file");
-        }
-        String url = modelUrl != null ? modelUrl : modelRegion.equals("global") ? "https://aiplatform.googleapis.com"
-                : "https://" + modelRegion + "-aiplatform.googleapis.com";
-        String wrong = dev.agentsandbox.config.ProxyConfig.urlProblem(url);
-        if (wrong != null) {
-            throw new UsageException("--model-url " + wrong);
-        }
-        return new dev.agentsandbox.config.ProxyConfig.Upstream("vertex", url, List.of(), List.of("POST"), null, null, null, null, null, null, null,
-                new dev.agentsandbox.config.ProxyConfig.Gcp(modelProject, modelRegion, modelWorkloadProvider, modelServiceAccount, modelTokenEnv,
-                        modelTokenFile == null ? null : modelTokenFile.toString(), null, null));
     }
 
     private static String readTask(Path file) throws UsageException {

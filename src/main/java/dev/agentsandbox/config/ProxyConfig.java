@@ -72,17 +72,24 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
      */
     public record Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
                            String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv,
-                           Aws aws, Gcp gcp) {
-        /** An upstream signed for AWS, or neither signed nor given Google tokens. */
+                           Aws aws, Gcp gcp, Azure azure) {
+        /** An upstream signed for AWS or given Google tokens, or neither. */
+        public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
+                        String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv,
+                        Aws aws, Gcp gcp) {
+            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, aws, gcp, null);
+        }
+
+        /** An upstream signed for AWS, or neither signed nor given cloud tokens. */
         public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
                         String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv, Aws aws) {
-            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, aws, null);
+            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, aws, null, null);
         }
 
         /** An upstream without cloud signing. */
         public Upstream(String provider, String url, List<String> pathPrefixes, List<String> methods, String keyEnv, String keyFile,
                         String keyHeader, String keyPrefix, java.util.Map<String, String> headers, java.util.Map<String, String> headerEnv) {
-            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, null, null);
+            this(provider, url, pathPrefixes, methods, keyEnv, keyFile, keyHeader, keyPrefix, headers, headerEnv, null, null, null);
         }
 
         public Upstream {
@@ -146,6 +153,26 @@ public record ProxyConfig(List<Upstream> upstreams, List<String> registries, Int
         /** Whether this is a workload identity pool provider's resource name. */
         public static boolean isProvider(String name) {
             return name != null && name.matches("projects/[0-9]+/locations/global/workloadIdentityPools/[a-z0-9-]+/providers/[a-z0-9-]+");
+        }
+    }
+
+    /**
+     * An upstream the proxy gives Entra ID tokens (Azure OpenAI, AI Foundry). Without {@code clientId}:
+     * Azure's default credential chain on the host (its variables, workload identity's token file, a
+     * managed identity). With it: the CI's OIDC token as a federated client assertion for that app
+     * registration in {@code tenantId}, read from {@code tokenEnv} or {@code tokenFile}, else requested
+     * from GitHub Actions; {@code authorityHost}: another Entra endpoint (a sovereign cloud).
+     */
+    public record Azure(String tenantId, String clientId, String tokenEnv, String tokenFile, String audience, String authorityHost) {
+        public static final String DEFAULT_AUDIENCE = "api://AzureADTokenExchange";
+
+        public String audienceOrDefault() {
+            return audience != null ? audience : DEFAULT_AUDIENCE;
+        }
+
+        /** Whether this is a tenant's or an application's GUID. */
+        public static boolean isGuid(String id) {
+            return id != null && id.matches("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
         }
     }
 

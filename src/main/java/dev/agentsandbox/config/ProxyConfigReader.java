@@ -41,7 +41,7 @@ final class ProxyConfigReader {
                 }
                 ups.add(new ProxyConfig.Upstream(provider, url, v.strings(x, q, "path-prefixes"), v.strings(x, q, "methods"),
                         v.text(x, q, "key-env"), v.text(x, q, "key-file"), v.text(x, q, "key-header"), v.text(x, q, "key-prefix"),
-                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env"), aws(x.get("aws"), q + "/aws", i), gcp(x.get("gcp"), q + "/gcp", i)));
+                        textMap(x.get("headers"), q + "/headers"), textMap(x.get("header-env"), q + "/header-env"), aws(x.get("aws"), q + "/aws", i), gcp(x.get("gcp"), q + "/gcp", i), azure(x.get("azure"), q + "/azure", i)));
             }
         }
         return new ProxyConfig(ups, v.strings(n, p, "registries"), n.has("max-requests") ? v.integer(n, p, "max-requests") : null,
@@ -119,6 +119,36 @@ final class ProxyConfigReader {
         }
         return new ProxyConfig.Gcp(project, region, provider, v.text(n, p, "service-account"), tokenEnv, tokenFile, v.text(n, p, "sts-endpoint"),
                 v.text(n, p, "iam-endpoint"));
+    }
+
+    /** proxy.upstreams[i].azure: Entra ID tokens; a tenant and app registration only with a CI token. */
+    private ProxyConfig.Azure azure(JsonNode n, String p, int i) {
+        if (n == null || !v.object(n, p)) {
+            return null;
+        }
+        String at = "proxy.upstreams[" + i + "].azure";
+        String tenant = v.text(n, p, "tenant-id");
+        String client = v.text(n, p, "client-id");
+        if ((tenant == null) != (client == null) || tenant != null && (!ProxyConfig.Azure.isGuid(tenant) || !ProxyConfig.Azure.isGuid(client))) {
+            v.error(p, at, "tenant-id and client-id come together, each a GUID (the app registration the CI's token is federated with)");
+            return null;
+        }
+        String tokenEnv = v.text(n, p, "token-env");
+        String tokenFile = v.text(n, p, "token-file");
+        if ((tokenEnv != null || tokenFile != null) && client == null) {
+            v.error(p, at, "token-env and token-file need tenant-id and client-id");
+            return null;
+        }
+        if (tokenEnv != null && tokenFile != null) {
+            v.error(p, at, "give the CI's token one way: token-env or token-file");
+            return null;
+        }
+        String authority = v.text(n, p, "authority-host");
+        if (authority != null && (!authority.startsWith("https://") || ProxyConfig.urlProblem(authority) != null)) {
+            v.error(p + "/authority-host", at + ".authority-host", "must be an https URL");
+            return null;
+        }
+        return new ProxyConfig.Azure(tenant, client, tokenEnv, tokenFile, v.text(n, p, "audience"), authority);
     }
 
     /** A map of text to text (header names to values or to variable names), in the order given. */

@@ -61,14 +61,25 @@ final class EgressPolicy {
             return new Refusal(426, "upgrade", "the agent-sandbox proxy does not relay " + req.headers().get("upgrade")
                     + " upgrades; send the request over plain HTTP");
         }
+        if (u.azure() != null && target.query() != null && !target.query().matches("api-version=[0-9A-Za-z.-]{1,40}")) {
+            return new Refusal(403, "azure-path", "Azure OpenAI requests through the proxy take no query but api-version");
+        }
+        if (u.aws() != null || u.gcp() != null) {
+            String last = target.segments().isEmpty() ? "" : target.segments().get(target.segments().size() - 1);
+            Refusal no = CloudRequests.body(req.body(), u.gcp() != null && last.contains(":") && !last.endsWith("RawPredict"),
+                    u.aws() != null && (last.equals("converse") || last.equals("converse-stream")));
+            if (no != null) {
+                return no;
+            }
+        }
         if (u.gcp() != null) {
-            Refusal no = Bedrock.vertexRefusal(target);
+            Refusal no = CloudRequests.vertex(target);
             if (no != null) {
                 return no;
             }
         }
         if (u.aws() != null) {
-            Refusal no = Bedrock.refusal(target, u.aws().region());
+            Refusal no = CloudRequests.bedrock(target, u.aws().region());
             if (no != null) {
                 return no;
             }

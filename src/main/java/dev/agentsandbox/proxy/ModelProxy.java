@@ -283,7 +283,10 @@ public final class ModelProxy implements AutoCloseable {
         }
         String provider = target.provider();
         String rest = target.rest();
-        String model = req.model() != null ? req.model() : target.pathModel();
+        ProviderAuth.Upstream named = policy.upstream(provider);
+        boolean cloud = named != null && (named.aws() != null || named.gcp() != null);
+        // a cloud bills the model its path names, whatever the body says: the price is looked up the same way
+        String model = cloud ? target.pathModel() : req.model() != null ? req.model() : target.pathModel();
         if (provider.equals(LOCAL) && local != null) {
             if (!req.method().equals("POST") || !rest.equals("/v1/checkpoints")) {
                 refuse(out, new EgressPolicy.Refusal(404, "local-path", "the agent-sandbox API has only POST /v1/checkpoints"), req, model, t0,
@@ -318,9 +321,9 @@ public final class ModelProxy implements AutoCloseable {
             signedWith = up.authenticate(b, req.method(), URI.create(up.base() + target.withQuery(rest)), sentHeaders, sent);
         } catch (RuntimeException e) {
             // no credentials now (a renewal refused): the request is refused and audited, never sent unsigned
-            refuse(out, new EgressPolicy.Refusal(502, "signing-failed", "the proxy could not sign the request to " + provider
-                    + " (its cloud credentials could not be renewed: " + dev.agentsandbox.console.SafeText.line(String.valueOf(e.getMessage()), 200)
-                    + ")"), req, model, t0, provider, rest);
+            // the agent learns only that it failed; the library's text may name endpoints and identities
+            refuse(out, new EgressPolicy.Refusal(502, "signing-failed", "the proxy could not authenticate the request to " + provider
+                    + " (its cloud credentials could not be renewed)"), req, model, t0, provider, rest);
             return;
         }
         HttpResponse<InputStream> resp;
@@ -397,6 +400,8 @@ public final class ModelProxy implements AutoCloseable {
                 out.put(name, up.aws().identity());
             } else if (up.gcp() != null) {
                 out.put(name, up.gcp().identity());
+            } else if (up.azure() != null) {
+                out.put(name, up.azure().identity());
             }
         });
         return out;

@@ -37,7 +37,7 @@ final class ProviderAuth {
      * own key header, its team or route, values read from host variables).
      */
     record Upstream(ProxyConfig.Upstream config, URI base, String key, Map<String, String> added, dev.agentsandbox.proxy.cloud.AwsSigning aws,
-                    dev.agentsandbox.proxy.cloud.GcpTokens gcp) {
+                    dev.agentsandbox.proxy.cloud.GcpTokens gcp, dev.agentsandbox.proxy.cloud.AzureTokens azure) {
         @Override
         public String toString() {
             return "Upstream[" + config.provider() + " " + base + "]"; // never the key
@@ -53,21 +53,29 @@ final class ProviderAuth {
             if (aws != null) {
                 all.addAll(aws.secrets());
             }
-            if (gcp != null) {
-                try {
+            try {
+                if (gcp != null) {
                     all.add(gcp.bearer());
-                } catch (IOException | RuntimeException e) {
-                    // no token now: the requests that had one scrub it themselves
                 }
+                if (azure != null) {
+                    all.add(azure.bearer());
+                }
+            } catch (IOException | RuntimeException e) {
+                // no token now: the requests that had one scrub it themselves
             }
             return all.stream().filter(v -> v != null && !v.isEmpty()).toList();
         }
 
         /** Whether the proxy sets this header (lower case) itself: the agent's value is dropped. */
         boolean sets(String header) {
+            boolean cloud = aws != null || gcp != null || azure != null;
+            if (cloud && (header.startsWith("x-http-method") || header.equals("x-method-override"))) {
+                return true; // no method override reaches a cloud API
+            }
             return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT))
                     || aws != null && (header.startsWith("x-amz-") || header.equals("authorization"))
-                    || gcp != null && (header.equals("authorization") || header.equals("x-goog-user-project"));
+                    || gcp != null && (header.equals("authorization") || header.startsWith("x-goog-"))
+                    || azure != null && (header.equals("authorization") || header.equals("api-key"));
         }
 
         void close() {
@@ -94,10 +102,10 @@ final class ProviderAuth {
                 signature.headers().forEach(b::setHeader);
                 return signature.secrets();
             }
-            if (gcp != null) {
+            if (gcp != null || azure != null) {
                 String token;
                 try {
-                    token = gcp.bearer();
+                    token = gcp != null ? gcp.bearer() : azure.bearer();
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e); // refused as signing-failed, never sent without a token
                 }
@@ -127,7 +135,7 @@ final class ProviderAuth {
         Map<String, Upstream> ups = new LinkedHashMap<>();
         try {
             for (ProxyConfig.Upstream u : config.upstreams()) {
-                Upstream up = upstream(u.aws() != null ? signed(u) : u.gcp() != null ? vertex(u) : u, env, session, folder);
+                Upstream up = upstream(dev.agentsandbox.proxy.cloud.CloudUpstreams.narrowed(u), env, session, folder);
                 ups.put(u.provider(), up);
             }
         } catch (dev.agentsandbox.error.AgentSandboxException | RuntimeException e) {
@@ -135,86 +143,6 @@ final class ProviderAuth {
             throw e;
         }
         return ups;
-    }
-
-    /**
-     * An upstream the proxy signs for AWS: only Bedrock's runtime (POST under /model), over https to an
-     * AWS host of its region, or a loopback stand-in; no configured header may be one the signature owns.
-     */
-    private static ProxyConfig.Upstream signed(ProxyConfig.Upstream u) throws UsageException {
-        String where = "proxy upstream '" + u.provider() + "' (aws)";
-        if (u.pathPrefixes().stream().anyMatch(p -> !p.equals("/model") && !p.startsWith("/model/"))) {
-            throw new UsageException(where + ": path-prefixes may only narrow /model (Bedrock's runtime operations); no other AWS API is relayed");
-        }
-        // the default (POST, GET) is narrowed to POST; anything else named is refused
-        if (u.methods().stream().anyMatch(m -> !m.equals("POST")) && !u.methods().equals(List.of("POST", "GET"))) {
-            throw new UsageException(where + ": methods may only be POST");
-        }
-        URI uri = URI.create(u.url());
-        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
-        boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("[::1]") || host.equals("::1");
-        if (!loopback && (!"https".equalsIgnoreCase(uri.getScheme()) || !(host.endsWith(".amazonaws.com") || host.endsWith(".amazonaws.com.cn"))
-                || !host.contains("." + u.aws().region() + "."))) {
-            throw new UsageException(where + ": url " + u.url() + " is not an https AWS endpoint of region " + u.aws().region()
-                    + " (like https://bedrock-runtime." + u.aws().region() + ".amazonaws.com); signed requests go nowhere else");
-        }
-        if (u.aws().stsEndpoint() != null) {
-            URI sts = URI.create(u.aws().stsEndpoint());
-            String h = sts.getHost() == null ? "" : sts.getHost().toLowerCase(java.util.Locale.ROOT);
-            boolean local = h.equals("127.0.0.1") || h.equals("localhost") || h.equals("::1") || h.equals("[::1]");
-            if (!local && (!"https".equalsIgnoreCase(sts.getScheme()) || !(h.endsWith(".amazonaws.com") || h.endsWith(".amazonaws.com.cn")))) {
-                throw new UsageException(where + ": sts-endpoint " + u.aws().stsEndpoint() + " is not an https AWS endpoint; the CI's token goes nowhere else");
-            }
-        }
-        for (String h : u.headers().keySet().stream().toList()) {
-            ownedBySignature(where, h);
-        }
-        for (String h : u.headerEnv().keySet()) {
-            ownedBySignature(where, h);
-        }
-        return new ProxyConfig.Upstream(u.provider(), u.url(), u.pathPrefixes().isEmpty() ? List.of("/model") : u.pathPrefixes(), List.of("POST"),
-                u.keyEnv(), u.keyFile(), u.keyHeader(), u.keyPrefix(), u.headers(), u.headerEnv(), u.aws());
-    }
-
-    /**
-     * An upstream given Google tokens: only Vertex AI's model operations of its project and region
-     * (POST under /v1/projects/P/locations/R/publishers), over https to Google's endpoint or a
-     * loopback stand-in; no configured header may carry authorization.
-     */
-    private static ProxyConfig.Upstream vertex(ProxyConfig.Upstream u) throws UsageException {
-        String where = "proxy upstream '" + u.provider() + "' (gcp)";
-        ProxyConfig.Gcp g = u.gcp();
-        if (g.project() == null || !g.project().matches("[a-z][a-z0-9-]{4,28}[a-z0-9]") || !ProxyConfig.Gcp.isRegion(g.region())) {
-            throw new UsageException(where + ": needs the Google Cloud project id and region the agent may use (like my-project and us-east5)");
-        }
-        String prefix = "/v1/projects/" + g.project() + "/locations/" + g.region() + "/publishers";
-        if (u.pathPrefixes().stream().anyMatch(p -> !p.equals(prefix) && !p.startsWith(prefix + "/"))) {
-            throw new UsageException(where + ": path-prefixes may only narrow " + prefix + "; no other Google API is relayed");
-        }
-        URI uri = URI.create(u.url());
-        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
-        boolean loopback = host.equals("127.0.0.1") || host.equals("localhost") || host.equals("::1") || host.equals("[::1]");
-        if (!loopback && (!"https".equalsIgnoreCase(uri.getScheme()) || !host.endsWith("aiplatform.googleapis.com"))) {
-            throw new UsageException(where + ": url " + u.url() + " is not Vertex AI's https endpoint (like https://" + g.region()
-                    + "-aiplatform.googleapis.com); its tokens go nowhere else");
-        }
-        for (String h : u.headers().keySet()) {
-            if (h.equalsIgnoreCase("authorization")) {
-                throw new UsageException(where + ": header Authorization carries the token and cannot be configured");
-            }
-        }
-        if (u.keyEnv() != null || u.keyFile() != null) {
-            throw new UsageException(where + ": gcp gives the requests their token; give no key-env or key-file with it");
-        }
-        return new ProxyConfig.Upstream(u.provider(), u.url(), u.pathPrefixes().isEmpty() ? List.of(prefix) : u.pathPrefixes(), List.of("POST"),
-                null, null, u.keyHeader(), u.keyPrefix(), u.headers(), u.headerEnv(), null, g);
-    }
-
-    private static void ownedBySignature(String where, String header) throws UsageException {
-        String h = header.toLowerCase(java.util.Locale.ROOT);
-        if (h.equals("authorization") || h.startsWith("x-amz-")) {
-            throw new UsageException(where + ": header " + header + " belongs to the request's signature and cannot be configured");
-        }
     }
 
     private static Upstream upstream(ProxyConfig.Upstream u, Map<String, String> env, String session, Path folder)
@@ -230,7 +158,8 @@ final class ProviderAuth {
         }
         Upstream up = new Upstream(u, URI.create(u.url().replaceAll("/+$", "")), u.aws() != null ? null : key(u, env), added(u, env),
                 u.aws() != null ? dev.agentsandbox.proxy.cloud.AwsSigning.open(u.aws(), env, session) : null,
-                u.gcp() != null ? dev.agentsandbox.proxy.cloud.GcpTokens.open(u.gcp(), env, folder) : null);
+                u.gcp() != null ? dev.agentsandbox.proxy.cloud.GcpTokens.open(u.gcp(), env) : null,
+                u.azure() != null ? dev.agentsandbox.proxy.cloud.AzureTokens.open(u.azure(), env) : null);
         if (up.key() != null && up.added().containsKey(up.keyHeader().toLowerCase(java.util.Locale.ROOT))) {
             // the key would overwrite it: the provider's own key header counts as much as a key-header given
             throw new UsageException("proxy upstream '" + u.provider() + "': header " + up.keyHeader() + " carries the key; give it once"

@@ -152,6 +152,9 @@ class BedrockUpstreamTest {
         assertThat(call("/bedrock/model/anthropic.claude-x/invoke/extra", BODY)).startsWith("HTTP/1.1 403");
         assertThat(call("/bedrock/model/global.anthropic.claude-sonnet-4-5-v1:0/converse", BODY)).startsWith("HTTP/1.1 403").contains("bedrock-region");
         assertThat(call("/bedrock/model/eu.anthropic.claude-sonnet-4-5-v1:0/converse", BODY)).startsWith("HTTP/1.1 403").contains("bedrock-region");
+        assertThat(call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/converse", "{\"messages\":[{\"role\":\"user\",\"content\":"
+                + "[{\"document\":{\"name\":\"d\",\"format\":\"pdf\",\"source\":{\"s3Location\":{\"uri\":\"s3://other/x\"}}}}]}]}"))
+                .startsWith("HTTP/1.1 403").contains("s3Location");
         assertThat(aws.verdicts).isEmpty();
         assertThat(call("/bedrock/model/us.anthropic.claude-sonnet-4-5-v1:0/converse", BODY, "content-type: application/json"))
                 .startsWith("HTTP/1.1 200");

@@ -43,7 +43,7 @@ import javax.net.ssl.TrustManagerFactory;
  */
 final class GcpStandIns implements AutoCloseable {
     static final String PROVIDER = "projects/123456789/locations/global/workloadIdentityPools/ci/providers/github";
-    static final String SERVICE_ACCOUNT = "agent@acme-ai.iam.gserviceaccount.com";
+    static final String SERVICE_ACCOUNT = "agent-ci@acme-ai.iam.gserviceaccount.com";
     static final String PROJECT = "acme-ai";
     static final String REGION = "us-east5";
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -125,4 +125,34 @@ class VertexUpstreamTest {
         assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("vertex", gcp.vertexUrl(), List.of("/v1/projects/x"), List.of(), null, null, null,
                 null, null, null, null, g), Map.of())).hasMessageContaining("may only narrow");
     }
+
+    @Test
+    void aBodyThatWouldMakeGoogleReachBeyondTheRequestIsRefused() throws Exception {
+        proxy(vertex(GcpStandIns.PROVIDER, null), gcp.githubEnv());
+        String gemini = "/vertex/v1/projects/" + GcpStandIns.PROJECT + "/locations/" + GcpStandIns.REGION
+                + "/publishers/google/models/gemini-2.5-pro:generateContent";
+        assertThat(call(gemini, "{\"cachedContent\":\"projects/other/locations/us/cachedContents/1\",\"contents\":[]}")).startsWith("HTTP/1.1 403")
+                .contains("cloud-body");
+        assertThat(call(gemini, "{\"contents\":[{\"parts\":[{\"fileData\":{\"fileUri\":\"gs://someone-elses-bucket/x\"}}]}]}"))
+                .startsWith("HTTP/1.1 403");
+        assertThat(call(gemini, "{\"contents\":[],\"tools\":[{\"googleSearch\":{}}]}")).startsWith("HTTP/1.1 403").contains("googleSearch");
+        assertThat(call(gemini, "{\"contents\":[],\"tools\":[{\"urlContext\":{}}]}")).startsWith("HTTP/1.1 403");
+        assertThat(call("/vertex/v1/projects/" + GcpStandIns.PROJECT + "/locations/" + GcpStandIns.REGION
+                + "/publishers/mistralai/models/m:rawPredict", BODY)).startsWith("HTTP/1.1 403").contains("publisher");
+        assertThat(gcp.verdicts).isEmpty();
+        // function declarations are the agent's own tools: relayed
+        assertThat(call(gemini, "{\"contents\":[],\"tools\":[{\"functionDeclarations\":[{\"name\":\"write_file\"}]}]}",
+                "content-type: application/json")).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void endpointsForTheTokensAreGooglesOrLoopbackOnly() {
+        var g = new ProxyConfig.Gcp(GcpStandIns.PROJECT, GcpStandIns.REGION, GcpStandIns.PROVIDER, GcpStandIns.SERVICE_ACCOUNT, null, null,
+                "https://sts.evil.example/v1/token", null);
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("vertex", gcp.vertexUrl(), List.of(), List.of(), null, null, null, null, null, null,
+                null, g), gcp.githubEnv())).isInstanceOf(UsageException.class).hasMessageContaining("not Google's STS");
+        var wrongRegion = new ProxyConfig.Gcp(GcpStandIns.PROJECT, GcpStandIns.REGION, null, null, null, null, null, null);
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("vertex", "https://europe-west1-aiplatform.googleapis.com", List.of(), List.of(), null,
+                null, null, null, null, null, null, wrongRegion), Map.of())).hasMessageContaining("not Vertex AI's https endpoint");
+    }
 }

@@ -1,18 +1,11 @@
 package dev.agentsandbox.proxy.cloud;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.auth.oauth2.ExternalAccountCredentials;
 import com.google.auth.oauth2.GoogleCredentials;
+import com.google.auth.oauth2.IdentityPoolCredentials;
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.error.UsageException;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,14 +13,13 @@ import java.util.Map;
 /**
  * OAuth access tokens for Vertex AI from Google's auth library, never a hand-written flow: the host's
  * application default credentials, or the CI's OIDC token exchanged through Google's STS (workload
- * identity federation, an {@code external_account} configuration as {@code gcloud} writes one) and,
- * when a service account is named, for its token. The library renews the token before it expires,
+ * identity federation: the library's identity pool credentials, the CI token handed to it from this
+ * process's memory) and, when a service account is named, for its token. The library renews the token before it expires,
  * fetching a fresh CI token each time. Resolved once before the agent starts, so a refused exchange
  * stops the run there with Google's reason. Only the proxy holds the tokens.
  */
 public final class GcpTokens {
     public static final String SCOPE = "https://www.googleapis.com/auth/cloud-platform";
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final GoogleCredentials credentials;
     private final Map<String, String> identity = new LinkedHashMap<>();
@@ -36,8 +28,7 @@ public final class GcpTokens {
         this.credentials = credentials;
     }
 
-    /** @param dir a private folder of the run, for a token a variable holds (the library reads tokens from files or URLs) */
-    public static GcpTokens open(ProxyConfig.Gcp gcp, Map<String, String> env, Path dir) throws UsageException, RefusedException {
+    public static GcpTokens open(ProxyConfig.Gcp gcp, Map<String, String> env) throws UsageException, RefusedException {
         GcpTokens t;
         try {
             if (gcp.workloadIdentityProvider() == null) {
@@ -45,18 +36,25 @@ public final class GcpTokens {
                 t.identity.put("credentials", "application default credentials on the host");
             } else {
                 String audience = "//iam.googleapis.com/" + gcp.workloadIdentityProvider();
-                Map<String, Object> config = new LinkedHashMap<>();
-                config.put("type", "external_account");
-                config.put("audience", audience);
-                config.put("subject_token_type", "urn:ietf:params:oauth:token-type:jwt");
-                config.put("token_url", gcp.stsEndpoint() != null ? gcp.stsEndpoint() : "https://sts.googleapis.com/v1/token");
+                // the CI's token stays in this process: read when the library asks for it, never written where the sandbox mounts files
+                CiToken ci = CiToken.of(gcp.tokenEnv(), gcp.tokenFile(), "https:" + audience, env);
+                var b = IdentityPoolCredentials.newBuilder().setAudience(audience).setSubjectTokenType("urn:ietf:params:oauth:token-type:jwt")
+                        .setTokenUrl(gcp.stsEndpoint() != null ? gcp.stsEndpoint() : "https://sts.googleapis.com/v1/token")
+                        .setSubjectTokenSupplier(context -> {
+                            try {
+                                return ci.token();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                                throw new IOException("interrupted while reading the CI token", e);
+                            } catch (RefusedException e) {
+                                throw new IOException(e.getMessage(), e);
+                            }
+                        });
                 if (gcp.serviceAccount() != null) {
-                    config.put("service_account_impersonation_url", (gcp.iamEndpoint() != null ? gcp.iamEndpoint() : "https://iamcredentials.googleapis.com")
+                    b.setServiceAccountImpersonationUrl((gcp.iamEndpoint() != null ? gcp.iamEndpoint() : "https://iamcredentials.googleapis.com")
                             + "/v1/projects/-/serviceAccounts/" + gcp.serviceAccount() + ":generateAccessToken");
                 }
-                config.put("credential_source", source(gcp, env, dir, "https:" + audience));
-                t = new GcpTokens(ExternalAccountCredentials.fromStream(new ByteArrayInputStream(JSON.writeValueAsBytes(config)))
-                        .createScoped(List.of(SCOPE)));
+                t = new GcpTokens(b.build().createScoped(List.of(SCOPE)));
                 t.identity.put("credentials", "the CI's OIDC token exchanged through Google's STS (workload identity federation)");
                 t.identity.put("workload-identity-provider", gcp.workloadIdentityProvider());
                 if (gcp.serviceAccount() != null) {
@@ -76,34 +74,6 @@ public final class GcpTokens {
                     + dev.agentsandbox.console.SafeText.line(reason(e), 500));
         }
         return t;
-    }
-
-    /** Where the library reads the CI's token: GitHub's request URL, a file, or a private file holding a variable's token. */
-    private static Map<String, Object> source(ProxyConfig.Gcp gcp, Map<String, String> env, Path dir, String githubAudience)
-            throws UsageException, IOException {
-        if (gcp.tokenFile() != null) {
-            return Map.of("file", gcp.tokenFile());
-        }
-        if (gcp.tokenEnv() != null) {
-            String v = env.get(gcp.tokenEnv());
-            if (v == null || v.isBlank()) {
-                throw new UsageException("the CI token variable " + gcp.tokenEnv() + " is not set (GitLab: id_tokens: { " + gcp.tokenEnv()
-                        + ": { aud: " + githubAudience + " } } in the job)");
-            }
-            Path f = dir.resolve("gcp-oidc-token");
-            Files.deleteIfExists(f);
-            Files.createFile(f, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(f, v.strip());
-            return Map.of("file", f.toString());
-        }
-        String url = env.get("ACTIONS_ID_TOKEN_REQUEST_URL");
-        String bearer = env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN");
-        if (url == null || bearer == null) {
-            throw new UsageException("workload-identity-provider needs the CI's OIDC token: on GitHub give the job permissions: id-token: write"
-                    + " (ACTIONS_ID_TOKEN_REQUEST_URL is not set); elsewhere name it with token-env or token-file");
-        }
-        return Map.of("url", url + (url.contains("?") ? "&" : "?") + "audience=" + URLEncoder.encode(githubAudience, StandardCharsets.UTF_8),
-                "headers", Map.of("Authorization", "Bearer " + bearer), "format", Map.of("type", "json", "subject_token_field_name", "value"));
     }
 
     /** The library's message with its causes' (it wraps the server's error code in them). */

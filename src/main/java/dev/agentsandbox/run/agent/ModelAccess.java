@@ -39,6 +39,8 @@ public final class ModelAccess implements AutoCloseable {
     }
     /** The region of a Bedrock upstream the agent's Claude Code is pointed at, or null. */
     private String bedrockRegion;
+    /** Whether the agent's OpenAI clients are pointed at an Azure OpenAI upstream's v1 API. */
+    private boolean azureOpenAi;
     /** The Vertex AI upstream the agent's Claude Code is pointed at, or null. */
     private ProxyConfig.Gcp vertex;
 
@@ -63,6 +65,9 @@ public final class ModelAccess implements AutoCloseable {
         for (ProxyConfig.Upstream u : config.upstreams()) {
             if (u.aws() != null && u.provider().equals("bedrock") && !anthropic) {
                 m.bedrockRegion = u.aws().region(); // Claude Code's Bedrock mode, pointed at the proxy, which signs
+            }
+            if (u.azure() != null && u.provider().equals("azure") && config.upstreams().stream().noneMatch(x -> x.provider().equals("openai"))) {
+                m.azureOpenAi = true; // OpenAI clients (Codex, OpenCode) at Azure's v1 API, through the proxy, which adds the Entra token
             }
             if (u.gcp() != null && u.provider().equals("vertex") && !anthropic && m.bedrockRegion == null) {
                 m.vertex = u.gcp(); // Claude Code's Vertex mode, pointed at the proxy, which holds the token
@@ -119,8 +124,8 @@ public final class ModelAccess implements AutoCloseable {
         }
         env.put("ANTHROPIC_BASE_URL", BASE + "/anthropic");
         env.put("ANTHROPIC_API_KEY", PLACEHOLDER_KEY);
-        env.put("OPENAI_BASE_URL", BASE + "/openai/v1");
-        env.put("OPENAI_API_BASE", BASE + "/openai/v1");
+        env.put("OPENAI_BASE_URL", BASE + (azureOpenAi ? "/azure/openai/v1" : "/openai/v1"));
+        env.put("OPENAI_API_BASE", BASE + (azureOpenAi ? "/azure/openai/v1" : "/openai/v1"));
         env.put("OPENAI_API_KEY", PLACEHOLDER_KEY);
         env.put("GOOGLE_GEMINI_BASE_URL", BASE + "/gemini");
         env.put("GEMINI_API_KEY", PLACEHOLDER_KEY);

@@ -5,21 +5,21 @@ import java.util.Locale;
 import java.util.Set;
 
 /**
- * What the proxy lets an agent ask of Amazon Bedrock (and, below, of Vertex AI): {@code POST /model/ID/OPERATION} for the four
+ * What the proxy lets an agent ask of a cloud's model API. Amazon Bedrock: {@code POST /model/ID/OPERATION} for the four
  * runtime operations and nothing else (no query, no other API such as async invocation, which would
  * write to storage the role can reach). A model id naming a cross-region inference profile must stay
  * in the endpoint's geography ({@code eu.} on an {@code eu-} region), and {@code global.} profiles,
  * which may run anywhere, are refused: the data class chose the endpoint's region. The streaming
  * operations answer in AWS's event-stream framing, which the meter reads frame by frame.
  */
-final class Bedrock {
+final class CloudRequests {
     static final Set<String> OPERATIONS = Set.of("invoke", "converse", "invoke-with-response-stream", "converse-stream");
     private static final List<String> GEOGRAPHY_PREFIXES = List.of("us-gov.", "us.", "eu.", "apac.", "jp.", "au.", "ca.", "global.");
 
-    private Bedrock() {
+    private CloudRequests() {
     }
 
-    static EgressPolicy.Refusal refusal(Target target, String region) {
+    static EgressPolicy.Refusal bedrock(Target target, String region) {
         List<String> all = target.segments();
         List<String> s = all.size() <= 1 ? List.of() : all.subList(1, all.size()); // after the provider
         if (target.query() != null) {
@@ -43,7 +43,7 @@ final class Bedrock {
     static final Set<String> VERTEX_OPERATIONS = Set.of("rawPredict", "streamRawPredict", "generateContent", "streamGenerateContent", "countTokens");
 
     /** What a Google-token upstream allows: one publisher model's operation of the project and region (checked as the path prefix), no other API. */
-    static EgressPolicy.Refusal vertexRefusal(Target target) {
+    static EgressPolicy.Refusal vertex(Target target) {
         List<String> all = target.segments();
         List<String> s = all.size() <= 1 ? List.of() : all.subList(1, all.size());
         String last = s.isEmpty() ? "" : s.get(s.size() - 1);
@@ -57,8 +57,53 @@ final class Bedrock {
         if (target.query() != null && !target.query().equals("alt=sse")) {
             return new EgressPolicy.Refusal(403, "vertex-path", "Vertex AI requests through the proxy take no query but alt=sse");
         }
+        if (!PUBLISHERS.contains(s.get(6))) {
+            return new EgressPolicy.Refusal(403, "vertex-path", "publisher " + s.get(6) + " is not relayed (only " + PUBLISHERS + ", whose usage the meter reads)");
+        }
         return null;
     }
+
+    /** Vertex AI publishers whose answers the meter reads. */
+    private static final Set<String> PUBLISHERS = Set.of("anthropic", "google");
+
+    /**
+     * What in a request body would make the cloud reach beyond the request, with the service account's
+     * or the role's rights: a Gemini body naming stored content (cachedContent, a fileData URI in a
+     * bucket or on the web) or a server-side tool (search, retrieval, URL fetching, code execution; only
+     * function declarations, which the agent answers itself, are allowed), or a Converse body naming an
+     * S3 object. Such a request is refused; null when the body asks for nothing of the kind.
+     */
+    static EgressPolicy.Refusal body(byte[] body, boolean gemini, boolean converse) {
+        if (!gemini && !converse || body.length == 0) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = JSON.readTree(body);
+        } catch (java.io.IOException e) {
+            return new EgressPolicy.Refusal(400, "cloud-body", "the request body is not JSON");
+        }
+        if (gemini) {
+            if (n.has("cachedContent") || !n.findValues("fileData").isEmpty() || !n.findValues("fileUri").isEmpty()) {
+                return new EgressPolicy.Refusal(403, "cloud-body", "a request may not name stored content (cachedContent, fileData): send it inline");
+            }
+            for (com.fasterxml.jackson.databind.JsonNode tool : n.path("tools")) {
+                for (var it = tool.fieldNames(); it.hasNext(); ) {
+                    String kind = it.next();
+                    if (!kind.equals("functionDeclarations")) {
+                        return new EgressPolicy.Refusal(403, "cloud-body", "tool " + kind + " runs on Google's side, outside the sandbox's"
+                                + " limits; only functionDeclarations are relayed");
+                    }
+                }
+            }
+        }
+        if (converse && !n.findValues("s3Location").isEmpty()) {
+            return new EgressPolicy.Refusal(403, "cloud-body", "a request may not name an S3 object (s3Location): send the content inline");
+        }
+        return null;
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private static boolean inGeography(String prefix, String region) {
         return switch (prefix) {
