@@ -63,6 +63,25 @@ final class CloudRequests {
         return null;
     }
 
+    /**
+     * What an Entra-token upstream allows: Azure OpenAI's chat completions of a deployment, or the
+     * Responses and v1 inference APIs; no query but api-version (no key in a query, no other API).
+     */
+    static EgressPolicy.Refusal azure(Target target) {
+        List<String> all = target.segments();
+        String rest = "/" + String.join("/", all.size() <= 1 ? List.of() : all.subList(1, all.size()));
+        boolean shape = rest.matches("/openai/deployments/[A-Za-z0-9._-]+/chat/completions") || rest.equals("/openai/responses")
+                || rest.equals("/openai/v1/responses") || rest.equals("/openai/v1/chat/completions");
+        if (!shape) {
+            return new EgressPolicy.Refusal(403, "azure-path", "only Azure OpenAI's /openai/deployments/NAME/chat/completions, /openai/responses,"
+                    + " /openai/v1/responses and /openai/v1/chat/completions are relayed");
+        }
+        if (target.query() != null && !target.query().matches("api-version=[0-9A-Za-z.-]{1,40}")) {
+            return new EgressPolicy.Refusal(403, "azure-path", "Azure OpenAI requests through the proxy take no query but api-version");
+        }
+        return null;
+    }
+
     /** Vertex AI publishers whose answers the meter reads. */
     private static final Set<String> PUBLISHERS = Set.of("anthropic", "google");
 

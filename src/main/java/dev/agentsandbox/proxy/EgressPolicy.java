@@ -61,8 +61,11 @@ final class EgressPolicy {
             return new Refusal(426, "upgrade", "the agent-sandbox proxy does not relay " + req.headers().get("upgrade")
                     + " upgrades; send the request over plain HTTP");
         }
-        if (u.azure() != null && target.query() != null && !target.query().matches("api-version=[0-9A-Za-z.-]{1,40}")) {
-            return new Refusal(403, "azure-path", "Azure OpenAI requests through the proxy take no query but api-version");
+        if (u.azure() != null) {
+            Refusal no = CloudRequests.azure(target);
+            if (no != null) {
+                return no;
+            }
         }
         if (u.aws() != null || u.gcp() != null) {
             String last = target.segments().isEmpty() ? "" : target.segments().get(target.segments().size() - 1);

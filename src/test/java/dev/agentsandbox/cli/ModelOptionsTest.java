@@ -34,9 +34,15 @@ class ModelOptionsTest {
             {"--model-provider", "bedrock", "--model-region", "us-east-1", "--model-token-env", "T"},
             {"--model-provider", "anthropic", "--model-region", "us-east-1"},
             {"--model-provider", "bedrock", "--model-region", "us-east-1", "--model-url", "https://bedrock-runtime.us-east-1.amazonaws.com@evil.test"},
+            {"--model-provider", "vertex", "--model-region", "us-east5"},
+            {"--model-provider", "vertex", "--model-project", "p-123456", "--model-region", "us-east5", "--model-service-account", "a@b"},
+            {"--model-provider", "azure"},
+            {"--model-provider", "azure", "--model-url", "https://r.openai.azure.com", "--model-tenant-id", "x"},
+            {"--model-provider", "azure", "--model-url", "https://r.openai.azure.com", "--model-token-file", "t"},
         };
         String[] said = {"needs --model-region", "needs --model-region", "drop --model-key-env", "is not an IAM role ARN",
-            "need --model-role-arn", "are for --model-provider bedrock", "--model-url"};
+            "need --model-role-arn", "are for --model-provider bedrock", "--model-url", "needs --model-project and --model-region",
+            "need --model-workload-identity-provider", "needs --model-url", "come together", "need --model-tenant-id"};
         for (int i = 0; i < cases.length; i++) {
             java.util.List<String> a = new java.util.ArrayList<>(java.util.List.of("run", "--repo", tmp.toString(), "--task", "t"));
             a.addAll(java.util.List.of(cases[i]));

@@ -14,6 +14,10 @@ import org.junit.jupiter.api.io.TempDir;
 class CodexAgentIT {
     static final String KEY = "sk-proj-" + RealAgent.SECRET_PART.repeat(4);
     static final String COMMAND = "codex exec --dangerously-bypass-approvals-and-sandbox --skip-git-repo-check --ephemeral -m scripted \"$AGENT_TASK\"";
+    /** The recipe's provider pointed at the proxy's Azure upstream ($OPENAI_BASE_URL is that when the run's upstream is azure). */
+    static final String AZURE_COMMAND = "codex exec -c model_provider=azure-via-proxy -c 'model_providers.azure-via-proxy={name=\"Azure OpenAI through"
+            + " the proxy\",base_url=\"'\"$OPENAI_BASE_URL\"'\",env_key=\"OPENAI_API_KEY\",wire_api=\"responses\",supports_websockets=false}'"
+            + " --dangerously-bypass-approvals-and-sandbox --skip-git-repo-check --ephemeral -m scripted \"$AGENT_TASK\"";
 
     @Test
     void codexWritesAFileThroughTheProxyAndTheChangeIsGated(@TempDir Path tmp) throws Exception {
@@ -28,6 +32,41 @@ class CodexAgentIT {
             assertThat(java.nio.file.Files.readAllLines(run.bundle().resolve("audit.jsonl")))
                     .anySatisfy(l -> assertThat(l).contains("\"event\":\"process\"").contains("> NOTES.md"));
             run.assertWroteTheFileAndNeverSawTheKey("Authorization", "Bearer " + KEY, "\"function_call_output\"", "exec_command");
+        }
+    }
+
+    /**
+     * Codex as written in its recipe, pointed by the proxy at Azure OpenAI's v1 API: the proxy trades
+     * a CI token file for an Entra ID token at the Entra stand-in (https) and puts it on each request;
+     * the resource stand-in accepts only that token and answers the scripted session.
+     */
+    @Test
+    void codexReachesAzureOpenAiThroughTheProxyWithAnEntraToken(@TempDir Path tmp) throws Exception {
+        try (ScriptedModelServer model = new ScriptedModelServer(); AzureStandIns az = new AzureStandIns(tmp)) {
+            model.toolContent = "written by codex through azure";
+            az.scripted = model;
+            Path token = java.nio.file.Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:environment:prod",
+                    "api://AzureADTokenExchange", 9_999_999_999L));
+            Path config = java.nio.file.Files.writeString(tmp.resolve("agent-sandbox.yml"), """
+                    sandbox: { timeout: 180s }
+                    proxy:
+                      upstreams:
+                        - provider: azure
+                          url: %s
+                          azure: { tenant-id: %s, client-id: %s, token-file: "%s", authority-host: "%s" }
+                    """.formatted(az.resource(), AzureStandIns.TENANT, AzureStandIns.CLIENT, token, az.authority()));
+            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
+            Path bundle = tmp.resolve("bundle");
+            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
+                    "--image", "agent-sandbox/codex:test", "--command", AZURE_COMMAND, "--bundle", bundle.toString(), "--config", config.toString());
+            assertThat(cli.exitCode).as(cli.toString()).isZero();
+            assertThat(az.verdicts).as("every request carried the token Entra issued").isNotEmpty().containsOnly("valid");
+            assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"function_call_output\""))).as("the tool ran").isTrue();
+            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            for (String t : az.tokens) {
+                dev.agentsandbox.testing.Bundles.assertNowhere(bundle, t);
+            }
+            assertThat(java.nio.file.Files.readString(bundle.resolve("run.json"))).contains(AzureStandIns.CLIENT);
         }
     }
 }

@@ -7,26 +7,17 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Stand-ins on loopback for what a Vertex AI run talks to, each checking what it was given:
@@ -38,8 +29,7 @@ import javax.net.ssl.TrustManagerFactory;
  * <li>Vertex AI: every request's bearer must be the service account token this stand-in issued, and
  * the path must name the project and region; a scripted agent session answers, or a plain message.
  * </ul>
- * The https side uses a certificate made for the test (keytool), trusted by this JVM's default
- * connections for the test's duration only ({@link #close} puts the previous trust back).
+ * The https side uses a certificate made for the test ({@link LoopbackTls}).
  */
 final class GcpStandIns implements AutoCloseable {
     static final String PROVIDER = "projects/123456789/locations/global/workloadIdentityPools/ci/providers/github";
@@ -55,29 +45,12 @@ final class GcpStandIns implements AutoCloseable {
     final List<String> verdicts = new CopyOnWriteArrayList<>();
     volatile long lifetimeSeconds = 3600;
     volatile ScriptedModelServer scripted;
-    private final SSLSocketFactory previous = HttpsURLConnection.getDefaultSSLSocketFactory();
+    private final LoopbackTls tls;
 
     GcpStandIns(Path tmp) throws Exception {
-        Path ks = tmp.resolve("standin.p12");
-        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "s",
-                "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "san=ip:127.0.0.1", "-validity", "2",
-                "-storetype", "PKCS12", "-keystore", ks.toString(), "-storepass", "changeit", "-keypass", "changeit").redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IOException("keytool could not make the stand-in's certificate");
-        }
-        KeyStore store = KeyStore.getInstance("PKCS12");
-        try (InputStream in = Files.newInputStream(ks)) {
-            store.load(in, "changeit".toCharArray());
-        }
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(store, "changeit".toCharArray());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(store);
-        SSLContext ssl = SSLContext.getInstance("TLS");
-        ssl.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        tls = new LoopbackTls(tmp);
         google = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        google.setHttpsConfigurator(new HttpsConfigurator(ssl));
+        google.setHttpsConfigurator(new HttpsConfigurator(tls.context));
         google.createContext("/v1/token", this::sts);
         google.createContext("/v1/projects/-/serviceAccounts/", this::iam);
         google.start();
@@ -85,7 +58,6 @@ final class GcpStandIns implements AutoCloseable {
         plain.createContext("/github-token", this::githubToken);
         plain.createContext("/v1/", this::vertex);
         plain.start();
-        HttpsURLConnection.setDefaultSSLSocketFactory(ssl.getSocketFactory()); // Google's library connects over the JDK's default
     }
 
     String googleUrl() {
@@ -205,7 +177,7 @@ final class GcpStandIns implements AutoCloseable {
 
     @Override
     public void close() {
-        HttpsURLConnection.setDefaultSSLSocketFactory(previous);
+        tls.close();
         google.stop(0);
         plain.stop(0);
     }
