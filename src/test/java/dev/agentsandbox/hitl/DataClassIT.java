@@ -163,4 +163,30 @@ class DataClassIT {
                 "--bundle", tmp.resolve("a5").toString(), "--org-policy", allow.toString(), "--quiet");
         assertThat(allowed.exitCode).as(allowed.toString()).isZero();
     }
+
+    @Test
+    void aClassThatKeepsDataInTheEuRefusesBedrockInAnotherRegionAndVertexElsewhereBeforeAnyCredentialIsFetched() throws Exception {
+        Path eu = Files.writeString(tmp.resolve("eu-policy.yml"), """
+                classes:
+                  eu-only:
+                    models: ["https://bedrock-runtime.eu-*.amazonaws.com", "https://europe-*-aiplatform.googleapis.com"]
+                repositories:
+                  - match: "*"
+                    class: eu-only
+                """);
+        Cli bedrock = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "true", "--bundle",
+                tmp.resolve("e1").toString(), "--org-policy", eu.toString(), "--model-provider", "bedrock", "--model-region", "us-east-1",
+                "--model-role-arn", "arn:aws:iam::123456789012:role/ci", "--quiet");
+        assertThat(bedrock.exitCode).as(bedrock.toString()).isEqualTo(4);
+        assertThat(bedrock.err).contains("data class 'eu-only'").contains("https://bedrock-runtime.us-east-1.amazonaws.com").contains("(bedrock)");
+        assertThat(bedrock.err).as("refused before the CI's token was asked for").doesNotContain("id-token");
+        Cli vertex = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "true", "--bundle",
+                tmp.resolve("e2").toString(), "--org-policy", eu.toString(), "--model-provider", "vertex", "--model-project", "acme-ai",
+                "--model-region", "us-east5", "--quiet");
+        assertThat(vertex.exitCode).as(vertex.toString()).isEqualTo(4);
+        assertThat(vertex.err).contains("https://us-east5-aiplatform.googleapis.com");
+        JsonNode run = new ObjectMapper().readTree(tmp.resolve("e2/run.json").toFile());
+        assertThat(run.get("verdict").asText()).isEqualTo("error");
+        assertThat(Files.readString(tmp.resolve("e2/audit.jsonl"))).doesNotContain("\"stage\":\"agent\"");
+    }
 }
