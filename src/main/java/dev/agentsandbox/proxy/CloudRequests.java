@@ -93,7 +93,17 @@ final class CloudRequests {
      * S3 object. Such a request is refused; null when the body asks for nothing of the kind.
      */
     static EgressPolicy.Refusal body(byte[] body, boolean gemini, boolean converse) {
-        if (!gemini && !converse || body.length == 0) {
+        return body(body, gemini, converse, false);
+    }
+
+    /**
+     * {@code openai}: an Azure OpenAI body, which may not make Azure fetch or run anything beyond the
+     * request: no data_sources (On Your Data), no tools but functions (no MCP servers, search, file
+     * search, code interpreter, image generation), no input by URL or stored file, no continuation of
+     * stored responses or conversations, and no background work (answered without usage).
+     */
+    static EgressPolicy.Refusal body(byte[] body, boolean gemini, boolean converse, boolean openai) {
+        if (!gemini && !converse && !openai || body.length == 0) {
             return null;
         }
         com.fasterxml.jackson.databind.JsonNode n;
@@ -113,6 +123,29 @@ final class CloudRequests {
                         return new EgressPolicy.Refusal(403, "cloud-body", "tool " + kind + " runs on Google's side, outside the sandbox's"
                                 + " limits; only functionDeclarations are relayed");
                     }
+                }
+            }
+        }
+        if (openai) {
+            for (String key : new String[] {"data_sources", "previous_response_id", "conversation", "background"}) {
+                if (n.has(key) && !n.get(key).isNull() && !(n.get(key).isBoolean() && !n.get(key).asBoolean())) {
+                    return new EgressPolicy.Refusal(403, "cloud-body", key + " makes Azure act beyond this request; it is not relayed");
+                }
+            }
+            for (com.fasterxml.jackson.databind.JsonNode tool : n.path("tools")) {
+                String type = tool.path("type").asText("");
+                if (!type.equals("function") && !type.equals("custom")) {
+                    return new EgressPolicy.Refusal(403, "cloud-body", "tool " + type + " runs on Azure's side, outside the sandbox's limits;"
+                            + " only function tools are relayed");
+                }
+            }
+            if (!n.findValues("file_url").isEmpty() || !n.findValues("file_id").isEmpty()) {
+                return new EgressPolicy.Refusal(403, "cloud-body", "a request may not name a file by URL or id: send it inline");
+            }
+            for (com.fasterxml.jackson.databind.JsonNode image : n.findValues("image_url")) {
+                String url = image.isTextual() ? image.asText() : image.path("url").asText("");
+                if (!url.startsWith("data:")) {
+                    return new EgressPolicy.Refusal(403, "cloud-body", "an image by URL would be fetched by Azure: send it inline (data:)");
                 }
             }
         }

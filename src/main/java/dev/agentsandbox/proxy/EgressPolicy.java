@@ -61,8 +61,12 @@ final class EgressPolicy {
             return new Refusal(426, "upgrade", "the agent-sandbox proxy does not relay " + req.headers().get("upgrade")
                     + " upgrades; send the request over plain HTTP");
         }
-        if (u.azure() != null) {
+        if (u.azure() != null || provider.equals("azure")) {
+            // Azure OpenAI, with an Entra token or an api-key: the same paths and bodies
             Refusal no = CloudRequests.azure(target);
+            if (no == null) {
+                no = CloudRequests.body(req.body(), false, false, true);
+            }
             if (no != null) {
                 return no;
             }

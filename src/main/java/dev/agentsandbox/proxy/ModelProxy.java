@@ -284,9 +284,10 @@ public final class ModelProxy implements AutoCloseable {
         String provider = target.provider();
         String rest = target.rest();
         ProviderAuth.Upstream named = policy.upstream(provider);
-        boolean cloud = named != null && (named.aws() != null || named.gcp() != null);
+        boolean cloud = named != null && (named.aws() != null || named.gcp() != null || named.azure() != null || provider.equals("azure"));
         // a cloud bills the model its path names, whatever the body says: the price is looked up the same way
-        String model = cloud ? target.pathModel() : req.model() != null ? req.model() : target.pathModel();
+        String model = cloud && target.pathModel() != null ? target.pathModel() : cloud && provider.equals("azure") ? req.model()
+                : req.model() != null ? req.model() : target.pathModel();
         if (provider.equals(LOCAL) && local != null) {
             if (!req.method().equals("POST") || !rest.equals("/v1/checkpoints")) {
                 refuse(out, new EgressPolicy.Refusal(404, "local-path", "the agent-sandbox API has only POST /v1/checkpoints"), req, model, t0,

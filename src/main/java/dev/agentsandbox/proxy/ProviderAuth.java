@@ -75,7 +75,8 @@ final class ProviderAuth {
             return added.containsKey(header) || key != null && header.equals(keyHeader().toLowerCase(java.util.Locale.ROOT))
                     || aws != null && (header.startsWith("x-amz-") || header.equals("authorization"))
                     || gcp != null && (header.equals("authorization") || header.startsWith("x-goog-"))
-                    || azure != null && (header.equals("authorization") || header.equals("api-key"));
+                    || (azure != null || config.provider().equals("azure")) && (header.equals("authorization") || header.equals("api-key")
+                            || header.startsWith("x-ms-") || header.startsWith("azureml-") || header.startsWith("openai-"));
         }
 
         void close() {

@@ -107,6 +107,9 @@ record Target(List<String> segments, String query) {
         if (segments.size() == 4 && segments.get(1).equals("model")) {
             return segments.get(2); // provider, model, ID, operation
         }
+        if (segments.size() >= 4 && segments.get(1).equals("openai") && segments.get(2).equals("deployments")) {
+            return segments.get(3); // Azure bills the deployment the path names
+        }
         for (int i = 0; i + 1 < segments.size(); i++) {
             String s = segments.get(i + 1);
             if (segments.get(i).equals("models") && s.indexOf(':') > 0) {

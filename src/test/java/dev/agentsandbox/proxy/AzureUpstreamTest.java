@@ -109,4 +109,38 @@ class AzureUpstreamTest {
         assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("azure", az.resource(), List.of(), List.of(), null, null, null, null, null, null,
                 null, null, b))).hasMessageContaining("not an Entra ID endpoint");
     }
+
+    @Test
+    void aBodyThatWouldMakeAzureReachBeyondTheRequestIsRefused() throws Exception {
+        proxy(azure(AzureStandIns.TENANT, AzureStandIns.CLIENT));
+        String responses = "/azure/openai/v1/responses";
+        for (String body : new String[] {
+            "{\"model\":\"gpt-5\",\"input\":\"x\",\"tools\":[{\"type\":\"mcp\",\"server_url\":\"https://attacker.example/mcp\"}]}",
+            "{\"model\":\"gpt-5\",\"input\":\"x\",\"tools\":[{\"type\":\"web_search_preview\"}]}",
+            "{\"model\":\"gpt-5\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_image\",\"image_url\":\"https://attacker.example/x.png\"}]}]}",
+            "{\"model\":\"gpt-5\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_file\",\"file_url\":\"https://attacker.example/f\"}]}]}",
+            "{\"model\":\"gpt-5\",\"input\":\"x\",\"background\":true}",
+            "{\"model\":\"gpt-5\",\"input\":\"x\",\"previous_response_id\":\"resp_1\"}",
+        }) {
+            assertThat(call(responses, body)).as(body).startsWith("HTTP/1.1 403").contains("cloud-body");
+        }
+        assertThat(call(CHAT, "{\"messages\":[],\"data_sources\":[{\"type\":\"azure_search\",\"parameters\":{\"endpoint\":\"https://other\"}}]}"))
+                .startsWith("HTTP/1.1 403").contains("data_sources");
+        assertThat(az.verdicts).isEmpty();
+        // the agent's own function tools and an inline image are relayed
+        assertThat(call(CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AA==\"}}]}],"
+                + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}", "content-type: application/json")).startsWith("HTTP/1.1 200");
+    }
+
+    @Test
+    void anApiKeyUpstreamNamedAzureGetsTheSamePathsHostsAndBodiesTheKeyInApiKey() throws Exception {
+        assertThatThrownBy(() -> proxy(new ProxyConfig.Upstream("azure", "https://api.anthropic.com", List.of(), List.of(), "AZ_KEY", null, null, null,
+                null, null))).isInstanceOf(UsageException.class).hasMessageContaining("not an https Azure OpenAI endpoint");
+        proxy = ModelProxy.start(new ProxyConfig(List.of(new ProxyConfig.Upstream("azure", az.resource(), List.of(), List.of(), "AZ_KEY", null, null,
+                null, null, null)), null, null, null, null, null), tmp, Map.of("AZ_KEY", "azure-key-" + "k".repeat(30)), ProxyCalls.recording(events));
+        assertThat(call("/azure/openai/files", BODY)).startsWith("HTTP/1.1 403");
+        assertThat(call("/azure/openai/v1/responses", "{\"input\":\"x\",\"background\":true}")).startsWith("HTTP/1.1 403");
+        assertThat(call(CHAT, BODY, "content-type: application/json")).startsWith("HTTP/1.1 401"); // the stand-in takes only Entra tokens
+        assertThat(az.verdicts).containsExactly("unknown token");
+    }
 }

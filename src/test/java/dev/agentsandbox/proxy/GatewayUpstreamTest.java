@@ -145,8 +145,10 @@ class GatewayUpstreamTest {
 
     @Test
     void azureTakesTheKeyBareInApiKey() throws Exception {
-        proxy(gateway("azure", upstream.url() + "/openai/deployments/gpt-4o", "api-key", null, null, null));
-        assertThat(call("/azure/v1/chat/completions", "{\"model\":\"gpt-4o\"}", "api-key: placeholder")).startsWith("HTTP/1.1 200");
+        // an upstream named azure is Azure OpenAI: its inference paths only, the key bare in api-key by default
+        proxy(new ProxyConfig.Upstream("azure", upstream.url(), List.of(), List.of(), "GW_KEY", null, null, null, null, null));
+        assertThat(call("/azure/openai/deployments/gpt-4o/chat/completions?api-version=2024-10-21", "{\"model\":\"gpt-4o\"}", "api-key: placeholder"))
+                .startsWith("HTTP/1.1 200");
         var got = upstream.received.get(0);
         assertThat(got.headers().get("Api-key")).containsExactly(KEY);
         assertThat(got.headers()).doesNotContainKey("Authorization");

@@ -57,7 +57,16 @@ public final class CiToken {
             });
         }
         if (tokenFile != null) {
-            return new CiToken("the file " + tokenFile, () -> Files.readString(Path.of(tokenFile)).strip());
+            if (!Path.of(tokenFile).isAbsolute()) {
+                throw new UsageException("the CI token file " + tokenFile + " must be an absolute path (where the CI wrote the credential)");
+            }
+            return new CiToken("the file " + tokenFile, () -> {
+                Path f = Path.of(tokenFile);
+                if (Files.size(f) > 64 * 1024) {
+                    throw new RefusedException("the CI token file " + tokenFile + " is larger than a token (64 KiB)");
+                }
+                return Files.readString(f).strip();
+            });
         }
         String url = env.get("ACTIONS_ID_TOKEN_REQUEST_URL");
         String bearer = env.get("ACTIONS_ID_TOKEN_REQUEST_TOKEN");

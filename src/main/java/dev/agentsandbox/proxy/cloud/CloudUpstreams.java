@@ -17,7 +17,35 @@ public final class CloudUpstreams {
 
     /** The upstream narrowed for its cloud, or unchanged when it has no cloud credentials. */
     public static ProxyConfig.Upstream narrowed(ProxyConfig.Upstream u) throws UsageException {
+        if (u.azure() == null && u.provider().equals("azure")) {
+            return azureKey(u);
+        }
         return u.aws() != null ? signed(u) : u.gcp() != null ? vertex(u) : u.azure() != null ? azure(u) : u;
+    }
+
+    /** Azure OpenAI with an api-key: the same paths and hosts as with Entra tokens, the key in api-key. */
+    private static ProxyConfig.Upstream azureKey(ProxyConfig.Upstream u) throws UsageException {
+        String where = "proxy upstream 'azure' (api-key)";
+        azureHost(where, u.url());
+        if (u.pathPrefixes().stream().anyMatch(p -> AZURE_PATHS.stream().noneMatch(a -> p.equals(a) || p.startsWith(a + "/")))) {
+            throw new UsageException(where + ": path-prefixes may only narrow " + AZURE_PATHS + "; no other Azure API is relayed");
+        }
+        return new ProxyConfig.Upstream(u.provider(), u.url(), u.pathPrefixes().isEmpty() ? AZURE_PATHS : u.pathPrefixes(), List.of("POST"),
+                u.keyEnv(), u.keyFile(), u.keyHeader() != null ? u.keyHeader() : "api-key", u.keyHeader() != null ? u.keyPrefix() : "", u.headers(),
+                u.headerEnv(), null, null, null);
+    }
+
+    /** An https Azure OpenAI host (public, government or China cloud) with no path, or a loopback stand-in. */
+    private static void azureHost(String where, String url) throws UsageException {
+        URI uri = URI.create(url);
+        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
+        boolean azureHost = List.of(".openai.azure.com", ".cognitiveservices.azure.com", ".services.ai.azure.com", ".openai.azure.us",
+                ".cognitiveservices.azure.us", ".openai.azure.cn", ".cognitiveservices.azure.cn").stream().anyMatch(host::endsWith);
+        boolean noPath = uri.getRawPath() == null || uri.getRawPath().isEmpty() || uri.getRawPath().equals("/");
+        if (!loopback(host) && (!"https".equalsIgnoreCase(uri.getScheme()) || !azureHost || !noPath)) {
+            throw new UsageException(where + ": url " + url + " is not an https Azure OpenAI endpoint without a path (like"
+                    + " https://RESOURCE.openai.azure.com); its credentials go nowhere else");
+        }
     }
 
     static boolean loopback(String host) {
@@ -128,14 +156,7 @@ public final class CloudUpstreams {
         if (u.pathPrefixes().stream().anyMatch(p -> AZURE_PATHS.stream().noneMatch(a -> p.equals(a) || p.startsWith(a + "/")))) {
             throw new UsageException(where + ": path-prefixes may only narrow " + AZURE_PATHS + "; no other Azure API is relayed");
         }
-        URI uri = URI.create(u.url());
-        String host = uri.getHost() == null ? "" : uri.getHost().toLowerCase(java.util.Locale.ROOT);
-        boolean loopback = loopback(host);
-        boolean azureHost = host.endsWith(".openai.azure.com") || host.endsWith(".cognitiveservices.azure.com") || host.endsWith(".services.ai.azure.com");
-        if (!loopback && (!"https".equalsIgnoreCase(uri.getScheme()) || !azureHost)) {
-            throw new UsageException(where + ": url " + u.url() + " is not an https Azure OpenAI endpoint (like https://RESOURCE.openai.azure.com);"
-                    + " its tokens go nowhere else");
-        }
+        azureHost(where, u.url());
         for (String h : u.headers().keySet()) {
             if (h.equalsIgnoreCase("authorization") || h.equalsIgnoreCase("api-key")) {
                 throw new UsageException(where + ": header " + h + " carries the token and cannot be configured");
