@@ -172,7 +172,7 @@ final class AwsStandIns implements AutoCloseable {
         }
         String path = ex.getRequestURI().getRawPath();
         if (scripted != null) {
-            relay(ex, body, scripted.url() + path);
+            StandIns.relay(ex, body, scripted.url() + path);
             return;
         }
         if (path.endsWith("/invoke-with-response-stream") || path.endsWith("/converse-stream")) {
@@ -223,44 +223,16 @@ final class AwsStandIns implements AutoCloseable {
         }
     }
 
-    private static void relay(HttpExchange ex, byte[] body, String url) throws IOException {
-        try {
-            var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(URI.create(url))
-                    .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-            ex.getResponseHeaders().set("Content-Type", r.headers().firstValue("content-type").orElse("application/json"));
-            ex.sendResponseHeaders(r.statusCode(), r.body().length);
-            try (var out = ex.getResponseBody()) {
-                out.write(r.body());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
-    }
-
     private static Map<String, String> query(URI uri) {
         return form(uri.getRawQuery() == null ? "" : uri.getRawQuery());
     }
 
     private static Map<String, String> form(String text) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String kv : text.split("&")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0) {
-                m.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return m;
+        return StandIns.form(text);
     }
 
     private static void reply(HttpExchange ex, int status, String type, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", type);
-        ex.sendResponseHeaders(status, b.length);
-        try (var out = ex.getResponseBody()) {
-            out.write(b);
-        }
+        StandIns.reply(ex, status, type, body);
     }
 
     @Override

@@ -55,13 +55,7 @@ final class AzureStandIns implements AutoCloseable {
     }
 
     private void token(HttpExchange ex) throws IOException {
-        Map<String, String> form = new LinkedHashMap<>();
-        for (String kv : new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8).split("&")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0) {
-                form.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
+        Map<String, String> form = StandIns.form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
         String assertion = form.getOrDefault("client_assertion", "");
         String[] parts = assertion.split("\\.");
         String claims = parts.length == 3 ? new String(java.util.Base64.getUrlDecoder().decode(parts[1]), StandardCharsets.UTF_8) : "";
@@ -95,19 +89,7 @@ final class AzureStandIns implements AutoCloseable {
         }
         String path = ex.getRequestURI().getPath();
         if (scripted != null && path.equals("/openai/v1/responses")) {
-            try {
-                var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(scripted.url() + "/v1/responses"))
-                        .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-                ex.getResponseHeaders().set("Content-Type", r.headers().firstValue("content-type").orElse("application/json"));
-                ex.sendResponseHeaders(r.statusCode(), r.body().length);
-                try (var out = ex.getResponseBody()) {
-                    out.write(r.body());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            StandIns.relay(ex, body, scripted.url() + "/v1/responses");
             return;
         }
         reply(ex, 200, "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-5\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
@@ -115,12 +97,7 @@ final class AzureStandIns implements AutoCloseable {
     }
 
     private static void reply(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
-        try (var out = ex.getResponseBody()) {
-            out.write(b);
-        }
+        StandIns.reply(ex, status, "application/json", body);
     }
 
     @Override

@@ -128,19 +128,7 @@ final class GcpStandIns implements AutoCloseable {
         }
         if (scripted != null) {
             // Claude on Vertex speaks the Messages API at :streamRawPredict: the scripted session answers it as /v1/messages
-            try {
-                var r = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(scripted.url() + "/v1/messages"))
-                        .header("content-type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
-                                withStream(body, path.endsWith(":streamRawPredict")))).build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-                ex.getResponseHeaders().set("Content-Type", r.headers().firstValue("content-type").orElse("application/json"));
-                ex.sendResponseHeaders(r.statusCode(), r.body().length);
-                try (var out = ex.getResponseBody()) {
-                    out.write(r.body());
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException(e);
-            }
+            StandIns.relay(ex, withStream(body, path.endsWith(":streamRawPredict")), scripted.url() + "/v1/messages");
             return;
         }
         reply(ex, 200, "{\"id\":\"msg_v\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude\",\"content\":[{\"type\":\"text\","
@@ -156,23 +144,11 @@ final class GcpStandIns implements AutoCloseable {
     }
 
     private static Map<String, String> form(String text) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (String kv : text.split("&")) {
-            int eq = kv.indexOf('=');
-            if (eq > 0) {
-                m.put(URLDecoder.decode(kv.substring(0, eq), StandardCharsets.UTF_8), URLDecoder.decode(kv.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        return m;
+        return StandIns.form(text);
     }
 
     private static void reply(HttpExchange ex, int status, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
-        ex.getResponseHeaders().set("Content-Type", "application/json");
-        ex.sendResponseHeaders(status, b.length);
-        try (var out = ex.getResponseBody()) {
-            out.write(b);
-        }
+        StandIns.reply(ex, status, "application/json", body);
     }
 
     @Override

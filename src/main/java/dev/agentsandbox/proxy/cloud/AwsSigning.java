@@ -73,17 +73,7 @@ public final class AwsSigning implements AutoCloseable {
             String name = session.replaceAll("[^\\w+=,.@-]", "-");
             var exchange = StsAssumeRoleWithWebIdentityCredentialsProvider.builder().stsClient(client).asyncCredentialUpdateEnabled(false)
                     .refreshRequest(() -> {
-                        String jwt;
-                        try {
-                            jwt = token.token();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new IllegalStateException("interrupted while reading the CI token", e);
-                        } catch (RefusedException e) {
-                            throw new IllegalStateException(e.getMessage(), e);
-                        }
+                        String jwt = token.unchecked().get();
                         synchronized (seen) {
                             seen.putAll(CiToken.claims(jwt));
                         }

@@ -10,8 +10,6 @@ import com.azure.identity.DefaultAzureCredentialBuilder;
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.error.UsageException;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -43,18 +41,7 @@ public final class AzureTokens {
             t.identity.put("credentials", "Azure's default credential chain on the host");
         } else {
             CiToken ci = CiToken.of(az.tokenEnv(), az.tokenFile(), az.audienceOrDefault(), env);
-            var b = new ClientAssertionCredentialBuilder().tenantId(az.tenantId()).clientId(az.clientId()).httpClient(http).clientAssertion(() -> {
-                try {
-                    return ci.token();
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException("interrupted while reading the CI token", e);
-                } catch (RefusedException e) {
-                    throw new IllegalStateException(e.getMessage(), e);
-                }
-            });
+            var b = new ClientAssertionCredentialBuilder().tenantId(az.tenantId()).clientId(az.clientId()).httpClient(http).clientAssertion(ci.unchecked());
             if (az.authorityHost() != null) {
                 b.authorityHost(az.authorityHost()).disableInstanceDiscovery();
             }

@@ -85,6 +85,22 @@ public final class CiToken {
         return t;
     }
 
+    /** The token for libraries that take a plain supplier: failures become unchecked exceptions carrying the reason. */
+    public java.util.function.Supplier<String> unchecked() {
+        return () -> {
+            try {
+                return token();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading the CI token", e);
+            } catch (RefusedException e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        };
+    }
+
     private static String github(String url, String bearer, String audience) throws IOException, InterruptedException, RefusedException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
         URI uri = URI.create(url + (url.contains("?") ? "&" : "?") + "audience=" + URLEncoder.encode(audience, StandardCharsets.UTF_8));
