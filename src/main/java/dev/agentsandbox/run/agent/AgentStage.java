@@ -75,8 +75,9 @@ public final class AgentStage {
         Checkpoints asked = checkpoints;
         ProgramCopies copies;
         Map<String, Long> proxyLimits = Map.of();
-        try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
-                new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), asked == null ? null : (path, body) -> asked.ask(body))) {
+        ProxyAudit audit = new ProxyAudit(bundle, p.runId(), overBudget, backend, progress);
+        try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(), audit,
+                asked == null ? null : (path, body) -> asked.ask(body))) {
             if (!model.identities().isEmpty()) {
                 // who the proxy signs as (a role, the CI token's subject): in run.json, and in the attested audit chain
                 bundle.record().modelIdentity(model.identities());
@@ -137,6 +138,10 @@ public final class AgentStage {
         given.addAll(env.keySet());
         if (agent.containerConfig().get("envNames") instanceof java.util.List<?> declared) {
             declared.forEach(n -> given.add(String.valueOf(n))); // the image's own variables are declared too
+        }
+        if (audit.credentialsRefused() != null) {
+            // the host's credentials are wrong: a refusal of the run's settings, not the agent's failure
+            throw new dev.agentsandbox.error.RefusedException(audit.credentialsRefused());
         }
         BoundaryProbe.Result boundary = BoundaryProbe.judge(agent.output(), given, template.tier());
         List<dev.agentsandbox.verdict.Finding> held = new java.util.ArrayList<>(boundary.findings());
