@@ -50,4 +50,20 @@ class ShadedJarIT {
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out.lines().toList()).containsExactly("ann", "a\\u202Eb\\u200Bc", "refused", "absent", "absent", "absent", "absent", "absent");
     }
+
+    @Test
+    void theJarCarriesItsOwnSbomWithEveryLibrarysLicence() throws Exception {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(JAR.toFile())) {
+            var entry = zip.getEntry("META-INF/sbom/agent-sandbox.cdx.json");
+            assertThat(entry).as("the SBOM licence reports read").isNotNull();
+            var bom = new com.fasterxml.jackson.databind.ObjectMapper().readTree(zip.getInputStream(entry));
+            List<String> names = new java.util.ArrayList<>();
+            bom.path("components").forEach(c -> {
+                names.add(c.path("group").asText() + ":" + c.path("name").asText());
+                assertThat(c.path("licenses").isEmpty()).as(c.path("name").asText() + " names its licence").isFalse();
+            });
+            assertThat(names).contains("org.eclipse.jgit:org.eclipse.jgit", "software.amazon.awssdk:http-auth-aws", "com.azure:azure-identity")
+                    .doesNotContain("com.github.docker-java:docker-java-core", "org.junit.jupiter:junit-jupiter-api");
+        }
+    }
 }
