@@ -338,10 +338,6 @@ public final class ModelProxy implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
-        if (resp.statusCode() == 401 && (up.key() != null || up.aws() != null || up.gcp() != null || up.azure() != null)) {
-            listener.onCredentialsRefused("the model upstream '" + provider + "' (" + up.base().getHost() + ") answered 401 Unauthorized to "
-                    + ProviderAuth.credentials(up.config()) + "; check them");
-        }
         UsageMeter meter = new UsageMeter(resp.headers().firstValue("content-type").orElse(null));
         // Counted before the response ends (requests sent in parallel are each counted when they end; max-requests bounds them).
         List<String> scrub = new java.util.ArrayList<>(up.secrets());

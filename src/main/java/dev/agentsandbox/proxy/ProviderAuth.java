@@ -224,22 +224,6 @@ final class ProviderAuth {
         return v.chars().allMatch(c -> c == '\t' || c >= 0x20 && c <= 0x7e);
     }
 
-    /** Which credentials of an upstream the proxy sends, named by their setting (never a value). */
-    static String credentials(ProxyConfig.Upstream u) {
-        if (u.aws() != null) {
-            return u.aws().roleArn() != null ? "the AWS credentials of role " + u.aws().roleArn() + " (role-arn)" : "the AWS credentials of the host's default chain";
-        }
-        if (u.gcp() != null) {
-            return u.gcp().serviceAccount() != null ? "the Google token of " + u.gcp().serviceAccount() + " (service-account)"
-                    : "the Google credentials " + (u.gcp().workloadIdentityProvider() != null ? "of " + u.gcp().workloadIdentityProvider() : "of the host");
-        }
-        if (u.azure() != null) {
-            return u.azure().clientId() != null ? "the Entra token of app " + u.azure().clientId() + " (client-id)" : "the Entra token of the host's default chain";
-        }
-        return u.keyEnv() != null ? "the key in the host variable " + u.keyEnv() + " (--model-key-env, key-env)"
-                : "the key in the file " + u.keyFile() + " (--model-key-file, key-file)";
-    }
-
     /** The keys held, so that anything written by the run can be redacted of them. */
     static List<String> keys(Map<String, Upstream> upstreams) {
         return upstreams.values().stream().flatMap(u -> u.secrets().stream()).filter(k -> k.length() >= 8).toList();

@@ -6,8 +6,4 @@ public interface ProxyListener {
 
     /** The run went over its token budget: the runner stops the agent. */
     void onBudgetExceeded(String reason);
-
-    /** An upstream answered 401 to the credentials the proxy holds: they are wrong, and nothing the agent does will fix them. */
-    default void onCredentialsRefused(String reason) {
-    }
 }

@@ -3,6 +3,7 @@ package dev.agentsandbox.proxy.cloud;
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.RefusedException;
 import dev.agentsandbox.error.UsageException;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.LinkedHashMap;

@@ -75,9 +75,8 @@ public final class AgentStage {
         Checkpoints asked = checkpoints;
         ProgramCopies copies;
         Map<String, Long> proxyLimits = Map.of();
-        ProxyAudit audit = new ProxyAudit(bundle, p.runId(), overBudget, backend, progress);
-        try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(), audit,
-                asked == null ? null : (path, body) -> asked.ask(body))) {
+        try (ModelAccess model = ModelAccess.start(config.proxy(), runDir, host.variables(),
+                new ProxyAudit(bundle, p.runId(), overBudget, backend, progress), asked == null ? null : (path, body) -> asked.ask(body))) {
             if (!model.identities().isEmpty()) {
                 // who the proxy signs as (a role, the CI token's subject): in run.json, and in the attested audit chain
                 bundle.record().modelIdentity(model.identities());
@@ -138,10 +137,6 @@ public final class AgentStage {
         given.addAll(env.keySet());
         if (agent.containerConfig().get("envNames") instanceof java.util.List<?> declared) {
             declared.forEach(n -> given.add(String.valueOf(n))); // the image's own variables are declared too
-        }
-        if (audit.credentialsRefused() != null) {
-            // the host's credentials are wrong: a refusal of the run's settings, not the agent's failure
-            throw new dev.agentsandbox.error.RefusedException(audit.credentialsRefused());
         }
         BoundaryProbe.Result boundary = BoundaryProbe.judge(agent.output(), given, template.tier());
         List<dev.agentsandbox.verdict.Finding> held = new java.util.ArrayList<>(boundary.findings());

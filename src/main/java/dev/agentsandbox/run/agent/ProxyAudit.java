@@ -55,27 +55,6 @@ public final class ProxyAudit implements ProxyListener {
                 + (event.refusedBy() == null ? "" : " (refused: " + event.refusedBy() + ")"));
     }
 
-    /** What the upstream refused, when it refused the proxy's credentials: the run ends as refused once the agent is stopped. */
-    private final AtomicReference<String> credentialsRefused = new AtomicReference<>();
-
-    public String credentialsRefused() {
-        return credentialsRefused.get();
-    }
-
-    @Override
-    public void onCredentialsRefused(String reason) {
-        if (!credentialsRefused.compareAndSet(null, reason)) {
-            return;
-        }
-        progress.step("stopping the agent: " + reason);
-        try {
-            bundle.audit("proxy", "credentials-refused", Map.of("reason", reason));
-            backend.stop(runId);
-        } catch (AgentSandboxException e) {
-            progress.step("warning: " + e.getMessage());
-        }
-    }
-
     @Override
     public void onBudgetExceeded(String reason) {
         overBudget.set(reason);
