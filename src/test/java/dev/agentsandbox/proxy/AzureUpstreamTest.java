@@ -115,8 +115,6 @@ class AzureUpstreamTest {
         proxy(azure(AzureStandIns.TENANT, AzureStandIns.CLIENT));
         String responses = "/azure/openai/v1/responses";
         for (String body : new String[] {
-            "{\"model\":\"gpt-5\",\"input\":\"x\",\"tools\":[{\"type\":\"mcp\",\"server_url\":\"https://attacker.example/mcp\"}]}",
-            "{\"model\":\"gpt-5\",\"input\":\"x\",\"tools\":[{\"type\":\"web_search_preview\"}]}",
             "{\"model\":\"gpt-5\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_image\",\"image_url\":\"https://attacker.example/x.png\"}]}]}",
             "{\"model\":\"gpt-5\",\"input\":[{\"role\":\"user\",\"content\":[{\"type\":\"input_file\",\"file_url\":\"https://attacker.example/f\"}]}]}",
             "{\"model\":\"gpt-5\",\"input\":\"x\",\"background\":true}",
@@ -127,6 +125,12 @@ class AzureUpstreamTest {
         assertThat(call(CHAT, "{\"messages\":[],\"data_sources\":[{\"type\":\"azure_search\",\"parameters\":{\"endpoint\":\"https://other\"}}]}"))
                 .startsWith("HTTP/1.1 403").contains("data_sources");
         assertThat(az.verdicts).isEmpty();
+        // tools that would run on Azure's side are taken out; the agent's own stay
+        assertThat(CloudRequests.withoutServerTools(("{\"input\":\"x\",\"tools\":[{\"type\":\"mcp\",\"server_url\":\"https://attacker.example\"},"
+                + "{\"type\":\"web_search\"},{\"type\":\"function\",\"name\":\"f\"},{\"type\":\"namespace\",\"tools\":[{\"type\":\"file_search\"},"
+                + "{\"type\":\"function\",\"name\":\"g\"}]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .asString().doesNotContain("mcp").doesNotContain("attacker").doesNotContain("web_search").doesNotContain("file_search")
+                .contains("\"name\":\"f\"").contains("\"name\":\"g\"");
         // the agent's own function tools and an inline image are relayed
         assertThat(call(CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"image_url\",\"image_url\":{\"url\":\"data:image/png;base64,AA==\"}}]}],"
                 + "\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\"}}]}", "content-type: application/json")).startsWith("HTTP/1.1 200");
