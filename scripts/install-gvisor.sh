@@ -27,8 +27,12 @@ registered_as() { docker_info --format '{{json .Runtimes}}' | grep -q "\"$1\""; 
 registered() { registered_as "$RUNTIME"; }
 # gVisor's KVM platform is registered beside it where the host has /dev/kvm (sandbox.platform: kvm).
 kvm_missing() { [ -e /dev/kvm ] && ! registered_as "$RUNTIME-kvm"; }
-if registered && { ! kvm_missing || { [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; }; }; then
+# Checks' services (checks.NAME.services) run under runsc registered a second time, allowed to bind
+# the sockets their check reaches them by; the agent's runtime never is.
+services_missing() { ! registered_as "$RUNTIME-services"; }
+if registered && { { ! kvm_missing && ! services_missing; } || { [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; }; }; then
   kvm_missing && log "the KVM runtime '$RUNTIME-kvm' is not registered and registering it needs root: sandbox.platform: kvm is unavailable here"
+  services_missing && log "the runtime '$RUNTIME-services' is not registered and registering it needs root: checks with services are refused here"
   log "Docker already has the runtime '$RUNTIME'; nothing to do (doctor checks that it works)"
   exit 0
 fi
@@ -51,13 +55,21 @@ register_kvm() { # register_kvm RUNSC: doctor and run check, bounded, that KVM r
   "${SUDO[@]}" "$1" install --runtime "$RUNTIME-kvm" -- --network=none --host-uds=open --platform=kvm >/dev/null 2>&1 \
     || die "runsc install could not register the runtime '$RUNTIME-kvm' in /etc/docker/daemon.json"
 }
-if registered; then # only the KVM runtime is missing: the installed runsc serves it
+register_services() { # register_services RUNSC
+  "${SUDO[@]}" "$1" install --runtime "$RUNTIME-services" -- --network=none --host-uds=create >/dev/null 2>&1 \
+    || die "runsc install could not register the runtime '$RUNTIME-services' in /etc/docker/daemon.json"
+}
+if registered; then # only the KVM or the services' runtime is missing: the installed runsc serves them
   runsc_bin=$(command -v runsc || echo "$BIN/runsc")
-  register_kvm "$runsc_bin"
+  want=()
+  if kvm_missing; then register_kvm "$runsc_bin"; want+=("$RUNTIME-kvm"); fi
+  if services_missing; then register_services "$runsc_bin"; want+=("$RUNTIME-services"); fi
   reload
-  for _ in $(seq 1 50); do registered_as "$RUNTIME-kvm" && break; sleep 0.2; done
-  registered_as "$RUNTIME-kvm" || die "the daemon does not list the runtime '$RUNTIME-kvm' after the reload: see /etc/docker/daemon.json"
-  log "registered the Docker runtime '$RUNTIME-kvm' (gVisor's KVM platform)"
+  for rt in "${want[@]}"; do
+    for _ in $(seq 1 50); do registered_as "$rt" && break; sleep 0.2; done
+    registered_as "$rt" || die "the daemon does not list the runtime '$rt' after the reload: see /etc/docker/daemon.json"
+    log "registered the Docker runtime '$rt'"
+  done
   exit 0
 fi
 for tool in curl sha512sum; do
@@ -102,6 +114,7 @@ log "installed $BIN/runsc ($("$BIN/runsc" --version 2>/dev/null | head -n1))"
 if [ -e /dev/kvm ]; then
   register_kvm "$BIN/runsc"
 fi
+register_services "$BIN/runsc"
 
 reload
 for _ in $(seq 1 50); do registered && break; sleep 0.2; done

@@ -81,14 +81,17 @@ fi
 mkdir -p /etc/docker
 [ -s "$DAEMON_JSON" ] || echo '{}' >"$DAEMON_JSON"
 jq -e . "$DAEMON_JSON" >/dev/null || die "$DAEMON_JSON is not valid JSON: fix or remove it, then run again"
-want_json=$(jq -n --arg p "$RUNSC" '{runtimes: {runsc: {path: $p, runtimeArgs: ["--network=none", "--host-uds=open"]}}}')
+# runsc-services: a check's services (checks.NAME.services) bind the sockets their check reaches
+# them by (--host-uds=create); the agent's and the checks' runtime never may.
+want_json=$(jq -n --arg p "$RUNSC" '{runtimes: {runsc: {path: $p, runtimeArgs: ["--network=none", "--host-uds=open"]},
+  "runsc-services": {path: $p, runtimeArgs: ["--network=none", "--host-uds=create"]}}}')
 merged=$(jq -S --argjson w "$want_json" '. * $w' "$DAEMON_JSON")
 changed=0
 if [ "$merged" != "$(jq -S . "$DAEMON_JSON")" ]; then
   cp "$DAEMON_JSON" "$DAEMON_JSON.bak.$(date +%s)"
   printf '%s\n' "$merged" >"$DAEMON_JSON"
   changed=1
-  log "registered runtime runsc in $DAEMON_JSON"
+  log "registered runtimes runsc and runsc-services in $DAEMON_JSON"
 fi
 
 # --- the daemon ------------------------------------------------------------------------------
@@ -144,6 +147,17 @@ if ! "$DOCKER" image inspect "$BUILD_IMAGE" >/dev/null 2>&1; then
     "$TEST_IMAGE" | "$DOCKER" build -q -t "$BUILD_IMAGE" - >"$CACHE_DIR/test-build.log" 2>&1 \
     || die "cannot build $BUILD_IMAGE: see $CACHE_DIR/test-build.log"
   log "built $BUILD_IMAGE"
+fi
+
+# --- an image for checks' services (PostgreSQL, Redis, and the clients a sample application uses) ----
+SERVICES_IMAGE=agent-sandbox/test-services:bookworm
+if ! "$DOCKER" image inspect "$SERVICES_IMAGE" >/dev/null 2>&1; then
+  mkdir -p "$CACHE_DIR"
+  log "building $SERVICES_IMAGE (PostgreSQL, Redis and their Python clients from the test image's Debian mirror)"
+  printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\\n  postgresql-15 redis-server python3-psycopg2 python3-redis >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb\nENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n' \
+    "$TEST_IMAGE" | "$DOCKER" build -q -t "$SERVICES_IMAGE" - >"$CACHE_DIR/test-services.log" 2>&1 \
+    || die "cannot build $SERVICES_IMAGE: see $CACHE_DIR/test-services.log"
+  log "built $SERVICES_IMAGE"
 fi
 
 # --- test tools from the npm registry (the GitLab template's jobs run under gitlab-ci-local) ----

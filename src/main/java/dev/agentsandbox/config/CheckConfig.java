@@ -13,10 +13,16 @@ import java.util.Objects;
  * @param timeout wall-clock limit (null: the sandbox default)
  * @param junit glob, relative to the workspace, of JUnit XML files the command writes (may be null)
  * @param registries whether the check reaches the package registries of proxy.registries (through the proxy, as the agent does)
+ * @param services the services it needs, each in a sandbox of its own (empty: none)
  */
-public record CheckConfig(String name, List<String> command, String image, Duration timeout, String junit, boolean registries) {
+public record CheckConfig(String name, List<String> command, String image, Duration timeout, String junit, boolean registries,
+                          List<ServiceConfig> services) {
     public CheckConfig(String name, List<String> command, String image, Duration timeout, String junit) {
         this(name, command, image, timeout, junit, false);
+    }
+
+    public CheckConfig(String name, List<String> command, String image, Duration timeout, String junit, boolean registries) {
+        this(name, command, image, timeout, junit, registries, List.of());
     }
 
     public CheckConfig {
@@ -24,6 +30,10 @@ public record CheckConfig(String name, List<String> command, String image, Durat
         command = command == null ? List.of() : List.copyOf(command);
         if (command.isEmpty()) {
             throw new IllegalArgumentException("check '" + name + "' needs a command");
+        }
+        services = services == null ? List.of() : List.copyOf(services);
+        if (services.stream().map(ServiceConfig::name).distinct().count() != services.size()) {
+            throw new IllegalArgumentException("check '" + name + "' names a service twice");
         }
     }
 }

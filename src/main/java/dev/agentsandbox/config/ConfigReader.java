@@ -305,7 +305,7 @@ final class ConfigReader {
                 continue;
             }
             out.add(new CheckConfig(f.getKey(), command, v.text(c, p, "image"), v.duration(c, p, "timeout"), v.text(c, p, "junit"),
-                    Boolean.TRUE.equals(v.bool(c, p, "registries"))));
+                    Boolean.TRUE.equals(v.bool(c, p, "registries")), new ServiceConfigReader(v).read(c, p, f.getKey())));
         }
         return out;
     }

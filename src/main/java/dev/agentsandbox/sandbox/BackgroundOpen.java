@@ -97,6 +97,16 @@ public final class BackgroundOpen implements SandboxBackend {
     }
 
     @Override
+    public String servicesRuntime(dev.agentsandbox.config.Tier tier, String runtime) throws AgentSandboxException {
+        return opened().backend().servicesRuntime(tier, runtime);
+    }
+
+    @Override
+    public java.util.List<String> imageCommand(String image) throws AgentSandboxException {
+        return opened().backend().imageCommand(image);
+    }
+
+    @Override
     public String kind() {
         return kind;
     }

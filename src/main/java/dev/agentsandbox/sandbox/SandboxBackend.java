@@ -23,6 +23,21 @@ public interface SandboxBackend extends AutoCloseable {
     default void onExec(java.util.function.Consumer<dev.agentsandbox.sandbox.trace.ProcessRecord> onExec) {
     }
 
+    /**
+     * The runtime a check's services run under, with the check's tier; refused with the fix where
+     * this backend or host cannot give it (a service never runs with less isolation than its check).
+     */
+    String servicesRuntime(dev.agentsandbox.config.Tier tier, String runtime) throws AgentSandboxException;
+
+    /** What a local image runs when no command is given: its entrypoint, then its command. */
+    java.util.List<String> imageCommand(String image) throws AgentSandboxException;
+
+    /** The refusal of a backend that cannot run services. */
+    static dev.agentsandbox.error.InfrastructureException noServices(String kind) {
+        return new dev.agentsandbox.error.InfrastructureException("checks.*.services run on the docker backend only: the " + kind
+                + " backend has no sandbox-to-sandbox sockets yet; run on the docker backend or drop the check's services");
+    }
+
     /** Kills the running sandboxes of a run (a limit outside the sandbox was hit); their run() returns. */
     void stop(String runId) throws AgentSandboxException;
 

@@ -25,12 +25,18 @@ import java.util.function.UnaryOperator;
  * @param runtime the Docker runtime name that gives that tier
  * @param limits resource limits
  * @param redactor applied to every line of output before it is shown or kept
+ * @param hosts names the sandbox resolves, as "name:address" with a loopback address (its services; empty: none)
  */
 public record SandboxSpec(String runId, String purpose, String image, List<String> command, String workdir,
                           Map<String, String> env, List<Mount> mounts, Tier tier, String runtime, Limits limits,
-                          UnaryOperator<String> redactor) {
+                          UnaryOperator<String> redactor, List<String> hosts) {
     /** The user every sandbox runs as: nobody, as in seed 001's pod spec. */
     public static final String USER = "65534:65534";
+
+    public SandboxSpec(String runId, String purpose, String image, List<String> command, String workdir, Map<String, String> env,
+                       List<Mount> mounts, Tier tier, String runtime, Limits limits, UnaryOperator<String> redactor) {
+        this(runId, purpose, image, command, workdir, env, mounts, tier, runtime, limits, redactor, List.of());
+    }
 
     public SandboxSpec {
         Objects.requireNonNull(runId, "runId");
@@ -53,6 +59,16 @@ public record SandboxSpec(String runId, String purpose, String image, List<Strin
         env = Map.copyOf(env);
         mounts = List.copyOf(mounts);
         redactor = redactor == null ? UnaryOperator.identity() : redactor;
+        hosts = hosts == null ? List.of() : List.copyOf(hosts);
+        // only loopback names: a sandbox has no network, and a name must not point anywhere else
+        if (hosts.stream().anyMatch(h -> !h.matches("[a-z][a-z0-9-]{0,31}:127\\.0\\.\\d{1,3}\\.\\d{1,3}"))) {
+            throw new IllegalArgumentException("a sandbox's host names map to loopback addresses only: " + hosts);
+        }
+    }
+
+    /** The same sandbox, resolving these names ("name:127.0.0.N"). */
+    public SandboxSpec withHosts(List<String> names) {
+        return new SandboxSpec(runId, purpose, image, command, workdir, env, mounts, tier, runtime, limits, redactor, names);
     }
 
     /** The environment names only: what may be logged about the environment. */
@@ -78,6 +94,9 @@ public record SandboxSpec(String runId, String purpose, String image, List<Strin
         m.put("tmpfsBytes", limits.tmpfsBytes());
         m.put("timeoutSeconds", limits.timeout().toSeconds());
         m.put("maxOutputBytes", limits.maxOutputBytes());
+        if (!hosts.isEmpty()) {
+            m.put("hosts", hosts);
+        }
         return m;
     }
 

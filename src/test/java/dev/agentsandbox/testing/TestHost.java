@@ -16,6 +16,8 @@ public final class TestHost {
     public static final String IMAGE = System.getenv().getOrDefault("AGENT_SANDBOX_TEST_IMAGE", "agent-sandbox/test-base:bookworm");
     /** The test image with a JDK, Maven, Node and npm (and CA certificates), for checks that build real projects. */
     public static final String BUILD_IMAGE = "agent-sandbox/test-build:bookworm";
+    /** PostgreSQL, Redis and their Python clients (scripts/setup-host.sh builds it): for checks with services. */
+    public static final String SERVICES_IMAGE = "agent-sandbox/test-services:bookworm";
 
     private TestHost() {
     }

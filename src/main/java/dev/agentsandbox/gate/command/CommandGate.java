@@ -43,6 +43,7 @@ public final class CommandGate implements Gate {
     private final OutputListener output;
     private final CheckEgress egress;
     private SandboxHook onSandbox = (check, result) -> { };
+    private CheckServices.Host services;
 
     /** What happens with a check's sandbox result as it ends; a failure there fails the run (the record must be whole). */
     @FunctionalInterface
@@ -72,6 +73,12 @@ public final class CommandGate implements Gate {
         return this;
     }
 
+    /** Where the check's services (checks.NAME.services) get their folders and host variables. */
+    public CommandGate withServices(CheckServices.Host host) {
+        this.services = host;
+        return this;
+    }
+
     @Override
     public String name() {
         return check.name();
@@ -80,20 +87,30 @@ public final class CommandGate implements Gate {
     @Override
     public GateResult evaluate(GateContext context) throws AgentSandboxException {
         long t0 = System.nanoTime();
-        Mount tree = context.checkTrees().fresh(check.name(), "/workspace");
         String image = check.image() == null ? defaultImage : check.image();
+        List<Finding> findings = new ArrayList<>();
         SandboxResult r;
-        if (egress == null) {
-            r = backend.run(template.spec(check.name(), image, check.command(), Map.of(), List.of(tree)), output);
+        if (check.services().isEmpty()) {
+            r = runCheck(context, image, null);
         } else {
-            try (CheckEgress.Route route = egress.open(check.name())) {
-                List<Mount> mounts = new ArrayList<>(List.of(tree));
-                mounts.addAll(route.mounts());
-                r = backend.run(template.spec(check.name(), image, route.command(check.command()), route.env(), mounts), output);
+            if (services == null) {
+                throw new InfrastructureException("check " + check.name() + " names services, and this run gives none");
             }
+            CheckServices started = CheckServices.start(check.name(), check.services(), backend, template, services, context.reportDirectory());
+            try {
+                if (!started.ready()) {
+                    started.close();
+                    findings.addAll(started.findings());
+                    return GateResult.of(name(), findings, Duration.ofNanos(System.nanoTime() - t0),
+                            new GateDetails.Check(-1, "not-run", image, null, Map.of(), null));
+                }
+                r = runCheck(context, image, started);
+            } finally {
+                started.close();
+            }
+            findings.addAll(started.findings());
         }
         onSandbox.ended(check.name(), r);
-        List<Finding> findings = new ArrayList<>();
         if (context.checkTrees().overQuota(check.name())) {
             findings.add(Finding.of(name(), "disk-quota", Verdict.FAIL, check.name() + " over its "
                     + context.checkTrees().quota(check.name()) + " disk quota (sandbox.disk): it filled its disk"));
@@ -123,6 +140,24 @@ public final class CommandGate implements Gate {
         writeLog(context.reportDirectory(), r.output());
         return GateResult.of(name(), findings, Duration.ofNanos(System.nanoTime() - t0),
                 new GateDetails.Check(r.exitCode(), r.ending().id(), image, r.imageId(), r.timings().millis(), counts));
+    }
+
+    /** The check's own sandbox, with its egress route and its services where it has them. */
+    private SandboxResult runCheck(GateContext context, String image, CheckServices services) throws AgentSandboxException {
+        Mount tree = context.checkTrees().fresh(check.name(), "/workspace");
+        if (egress == null) {
+            return backend.run(withServices(template.spec(check.name(), image, check.command(), Map.of(), List.of(tree)), services), output);
+        }
+        try (CheckEgress.Route route = egress.open(check.name())) {
+            List<Mount> mounts = new ArrayList<>(List.of(tree));
+            mounts.addAll(route.mounts());
+            return backend.run(withServices(template.spec(check.name(), image, route.command(check.command()), route.env(), mounts),
+                    services), output);
+        }
+    }
+
+    private static dev.agentsandbox.sandbox.SandboxSpec withServices(dev.agentsandbox.sandbox.SandboxSpec spec, CheckServices services) {
+        return services == null ? spec : services.around(spec);
     }
 
     /**

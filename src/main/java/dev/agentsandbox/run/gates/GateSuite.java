@@ -71,6 +71,17 @@ public final class GateSuite {
         for (CheckConfig check : config.checks()) {
             gates.add(new CommandGate(check, p.settings().image(), backend, agent.template(), (s, line) -> progress.output(check.name(), line),
                     check.registries() ? registries(p, bundle, scratch) : null)
+                    .withServices(new dev.agentsandbox.gate.command.CheckServices.Host() {
+                        @Override
+                        public Path folder(String name) throws AgentSandboxException {
+                            return scratch.folder(name);
+                        }
+
+                        @Override
+                        public String variable(String name) {
+                            return host.get(name);
+                        }
+                    })
                     // the check's programs, from gVisor's kernel, on the record as the agent's are, and judged by the same policy:
                     // a check runs code the agent wrote
                     .onSandbox((name, result) -> {

@@ -36,12 +36,14 @@ public final class PrepareStage {
     private final ConfigSource configs;
     private final HostEnvironment host;
     private final String backend;
+    private final dev.agentsandbox.sandbox.SandboxBackend sandboxes;
 
     public PrepareStage(RunContext context, ConfigSource configs) {
         this.clock = context.clock();
         this.configs = configs;
         this.host = context.host();
         this.backend = context.backend().kind(); // the kind of backend the sandboxes run on (docker, kubernetes)
+        this.sandboxes = context.backend();
     }
 
     public Intake intake(RunRequest request, KeyPair signingKey) throws AgentSandboxException {
@@ -74,6 +76,7 @@ public final class PrepareStage {
         String branch = FeatureBranch.name(config.branch().pattern(), request.task().text(), runId);
         // A host that cannot give the controls asked for is refused before anything starts.
         DiskQuota quota = HostControls.require(config, settings, backend);
+        requireServices(config, settings);
         String identity = RepositoryIdentity.of(repo, config.merge().remote() != null ? config.merge().remote() : request.delivery().push());
         if (in.plan() != null && in.plan().approved() != null) {
             usePlanOnce(in.plan().approved(), repo, identity, base, runId);
@@ -94,6 +97,25 @@ public final class PrepareStage {
             throw bundle.failed(e); // refused before the agent starts, and run.json says why
         }
         return new Prepared(request, runId, base, config, settings, branch, identity, quota, dataClass, in.plan(), in.signingKey());
+    }
+
+    /** Checks' services: their runtime on this host and their host variables, before the agent starts rather than after. */
+    private void requireServices(RunConfig config, Settings settings) throws AgentSandboxException {
+        boolean any = false;
+        for (var check : config.checks()) {
+            for (var svc : check.services()) {
+                any = true;
+                for (var e : svc.hostEnv().entrySet()) {
+                    if (host.get(e.getValue()) == null) {
+                        throw new UsageException("checks." + check.name() + ".services " + svc.name() + ".host-env." + e.getKey()
+                                + " reads host variable " + e.getValue() + ", which is not set: set it in the job's environment, or drop it");
+                    }
+                }
+            }
+        }
+        if (any) {
+            sandboxes.servicesRuntime(settings.tier(), settings.runtime());
+        }
     }
 
     /** An approved plan is carried out in its own repository, never after a rejection, and once. */
@@ -130,6 +152,7 @@ public final class PrepareStage {
         java.util.Set<String> images = new java.util.LinkedHashSet<>();
         images.add(settings.image());
         config.checks().forEach(c -> images.add(c.image() != null ? c.image() : settings.image()));
+        config.checks().forEach(c -> c.services().forEach(s -> images.add(s.image())));
         images.remove(null);
         policy.allow().check(images, settings.tier().id(), backend, config.proxy().upstreams().stream().map(ProxyConfig.Upstream::provider).toList());
         if (!policy.classifies()) {

@@ -57,7 +57,9 @@ final class DockerContainer implements AutoCloseable {
             Map<String, String> labels = Labels.forSandbox(spec);
             ObjectNode labelNode = body.putObject("Labels");
             labels.forEach(labelNode::put);
-            body.put("NetworkDisabled", true);
+            // NetworkMode none is what leaves only loopback; NetworkDisabled also keeps Docker from writing the
+            // hosts file, which a check with services needs for their names
+            body.put("NetworkDisabled", spec.hosts().isEmpty());
             body.put("AttachStdout", true);
             body.put("AttachStderr", true);
             ObjectNode host = body.putObject("HostConfig");
@@ -81,6 +83,7 @@ final class DockerContainer implements AutoCloseable {
                 }
                 binds.add(source + ":" + m.containerPath() + ":" + (m.readOnly() ? "ro" : "rw"));
             }
+            strings(host.putArray("ExtraHosts"), spec.hosts());
             host.putObject("LogConfig").put("Type", "none");
             host.put("AutoRemove", false);
             try {

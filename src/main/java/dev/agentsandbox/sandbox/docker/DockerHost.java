@@ -4,6 +4,8 @@ import dev.agentsandbox.config.Tier;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.agentsandbox.error.InfrastructureException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -36,6 +38,49 @@ public final class DockerHost {
                     + " (it has: " + (runtimes.isEmpty() ? "none" : String.join(", ", runtimes)) + "): "
                     + "run scripts/setup-host.sh or add it to /etc/docker/daemon.json and restart dockerd."
                     + " agent-sandbox never falls back to a weaker runtime.");
+        }
+    }
+
+    /**
+     * The runtime a check's services run under. gVisor's is runsc registered a second time with
+     * {@code --host-uds=create}: a service binds its sockets in a folder the check's sandbox
+     * mounts, the only way between the two, since neither has a network. The agent's runtime never
+     * gets that permission.
+     */
+    public String servicesRuntime(Tier tier, String runtime) throws InfrastructureException {
+        return switch (tier) {
+            case CONTAINER -> "runc";
+            case MICROVM -> throw new InfrastructureException("checks.*.services cannot run under the microvm tier: a VM cannot share a"
+                    + " socket with another; use the gvisor tier for checks with services, or drop the services");
+            case GVISOR -> {
+                String services = (runtime.endsWith("-kvm") ? runtime.substring(0, runtime.length() - 4) : runtime) + SERVICES_SUFFIX;
+                if (!runtimes().contains(services)) {
+                    throw new InfrastructureException("checks.*.services need the Docker runtime '" + services + "' (runsc with --network=none"
+                            + " --host-uds=create), which this daemon does not have: run scripts/install-gvisor.sh as root (or with sudo)"
+                            + " to register it, or drop the check's services. Services never run without gVisor");
+                }
+                yield services;
+            }
+        };
+    }
+
+    /** The name suffix of the services' runtime beside a gVisor runtime (runsc-services). */
+    public static final String SERVICES_SUFFIX = "-services";
+
+    /** What an image runs by default: its entrypoint, then its command. */
+    public List<String> imageCommand(String image) throws InfrastructureException {
+        imageId(image);
+        try {
+            JsonNode config = api.get("/images/" + DockerApi.segment(image) + "/json").path("Config");
+            List<String> argv = new ArrayList<>();
+            config.path("Entrypoint").forEach(x -> argv.add(x.asText()));
+            config.path("Cmd").forEach(x -> argv.add(x.asText()));
+            if (argv.isEmpty()) {
+                throw new InfrastructureException("image '" + image + "' has no entrypoint or command: give the service a command");
+            }
+            return argv;
+        } catch (DockerApi.Refused e) {
+            throw new InfrastructureException("cannot inspect image '" + image + "': " + DockerSandbox.firstLine(e.getMessage()), e);
         }
     }
 

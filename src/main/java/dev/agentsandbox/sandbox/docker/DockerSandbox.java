@@ -190,6 +190,16 @@ public final class DockerSandbox implements SandboxBackend {
     }
 
     @Override
+    public String servicesRuntime(Tier tier, String runtime) throws InfrastructureException {
+        return host.servicesRuntime(tier, runtime);
+    }
+
+    @Override
+    public java.util.List<String> imageCommand(String image) throws InfrastructureException {
+        return host.imageCommand(image);
+    }
+
+    @Override
     public int cleanup(boolean all) throws InfrastructureException {
         return reaper.cleanup(all);
     }

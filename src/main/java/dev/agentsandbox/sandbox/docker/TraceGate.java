@@ -51,7 +51,7 @@ final class TraceGate implements AutoCloseable {
         List<Mount> mounts = new ArrayList<>(spec.mounts());
         mounts.add(new Mount(gate, IN_SANDBOX, true));
         return new SandboxSpec(spec.runId(), spec.purpose(), spec.image(), command, spec.workdir(), spec.env(), mounts,
-                spec.tier(), spec.runtime(), spec.limits(), spec.redactor());
+                spec.tier(), spec.runtime(), spec.limits(), spec.redactor(), spec.hosts());
     }
 
     /** Attaches the trace to the started container, then opens the gate. */

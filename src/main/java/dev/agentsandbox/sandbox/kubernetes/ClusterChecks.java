@@ -29,6 +29,10 @@ final class ClusterChecks {
 
     /** The isolation the cluster must give, checked before any pod is made; overlays do not cross the API. */
     void requireSupported(SandboxSpec spec, boolean traceAsked) throws InfrastructureException {
+        if (!spec.hosts().isEmpty()) {
+            throw new InfrastructureException("checks.*.services run on the docker backend only: the kubernetes backend has no"
+                    + " sandbox-to-sandbox sockets yet; run the check on the docker backend or drop its services");
+        }
         if (traceAsked) {
             throw new InfrastructureException("the process log (sandbox.process-log, on by default) records the agent's programs with runsc's"
                     + " trace on the host, which the kubernetes backend cannot attach to a pod yet; set sandbox.process-log: false in"

@@ -314,6 +314,16 @@ public final class KubernetesSandbox implements SandboxBackend {
     }
 
     @Override
+    public String servicesRuntime(dev.agentsandbox.config.Tier tier, String runtime) throws dev.agentsandbox.error.InfrastructureException {
+        throw dev.agentsandbox.sandbox.SandboxBackend.noServices("kubernetes");
+    }
+
+    @Override
+    public java.util.List<String> imageCommand(String image) throws dev.agentsandbox.error.InfrastructureException {
+        throw dev.agentsandbox.sandbox.SandboxBackend.noServices("kubernetes");
+    }
+
+    @Override
     public void stop(String runId) throws InfrastructureException {
         try {
             client.pods().inNamespace(settings.namespace()).withLabel(Labels.RUN, runId).withGracePeriod(0).delete();

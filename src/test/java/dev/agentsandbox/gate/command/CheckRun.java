@@ -87,6 +87,16 @@ final class CheckRun implements SandboxBackend, CheckTrees, Tree {
     }
 
     @Override
+    public String servicesRuntime(dev.agentsandbox.config.Tier tier, String runtime) throws dev.agentsandbox.error.InfrastructureException {
+        throw dev.agentsandbox.sandbox.SandboxBackend.noServices("fake");
+    }
+
+    @Override
+    public java.util.List<String> imageCommand(String image) throws dev.agentsandbox.error.InfrastructureException {
+        throw dev.agentsandbox.sandbox.SandboxBackend.noServices("fake");
+    }
+
+    @Override
     public void stop(String runId) {
     }
 

@@ -1,0 +1,132 @@
+package dev.agentsandbox.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** checks.NAME.services: the services a check needs, each checked with a message naming the key. */
+final class ServiceConfigReader {
+    private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
+    /**
+     * Host variables a service may not be given: the tool's own and the CI's credentials. A
+     * service talks to the check, which runs the agent's code.
+     */
+    private static final Pattern FORBIDDEN_HOST = Pattern.compile("AGENT_SANDBOX_.*|ANTHROPIC_.*|OPENAI_.*|GEMINI_.*|GOOGLE_.*|AZURE_.*|AWS_.*"
+            + "|ACTIONS_.*|GITHUB_TOKEN|GH_TOKEN|CI_JOB_TOKEN|CI_JOB_JWT.*|CI_REGISTRY_PASSWORD|CI_DEPLOY_PASSWORD|GITLAB_TOKEN|JENKINS_.*|SSH_AUTH_SOCK");
+
+    private final ConfigValues v;
+
+    ServiceConfigReader(ConfigValues values) {
+        this.v = values;
+    }
+
+    List<ServiceConfig> read(JsonNode c, String p, String check) {
+        JsonNode n = c.get("services");
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        String key = "checks." + check + ".services";
+        if (!n.isArray()) {
+            v.error(p + "/services", key, "must be a list of services (each with name, image and ports)");
+            return List.of();
+        }
+        if (n.size() > ServiceConfig.MAX_PER_CHECK) {
+            v.error(p + "/services", key, "names " + n.size() + " services: at most " + ServiceConfig.MAX_PER_CHECK + " per check");
+            return List.of();
+        }
+        List<ServiceConfig> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < n.size(); i++) {
+            String q = p + "/services/" + i;
+            String k = key + "[" + i + "]";
+            JsonNode s = n.get(i);
+            if (!v.object(s, q)) {
+                continue;
+            }
+            String name = v.text(s, q, "name");
+            String image = v.text(s, q, "image");
+            if (name == null || image == null || image.isBlank()) {
+                v.error(q, k, "needs a name (the host name the check reaches it by) and an image");
+                continue;
+            }
+            if (!ServiceConfig.NAME.matcher(name).matches() || name.equals("localhost")) {
+                v.error(q + "/name", k + ".name", "'" + name + "' is not a host name of lower-case letters, digits and dashes (nor localhost)");
+                continue;
+            }
+            if (!names.add(name)) {
+                v.error(q + "/name", k + ".name", "'" + name + "' names a second service of " + check);
+                continue;
+            }
+            List<Integer> ports = ports(s, q, k);
+            Map<String, String> env = variables(s.get("env"), q + "/env", k + ".env", false);
+            Map<String, String> hostEnv = variables(s.get("host-env"), q + "/host-env", k + ".host-env", true);
+            JsonNode health = s.get("health");
+            List<String> healthCommand = null;
+            java.time.Duration healthTimeout = null;
+            if (health != null && v.object(health, q + "/health")) {
+                healthCommand = v.command(health, q + "/health", "command");
+                healthTimeout = v.duration(health, q + "/health", "timeout");
+            }
+            if (ports == null || env == null || hostEnv == null) {
+                continue;
+            }
+            out.add(new ServiceConfig(name, image, v.command(s, q, "command"), env, hostEnv, ports, healthCommand, healthTimeout,
+                    s.has("cpus") ? v.number(s, q, "cpus") : null, v.size(s, q, "memory")));
+        }
+        return out;
+    }
+
+    private List<Integer> ports(JsonNode s, String q, String k) {
+        JsonNode ports = s.get("ports");
+        if (ports == null || !ports.isArray() || ports.isEmpty()) {
+            v.error(q + "/ports", k + ".ports", "needs the TCP ports the service serves, like [5432]");
+            return null;
+        }
+        List<Integer> out = new ArrayList<>();
+        for (int j = 0; j < ports.size(); j++) {
+            JsonNode x = ports.get(j);
+            if (!x.isIntegralNumber() || x.asLong() < 1 || x.asLong() > 65535 || out.contains(x.intValue())) {
+                v.error(q + "/ports/" + j, k + ".ports[" + j + "]", "'" + x.asText() + "' is not a TCP port from 1 to 65535 named once");
+                return null;
+            }
+            out.add(x.intValue());
+        }
+        return out;
+    }
+
+    /** A mapping of variable names to text; with {@code host}, the values are host variable names, some of which are refused. */
+    private Map<String, String> variables(JsonNode n, String p, String k, boolean host) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (n == null || n.isNull()) {
+            return m;
+        }
+        if (!v.object(n, p)) {
+            return null;
+        }
+        boolean ok = true;
+        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+            var f = it.next();
+            String value = f.getValue().isValueNode() && !f.getValue().isNull() ? f.getValue().asText() : null;
+            if (!VARIABLE.matcher(f.getKey()).matches() || value == null) {
+                v.error(p + "/" + f.getKey(), k + "." + f.getKey(), "must be a variable name with a text value");
+                ok = false;
+            } else if (host && !VARIABLE.matcher(value).matches()) {
+                v.error(p + "/" + f.getKey(), k + "." + f.getKey(), "'" + value + "' is not a host variable name");
+                ok = false;
+            } else if (host && FORBIDDEN_HOST.matcher(value.toUpperCase(java.util.Locale.ROOT)).matches()) {
+                v.error(p + "/" + f.getKey(), k + "." + f.getKey(), value + " is one of this tool's or the CI's own credentials,"
+                        + " which a service never gets: give the service a variable of its own");
+                ok = false;
+            } else {
+                m.put(f.getKey(), value);
+            }
+        }
+        return ok ? m : null;
+    }
+}
