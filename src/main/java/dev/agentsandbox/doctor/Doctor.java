@@ -107,6 +107,7 @@ public final class Doctor {
             if (tier == Tier.GVISOR) {
                 checks.add(runscVersion());
             }
+            checks.add(services(sandbox, tier, runtime));
             if (image == null) {
                 return checks;
             }
@@ -166,6 +167,16 @@ public final class Doctor {
             return Check.fail("cgroups", detail, "enable the memory cgroup controller (kernel cmdline cgroup_enable=memory)");
         }
         return Check.ok("cgroups", detail);
+    }
+
+    /** Whether checks with services (checks.NAME.services) can run here: as a run decides it, before its agent starts. */
+    private static Check services(DockerSandbox sandbox, Tier tier, String runtime) {
+        try {
+            return Check.ok("check services", "under " + sandbox.servicesRuntime(tier, runtime));
+        } catch (AgentSandboxException e) {
+            return Check.warn("check services", "unavailable: runs whose checks name services are refused here",
+                    e.getMessage().replaceFirst("^[^:]*: ", ""));
+        }
     }
 
     private static Check runscVersion() {
