@@ -16,7 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jgit.api.Git;
+import dev.agentsandbox.testing.RunnerUser;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -234,6 +239,46 @@ class CheckServicesIT {
         String runId = new ObjectMapper().readTree(tmp.resolve("b/run.json").toFile()).path("runId").asText();
         Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=dev.agentsandbox.run=" + runId + ".svc0").start();
         assertThat(new String(ps.getInputStream().readAllBytes()).strip()).as("the service's sandbox is gone").isEmpty();
+    }
+
+    /**
+     * As each runner's own user, through bin/agent-sandbox and the packaged jar: a GitHub-hosted
+     * runner's uid 1001 with sudo, a GitLab shell runner's docker-group user without it (which turns
+     * off by name the two controls that need root), a Jenkins agent's with sudo for three tools.
+     */
+    @ParameterizedTest
+    @EnumSource(RunnerUser.class)
+    void aCheckWithAServiceRunsAsTheRunnersUser(RunnerUser user) throws Exception {
+        user.requirePresent();
+        Path root = user.newFolder("services");
+        try {
+            SampleRepo repo = SampleRepo.create(root);
+            String controls = user == RunnerUser.NO_SUDO ? "sandbox: { disk: unlimited, process-log: false }\n" : "";
+            Path cfg = Files.writeString(root.resolve("cfg.yml"), "version: 1\n" + controls + """
+                    checks:
+                      tests:
+                        image: %s
+                        command: ["python3", "-c", "import redis; assert redis.Redis(host='cache').ping(); print('pong from', redis.Redis(host='cache').get('who').decode())"]
+                        services:
+                          - name: cache
+                            image: %s
+                            command: "redis-server --port 6379 --bind 127.0.0.1 --save '' --appendonly no --dir /tmp & until redis-cli set who \\"$WHO\\" >/dev/null 2>&1; do sleep 0.1; done; wait"
+                            host-env: { WHO: SERVICE_OWNER }
+                            ports: [6379]
+                    """.formatted(TestHost.SERVICES_IMAGE, TestHost.SERVICES_IMAGE));
+            user.own(root);
+            String cli = Path.of("bin/agent-sandbox").toAbsolutePath().toString();
+            Map<String, String> env = Map.of("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"), "SERVICE_OWNER", "owner-" + user.name);
+            var doctor = user.exec(List.of(cli, "doctor", "--image", TestHost.IMAGE, "--config", cfg.toString()), root, env);
+            assertThat(doctor.out()).containsPattern("OK +check services +under runsc-services");
+            var run = user.exec(List.of(cli, "run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE,
+                    "--command", "echo x >> README.md", "--config", cfg.toString(), "--bundle", root.resolve("b").toString(), "--quiet"), root, env);
+            String log = Files.readString(root.resolve("b/reports/checks/tests.log"));
+            assertThat(run.exitCode()).as(run.out() + "\n" + log).isZero();
+            assertThat(log).contains("pong from [redacted: host-env]");
+        } finally {
+            RunnerUser.remove(root);
+        }
     }
 
     @Test

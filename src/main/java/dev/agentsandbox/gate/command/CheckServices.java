@@ -45,6 +45,8 @@ public final class CheckServices implements AutoCloseable {
     private static final String SERVICE_SCRIPT = script("service.sh");
     private static final String CHECK_SCRIPT = script("services.sh");
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    /** Shorter values are not redacted: a one- or two-letter value would blank out every log. */
+    private static final int MIN_SECRET = 3;
 
     /** What the run gives the services: a fresh folder per service, and the host's variables. */
     public interface Host {
@@ -61,6 +63,7 @@ public final class CheckServices implements AutoCloseable {
     private final List<Started> started = new ArrayList<>();
     private final List<Finding> findings = new ArrayList<>();
     private final Path reportDir;
+    private final List<String> secrets = new ArrayList<>();
     private boolean closed;
 
     private CheckServices(String check, SandboxBackend backend, Path reportDir) {
@@ -101,6 +104,7 @@ public final class CheckServices implements AutoCloseable {
             }
             env.put(e.getKey(), value);
             secrets.add(value);
+            this.secrets.add(value);
         }
         env.put("AGENT_SANDBOX_SERVICE_PORTS", String.join(" ", svc.ports().stream().map(String::valueOf).toList()));
         env.put("AGENT_SANDBOX_SERVICE_HEALTH", svc.health() == null ? "" : shell(svc.health()));
@@ -200,8 +204,19 @@ public final class CheckServices implements AutoCloseable {
         env.put("AGENT_SANDBOX_SERVICES", String.join(" ", entries));
         List<String> command = new ArrayList<>(List.of("sh", "-c", CHECK_SCRIPT, "agent-sandbox-services"));
         command.addAll(spec.command());
+        // a service may well say its secrets to the check (a greeting, an error): the check's output is redacted of them too
         return new SandboxSpec(spec.runId(), spec.purpose(), spec.image(), command, spec.workdir(), env, mounts, spec.tier(),
-                spec.runtime(), spec.limits(), spec.redactor(), hosts);
+                spec.runtime(), spec.limits(), redactor(spec.redactor(), secrets), hosts);
+    }
+
+    /** Takes the services' host-env values out of text the check wrote (its reports, their failure messages). */
+    public String scrub(String text) {
+        return redactor(UnaryOperator.identity(), secrets).apply(text);
+    }
+
+    /** Whether any service was given a host variable's value that {@link #scrub} takes out. */
+    public boolean hasSecrets() {
+        return secrets.stream().anyMatch(v -> v.length() >= MIN_SECRET);
     }
 
     /** Stops every service (their sandboxes are removed as every sandbox is) and keeps their logs in reports/checks/CHECK.services/. */
@@ -250,7 +265,7 @@ public final class CheckServices implements AutoCloseable {
 
     /** The run's redaction, and the values read from host variables, wherever they appear in the service's output. */
     private static UnaryOperator<String> redactor(UnaryOperator<String> base, List<String> secrets) {
-        List<String> values = secrets.stream().filter(v -> v.length() >= 3).toList();
+        List<String> values = secrets.stream().filter(v -> v.length() >= MIN_SECRET).toList();
         if (values.isEmpty()) {
             return base;
         }

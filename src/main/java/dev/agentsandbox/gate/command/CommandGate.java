@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /**
@@ -90,6 +91,7 @@ public final class CommandGate implements Gate {
         String image = check.image() == null ? defaultImage : check.image();
         List<Finding> findings = new ArrayList<>();
         SandboxResult r;
+        UnaryOperator<String> scrub = UnaryOperator.identity();
         if (check.services().isEmpty()) {
             r = runCheck(context, image, null);
         } else {
@@ -109,6 +111,9 @@ public final class CommandGate implements Gate {
                 started.close();
             }
             findings.addAll(started.findings());
+            if (started.hasSecrets()) {
+                scrub = started::scrub;
+            }
         }
         onSandbox.ended(check.name(), r);
         if (context.checkTrees().overQuota(check.name())) {
@@ -132,10 +137,11 @@ public final class CommandGate implements Gate {
         }
         GateDetails.Check.Junit counts = null;
         if (check.junit() != null) {
-            JunitResults junit = readJunit(context.checkTrees().written(check.name()), context, findings);
+            UnaryOperator<String> scrubbed = scrub;
+            JunitResults junit = readJunit(context.checkTrees().written(check.name()), context, findings, scrubbed);
             counts = new GateDetails.Check.Junit(junit.tests(), junit.failures(), junit.errors(), junit.skipped());
             junit.failed().stream().limit(MAX_FAILURE_FINDINGS).forEach(f -> findings.add(
-                    Finding.of(name(), "test-failed", Verdict.FAIL, f.testcase() + ": " + f.message())));
+                    Finding.of(name(), "test-failed", Verdict.FAIL, scrubbed.apply(f.testcase() + ": " + f.message()))));
         }
         writeLog(context.reportDirectory(), r.output());
         return GateResult.of(name(), findings, Duration.ofNanos(System.nanoTime() - t0),
@@ -164,7 +170,7 @@ public final class CommandGate implements Gate {
      * Reads the JUnit XML the check wrote. A report committed in the repository and left as it
      * was is not the check's result (an agent could plant a passing one), so it does not count.
      */
-    private JunitResults readJunit(Path tree, GateContext context, List<Finding> findings) {
+    private JunitResults readJunit(Path tree, GateContext context, List<Finding> findings, UnaryOperator<String> scrub) {
         Path reportDir = context.reportDirectory();
         PathGlob glob = PathGlob.of("/" + check.junit());
         JunitResults all = JunitResults.empty();
@@ -202,7 +208,11 @@ public final class CommandGate implements Gate {
                 if (reportDir != null) {
                     Path dst = reportDir.resolve("checks").resolve(check.name()).resolve(rel);
                     Files.createDirectories(dst.getParent());
-                    Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+                    if (scrub == UnaryOperator.<String>identity()) {
+                        Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
+                    } else {
+                        Files.writeString(dst, scrub.apply(new String(Files.readAllBytes(f), StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
+                    }
                 }
             } catch (IOException e) {
                 findings.add(Finding.at(name(), "junit-invalid", Verdict.FAIL, rel + ": " + e.getMessage(), rel, 0));
