@@ -167,7 +167,8 @@ final class RunCommand implements Callable<Integer> {
             out.println();
             out.println("verdict: " + r.verdict());
             for (var g : r.gates()) {
-                out.printf("  %-14s %-5s %d finding(s)%n", g.gate(), g.verdict().id(), g.findings().size());
+                out.printf("  %-14s %-5s %d finding(s)%s%n", g.gate(), g.verdict().id(), g.findings().size(),
+                        g.duration().toMillis() >= 100 ? String.format(java.util.Locale.ROOT, "  %.1f s", g.duration().toMillis() / 1000.0) : "");
                 g.findings().stream().filter(f -> f.level() != dev.agentsandbox.verdict.Verdict.PASS).limit(MAX_FINDINGS_SHOWN)
                         .forEach(f -> out.println("    " + f.level().id() + " " + f.rule() + ": "
                                 + dev.agentsandbox.console.SafeText.line(f.message(), 400)));

@@ -226,17 +226,34 @@ public final class CheckServices implements AutoCloseable {
             return;
         }
         closed = true;
-        for (Started s : started) {
-            try {
-                backend.stop(s.runId());
-            } catch (AgentSandboxException | RuntimeException e) {
-                // the sandbox's own timeout and the reaper remove it still
+        // stopped until their sandboxes have ended: one still being created when the first stop came is stopped by a later one
+        long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        List<Started> running = new ArrayList<>(started);
+        while (!running.isEmpty() && System.nanoTime() < deadline) {
+            for (Started s : running) {
+                try {
+                    backend.stop(s.runId());
+                } catch (AgentSandboxException | RuntimeException e) {
+                    // tried again below; the sandbox's own timeout and the reaper remove it still
+                }
+            }
+            running.removeIf(s -> s.result().isDone());
+            if (!running.isEmpty()) {
+                try {
+                    CompletableFuture.anyOf(running.stream().map(Started::result).toArray(CompletableFuture[]::new)).get(500, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException | ExecutionException e) {
+                    // looked at again on the next round
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                running.removeIf(s -> s.result().isDone());
             }
         }
         for (Started s : started) {
             String log;
             try {
-                SandboxResult r = s.result().get(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
+                SandboxResult r = s.result().get(1, TimeUnit.SECONDS);
                 log = r.output();
             } catch (ExecutionException e) {
                 log = "agent-sandbox: the service's sandbox could not run: " + firstLine(e.getCause()) + "\n";
