@@ -60,7 +60,9 @@ register_services() { # register_services RUNSC
     || die "runsc install could not register the runtime '$RUNTIME-services' in /etc/docker/daemon.json"
 }
 if registered; then # only the KVM or the services' runtime is missing: the installed runsc serves them
-  runsc_bin=$(command -v runsc || echo "$BIN/runsc")
+  # the runsc the daemon already runs, so that the services and KVM runtimes are the same binary
+  runsc_bin=$(docker_info --format "{{(index .Runtimes \"$RUNTIME\").Path}}" 2>/dev/null || true)
+  [ -x "$runsc_bin" ] || runsc_bin=$(command -v runsc || echo "$BIN/runsc")
   want=()
   if kvm_missing; then register_kvm "$runsc_bin"; want+=("$RUNTIME-kvm"); fi
   if services_missing; then register_services "$runsc_bin"; want+=("$RUNTIME-services"); fi

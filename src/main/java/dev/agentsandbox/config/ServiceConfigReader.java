@@ -14,11 +14,13 @@ import java.util.regex.Pattern;
 final class ServiceConfigReader {
     private static final Pattern VARIABLE = Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,127}");
     /**
-     * Host variables a service may not be given: the tool's own and the CI's credentials. A
-     * service talks to the check, which runs the agent's code.
+     * The prefix every host variable a service reads must have. What a service is given, its check
+     * can read (a database runs programs and shows settings for its clients), and the check runs the
+     * agent's code: a job hands a service a value on purpose, under a name of its own, and never an
+     * existing credential by accident.
      */
-    private static final Pattern FORBIDDEN_HOST = Pattern.compile("AGENT_SANDBOX_.*|ANTHROPIC_.*|OPENAI_.*|GEMINI_.*|GOOGLE_.*|AZURE_.*|AWS_.*"
-            + "|ACTIONS_.*|GITHUB_TOKEN|GH_TOKEN|CI_JOB_TOKEN|CI_JOB_JWT.*|CI_REGISTRY_PASSWORD|CI_DEPLOY_PASSWORD|GITLAB_TOKEN|JENKINS_.*|SSH_AUTH_SOCK");
+    static final String HOST_PREFIX = "SERVICE_";
+    private static final long MIN_MEMORY = 16L << 20;
 
     private final ConfigValues v;
 
@@ -73,11 +75,16 @@ final class ServiceConfigReader {
                 healthCommand = v.command(health, q + "/health", "command");
                 healthTimeout = v.duration(health, q + "/health", "timeout");
             }
+            Long memory = v.size(s, q, "memory");
+            if (memory != null && memory < MIN_MEMORY) {
+                v.error(q + "/memory", k + ".memory", "is below 16m, less than any service needs (Docker refuses under 6m)");
+                continue;
+            }
             if (ports == null || env == null || hostEnv == null) {
                 continue;
             }
             out.add(new ServiceConfig(name, image, v.command(s, q, "command"), env, hostEnv, ports, healthCommand, healthTimeout,
-                    s.has("cpus") ? v.number(s, q, "cpus") : null, v.size(s, q, "memory")));
+                    s.has("cpus") ? v.number(s, q, "cpus") : null, memory));
         }
         return out;
     }
@@ -119,9 +126,10 @@ final class ServiceConfigReader {
             } else if (host && !VARIABLE.matcher(value).matches()) {
                 v.error(p + "/" + f.getKey(), k + "." + f.getKey(), "'" + value + "' is not a host variable name");
                 ok = false;
-            } else if (host && FORBIDDEN_HOST.matcher(value.toUpperCase(java.util.Locale.ROOT)).matches()) {
-                v.error(p + "/" + f.getKey(), k + "." + f.getKey(), value + " is one of this tool's or the CI's own credentials,"
-                        + " which a service never gets: give the service a variable of its own");
+            } else if (host && !value.startsWith(HOST_PREFIX)) {
+                v.error(p + "/" + f.getKey(), k + "." + f.getKey(), "reads " + value + ": a service reads only host variables named "
+                        + HOST_PREFIX + "*, since its check (the agent's code) can read what a service is given; set " + HOST_PREFIX
+                        + value + " in the job to the value meant for the service (a throwaway one, never a credential)");
                 ok = false;
             } else {
                 m.put(f.getKey(), value);

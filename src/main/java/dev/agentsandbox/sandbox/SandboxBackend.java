@@ -29,7 +29,7 @@ public interface SandboxBackend extends AutoCloseable {
      */
     String servicesRuntime(dev.agentsandbox.config.Tier tier, String runtime) throws AgentSandboxException;
 
-    /** What a local image runs when no command is given: its entrypoint, then its command. */
+    /** What a local image runs when no command is given: its entrypoint, then its command (empty: neither); fails if there is no such image. */
     java.util.List<String> imageCommand(String image) throws AgentSandboxException;
 
     /** The refusal of a backend that cannot run services. */

@@ -20,7 +20,7 @@ class ServiceConfigTest {
                         image: local/postgres:16
                         command: ["postgres", "-D", "/tmp/pg"]
                         env: { POSTGRES_DB: app, PORT: 5432 }
-                        host-env: { POSTGRES_PASSWORD: DB_PASSWORD }
+                        host-env: { POSTGRES_PASSWORD: SERVICE_DB_PASSWORD }
                         ports: [5432, 5433]
                         health: { command: "pg_isready -h 127.0.0.1", timeout: 2m }
                         cpus: 0.5
@@ -32,7 +32,7 @@ class ServiceConfigTest {
         ServiceConfig pg = s.get(0);
         assertThat(pg.command()).containsExactly("postgres", "-D", "/tmp/pg");
         assertThat(pg.env()).isEqualTo(Map.of("POSTGRES_DB", "app", "PORT", "5432"));
-        assertThat(pg.hostEnv()).isEqualTo(Map.of("POSTGRES_PASSWORD", "DB_PASSWORD"));
+        assertThat(pg.hostEnv()).isEqualTo(Map.of("POSTGRES_PASSWORD", "SERVICE_DB_PASSWORD"));
         assertThat(pg.ports()).containsExactly(5432, 5433);
         assertThat(pg.health()).containsExactly("sh", "-c", "pg_isready -h 127.0.0.1");
         assertThat(pg.healthTimeout()).isEqualTo(Duration.ofMinutes(2));
@@ -60,8 +60,9 @@ class ServiceConfigTest {
                 .hasMessageContaining("checks.tests.services[1].ports[0]: '0' is not a TCP port")
                 .hasMessageContaining("checks.tests.services[2].ports[1]: '6379' is not a TCP port from 1 to 65535 named once")
                 .hasMessageContaining("checks.tests.services[3].ports: needs the TCP ports")
-                .hasMessageContaining("checks.tests.services[4].host-env.TOKEN: GITHUB_TOKEN is one of this tool's or the CI's own credentials")
-                .hasMessageContaining("checks.tests.services[5].host-env.KEY: anthropic_api_key is one of")
+                .hasMessageContaining("checks.tests.services[4].host-env.TOKEN: reads GITHUB_TOKEN: a service reads only host variables named SERVICE_*")
+                .hasMessageContaining("set SERVICE_GITHUB_TOKEN in the job")
+                .hasMessageContaining("checks.tests.services[5].host-env.KEY: reads anthropic_api_key")
                 .hasMessageContaining("services[6].host-env.BAD NAME: must be a variable name")
                 .hasMessageContaining("services[7].name: 'localhost'");
     }
@@ -72,6 +73,8 @@ class ServiceConfigTest {
                       - { name: db, image: x, ports: [1] }
                       - { name: db, image: y, ports: [2] }
                 """)).hasMessageContaining("checks.tests.services[1].name: 'db' names a second service of tests");
+        assertThatThrownBy(() -> ConfigLoaderTest.load(HEAD + "      - { name: db, image: x, ports: [1], memory: 1k }\n"))
+                .hasMessageContaining("checks.tests.services[0].memory: is below 16m");
         StringBuilder nine = new StringBuilder(HEAD);
         for (int i = 0; i < 9; i++) {
             nine.append("      - { name: s").append(i).append(", image: x, ports: [1] }\n");

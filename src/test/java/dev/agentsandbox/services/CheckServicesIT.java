@@ -206,9 +206,7 @@ class CheckServicesIT {
     }
 
     @Test
-    void aServiceThatNeverGetsReadyEndsItsCheckWithAFindingAndItsSecretIsRedacted() throws Exception {
-        String home = System.getenv("HOME");
-        assertThat(home).hasSizeGreaterThan(3);
+    void aServiceThatNeverGetsReadyEndsItsCheckWithAFinding() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
         Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
                 version: 1
@@ -219,8 +217,7 @@ class CheckServicesIT {
                     services:
                       - name: stuck
                         image: %s
-                        command: "echo \\"token is $TOKEN\\"; exec sleep 600"
-                        host-env: { TOKEN: HOME }
+                        command: "echo starting; exec sleep 600"
                         ports: [5555]
                         health: { timeout: 3s }
                 """.formatted(TestHost.SERVICES_IMAGE, TestHost.SERVICES_IMAGE));
@@ -233,8 +230,7 @@ class CheckServicesIT {
         assertThat(tests.toString()).contains("service-unhealthy").contains("stuck").contains("not ready within 3 s");
         assertThat(tests.path("details").path("ending").asText()).isEqualTo("not-run");
         assertThat(tmp.resolve("b/reports/checks/tests.log")).doesNotExist();
-        String serviceLog = Files.readString(tmp.resolve("b/reports/checks/tests.services/stuck.log"));
-        assertThat(serviceLog).contains("token is [redacted: host-env]").doesNotContain(home);
+        assertThat(tmp.resolve("b/reports/checks/tests.services/stuck.log")).content().contains("starting");
         assertThat(System.nanoTime() - t0).as("the stuck service was stopped, not waited for").isLessThan(120_000_000_000L);
         String runId = new ObjectMapper().readTree(tmp.resolve("b/run.json").toFile()).path("runId").asText();
         Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=dev.agentsandbox.run=" + runId + ".svc0").start();
@@ -281,6 +277,39 @@ class CheckServicesIT {
         }
     }
 
+    /**
+     * The check can make a service run programs (a database's COPY ... FROM PROGRAM; here a relay
+     * that runs one per connection): they are on the record, and a denied one fails the check.
+     */
+    @Test
+    void whatACheckMakesAServiceRunIsRecordedAndJudgedByTheDenyList() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
+                version: 1
+                policy:
+                  processes:
+                    deny: [perl]
+                checks:
+                  tests:
+                    image: %s
+                    command: ["python3", "-c", "import socket; print('said', socket.create_connection(('relay', 7000)).makefile().read())"]
+                    services:
+                      - name: relay
+                        image: %s
+                        command: ["socat", "TCP-LISTEN:7000,bind=127.0.0.1,fork,reuseaddr", "SYSTEM:perl -e 'print 42'"]
+                        ports: [7000]
+                """.formatted(TestHost.SERVICES_IMAGE, TestHost.SERVICES_IMAGE));
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x >> README.md",
+                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+        // whether perl printed before the policy stopped its sandbox is a race: that the check ran is what counts
+        assertThat(Files.readString(tmp.resolve("b/reports/checks/tests.log"))).as(r.toString()).contains("said");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
+        JsonNode tests = gate(tmp.resolve("b"), "tests");
+        assertThat(tests.path("verdict").asText()).isEqualTo("fail");
+        assertThat(tests.toString()).contains("process-policy").contains("service relay of tests ran perl");
+        assertThat(Files.readString(tmp.resolve("b/audit.jsonl"))).contains("tests/service relay");
+    }
+
     @Test
     void aHostVariableThatIsNotSetIsRefusedBeforeTheAgentStarts() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
@@ -290,11 +319,11 @@ class CheckServicesIT {
                   tests:
                     command: "true"
                     services:
-                      - { name: db, image: %s, command: "sleep 60", ports: [5432], host-env: { PASSWORD: SERVICES_IT_UNSET_VARIABLE_X } }
+                      - { name: db, image: %s, command: "sleep 60", ports: [5432], host-env: { PASSWORD: SERVICE_IT_UNSET_VARIABLE_X } }
                 """.formatted(TestHost.SERVICES_IMAGE));
         Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "touch agent-ran",
                 "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
         assertThat(r.exitCode).as(r.toString()).isNotIn(0, 1);
-        assertThat(r.err).contains("SERVICES_IT_UNSET_VARIABLE_X");
+        assertThat(r.err).contains("SERVICE_IT_UNSET_VARIABLE_X");
     }
 }

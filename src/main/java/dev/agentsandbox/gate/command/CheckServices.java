@@ -48,7 +48,7 @@ public final class CheckServices implements AutoCloseable {
     /** Shorter values are not redacted: a one- or two-letter value would blank out every log. */
     private static final int MIN_SECRET = 3;
 
-    /** What the run gives the services: a fresh folder per service, and the host's variables. */
+    /** What the run gives the services: a fresh folder per service (on a disk of bounded size), and the host's variables. */
     public interface Host {
         Path folder(String name) throws AgentSandboxException;
 
@@ -93,7 +93,7 @@ public final class CheckServices implements AutoCloseable {
     }
 
     private void launch(ServiceConfig svc, int index, String runtime, SandboxTemplate template, Host host) throws AgentSandboxException {
-        Path folder = host.folder("service-" + check + "-" + svc.name());
+        Path folder = host.folder("service-" + check + "." + svc.name()); // '.' is in neither name: no two services share one
         Map<String, String> env = new LinkedHashMap<>(svc.env());
         List<String> secrets = new ArrayList<>();
         for (Map.Entry<String, String> e : svc.hostEnv().entrySet()) {
@@ -109,7 +109,12 @@ public final class CheckServices implements AutoCloseable {
         env.put("AGENT_SANDBOX_SERVICE_PORTS", String.join(" ", svc.ports().stream().map(String::valueOf).toList()));
         env.put("AGENT_SANDBOX_SERVICE_HEALTH", svc.health() == null ? "" : shell(svc.health()));
         List<String> command = new ArrayList<>(List.of("sh", "-c", SERVICE_SCRIPT, "agent-sandbox-service"));
-        command.addAll(svc.command() != null ? svc.command() : backend.imageCommand(svc.image()));
+        List<String> argv = svc.command() != null ? svc.command() : backend.imageCommand(svc.image());
+        if (argv.isEmpty()) {
+            throw new InfrastructureException("service " + svc.name() + " of " + check + ": image " + svc.image()
+                    + " has no entrypoint or command; give the service a command");
+        }
+        command.addAll(argv);
         Limits l = template.limits();
         // the service lives as long as its check may, plus its start; it is stopped when the check ends
         Limits limits = new Limits(svc.cpus() != null ? svc.cpus() : l.cpus(), svc.memoryBytes() != null ? svc.memoryBytes() : l.memoryBytes(),
@@ -148,6 +153,9 @@ public final class CheckServices implements AutoCloseable {
                 String name = "service " + s.config().name() + " of " + check;
                 if (Files.exists(s.folder().resolve("ready"), LinkOption.NOFOLLOW_LINKS)) {
                     it.remove();
+                } else if (s.result().isCompletedExceptionally()) {
+                    // the host could not run it (an image gone, a limit the daemon refuses, a trace that would not attach): not the change's fault
+                    throw new InfrastructureException("service " + s.config().name() + " of " + check + " could not run: " + ending(s));
                 } else if (s.result().isDone()) {
                     it.remove();
                     findings.add(Finding.of(check, "service-exited", Verdict.FAIL, name + " ended before it was ready (" + ending(s)
@@ -176,7 +184,7 @@ public final class CheckServices implements AutoCloseable {
             SandboxResult r = s.result().getNow(null);
             return r.ending() == SandboxResult.Ending.EXITED ? "exit status " + r.exitCode() : r.ending().id();
         } catch (java.util.concurrent.CompletionException e) {
-            return "it could not start: " + firstLine(e.getCause());
+            return firstLine(e.getCause());
         }
     }
 
@@ -228,6 +236,7 @@ public final class CheckServices implements AutoCloseable {
         closed = true;
         // stopped until their sandboxes have ended: one still being created when the first stop came is stopped by a later one
         long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+        boolean interrupted = Thread.interrupted();
         List<Started> running = new ArrayList<>(started);
         while (!running.isEmpty() && System.nanoTime() < deadline) {
             for (Started s : running) {
@@ -244,8 +253,7 @@ public final class CheckServices implements AutoCloseable {
                 } catch (TimeoutException | ExecutionException e) {
                     // looked at again on the next round
                 } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
+                    interrupted = true; // the services are stopped still; the flag is set again after
                 }
                 running.removeIf(s -> s.result().isDone());
             }
@@ -260,11 +268,26 @@ public final class CheckServices implements AutoCloseable {
             } catch (TimeoutException e) {
                 log = "agent-sandbox: the service's sandbox did not end within " + STOP_WAIT.toSeconds() + " s of being stopped\n";
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+                interrupted = true;
                 log = "agent-sandbox: interrupted while the service stopped\n";
             }
             writeLog(s.config().name(), log);
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Each service's sandbox result, by name, once closed: for its process log and the check's process policy. */
+    public Map<String, SandboxResult> results() {
+        Map<String, SandboxResult> out = new LinkedHashMap<>();
+        for (Started s : started) {
+            SandboxResult r = s.result().isDone() && !s.result().isCompletedExceptionally() ? s.result().join() : null;
+            if (r != null) {
+                out.put(s.config().name(), r);
+            }
+        }
+        return out;
     }
 
     private void writeLog(String service, String text) {

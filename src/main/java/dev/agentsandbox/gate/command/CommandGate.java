@@ -50,6 +50,10 @@ public final class CommandGate implements Gate {
     @FunctionalInterface
     public interface SandboxHook {
         void ended(String check, SandboxResult result) throws InfrastructureException;
+
+        /** A service of the check, as it ended: the check can steer what runs in it. */
+        default void serviceEnded(String check, String service, SandboxResult result) throws InfrastructureException {
+        }
     }
 
     /** @param output where the check's redacted output is shown live */
@@ -102,6 +106,9 @@ public final class CommandGate implements Gate {
             try {
                 if (!started.ready()) {
                     started.close();
+                    for (Map.Entry<String, SandboxResult> e : started.results().entrySet()) {
+                        onSandbox.serviceEnded(check.name(), e.getKey(), e.getValue());
+                    }
                     findings.addAll(started.findings());
                     return GateResult.of(name(), findings, Duration.ofNanos(System.nanoTime() - t0),
                             new GateDetails.Check(-1, "not-run", image, null, Map.of(), null));
@@ -109,6 +116,9 @@ public final class CommandGate implements Gate {
                 r = runCheck(context, image, started);
             } finally {
                 started.close();
+            }
+            for (Map.Entry<String, SandboxResult> e : started.results().entrySet()) {
+                onSandbox.serviceEnded(check.name(), e.getKey(), e.getValue());
             }
             findings.addAll(started.findings());
             if (started.hasSecrets()) {

@@ -44,7 +44,7 @@ public final class ProcessLog {
             }
             if (!armed) {
                 boolean bridge = r.argv().size() > 3 && (r.argv().get(3).equals("agent-sandbox-bridge")
-                        || r.argv().get(3).equals(BoundaryProbe.NAME));
+                        || r.argv().get(3).equals("agent-sandbox-services") || r.argv().get(3).equals(BoundaryProbe.NAME));
                 if (r.pid() != 1 || bridge) {
                     return null;
                 }
@@ -82,6 +82,22 @@ public final class ProcessLog {
             }
             return out;
         }
+    }
+
+    /**
+     * A check's service's programs judged by policy.processes.deny (its allow list is for the
+     * agent's code: a database is not in it, and is the configuration's choice), with the same
+     * completeness rule: the check can make a service run programs.
+     */
+    public static java.util.List<dev.agentsandbox.verdict.Finding> judgeService(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy,
+                                                                            String check, String service, ProcessTrace.Result trace) {
+        if (policy == null || policy.deny().isEmpty()) {
+            return java.util.List.of();
+        }
+        var denyOnly = new dev.agentsandbox.config.PolicyConfig.ProcessPolicy(java.util.List.of(), policy.deny(), policy.stop());
+        return judgeCheck(denyOnly, check, trace).stream().map(f -> dev.agentsandbox.verdict.Finding.of(f.gate(), f.rule(), f.level(),
+                f.message().replace("the check " + check, "service " + service + " of " + check).replace("the check ran", "service "
+                        + service + " of " + check + " ran"))).toList();
     }
 
     /**

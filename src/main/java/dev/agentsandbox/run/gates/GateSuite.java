@@ -60,6 +60,14 @@ public final class GateSuite {
     /** What policy.processes found in each check's programs, by check, as each check's sandbox ends. */
     private final java.util.Map<String, List<dev.agentsandbox.verdict.Finding>> checkFindings = new java.util.concurrent.ConcurrentHashMap<>();
 
+    private void judged(String check, List<dev.agentsandbox.verdict.Finding> findings) {
+        checkFindings.merge(check, findings, (a, b) -> {
+            List<dev.agentsandbox.verdict.Finding> all = new ArrayList<>(a);
+            all.addAll(b);
+            return all;
+        });
+    }
+
     /** The suite's gates for a configuration, in the order they run. */
     public List<Gate> gates(Prepared p, AgentOutcome agent, RunBundle bundle, Scratch scratch) {
         RunConfig config = p.config();
@@ -74,7 +82,7 @@ public final class GateSuite {
                     .withServices(new dev.agentsandbox.gate.command.CheckServices.Host() {
                         @Override
                         public Path folder(String name) throws AgentSandboxException {
-                            return scratch.folder(name);
+                            return scratch.disk(name, 0).folder("sockets"); // bounded as a check's disk: a service could fill it
                         }
 
                         @Override
@@ -84,9 +92,21 @@ public final class GateSuite {
                     })
                     // the check's programs, from gVisor's kernel, on the record as the agent's are, and judged by the same policy:
                     // a check runs code the agent wrote
-                    .onSandbox((name, result) -> {
-                        ProcessLog.audit(bundle, name, result.processes());
-                        checkFindings.put(name, ProcessLog.judgeCheck(config.policy().processes(), name, result.processes()));
+                    .onSandbox(new CommandGate.SandboxHook() {
+                        @Override
+                        public void ended(String name, dev.agentsandbox.sandbox.SandboxResult result) throws dev.agentsandbox.error.InfrastructureException {
+                            ProcessLog.audit(bundle, name, result.processes());
+                            judged(name, ProcessLog.judgeCheck(config.policy().processes(), name, result.processes()));
+                        }
+
+                        // what runs in a service is on the record too, and a denied program there fails the check: the check
+                        // can make a service run programs (a database's COPY ... FROM PROGRAM)
+                        @Override
+                        public void serviceEnded(String name, String service, dev.agentsandbox.sandbox.SandboxResult result)
+                                throws dev.agentsandbox.error.InfrastructureException {
+                            ProcessLog.audit(bundle, name + "/service " + service, result.processes());
+                            judged(name, ProcessLog.judgeService(config.policy().processes(), name, service, result.processes()));
+                        }
                     }));
         }
         return gates;

@@ -105,6 +105,11 @@ public final class PrepareStage {
         for (var check : config.checks()) {
             for (var svc : check.services()) {
                 any = true;
+                // the image is there (nothing is pulled), and has something to run if the service names nothing
+                if (sandboxes.imageCommand(svc.image()).isEmpty() && svc.command() == null) {
+                    throw new UsageException("checks." + check.name() + ".services " + svc.name() + ": image " + svc.image()
+                            + " has no entrypoint or command; give the service a command");
+                }
                 for (var e : svc.hostEnv().entrySet()) {
                     if (host.get(e.getValue()) == null) {
                         throw new UsageException("checks." + check.name() + ".services " + svc.name() + ".host-env." + e.getKey()

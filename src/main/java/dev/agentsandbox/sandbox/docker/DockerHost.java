@@ -19,15 +19,17 @@ public final class DockerHost {
 
     /** The runtimes registered with the daemon. */
     public Set<String> runtimes() throws InfrastructureException {
-        JsonNode info;
+        Set<String> runtimes = new TreeSet<>();
+        info().path("Runtimes").fieldNames().forEachRemaining(runtimes::add);
+        return runtimes;
+    }
+
+    private JsonNode info() throws InfrastructureException {
         try {
-            info = api.get("/info");
+            return api.get("/info");
         } catch (DockerApi.Refused e) {
             throw new InfrastructureException("cannot ask the Docker daemon for its runtimes: " + DockerSandbox.firstLine(e.getMessage()), e);
         }
-        Set<String> runtimes = new TreeSet<>();
-        info.path("Runtimes").fieldNames().forEachRemaining(runtimes::add);
-        return runtimes;
     }
 
     /** Fails unless the daemon has this runtime: asking for gVisor never silently gets runc. */
@@ -54,10 +56,23 @@ public final class DockerHost {
                     + " socket with another; use the gvisor tier for checks with services, or drop the services");
             case GVISOR -> {
                 String services = (runtime.endsWith("-kvm") ? runtime.substring(0, runtime.length() - 4) : runtime) + SERVICES_SUFFIX;
-                if (!runtimes().contains(services)) {
+                String fix = "run scripts/install-gvisor.sh as root (or with sudo) to register it, or drop the check's services."
+                        + " Services never run without gVisor";
+                JsonNode all = info().path("Runtimes");
+                JsonNode svc = all.path(services);
+                if (svc.isMissingNode()) {
                     throw new InfrastructureException("checks.*.services need the Docker runtime '" + services + "' (runsc with --network=none"
-                            + " --host-uds=create), which this daemon does not have: run scripts/install-gvisor.sh as root (or with sudo)"
-                            + " to register it, or drop the check's services. Services never run without gVisor");
+                            + " --host-uds=create), which this daemon does not have: " + fix);
+                }
+                // the name proves nothing: the same runsc as the check's, with no network, allowed to bind sockets and no more
+                List<String> args = new ArrayList<>();
+                svc.path("runtimeArgs").forEach(a -> args.add(a.asText()));
+                String path = svc.path("path").asText("");
+                String checkPath = all.path(runtime).path("path").asText("");
+                if (!path.equals(checkPath) || !args.contains("--network=none") || !args.contains("--host-uds=create")
+                        || args.stream().anyMatch(a -> a.startsWith("--host-uds=") && !a.equals("--host-uds=create"))) {
+                    throw new InfrastructureException("the Docker runtime '" + services + "' is " + path + " " + String.join(" ", args)
+                            + ", not the check's runsc (" + checkPath + ") with --network=none --host-uds=create: " + fix);
                 }
                 yield services;
             }
@@ -67,7 +82,7 @@ public final class DockerHost {
     /** The name suffix of the services' runtime beside a gVisor runtime (runsc-services). */
     public static final String SERVICES_SUFFIX = "-services";
 
-    /** What an image runs by default: its entrypoint, then its command. */
+    /** What an image runs by default: its entrypoint, then its command (empty: neither). */
     public List<String> imageCommand(String image) throws InfrastructureException {
         imageId(image);
         try {
@@ -75,9 +90,6 @@ public final class DockerHost {
             List<String> argv = new ArrayList<>();
             config.path("Entrypoint").forEach(x -> argv.add(x.asText()));
             config.path("Cmd").forEach(x -> argv.add(x.asText()));
-            if (argv.isEmpty()) {
-                throw new InfrastructureException("image '" + image + "' has no entrypoint or command: give the service a command");
-            }
             return argv;
         } catch (DockerApi.Refused e) {
             throw new InfrastructureException("cannot inspect image '" + image + "': " + DockerSandbox.firstLine(e.getMessage()), e);
