@@ -42,8 +42,8 @@ public final class CheckServices implements AutoCloseable {
     static final String IN_SERVICE = "/run/agent-sandbox-service";
     /** Where the check's sandbox finds each service's sockets (one folder per service). */
     static final String IN_CHECK = "/run/agent-sandbox-services";
-    private static final String SERVICE_SCRIPT = script("service.sh");
-    private static final String CHECK_SCRIPT = script("services.sh");
+    private static final String SERVICE_SCRIPT = dev.agentsandbox.sandbox.SandboxScripts.load(CheckServices.class, "service.sh", Map.of());
+    private static final String CHECK_SCRIPT = dev.agentsandbox.sandbox.SandboxScripts.load(CheckServices.class, "services.sh", Map.of());
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
     /** Shorter values are not redacted: a one- or two-letter value would blank out every log. */
     private static final int MIN_SECRET = 3;
@@ -331,13 +331,5 @@ public final class CheckServices implements AutoCloseable {
         String m = t == null || t.getMessage() == null ? String.valueOf(t) : t.getMessage();
         int nl = m.indexOf('\n');
         return nl < 0 ? m : m.substring(0, nl);
-    }
-
-    private static String script(String name) {
-        try (InputStream in = CheckServices.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException | NullPointerException e) {
-            throw new IllegalStateException("the jar is missing " + name + ": rebuild it", e);
-        }
     }
 }

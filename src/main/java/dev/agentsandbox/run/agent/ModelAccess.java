@@ -182,11 +182,8 @@ public final class ModelAccess implements AutoCloseable {
     }
 
     private static String bridge() {
-        try (var in = ModelAccess.class.getResourceAsStream("bridge.sh")) {
-            String text = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-            return text.replace("@PORT@", String.valueOf(PORT)).replace("@SOCKET@", ModelProxy.SOCKET);
-        } catch (java.io.IOException | NullPointerException e) {
-            throw new IllegalStateException("the jar is missing bridge.sh: rebuild it", e);
-        }
+        return dev.agentsandbox.sandbox.SandboxScripts.load(ModelAccess.class, "bridge.sh",
+                Map.of("PORT", String.valueOf(PORT), "SOCKET", ModelProxy.SOCKET));
     }
+
 }

@@ -22,28 +22,7 @@ for p in $AGENT_SANDBOX_SERVICE_PORTS; do
   if command -v socat >/dev/null 2>&1; then
     socat "UNIX-LISTEN:$dir/$p.sock,fork" "TCP:127.0.0.1:$p" &
   elif command -v python3 >/dev/null 2>&1; then
-    python3 -c '
-import socket, sys, threading
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d: break
-            b.sendall(d)
-    except OSError:
-        pass
-    finally:
-        b.close()
-srv = socket.socket(socket.AF_UNIX); srv.bind(sys.argv[1]); srv.listen(64)
-while True:
-    c, _ = srv.accept()
-    try:
-        t = socket.create_connection(("127.0.0.1", int(sys.argv[2])))
-    except OSError:
-        c.close(); continue
-    threading.Thread(target=pump, args=(c, t), daemon=True).start()
-    threading.Thread(target=pump, args=(t, c), daemon=True).start()
-' "$dir/$p.sock" "$p" &
+    python3 -c '@RELAY@' unix "$dir/$p.sock" "$p" &
   else
     echo 'agent-sandbox: the service image has neither socat nor python3 to serve its ports to the check' >&2; kill "$svc"; exit 97
   fi

@@ -6,29 +6,7 @@ for s in $AGENT_SANDBOX_SERVICES; do
   if command -v socat >/dev/null 2>&1; then
     socat "TCP-LISTEN:$port,bind=$addr,fork,reuseaddr" "UNIX-CONNECT:$sock" &
   elif command -v python3 >/dev/null 2>&1; then
-    python3 -c '
-import socket, sys, threading
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d: break
-            b.sendall(d)
-    except OSError:
-        pass
-    finally:
-        b.close()
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind((sys.argv[1], int(sys.argv[2]))); srv.listen(64)
-while True:
-    c, _ = srv.accept(); u = socket.socket(socket.AF_UNIX)
-    try:
-        u.connect(sys.argv[3])
-    except OSError:
-        c.close(); continue
-    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c), daemon=True).start()
-' "$addr" "$port" "$sock" &
+    python3 -c '@RELAY@' tcp "$addr" "$port" "$sock" &
   else
     echo 'agent-sandbox: the check image has neither socat nor python3 to reach its services' >&2; exit 97
   fi

@@ -8,23 +8,7 @@ done
 if command -v socat >/dev/null 2>&1; then
   socat TCP-LISTEN:@PORT@,bind=127.0.0.1,fork,reuseaddr UNIX-CONNECT:$sock &
 elif command -v python3 >/dev/null 2>&1; then
-  python3 -c '
-import socket, threading
-def pump(a, b):
-    try:
-        while True:
-            d = a.recv(65536)
-            if not d: break
-            b.sendall(d)
-    finally:
-        b.close()
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", @PORT@)); srv.listen(64)
-while True:
-    c, _ = srv.accept(); u = socket.socket(socket.AF_UNIX); u.connect("/run/agent-sandbox/@SOCKET@")
-    threading.Thread(target=pump, args=(c, u), daemon=True).start()
-    threading.Thread(target=pump, args=(u, c), daemon=True).start()
-' &
+  python3 -c '@RELAY@' tcp 127.0.0.1 @PORT@ "$sock" &
 else
   echo 'agent-sandbox: the image has neither socat nor python3 to bridge to the model proxy' >&2; exit 97
 fi
