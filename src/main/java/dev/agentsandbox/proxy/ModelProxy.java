@@ -87,6 +87,12 @@ public final class ModelProxy implements AutoCloseable {
             throws dev.agentsandbox.error.AgentSandboxException {
         Map<String, ProviderAuth.Upstream> ups = ProviderAuth.upstreams(config, env, folder);
         try {
+            KeyCheck.require(ups);
+        } catch (dev.agentsandbox.error.AgentSandboxException | RuntimeException e) {
+            ups.values().forEach(ProviderAuth.Upstream::close);
+            throw e;
+        }
+        try {
             Path socket = folder.resolve(SOCKET);
             Files.deleteIfExists(socket);
             ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);

@@ -62,6 +62,44 @@ class GatewayUpstreamTest {
     }
 
     @Test
+    void aKeyTheGatewayRefusesEndsTheRunBeforeTheAgentStartsNamingTheSetting() throws Exception {
+        upstream.refusedKeys.add(KEY);
+        assertThatThrownBy(() -> proxy(gateway("anthropic", upstream.url() + "/gw", "X-LiteLLM-API-Key", "Bearer ", Map.of(), Map.of())))
+                .isInstanceOf(dev.agentsandbox.error.RefusedException.class)
+                .hasMessageContaining("proxy upstream 'anthropic'").hasMessageContaining("answered 401")
+                .hasMessageContaining("the host variable GW_KEY").hasMessageContaining("X-LiteLLM-API-Key").hasMessageNotContaining(KEY);
+        assertThat(upstream.listed).hasSize(1);
+        assertThat(upstream.listed.get(0).path()).isEqualTo("/gw/v1/models");
+        assertThat(upstream.listed.get(0).headers().get("X-litellm-api-key")).containsExactly("Bearer " + KEY);
+        assertThat(upstream.received).as("no model request").isEmpty();
+        assertThat(tmp.resolve(ModelProxy.SOCKET)).as("no proxy for an agent to reach").doesNotExist();
+    }
+
+    /** Only a 401 refuses: a key that may not list models (403), a gateway without the route (404), or no answer, go on. */
+    @Test
+    void aListTheKeyMayNotReadOrAGatewayWithoutTheRouteLetsTheRunGoOn() throws Exception {
+        for (int status : new int[] {403, 404, 500}) {
+            com.sun.net.httpserver.HttpServer gw = com.sun.net.httpserver.HttpServer.create(
+                    new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            gw.createContext("/", ex -> {
+                ex.sendResponseHeaders(status, -1);
+                ex.close();
+            });
+            gw.start();
+            try {
+                proxy(gateway("openai", "http://127.0.0.1:" + gw.getAddress().getPort(), null, null, Map.of(), Map.of()));
+                assertThat(proxy.socket()).as("status " + status).exists();
+                proxy.close();
+                proxy = null;
+            } finally {
+                gw.stop(0);
+            }
+        }
+        proxy(gateway("openai", "http://127.0.0.1:9", null, null, Map.of(), Map.of()));
+        assertThat(proxy.socket()).as("no answer at all").exists();
+    }
+
+    @Test
     void theGatewayGetsItsKeyHeaderAndItsHeadersAndNeverTheAgents() throws Exception {
         Map<String, String> fixed = new LinkedHashMap<>();
         fixed.put("x-team", "platform");
@@ -94,6 +132,11 @@ class GatewayUpstreamTest {
                 new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
         echo.createContext("/", ex -> {
             ex.getRequestBody().readAllBytes();
+            if (ex.getRequestMethod().equals("GET")) { // the key check before the run: this key is good for the list
+                ex.sendResponseHeaders(200, -1);
+                ex.close();
+                return;
+            }
             byte[] b = ("{\"error\":\"denied: " + new java.util.TreeMap<>(ex.getRequestHeaders()) + "\"}").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("X-Echo-VK", "key=" + ex.getRequestHeaders().getFirst("x-portkey-virtual-key"));
             ex.sendResponseHeaders(401, 0);

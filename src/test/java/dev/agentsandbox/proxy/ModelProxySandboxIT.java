@@ -95,6 +95,22 @@ class ModelProxySandboxIT {
         assertThat(r.all()).doesNotContain("SandboxNeverSeesThis");
     }
 
+    /** A key the upstream answers 401 to ends the run before the agent starts, exit 4, naming the setting; run.json says why. */
+    @Test
+    void aKeyTheUpstreamRefusesEndsTheRunBeforeTheAgentStarts() throws Exception {
+        model.refusedKeys.add(KEY);
+        Cli r = run("", "touch AGENT_RAN");
+        assertThat(r.exitCode).as(r.toString()).isEqualTo(4);
+        assertThat(r.err).contains("proxy upstream 'anthropic'").contains("answered 401").contains("key-file " + tmp.resolve("anthropic.key"))
+                .doesNotContain(KEY);
+        assertThat(model.received).as("no model request").isEmpty();
+        assertThat(r.out).doesNotContain("agent    agent exited");
+        JsonNode run = new ObjectMapper().readTree(tmp.resolve("bundle/run.json").toFile());
+        assertThat(run.path("headCommit").isMissingNode() || run.path("headCommit").isNull()).as(run.toString()).isTrue();
+        assertThat(run.toString()).contains("answered 401");
+        Bundles.assertNowhere(tmp.resolve("bundle"), KEY);
+    }
+
     @Test
     void anAgentCraftingPathsPastTheAllowListReachesNothingElseUpstream() throws Exception {
         String agent = """

@@ -43,11 +43,33 @@ public final class ScriptedModelServer implements AutoCloseable {
         server.start();
     }
 
+    /** The model lists asked for (the proxy's key check before a run), apart from the model requests. */
+    public final List<Received> listed = new CopyOnWriteArrayList<>();
+    /** Keys answered 401, as Anthropic's and OpenAI's APIs answer a wrong key (in any of their key headers). */
+    public final java.util.Set<String> refusedKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** GET /v1/models (Gemini: /v1beta/models): the list, or 401 for a refused key, as the real APIs answer. */
+    private void listModels(HttpExchange ex) throws IOException {
+        listed.add(new Received("GET", ex.getRequestURI().getRawPath(), Map.copyOf(ex.getRequestHeaders()), ""));
+        boolean refused = ex.getRequestHeaders().values().stream().flatMap(List::stream)
+                .anyMatch(v -> refusedKeys.stream().anyMatch(v::contains));
+        byte[] out = (refused ? "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}"
+                : "{\"data\":[{\"id\":\"claude-x\",\"type\":\"model\"}],\"object\":\"list\"}").getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("content-type", "application/json");
+        ex.sendResponseHeaders(refused ? 401 : 200, out.length);
+        ex.getResponseBody().write(out);
+        ex.close();
+    }
+
     public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        if (ex.getRequestMethod().equals("GET") && ex.getRequestURI().getPath().matches(".*/v1(beta)?/models")) {
+            listModels(ex);
+            return;
+        }
         String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         received.add(new Received(ex.getRequestMethod(), ex.getRequestURI().getRawPath()
                 + (ex.getRequestURI().getRawQuery() == null ? "" : "?" + ex.getRequestURI().getRawQuery()), Map.copyOf(ex.getRequestHeaders()), body));
