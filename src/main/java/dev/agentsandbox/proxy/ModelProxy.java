@@ -109,9 +109,24 @@ public final class ModelProxy implements AutoCloseable {
         return socket;
     }
 
-    /** The keys this proxy holds, so that anything written by the run can be redacted of them. */
+    /** The credentials renewed during the run that signed a request (cloud tokens, session keys): redacted as the keys are. */
+    private final java.util.Set<String> renewed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private volatile List<String> started;
+
+    /**
+     * The keys this proxy holds, so that anything written by the run can be redacted of them: those
+     * it started with, and every credential renewed since that signed a request.
+     */
     public List<String> keys() {
-        return ProviderAuth.keys(upstreams);
+        if (started == null) {
+            started = ProviderAuth.keys(upstreams);
+        }
+        if (renewed.isEmpty()) {
+            return started;
+        }
+        List<String> all = new java.util.ArrayList<>(started);
+        renewed.stream().filter(k -> !all.contains(k)).forEach(all::add);
+        return all;
     }
 
     /** Connections served at once: each holds a host thread and its request, which the sandbox's limits do not count. */
@@ -351,6 +366,7 @@ public final class ModelProxy implements AutoCloseable {
         // Counted before the response ends (requests sent in parallel are each counted when they end; max-requests bounds them).
         List<String> scrub = new java.util.ArrayList<>(up.secrets());
         scrub.addAll(signedWith); // the credentials that signed this very request, even across a renewal
+        signedWith.stream().filter(k -> k != null && k.length() >= 8).forEach(renewed::add);
         ResponseRelay.Relayed relayed = ResponseRelay.relay(resp, out, scrub, meter, () -> policy.account(model, meter));
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length,
                 relayed.bytesOut(), (System.nanoTime() - t0) / 1_000_000, model, meter.input(), meter.output(), null, meter.toolCalls()));

@@ -97,6 +97,9 @@ class VertexUpstreamTest {
         call(RAW, BODY, "content-type: application/json");
         assertThat(gcp.verdicts).containsOnly("valid").hasSize(2);
         assertThat(gcp.saTokens.size()).isGreaterThanOrEqualTo(3);
+        // every token that signed a request is redacted from the run's output, not only the first
+        String used = gcp.saTokens.get(gcp.saTokens.size() - 1);
+        assertThat(proxy.keys()).contains(used);
     }
 
     @Test

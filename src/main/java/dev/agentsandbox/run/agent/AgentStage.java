@@ -86,7 +86,7 @@ public final class AgentStage {
                     bundle.audit("agent", "model-identity", facts);
                 }
             }
-            template = p.settings().template(p.runId(), model.keys());
+            template = p.settings().template(p.runId(), model::keys); // renewed credentials too, as they come
             progress.stage("agent", "running " + p.settings().image() + " under " + template.runtime() + " (" + template.tier().id() + ")"
                     + (model.enabled() ? ", model API through the proxy" : ", no network"));
             env.putAll(model.env());

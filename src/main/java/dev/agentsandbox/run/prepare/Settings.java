@@ -155,12 +155,13 @@ public record Settings(String image, List<String> command, dev.agentsandbox.conf
 
     private static final long MAX_CACHE_ENTRIES = 1_000_000;
 
-    public SandboxTemplate template(String runId, List<String> knownSecrets) {
+    /** @param knownSecrets read for every line: the proxy's keys and the credentials it renewed so far */
+    public SandboxTemplate template(String runId, java.util.function.Supplier<List<String>> knownSecrets) {
         // Output is shown and kept only after credentials in it are redacted: the keys the proxy
         // holds by value, everything else by the scanner's rules.
         return new SandboxTemplate(runId, tier, runtime, limits, env, line -> {
             String l = line;
-            for (String k : knownSecrets) {
+            for (String k : knownSecrets.get()) {
                 l = l.replace(k, "[REDACTED:proxy-key]");
             }
             return Redaction.redact(l);
