@@ -42,6 +42,8 @@ final class GcpStandIns implements AutoCloseable {
     final HttpServer plain;
     final AtomicInteger exchanges = new AtomicInteger();
     final List<String> saTokens = new CopyOnWriteArrayList<>();
+    /** The token each Vertex request came with. */
+    final List<String> signedWith = new CopyOnWriteArrayList<>();
     final List<String> verdicts = new CopyOnWriteArrayList<>();
     volatile long lifetimeSeconds = 3600;
     volatile ScriptedModelServer scripted;
@@ -122,6 +124,7 @@ final class GcpStandIns implements AutoCloseable {
             verdict = "wrong project or region";
         }
         verdicts.add(verdict);
+        signedWith.add(auth.replaceFirst("^Bearer ", ""));
         if (!verdict.startsWith("valid")) {
             reply(ex, 401, "{\"error\":{\"code\":401,\"status\":\"UNAUTHENTICATED\"}}");
             return;
