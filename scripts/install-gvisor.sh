@@ -29,7 +29,13 @@ registered() { registered_as "$RUNTIME"; }
 kvm_missing() { [ -e /dev/kvm ] && ! registered_as "$RUNTIME-kvm"; }
 # Checks' services (checks.NAME.services) run under runsc registered a second time, allowed to bind
 # the sockets their check reaches them by; the agent's runtime never is.
-services_missing() { ! registered_as "$RUNTIME-services"; }
+runtime_path() { docker_info --format "{{(index .Runtimes \"$1\").Path}}" 2>/dev/null; }
+real_program() { p=$(command -v "$1" 2>/dev/null || echo "$1"); readlink -f "$p" 2>/dev/null || echo "$p"; }
+# missing, or not the same runsc as the check's (agent-sandbox refuses a services runtime that is another program)
+services_missing() {
+  ! registered_as "$RUNTIME-services" \
+    || [ "$(real_program "$(runtime_path "$RUNTIME-services")")" != "$(real_program "$(runtime_path "$RUNTIME")")" ]
+}
 if registered && { { ! kvm_missing && ! services_missing; } || { [ "$(id -u)" -ne 0 ] && ! sudo -n true 2>/dev/null; }; }; then
   kvm_missing && log "the KVM runtime '$RUNTIME-kvm' is not registered and registering it needs root: sandbox.platform: kvm is unavailable here"
   services_missing && log "the runtime '$RUNTIME-services' is not registered and registering it needs root: checks with services are refused here"
@@ -61,7 +67,7 @@ register_services() { # register_services RUNSC
 }
 if registered; then # only the KVM or the services' runtime is missing: the installed runsc serves them
   # the runsc the daemon already runs, so that the services and KVM runtimes are the same binary
-  runsc_bin=$(docker_info --format "{{(index .Runtimes \"$RUNTIME\").Path}}" 2>/dev/null || true)
+  runsc_bin=$(real_program "$(runtime_path "$RUNTIME")")
   [ -x "$runsc_bin" ] || runsc_bin=$(command -v runsc || echo "$BIN/runsc")
   want=()
   if kvm_missing; then register_kvm "$runsc_bin"; want+=("$RUNTIME-kvm"); fi

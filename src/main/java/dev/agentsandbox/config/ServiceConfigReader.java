@@ -20,7 +20,8 @@ final class ServiceConfigReader {
      * existing credential by accident.
      */
     static final String HOST_PREFIX = "SERVICE_";
-    private static final long MIN_MEMORY = 16L << 20;
+    /** Below this, even a shell under gVisor is killed for memory: the check would fail for the configuration's sake. */
+    private static final long MIN_MEMORY = 64L << 20;
 
     private final ConfigValues v;
 
@@ -77,14 +78,19 @@ final class ServiceConfigReader {
             }
             Long memory = v.size(s, q, "memory");
             if (memory != null && memory < MIN_MEMORY) {
-                v.error(q + "/memory", k + ".memory", "is below 16m, less than any service needs (Docker refuses under 6m)");
+                v.error(q + "/memory", k + ".memory", "is below 64m, less than a service needs under gVisor");
+                continue;
+            }
+            Double cpus = s.has("cpus") ? v.number(s, q, "cpus") : null;
+            if (cpus != null && (cpus < 0.01 || cpus > 64)) {
+                v.error(q + "/cpus", k + ".cpus", "'" + cpus + "' is not from 0.01 to 64 CPUs");
                 continue;
             }
             if (ports == null || env == null || hostEnv == null) {
                 continue;
             }
             out.add(new ServiceConfig(name, image, v.command(s, q, "command"), env, hostEnv, ports, healthCommand, healthTimeout,
-                    s.has("cpus") ? v.number(s, q, "cpus") : null, memory));
+                    cpus, memory));
         }
         return out;
     }

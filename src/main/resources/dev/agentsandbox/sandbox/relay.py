@@ -2,7 +2,7 @@
 # it into the bridge scripts; it holds no single quote, since they quote it so).
 #   tcp ADDRESS PORT SOCKET: listen on ADDRESS:PORT, and connect each client to the Unix SOCKET
 #   unix SOCKET PORT: listen on the Unix SOCKET, and connect each client to 127.0.0.1:PORT
-import socket, sys, threading
+import socket, sys, threading, time
 
 def pump(a, b):
     try:
@@ -18,11 +18,16 @@ def pump(a, b):
     except OSError:
         pass
 
-def relay(c, t):
+def relay(c):
+    try:
+        t = dial()
+    except Exception:
+        c.close()
+        return
     other = threading.Thread(target=pump, args=(c, t), daemon=True)
     other.start()
     pump(t, c)
-    other.join()
+    other.join(60)  # the other way may go on a while after one has ended, not for ever
     c.close()
     t.close()
 
@@ -42,10 +47,13 @@ else:
     dial = lambda: socket.create_connection(("127.0.0.1", int(sys.argv[3])))
 srv.listen(64)
 while True:
-    c, _ = srv.accept()
+    # no error of one client (too many files, no thread to spare) ends the relay for the ones after it
     try:
-        t = dial()
-    except OSError:
-        c.close()
+        c, _ = srv.accept()
+    except Exception:
+        time.sleep(0.1)
         continue
-    threading.Thread(target=relay, args=(c, t), daemon=True).start()
+    try:
+        threading.Thread(target=relay, args=(c,), daemon=True).start()
+    except Exception:
+        c.close()

@@ -74,7 +74,9 @@ class ServiceConfigTest {
                       - { name: db, image: y, ports: [2] }
                 """)).hasMessageContaining("checks.tests.services[1].name: 'db' names a second service of tests");
         assertThatThrownBy(() -> ConfigLoaderTest.load(HEAD + "      - { name: db, image: x, ports: [1], memory: 1k }\n"))
-                .hasMessageContaining("checks.tests.services[0].memory: is below 16m");
+                .hasMessageContaining("checks.tests.services[0].memory: is below 64m");
+        assertThatThrownBy(() -> ConfigLoaderTest.load(HEAD + "      - { name: db, image: x, ports: [1], cpus: 100 }\n"))
+                .hasMessageContaining("checks.tests.services[0].cpus: '100.0' is not from 0.01 to 64 CPUs");
         StringBuilder nine = new StringBuilder(HEAD);
         for (int i = 0; i < 9; i++) {
             nine.append("      - { name: s").append(i).append(", image: x, ports: [1] }\n");

@@ -45,8 +45,8 @@ public final class CheckServices implements AutoCloseable {
     private static final String SERVICE_SCRIPT = dev.agentsandbox.sandbox.SandboxScripts.load(CheckServices.class, "service.sh", Map.of());
     private static final String CHECK_SCRIPT = dev.agentsandbox.sandbox.SandboxScripts.load(CheckServices.class, "services.sh", Map.of());
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
-    /** Shorter values are not redacted: a one- or two-letter value would blank out every log. */
-    private static final int MIN_SECRET = 3;
+    /** Shorter values are not redacted: a throwaway password such as "test" would blank out words of every log. */
+    private static final int MIN_SECRET = 8;
 
     /** What the run gives the services: a fresh folder per service (on a disk of bounded size), and the host's variables. */
     public interface Host {
@@ -278,14 +278,14 @@ public final class CheckServices implements AutoCloseable {
         }
     }
 
-    /** Each service's sandbox result, by name, once closed: for its process log and the check's process policy. */
+    /**
+     * Each service's sandbox result, by name, once closed; null for one whose sandbox ended without
+     * a result (it could not run, or did not end when stopped), which has no process log to judge.
+     */
     public Map<String, SandboxResult> results() {
         Map<String, SandboxResult> out = new LinkedHashMap<>();
         for (Started s : started) {
-            SandboxResult r = s.result().isDone() && !s.result().isCompletedExceptionally() ? s.result().join() : null;
-            if (r != null) {
-                out.put(s.config().name(), r);
-            }
+            out.put(s.config().name(), s.result().isDone() && !s.result().isCompletedExceptionally() ? s.result().join() : null);
         }
         return out;
     }

@@ -148,7 +148,7 @@ public final class CommandGate implements Gate {
         GateDetails.Check.Junit counts = null;
         if (check.junit() != null) {
             UnaryOperator<String> scrubbed = scrub;
-            JunitResults junit = readJunit(context.checkTrees().written(check.name()), context, findings, scrubbed);
+            JunitResults junit = readJunit(context.checkTrees().written(check.name()), context, findings);
             counts = new GateDetails.Check.Junit(junit.tests(), junit.failures(), junit.errors(), junit.skipped());
             junit.failed().stream().limit(MAX_FAILURE_FINDINGS).forEach(f -> findings.add(
                     Finding.of(name(), "test-failed", Verdict.FAIL, scrubbed.apply(f.testcase() + ": " + f.message()))));
@@ -180,7 +180,7 @@ public final class CommandGate implements Gate {
      * Reads the JUnit XML the check wrote. A report committed in the repository and left as it
      * was is not the check's result (an agent could plant a passing one), so it does not count.
      */
-    private JunitResults readJunit(Path tree, GateContext context, List<Finding> findings, UnaryOperator<String> scrub) {
+    private JunitResults readJunit(Path tree, GateContext context, List<Finding> findings) {
         Path reportDir = context.reportDirectory();
         PathGlob glob = PathGlob.of("/" + check.junit());
         JunitResults all = JunitResults.empty();
@@ -218,11 +218,7 @@ public final class CommandGate implements Gate {
                 if (reportDir != null) {
                     Path dst = reportDir.resolve("checks").resolve(check.name()).resolve(rel);
                     Files.createDirectories(dst.getParent());
-                    if (scrub == UnaryOperator.<String>identity()) {
-                        Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
-                    } else {
-                        Files.writeString(dst, scrub.apply(new String(Files.readAllBytes(f), StandardCharsets.UTF_8)), StandardCharsets.UTF_8);
-                    }
+                    Files.copy(f, dst, StandardCopyOption.REPLACE_EXISTING, LinkOption.NOFOLLOW_LINKS);
                 }
             } catch (IOException e) {
                 findings.add(Finding.at(name(), "junit-invalid", Verdict.FAIL, rel + ": " + e.getMessage(), rel, 0));

@@ -85,19 +85,49 @@ public final class ProcessLog {
     }
 
     /**
-     * A check's service's programs judged by policy.processes.deny (its allow list is for the
-     * agent's code: a database is not in it, and is the configuration's choice), with the same
-     * completeness rule: the check can make a service run programs.
+     * A check's service's programs judged by policy.processes.deny, with the completeness rule of a
+     * check: the check can make a service run programs (a database's COPY ... FROM PROGRAM). The
+     * tool's own helpers beside the service (the relays, the readiness probes) are not judged, nor
+     * is anything by the allow list, which is for the agent's code: a database is the
+     * configuration's choice.
      */
     public static java.util.List<dev.agentsandbox.verdict.Finding> judgeService(dev.agentsandbox.config.PolicyConfig.ProcessPolicy policy,
                                                                             String check, String service, ProcessTrace.Result trace) {
+        java.util.List<dev.agentsandbox.verdict.Finding> out = new java.util.ArrayList<>();
         if (policy == null || policy.deny().isEmpty()) {
-            return java.util.List.of();
+            return out;
         }
-        var denyOnly = new dev.agentsandbox.config.PolicyConfig.ProcessPolicy(java.util.List.of(), policy.deny(), policy.stop());
-        return judgeCheck(denyOnly, check, trace).stream().map(f -> dev.agentsandbox.verdict.Finding.of(f.gate(), f.rule(), f.level(),
-                f.message().replace("the check " + check, "service " + service + " of " + check).replace("the check ran", "service "
-                        + service + " of " + check + " ran"))).toList();
+        String who = "service " + service + " of " + check;
+        if (trace == null) {
+            out.add(dev.agentsandbox.verdict.Finding.of(check, "process-policy", dev.agentsandbox.verdict.Verdict.FAIL,
+                    "policy.processes.deny is set but " + who + " has no process log (its sandbox ended without one)"));
+            return out;
+        }
+        if (trace.dropped() > 0 || trace.omitted() > 0 || trace.broken() != null) {
+            out.add(dev.agentsandbox.verdict.Finding.of(check, "process-log-incomplete", dev.agentsandbox.verdict.Verdict.FAIL,
+                    "the process log of " + who + " is incomplete: policy.processes cannot be checked on it"));
+        }
+        // The log holds execs only: a database's backends are forked without one, so what they start has a parent the log never
+        // names. So everything is judged except pid 1 (service.sh) and the helpers it starts beside the service, with theirs.
+        Integer command = null;
+        java.util.Set<Integer> helpers = new java.util.HashSet<>();
+        for (ProcessRecord r : trace.processes()) {
+            if (r.breakReason() != null || r.pid() == 1) {
+                continue;
+            }
+            if (r.ppid() == 1 && command == null && !helpers.contains(r.pid())) {
+                command = r.pid(); // service.sh starts the service's command first
+            } else if (r.ppid() == 1 && r.pid() != command || helpers.contains(r.ppid()) || helpers.contains(r.pid())) {
+                helpers.add(r.pid());
+                continue;
+            }
+            String v = policy.violation(r.argv(), r.binary());
+            if (v != null && !v.startsWith("not in policy.processes.allow")) {
+                out.add(dev.agentsandbox.verdict.Finding.of(check, "process-policy", dev.agentsandbox.verdict.Verdict.FAIL,
+                        who + " ran " + String.join(" ", r.argv()) + " (" + r.binary() + "): " + v));
+            }
+        }
+        return out;
     }
 
     /**

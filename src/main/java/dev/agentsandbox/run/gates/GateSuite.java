@@ -104,8 +104,9 @@ public final class GateSuite {
                         @Override
                         public void serviceEnded(String name, String service, dev.agentsandbox.sandbox.SandboxResult result)
                                 throws dev.agentsandbox.error.InfrastructureException {
-                            ProcessLog.audit(bundle, name + "/service " + service, result.processes());
-                            judged(name, ProcessLog.judgeService(config.policy().processes(), name, service, result.processes()));
+                            var processes = result == null ? null : result.processes();
+                            ProcessLog.audit(bundle, name + "/service " + service, processes);
+                            judged(name, ProcessLog.judgeService(config.policy().processes(), name, service, processes));
                         }
                     }));
         }

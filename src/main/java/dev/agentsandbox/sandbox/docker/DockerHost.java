@@ -56,8 +56,9 @@ public final class DockerHost {
                     + " socket with another; use the gvisor tier for checks with services, or drop the services");
             case GVISOR -> {
                 String services = (runtime.endsWith("-kvm") ? runtime.substring(0, runtime.length() - 4) : runtime) + SERVICES_SUFFIX;
-                String fix = "run scripts/install-gvisor.sh as root (or with sudo) to register it, or drop the check's services."
-                        + " Services never run without gVisor";
+                String fix = "run scripts/install-gvisor.sh as root (or with sudo)"
+                        + (runtime.startsWith("runsc") ? "" : " with AGENT_SANDBOX_GVISOR_RUNTIME=" + runtime.replaceFirst("-kvm$", ""))
+                        + " to register it, or drop the check's services. Services never run without gVisor";
                 JsonNode all = info().path("Runtimes");
                 JsonNode svc = all.path(services);
                 if (svc.isMissingNode()) {
@@ -69,14 +70,54 @@ public final class DockerHost {
                 svc.path("runtimeArgs").forEach(a -> args.add(a.asText()));
                 String path = svc.path("path").asText("");
                 String checkPath = all.path(runtime).path("path").asText("");
-                if (!path.equals(checkPath) || !args.contains("--network=none") || !args.contains("--host-uds=create")
-                        || args.stream().anyMatch(a -> a.startsWith("--host-uds=") && !a.equals("--host-uds=create"))) {
+                if (!sameProgram(path, checkPath) || !"none".equals(lastFlag(args, "network")) || !"create".equals(lastFlag(args, "host-uds"))) {
                     throw new InfrastructureException("the Docker runtime '" + services + "' is " + path + " " + String.join(" ", args)
                             + ", not the check's runsc (" + checkPath + ") with --network=none --host-uds=create: " + fix);
                 }
                 yield services;
             }
         };
+    }
+
+    /** The value runsc takes for a flag: the last of --F=V, -F=V, --F V or -F V. */
+    static String lastFlag(List<String> args, String flag) {
+        String value = null;
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i).replaceFirst("^--?", "-");
+            if (a.startsWith("-" + flag + "=")) {
+                value = a.substring(flag.length() + 2);
+            } else if (a.equals("-" + flag) && i + 1 < args.size()) {
+                value = args.get(++i);
+            }
+        }
+        return value;
+    }
+
+    /** Whether two runtime paths are one program: the same text, or, on this host, the same file (links and a bare name on PATH resolved). */
+    static boolean sameProgram(String a, String b) {
+        if (a.equals(b)) {
+            return !a.isEmpty();
+        }
+        java.nio.file.Path x = resolve(a);
+        java.nio.file.Path y = resolve(b);
+        return x != null && x.equals(y);
+    }
+
+    private static java.nio.file.Path resolve(String program) {
+        try {
+            if (!program.contains("/")) {
+                for (String dir : System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin").split(":")) {
+                    java.nio.file.Path p = java.nio.file.Path.of(dir, program);
+                    if (java.nio.file.Files.isExecutable(p)) {
+                        return p.toRealPath();
+                    }
+                }
+                return null;
+            }
+            return java.nio.file.Path.of(program).toRealPath();
+        } catch (java.io.IOException | RuntimeException e) {
+            return null; // not on this host (a remote daemon): only the same text is the same program
+        }
     }
 
     /** The name suffix of the services' runtime beside a gVisor runtime (runsc-services). */

@@ -14,7 +14,7 @@ listening() {
 ready() { listening && { [ -z "$AGENT_SANDBOX_SERVICE_HEALTH" ] || sh -c "$AGENT_SANDBOX_SERVICE_HEALTH" >/dev/null 2>&1; }; }
 until ready; do
   if ! kill -0 "$svc" 2>/dev/null; then
-    wait "$svc"; echo "agent-sandbox: the service exited with status $? before it was ready" >&2; exit 98
+    wait "$svc"; echo "agent-sandbox: the service ended with status $? before it was ready" >&2; exit 98
   fi
   sleep 0.2
 done
@@ -37,3 +37,6 @@ done
 sleep 0.1 # a socket's file exists from bind(), before listen()
 : >"$dir/ready"
 wait "$svc"
+# a service ends only when stopped: its own ending is reported, never passed on as the sandbox's status
+echo "agent-sandbox: the service ended on its own (status $?)" >&2
+exit 99
