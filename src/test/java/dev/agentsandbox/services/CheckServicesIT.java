@@ -237,6 +237,35 @@ class CheckServicesIT {
         assertThat(new String(ps.getInputStream().readAllBytes()).strip()).as("the service's sandbox is gone").isEmpty();
     }
 
+    /** An image without socat: both sides relay with python3 (sandbox/relay.py), through real gVisor sandboxes. */
+    @Test
+    void imagesWithoutSocatRelayWithPython() throws Exception {
+        String image = "agent-sandbox/test-services-nosocat:bookworm";
+        Process build = new ProcessBuilder("docker", "build", "-q", "-t", image, "-").redirectErrorStream(true).start();
+        build.getOutputStream().write(("FROM " + TestHost.SERVICES_IMAGE + "\nRUN rm /usr/bin/socat\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        build.getOutputStream().close();
+        String built = new String(build.getInputStream().readAllBytes());
+        assertThat(build.waitFor()).as(built).isZero();
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
+                version: 1
+                checks:
+                  tests:
+                    image: %s
+                    command: ["python3", "-c", "import redis; r = redis.Redis(host='cache'); [r.incr('n') for _ in range(50)]; print('counted', int(r.get('n')), 'socat' if __import__('shutil').which('socat') else 'no socat')"]
+                    services:
+                      - name: cache
+                        image: %s
+                        command: ["redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", "/tmp"]
+                        ports: [6379]
+                """.formatted(image, image));
+        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x >> README.md",
+                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+        String log = Files.readString(tmp.resolve("b/reports/checks/tests.log"));
+        assertThat(r.exitCode).as(r + "\n" + log).isZero();
+        assertThat(log).contains("counted 50 no socat");
+    }
+
     /**
      * As each runner's own user, through bin/agent-sandbox and the packaged jar: a GitHub-hosted
      * runner's uid 1001 with sudo, a GitLab shell runner's docker-group user without it (which turns
