@@ -30,6 +30,8 @@ public final class AgentSandboxAction implements RunAction2 {
     private String decision;
     private String decidedBy;
     private String merged;
+    private String request;
+    private String requestUrl;
     private Ballot ballot;
     private transient Run<?, ?> run;
 
@@ -51,6 +53,20 @@ public final class AgentSandboxAction implements RunAction2 {
 
     void merged(String commit) {
         this.merged = commit;
+    }
+
+    /** pr-open: the number and address of the request opened for the run. */
+    void opened(String number, String url) {
+        this.request = number;
+        this.requestUrl = url;
+    }
+
+    public String getRequest() {
+        return request;
+    }
+
+    public String getRequestUrl() {
+        return requestUrl;
     }
 
     public String getKey() {

@@ -81,16 +81,21 @@ final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
             FilePath signingFile = secrets.file("signingKeyCredentialsId", step.getSigningKeyCredentialsId(), "signing.key");
             String signingKey = signingFile != null ? signingFile.getRemote() : step.getSigningKey();
             secrets.git(step.getGitCredentialsId(), step.getKnownHosts());
+            if (step.getAction().startsWith("pr-")) {
+                secrets.forgeToken(step.getForgeCredentialsId());
+            }
             if (step.getAction().equals("run")) {
                 launch(workspace, dir, run, flowNode, launcher, listener, env, secrets, signingKey, java, jar);
                 started = true;
                 return;
             }
-            Cli cli = new Cli(java, jar, env, secrets.env());
+            Cli cli = new Cli(java, jar, env, secrets.env()); // after the forge token: it is in secrets.env()
             Decide d = new Decide(step, run, dir, workspace, launcher, listener);
             Map<String, Object> result = switch (step.getAction()) {
                 case "merge" -> d.merge(cli, secrets, signingKey);
                 case "verify" -> d.verify(cli, secrets);
+                case "pr-open" -> d.prOpen(cli, secrets);
+                case "pr-merge" -> d.prMerge(cli, secrets, signingKey);
                 default -> d.decide(cli, secrets, signingKey);
             };
             getContext().onSuccess(result);

@@ -28,7 +28,7 @@ import org.kohsuke.stapler.DataBoundSetter;
  * Only parameter binding lives here; the work is the CLI's, launched on the agent node.
  */
 public final class AgentSandboxStep extends Step {
-    static final List<String> ACTIONS = List.of("run", "approve", "reject", "merge", "verify");
+    static final List<String> ACTIONS = List.of("run", "approve", "reject", "merge", "verify", "pr-open", "pr-merge");
     static final List<String> TIERS = List.of("gvisor", "microvm", "container");
 
     private String task;
@@ -57,6 +57,11 @@ public final class AgentSandboxStep extends Step {
     private boolean returnStatus;
     private String by;
     private String comment;
+    private String forge;
+    private String forgeApi;
+    private String project;
+    private String forgeCredentialsId;
+    private String number;
 
     @DataBoundConstructor
     public AgentSandboxStep() {
@@ -198,6 +203,32 @@ public final class AgentSandboxStep extends Step {
     public void setCommitKeyCredentialsId(String commitKeyCredentialsId) {
         this.commitKeyCredentialsId = Util.fixEmptyAndTrim(commitKeyCredentialsId);
     }
+
+    /** pr-open and pr-merge: github or gitlab, its API URL, the project (owner/name), a secret text token, the request's number. */
+    public String getForge() { return forge; }
+
+    @DataBoundSetter
+    public void setForge(String forge) { this.forge = Util.fixEmptyAndTrim(forge); }
+
+    public String getForgeApi() { return forgeApi; }
+
+    @DataBoundSetter
+    public void setForgeApi(String forgeApi) { this.forgeApi = Util.fixEmptyAndTrim(forgeApi); }
+
+    public String getProject() { return project; }
+
+    @DataBoundSetter
+    public void setProject(String project) { this.project = Util.fixEmptyAndTrim(project); }
+
+    public String getForgeCredentialsId() { return forgeCredentialsId; }
+
+    @DataBoundSetter
+    public void setForgeCredentialsId(String forgeCredentialsId) { this.forgeCredentialsId = Util.fixEmptyAndTrim(forgeCredentialsId); }
+
+    public String getNumber() { return number; }
+
+    @DataBoundSetter
+    public void setNumber(String number) { this.number = Util.fixEmptyAndTrim(number); }
 
     public String getPush() {
         return push;

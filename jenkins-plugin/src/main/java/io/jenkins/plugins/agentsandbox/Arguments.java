@@ -65,6 +65,40 @@ final class Arguments {
         return a;
     }
 
+    /** pr-open: the feature branch pushed and a request opened on the forge, against the pinned key. */
+    static List<String> prOpen(AgentSandboxStep s, String bundle, String workspace) throws AbortException {
+        List<String> a = new ArrayList<>(List.of("pr", "open", "--run", bundle, "--key", requirePublicKey(s), "--repo", workspace));
+        add(a, "--remote", s.getPush());
+        return forge(s, a);
+    }
+
+    /** pr-merge: the request merged through the forge when its head is the run's approved commit. */
+    static List<String> prMerge(AgentSandboxStep s, String bundle, String workspace, String number, String signingKey) throws AbortException {
+        List<String> a = new ArrayList<>(List.of("pr", "merge", "--run", bundle, "--key", requirePublicKey(s), "--number", number,
+                "--repo", workspace));
+        add(a, "--remote", s.getPush());
+        add(a, "--signing-key", signingKey);
+        return forge(s, a);
+    }
+
+    /** The forge options; on Jenkins no CI variable says which forge, so it must be named. */
+    private static List<String> forge(AgentSandboxStep s, List<String> a) throws AbortException {
+        if (s.getForge() == null || !List.of("github", "gitlab").contains(s.getForge())) {
+            throw new AbortException("agentSandbox(action: '" + s.getAction() + "') needs forge: 'github' or 'gitlab'");
+        }
+        if (s.getProject() == null) {
+            throw new AbortException("agentSandbox(action: '" + s.getAction() + "') needs project: the repository on the forge"
+                    + " (owner/name on GitHub, group/name on GitLab)");
+        }
+        if (s.getForgeCredentialsId() == null) {
+            throw new AbortException("agentSandbox(action: '" + s.getAction() + "') needs forgeCredentialsId: a secret text with a token"
+                    + " that may push branches and open and merge requests");
+        }
+        a.addAll(List.of("--forge", s.getForge(), "--project", s.getProject()));
+        add(a, "--api", s.getForgeApi());
+        return a;
+    }
+
     /** verify: the audit chain, the signatures and every file, against the pinned key; the repository's records too. */
     static List<String> verify(AgentSandboxStep s, String bundle, String workspace) throws AbortException {
         List<String> a = new ArrayList<>(List.of("verify", "--run", bundle, "--key", requirePublicKey(s), "--repo", workspace));

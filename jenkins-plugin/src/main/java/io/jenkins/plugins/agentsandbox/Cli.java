@@ -55,15 +55,50 @@ final class Cli {
 
     /** Runs the CLI to its end, its output masked; for the short actions (approve, reject, merge). */
     int run(List<String> args, Secrets secrets, Launcher launcher, FilePath workspace, TaskListener listener) throws IOException, InterruptedException {
-        OutputStream out = secrets.mask(listener.getLogger());
+        return run(args, secrets, launcher, workspace, listener, null);
+    }
+
+    /** As {@link #run}, and {@code copy} gets the output too (unmasked: it stays in this process, for reading a result). */
+    int run(List<String> args, Secrets secrets, Launcher launcher, FilePath workspace, TaskListener listener, java.io.ByteArrayOutputStream copy)
+            throws IOException, InterruptedException {
+        OutputStream log = secrets.mask(listener.getLogger());
+        OutputStream out = copy == null ? log : new Tee(log, copy);
         try {
             // stderr stays bundled into stdout: one copier thread, so the masking sees whole lines
             return launcher.launch().cmds(command(args)).envs(env).pwd(workspace).stdout(out).join();
         } finally {
-            if (out instanceof LineTransformationOutputStream l) {
+            if (log instanceof LineTransformationOutputStream l) {
                 l.forceEol();
             }
-            out.flush();
+            log.flush();
+        }
+    }
+
+    /** Writes to the log and to a copy. */
+    private static final class Tee extends OutputStream {
+        private final OutputStream log;
+        private final OutputStream copy;
+
+        Tee(OutputStream log, OutputStream copy) {
+            this.log = log;
+            this.copy = copy;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            log.write(b);
+            copy.write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            log.write(b, off, len);
+            copy.write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            log.flush();
         }
     }
 }

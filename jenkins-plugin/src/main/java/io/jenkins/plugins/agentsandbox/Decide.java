@@ -12,7 +12,7 @@ import java.util.Map;
 import net.sf.json.JSONObject;
 
 /**
- * approve, reject, merge and verify: short CLI calls on the bundle kept with the build, put on the node in
+ * approve, reject, merge, verify, pr-open and pr-merge: short CLI calls on the bundle kept with the build, put on the node in
  * the step's own folder and kept again afterwards. They run to their end in one go; a controller
  * restart meanwhile fails the step, which is safe to run again.
  */
@@ -103,6 +103,56 @@ final class Decide {
         run.save();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("runId", target.getRunId());
+        result.put("merged", target.getHeadCommit());
+        return result;
+    }
+
+    /** pr-open: the feature branch pushed and a request opened; its number is kept with the build for pr-merge. */
+    Map<String, Object> prOpen(Cli cli, Secrets secrets) throws IOException, InterruptedException {
+        AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandbox(action: 'pr-open')");
+        FilePath bundle = stepDir.child("bundle");
+        BundleArchive.restore(run, target.getKey(), bundle);
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+        int code = cli.run(Arguments.prOpen(step, bundle.getRemote(), workspace.getRemote()), secrets, launcher, workspace, listener, said);
+        if (code != 0) {
+            throw RunOutcome.failure("pr-open", code);
+        }
+        String out = said.toString(java.nio.charset.StandardCharsets.UTF_8);
+        java.util.regex.Matcher number = java.util.regex.Pattern.compile("(?m)^number=(\\S+)$").matcher(out);
+        java.util.regex.Matcher url = java.util.regex.Pattern.compile("(?m)^opened .* (\\S+): (\\S+)$").matcher(out);
+        if (!number.find()) {
+            throw new AbortException("agentSandbox(action: 'pr-open'): the CLI opened no request it named (no number= line)");
+        }
+        target.opened(number.group(1), url.find() ? url.group(2) : null);
+        run.save();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runId", target.getRunId());
+        result.put("number", target.getRequest());
+        result.put("url", target.getRequestUrl());
+        return result;
+    }
+
+    /** pr-merge: the request (number:, else the one pr-open opened in this build) merged when its head is the approved commit. */
+    Map<String, Object> prMerge(Cli cli, Secrets secrets, String signingKey) throws IOException, InterruptedException {
+        AgentSandboxAction target = AgentSandboxAction.of(run, step.getBundle(), "agentSandbox(action: 'pr-merge')");
+        String number = step.getNumber() != null ? step.getNumber() : target.getRequest();
+        if (number == null) {
+            throw new AbortException("agentSandbox(action: 'pr-merge') needs number: the request's number, or an earlier"
+                    + " agentSandbox(action: 'pr-open') in this build");
+        }
+        FilePath bundle = stepDir.child("bundle");
+        BundleArchive.restore(run, target.getKey(), bundle);
+        int code = cli.run(Arguments.prMerge(step, bundle.getRemote(), workspace.getRemote(), number, signingKey), secrets, launcher,
+                workspace, listener);
+        if (code != 0) {
+            throw RunOutcome.failure("pr-merge", code);
+        }
+        BundleArchive.save(bundle, run, target.getKey());
+        target.merged(target.getHeadCommit());
+        run.save();
+        Map<String, Object> result = new LinkedHashMap<>();
+        result.put("runId", target.getRunId());
+        result.put("number", number);
         result.put("merged", target.getHeadCommit());
         return result;
     }

@@ -120,6 +120,15 @@ final class Secrets implements AutoCloseable {
         }
     }
 
+    /** The forge's token (a secret text) as the CLI's pr commands read it; masked. */
+    void forgeToken(String id) throws IOException, InterruptedException {
+        if (id == null) {
+            return;
+        }
+        StringCredentials c = find("forgeCredentialsId", id, StringCredentials.class);
+        env.put("AGENT_SANDBOX_FORGE_TOKEN", plain(c.getSecret()));
+    }
+
     void env(String name, String value) {
         env.put(name, value);
     }

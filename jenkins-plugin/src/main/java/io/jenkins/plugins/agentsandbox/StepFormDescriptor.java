@@ -98,6 +98,23 @@ public abstract class StepFormDescriptor extends StepDescriptor {
                 CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class), CredentialsMatchers.instanceOf(SSHUserPrivateKey.class)));
     }
 
+    public ListBoxModel doFillForgeCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String forgeCredentialsId) {
+        return StepForm.credentials(item, forgeCredentialsId, CredentialsMatchers.instanceOf(StringCredentials.class));
+    }
+
+    @POST
+    public FormValidation doCheckForgeCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
+        return StepForm.checkCredentials(item, value, CredentialsMatchers.instanceOf(StringCredentials.class), "a secret text");
+    }
+
+    public ListBoxModel doFillForgeItems() {
+        ListBoxModel m = new ListBoxModel();
+        m.add("(none)", "");
+        m.add("github");
+        m.add("gitlab");
+        return m;
+    }
+
     @POST
     public FormValidation doCheckModelCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
         return StepForm.checkCredentials(item, value, CredentialsMatchers.instanceOf(StringCredentials.class), "a secret text");

@@ -1,0 +1,70 @@
+package io.jenkins.plugins.agentsandbox;
+
+import static org.hamcrest.MatcherAssert.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.Assert.assertThrows;
+
+import hudson.AbortException;
+import java.util.List;
+import org.junit.Test;
+
+/**
+ * pr-open and pr-merge become the CLI's {@code pr open} and {@code pr merge} with the forge named
+ * (no Jenkins variable says which), the pinned key, and never the token on the command line. Needs
+ * no Jenkins: check/unit.sh runs it in every CI run.
+ */
+public class PrArgumentsTest {
+    /** Fields set as the setters leave them (the setters' Util is a stub here, without Jenkins). */
+    private static AgentSandboxStep step(String action) {
+        AgentSandboxStep s = new AgentSandboxStep();
+        set(s, "action", action);
+        set(s, "publicKey", "/keys/run.pub");
+        set(s, "forge", "gitlab");
+        set(s, "forgeApi", "https://gitlab.example.com/api/v4");
+        set(s, "project", "group/app");
+        set(s, "forgeCredentialsId", "forge-token");
+        set(s, "push", "origin");
+        return s;
+    }
+
+    private static void set(AgentSandboxStep s, String field, String value) {
+        try {
+            java.lang.reflect.Field f = AgentSandboxStep.class.getDeclaredField(field);
+            f.setAccessible(true);
+            f.set(s, value);
+        } catch (ReflectiveOperationException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    public void prOpenPushesAndOpensOnTheNamedForge() throws Exception {
+        assertThat(Arguments.prOpen(step("pr-open"), "/b", "/ws"), equalTo(List.of("pr", "open", "--run", "/b", "--key", "/keys/run.pub",
+                "--repo", "/ws", "--remote", "origin", "--forge", "gitlab", "--project", "group/app", "--api", "https://gitlab.example.com/api/v4")));
+    }
+
+    @Test
+    public void prMergeNamesTheRequestAndSignsTheMerge() throws Exception {
+        assertThat(Arguments.prMerge(step("pr-merge"), "/b", "/ws", "42", "/s/signing.key"), equalTo(List.of("pr", "merge", "--run", "/b",
+                "--key", "/keys/run.pub", "--number", "42", "--repo", "/ws", "--remote", "origin", "--signing-key", "/s/signing.key",
+                "--forge", "gitlab", "--project", "group/app", "--api", "https://gitlab.example.com/api/v4")));
+    }
+
+    @Test
+    public void aMissingForgeProjectTokenOrKeyIsRefusedBeforeAnythingRuns() {
+        AgentSandboxStep noForge = step("pr-open");
+        set(noForge, "forge", "bitbucket");
+        assertThat(assertThrows(AbortException.class, () -> Arguments.prOpen(noForge, "/b", "/ws")).getMessage(), containsString("forge: 'github' or 'gitlab'"));
+        AgentSandboxStep noProject = step("pr-open");
+        set(noProject, "project", null);
+        assertThat(assertThrows(AbortException.class, () -> Arguments.prOpen(noProject, "/b", "/ws")).getMessage(), containsString("needs project"));
+        AgentSandboxStep noToken = step("pr-merge");
+        set(noToken, "forgeCredentialsId", null);
+        assertThat(assertThrows(AbortException.class, () -> Arguments.prMerge(noToken, "/b", "/ws", "1", null)).getMessage(),
+                containsString("needs forgeCredentialsId"));
+        AgentSandboxStep noKey = step("pr-open");
+        set(noKey, "publicKey", null);
+        assertThat(assertThrows(AbortException.class, () -> Arguments.prOpen(noKey, "/b", "/ws")).getMessage(), containsString("needs publicKey"));
+    }
+}
