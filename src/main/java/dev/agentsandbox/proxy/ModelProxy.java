@@ -99,7 +99,9 @@ public final class ModelProxy implements AutoCloseable {
             server.bind(UnixDomainSocketAddress.of(socket));
             // uid 65534 in the sandbox connects to it; the folder is private to the run.
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
-            return new ModelProxy(config, ups, listener, server, socket);
+            ModelProxy proxy = new ModelProxy(config, ups, listener, server, socket);
+            proxy.keys(); // the starting keys, read once now rather than on the first line of output
+            return proxy;
         } catch (IOException e) {
             throw new UsageException("cannot start the model proxy in " + folder + ": " + e.getMessage(), e);
         }
