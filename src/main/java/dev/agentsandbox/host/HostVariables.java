@@ -26,6 +26,7 @@ public final class HostVariables {
     public static final String FORGE_TOKEN = "AGENT_SANDBOX_FORGE_TOKEN";
     public static final String GITLAB_TOKEN = "AGENT_SANDBOX_GITLAB_TOKEN";
     public static final String DEBUG = "AGENT_SANDBOX_DEBUG";
+    public static final String KEY_CHECK = "AGENT_SANDBOX_KEY_CHECK";
     public static final String K8S_NAMESPACE = "AGENT_SANDBOX_K8S_NAMESPACE";
     public static final String K8S_RUNTIME_CLASS = "AGENT_SANDBOX_K8S_RUNTIME_CLASS";
     public static final String K8S_MICROVM_RUNTIME_CLASS = "AGENT_SANDBOX_K8S_MICROVM_RUNTIME_CLASS";
@@ -61,6 +62,7 @@ public final class HostVariables {
         m.put(FORGE_TOKEN, "the token of `pr` (else GITHUB_TOKEN or GITLAB_TOKEN)");
         m.put(GITLAB_TOKEN, "the token `trigger gitlab` reads memberships with");
         m.put(DEBUG, "print stack traces of internal errors");
+        m.put(KEY_CHECK, "off: no check of the model keys before the agent starts");
         m.put(K8S_NAMESPACE, "the namespace of the Kubernetes backend's pods");
         m.put(K8S_RUNTIME_CLASS, "the RuntimeClass of tier gvisor");
         m.put(K8S_MICROVM_RUNTIME_CLASS, "the RuntimeClass of tier microvm");

@@ -87,7 +87,7 @@ public final class ModelProxy implements AutoCloseable {
             throws dev.agentsandbox.error.AgentSandboxException {
         Map<String, ProviderAuth.Upstream> ups = ProviderAuth.upstreams(config, env, folder);
         try {
-            KeyCheck.require(ups);
+            KeyCheck.require(ups, env);
         } catch (dev.agentsandbox.error.AgentSandboxException | RuntimeException e) {
             ups.values().forEach(ProviderAuth.Upstream::close);
             throw e;
@@ -346,6 +346,7 @@ public final class ModelProxy implements AutoCloseable {
         List<String> signedWith;
         try {
             signedWith = up.authenticate(b, req.method(), URI.create(up.base() + target.withQuery(rest)), sentHeaders, sent);
+            signedWith.stream().filter(k -> k != null && k.length() >= 8).forEach(renewed::add); // redacted from now on
         } catch (RuntimeException e) {
             // no credentials now (a renewal refused): the request is refused and audited, never sent unsigned
             // the agent learns only that it failed; the library's text may name endpoints and identities
@@ -368,7 +369,6 @@ public final class ModelProxy implements AutoCloseable {
         // Counted before the response ends (requests sent in parallel are each counted when they end; max-requests bounds them).
         List<String> scrub = new java.util.ArrayList<>(up.secrets());
         scrub.addAll(signedWith); // the credentials that signed this very request, even across a renewal
-        signedWith.stream().filter(k -> k != null && k.length() >= 8).forEach(renewed::add);
         ResponseRelay.Relayed relayed = ResponseRelay.relay(resp, out, scrub, meter, () -> policy.account(model, meter));
         listener.onRequest(new ProxyEvent(req.method(), provider, up.base().getHost(), rest, resp.statusCode(), req.body().length,
                 relayed.bytesOut(), (System.nanoTime() - t0) / 1_000_000, model, meter.input(), meter.output(), null, meter.toolCalls()));

@@ -75,14 +75,30 @@ class GatewayUpstreamTest {
         assertThat(tmp.resolve(ModelProxy.SOCKET)).as("no proxy for an agent to reach").doesNotExist();
     }
 
-    /** Only a 401 refuses: a key that may not list models (403), a gateway without the route (404), or no answer, go on. */
+    @Test
+    void geminisAnswerToAWrongKeyRefusesAndTheCheckCanBeTurnedOff() throws Exception {
+        upstream.refusedKeys.add(KEY);
+        ProxyConfig.Upstream gemini = new ProxyConfig.Upstream("gemini", upstream.url(), List.of(), List.of("POST"), "GW_KEY", null);
+        assertThatThrownBy(() -> proxy(gemini)).isInstanceOf(dev.agentsandbox.error.RefusedException.class)
+                .hasMessageContaining("answered 400 API_KEY_INVALID").hasMessageContaining("AGENT_SANDBOX_KEY_CHECK=off");
+        proxy = ModelProxy.start(new ProxyConfig(List.of(gemini), null, null, null, null, null), tmp,
+                Map.of("GW_KEY", KEY, "AGENT_SANDBOX_KEY_CHECK", "off"), ProxyCalls.recording(events));
+        assertThat(proxy.socket()).exists();
+        assertThat(upstream.listed).hasSize(1);
+    }
+
+    /** Only a refused key refuses: a key that may not list models (401 naming scopes, 403), a gateway without the route (404), or no answer, go on. */
     @Test
     void aListTheKeyMayNotReadOrAGatewayWithoutTheRouteLetsTheRunGoOn() throws Exception {
-        for (int status : new int[] {403, 404, 500}) {
+        for (int status : new int[] {401, 403, 404, 500}) {
             com.sun.net.httpserver.HttpServer gw = com.sun.net.httpserver.HttpServer.create(
                     new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
             gw.createContext("/", ex -> {
-                ex.sendResponseHeaders(status, -1);
+                // OpenAI's answer to a restricted key: taken, but without the scope to list models
+                byte[] b = "{\"error\":{\"message\":\"You have insufficient permissions for this operation. Missing scopes: api.model.read.\"}}"
+                        .getBytes(StandardCharsets.UTF_8);
+                ex.sendResponseHeaders(status, b.length);
+                ex.getResponseBody().write(b);
                 ex.close();
             });
             gw.start();
@@ -96,6 +112,14 @@ class GatewayUpstreamTest {
             }
         }
         proxy(gateway("openai", "http://127.0.0.1:9", null, null, Map.of(), Map.of()));
+        proxy.close();
+        proxy = null;
+        // a gateway that never answers: bounded, then the run goes on
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 5, java.net.InetAddress.getLoopbackAddress())) {
+            long t0 = System.nanoTime();
+            proxy(gateway("openai", "http://127.0.0.1:" + silent.getLocalPort(), null, null, Map.of(), Map.of()));
+            assertThat(System.nanoTime() - t0).isLessThan(15_000_000_000L);
+        }
         assertThat(proxy.socket()).as("no answer at all").exists();
     }
 

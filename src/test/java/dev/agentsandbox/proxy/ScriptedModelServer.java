@@ -45,18 +45,21 @@ public final class ScriptedModelServer implements AutoCloseable {
 
     /** The model lists asked for (the proxy's key check before a run), apart from the model requests. */
     public final List<Received> listed = new CopyOnWriteArrayList<>();
-    /** Keys answered 401, as Anthropic's and OpenAI's APIs answer a wrong key (in any of their key headers). */
+    /** Keys refused, as the real APIs refuse a wrong key (in any of their key headers): 401, Gemini's 400 API_KEY_INVALID. */
     public final java.util.Set<String> refusedKeys = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    /** GET /v1/models (Gemini: /v1beta/models): the list, or 401 for a refused key, as the real APIs answer. */
+    /** GET /v1/models (Gemini: /v1beta/models): the list, or the refusal of a wrong key, as the real APIs answer. */
     private void listModels(HttpExchange ex) throws IOException {
         listed.add(new Received("GET", ex.getRequestURI().getRawPath(), Map.copyOf(ex.getRequestHeaders()), ""));
         boolean refused = ex.getRequestHeaders().values().stream().flatMap(List::stream)
                 .anyMatch(v -> refusedKeys.stream().anyMatch(v::contains));
-        byte[] out = (refused ? "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}"
-                : "{\"data\":[{\"id\":\"claude-x\",\"type\":\"model\"}],\"object\":\"list\"}").getBytes(StandardCharsets.UTF_8);
+        boolean gemini = ex.getRequestURI().getPath().endsWith("/v1beta/models");
+        // Gemini answers a wrong key with 400 API_KEY_INVALID; Anthropic and OpenAI with 401
+        byte[] out = (!refused ? "{\"data\":[{\"id\":\"claude-x\",\"type\":\"model\"}],\"object\":\"list\"}"
+                : gemini ? "{\"error\":{\"code\":400,\"message\":\"API key not valid.\",\"status\":\"INVALID_ARGUMENT\",\"details\":[{\"reason\":\"API_KEY_INVALID\"}]}}"
+                : "{\"type\":\"error\",\"error\":{\"type\":\"authentication_error\",\"message\":\"invalid x-api-key\"}}").getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("content-type", "application/json");
-        ex.sendResponseHeaders(refused ? 401 : 200, out.length);
+        ex.sendResponseHeaders(!refused ? 200 : gemini ? 400 : 401, out.length);
         ex.getResponseBody().write(out);
         ex.close();
     }

@@ -58,19 +58,24 @@ final class Cli {
         return run(args, secrets, launcher, workspace, listener, null);
     }
 
-    /** As {@link #run}, and {@code copy} gets the output too (unmasked: it stays in this process, for reading a result). */
+    /** As {@link #run}, and {@code copy} gets the output too, masked as the log is, for reading a result. */
     int run(List<String> args, Secrets secrets, Launcher launcher, FilePath workspace, TaskListener listener, java.io.ByteArrayOutputStream copy)
             throws IOException, InterruptedException {
         OutputStream log = secrets.mask(listener.getLogger());
-        OutputStream out = copy == null ? log : new Tee(log, copy);
+        OutputStream masked = copy == null ? null : secrets.mask(copy); // what is kept of it is masked as the log is
+        OutputStream out = copy == null ? log : new Tee(log, masked);
         try {
             // stderr stays bundled into stdout: one copier thread, so the masking sees whole lines
             return launcher.launch().cmds(command(args)).envs(env).pwd(workspace).stdout(out).join();
         } finally {
-            if (log instanceof LineTransformationOutputStream l) {
-                l.forceEol();
+            for (OutputStream o : new OutputStream[] {log, masked}) {
+                if (o instanceof LineTransformationOutputStream l) {
+                    l.forceEol();
+                }
+                if (o != null) {
+                    o.flush();
+                }
             }
-            log.flush();
         }
     }
 

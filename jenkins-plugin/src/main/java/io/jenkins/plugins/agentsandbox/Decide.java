@@ -118,12 +118,11 @@ final class Decide {
             throw RunOutcome.failure("pr-open", code);
         }
         String out = said.toString(java.nio.charset.StandardCharsets.UTF_8);
-        java.util.regex.Matcher number = java.util.regex.Pattern.compile("(?m)^number=(\\S+)$").matcher(out);
-        java.util.regex.Matcher url = java.util.regex.Pattern.compile("(?m)^opened .* (\\S+): (\\S+)$").matcher(out);
-        if (!number.find()) {
+        String number = lastLine(out, "^number=([0-9]+)$", 1);
+        if (number == null) {
             throw new AbortException("agentSandbox(action: 'pr-open'): the CLI opened no request it named (no number= line)");
         }
-        target.opened(number.group(1), url.find() ? url.group(2) : null);
+        target.opened(number, lastLine(out, "^opened [a-z ]+ [0-9]+: (https?://\\S+)$", 1));
         run.save();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("runId", target.getRunId());
@@ -142,18 +141,35 @@ final class Decide {
         }
         FilePath bundle = stepDir.child("bundle");
         BundleArchive.restore(run, target.getKey(), bundle);
+        java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
         int code = cli.run(Arguments.prMerge(step, bundle.getRemote(), workspace.getRemote(), number, signingKey), secrets, launcher,
-                workspace, listener);
+                workspace, listener, said);
         if (code != 0) {
             throw RunOutcome.failure("pr-merge", code);
         }
         BundleArchive.save(bundle, run, target.getKey());
-        target.merged(target.getHeadCommit());
+        // what landed: the forge's merge commit, or the approved commit itself when it fast-forwarded
+        String landed = lastLine(said.toString(java.nio.charset.StandardCharsets.UTF_8), "^merged [a-z ]+ [0-9]+ as ([0-9a-f]{40})$", 1);
+        target.merged(landed != null ? landed : target.getHeadCommit());
         run.save();
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("runId", target.getRunId());
         result.put("number", number);
-        result.put("merged", target.getHeadCommit());
+        result.put("merged", target.getMerged());
+        result.put("headCommit", target.getHeadCommit());
         return result;
+    }
+
+    /** The group of the last whole line that matches (lines split on \\n only: no other character ends one). */
+    static String lastLine(String out, String regex, int group) {
+        java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+        String found = null;
+        for (String line : out.split("\n", -1)) {
+            java.util.regex.Matcher m = p.matcher(line.endsWith("\r") ? line.substring(0, line.length() - 1) : line);
+            if (m.matches()) {
+                found = m.group(group);
+            }
+        }
+        return found;
     }
 }

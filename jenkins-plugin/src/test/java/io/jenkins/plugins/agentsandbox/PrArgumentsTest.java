@@ -67,4 +67,17 @@ public class PrArgumentsTest {
         set(noKey, "publicKey", null);
         assertThat(assertThrows(AbortException.class, () -> Arguments.prOpen(noKey, "/b", "/ws")).getMessage(), containsString("needs publicKey"));
     }
+
+    /** What pr-open and pr-merge read from the CLI: the last whole line of its shape, lines ended by \\n only. */
+    @Test
+    public void theRequestsNumberAddressAndLandedCommitAreReadFromTheLastLineOfTheirShape() {
+        String open = "pushing\nopened pull request 12: https://github.com/o/r/pull/12\nnumber=12\n";
+        assertThat(Decide.lastLine(open, "^number=([0-9]+)$", 1), equalTo("12"));
+        assertThat(Decide.lastLine(open, "^opened [a-z ]+ [0-9]+: (https?://\\S+)$", 1), equalTo("https://github.com/o/r/pull/12"));
+        String sha = "0123456789abcdef0123456789abcdef01234567";
+        assertThat(Decide.lastLine("merged merge request 7 as " + sha + "\r\n", "^merged [a-z ]+ [0-9]+ as ([0-9a-f]{40})$", 1), equalTo(sha));
+        // a title or branch printed before cannot pose as the result: only whole lines count, the last one wins, and U+2028 ends none
+        assertThat(Decide.lastLine("title number=99\u2028number=98\nnumber=12\n", "^number=([0-9]+)$", 1), equalTo("12"));
+        assertThat(Decide.lastLine("nothing here", "^number=([0-9]+)$", 1), equalTo(null));
+    }
 }
