@@ -117,16 +117,19 @@ final class AgentSandboxExecution extends GeneralNonBlockingStepExecution {
         taskFile.write(step.getTask() == null ? "" : step.getTask(), StandardCharsets.UTF_8.name());
         FilePath modelKey = secrets.file("modelCredentialsId", step.getModelCredentialsId(), "model.key");
         FilePath commitKey = secrets.file("commitKeyCredentialsId", step.getCommitKeyCredentialsId(), "commit.key");
+        // the OpenID Connect provider plugin's id token (a secret text or file), exchanged by the CLI on this node for cloud credentials
+        FilePath modelToken = secrets.file("modelTokenCredentialsId", step.getModelTokenCredentialsId(), "model.token");
         Cause.UserIdCause user = run.getCause(Cause.UserIdCause.class);
         FilePath policy = orgPolicy(dir, env);
         List<String> args = Arguments.run(step, new Arguments.RunInputs(workspace.getRemote(), bundle.getRemote(), taskFile.getRemote(), signingKey,
                 modelKey == null ? null : modelKey.getRemote(), commitKey == null ? null : commitKey.getRemote(), user == null ? null : user.getUserId(),
-                policy == null ? null : policy.getRemote()));
+                policy == null ? null : policy.getRemote(), modelToken == null ? null : modelToken.getRemote()));
         Cli cli = new Cli(java, jar, env, secrets.env());
         BourneShellScript task = new BourneShellScript(cli.script(args));
         task.charset(StandardCharsets.UTF_8);
         List<String> ids = new ArrayList<>();
-        for (String id : new String[] {step.getModelCredentialsId(), step.getSigningKeyCredentialsId(), step.getCommitKeyCredentialsId()}) {
+        for (String id : new String[] {step.getModelCredentialsId(), step.getSigningKeyCredentialsId(), step.getCommitKeyCredentialsId(),
+                step.getModelTokenCredentialsId()}) {
             if (id != null) {
                 ids.add(id);
             }

@@ -62,14 +62,20 @@ public final class AgentSandboxStep extends Step {
     private String project;
     private String forgeCredentialsId;
     private String number;
+    private String modelRegion;
+    private String modelRoleArn;
+    private String modelProject;
+    private String modelWorkloadIdentityProvider;
+    private String modelServiceAccount;
+    private String modelTenantId;
+    private String modelClientId;
+    private String modelTokenCredentialsId;
 
     @DataBoundConstructor
     public AgentSandboxStep() {
     }
 
-    public String getTask() {
-        return task;
-    }
+    public String getTask() { return task; }
 
     /** The task for run; approve, reject and merge take none. */
     @DataBoundSetter
@@ -77,27 +83,21 @@ public final class AgentSandboxStep extends Step {
         this.task = Util.fixEmptyAndTrim(task) == null ? null : task;
     }
 
-    public String getImage() {
-        return image;
-    }
+    public String getImage() { return image; }
 
     @DataBoundSetter
     public void setImage(String image) {
         this.image = Util.fixEmptyAndTrim(image);
     }
 
-    public String getCommand() {
-        return command;
-    }
+    public String getCommand() { return command; }
 
     @DataBoundSetter
     public void setCommand(String command) {
         this.command = Util.fixEmpty(command);
     }
 
-    public String getAction() {
-        return action;
-    }
+    public String getAction() { return action; }
 
     /** run (default), approve, reject or merge. */
     @DataBoundSetter
@@ -105,14 +105,10 @@ public final class AgentSandboxStep extends Step {
         this.action = Util.fixEmptyAndTrim(action) == null ? "run" : action.trim();
     }
 
-    public String getConfig() {
-        return config;
-    }
+    public String getConfig() { return config; }
 
     /** Where a person asked for the run (a trigger.json of `agent-sandbox trigger`, in the workspace); its author is the requester. */
-    public String getTrigger() {
-        return trigger;
-    }
+    public String getTrigger() { return trigger; }
 
     @DataBoundSetter
     public void setTrigger(String trigger) {
@@ -124,36 +120,28 @@ public final class AgentSandboxStep extends Step {
         this.config = Util.fixEmptyAndTrim(config);
     }
 
-    public String getTier() {
-        return tier;
-    }
+    public String getTier() { return tier; }
 
     @DataBoundSetter
     public void setTier(String tier) {
         this.tier = Util.fixEmptyAndTrim(tier);
     }
 
-    public String getRuntime() {
-        return runtime;
-    }
+    public String getRuntime() { return runtime; }
 
     @DataBoundSetter
     public void setRuntime(String runtime) {
         this.runtime = Util.fixEmptyAndTrim(runtime);
     }
 
-    public String getBase() {
-        return base;
-    }
+    public String getBase() { return base; }
 
     @DataBoundSetter
     public void setBase(String base) {
         this.base = Util.fixEmptyAndTrim(base);
     }
 
-    public String getBundle() {
-        return bundle;
-    }
+    public String getBundle() { return bundle; }
 
     /** The bundle folder in the workspace; default: one per build and step (agent-sandbox-runs/BUILD-NODE). */
     @DataBoundSetter
@@ -161,9 +149,7 @@ public final class AgentSandboxStep extends Step {
         this.bundle = Util.fixEmptyAndTrim(bundle);
     }
 
-    public String getSigningKey() {
-        return signingKey;
-    }
+    public String getSigningKey() { return signingKey; }
 
     /** A path on the node to the Ed25519 private key (prefer signingKeyCredentialsId). */
     @DataBoundSetter
@@ -171,9 +157,7 @@ public final class AgentSandboxStep extends Step {
         this.signingKey = Util.fixEmptyAndTrim(signingKey);
     }
 
-    public String getSigningKeyCredentialsId() {
-        return signingKeyCredentialsId;
-    }
+    public String getSigningKeyCredentialsId() { return signingKeyCredentialsId; }
 
     /** A secret file (or secret text) holding the Ed25519 private key in PEM. */
     @DataBoundSetter
@@ -181,9 +165,7 @@ public final class AgentSandboxStep extends Step {
         this.signingKeyCredentialsId = Util.fixEmptyAndTrim(signingKeyCredentialsId);
     }
 
-    public String getPublicKey() {
-        return publicKey;
-    }
+    public String getPublicKey() { return publicKey; }
 
     /**
      * A path on the node to the public key of the signing key: approve, reject and merge pin it and
@@ -194,15 +176,58 @@ public final class AgentSandboxStep extends Step {
         this.publicKey = Util.fixEmptyAndTrim(publicKey);
     }
 
-    public String getCommitKeyCredentialsId() {
-        return commitKeyCredentialsId;
-    }
+    public String getCommitKeyCredentialsId() { return commitKeyCredentialsId; }
 
     /** An SSH private key (no passphrase) that signs the agent's commit. */
     @DataBoundSetter
     public void setCommitKeyCredentialsId(String commitKeyCredentialsId) {
         this.commitKeyCredentialsId = Util.fixEmptyAndTrim(commitKeyCredentialsId);
     }
+
+    /**
+     * Models in a company's cloud with the CI's identity (bedrock, vertex, azure): the region, the role, project, workload
+     * identity provider and service account, or tenant and app, as the CLI's --model-* options; the OIDC token from the
+     * OpenID Connect provider plugin's credential (modelTokenCredentialsId), exchanged on the node, never given to the agent.
+     */
+    public String getModelRegion() { return modelRegion; }
+
+    @DataBoundSetter
+    public void setModelRegion(String v) { this.modelRegion = Util.fixEmptyAndTrim(v); }
+
+    public String getModelRoleArn() { return modelRoleArn; }
+
+    @DataBoundSetter
+    public void setModelRoleArn(String v) { this.modelRoleArn = Util.fixEmptyAndTrim(v); }
+
+    public String getModelProject() { return modelProject; }
+
+    @DataBoundSetter
+    public void setModelProject(String v) { this.modelProject = Util.fixEmptyAndTrim(v); }
+
+    public String getModelWorkloadIdentityProvider() { return modelWorkloadIdentityProvider; }
+
+    @DataBoundSetter
+    public void setModelWorkloadIdentityProvider(String v) { this.modelWorkloadIdentityProvider = Util.fixEmptyAndTrim(v); }
+
+    public String getModelServiceAccount() { return modelServiceAccount; }
+
+    @DataBoundSetter
+    public void setModelServiceAccount(String v) { this.modelServiceAccount = Util.fixEmptyAndTrim(v); }
+
+    public String getModelTenantId() { return modelTenantId; }
+
+    @DataBoundSetter
+    public void setModelTenantId(String v) { this.modelTenantId = Util.fixEmptyAndTrim(v); }
+
+    public String getModelClientId() { return modelClientId; }
+
+    @DataBoundSetter
+    public void setModelClientId(String v) { this.modelClientId = Util.fixEmptyAndTrim(v); }
+
+    public String getModelTokenCredentialsId() { return modelTokenCredentialsId; }
+
+    @DataBoundSetter
+    public void setModelTokenCredentialsId(String v) { this.modelTokenCredentialsId = Util.fixEmptyAndTrim(v); }
 
     /** pr-open and pr-merge: github or gitlab, its API URL, the project (owner/name), a secret text token, the request's number. */
     public String getForge() { return forge; }
@@ -230,18 +255,14 @@ public final class AgentSandboxStep extends Step {
     @DataBoundSetter
     public void setNumber(String number) { this.number = Util.fixEmptyAndTrim(number); }
 
-    public String getPush() {
-        return push;
-    }
+    public String getPush() { return push; }
 
     @DataBoundSetter
     public void setPush(String push) {
         this.push = Util.fixEmptyAndTrim(push);
     }
 
-    public String getGitCredentialsId() {
-        return gitCredentialsId;
-    }
+    public String getGitCredentialsId() { return gitCredentialsId; }
 
     /** The credentials pushes use, as the git plugin's checkout takes them: username/password (token) or SSH key. */
     @DataBoundSetter
@@ -249,9 +270,7 @@ public final class AgentSandboxStep extends Step {
         this.gitCredentialsId = Util.fixEmptyAndTrim(gitCredentialsId);
     }
 
-    public String getKnownHosts() {
-        return knownHosts;
-    }
+    public String getKnownHosts() { return knownHosts; }
 
     /** For SSH remotes: the known_hosts file on the node the server's key must be in (default ~/.ssh/known_hosts). */
     @DataBoundSetter
@@ -259,18 +278,14 @@ public final class AgentSandboxStep extends Step {
         this.knownHosts = Util.fixEmptyAndTrim(knownHosts);
     }
 
-    public String getModelProvider() {
-        return modelProvider;
-    }
+    public String getModelProvider() { return modelProvider; }
 
     @DataBoundSetter
     public void setModelProvider(String modelProvider) {
         this.modelProvider = Util.fixEmptyAndTrim(modelProvider);
     }
 
-    public String getModelUrl() {
-        return modelUrl;
-    }
+    public String getModelUrl() { return modelUrl; }
 
     /** The model API's base URL (a company gateway, a self-hosted model); default: the provider's public API. */
     @DataBoundSetter
@@ -278,9 +293,7 @@ public final class AgentSandboxStep extends Step {
         this.modelUrl = Util.fixEmptyAndTrim(modelUrl);
     }
 
-    public String getBackend() {
-        return backend;
-    }
+    public String getBackend() { return backend; }
 
     /** Where the sandboxes run: docker (the default) or kubernetes (the agent's cluster credentials). */
     @DataBoundSetter
@@ -288,9 +301,7 @@ public final class AgentSandboxStep extends Step {
         this.backend = Util.fixEmptyAndTrim(backend);
     }
 
-    public String getModelCredentialsId() {
-        return modelCredentialsId;
-    }
+    public String getModelCredentialsId() { return modelCredentialsId; }
 
     /** A secret text holding the model key; the proxy on the node injects it, the agent never sees it. */
     @DataBoundSetter
@@ -298,9 +309,7 @@ public final class AgentSandboxStep extends Step {
         this.modelCredentialsId = Util.fixEmptyAndTrim(modelCredentialsId);
     }
 
-    public String getModelKeyVariable() {
-        return modelKeyVariable;
-    }
+    public String getModelKeyVariable() { return modelKeyVariable; }
 
     /** The NAME of the environment variable (bound by withCredentials) that holds the model key. */
     @DataBoundSetter
@@ -308,9 +317,7 @@ public final class AgentSandboxStep extends Step {
         this.modelKeyVariable = Util.fixEmptyAndTrim(modelKeyVariable);
     }
 
-    public String getJdk() {
-        return jdk;
-    }
+    public String getJdk() { return jdk; }
 
     /** A JDK tool (17 or later) to run the CLI with; default: $JAVA_HOME, else java on the PATH. */
     @DataBoundSetter
@@ -318,9 +325,7 @@ public final class AgentSandboxStep extends Step {
         this.jdk = Util.fixEmptyAndTrim(jdk);
     }
 
-    public boolean isReturnStatus() {
-        return returnStatus;
-    }
+    public boolean isReturnStatus() { return returnStatus; }
 
     /** Return the result when the gates fail (exitCode 1) instead of failing the step; errors still fail it. */
     @DataBoundSetter
@@ -328,9 +333,7 @@ public final class AgentSandboxStep extends Step {
         this.returnStatus = returnStatus;
     }
 
-    public String getBy() {
-        return by;
-    }
+    public String getBy() { return by; }
 
     /** reject without a rejection on the page: who decided, recorded as given; approve takes the page's authenticated users. */
     @DataBoundSetter
@@ -338,9 +341,7 @@ public final class AgentSandboxStep extends Step {
         this.by = Util.fixEmptyAndTrim(by);
     }
 
-    public String getComment() {
-        return comment;
-    }
+    public String getComment() { return comment; }
 
     @DataBoundSetter
     public void setComment(String comment) {

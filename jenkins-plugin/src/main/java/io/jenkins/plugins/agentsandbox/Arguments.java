@@ -14,7 +14,11 @@ final class Arguments {
 
     /** What the execution prepared on the node for a run. */
     record RunInputs(String workspace, String bundle, String taskFile, String signingKey, String modelKeyFile, String commitKey,
-            String requestedBy, String orgPolicy) {
+            String requestedBy, String orgPolicy, String modelTokenFile) {
+        RunInputs(String workspace, String bundle, String taskFile, String signingKey, String modelKeyFile, String commitKey,
+                  String requestedBy, String orgPolicy) {
+            this(workspace, bundle, taskFile, signingKey, modelKeyFile, commitKey, requestedBy, orgPolicy, null);
+        }
     }
 
     static List<String> run(AgentSandboxStep s, RunInputs in) throws AbortException {
@@ -38,6 +42,14 @@ final class Arguments {
         add(a, "--model-url", s.getModelUrl());
         add(a, "--model-key-file", in.modelKeyFile());
         add(a, "--model-key-env", s.getModelKeyVariable());
+        add(a, "--model-region", s.getModelRegion());
+        add(a, "--model-role-arn", s.getModelRoleArn());
+        add(a, "--model-project", s.getModelProject());
+        add(a, "--model-workload-identity-provider", s.getModelWorkloadIdentityProvider());
+        add(a, "--model-service-account", s.getModelServiceAccount());
+        add(a, "--model-tenant-id", s.getModelTenantId());
+        add(a, "--model-client-id", s.getModelClientId());
+        add(a, "--model-token-file", in.modelTokenFile());
         add(a, "--commit-key", in.commitKey());
         add(a, "--org-policy", in.orgPolicy()); // the controller's: Manage Jenkins > Agent sandbox
         if (s.getTrigger() != null) {

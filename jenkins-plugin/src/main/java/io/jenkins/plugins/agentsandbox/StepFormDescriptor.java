@@ -98,6 +98,17 @@ public abstract class StepFormDescriptor extends StepDescriptor {
                 CredentialsMatchers.instanceOf(StandardUsernamePasswordCredentials.class), CredentialsMatchers.instanceOf(SSHUserPrivateKey.class)));
     }
 
+    public ListBoxModel doFillModelTokenCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String modelTokenCredentialsId) {
+        return StepForm.credentials(item, modelTokenCredentialsId, CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(StringCredentials.class),
+                CredentialsMatchers.instanceOf(FileCredentials.class)));
+    }
+
+    @POST
+    public FormValidation doCheckModelTokenCredentialsId(@AncestorInPath Item item, @QueryParameter String value) {
+        return StepForm.checkCredentials(item, value, CredentialsMatchers.anyOf(CredentialsMatchers.instanceOf(StringCredentials.class),
+                CredentialsMatchers.instanceOf(FileCredentials.class)), "an OpenID Connect id token (a secret text or file)");
+    }
+
     public ListBoxModel doFillForgeCredentialsIdItems(@AncestorInPath Item item, @QueryParameter String forgeCredentialsId) {
         return StepForm.credentials(item, forgeCredentialsId, CredentialsMatchers.instanceOf(StringCredentials.class));
     }

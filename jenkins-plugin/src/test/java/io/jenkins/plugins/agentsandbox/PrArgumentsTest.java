@@ -80,4 +80,20 @@ public class PrArgumentsTest {
         assertThat(Decide.lastLine("title number=99\u2028number=98\nnumber=12\n", "^number=([0-9]+)$", 1), equalTo("12"));
         assertThat(Decide.lastLine("nothing here", "^number=([0-9]+)$", 1), equalTo(null));
     }
+
+    /** A cloud model with the job's identity: the CLI's --model-* options, the id token as a file, never its value on the command line. */
+    @Test
+    public void aCloudModelWithTheJobsIdentityBecomesTheClisModelOptions() throws Exception {
+        AgentSandboxStep s = new AgentSandboxStep();
+        set(s, "task", "fix it");
+        set(s, "modelProvider", "bedrock");
+        set(s, "modelRegion", "eu-west-1");
+        set(s, "modelRoleArn", "arn:aws:iam::123456789012:role/agent");
+        set(s, "modelTokenCredentialsId", "jenkins-oidc");
+        List<String> a = Arguments.run(s, new Arguments.RunInputs("/ws", "/ws/b", "/t/task.txt", null, null, null, "alice", null, "/s/model.token"));
+        String line = String.join(" ", a);
+        assertThat(line, containsString("--model-provider bedrock"));
+        assertThat(line, containsString("--model-region eu-west-1 --model-role-arn arn:aws:iam::123456789012:role/agent --model-token-file /s/model.token"));
+        assertThat(line.contains("jenkins-oidc"), equalTo(false));
+    }
 }
