@@ -8,9 +8,10 @@ import java.io.IOException;
 
 /**
  * The run bundle kept with the build (its folder on the controller), so that approve and merge
- * find it on any node, after the workspace is gone, and it is served with the build. The CLI
- * verifies the bundle's signature against the pinned key every time it reads one, so a copy
- * altered on the way is refused.
+ * find it on any node, after the workspace is gone, and it is served with the build; and each
+ * version of it archived through the build's artifact manager, so that external artifact storage
+ * holds it too. The CLI verifies the bundle's signature against the pinned key every time it reads
+ * one, so a copy altered on the way is refused.
  */
 final class BundleArchive {
     private BundleArchive() {
@@ -24,6 +25,30 @@ final class BundleArchive {
      * Replaces the build's copy with the bundle on the node: copied beside it first, then swapped in,
      * so that an agent lost mid-copy leaves the build's previous copy whole.
      */
+    static void save(FilePath bundle, Run<?, ?> run, String key, hudson.Launcher launcher, hudson.model.TaskListener listener)
+            throws IOException, InterruptedException {
+        save(bundle, run, key);
+        archive(bundle, run, key, launcher, listener);
+    }
+
+    /** Through the build's artifact manager, as archiveArtifacts does: agent-sandbox/KEY/… among the build's artifacts. */
+    static void archive(FilePath bundle, Run<?, ?> run, String key, hudson.Launcher launcher, hudson.model.TaskListener listener)
+            throws IOException, InterruptedException {
+        FilePath parent = bundle.getParent();
+        if (parent == null) {
+            return;
+        }
+        java.util.Map<String, String> files = new java.util.TreeMap<>();
+        String root = bundle.getRemote();
+        for (FilePath f : bundle.list("**/*")) {
+            String rel = f.getRemote().substring(root.length() + 1).replace('\\', '/');
+            files.put("agent-sandbox/" + key + "/" + rel, bundle.getName() + "/" + rel);
+        }
+        if (!files.isEmpty()) {
+            run.pickArtifactManager().archive(parent, launcher, jenkins.util.BuildListenerAdapter.wrap(listener), files);
+        }
+    }
+
     static void save(FilePath bundle, Run<?, ?> run, String key) throws IOException, InterruptedException {
         FilePath kept = dir(run, key);
         FilePath incoming = new FilePath(new File(run.getRootDir(), "agent-sandbox/" + key + ".incoming"));

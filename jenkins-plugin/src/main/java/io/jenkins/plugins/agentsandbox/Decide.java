@@ -58,7 +58,7 @@ final class Decide {
             if (code != 0) {
                 throw RunOutcome.failure(step.getAction(), code);
             }
-            BundleArchive.save(bundle, run, target.getKey());
+            BundleArchive.save(bundle, run, target.getKey(), launcher, listener);
             if (onPage != null) {
                 onPage.recorded();
             }
@@ -98,7 +98,7 @@ final class Decide {
         if (code != 0) {
             throw RunOutcome.failure("merge", code);
         }
-        BundleArchive.save(bundle, run, target.getKey());
+        BundleArchive.save(bundle, run, target.getKey(), launcher, listener);
         target.merged(target.getHeadCommit());
         run.save();
         Map<String, Object> result = new LinkedHashMap<>();
@@ -147,7 +147,7 @@ final class Decide {
         if (code != 0) {
             throw RunOutcome.failure("pr-merge", code);
         }
-        BundleArchive.save(bundle, run, target.getKey());
+        BundleArchive.save(bundle, run, target.getKey(), launcher, listener);
         // what landed: the forge's merge commit, or the approved commit itself when it fast-forwarded
         String landed = lastLine(said.toString(java.nio.charset.StandardCharsets.UTF_8), "^merged [a-z ]+ [0-9]+ as ([0-9a-f]{40})$", 1);
         target.merged(landed != null ? landed : target.getHeadCommit());

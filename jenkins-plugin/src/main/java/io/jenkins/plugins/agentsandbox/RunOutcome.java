@@ -42,7 +42,7 @@ final class RunOutcome {
         result.put("bundle", w.bundlePath());
         JSONObject record = readRecord(w.bundle());
         if (record != null) {
-            BundleArchive.save(w.bundle(), run, w.key());
+            BundleArchive.save(w.bundle(), run, w.key(), w.bundle().createLauncher(listener), listener);
             AgentSandboxAction action = null;
             for (AgentSandboxAction a : run.getActions(AgentSandboxAction.class)) {
                 if (a.getKey().equals(w.key())) {
