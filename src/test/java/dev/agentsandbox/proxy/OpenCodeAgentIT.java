@@ -28,4 +28,39 @@ class OpenCodeAgentIT {
             run.assertWroteTheFileAndNeverSawTheKey("X-api-key", KEY, "\"tool_result\"", "write");
         }
     }
+
+    /**
+     * OpenCode's OpenAI provider pointed by the proxy at Azure OpenAI's v1 API ($OPENAI_BASE_URL): the
+     * proxy trades a CI token file for an Entra ID token at the Entra stand-in and puts it on each
+     * request; the resource stand-in accepts only that token and answers the scripted session.
+     */
+    @Test
+    void openCodeReachesAzureOpenAiThroughTheProxyWithAnEntraToken(@TempDir Path tmp) throws Exception {
+        try (ScriptedModelServer model = new ScriptedModelServer(); AzureStandIns az = new AzureStandIns(tmp)) {
+            model.toolContent = "written by opencode through azure";
+            az.scripted = model;
+            Path token = java.nio.file.Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:environment:prod",
+                    "api://AzureADTokenExchange", 9_999_999_999L));
+            Path config = java.nio.file.Files.writeString(tmp.resolve("agent-sandbox.yml"), """
+                    sandbox: { timeout: 180s }
+                    proxy:
+                      upstreams:
+                        - provider: azure
+                          url: %s
+                          azure: { tenant-id: %s, client-id: %s, token-file: "%s", authority-host: "%s" }
+                    """.formatted(az.resource(), AzureStandIns.TENANT, AzureStandIns.CLIENT, token, az.authority()));
+            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
+            Path bundle = tmp.resolve("bundle");
+            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
+                    "--image", "agent-sandbox/opencode:test", "--command", "opencode run --model openai/gpt-4.1 \"$AGENT_TASK\"",
+                    "--bundle", bundle.toString(), "--config", config.toString());
+            assertThat(cli.exitCode).as(cli + "\n" + model.received).isZero();
+            assertThat(az.verdicts).as("every request carried the token Entra issued").isNotEmpty().containsOnly("valid");
+            assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"function_call_output\""))).as("the tool ran").isTrue();
+            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            for (String t : az.tokens) {
+                dev.agentsandbox.testing.Bundles.assertNowhere(bundle, t);
+            }
+        }
+    }
 }

@@ -214,10 +214,15 @@ public final class ScriptedModelServer implements AutoCloseable {
     private void responses(HttpExchange ex, String body) throws IOException {
         ex.getResponseHeaders().add("Content-Type", "text/event-stream");
         ex.sendResponseHeaders(200, 0);
-        boolean call = body.contains("\"name\":\"exec_command\"") && !body.contains("\"function_call_output\"");
+        boolean done = body.contains("\"function_call_output\"");
+        boolean call = body.contains("\"name\":\"exec_command\"") && !done;
+        // OpenCode's write tool (filePath, content), offered as a function on the Responses API
+        boolean write = !call && body.contains("\"name\":\"write\"") && !done;
         Map<String, Object> item = call
                 ? Map.of("type", "function_call", "id", "fc_1", "call_id", "call_1", "name", "exec_command", "status", "completed",
                         "arguments", JSON.writeValueAsString(Map.of("cmd", "printf '%s\\n' '" + toolContent + "' > " + toolFile)))
+                : write ? Map.of("type", "function_call", "id", "fc_1", "call_id", "call_1", "name", "write", "status", "completed",
+                        "arguments", JSON.writeValueAsString(Map.of("filePath", "/workspace/" + toolFile, "content", toolContent + "\n")))
                 : Map.of("type", "message", "id", "msg_1", "role", "assistant", "status", "completed",
                         "content", List.of(Map.of("type", "output_text", "text", answer, "annotations", List.of())));
         Map<String, Object> usage = Map.of("input_tokens", 10, "input_tokens_details", Map.of("cached_tokens", 0),
