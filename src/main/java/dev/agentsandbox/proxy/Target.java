@@ -6,7 +6,8 @@ import java.util.List;
 /**
  * A request target as the proxy's egress policy reads it: the path as whole segments and the raw
  * query. Anything a server behind it could read differently from this proxy is refused, not
- * normalised: percent-encoding in the path (an encoded dot or slash), {@code ;} parameters,
+ * normalised: percent-encoding in the path (an encoded dot or slash; only {@code %3A} is read, as
+ * the {@code :} it stands for, which has no part in a path's structure), {@code ;} parameters,
  * backslashes, empty segments ({@code //}, a trailing slash), {@code .} and {@code ..}, fragments,
  * and any byte outside the URI grammar.
  *
@@ -33,7 +34,8 @@ record Target(List<String> segments, String query) {
             throw new Ambiguous("a fragment (#) has no place in a request target");
         }
         int q = raw.indexOf('?');
-        String path = q < 0 ? raw : raw.substring(0, q);
+        // %3A is read as ':', which a path may hold as it is: SDKs encode a Bedrock model id's colon (…-v1:0) so
+        String path = (q < 0 ? raw : raw.substring(0, q)).replace("%3A", ":").replace("%3a", ":");
         String query = q < 0 ? null : raw.substring(q + 1);
         for (int i = 0; i < path.length(); i++) {
             char c = path.charAt(i);

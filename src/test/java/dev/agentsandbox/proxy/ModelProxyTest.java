@@ -284,7 +284,9 @@ class ModelProxyTest {
         for (String path : List.of("/anthropic/v1/messages/%2e%2e/%2e%2e/v1/organizations/api_keys", "/anthropic/v1/messages/%2E%2E/files",
                 "/anthropic/v1/messages%2Fx", "/anthropic/v1/messages;jsessionid=1", "/anthropic/v1/messages/..;/files",
                 "/anthropic//v1/messages", "/anthropic/v1/messages/", "/anthropic/v1\\messages", "/anthropic/v1/./messages",
-                "/anthropic/v1/messages/../../v1/files", "/anthropic/v1/messages#frag", "/anthropic/v1/m\u00e9ssages")) {
+                "/anthropic/v1/messages/../../v1/files", "/anthropic/v1/messages#frag", "/anthropic/v1/m\u00e9ssages",
+                // %3A alone is read (as ':'); any other encoding next to it is still refused
+                "/anthropic/v1/messages%3A%2e%2e", "/anthropic/v1/messages/%253A", "/anthropic/v1%3A/..")) {
             assertThat(call("POST", path, "{}")).as(path).startsWith("HTTP/1.1 400").contains("ambiguous-path");
         }
         for (String path : List.of("/anthropic/v1/messages_anything_else", "/anthropic/v1/messagesx", "/anthropic/v1", "/anthropic/v1/files")) {

@@ -63,4 +63,42 @@ class OpenCodeAgentIT {
             }
         }
     }
+
+    /**
+     * OpenCode's Bedrock provider, as its recipe points it at the proxy: it streams ConverseStream with a
+     * bearer placeholder, which the proxy drops; the proxy exchanges the CI token for the role at the STS
+     * stand-in and signs; the Bedrock stand-in verifies each signature with the SDK. No AWS credential
+     * is in the sandbox.
+     */
+    @Test
+    void openCodeReachesBedrockThroughTheProxyWhichSigns(@TempDir Path tmp) throws Exception {
+        try (ScriptedModelServer model = new ScriptedModelServer(); AwsStandIns aws = new AwsStandIns()) {
+            model.toolContent = "written by opencode through bedrock";
+            aws.scripted = model;
+            Path token = java.nio.file.Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:ref:refs/heads/main",
+                    "sts.amazonaws.com", 9_999_999_999L));
+            Path config = java.nio.file.Files.writeString(tmp.resolve("agent-sandbox.yml"), """
+                    sandbox: { timeout: 180s }
+                    proxy:
+                      upstreams:
+                        - provider: bedrock
+                          url: %s
+                          aws: { region: us-east-1, role-arn: "%s", token-file: "%s", sts-endpoint: "%s" }
+                    """.formatted(aws.url(), AwsStandIns.ROLE, token, aws.url()));
+            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
+            Path bundle = tmp.resolve("bundle");
+            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
+                    "--image", "agent-sandbox/opencode:test", "--command",
+                    "opencode run --model amazon-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0 \"$AGENT_TASK\"",
+                    "--bundle", bundle.toString(), "--config", config.toString());
+            assertThat(cli.exitCode).as(cli + "\n" + model.received).isZero();
+            assertThat(aws.verdicts).as("every request OpenCode made was signed by the proxy and verified").isNotEmpty().containsOnly("valid");
+            assertThat(model.received).anySatisfy(r -> assertThat(r.path()).endsWith("/converse-stream"));
+            assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"toolResult\""))).as("the write tool ran").isTrue();
+            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            var creds = aws.issued.values().iterator().next();
+            dev.agentsandbox.testing.Bundles.assertNowhere(bundle, creds.secretAccessKey());
+            dev.agentsandbox.testing.Bundles.assertNowhere(bundle, creds.sessionToken());
+        }
+    }
 }

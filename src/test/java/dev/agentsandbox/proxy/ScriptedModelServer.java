@@ -96,6 +96,10 @@ public final class ScriptedModelServer implements AutoCloseable {
                 return;
             }
         }
+        if (path.matches("/model/[^/]+/converse-stream")) {
+            converseStream(ex, body);
+            return;
+        }
         if (path.endsWith(":streamGenerateContent") || path.endsWith(":generateContent")) {
             gemini(ex, body, path.endsWith(":streamGenerateContent"));
             return;
@@ -235,6 +239,39 @@ public final class ScriptedModelServer implements AutoCloseable {
             event(out, "response.completed", JSON.writeValueAsString(Map.of("type", "response.completed",
                     "response", Map.of("id", "resp_1", "object", "response", "status", "completed", "output", List.of(item), "usage", usage))));
         }
+    }
+
+    /**
+     * Bedrock's ConverseStream (OpenCode's Bedrock provider): a toolUse of OpenCode's write tool, then,
+     * once its toolResult comes back, a text; each event framed in AWS's event stream under its name.
+     */
+    private void converseStream(HttpExchange ex, String body) throws IOException {
+        ex.getResponseHeaders().add("Content-Type", BedrockFrames.TYPE);
+        ex.sendResponseHeaders(200, 0);
+        boolean write = body.contains("\"name\":\"write\"") && !body.contains("\"toolResult\"");
+        try (OutputStream raw = ex.getResponseBody()) {
+            converseEvent(raw, "messageStart", Map.of("role", "assistant"));
+            if (write) {
+                converseEvent(raw, "contentBlockStart", Map.of("contentBlockIndex", 0, "start", Map.of("toolUse", Map.of("toolUseId", "tooluse_1", "name", "write"))));
+                converseEvent(raw, "contentBlockDelta", Map.of("contentBlockIndex", 0, "delta", Map.of("toolUse", Map.of("input",
+                        JSON.writeValueAsString(Map.of("filePath", "/workspace/" + toolFile, "content", toolContent + "\n"))))));
+            } else {
+                converseEvent(raw, "contentBlockDelta", Map.of("contentBlockIndex", 0, "delta", Map.of("text", answer)));
+            }
+            converseEvent(raw, "contentBlockStop", Map.of("contentBlockIndex", 0));
+            converseEvent(raw, "messageStop", Map.of("stopReason", write ? "tool_use" : "end_turn"));
+            converseEvent(raw, "metadata", Map.of("usage", Map.of("inputTokens", 10, "outputTokens", outputTokens, "totalTokens", 10 + outputTokens),
+                    "metrics", Map.of("latencyMs", 5)));
+        }
+    }
+
+    private static void converseEvent(OutputStream out, String type, Map<String, Object> payload) throws IOException {
+        Map<String, software.amazon.awssdk.eventstream.HeaderValue> h = new java.util.LinkedHashMap<>();
+        h.put(":event-type", software.amazon.awssdk.eventstream.HeaderValue.fromString(type));
+        h.put(":content-type", software.amazon.awssdk.eventstream.HeaderValue.fromString("application/json"));
+        h.put(":message-type", software.amazon.awssdk.eventstream.HeaderValue.fromString("event"));
+        out.write(new software.amazon.awssdk.eventstream.Message(h, JSON.writeValueAsBytes(payload)).toByteBuffer().array());
+        out.flush();
     }
 
     private static void event(OutputStream out, String name, String data) throws IOException {

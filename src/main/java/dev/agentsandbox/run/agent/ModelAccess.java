@@ -134,6 +134,10 @@ public final class ModelAccess implements AutoCloseable {
             env.put("ANTHROPIC_BEDROCK_BASE_URL", BASE + "/bedrock");
             env.put("CLAUDE_CODE_SKIP_BEDROCK_AUTH", "1"); // the proxy signs; the agent holds no AWS credentials
             env.put("AWS_REGION", bedrockRegion);
+            // OpenCode's Bedrock provider: a bearer placeholder (it would sign with AWS credentials otherwise), which the proxy
+            // drops before it signs; AGENT_SANDBOX_BEDROCK_URL for its baseURL (the recipe's opencode.json)
+            env.put("AWS_BEARER_TOKEN_BEDROCK", PLACEHOLDER_KEY);
+            env.put("AGENT_SANDBOX_BEDROCK_URL", BASE + "/bedrock");
         }
         if (vertex != null) {
             env.put("CLAUDE_CODE_USE_VERTEX", "1");
