@@ -46,7 +46,7 @@ class BedrockIT {
             python3 -c '
             import os, urllib.request
             base = os.environ["ANTHROPIC_BEDROCK_BASE_URL"]
-            # AWS_BEARER_TOKEN_BEDROCK holds only the proxy placeholder (OpenCode's Bedrock client would sign otherwise)
+            # AWS_BEARER_TOKEN_BEDROCK holds only the proxy placeholder, for the Bedrock client of OpenCode
             creds = [k for k in os.environ if k.startswith("AWS_") and k != "AWS_REGION"
                      and not (k == "AWS_BEARER_TOKEN_BEDROCK" and os.environ[k] == "agent-sandbox-proxy-injects-the-key")]
             body = b"{\\"anthropic_version\\":\\"bedrock-2023-05-31\\",\\"max_tokens\\":8,\\"messages\\":[]}"

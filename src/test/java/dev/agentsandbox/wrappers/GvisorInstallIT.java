@@ -68,7 +68,7 @@ class GvisorInstallIT {
     void stop() throws Exception {
         server.stop(0);
         // Leave the daemon as it was: the test's runtime out of daemon.json, the daemon reloaded.
-        sh("tmp=$(mktemp) && jq 'del(.runtimes[\"" + runtime + "\"]) | del(.runtimes[\"" + runtime + "-kvm\"])' /etc/docker/daemon.json > \"$tmp\" && cat \"$tmp\" > /etc/docker/daemon.json"
+        sh("tmp=$(mktemp) && jq 'del(.runtimes[\"" + runtime + "\"]) | del(.runtimes[\"" + runtime + "-kvm\"]) | del(.runtimes[\"" + runtime + "-services\"])' /etc/docker/daemon.json > \"$tmp\" && cat \"$tmp\" > /etc/docker/daemon.json"
                 + " && rm -f \"$tmp\" && kill -HUP $(pgrep -x dockerd | head -n1)");
         sh("rm -rf " + bin);
     }
@@ -81,6 +81,8 @@ class GvisorInstallIT {
         assertThat(requests).containsExactly("/" + VERSION + "/x86_64/runsc", "/" + VERSION + "/x86_64/runsc.sha512");
         String daemon = Files.readString(Path.of("/etc/docker/daemon.json"));
         assertThat(daemon).contains("\"" + runtime + "\"").contains(bin + "/runsc").contains("--network=none").contains("--host-uds=open");
+        assertThat(daemon).as("the runtime of checks' services beside it, allowed to bind sockets").contains("\"" + runtime + "-services\"")
+                .contains("--host-uds=create");
         if (Files.exists(Path.of("/dev/kvm"))) {
             assertThat(daemon).as("the KVM platform registered beside it, for sandbox.platform: kvm").contains("\"" + runtime + "-kvm\"")
                     .contains("--platform=kvm");
