@@ -66,31 +66,17 @@ class ClaudeCodeAgentIT {
         try (ScriptedModelServer model = new ScriptedModelServer(); AwsStandIns aws = new AwsStandIns()) {
             model.toolContent = "written by claude code through bedrock";
             aws.scripted = model;
-            Path token = Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:ref:refs/heads/main", "sts.amazonaws.com",
-                    9_999_999_999L));
-            Path config = Files.writeString(tmp.resolve("agent-sandbox.yml"), """
-                    sandbox: { timeout: 180s }
-                    proxy:
-                      upstreams:
-                        - provider: bedrock
-                          url: %s
-                          aws: { region: us-east-1, role-arn: "%s", token-file: "%s", sts-endpoint: "%s" }
-                    """.formatted(aws.url(), AwsStandIns.ROLE, token, aws.url()));
-            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
-            Path bundle = tmp.resolve("bundle");
-            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
-                    "--image", "agent-sandbox/claude-code:test", "--command",
-                    "claude -p \"$AGENT_TASK\" --dangerously-skip-permissions --model us.anthropic.claude-sonnet-4-5-20250929-v1:0",
-                    "--bundle", bundle.toString(), "--config", config.toString());
-            assertThat(cli.exitCode).as(cli.toString()).isZero();
+            RealAgent run = RealAgent.cloud(tmp, RealAgent.bedrock(tmp, aws), "agent-sandbox/claude-code:test",
+                    "claude -p \"$AGENT_TASK\" --dangerously-skip-permissions --model us.anthropic.claude-sonnet-4-5-20250929-v1:0");
+            assertThat(run.cli().exitCode).as(run.cli().toString()).isZero();
             assertThat(aws.verdicts).as("every request Claude Code made was signed by the proxy and verified").isNotEmpty().containsOnly("valid");
             assertThat(model.received).anySatisfy(r -> assertThat(r.path()).endsWith("/invoke-with-response-stream"));
             assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"tool_result\""))).as("the Write tool ran").isTrue();
-            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            assertThat(run.repo().fileAt(dev.agentsandbox.testing.Bundles.headCommit(run.bundle()), "NOTES.md")).isEqualTo(model.toolContent + "\n");
             var creds = aws.issued.values().iterator().next();
-            dev.agentsandbox.testing.Bundles.assertNowhere(bundle, creds.secretAccessKey());
-            dev.agentsandbox.testing.Bundles.assertNowhere(bundle, creds.sessionToken());
-            assertThat(Files.readString(bundle.resolve("run.json"))).contains(AwsStandIns.ROLE);
+            dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), creds.secretAccessKey());
+            dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), creds.sessionToken());
+            assertThat(Files.readString(run.bundle().resolve("run.json"))).contains(AwsStandIns.ROLE);
         }
     }
 

@@ -45,28 +45,15 @@ class CodexAgentIT {
         try (ScriptedModelServer model = new ScriptedModelServer(); AzureStandIns az = new AzureStandIns(tmp)) {
             model.toolContent = "written by codex through azure";
             az.scripted = model;
-            Path token = java.nio.file.Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:environment:prod",
-                    "api://AzureADTokenExchange", 9_999_999_999L));
-            Path config = java.nio.file.Files.writeString(tmp.resolve("agent-sandbox.yml"), """
-                    sandbox: { timeout: 180s }
-                    proxy:
-                      upstreams:
-                        - provider: azure
-                          url: %s
-                          azure: { tenant-id: %s, client-id: %s, token-file: "%s", authority-host: "%s" }
-                    """.formatted(az.resource(), AzureStandIns.TENANT, AzureStandIns.CLIENT, token, az.authority()));
-            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
-            Path bundle = tmp.resolve("bundle");
-            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
-                    "--image", "agent-sandbox/codex:test", "--command", AZURE_COMMAND, "--bundle", bundle.toString(), "--config", config.toString());
-            assertThat(cli.exitCode).as(cli.toString()).isZero();
+            RealAgent run = RealAgent.cloud(tmp, RealAgent.azure(tmp, az), "agent-sandbox/codex:test", AZURE_COMMAND);
+            assertThat(run.cli().exitCode).as(run.cli().toString()).isZero();
             assertThat(az.verdicts).as("every request carried the token Entra issued").isNotEmpty().containsOnly("valid");
             assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"function_call_output\""))).as("the tool ran").isTrue();
-            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            assertThat(run.repo().fileAt(dev.agentsandbox.testing.Bundles.headCommit(run.bundle()), "NOTES.md")).isEqualTo(model.toolContent + "\n");
             for (String t : az.tokens) {
-                dev.agentsandbox.testing.Bundles.assertNowhere(bundle, t);
+                dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), t);
             }
-            assertThat(java.nio.file.Files.readString(bundle.resolve("run.json"))).contains(AzureStandIns.CLIENT);
+            assertThat(java.nio.file.Files.readString(run.bundle().resolve("run.json"))).contains(AzureStandIns.CLIENT);
         }
     }
 }

@@ -39,27 +39,14 @@ class OpenCodeAgentIT {
         try (ScriptedModelServer model = new ScriptedModelServer(); AzureStandIns az = new AzureStandIns(tmp)) {
             model.toolContent = "written by opencode through azure";
             az.scripted = model;
-            Path token = java.nio.file.Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:environment:prod",
-                    "api://AzureADTokenExchange", 9_999_999_999L));
-            Path config = java.nio.file.Files.writeString(tmp.resolve("agent-sandbox.yml"), """
-                    sandbox: { timeout: 180s }
-                    proxy:
-                      upstreams:
-                        - provider: azure
-                          url: %s
-                          azure: { tenant-id: %s, client-id: %s, token-file: "%s", authority-host: "%s" }
-                    """.formatted(az.resource(), AzureStandIns.TENANT, AzureStandIns.CLIENT, token, az.authority()));
-            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
-            Path bundle = tmp.resolve("bundle");
-            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
-                    "--image", "agent-sandbox/opencode:test", "--command", "opencode run --model openai/gpt-4.1 \"$AGENT_TASK\"",
-                    "--bundle", bundle.toString(), "--config", config.toString());
-            assertThat(cli.exitCode).as(cli + "\n" + model.received).isZero();
+            RealAgent run = RealAgent.cloud(tmp, RealAgent.azure(tmp, az), "agent-sandbox/opencode:test",
+                    "opencode run --model openai/gpt-4.1 \"$AGENT_TASK\"");
+            assertThat(run.cli().exitCode).as(run.cli() + "\n" + model.received).isZero();
             assertThat(az.verdicts).as("every request carried the token Entra issued").isNotEmpty().containsOnly("valid");
             assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"function_call_output\""))).as("the tool ran").isTrue();
-            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            assertThat(run.repo().fileAt(dev.agentsandbox.testing.Bundles.headCommit(run.bundle()), "NOTES.md")).isEqualTo(model.toolContent + "\n");
             for (String t : az.tokens) {
-                dev.agentsandbox.testing.Bundles.assertNowhere(bundle, t);
+                dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), t);
             }
         }
     }
@@ -75,30 +62,16 @@ class OpenCodeAgentIT {
         try (ScriptedModelServer model = new ScriptedModelServer(); AwsStandIns aws = new AwsStandIns()) {
             model.toolContent = "written by opencode through bedrock";
             aws.scripted = model;
-            Path token = java.nio.file.Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:ref:refs/heads/main",
-                    "sts.amazonaws.com", 9_999_999_999L));
-            Path config = java.nio.file.Files.writeString(tmp.resolve("agent-sandbox.yml"), """
-                    sandbox: { timeout: 180s }
-                    proxy:
-                      upstreams:
-                        - provider: bedrock
-                          url: %s
-                          aws: { region: us-east-1, role-arn: "%s", token-file: "%s", sts-endpoint: "%s" }
-                    """.formatted(aws.url(), AwsStandIns.ROLE, token, aws.url()));
-            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
-            Path bundle = tmp.resolve("bundle");
-            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
-                    "--image", "agent-sandbox/opencode:test", "--command",
-                    "opencode run --model amazon-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0 \"$AGENT_TASK\"",
-                    "--bundle", bundle.toString(), "--config", config.toString());
-            assertThat(cli.exitCode).as(cli + "\n" + model.received).isZero();
+            RealAgent run = RealAgent.cloud(tmp, RealAgent.bedrock(tmp, aws), "agent-sandbox/opencode:test",
+                    "opencode run --model amazon-bedrock/us.anthropic.claude-sonnet-4-5-20250929-v1:0 \"$AGENT_TASK\"");
+            assertThat(run.cli().exitCode).as(run.cli() + "\n" + model.received).isZero();
             assertThat(aws.verdicts).as("every request OpenCode made was signed by the proxy and verified").isNotEmpty().containsOnly("valid");
             assertThat(model.received).anySatisfy(r -> assertThat(r.path()).endsWith("/converse-stream"));
             assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"toolResult\""))).as("the write tool ran").isTrue();
-            assertThat(repo.fileAt(dev.agentsandbox.testing.Bundles.headCommit(bundle), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            assertThat(run.repo().fileAt(dev.agentsandbox.testing.Bundles.headCommit(run.bundle()), "NOTES.md")).isEqualTo(model.toolContent + "\n");
             var creds = aws.issued.values().iterator().next();
-            dev.agentsandbox.testing.Bundles.assertNowhere(bundle, creds.secretAccessKey());
-            dev.agentsandbox.testing.Bundles.assertNowhere(bundle, creds.sessionToken());
+            dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), creds.secretAccessKey());
+            dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), creds.sessionToken());
         }
     }
 }

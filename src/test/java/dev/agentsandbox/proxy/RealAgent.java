@@ -23,6 +23,41 @@ record RealAgent(Cli cli, SampleRepo repo, Path bundle, ScriptedModelServer mode
         return runWith(tmp, "sandbox: { timeout: 120s }", model, key, image, provider, command, extra);
     }
 
+    /**
+     * A real agent through a cloud upstream, whose stand-ins answer with the scripted session: the CI
+     * token in a file, the upstream as {@link #bedrock} or {@link #azure} writes it, no key.
+     */
+    static RealAgent cloud(Path tmp, String upstream, String image, String command) throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path bundle = tmp.resolve("bundle");
+        Path config = Files.writeString(tmp.resolve("agent-sandbox.yml"), "sandbox: { timeout: 180s }\nproxy:\n  upstreams:\n" + upstream);
+        Cli cli = Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md", "--image", image, "--command", command,
+                "--bundle", bundle.toString(), "--config", config.toString());
+        return new RealAgent(cli, repo, bundle, null);
+    }
+
+    /** A Bedrock upstream at the AWS stand-ins, the role taken with a GitHub-like token file. */
+    static String bedrock(Path tmp, AwsStandIns aws) throws Exception {
+        Path token = Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:ref:refs/heads/main", "sts.amazonaws.com",
+                9_999_999_999L));
+        return """
+                    - provider: bedrock
+                      url: %s
+                      aws: { region: us-east-1, role-arn: "%s", token-file: "%s", sts-endpoint: "%s" }
+                """.formatted(aws.url(), AwsStandIns.ROLE, token, aws.url());
+    }
+
+    /** An Azure OpenAI upstream at the Azure stand-ins, the Entra token taken with a federated token file. */
+    static String azure(Path tmp, AzureStandIns az) throws Exception {
+        Path token = Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:environment:prod", "api://AzureADTokenExchange",
+                9_999_999_999L));
+        return """
+                    - provider: azure
+                      url: %s
+                      azure: { tenant-id: %s, client-id: %s, token-file: "%s", authority-host: "%s" }
+                """.formatted(az.resource(), AzureStandIns.TENANT, AzureStandIns.CLIENT, token, az.authority());
+    }
+
     /** @param config the run's configuration (give it a short sandbox timeout: a hung agent should fail the test fast) */
     static RealAgent runWith(Path tmp, String config, ScriptedModelServer model, String key, String image, String provider, String command,
             String... extra) throws Exception {

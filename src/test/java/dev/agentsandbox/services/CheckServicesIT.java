@@ -55,6 +55,12 @@ class CheckServicesIT {
         }
     }
 
+    /** A run whose agent changes README.md, with this configuration, its bundle in b/. */
+    private Cli run(SampleRepo repo, Path cfg) {
+        return Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x >> README.md",
+                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+    }
+
     private static JsonNode gate(Path bundle, String name) throws Exception {
         for (JsonNode g : new ObjectMapper().readTree(bundle.resolve("gates.json").toFile())) {
             if (g.path("gate").asText().equals(name)) {
@@ -194,8 +200,7 @@ class CheckServicesIT {
                             env: { PROBE: %s }
                             ports: [7000]
                     """.formatted(TestHost.SERVICES_IMAGE, TestHost.SERVICES_IMAGE, new ObjectMapper().writeValueAsString(probe)));
-            Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "probe", "--image", TestHost.IMAGE, "--command", "echo x >> README.md",
-                    "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+            Cli r = run(repo, cfg);
             String log = Files.readString(tmp.resolve("b/reports/checks/tests.log"));
             assertThat(log).as(r + "\n" + log)
                     .contains("host: BLOCKED interfaces: lo")
@@ -222,8 +227,7 @@ class CheckServicesIT {
                         health: { timeout: 3s }
                 """.formatted(TestHost.SERVICES_IMAGE, TestHost.SERVICES_IMAGE));
         long t0 = System.nanoTime();
-        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x >> README.md",
-                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+        Cli r = run(repo, cfg);
         assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
         JsonNode tests = gate(tmp.resolve("b"), "tests");
         assertThat(tests.path("verdict").asText()).isEqualTo("fail");
@@ -259,8 +263,7 @@ class CheckServicesIT {
                         command: ["redis-server", "--port", "6379", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", "/tmp"]
                         ports: [6379]
                 """.formatted(image, image));
-        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x >> README.md",
-                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+        Cli r = run(repo, cfg);
         String log = Files.readString(tmp.resolve("b/reports/checks/tests.log"));
         assertThat(r.exitCode).as(r + "\n" + log).isZero();
         assertThat(log).contains("counted 50 no socat");
@@ -328,8 +331,7 @@ class CheckServicesIT {
                         command: ["socat", "TCP-LISTEN:7000,bind=127.0.0.1,fork,reuseaddr", "SYSTEM:perl -e 'print 42'"]
                         ports: [7000]
                 """.formatted(TestHost.SERVICES_IMAGE, TestHost.SERVICES_IMAGE));
-        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "echo x >> README.md",
-                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+        Cli r = run(repo, cfg);
         // whether perl printed before the policy stopped its sandbox is a race: that the check ran is what counts
         assertThat(Files.readString(tmp.resolve("b/reports/checks/tests.log"))).as(r.toString()).contains("said");
         assertThat(r.exitCode).as(r.toString()).isEqualTo(1);
