@@ -138,27 +138,25 @@ if ! "$DOCKER" image inspect "$TEST_IMAGE" >/dev/null 2>&1; then
   log "imported $TEST_IMAGE"
 fi
 
-# --- a build image for checks of real projects (JDK, Maven, Node, npm), from the test image ---------
-BUILD_IMAGE=agent-sandbox/test-build:bookworm
-if ! "$DOCKER" image inspect "$BUILD_IMAGE" >/dev/null 2>&1; then
+# --- images derived from the test image with Debian packages from its mirror ----------------------
+# derived IMAGE WHAT PACKAGES [EXTRA_DOCKERFILE_LINE]: built once, its log in the cache folder
+derived() {
+  local image=$1 what=$2 packages=$3 extra=${4:-} name
+  "$DOCKER" image inspect "$image" >/dev/null 2>&1 && return 0
   mkdir -p "$CACHE_DIR"
-  log "building $BUILD_IMAGE (JDK, Maven, Node, npm from the test image's Debian mirror; a few minutes)"
-  printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\\n  openjdk-17-jdk-headless maven nodejs npm ca-certificates >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb\n' \
-    "$TEST_IMAGE" | "$DOCKER" build -q -t "$BUILD_IMAGE" - >"$CACHE_DIR/test-build.log" 2>&1 \
-    || die "cannot build $BUILD_IMAGE: see $CACHE_DIR/test-build.log"
-  log "built $BUILD_IMAGE"
-fi
-
-# --- an image for checks' services (PostgreSQL, Redis, and the clients a sample application uses) ----
-SERVICES_IMAGE=agent-sandbox/test-services:bookworm
-if ! "$DOCKER" image inspect "$SERVICES_IMAGE" >/dev/null 2>&1; then
-  mkdir -p "$CACHE_DIR"
-  log "building $SERVICES_IMAGE (PostgreSQL, Redis and their Python clients from the test image's Debian mirror)"
-  printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\\n  postgresql-15 redis-server python3-psycopg2 python3-redis >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb\nENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n' \
-    "$TEST_IMAGE" | "$DOCKER" build -q -t "$SERVICES_IMAGE" - >"$CACHE_DIR/test-services.log" 2>&1 \
-    || die "cannot build $SERVICES_IMAGE: see $CACHE_DIR/test-services.log"
-  log "built $SERVICES_IMAGE"
-fi
+  name=$(basename "${image%%:*}")
+  log "building $image ($what from the test image's Debian mirror)"
+  printf 'FROM %s\nRUN apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \\\n  %s >/dev/null && rm -rf /var/lib/apt/lists/* /var/cache/apt/archives/*.deb\n%s\n' \
+    "$TEST_IMAGE" "$packages" "$extra" | "$DOCKER" build -q -t "$image" - >"$CACHE_DIR/$name.log" 2>&1 \
+    || die "cannot build $image: see $CACHE_DIR/$name.log"
+  log "built $image"
+}
+# checks of real projects
+derived agent-sandbox/test-build:bookworm "JDK, Maven, Node, npm; a few minutes" "openjdk-17-jdk-headless maven nodejs npm ca-certificates"
+# checks' services, and the clients a sample application uses
+derived agent-sandbox/test-services:bookworm "PostgreSQL, Redis and their Python clients" \
+  "postgresql-15 redis-server python3-psycopg2 python3-redis" \
+  "ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 # --- test tools from the npm registry (the GitLab template's jobs run under gitlab-ci-local) ----
 "$(dirname "$0")/install-test-tools.sh"
