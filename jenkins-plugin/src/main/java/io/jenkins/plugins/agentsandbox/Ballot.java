@@ -96,11 +96,13 @@ final class Ballot {
             this.needed = needed;
             this.commit = commit;
             this.requester = requester;
-            this.allowed = allowed == null ? List.of() : List.copyOf(allowed);
+            // an ArrayList: build.xml is written by XStream, and Jenkins 2.479.3 refuses to write List.of()'s and List.copyOf()'s
+            // classes (ImmutableCollections$ListN), which would fail every later save of the build
+            this.allowed = allowed == null ? new java.util.ArrayList<>() : new java.util.ArrayList<>(allowed);
         }
 
         List<String> allowed() {
-            return allowed == null ? List.of() : allowed;
+            return allowed == null ? List.of() : java.util.Collections.unmodifiableList(allowed);
         }
 
         public String getId() {

@@ -28,7 +28,12 @@ final class BundleArchive {
     static void save(FilePath bundle, Run<?, ?> run, String key, hudson.Launcher launcher, hudson.model.TaskListener listener)
             throws IOException, InterruptedException {
         save(bundle, run, key);
-        archive(bundle, run, key, launcher, listener);
+        try {
+            archive(bundle, run, key, launcher, listener);
+        } catch (IOException e) {
+            // the build's own copy is whole: what the CLI did (a decision, a merge) is recorded on the build all the same
+            listener.error("agent-sandbox: the bundle is kept with the build but could not be archived through its artifact manager: " + e);
+        }
     }
 
     /** Through the build's artifact manager, as archiveArtifacts does: agent-sandbox/KEY/… among the build's artifacts. */
@@ -40,7 +45,7 @@ final class BundleArchive {
         }
         java.util.Map<String, String> files = new java.util.TreeMap<>();
         String root = bundle.getRemote();
-        for (FilePath f : bundle.list("**/*")) {
+        for (FilePath f : bundle.list("**/*", null, false)) { // every file, as copy() keeps them (no default excludes)
             String rel = f.getRemote().substring(root.length() + 1).replace('\\', '/');
             files.put("agent-sandbox/" + key + "/" + rel, bundle.getName() + "/" + rel);
         }

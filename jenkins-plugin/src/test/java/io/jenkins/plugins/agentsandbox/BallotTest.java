@@ -106,4 +106,44 @@ public class BallotTest {
         assertThat(b.add(d("q1", "\uff41\uff4c\uff49\uff43\uff45", Ballot.APPROVE, HEAD)), containsString("already decided")); // fullwidth
         assertThat(b.outcomeOf("q1"), nullValue());
     }
+
+    /**
+     * What the build's page keeps is written into build.xml by XStream, whose class filter in Jenkins
+     * 2.479.3 refuses the JDK's immutable lists (ImmutableCollections$ListN, added to it only in 2.492):
+     * every field of a kept ballot holds a type it writes, whatever list it was given.
+     */
+    @Test
+    public void aKeptBallotHoldsNoImmutableCollectionsThatBuildXmlCannotTake() throws Exception {
+        for (List<String> allowed : List.of(List.<String>of(), List.of("alice", "bob", "carol"), List.of("alice"))) {
+            Ballot b = new Ballot();
+            b.ask(new Ballot.Question("q1", "alice,bob", 1, HEAD, null, allowed));
+            b.add(d("q1", "alice", Ballot.APPROVE, HEAD));
+            assertNoImmutable(b, new java.util.IdentityHashMap<>());
+        }
+    }
+
+    private static void assertNoImmutable(Object o, java.util.Map<Object, Boolean> seen) throws IllegalAccessException {
+        if (o == null || seen.put(o, true) != null || o instanceof String || o instanceof Number || o instanceof Boolean) {
+            return;
+        }
+        assertThat(o.getClass().getName(), o.getClass().getName().startsWith("java.util.ImmutableCollections"), equalTo(false));
+        if (o instanceof Iterable<?> it) {
+            for (Object x : it) {
+                assertNoImmutable(x, seen);
+            }
+            return;
+        }
+        if (!o.getClass().getName().startsWith("io.jenkins.plugins.agentsandbox")) {
+            return;
+        }
+        for (Class<?> c = o.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
+            for (java.lang.reflect.Field f : c.getDeclaredFields()) {
+                if (java.lang.reflect.Modifier.isStatic(f.getModifiers()) || java.lang.reflect.Modifier.isTransient(f.getModifiers())) {
+                    continue;
+                }
+                f.setAccessible(true);
+                assertNoImmutable(f.get(o), seen);
+            }
+        }
+    }
 }
