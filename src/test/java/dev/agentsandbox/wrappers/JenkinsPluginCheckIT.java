@@ -97,7 +97,7 @@ class JenkinsPluginCheckIT {
         assertThat(found.output()).contains("Planted").contains("SPOTBUGS: findings");
     }
 
-    private static void copy(Path from, Path to) throws IOException {
+    static void copy(Path from, Path to) throws IOException {
         try (var files = Files.walk(from)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Path t = to.resolve(from.relativize(f).toString());
