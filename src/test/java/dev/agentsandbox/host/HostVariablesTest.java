@@ -16,7 +16,8 @@ class HostVariablesTest {
     static final Pattern LITERAL = Pattern.compile("\"(AGENT_SANDBOX_[A-Z0-9_]+)\"");
     /** Given to sandboxes, not read from the host. */
     static final List<String> SANDBOX_SIDE = List.of("AGENT_SANDBOX_URL", "AGENT_SANDBOX_PROXY_URL", "AGENT_SANDBOX_MODE",
-            "AGENT_SANDBOX_SERVICES", "AGENT_SANDBOX_SERVICE_PORTS", "AGENT_SANDBOX_SERVICE_HEALTH", "AGENT_SANDBOX_BEDROCK_URL");
+            "AGENT_SANDBOX_SERVICES", "AGENT_SANDBOX_SERVICE_PORTS", "AGENT_SANDBOX_SERVICE_HEALTH", "AGENT_SANDBOX_BEDROCK_URL",
+            "AGENT_SANDBOX_VERTEX_URL");
 
     @Test
     void noVariableIsNamedOutsideTheList() throws Exception {

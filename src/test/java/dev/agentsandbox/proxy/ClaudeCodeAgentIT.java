@@ -91,24 +91,11 @@ class ClaudeCodeAgentIT {
         try (ScriptedModelServer model = new ScriptedModelServer(); GcpStandIns gcp = new GcpStandIns(tmp)) {
             model.toolContent = "written by claude code through vertex";
             gcp.scripted = model;
-            Path token = Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:ref:refs/heads/main",
-                    "https://iam.googleapis.com/" + GcpStandIns.PROVIDER, 9_999_999_999L));
-            Path config = Files.writeString(tmp.resolve("agent-sandbox.yml"), """
-                    sandbox: { timeout: 180s }
-                    proxy:
-                      upstreams:
-                        - provider: vertex
-                          url: %s
-                          gcp: { project: %s, region: %s, workload-identity-provider: "%s", service-account: "%s", token-file: "%s",
-                                 sts-endpoint: "%s/v1/token", iam-endpoint: "%s" }
-                    """.formatted(gcp.vertexUrl(), GcpStandIns.PROJECT, GcpStandIns.REGION, GcpStandIns.PROVIDER, GcpStandIns.SERVICE_ACCOUNT, token,
-                    gcp.googleUrl(), gcp.googleUrl()));
-            dev.agentsandbox.testing.SampleRepo repo = dev.agentsandbox.testing.SampleRepo.create(tmp);
-            Path bundle = tmp.resolve("bundle");
-            dev.agentsandbox.testing.Cli cli = dev.agentsandbox.testing.Cli.run("run", "--repo", repo.dir.toString(), "--task", "Write NOTES.md",
-                    "--image", "agent-sandbox/claude-code:test", "--command",
-                    "claude -p \"$AGENT_TASK\" --dangerously-skip-permissions --model claude-sonnet-4-5@20250929",
-                    "--bundle", bundle.toString(), "--config", config.toString());
+            RealAgent run = RealAgent.cloud(tmp, RealAgent.vertex(tmp, gcp), "agent-sandbox/claude-code:test",
+                    "claude -p \"$AGENT_TASK\" --dangerously-skip-permissions --model claude-sonnet-4-5@20250929");
+            dev.agentsandbox.testing.Cli cli = run.cli();
+            dev.agentsandbox.testing.SampleRepo repo = run.repo();
+            Path bundle = run.bundle();
             assertThat(cli.exitCode).as(cli.toString()).isZero();
             assertThat(gcp.verdicts).as("every request carried the token the stand-in issued").isNotEmpty().allMatch(v -> v.startsWith("valid"));
             assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"tool_result\""))).as("the Write tool ran").isTrue();

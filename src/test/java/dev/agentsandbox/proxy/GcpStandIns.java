@@ -45,6 +45,8 @@ final class GcpStandIns implements AutoCloseable {
     /** The token each Vertex request came with. */
     final List<String> signedWith = new CopyOnWriteArrayList<>();
     final List<String> verdicts = new CopyOnWriteArrayList<>();
+    /** Any key header a Vertex request came with (the agent's placeholder must never reach Google). */
+    final List<String> keyHeaders = new CopyOnWriteArrayList<>();
     volatile long lifetimeSeconds = 3600;
     volatile ScriptedModelServer scripted;
     private final LoopbackTls tls;
@@ -125,11 +127,20 @@ final class GcpStandIns implements AutoCloseable {
         }
         verdicts.add(verdict);
         signedWith.add(auth.replaceFirst("^Bearer ", ""));
+        for (String h : List.of("x-goog-api-key", "x-api-key", "api-key")) {
+            if (ex.getRequestHeaders().containsKey(h)) {
+                keyHeaders.add(h + ": " + ex.getRequestHeaders().getFirst(h));
+            }
+        }
         if (!verdict.startsWith("valid")) {
             reply(ex, 401, "{\"error\":{\"code\":401,\"status\":\"UNAUTHENTICATED\"}}");
             return;
         }
         if (scripted != null) {
+            if (path.contains("/publishers/google/")) { // Gemini on Vertex: the scripted session's Gemini answer, by its path
+                StandIns.relay(ex, body, scripted.url() + path);
+                return;
+            }
             // Claude on Vertex speaks the Messages API at :streamRawPredict: the scripted session answers it as /v1/messages
             StandIns.relay(ex, withStream(body, path.endsWith(":streamRawPredict")), scripted.url() + "/v1/messages");
             return;

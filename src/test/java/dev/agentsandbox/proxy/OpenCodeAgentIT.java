@@ -74,4 +74,31 @@ class OpenCodeAgentIT {
             dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), creds.sessionToken());
         }
     }
+
+    /**
+     * OpenCode's Vertex AI provider with a Gemini model, as its recipe points it at the proxy: express
+     * mode with a placeholder key, which the proxy drops; the proxy takes the service account's token
+     * through workload identity at the stand-ins and puts it on each request, which the Vertex stand-in
+     * checks. No Google credential is in the sandbox, and the placeholder never reaches Google.
+     */
+    @Test
+    void openCodeReachesVertexThroughTheProxyWhichHoldsTheToken(@TempDir Path tmp) throws Exception {
+        try (ScriptedModelServer model = new ScriptedModelServer(); GcpStandIns gcp = new GcpStandIns(tmp)) {
+            model.toolContent = "written by opencode through vertex";
+            gcp.scripted = model;
+            RealAgent run = RealAgent.cloud(tmp, RealAgent.vertex(tmp, gcp), "agent-sandbox/opencode:test",
+                    "opencode run --model google-vertex/gemini-2.5-pro \"$AGENT_TASK\"");
+            assertThat(run.cli().exitCode).as(run.cli() + "\n" + model.received).isZero();
+            assertThat(gcp.verdicts).as("every request carried the token the stand-in issued").isNotEmpty().allMatch(v -> v.startsWith("valid"));
+            assertThat(gcp.keyHeaders).as("the agent's placeholder key stops at the proxy").isEmpty();
+            assertThat(model.received).anySatisfy(r -> assertThat(r.path())
+                    .endsWith("/projects/" + GcpStandIns.PROJECT + "/locations/" + GcpStandIns.REGION + "/publishers/google/models/gemini-2.5-pro:streamGenerateContent"));
+            assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"functionResponse\""))).as("the write tool ran").isTrue();
+            assertThat(run.repo().fileAt(dev.agentsandbox.testing.Bundles.headCommit(run.bundle()), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            for (String t : gcp.saTokens) {
+                dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), t);
+            }
+            assertThat(java.nio.file.Files.readString(run.bundle().resolve("run.json"))).contains(GcpStandIns.SERVICE_ACCOUNT);
+        }
+    }
 }

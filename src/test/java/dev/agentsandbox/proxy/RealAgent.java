@@ -47,6 +47,19 @@ record RealAgent(Cli cli, SampleRepo repo, Path bundle, ScriptedModelServer mode
                 """.formatted(aws.url(), AwsStandIns.ROLE, token, aws.url());
     }
 
+    /** A Vertex AI upstream at the Google stand-ins, the service account taken through workload identity with a token file. */
+    static String vertex(Path tmp, GcpStandIns gcp) throws Exception {
+        Path token = Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:ref:refs/heads/main",
+                "https://iam.googleapis.com/" + GcpStandIns.PROVIDER, 9_999_999_999L));
+        return """
+                    - provider: vertex
+                      url: %s
+                      gcp: { project: %s, region: %s, workload-identity-provider: "%s", service-account: "%s", token-file: "%s",
+                             sts-endpoint: "%s/v1/token", iam-endpoint: "%s" }
+                """.formatted(gcp.vertexUrl(), GcpStandIns.PROJECT, GcpStandIns.REGION, GcpStandIns.PROVIDER, GcpStandIns.SERVICE_ACCOUNT, token,
+                gcp.googleUrl(), gcp.googleUrl());
+    }
+
     /** An Azure OpenAI upstream at the Azure stand-ins, the Entra token taken with a federated token file. */
     static String azure(Path tmp, AzureStandIns az) throws Exception {
         Path token = Files.writeString(tmp.resolve("oidc.jwt"), AwsStandIns.jwt("repo:acme/app:environment:prod", "api://AzureADTokenExchange",

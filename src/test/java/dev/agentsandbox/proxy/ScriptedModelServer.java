@@ -167,10 +167,14 @@ public final class ScriptedModelServer implements AutoCloseable {
      * in usageMetadata, running totals in each chunk.
      */
     private void gemini(HttpExchange ex, String body, boolean stream) throws IOException {
-        boolean call = body.contains("\"write_file\"") && !body.contains("\"functionResponse\"");
-        Object part = call
-                ? Map.of("functionCall", Map.of("name", "write_file", "args", Map.of("file_path", "/workspace/" + toolFile, "content", toolContent + "\n")))
-                : Map.of("text", answer);
+        boolean done = body.contains("\"functionResponse\"");
+        // Gemini CLI's write_file, or OpenCode's write (filePath) when it is offered instead
+        boolean openCode = !body.contains("\"write_file\"") && body.matches("(?s).*\"name\"\\s*:\\s*\"write\".*");
+        Object part = done ? Map.of("text", answer)
+                : openCode ? Map.of("functionCall", Map.of("name", "write", "args", Map.of("filePath", "/workspace/" + toolFile, "content", toolContent + "\n")))
+                : body.contains("\"write_file\"")
+                        ? Map.of("functionCall", Map.of("name", "write_file", "args", Map.of("file_path", "/workspace/" + toolFile, "content", toolContent + "\n")))
+                        : Map.of("text", answer);
         String first = JSON.writeValueAsString(Map.of("candidates", List.of(Map.of("content", Map.of("role", "model", "parts", List.of(part)), "index", 0)),
                 "usageMetadata", Map.of("promptTokenCount", 10, "candidatesTokenCount", 5, "totalTokenCount", 15)));
         String last = JSON.writeValueAsString(Map.of("candidates", List.of(Map.of("content", Map.of("role", "model", "parts", List.of(Map.of("text", ""))),

@@ -145,6 +145,14 @@ public final class ModelAccess implements AutoCloseable {
             env.put("CLAUDE_CODE_SKIP_VERTEX_AUTH", "1"); // the proxy adds the token; the agent holds no Google credentials
             env.put("ANTHROPIC_VERTEX_PROJECT_ID", vertex.project());
             env.put("CLOUD_ML_REGION", vertex.region());
+            // OpenCode's Vertex provider (Gemini models): express mode with a placeholder key, which the proxy drops before it adds
+            // the token (otherwise it asks Google's auth library for credentials the sandbox does not hold); its baseURL from
+            // AGENT_SANDBOX_VERTEX_URL (the recipe's opencode.json), the project's Google publisher path under the proxy
+            env.put("GOOGLE_VERTEX_PROJECT", vertex.project());
+            env.put("GOOGLE_VERTEX_LOCATION", vertex.region());
+            env.put("GOOGLE_VERTEX_API_KEY", PLACEHOLDER_KEY);
+            env.put("AGENT_SANDBOX_VERTEX_URL", BASE + "/vertex/v1/projects/" + vertex.project() + "/locations/" + vertex.region()
+                    + "/publishers/google");
         }
         return env;
     }
