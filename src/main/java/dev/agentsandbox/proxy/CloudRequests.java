@@ -82,61 +82,17 @@ final class CloudRequests {
         return null;
     }
 
-    /**
-     * The body without the tools that would run on the provider's side (web search, file search, MCP
-     * servers, code interpreter, image generation…): only tools the agent runs itself stay (function,
-     * custom, local_shell, and namespaces of them). An answer the agent can act on, and nothing fetched
-     * or run outside the sandbox's limits. The body as it was when it has no such tool or is not JSON.
-     */
-    static byte[] withoutServerTools(byte[] body) {
-        try {
-            com.fasterxml.jackson.databind.JsonNode n = JSON.readTree(body);
-            if (!(n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) || !o.path("tools").isArray()) {
-                return body;
-            }
-            return prune((com.fasterxml.jackson.databind.node.ArrayNode) o.get("tools")) ? JSON.writeValueAsBytes(o) : body;
-        } catch (java.io.IOException e) {
-            return body;
-        }
-    }
-
-    private static boolean prune(com.fasterxml.jackson.databind.node.ArrayNode tools) {
-        boolean changed = false;
-        for (int i = tools.size() - 1; i >= 0; i--) {
-            com.fasterxml.jackson.databind.JsonNode tool = tools.get(i);
-            String type = tool.path("type").asText("");
-            if (type.equals("namespace") && tool.path("tools").isArray()) {
-                changed |= prune((com.fasterxml.jackson.databind.node.ArrayNode) tool.get("tools"));
-            } else if (!Set.of("function", "custom", "local_shell").contains(type)) {
-                tools.remove(i);
-                changed = true;
-            }
-        }
-        return changed;
-    }
-
     /** Vertex AI publishers whose answers the meter reads. */
     private static final Set<String> PUBLISHERS = Set.of("anthropic", "google");
 
     /**
-     * What in a request body would make the cloud reach beyond the request, with the service account's
-     * or the role's rights: a Gemini body naming stored content (cachedContent, a fileData URI in a
-     * bucket or on the web) or a server-side tool (search, retrieval, URL fetching, code execution; only
-     * function declarations, which the agent answers itself, are allowed), or a Converse body naming an
-     * S3 object. Such a request is refused; null when the body asks for nothing of the kind.
+     * An Azure OpenAI body, which may not make Azure act beyond the request with the identity's rights:
+     * no data_sources (On Your Data), no continuation of stored responses or conversations, and no
+     * background work (answered without usage). What any provider would fetch or run on its side is
+     * {@link ServerSide}'s.
      */
-    static EgressPolicy.Refusal body(byte[] body, boolean gemini, boolean converse) {
-        return body(body, gemini, converse, false);
-    }
-
-    /**
-     * {@code openai}: an Azure OpenAI body, which may not make Azure fetch or run anything beyond the
-     * request: no data_sources (On Your Data), no tools but functions (no MCP servers, search, file
-     * search, code interpreter, image generation), no input by URL or stored file, no continuation of
-     * stored responses or conversations, and no background work (answered without usage).
-     */
-    static EgressPolicy.Refusal body(byte[] body, boolean gemini, boolean converse, boolean openai) {
-        if (!gemini && !converse && !openai || body.length == 0) {
+    static EgressPolicy.Refusal azureBody(byte[] body) {
+        if (body.length == 0) {
             return null;
         }
         com.fasterxml.jackson.databind.JsonNode n;
@@ -145,45 +101,10 @@ final class CloudRequests {
         } catch (java.io.IOException e) {
             return new EgressPolicy.Refusal(400, "cloud-body", "the request body is not JSON");
         }
-        if (gemini) {
-            com.fasterxml.jackson.databind.JsonNode said = JSON.createArrayNode().add(n.path("contents")).add(n.path("systemInstruction"));
-            if (n.has("cachedContent") || !said.findValues("fileData").isEmpty() || !said.findValues("fileUri").isEmpty()) {
-                return new EgressPolicy.Refusal(403, "cloud-body", "a request may not name stored content (cachedContent, fileData): send it inline");
+        for (String key : new String[] {"data_sources", "previous_response_id", "conversation", "background"}) {
+            if (n != null && n.has(key) && !n.get(key).isNull() && !(n.get(key).isBoolean() && !n.get(key).asBoolean())) {
+                return new EgressPolicy.Refusal(403, "cloud-body", key + " makes Azure act beyond this request; it is not relayed");
             }
-            for (com.fasterxml.jackson.databind.JsonNode tool : n.path("tools")) {
-                for (var it = tool.fieldNames(); it.hasNext(); ) {
-                    String kind = it.next();
-                    if (!kind.equals("functionDeclarations")) {
-                        return new EgressPolicy.Refusal(403, "cloud-body", "tool " + kind + " runs on Google's side, outside the sandbox's"
-                                + " limits; only functionDeclarations are relayed");
-                    }
-                }
-            }
-        }
-        if (openai) {
-            for (String key : new String[] {"data_sources", "previous_response_id", "conversation", "background"}) {
-                if (n.has(key) && !n.get(key).isNull() && !(n.get(key).isBoolean() && !n.get(key).asBoolean())) {
-                    return new EgressPolicy.Refusal(403, "cloud-body", key + " makes Azure act beyond this request; it is not relayed");
-                }
-            }
-            // tools that run on Azure's side are taken out before the request goes (withoutServerTools), not refused:
-            // agents offer web search by default, and lose nothing the sandbox would have allowed
-            // only what the conversation carries: a tool's schema may well name a property image_url or file_id
-            for (String part : new String[] {"input", "messages"}) {
-                com.fasterxml.jackson.databind.JsonNode content = n.path(part);
-                if (!content.findValues("file_url").isEmpty() || !content.findValues("file_id").isEmpty()) {
-                    return new EgressPolicy.Refusal(403, "cloud-body", "a request may not name a file by URL or id: send it inline");
-                }
-                for (com.fasterxml.jackson.databind.JsonNode image : content.findValues("image_url")) {
-                    String url = image.isTextual() ? image.asText() : image.path("url").asText("");
-                    if (!url.startsWith("data:")) {
-                        return new EgressPolicy.Refusal(403, "cloud-body", "an image by URL would be fetched by Azure: send it inline (data:)");
-                    }
-                }
-            }
-        }
-        if (converse && !JSON.createArrayNode().add(n.path("messages")).add(n.path("system")).findValues("s3Location").isEmpty()) {
-            return new EgressPolicy.Refusal(403, "cloud-body", "a request may not name an S3 object (s3Location): send the content inline");
         }
         return null;
     }

@@ -65,19 +65,15 @@ final class EgressPolicy {
             // Azure OpenAI, with an Entra token or an api-key: the same paths and bodies
             Refusal no = CloudRequests.azure(target);
             if (no == null) {
-                no = CloudRequests.body(req.body(), false, false, true);
+                no = CloudRequests.azureBody(req.body());
             }
             if (no != null) {
                 return no;
             }
         }
-        if (u.aws() != null || u.gcp() != null) {
-            String last = target.segments().isEmpty() ? "" : target.segments().get(target.segments().size() - 1);
-            Refusal no = CloudRequests.body(req.body(), u.gcp() != null && last.contains(":") && !last.endsWith("RawPredict"),
-                    u.aws() != null && (last.equals("converse") || last.equals("converse-stream")));
-            if (no != null) {
-                return no;
-            }
+        Refusal fetched = ServerSide.refusal(ServerSide.Api.of(target, u), req.body());
+        if (fetched != null) {
+            return fetched;
         }
         if (u.gcp() != null) {
             Refusal no = CloudRequests.vertex(target);

@@ -330,10 +330,7 @@ public final class ModelProxy implements AutoCloseable {
             return;
         }
         ProviderAuth.Upstream up = policy.upstream(provider);
-        byte[] sent = UsageMeter.withStreamUsage(rest, req.body());
-        if (up.azure() != null || provider.equals("azure")) {
-            sent = CloudRequests.withoutServerTools(sent);
-        }
+        byte[] sent = ServerSide.withoutServerTools(ServerSide.Api.of(target, up.config()), UsageMeter.withStreamUsage(rest, req.body()));
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(up.base() + target.withQuery(rest))).timeout(Duration.ofMinutes(10))
                 .method(req.method(), sent.length == 0 ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(sent));
         Map<String, String> sentHeaders = new java.util.LinkedHashMap<>();

@@ -120,13 +120,13 @@ class AzureUpstreamTest {
             "{\"model\":\"gpt-5\",\"input\":\"x\",\"background\":true}",
             "{\"model\":\"gpt-5\",\"input\":\"x\",\"previous_response_id\":\"resp_1\"}",
         }) {
-            assertThat(call(responses, body)).as(body).startsWith("HTTP/1.1 403").contains("cloud-body");
+            assertThat(call(responses, body)).as(body).startsWith("HTTP/1.1 403").containsPattern("cloud-body|server-side");
         }
         assertThat(call(CHAT, "{\"messages\":[],\"data_sources\":[{\"type\":\"azure_search\",\"parameters\":{\"endpoint\":\"https://other\"}}]}"))
                 .startsWith("HTTP/1.1 403").contains("data_sources");
         assertThat(az.verdicts).isEmpty();
         // tools that would run on Azure's side are taken out; the agent's own stay
-        assertThat(CloudRequests.withoutServerTools(("{\"input\":\"x\",\"tools\":[{\"type\":\"mcp\",\"server_url\":\"https://attacker.example\"},"
+        assertThat(ServerSide.withoutServerTools(ServerSide.Api.OPENAI, ("{\"input\":\"x\",\"tools\":[{\"type\":\"mcp\",\"server_url\":\"https://attacker.example\"},"
                 + "{\"type\":\"web_search\"},{\"type\":\"function\",\"name\":\"f\"},{\"type\":\"namespace\",\"tools\":[{\"type\":\"file_search\"},"
                 + "{\"type\":\"function\",\"name\":\"g\"}]}]}").getBytes(java.nio.charset.StandardCharsets.UTF_8)))
                 .asString().doesNotContain("mcp").doesNotContain("attacker").doesNotContain("web_search").doesNotContain("file_search")

@@ -135,7 +135,7 @@ class VertexUpstreamTest {
         String gemini = "/vertex/v1/projects/" + GcpStandIns.PROJECT + "/locations/" + GcpStandIns.REGION
                 + "/publishers/google/models/gemini-2.5-pro:generateContent";
         assertThat(call(gemini, "{\"cachedContent\":\"projects/other/locations/us/cachedContents/1\",\"contents\":[]}")).startsWith("HTTP/1.1 403")
-                .contains("cloud-body");
+                .contains("server-side");
         assertThat(call(gemini, "{\"contents\":[{\"parts\":[{\"fileData\":{\"fileUri\":\"gs://someone-elses-bucket/x\"}}]}]}"))
                 .startsWith("HTTP/1.1 403");
         assertThat(call(gemini, "{\"contents\":[],\"tools\":[{\"googleSearch\":{}}]}")).startsWith("HTTP/1.1 403").contains("googleSearch");
