@@ -1,5 +1,7 @@
 package dev.agentsandbox.proxy;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -7,17 +9,19 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.agentsandbox.config.ProxyConfig;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * What a model request may ask the provider to do on its own side, for every upstream: a model API
  * that fetches a URL, runs a search, or connects to an MCP server for the agent is a way out of a
  * sandbox that has no network (the repository's text, put in a URL or sent to a server the agent
  * names). Such tools are taken out of the request before it goes, as agents offer some by default and
- * lose nothing the sandbox would have allowed; content the provider would fetch by URL is refused.
- * The API is told by the request's path, whatever the upstream is called.
+ * lose nothing the sandbox would have allowed; content the provider would fetch by URL is refused, at
+ * any depth. The API is told by the request's path, whatever the upstream is called; a body on a path
+ * of no known API is refused when any API would have found something in it.
  */
 final class ServerSide {
     /** The API a request speaks, by its path. */
@@ -27,53 +31,80 @@ final class ServerSide {
         static Api of(Target target, ProxyConfig.Upstream u) {
             List<String> s = target.segments();
             String last = s.isEmpty() ? "" : s.get(s.size() - 1);
-            if (last.contains(":")) {
-                return last.endsWith("RawPredict") ? ANTHROPIC : GEMINI; // Vertex's Claude, or Gemini's model methods
+            int colon = last.lastIndexOf(':');
+            if (colon >= 0 && u.aws() == null) {
+                String method = last.substring(colon + 1);
+                return method.equals("rawPredict") || method.equals("streamRawPredict") ? ANTHROPIC : GEMINI; // Vertex's Claude, or Gemini
             }
             if (u.aws() != null) {
                 return last.startsWith("converse") ? CONVERSE : last.startsWith("invoke") ? ANTHROPIC : OTHER;
             }
-            return switch (last) {
-                case "messages" -> ANTHROPIC;
-                case "responses", "completions" -> OPENAI;
-                default -> OTHER;
-            };
+            // by any segment, not the last: /v1/messages/count_tokens and /v1/responses/compact take the same bodies
+            if (s.contains("messages")) {
+                return ANTHROPIC;
+            }
+            return s.contains("responses") || s.contains("completions") ? OPENAI : OTHER;
         }
     }
 
     /** Anthropic's tool types the client runs itself; every other typed tool (web search, web fetch, code execution…) runs at Anthropic. */
     private static final Pattern ANTHROPIC_CLIENT_TOOL = Pattern.compile("custom|(bash|text_editor|str_replace_based_edit_tool|computer|memory)_\\d+");
-    /** Request fields that make Anthropic reach a server of the request's choosing (the MCP connector) or run code in a container. */
-    private static final List<String> ANTHROPIC_SERVER_FIELDS = List.of("mcp_servers", "container");
     /** OpenAI's tool types the client runs itself. */
     private static final Set<String> OPENAI_CLIENT_TOOLS = Set.of("function", "custom", "local_shell");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Request fields that make the provider reach a server of the request's choosing, search, or run code, by API. */
+    private static final Map<Api, List<String>> SERVER_FIELDS = Map.of(
+            Api.ANTHROPIC, List.of("mcp_servers", "container"),
+            // web_search_options: Chat Completions' search; plugins and search_parameters: gateways' (OpenRouter's, xAI's) web search
+            Api.OPENAI, List.of("web_search_options", "plugins", "search_parameters"));
+    /** Models that search the web whatever the request says. */
+    private static final Pattern SEARCHING_MODEL = Pattern.compile("(?i)(.*[-_/.:])?(search|deep-research|sonar)([-_.:].*)?|.*:online");
+    /** Schemas of the agent's own functions, whose property names mean nothing to the provider. */
+    private static final Set<String> SCHEMAS = Set.of("input_schema", "parameters", "parametersJsonSchema", "parameters_json_schema",
+            "responseSchema", "response_schema", "responseJsonSchema", "response_json_schema", "json_schema", "schema", "inputSchema");
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private ServerSide() {
     }
 
     /** The body without the tools and fields that would run on the provider's side; the body as it was when it has none or is not JSON. */
     static byte[] withoutServerTools(Api api, byte[] body) {
-        if (api != Api.ANTHROPIC && api != Api.OPENAI || body.length == 0) {
+        if (api == Api.GEMINI || api == Api.OTHER || body.length == 0) {
             return body;
         }
         try {
             if (!(JSON.readTree(body) instanceof ObjectNode o)) {
                 return body;
             }
-            boolean changed = false;
-            if (o.path("tools").isArray()) {
-                changed = prune(api, (ArrayNode) o.get("tools"));
-            }
-            if (api == Api.ANTHROPIC) {
-                for (String field : ANTHROPIC_SERVER_FIELDS) {
-                    changed |= o.remove(field) != null;
-                }
-            }
-            return changed ? JSON.writeValueAsBytes(o) : body;
+            return strip(api, o) ? JSON.writeValueAsBytes(o) : body;
         } catch (IOException e) {
             return body;
         }
+    }
+
+    private static boolean strip(Api api, ObjectNode o) {
+        boolean changed = false;
+        if (api == Api.CONVERSE || api == Api.ANTHROPIC) {
+            // Bedrock's system tools (Nova's web grounding) run on AWS's side, in Converse and in a Nova body to invoke
+            for (JsonNode tools : o.path("toolConfig").path("tools").isArray() ? List.of(o.path("toolConfig").path("tools")) : List.<JsonNode>of()) {
+                for (int i = tools.size() - 1; i >= 0; i--) {
+                    if (tools.get(i).has("systemTool")) {
+                        ((ArrayNode) tools).remove(i);
+                        changed = true;
+                    }
+                }
+            }
+        }
+        if (api == Api.CONVERSE) {
+            return changed;
+        }
+        if (o.path("tools").isArray()) {
+            changed |= prune(api, (ArrayNode) o.get("tools"));
+        }
+        for (String field : SERVER_FIELDS.getOrDefault(api, List.of())) {
+            changed |= o.remove(field) != null;
+        }
+        return changed;
     }
 
     private static boolean prune(Api api, ArrayNode tools) {
@@ -101,68 +132,118 @@ final class ServerSide {
     /**
      * Content the provider would fetch itself, or a tool the request names that it would run, refused
      * with the reason; null when the body asks for nothing of the kind. Anthropic: an image or a
-     * document by URL. OpenAI: a file by URL or id, an image by URL. Gemini: stored or fetched content,
-     * and any tool but function declarations. Converse: an S3 object.
+     * document by URL. OpenAI: a file by URL or id, an image by URL, a model that searches. Gemini:
+     * stored or fetched content, and any tool but function declarations. Converse: an S3 object, or
+     * model fields that name tools. A body Jackson reads otherwise than a provider might (a key twice,
+     * data after the value) is refused.
      */
     static EgressPolicy.Refusal refusal(Api api, byte[] body) {
-        if (api == Api.OTHER || body.length == 0) {
+        if (body.length == 0) {
             return null;
         }
         JsonNode n;
         try {
             n = JSON.readTree(body);
         } catch (IOException e) {
-            return new EgressPolicy.Refusal(400, "server-side", "the request body is not JSON");
+            return api == Api.OTHER ? null : new EgressPolicy.Refusal(400, "server-side", "the request body is not JSON, or names a key twice");
         }
         if (n == null) {
             return null;
         }
+        if (api != Api.OTHER) {
+            String why = reason(api, n);
+            return why == null ? null : new EgressPolicy.Refusal(403, "server-side", why);
+        }
+        // a path of no known API: refused when any API would refuse the body, or would take something out of it
+        for (Api a : List.of(Api.ANTHROPIC, Api.OPENAI, Api.GEMINI, Api.CONVERSE)) {
+            String why = reason(a, n);
+            if (why == null && n instanceof ObjectNode o && strip(a, o.deepCopy())) {
+                why = "it names a tool or a field that runs on the provider's side";
+            }
+            if (why != null) {
+                return new EgressPolicy.Refusal(403, "server-side", why);
+            }
+        }
+        return null;
+    }
+
+    private static String reason(Api api, JsonNode n) {
         switch (api) {
             case ANTHROPIC -> {
-                for (JsonNode source : JSON.createArrayNode().add(n.path("messages")).add(n.path("system")).findValues("source")) {
-                    if (source.path("type").asText("").equals("url")) {
-                        return new EgressPolicy.Refusal(403, "server-side", "content by URL would be fetched by the provider: send it inline");
-                    }
-                }
+                String url = find(n, (k, v) -> k.equals("source") && v.path("type").asText("").equals("url"));
+                return url == null ? null : "content by URL would be fetched by the provider: send it inline";
             }
             case OPENAI -> {
-                // only what the conversation carries: a tool's schema may well name a property image_url or file_id
-                for (String part : new String[] {"input", "messages"}) {
-                    JsonNode content = n.path(part);
-                    if (!content.findValues("file_url").isEmpty() || !content.findValues("file_id").isEmpty()) {
-                        return new EgressPolicy.Refusal(403, "server-side", "a request may not name a file by URL or id: send it inline");
-                    }
-                    for (JsonNode image : content.findValues("image_url")) {
-                        String url = image.isTextual() ? image.asText() : image.path("url").asText("");
-                        if (!url.startsWith("data:")) {
-                            return new EgressPolicy.Refusal(403, "server-side", "an image by URL would be fetched by the provider: send it inline (data:)");
-                        }
-                    }
+                if (SEARCHING_MODEL.matcher(n.path("model").asText("")).matches()) {
+                    return "model " + n.path("model").asText("") + " searches the web on the provider's side";
                 }
+                String file = find(n, (k, v) -> k.equals("file_url") || k.equals("file_id")
+                        || k.equals("image_url") && !(v.isTextual() ? v.asText() : v.path("url").asText("")).startsWith("data:"));
+                return file == null ? null : "a file or an image by URL or id (" + file + ") would be fetched by the provider: send it inline";
             }
             case GEMINI -> {
-                // Google's JSON takes each field in camelCase and in snake_case
-                JsonNode said = JSON.createArrayNode().add(n.path("contents")).add(n.path("systemInstruction")).add(n.path("system_instruction"));
-                if (n.has("cachedContent") || n.has("cached_content") || Stream.of("fileData", "fileUri", "file_data", "file_uri")
-                        .anyMatch(k -> !said.findValues(k).isEmpty())) {
-                    return new EgressPolicy.Refusal(403, "server-side", "a request may not name stored content (cachedContent, fileData): send it inline");
+                String stored = find(n, (k, v) -> Set.of("cachedContent", "cached_content", "fileData", "file_data", "fileUri", "file_uri").contains(k));
+                if (stored != null) {
+                    return "a request may not name stored or fetched content (" + stored + "): send it inline";
                 }
-                for (JsonNode tool : n.path("tools")) {
-                    for (var it = tool.fieldNames(); it.hasNext(); ) {
-                        String kind = it.next();
-                        if (!kind.equals("functionDeclarations") && !kind.equals("function_declarations")) {
-                            return new EgressPolicy.Refusal(403, "server-side", "tool " + kind + " runs on Google's side, outside the sandbox's"
-                                    + " limits; only functionDeclarations are relayed");
-                        }
-                    }
-                }
+                String[] kind = new String[1];
+                return find(n, (k, v) -> k.equals("tools") && (kind[0] = geminiServerTool(v)) != null) == null ? null
+                        : "tool " + kind[0] + " runs on Google's side, outside the sandbox's limits: only functionDeclarations are relayed";
             }
             case CONVERSE -> {
-                if (!JSON.createArrayNode().add(n.path("messages")).add(n.path("system")).findValues("s3Location").isEmpty()) {
-                    return new EgressPolicy.Refusal(403, "server-side", "a request may not name an S3 object (s3Location): send the content inline");
+                if (find(n, (k, v) -> k.equals("s3Location")) != null) {
+                    return "a request may not name an S3 object (s3Location): send the content inline";
                 }
+                JsonNode extra = n.path("additionalModelRequestFields");
+                return find(extra, (k, v) -> Set.of("tools", "toolConfig", "mcp_servers", "container").contains(k)) == null ? null
+                        : "additionalModelRequestFields may not name tools or servers: give tools in toolConfig";
             }
             default -> {
+                return null;
+            }
+        }
+    }
+
+    /** The first of Gemini's tools that is not the agent's own functions, or null. */
+    private static String geminiServerTool(JsonNode tools) {
+        if (!tools.isArray()) {
+            return "given as " + tools.getNodeType().toString().toLowerCase(java.util.Locale.ROOT) + " (not a list)";
+        }
+        for (JsonNode tool : tools) {
+            if (!tool.isObject()) {
+                return tool.toString();
+            }
+            for (var it = tool.fieldNames(); it.hasNext(); ) {
+                String kind = it.next();
+                if (!kind.equals("functionDeclarations") && !kind.equals("function_declarations")) {
+                    return kind;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** The first field name, at any depth outside the agent's own schemas, whose value {@code match} accepts; null when none. */
+    private static String find(JsonNode n, BiFunction<String, JsonNode, Boolean> match) {
+        if (n.isArray()) {
+            for (JsonNode e : n) {
+                String f = find(e, match);
+                if (f != null) {
+                    return f;
+                }
+            }
+        } else if (n.isObject()) {
+            for (var it = n.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (match.apply(e.getKey(), e.getValue())) {
+                    return e.getKey();
+                }
+                if (!SCHEMAS.contains(e.getKey()) && !e.getKey().equals("functionDeclarations") && !e.getKey().equals("function_declarations")) {
+                    String f = find(e.getValue(), match);
+                    if (f != null) {
+                        return f;
+                    }
+                }
             }
         }
         return null;

