@@ -70,14 +70,17 @@ final class CloudRequests {
     static EgressPolicy.Refusal azure(Target target) {
         List<String> all = target.segments();
         String rest = "/" + String.join("/", all.size() <= 1 ? List.of() : all.subList(1, all.size()));
-        boolean shape = rest.matches("/openai/deployments/[A-Za-z0-9._-]+/chat/completions") || rest.equals("/openai/responses")
+        // Claude models on Microsoft Foundry speak Anthropic's Messages API under /anthropic (Claude Code adds ?beta=true)
+        boolean claude = rest.equals("/anthropic/v1/messages") || rest.equals("/anthropic/v1/messages/count_tokens");
+        boolean shape = claude || rest.matches("/openai/deployments/[A-Za-z0-9._-]+/chat/completions") || rest.equals("/openai/responses")
                 || rest.equals("/openai/v1/responses") || rest.equals("/openai/v1/chat/completions");
         if (!shape) {
             return new EgressPolicy.Refusal(403, "azure-path", "only Azure OpenAI's /openai/deployments/NAME/chat/completions, /openai/responses,"
-                    + " /openai/v1/responses and /openai/v1/chat/completions are relayed");
+                    + " /openai/v1/responses and /openai/v1/chat/completions, and Foundry's /anthropic/v1/messages, are relayed");
         }
-        if (target.query() != null && !target.query().matches("api-version=[0-9A-Za-z.-]{1,40}")) {
-            return new EgressPolicy.Refusal(403, "azure-path", "Azure OpenAI requests through the proxy take no query but api-version");
+        if (target.query() != null && !target.query().matches(claude ? "beta=true" : "api-version=[0-9A-Za-z.-]{1,40}")) {
+            return new EgressPolicy.Refusal(403, "azure-path", "Azure requests through the proxy take no query but api-version (OpenAI)"
+                    + " or beta=true (Anthropic)");
         }
         return null;
     }

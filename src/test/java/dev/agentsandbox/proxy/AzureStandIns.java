@@ -31,6 +31,8 @@ final class AzureStandIns implements AutoCloseable {
     final AtomicInteger assertions = new AtomicInteger();
     final List<String> tokens = new CopyOnWriteArrayList<>();
     final List<String> verdicts = new CopyOnWriteArrayList<>();
+    /** The Anthropic paths (with their queries) the stand-in answered. */
+    final List<String> paths = new CopyOnWriteArrayList<>();
     volatile long lifetimeSeconds = 3599;
     volatile ScriptedModelServer scripted;
     private final LoopbackTls tls;
@@ -43,6 +45,7 @@ final class AzureStandIns implements AutoCloseable {
         entra.start();
         openai = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         openai.createContext("/openai/", this::openai);
+        openai.createContext("/anthropic/", this::openai);
         openai.start();
     }
 
@@ -90,6 +93,11 @@ final class AzureStandIns implements AutoCloseable {
         String path = ex.getRequestURI().getPath();
         if (scripted != null && path.equals("/openai/v1/responses")) {
             StandIns.relay(ex, body, scripted.url() + "/v1/responses");
+            return;
+        }
+        if (scripted != null && path.equals("/anthropic/v1/messages")) { // Claude on Foundry: the Messages API
+            paths.add(ex.getRequestURI().toString());
+            StandIns.relay(ex, body, scripted.url() + "/v1/messages");
             return;
         }
         reply(ex, 200, "{\"id\":\"c1\",\"object\":\"chat.completion\",\"model\":\"gpt-5\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","

@@ -80,7 +80,14 @@ class AzureUpstreamTest {
         assertThat(call("/azure/openai/deployments?api-version=2024-10-21", BODY)).startsWith("HTTP/1.1 403");
         assertThat(call("/azure/openai/files", BODY)).startsWith("HTTP/1.1 403");
         assertThat(call("/azure/openai/deployments/gpt-5/chat/completions?api-version=1&api-key=x", BODY)).startsWith("HTTP/1.1 403");
+        // Foundry's Claude: the Messages API with Claude Code's beta=true, no other query, no other Anthropic API
+        assertThat(call("/azure/anthropic/v1/messages?beta=true&api-key=x", BODY)).startsWith("HTTP/1.1 403");
+        assertThat(call("/azure/anthropic/v1/messages/batches", BODY)).startsWith("HTTP/1.1 403");
+        assertThat(call("/azure/anthropic/v1/files", BODY)).startsWith("HTTP/1.1 403");
         assertThat(az.verdicts).isEmpty();
+        assertThat(call("/azure/anthropic/v1/messages?beta=true", "{\"model\":\"claude-sonnet-4-5\",\"messages\":[]}",
+                "content-type: application/json")).startsWith("HTTP/1.1 200");
+        assertThat(az.verdicts).containsExactly("valid");
         assertThat(call("/azure/openai/v1/chat/completions", BODY, "content-type: application/json")).startsWith("HTTP/1.1 200");
     }
 

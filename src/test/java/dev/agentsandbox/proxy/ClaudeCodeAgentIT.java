@@ -106,4 +106,28 @@ class ClaudeCodeAgentIT {
             assertThat(Files.readString(bundle.resolve("run.json"))).contains(GcpStandIns.SERVICE_ACCOUNT);
         }
     }
+
+    /**
+     * Claude Code in its Microsoft Foundry mode, pointed at the proxy's Azure upstream: its placeholder
+     * key stops at the proxy, which takes the Entra token with the CI's token file at the stand-in and
+     * puts it on each request to Foundry's Messages API, which the stand-in checks.
+     */
+    @Test
+    void claudeCodeOnMicrosoftFoundryWritesAFileThroughTheProxyWithAnEntraToken(@TempDir Path tmp) throws Exception {
+        try (ScriptedModelServer model = new ScriptedModelServer(); AzureStandIns az = new AzureStandIns(tmp)) {
+            model.toolContent = "written by claude code through foundry";
+            az.scripted = model;
+            RealAgent run = RealAgent.cloud(tmp, RealAgent.azure(tmp, az), "agent-sandbox/claude-code:test",
+                    "claude -p \"$AGENT_TASK\" --dangerously-skip-permissions --model claude-sonnet-4-5");
+            assertThat(run.cli().exitCode).as(run.cli().toString()).isZero();
+            assertThat(az.verdicts).as("every request carried the token Entra issued, and no key").isNotEmpty().containsOnly("valid");
+            assertThat(az.paths).isNotEmpty().allMatch(p -> p.startsWith("/anthropic/v1/messages"));
+            assertThat(model.received.stream().anyMatch(r -> r.body().contains("\"tool_result\""))).as("the Write tool ran").isTrue();
+            assertThat(run.repo().fileAt(dev.agentsandbox.testing.Bundles.headCommit(run.bundle()), "NOTES.md")).isEqualTo(model.toolContent + "\n");
+            for (String t : az.tokens) {
+                dev.agentsandbox.testing.Bundles.assertNowhere(run.bundle(), t);
+            }
+            assertThat(Files.readString(run.bundle().resolve("run.json"))).contains(AzureStandIns.CLIENT);
+        }
+    }
 }

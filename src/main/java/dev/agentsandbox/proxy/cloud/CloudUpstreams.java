@@ -144,7 +144,8 @@ public final class CloudUpstreams {
     }
 
     /** The paths of Azure OpenAI's inference APIs (deployment-scoped and v1) the proxy relays with an Entra token. */
-    static final List<String> AZURE_PATHS = List.of("/openai/deployments", "/openai/responses", "/openai/v1/responses", "/openai/v1/chat/completions");
+    static final List<String> AZURE_PATHS = List.of("/openai/deployments", "/openai/responses", "/openai/v1/responses", "/openai/v1/chat/completions",
+            "/anthropic/v1/messages");
 
     /**
      * An upstream given Entra tokens: Azure OpenAI's inference paths only, over https to an Azure

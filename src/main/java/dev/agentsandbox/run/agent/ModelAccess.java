@@ -41,6 +41,8 @@ public final class ModelAccess implements AutoCloseable {
     private String bedrockRegion;
     /** Whether the agent's OpenAI clients are pointed at an Azure OpenAI upstream's v1 API. */
     private boolean azureOpenAi;
+    /** Whether the agent's Claude Code is pointed at an Azure upstream's Claude models (Microsoft Foundry). */
+    private boolean foundry;
     /** The Vertex AI upstream the agent's Claude Code is pointed at, or null. */
     private ProxyConfig.Gcp vertex;
 
@@ -73,6 +75,9 @@ public final class ModelAccess implements AutoCloseable {
                 m.vertex = u.gcp(); // Claude Code's Vertex mode, pointed at the proxy, which holds the token
             }
         }
+        // Claude Code's Microsoft Foundry mode, pointed at the proxy, which adds the Entra token
+        m.foundry = !anthropic && m.bedrockRegion == null && m.vertex == null
+                && config.upstreams().stream().anyMatch(u -> u.azure() != null && u.provider().equals("azure"));
         return m;
     }
 
@@ -138,6 +143,12 @@ public final class ModelAccess implements AutoCloseable {
             // drops before it signs; AGENT_SANDBOX_BEDROCK_URL for its baseURL (the recipe's opencode.json)
             env.put("AWS_BEARER_TOKEN_BEDROCK", PLACEHOLDER_KEY);
             env.put("AGENT_SANDBOX_BEDROCK_URL", BASE + "/bedrock");
+        }
+        if (foundry) {
+            env.put("CLAUDE_CODE_USE_FOUNDRY", "1");
+            env.put("ANTHROPIC_FOUNDRY_BASE_URL", BASE + "/azure/anthropic");
+            // a placeholder key (sent as x-api-key, which the proxy drops): without one Claude Code asks Azure's identity library
+            env.put("ANTHROPIC_FOUNDRY_API_KEY", PLACEHOLDER_KEY);
         }
         if (vertex != null) {
             env.put("CLAUDE_CODE_USE_VERTEX", "1");
