@@ -357,4 +357,35 @@ class CheckServicesIT {
         assertThat(r.exitCode).as(r.toString()).isNotIn(0, 1);
         assertThat(r.err).contains("SERVICE_IT_UNSET_VARIABLE_X");
     }
+
+    /**
+     * host-env reads only host variables named SERVICE_*: a job's GITHUB_TOKEN (set here for the CLI,
+     * as a runner sets it) is never handed to a service, whose check could read it back. Through the
+     * CLI, before the agent starts; the token appears in no output.
+     */
+    @Test
+    void aServiceCannotBeGivenAHostVariableOutsideServiceStar() throws Exception {
+        SampleRepo repo = SampleRepo.create(tmp);
+        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
+                version: 1
+                checks:
+                  tests:
+                    command: "true"
+                    services:
+                      - { name: db, image: %s, command: "sleep 60", ports: [5432], host-env: { PASSWORD: GITHUB_TOKEN } }
+                """.formatted(TestHost.SERVICES_IMAGE));
+        String token = "ghs_" + "T".repeat(36);
+        ProcessBuilder pb = new ProcessBuilder(Path.of("bin/agent-sandbox").toAbsolutePath().toString(), "run", "--repo", repo.dir.toString(),
+                "--task", "x", "--image", TestHost.IMAGE, "--command", "touch agent-ran", "--config", cfg.toString(),
+                "--bundle", tmp.resolve("b").toString()).redirectErrorStream(true);
+        pb.environment().put("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));
+        pb.environment().put("GITHUB_TOKEN", token);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isNotIn(0, 1);
+        assertThat(out).contains("GITHUB_TOKEN").contains("SERVICE_").doesNotContain(token);
+        assertThat(repo.dir.resolve("agent-ran")).doesNotExist();
+        assertThat(org.eclipse.jgit.api.Git.open(repo.dir.toFile()).branchList().call()).noneMatch(b -> b.getName().contains("agent/"));
+    }
 }
