@@ -71,10 +71,6 @@ final class EgressPolicy {
                 return no;
             }
         }
-        Refusal fetched = ServerSide.refusal(ServerSide.Api.of(target, u), req.body());
-        if (fetched != null) {
-            return fetched;
-        }
         if (u.gcp() != null) {
             Refusal no = CloudRequests.vertex(target);
             if (no != null) {
@@ -94,6 +90,14 @@ final class EgressPolicy {
         if (!u.pathPrefixes().isEmpty() && u.pathPrefixes().stream().map(Target::prefixSegments)
                 .noneMatch(p -> p != null && target.restStartsWith(p))) {
             return new Refusal(403, "path", "path " + rest + " is not allowed for " + provider + " (allowed: " + u.pathPrefixes() + ")");
+        }
+        String encoding = req.headers().getOrDefault("content-encoding", "identity").strip();
+        if (!encoding.equalsIgnoreCase("identity")) {
+            return new Refusal(415, "server-side", "a request body with content-encoding " + encoding + " cannot be checked: send it uncompressed");
+        }
+        Refusal fetched = ServerSide.refusal(ServerSide.Api.of(target, u), req.body(), model, !u.pathPrefixes().isEmpty());
+        if (fetched != null) {
+            return fetched;
         }
         for (String spends : UNMETERED) {
             java.util.List<String> seg = Target.prefixSegments(spends);

@@ -31,6 +31,13 @@ final class ServerSide {
         static Api of(Target target, ProxyConfig.Upstream u) {
             List<String> s = target.segments();
             String last = s.isEmpty() ? "" : s.get(s.size() - 1);
+            int publisher = s.indexOf("publishers");
+            if (publisher >= 0 && publisher + 1 < s.size() && u.aws() == null) { // Vertex: the publisher says which API the body speaks
+                String p = s.get(publisher + 1);
+                if (p.equals("anthropic") || p.equals("google")) {
+                    return p.equals("anthropic") ? ANTHROPIC : GEMINI;
+                }
+            }
             int colon = last.lastIndexOf(':');
             if (colon >= 0 && u.aws() == null) {
                 String method = last.substring(colon + 1);
@@ -49,13 +56,22 @@ final class ServerSide {
 
     /** Anthropic's tool types the client runs itself; every other typed tool (web search, web fetch, code execution…) runs at Anthropic. */
     private static final Pattern ANTHROPIC_CLIENT_TOOL = Pattern.compile("custom|(bash|text_editor|str_replace_based_edit_tool|computer|memory)_\\d+");
-    /** OpenAI's tool types the client runs itself. */
-    private static final Set<String> OPENAI_CLIENT_TOOLS = Set.of("function", "custom", "local_shell");
+    /**
+     * OpenAI's tool types the client runs itself, with the fields each may have: a gateway that turns
+     * a function tool's other fields into its provider's tools (LiteLLM makes {@code urlContext} a
+     * Gemini tool) finds none.
+     */
+    private static final Map<String, Set<String>> OPENAI_CLIENT_TOOLS = Map.of(
+            "function", Set.of("type", "function", "name", "description", "parameters", "strict"),
+            "custom", Set.of("type", "name", "description", "format"),
+            "local_shell", Set.of("type"));
     /** Request fields that make the provider reach a server of the request's choosing, search, or run code, by API. */
     private static final Map<Api, List<String>> SERVER_FIELDS = Map.of(
             Api.ANTHROPIC, List.of("mcp_servers", "container"),
             // web_search_options: Chat Completions' search; plugins and search_parameters: gateways' (OpenRouter's, xAI's) web search
             Api.OPENAI, List.of("web_search_options", "plugins", "search_parameters"));
+    /** Fields naming content to fetch: a link or a path outside the request ({@code image_url}, {@code fileUri}, {@code document_url}…). */
+    private static final Pattern FETCHED = Pattern.compile("(?i).+_?(url|uri)");
     /** Models that search the web whatever the request says. */
     private static final Pattern SEARCHING_MODEL = Pattern.compile("(?i)(.*[-_/.:])?(search|deep-research|sonar)([-_.:].*)?|.*:online");
     /** Schemas of the agent's own functions, whose property names mean nothing to the provider. */
@@ -83,6 +99,9 @@ final class ServerSide {
     }
 
     private static boolean strip(Api api, ObjectNode o) {
+        if (api == Api.GEMINI || api == Api.OTHER) {
+            return false; // Gemini's server tools are refused, not taken out; withoutServerTools sends such bodies as they are
+        }
         boolean changed = false;
         if (api == Api.CONVERSE || api == Api.ANTHROPIC) {
             // Bedrock's system tools (Nova's web grounding) run on AWS's side, in Converse and in a Nova body to invoke
@@ -104,6 +123,9 @@ final class ServerSide {
         for (String field : SERVER_FIELDS.getOrDefault(api, List.of())) {
             changed |= o.remove(field) != null;
         }
+        if (api == Api.OPENAI && o.path("prompt").isObject()) {
+            changed |= o.remove("prompt") != null; // a stored prompt, which may carry hosted tools
+        }
         return changed;
     }
 
@@ -119,7 +141,11 @@ final class ServerSide {
                 changed |= prune(api, (ArrayNode) tool.get("tools"));
                 keep = true;
             } else {
-                keep = type != null && OPENAI_CLIENT_TOOLS.contains(type.asText(""));
+                Set<String> fields = type == null ? null : OPENAI_CLIENT_TOOLS.get(type.asText(""));
+                keep = fields != null;
+                if (keep && tool instanceof ObjectNode t) {
+                    changed |= retainOnly(t, fields);
+                }
             }
             if (!keep) {
                 tools.remove(i);
@@ -129,42 +155,85 @@ final class ServerSide {
         return changed;
     }
 
+    /** Takes out the fields of {@code o} outside {@code fields}; whether any was. */
+    private static boolean retainOnly(ObjectNode o, Set<String> fields) {
+        List<String> other = new java.util.ArrayList<>();
+        o.fieldNames().forEachRemaining(f -> {
+            if (!fields.contains(f)) {
+                other.add(f);
+            }
+        });
+        o.remove(other);
+        return !other.isEmpty();
+    }
+
     /**
      * Content the provider would fetch itself, or a tool the request names that it would run, refused
-     * with the reason; null when the body asks for nothing of the kind. Anthropic: an image or a
-     * document by URL. OpenAI: a file by URL or id, an image by URL, a model that searches. Gemini:
-     * stored or fetched content, and any tool but function declarations. Converse: an S3 object, or
-     * model fields that name tools. A body Jackson reads otherwise than a provider might (a key twice,
-     * data after the value) is refused.
+     * with the reason; null when the body asks for nothing of the kind. For every API: a field naming
+     * content by link ({@code image_url}, {@code document_url}, {@code fileUri}…, but for inline
+     * {@code data:}), a model that always searches (in the body or the path). Anthropic: a source by
+     * URL, an S3 object (Bedrock's other models). OpenAI: a file by id. Gemini: stored content, and any
+     * tool but function declarations. Converse: an S3 object, or model fields that name tools. A body
+     * that is not JSON, or that Jackson reads otherwise than a provider might (a key twice, data after
+     * the value), is refused; so is a body on a path of no known API that the upstream's path-prefixes
+     * do not name.
      */
-    static EgressPolicy.Refusal refusal(Api api, byte[] body) {
+    static EgressPolicy.Refusal refusal(Api api, byte[] body, String pathModel, boolean pathNamed) {
+        if (pathModel != null && SEARCHING_MODEL.matcher(pathModel).matches()) {
+            return new EgressPolicy.Refusal(403, "server-side", "model " + pathModel + " searches the web on the provider's side");
+        }
         if (body.length == 0) {
             return null;
+        }
+        if (api == Api.OTHER && !pathNamed) {
+            return new EgressPolicy.Refusal(403, "server-side", "a request with a body on a path of no model API the proxy knows (messages,"
+                    + " responses, completions, generateContent…) could make the provider fetch or run anything: name the path in the"
+                    + " upstream's path-prefixes to relay it");
         }
         JsonNode n;
         try {
             n = JSON.readTree(body);
         } catch (IOException e) {
-            return api == Api.OTHER ? null : new EgressPolicy.Refusal(400, "server-side", "the request body is not JSON, or names a key twice");
+            return new EgressPolicy.Refusal(400, "server-side", "the request body is not JSON, or names a key twice, or has data after its value");
         }
         if (n == null) {
             return null;
         }
-        if (api != Api.OTHER) {
-            String why = reason(api, n);
-            return why == null ? null : new EgressPolicy.Refusal(403, "server-side", why);
+        if (api != Api.OTHER && n instanceof ObjectNode o) {
+            strip(api, o); // what would be sent: the tools taken out are not refused
         }
-        // a path of no known API: refused when any API would refuse the body, or would take something out of it
-        for (Api a : List.of(Api.ANTHROPIC, Api.OPENAI, Api.GEMINI, Api.CONVERSE)) {
-            String why = reason(a, n);
-            if (why == null && n instanceof ObjectNode o && strip(a, o.deepCopy())) {
+        String why = common(n);
+        List<Api> apis = api == Api.OTHER ? List.of(Api.ANTHROPIC, Api.OPENAI, Api.GEMINI, Api.CONVERSE)
+                : api == Api.ANTHROPIC ? List.of(Api.ANTHROPIC, Api.CONVERSE) : List.of(api);
+        for (Api a : apis) {
+            if (why == null) {
+                why = reason(a, n);
+            }
+            if (why == null && api == Api.OTHER && n instanceof ObjectNode o && strip(a, o.deepCopy())) {
                 why = "it names a tool or a field that runs on the provider's side";
             }
-            if (why != null) {
-                return new EgressPolicy.Refusal(403, "server-side", why);
-            }
         }
-        return null;
+        return why == null ? null : new EgressPolicy.Refusal(403, "server-side", why);
+    }
+
+    /** What every API's body is checked for: a model that always searches, content by link. */
+    private static String common(JsonNode n) {
+        String model = n.path("model").asText("");
+        if (SEARCHING_MODEL.matcher(model).matches()) {
+            return "model " + model + " searches the web on the provider's side";
+        }
+        String linked = find(n, (k, v) -> FETCHED.matcher(k).matches() && linked(v.isObject() ? v.path("url") : v)
+                || k.equals("file_data") && linked(v));
+        return linked == null ? null : "content by link (" + linked + ") would be fetched by the provider: send it inline";
+    }
+
+    /** A value that names content elsewhere: any text but an inline data: URL. */
+    private static boolean linked(JsonNode v) {
+        if (!v.isTextual()) {
+            return false;
+        }
+        String t = v.asText().strip().toLowerCase(java.util.Locale.ROOT);
+        return !t.startsWith("data:") && (t.contains("://") || t.startsWith("//"));
     }
 
     private static String reason(Api api, JsonNode n) {
@@ -174,12 +243,8 @@ final class ServerSide {
                 return url == null ? null : "content by URL would be fetched by the provider: send it inline";
             }
             case OPENAI -> {
-                if (SEARCHING_MODEL.matcher(n.path("model").asText("")).matches()) {
-                    return "model " + n.path("model").asText("") + " searches the web on the provider's side";
-                }
-                String file = find(n, (k, v) -> k.equals("file_url") || k.equals("file_id")
-                        || k.equals("image_url") && !(v.isTextual() ? v.asText() : v.path("url").asText("")).startsWith("data:"));
-                return file == null ? null : "a file or an image by URL or id (" + file + ") would be fetched by the provider: send it inline";
+                String file = find(n, (k, v) -> k.equals("file_id"));
+                return file == null ? null : "a file by id would be read from the provider's storage: send it inline";
             }
             case GEMINI -> {
                 String stored = find(n, (k, v) -> Set.of("cachedContent", "cached_content", "fileData", "file_data", "fileUri", "file_uri").contains(k));
@@ -223,7 +288,10 @@ final class ServerSide {
         return null;
     }
 
-    /** The first field name, at any depth outside the agent's own schemas, whose value {@code match} accepts; null when none. */
+    /**
+     * The first field name, at any depth outside the agent's own schemas and the arguments of its own
+     * tool calls, whose value {@code match} accepts; null when none.
+     */
     private static String find(JsonNode n, BiFunction<String, JsonNode, Boolean> match) {
         if (n.isArray()) {
             for (JsonNode e : n) {
@@ -238,7 +306,8 @@ final class ServerSide {
                 if (match.apply(e.getKey(), e.getValue())) {
                     return e.getKey();
                 }
-                if (!SCHEMAS.contains(e.getKey()) && !e.getKey().equals("functionDeclarations") && !e.getKey().equals("function_declarations")) {
+                boolean call = e.getKey().equals("input") && n.path("type").asText("").endsWith("tool_use") || e.getKey().equals("args");
+                if (!call && !SCHEMAS.contains(e.getKey()) && !e.getKey().equals("functionDeclarations") && !e.getKey().equals("function_declarations")) {
                     String f = find(e.getValue(), match);
                     if (f != null) {
                         return f;

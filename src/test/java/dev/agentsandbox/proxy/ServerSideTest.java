@@ -138,8 +138,49 @@ class ServerSideTest {
                 + "{\"name\":\"nova_grounding\"}},{\"toolSpec\":{\"name\":\"write\"}}]}}").getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                 java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("nova_grounding").contains("\"write\"");
         // a body on a path of no known API is refused when any API would find something in it
-        assertThat(ServerSide.refusal(ServerSide.Api.OTHER, "{\"mcp_servers\":[{\"url\":\"https://a.example\"}]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
-                .isNotNull();
-        assertThat(ServerSide.refusal(ServerSide.Api.OTHER, "{\"input\":\"text to embed\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isNull();
+        assertThat(refusal(ServerSide.Api.OTHER, "{\"mcp_servers\":[{\"url\":\"https://a.example\"}]}", true)).isNotNull();
+        assertThat(refusal(ServerSide.Api.OTHER, "{\"input\":\"text to embed\"}", true)).isNull();
+        // unless the upstream's path-prefixes name it, and whatever it holds when it is not JSON
+        assertThat(refusal(ServerSide.Api.OTHER, "{\"input\":\"text to embed\"}", false)).isNotNull();
+        assertThat(refusal(ServerSide.Api.OTHER, "{\"n\":1,\"n\":1}", true)).isNotNull();
+        assertThat(refusal(ServerSide.Api.OTHER, "not json", true)).isNotNull();
+        // Bedrock's other models on invoke: an S3 object
+        assertThat(refusal(ServerSide.Api.ANTHROPIC, "{\"messages\":[{\"content\":[{\"video\":{\"source\":{\"s3Location\":{\"uri\":\"s3://b/k\"}}}}]}]}",
+                true)).isNotNull();
+        assertThat(ServerSide.Api.of(Target.parse("/vertex/v1/projects/p/locations/r/publishers/google/models/g:rawPredict"), plain))
+                .isEqualTo(ServerSide.Api.GEMINI);
+    }
+
+    private static EgressPolicy.Refusal refusal(ServerSide.Api api, String body, boolean named) {
+        return ServerSide.refusal(api, body.getBytes(java.nio.charset.StandardCharsets.UTF_8), null, named);
+    }
+
+    /** A second hostile pass: links under other names, smuggled tool fields, searching models anywhere, compressed bodies. */
+    @Test
+    void linksUnderOtherNamesSmuggledFieldsAndCompressedBodiesAreStopped() throws Exception {
+        int before = proxy.upstream.received.size();
+        for (String[] call : new String[][] {
+            {"/openai/v1/chat/completions", "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"file\",\"file\":"
+                    + "{\"filename\":\"a.pdf\",\"file_data\":\"https://attacker.example/?d=S\"}}]}]}"},
+            {"/openai/v1/chat/completions", "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"document_url\","
+                    + "\"document_url\":\"https://attacker.example/d\"}]}]}"},
+            {"/openai/v1/chat/completions", "{\"model\":\"gpt-x\",\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"video_url\","
+                    + "\"video_url\":{\"url\":\"HTTPS://attacker.example/v\"}}]}]}"},
+            {"/anthropic/v1/messages", "{\"model\":\"perplexity/sonar-pro\",\"messages\":[]}"},
+            {"/anthropic/v1/messages", "{\"model\":\"openai/gpt-4o:online\",\"messages\":[]}"},
+        }) {
+            assertThat(proxy.call("POST", call[0], call[1])).as(call[1]).startsWith("HTTP/1.1 403").contains("server-side");
+        }
+        assertThat(proxy.call("POST", "/anthropic/v1/messages", "{\"model\":\"claude-x\",\"messages\":[]}", "Content-Encoding: gzip"))
+                .startsWith("HTTP/1.1 415");
+        assertThat(proxy.upstream.received).hasSize(before);
+        // a function tool keeps only a function tool's fields
+        assertThat(proxy.call("POST", "/openai/v1/chat/completions", "{\"model\":\"gpt-x\",\"messages\":[],\"tools\":[{\"type\":\"function\","
+                + "\"urlContext\":{},\"function\":{\"name\":\"f\"}}]}")).startsWith("HTTP/1.1 200");
+        assertThat(lastBody()).doesNotContain("urlContext").contains("\"f\"");
+        // the agent's own words and tool calls may hold links: a URL in text, a tool's argument named image_url
+        assertThat(proxy.call("POST", "/anthropic/v1/messages", "{\"model\":\"claude-x\",\"messages\":[{\"role\":\"user\",\"content\":"
+                + "\"https://example.com/readme is the doc\"},{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t\","
+                + "\"name\":\"Fetch\",\"input\":{\"image_url\":\"https://example.com/x.png\"}}]}]}")).startsWith("HTTP/1.1 200");
     }
 }
