@@ -344,16 +344,7 @@ class CheckServicesIT {
     @Test
     void aHostVariableThatIsNotSetIsRefusedBeforeTheAgentStarts() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
-        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
-                version: 1
-                checks:
-                  tests:
-                    command: "true"
-                    services:
-                      - { name: db, image: %s, command: "sleep 60", ports: [5432], host-env: { PASSWORD: SERVICE_IT_UNSET_VARIABLE_X } }
-                """.formatted(TestHost.SERVICES_IMAGE));
-        Cli r = Cli.run("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "touch agent-ran",
-                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
+        Cli r = Cli.run(runWithPassword(repo, "SERVICE_IT_UNSET_VARIABLE_X").toArray(String[]::new));
         assertThat(r.exitCode).as(r.toString()).isNotIn(0, 1);
         assertThat(r.err).contains("SERVICE_IT_UNSET_VARIABLE_X");
     }
@@ -366,18 +357,10 @@ class CheckServicesIT {
     @Test
     void aServiceCannotBeGivenAHostVariableOutsideServiceStar() throws Exception {
         SampleRepo repo = SampleRepo.create(tmp);
-        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
-                version: 1
-                checks:
-                  tests:
-                    command: "true"
-                    services:
-                      - { name: db, image: %s, command: "sleep 60", ports: [5432], host-env: { PASSWORD: GITHUB_TOKEN } }
-                """.formatted(TestHost.SERVICES_IMAGE));
         String token = "ghs_" + "T".repeat(36);
-        ProcessBuilder pb = new ProcessBuilder(Path.of("bin/agent-sandbox").toAbsolutePath().toString(), "run", "--repo", repo.dir.toString(),
-                "--task", "x", "--image", TestHost.IMAGE, "--command", "touch agent-ran", "--config", cfg.toString(),
-                "--bundle", tmp.resolve("b").toString()).redirectErrorStream(true);
+        List<String> cmd = new java.util.ArrayList<>(List.of(Path.of("bin/agent-sandbox").toAbsolutePath().toString()));
+        cmd.addAll(runWithPassword(repo, "GITHUB_TOKEN"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"));
         pb.environment().put("GITHUB_TOKEN", token);
         Process p = pb.start();
@@ -387,5 +370,19 @@ class CheckServicesIT {
         assertThat(out).contains("GITHUB_TOKEN").contains("SERVICE_").doesNotContain(token);
         assertThat(repo.dir.resolve("agent-ran")).doesNotExist();
         assertThat(org.eclipse.jgit.api.Git.open(repo.dir.toFile()).branchList().call()).noneMatch(b -> b.getName().contains("agent/"));
+    }
+
+    /** The arguments of a run whose check has a service given PASSWORD from the host variable {@code variable}. */
+    private List<String> runWithPassword(SampleRepo repo, String variable) throws Exception {
+        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
+                version: 1
+                checks:
+                  tests:
+                    command: "true"
+                    services:
+                      - { name: db, image: %s, command: "sleep 60", ports: [5432], host-env: { PASSWORD: %s } }
+                """.formatted(TestHost.SERVICES_IMAGE, variable));
+        return List.of("run", "--repo", repo.dir.toString(), "--task", "x", "--image", TestHost.IMAGE, "--command", "touch agent-ran",
+                "--config", cfg.toString(), "--bundle", tmp.resolve("b").toString());
     }
 }
