@@ -82,4 +82,39 @@ class WarmPoolCliIT {
         assertThat(client.genericKubernetesResources(WarmPool.CLAIMS).inNamespace("ci").list().getItems()).as("the claim is released").isEmpty();
         assertThat(client.network().v1().networkPolicies().inNamespace("ci").list().getItems()).isEmpty();
     }
+
+    /** A check with services on the kubernetes backend is refused before any pod is made, saying what to do. */
+    @Test
+    void aCheckWithServicesIsRefusedOnKubernetesBeforeAnyPod() throws Exception {
+        client.resources(io.fabric8.kubernetes.api.model.node.v1.RuntimeClass.class)
+                .resource(new RuntimeClassBuilder().withNewMetadata().withName("gvisor").endMetadata().withHandler("runsc").build()).create();
+        SampleRepo repo = SampleRepo.create(tmp);
+        var base = repo.head("main");
+        Path cfg = Files.writeString(tmp.resolve("cfg.yml"), """
+                version: 1
+                sandbox: { process-log: false }
+                checks:
+                  tests:
+                    command: "true"
+                    services:
+                      - { name: db, image: agent-sandbox/test-base:bookworm, command: "sleep 60", ports: [5432] }
+                """);
+        Path kubeconfig = Files.writeString(tmp.resolve("kubeconfig"), """
+                apiVersion: v1
+                kind: Config
+                clusters: [{name: mock, cluster: {server: "%s", insecure-skip-tls-verify: true}}]
+                users: [{name: ci, user: {token: ci-token}}]
+                contexts: [{name: ci, context: {cluster: mock, user: ci, namespace: ci}}]
+                current-context: ci
+                """.formatted(client.getMasterUrl()));
+        Launcher.Result r = Launcher.run(Map.of("KUBECONFIG", kubeconfig.toString(), "HOME", tmp.toString(),
+                        "AGENT_SANDBOX_K8S_NAMESPACE", "ci", "AGENT_SANDBOX_OSV_URL", "http://127.0.0.1:9"),
+                List.of(), "run", "--repo", repo.dir.toString(), "--task", "edit", "--image", "agent-sandbox/test-base:bookworm",
+                "--backend", "kubernetes", "--config", cfg.toString(), "--command", "echo edited >> README.md",
+                "--bundle", tmp.resolve("bundle").toString());
+        assertThat(r.exit()).as(r.output()).isNotIn(0, 1);
+        assertThat(r.output()).contains("services run on the docker backend only").contains("run on the docker backend or drop");
+        assertThat(client.pods().inNamespace("ci").list().getItems()).as("no pod was made").isEmpty();
+        assertThat(repo.head("main")).isEqualTo(base);
+    }
 }
