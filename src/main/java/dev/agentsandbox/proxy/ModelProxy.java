@@ -1,6 +1,5 @@
 package dev.agentsandbox.proxy;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.agentsandbox.config.ProxyConfig;
 import dev.agentsandbox.error.UsageException;
 import java.io.BufferedInputStream;
@@ -22,7 +21,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,9 +34,6 @@ import java.util.concurrent.Executors;
  */
 public final class ModelProxy implements AutoCloseable {
     public static final String SOCKET = "proxy.sock";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long DRAIN_SECONDS = 5;
-    private static final long MAX_DRAIN_BYTES = 64L << 20;
 
     private final ProxyConfig config;
     private final Map<String, ProviderAuth.Upstream> upstreams;
@@ -213,7 +208,7 @@ public final class ModelProxy implements AutoCloseable {
             } catch (ProxyRequest.TooLarge e) {
                 dropSlow.cancel(false);
                 refuse(out, new EgressPolicy.Refusal(413, "request-size", e.getMessage()), null, null, t0, "?", "?");
-                drain(channel, in);
+                EarlyAnswer.drain(channel, in);
                 return;
             } catch (IOException e) {
                 dropSlow.cancel(false);
@@ -222,12 +217,12 @@ public final class ModelProxy implements AutoCloseable {
                     return; // dropped for arriving too slowly
                 }
                 refuse(out, new EgressPolicy.Refusal(400, "malformed", "malformed HTTP request: " + e.getMessage()), null, null, t0, "?", "?");
-                drain(channel, in);
+                EarlyAnswer.drain(channel, in);
                 return;
             }
             try {
                 if (req.method().equals("CONNECT")) {
-                    tunnel(req, channel, in, out, t0);
+                    RegistryTunnel.serve(req, channel, in, out, t0, policy, listener);
                     return;
                 }
                 forward(req, out, t0);
@@ -236,63 +231,6 @@ public final class ModelProxy implements AutoCloseable {
             }
         } catch (IOException e) {
             // The client went away mid-response: nothing to answer.
-        }
-    }
-
-    /**
-     * CONNECT to an allow-listed package registry ({@code proxy.registries}: exact host:port): the proxy
-     * resolves and connects on the host and pipes the bytes (TLS end to end, never read), and audits
-     * the host, the bytes and the duration. Anything else is refused: no other host resolves or connects.
-     */
-    private void tunnel(ProxyRequest req, SocketChannel channel, InputStream in, OutputStream out, long t0) throws IOException {
-        String target = req.target().toLowerCase(Locale.ROOT);
-        EgressPolicy.Refusal no = policy.connect(target);
-        if (no != null) {
-            refuse(out, no, req, null, t0, "registry", target);
-            return;
-        }
-        int colon = target.lastIndexOf(':');
-        java.net.Socket upstream = RegistryTunnel.connect(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
-        if (upstream == null) {
-            refuse(out, new EgressPolicy.Refusal(502, "registry-unreachable", "the registry " + target + " did not answer"), req, null, t0,
-                    "registry", target);
-            return;
-        }
-        RegistryTunnel.Bytes bytes = new RegistryTunnel.Bytes(0, 0);
-        try {
-            bytes = RegistryTunnel.pipe(upstream, channel, in, out);
-        } finally {
-            listener.onRequest(new ProxyEvent("CONNECT", "registry", target.substring(0, colon), target, 200, bytes.up(), bytes.down(),
-                    (System.nanoTime() - t0) / 1_000_000, null, 0, 0, null, null));
-        }
-    }
-
-    /**
-     * After an early answer, as HTTP servers do: the client may still be sending what was refused,
-     * so the proxy half-closes and reads it away (bounded in bytes and time) before it closes, and
-     * the client reads the answer instead of a broken pipe.
-     */
-    private static void drain(SocketChannel channel, InputStream in) {
-        var closer = java.util.concurrent.CompletableFuture.delayedExecutor(DRAIN_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
-        java.util.concurrent.CompletableFuture<Void> deadline = java.util.concurrent.CompletableFuture.runAsync(() -> { }, closer)
-                .thenRun(() -> {
-                    try {
-                        channel.close();
-                    } catch (IOException ignored) {
-                        // closed already
-                    }
-                });
-        try {
-            channel.shutdownOutput();
-            byte[] buf = new byte[16 * 1024];
-            long total = 0;
-            for (int n; total < MAX_DRAIN_BYTES && (n = in.read(buf)) > 0; ) {
-                total += n;
-            }
-        } catch (IOException e) {
-            // the client closed, or the deadline did
-        } finally {
-            deadline.cancel(false);
         }
     }
 
@@ -379,15 +317,7 @@ public final class ModelProxy implements AutoCloseable {
 
     private void refuse(OutputStream out, EgressPolicy.Refusal no, ProxyRequest req, String model, long t0, String provider, String path)
             throws IOException {
-        byte[] body = JSON.writeValueAsBytes(Map.of("type", "error", "error", Map.of("type", "agent_sandbox_refused", "rule", no.rule(),
-                "message", no.message())));
-        // recorded before the agent can read the answer: once it has, it may end, and the run with it
-        listener.onRequest(new ProxyEvent(req == null ? "?" : req.method(), provider, null, path, no.status(), req == null ? 0 : req.body().length,
-                body.length, (System.nanoTime() - t0) / 1_000_000, model, 0, 0, no.rule(), null));
-        out.write(("HTTP/1.1 " + no.status() + " " + ResponseRelay.reason(no.status()) + "\r\nContent-Type: application/json\r\nContent-Length: "
-                + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-        out.write(body);
-        out.flush();
+        Refusals.send(listener, out, no, req, model, t0, provider, path);
     }
 
     public long requestCount() {

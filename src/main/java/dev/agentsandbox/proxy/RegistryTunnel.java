@@ -24,6 +24,35 @@ final class RegistryTunnel {
     private RegistryTunnel() {
     }
 
+    /**
+     * CONNECT to an allow-listed package registry ({@code proxy.registries}: exact host:port): the proxy
+     * resolves and connects on the host and pipes the bytes (TLS end to end, never read), and audits
+     * the host, the bytes and the duration. Anything else is refused: no other host resolves or connects.
+     */
+    static void serve(ProxyRequest req, SocketChannel channel, InputStream in, OutputStream out, long t0, EgressPolicy policy,
+            ProxyListener listener) throws IOException {
+        String target = req.target().toLowerCase(java.util.Locale.ROOT);
+        EgressPolicy.Refusal no = policy.connect(target);
+        if (no != null) {
+            Refusals.send(listener, out, no, req, null, t0, "registry", target);
+            return;
+        }
+        int colon = target.lastIndexOf(':');
+        Socket upstream = connect(target.substring(0, colon), Integer.parseInt(target.substring(colon + 1)));
+        if (upstream == null) {
+            Refusals.send(listener, out, new EgressPolicy.Refusal(502, "registry-unreachable", "the registry " + target + " did not answer"), req,
+                    null, t0, "registry", target);
+            return;
+        }
+        Bytes bytes = new Bytes(0, 0);
+        try {
+            bytes = pipe(upstream, channel, in, out);
+        } finally {
+            listener.onRequest(new ProxyEvent("CONNECT", "registry", target.substring(0, colon), target, 200, bytes.up(), bytes.down(),
+                    (System.nanoTime() - t0) / 1_000_000, null, 0, 0, null, null));
+        }
+    }
+
     /** Connects to {@code host:port} within 10 s, or returns null. */
     static Socket connect(String host, int port) {
         Socket upstream = new Socket();
