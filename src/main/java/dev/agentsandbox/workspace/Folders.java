@@ -86,6 +86,15 @@ public final class Folders {
     }
 
     /** Deletes a tree without following symlinks (the agent may have planted some). */
+    /** Deletes what {@code dir} holds, not following links, and keeps the folder. */
+    public static void empty(Path dir) throws IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.filter(p -> !p.equals(dir)).sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
     public static void delete(Path root) {
         if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return;

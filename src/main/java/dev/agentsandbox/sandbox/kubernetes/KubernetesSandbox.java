@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 
 /**
  * The Kubernetes backend: one pod per sandbox ({@link PodSpecs}) behind a NetworkPolicy that
@@ -237,17 +236,8 @@ public final class KubernetesSandbox implements SandboxBackend {
             if (m.readOnly()) {
                 continue;
             }
-            clear(m.hostPath());
+            dev.agentsandbox.workspace.Folders.empty(m.hostPath());
             files.download(name, PodSpecs.KEEPER, PodSpecs.staging(i), m.hostPath(), settings.diskBytes(), MAX_ENTRIES);
-        }
-    }
-
-    static void clear(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            List<Path> all = s.filter(p -> !p.equals(dir)).sorted(java.util.Comparator.reverseOrder()).toList();
-            for (Path p : all) {
-                Files.delete(p);
-            }
         }
     }
 

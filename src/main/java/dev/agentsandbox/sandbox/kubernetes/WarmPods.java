@@ -88,7 +88,7 @@ final class WarmPods {
             Files.writeString(dir.resolve("run.sh"), script);
             files.upload(podName, PodSpecs.LOADER, dir, PodSpecs.CONTROL);
         } finally {
-            KubernetesSandbox.clear(dir);
+            dev.agentsandbox.workspace.Folders.empty(dir);
             Files.delete(dir);
         }
     }
