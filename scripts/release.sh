@@ -14,7 +14,7 @@ mkdir -p "$out"
 if [ -n "${AGENT_SANDBOX_RELEASE_JAR:-}" ]; then
   cp "$AGENT_SANDBOX_RELEASE_JAR" "$out/agent-sandbox.jar"
 else
-  mvn -B -ntp -q versions:set -DnewVersion="$version" -DgenerateBackupPoms=false
+  mvn -B -ntp -q org.codehaus.mojo:versions-maven-plugin:2.19.1:set -DnewVersion="$version" -DgenerateBackupPoms=false
   mvn -B -ntp -q package -DskipTests
   cp target/agent-sandbox.jar "$out/agent-sandbox.jar"
 fi

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * this very artifact, never a snapshot. Signing and the upload run only in the release workflow.
  */
 class ReleaseArtifactsIT {
+    /** The versions plugin as the release workflow pins it (its steps hold no secret, but an unpinned plugin is whatever is latest). */
+    static final String VERSIONS = "org.codehaus.mojo:versions-maven-plugin:2.19.1";
     static final Pattern CLI_VERSION = Pattern.compile("<agent-sandbox-cli\\.version>([^<]*)</agent-sandbox-cli\\.version>");
 
     @Test
@@ -35,8 +37,8 @@ class ReleaseArtifactsIT {
         Files.copy(Path.of("LICENSE"), copy.resolve("LICENSE"));
         JenkinsPluginCheckIT.copy(Path.of("src/main").toAbsolutePath(), copy.resolve("src/main"));
         // the release workflow's commands, without signing and upload
-        mvn(copy, "versions:set", "-DnewVersion=9.8.7", "-DgenerateBackupPoms=false");
-        mvn(copy, "versions:set-property", "-Dproperty=gitHubRepo", "-DnewVersion=example-org/example-cli", "-DgenerateBackupPoms=false");
+        mvn(copy, VERSIONS + ":set", "-DnewVersion=9.8.7", "-DgenerateBackupPoms=false");
+        mvn(copy, VERSIONS + ":set-property", "-Dproperty=gitHubRepo", "-DnewVersion=example-org/example-cli", "-DgenerateBackupPoms=false");
         mvn(copy, "-P", "central", "-Dmaven.test.skip=true", "-Dgpg.skip", "verify");
 
         Path target = copy.resolve("target");
@@ -62,7 +64,10 @@ class ReleaseArtifactsIT {
         assertThat(plugin).contains("<groupId>dev.agentsandbox</groupId>\n                  <artifactId>agent-sandbox</artifactId>");
         String root = Files.readString(Path.of("pom.xml"));
         assertThat(root).contains("<groupId>dev.agentsandbox</groupId>\n  <artifactId>agent-sandbox</artifactId>");
-        assertThat(Files.readString(Path.of(".github/workflows/release.yml"))).contains("-P central").contains("deploy");
+        String release = Files.readString(Path.of(".github/workflows/release.yml"));
+        assertThat(release).contains("-P central").contains("deploy").contains(VERSIONS + ":set ")
+                .contains("AGENT_SANDBOX_RELEASE_JAR=central/agent-sandbox.jar").contains("needs: [central]");
+        assertThat(release.split("\\n")).filteredOn(l -> l.contains("versions:") && !l.contains(VERSIONS)).as("every versions call pinned").isEmpty();
         assertThat(Files.readString(Path.of("jenkins-plugin/Jenkinsfile"))).contains("buildPlugin(");
         // nothing in the plugin's folder reaches outside it: `git subtree split --prefix=jenkins-plugin` is its repository
         try (Stream<Path> files = Files.walk(Path.of("jenkins-plugin"))) {
