@@ -84,8 +84,9 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     ModelOptions model = new ModelOptions();
 
-    @Option(names = "--workspace", description = "how the agent's copy of the repository is made: overlay (copy-on-write over a"
-            + " shared export of the base), copy (a private export) or auto: overlay where Docker can mount it"
+    @Option(names = "--workspace", description = "how the agent's copy of the repository is made: overlay (copy-on-write over the"
+            + " runner's checkout where it provably is the base tree, on the gvisor tier, else over a shared export of the base), export"
+            + " (copy-on-write over the export only), copy (a private export) or auto: overlay where Docker can mount it"
             + " (default: $AGENT_SANDBOX_WORKSPACE, else auto)")
     String workspace;
 
@@ -143,8 +144,8 @@ final class RunCommand implements Callable<Integer> {
         var mode = workspaceMode(env);
         var upstream = model.upstream();
         if (backend.kind(env).equals("kubernetes")) {
-            if (mode == dev.agentsandbox.workspace.WorkspaceMode.OVERLAY) {
-                throw new UsageException("--workspace overlay needs a host that mounts it; the kubernetes backend streams a private copy into each pod");
+            if (mode == dev.agentsandbox.workspace.WorkspaceMode.OVERLAY || mode == dev.agentsandbox.workspace.WorkspaceMode.EXPORT) {
+                throw new UsageException("--workspace " + mode.name().toLowerCase(java.util.Locale.ROOT) + " needs a host that mounts it; the kubernetes backend streams a private copy into each pod");
             }
             mode = dev.agentsandbox.workspace.WorkspaceMode.COPY;
         }

@@ -111,7 +111,8 @@ public final class RunPipeline {
         RunContext ctx = context.withNotifier(notifier(p, bundle));
         String head = null; // the feature branch's commit once made: undone if the run fails after
         try (Scratch scratch = host.scratch().create(p.runId(), p.quota(), p.settings().diskBytes());
-             AgentWorkspace workspace = AgentWorkspace.prepare(p.request().overrides().workspace(), repo, p.base().commit(), scratch, clock, progress)) {
+             AgentWorkspace workspace = AgentWorkspace.prepare(p.request().overrides().workspace(), repo, p.base().commit(), scratch, clock, progress,
+                     backend.kind().equals("docker") && p.settings().tier() == dev.agentsandbox.config.Tier.GVISOR)) {
             bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
             AgentOutcome agent = new AgentStage(ctx).run(p, bundle, scratch, workspace);
             CollectOutcome c = new CollectStage(ctx).collect(p, repo, bundle, workspace, agent);

@@ -17,8 +17,11 @@ public record Mount(Path hostPath, String containerPath, boolean readOnly, Overl
     /**
      * The layers of a copy-on-write view: the sandbox reads the lower layers (the first one on
      * top), writes only the upper.
+     *
+     * @param owner the user the sandbox must run as to write over the lower layers (the runner's
+     *              checkout's owner), or null when any user may (exports made for the sandbox)
      */
-    public record Overlay(List<Path> lowers, Path work) {
+    public record Overlay(List<Path> lowers, Path work, SandboxUser owner) {
         public Overlay {
             lowers = List.copyOf(lowers);
             if (lowers.isEmpty()) {
@@ -57,7 +60,12 @@ public record Mount(Path hostPath, String containerPath, boolean readOnly, Overl
 
     /** A writable view of the lower layers stacked (the first on top); writes land in {@code upper}. */
     public static Mount overlay(List<Path> lowers, Path upper, Path work, String containerPath) {
-        return new Mount(upper, containerPath, false, new Overlay(lowers, work));
+        return overlay(lowers, upper, work, containerPath, null);
+    }
+
+    /** As {@link #overlay(List, Path, Path, String)}, for lower layers only {@code owner} may write over. */
+    public static Mount overlay(List<Path> lowers, Path upper, Path work, String containerPath, SandboxUser owner) {
+        return new Mount(upper, containerPath, false, new Overlay(lowers, work, owner));
     }
 
     /** Whether overlayfs's mount options can carry this path (they are separated by ',' and ':'). */

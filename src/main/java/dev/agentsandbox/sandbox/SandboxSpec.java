@@ -30,8 +30,6 @@ import java.util.function.UnaryOperator;
 public record SandboxSpec(String runId, String purpose, String image, List<String> command, String workdir,
                           Map<String, String> env, List<Mount> mounts, Tier tier, String runtime, Limits limits,
                           UnaryOperator<String> redactor, List<String> hosts) {
-    /** The user every sandbox runs as: nobody, as in seed 001's pod spec. */
-    public static final String USER = "65534:65534";
 
     public SandboxSpec(String runId, String purpose, String image, List<String> command, String workdir, Map<String, String> env,
                        List<Mount> mounts, Tier tier, String runtime, Limits limits, UnaryOperator<String> redactor) {
@@ -58,6 +56,10 @@ public record SandboxSpec(String runId, String purpose, String image, List<Strin
         workdir = workdir == null ? "/workspace" : workdir;
         env = Map.copyOf(env);
         mounts = List.copyOf(mounts);
+        if (tier != Tier.GVISOR && !SandboxUser.of(mounts).equals(SandboxUser.NOBODY)) {
+            // Under runc the runner's uid is the runner's real user on the host (with sudo, on GitHub's runners).
+            throw new IllegalArgumentException("a workspace owned by the runner's user is for the gvisor tier only, not " + tier.id());
+        }
         redactor = redactor == null ? UnaryOperator.identity() : redactor;
         hosts = hosts == null ? List.of() : List.copyOf(hosts);
         // only loopback names: a sandbox has no network, and a name must not point anywhere else
@@ -69,6 +71,11 @@ public record SandboxSpec(String runId, String purpose, String image, List<Strin
     /** The same sandbox, resolving these names ("name:127.0.0.N"). */
     public SandboxSpec withHosts(List<String> names) {
         return new SandboxSpec(runId, purpose, image, command, workdir, env, mounts, tier, runtime, limits, redactor, names);
+    }
+
+    /** Who the sandbox's processes are: nobody, or the owner of the checkout its workspace stands on. */
+    public SandboxUser user() {
+        return SandboxUser.of(mounts);
     }
 
     /** The environment names only: what may be logged about the environment. */
@@ -86,6 +93,7 @@ public record SandboxSpec(String runId, String purpose, String image, List<Strin
         m.put("workdir", workdir);
         m.put("envNames", envNames());
         m.put("mounts", mounts.stream().map(x -> x.containerPath() + (x.readOnly() ? ":ro" : ":rw") + (x.overlay() != null ? ":overlay" : "")).toList());
+        m.put("user", user().docker());
         m.put("tier", tier.id());
         m.put("runtime", runtime);
         m.put("cpus", limits.cpus());

@@ -10,11 +10,9 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
@@ -139,41 +137,15 @@ public record HeadLayer(Path dir, boolean whole, int files) {
         }
     }
 
-    /**
-     * Whiteouts are device nodes, which Java cannot make: a shell loop over mknod(1) makes them,
-     * the paths passed as arguments (any byte but NUL), a few hundred a run. False when it fails.
-     */
     private static boolean whiteout(Path dir, Set<String> paths) throws InfrastructureException {
-        List<String> batch = new ArrayList<>();
         try {
-            for (String p : paths) {
-                Path w = dir.resolve(p);
-                WorkspaceExporter.createParents(dir, w.getParent());
-                batch.add(w.toString()); // absolute: never taken for an option
-                if (batch.size() == 500 && !mknod(batch)) {
-                    return false;
-                }
-            }
-            return batch.isEmpty() || mknod(batch);
+            return Whiteouts.make(dir, paths);
         } catch (IOException e) {
             throw new InfrastructureException("cannot write the checks' head layer: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InfrastructureException("interrupted while writing the checks' head layer", e);
         }
-    }
-
-    private static boolean mknod(List<String> batch) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("sh", "-c", "for p; do mknod \"$p\" c 0 0 || exit 1; done", "sh"));
-        command.addAll(batch);
-        batch.clear();
-        Process proc = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        proc.getOutputStream().close();
-        if (!proc.waitFor(60, TimeUnit.SECONDS)) {
-            proc.destroyForcibly();
-            return false;
-        }
-        return proc.exitValue() == 0;
     }
 
     private static String parent(String path) {

@@ -138,7 +138,7 @@ public final class AgentStage {
         if (agent.containerConfig().get("envNames") instanceof java.util.List<?> declared) {
             declared.forEach(n -> given.add(String.valueOf(n))); // the image's own variables are declared too
         }
-        BoundaryProbe.Result boundary = BoundaryProbe.judge(agent.output(), given, template.tier());
+        BoundaryProbe.Result boundary = BoundaryProbe.judge(agent.output(), given, template.tier(), workspace.user());
         List<dev.agentsandbox.verdict.Finding> held = new java.util.ArrayList<>(boundary.findings());
         if (!proxyLimits.isEmpty()) {
             held.add(dev.agentsandbox.verdict.Finding.of(GATE, "proxy-limits", dev.agentsandbox.verdict.Verdict.WARN, "the agent went past the"

@@ -10,6 +10,8 @@ import dev.agentsandbox.sandbox.OverlayUnavailableException;
 import dev.agentsandbox.sandbox.SandboxBackend;
 import dev.agentsandbox.sandbox.SandboxResult;
 import dev.agentsandbox.sandbox.SandboxSpec;
+import dev.agentsandbox.sandbox.SandboxUser;
+import dev.agentsandbox.workspace.CheckoutBase;
 import dev.agentsandbox.workspace.BaseSnapshot;
 import dev.agentsandbox.workspace.ChangeCollector;
 import dev.agentsandbox.workspace.Collected;
@@ -24,23 +26,27 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevWalk;
 
 /**
  * The folder the agent edits at /workspace, and how its change is read back. Two kinds, equally
  * isolated (the agent sees the base tree and nothing else, and nothing it writes reaches the
  * host's repository):
  * <ul>
- * <li><b>overlay</b> (the default where the host can mount it): a copy-on-write view over one
- * shared export of the base tree; the agent's writes land in a private upper folder, so a run
- * costs what the agent changes, not what the repository holds;</li>
+ * <li><b>overlay</b> (the default where the host can mount it): a copy-on-write view over the
+ * runner's own checkout where it provably is the base tree (on the gvisor tier, the agent then
+ * runs as the checkout's owner), else over one shared export of the base tree; the agent's writes
+ * land in a private upper folder, so a run costs what the agent changes, not what the repository
+ * holds;</li>
  * <li><b>copy</b>: a private export of the base tree, compared whole with the base afterwards.</li>
  * </ul>
- * {@code --workspace} or {@code AGENT_SANDBOX_WORKSPACE} ({@code auto|overlay|copy}) chooses; with {@code auto}, a host whose Docker
+ * {@code --workspace} or {@code AGENT_SANDBOX_WORKSPACE} ({@code auto|overlay|export|copy}) chooses; with {@code auto}, a host whose Docker
  * cannot mount the overlay gets copies, and that is remembered next to the shared exports.
  */
 public final class AgentWorkspace implements AutoCloseable {
@@ -53,13 +59,17 @@ public final class AgentWorkspace implements AutoCloseable {
     private final Clock clock;
     private final Progress progress;
     private final boolean required;
+    private final boolean checkoutAllowed;
     private ExportCache.Lease lease;
+    private List<Path> baseLayers;           // what the overlay stands on, top first
+    private SandboxUser user = SandboxUser.NOBODY;
+    private ObjectId baseTree;
     private Mount mount;
     private BaseSnapshot snapshot; // a private copy's, with the stat data seen when it was written
     private Disk disk;             // where the agent's writes land, of sandbox.disk's size
 
     private AgentWorkspace(Repository repo, ObjectId commit, Scratch scratch, ExportCache cache, Clock clock, Progress progress,
-                           boolean required) {
+                           boolean required, boolean checkoutAllowed) {
         this.repo = repo;
         this.commit = commit;
         this.scratch = scratch;
@@ -67,15 +77,21 @@ public final class AgentWorkspace implements AutoCloseable {
         this.clock = clock;
         this.progress = progress;
         this.required = required;
+        this.checkoutAllowed = checkoutAllowed;
     }
 
+    /**
+     * @param onCheckout whether the sandboxes may stand on the runner's checkout: the docker backend
+     *                   on the gvisor tier (under runc the checkout's owner is a real user of the host)
+     */
     public static AgentWorkspace prepare(WorkspaceMode mode, Repository repo, ObjectId commit, Scratch scratch, Clock clock,
-                                         Progress progress) throws AgentSandboxException {
+                                         Progress progress, boolean onCheckout) throws AgentSandboxException {
         ExportCache cache = scratch.area().exports(clock);
-        AgentWorkspace ws = new AgentWorkspace(repo, commit, scratch, cache, clock, progress, mode == WorkspaceMode.OVERLAY);
+        AgentWorkspace ws = new AgentWorkspace(repo, commit, scratch, cache, clock, progress,
+                mode == WorkspaceMode.OVERLAY || mode == WorkspaceMode.EXPORT, onCheckout && mode != WorkspaceMode.EXPORT);
         switch (mode) {
             case COPY -> ws.copy();
-            case OVERLAY -> ws.overlay();
+            case OVERLAY, EXPORT -> ws.overlay();
             case AUTO -> {
                 String why = ws.overlayUnavailable();
                 if (why == null) {
@@ -105,11 +121,46 @@ public final class AgentWorkspace implements AutoCloseable {
         if (why != null && required) {
             throw new InfrastructureException("an overlay workspace was asked for, but " + why + " (delete that file to try again, or use auto)");
         }
-        lease = cache.lease(repo, commit);
         disk = scratch.disk("agent-overlay", 0);
-        mount = Mount.overlay(lease.tree(), disk.folder("upper"), disk.privateFolder("work"), TARGET);
+        if (checkoutAllowed && onCheckout()) {
+            mount = Mount.overlay(baseLayers, disk.folder("upper"), disk.privateFolder("work"), TARGET, user);
+            return;
+        }
+        lease = cache.lease(repo, commit);
+        baseLayers = List.of(lease.tree());
+        baseTree = lease.baseTree();
+        mount = Mount.overlay(baseLayers, disk.folder("upper"), disk.privateFolder("work"), TARGET);
         progress.step((lease.built() ? "exported" : "reused the export of") + " tree " + lease.baseTree().abbreviate(12).name()
                 + " (no .git, nothing untracked); the agent writes to a copy-on-write layer over it");
+    }
+
+    /** Stands on the runner's checkout where it provably is the base tree; says why not otherwise. */
+    private boolean onCheckout() throws InfrastructureException {
+        long t0 = System.nanoTime();
+        int uid;
+        try {
+            uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        CheckoutBase.Outcome o = CheckoutBase.examine(repo, commit, scratch.folder("checkout-layer"), uid);
+        if (o instanceof CheckoutBase.Refused r) {
+            progress.step("the runner's checkout is not the base tree as it stands: " + r.reason() + "; the base is exported instead");
+            return false;
+        }
+        CheckoutBase.Usable u = (CheckoutBase.Usable) o;
+        baseLayers = u.layers();
+        user = u.owner();
+        try (RevWalk rw = new RevWalk(repo)) {
+            baseTree = rw.parseCommit(commit).getTree().copy();
+        } catch (IOException e) {
+            throw new InfrastructureException("cannot read commit " + commit.name() + ": " + e.getMessage(), e);
+        }
+        progress.step("the agent stands on the runner's checkout: " + u.files() + " tracked files are the base commit's ("
+                + u.hashed() + " read, the rest vouched for by git's index), " + u.hidden() + " path(s) hidden (.git, untracked,"
+                + " ignored), in " + (System.nanoTime() - t0) / 1_000_000 + " ms; it runs as the checkout's owner (" + user + ")"
+                + " and writes to a copy-on-write layer over it");
+        return true;
     }
 
     private void copy() throws AgentSandboxException {
@@ -163,8 +214,12 @@ public final class AgentWorkspace implements AutoCloseable {
         }
         Path written = m.hostPath().resolve(target.relativize(p).toString());
         if (m.overlay() != null && !Files.exists(written, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            String rel = target.relativize(p).toString();
             for (Path lower : m.overlay().lowers()) {
-                Path base = lower.resolve(target.relativize(p).toString());
+                if (dev.agentsandbox.workspace.Whiteouts.hides(lower, rel)) {
+                    return null; // hidden from the sandbox: .git, or what was untracked in the checkout
+                }
+                Path base = lower.resolve(rel);
                 if (Files.exists(base, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                     return base;
                 }
@@ -177,9 +232,14 @@ public final class AgentWorkspace implements AutoCloseable {
         return mount.overlay() != null;
     }
 
-    /** The shared export of the base the overlay stands on (held until close), or null for a private copy. */
-    public Path sharedBase() {
-        return isOverlay() ? lease.tree() : null;
+    /** The read-only layers the overlay stands on, top first (held until close), or null for a private copy. */
+    public List<Path> baseLayers() {
+        return isOverlay() ? baseLayers : null;
+    }
+
+    /** Who the sandboxes on these layers run as: the checkout's owner where they stand on it, else nobody. */
+    public SandboxUser user() {
+        return isOverlay() ? user : SandboxUser.NOBODY;
     }
 
     /**
@@ -195,8 +255,11 @@ public final class AgentWorkspace implements AutoCloseable {
                 throw e;
             }
             remember(e.getMessage());
-            lease.close();
-            lease = null;
+            if (lease != null) {
+                lease.close();
+                lease = null;
+            }
+            user = SandboxUser.NOBODY;
             progress.step(e.getMessage() + "; the agent gets a private copy instead (remembered in "
                     + scratch.area().overlayUnavailableMarker() + "; delete it to try again)");
             copy();
@@ -205,7 +268,7 @@ public final class AgentWorkspace implements AutoCloseable {
     }
 
     public Collected collect(ChangeCollector collector, ObjectReader reader) throws InfrastructureException {
-        return isOverlay() ? collector.collectUpper(mount.hostPath(), lease.baseTree(), reader)
+        return isOverlay() ? collector.collectUpper(mount.hostPath(), baseTree, reader)
                 : collector.collect(mount.hostPath(), snapshot, reader);
     }
 

@@ -84,6 +84,11 @@ final class BoundaryProbe {
     }
 
     static Result judge(String output, Set<String> passedEnv, Tier tier) {
+        return judge(output, passedEnv, tier, dev.agentsandbox.sandbox.SandboxUser.NOBODY);
+    }
+
+    /** @param user who the sandbox was started as: nobody, or the owner of the checkout its workspace stands on */
+    static Result judge(String output, Set<String> passedEnv, Tier tier, dev.agentsandbox.sandbox.SandboxUser user) {
         Map<String, Object> facts = new LinkedHashMap<>();
         List<Finding> f = new ArrayList<>();
         Set<String> env = new TreeSet<>();
@@ -120,8 +125,8 @@ final class BoundaryProbe {
         if (!"0000000000000000".equals(facts.get("capabilities"))) {
             f.add(fail("the sandbox's process has capabilities (CapEff " + facts.get("capabilities") + ")"));
         }
-        if (!"65534".equals(facts.get("uid"))) {
-            f.add(fail("the sandbox runs as uid " + facts.get("uid") + ", not 65534"));
+        if (!String.valueOf(user.uid()).equals(facts.get("uid"))) {
+            f.add(fail("the sandbox runs as uid " + facts.get("uid") + ", not " + user.uid()));
         }
         if (!"read-only".equals(facts.get("root"))) {
             f.add(fail("the sandbox's root file system is writable"));

@@ -127,7 +127,7 @@ public final class GateSuite {
             // The checks run on the committed head tree (exactly what would merge), written from git;
             // without checks no gate needs it on disk.
             ObjectId head = c.head() == null ? p.base().commit() : ObjectId.fromString(c.head());
-            HeadCheckouts trees = p.config().checks().isEmpty() ? null : HeadCheckouts.prepare(repo, workspace.sharedBase(), head,
+            HeadCheckouts trees = p.config().checks().isEmpty() ? null : HeadCheckouts.prepare(repo, workspace.baseLayers(), workspace.user(), head,
                     c.head() == null ? List.of() : c.collected().change().files(), scratch, clock, progress);
             GateContext ctx = new GateContext(c.collected().change(), new GitTree(repo, p.base().commit()), new GitTree(repo, head), trees,
                     bundle.path(Layout.REPORTS));

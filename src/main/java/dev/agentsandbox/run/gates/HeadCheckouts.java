@@ -6,6 +6,7 @@ import dev.agentsandbox.error.InfrastructureException;
 import dev.agentsandbox.gate.CheckTrees;
 import dev.agentsandbox.quota.Disk;
 import dev.agentsandbox.sandbox.Mount;
+import dev.agentsandbox.sandbox.SandboxUser;
 import dev.agentsandbox.run.Progress;
 import dev.agentsandbox.workspace.Folders;
 import dev.agentsandbox.workspace.Scratch;
@@ -30,27 +31,31 @@ import org.eclipse.jgit.lib.Repository;
 final class HeadCheckouts implements CheckTrees {
     private final Scratch scratch;
     private final List<Path> layers; // for views: the lower layers, top first; null for copies
+    private final SandboxUser owner; // for views on the runner's checkout: its owner, whom the checks run as
     private final Path headCopy;     // for copies: the exported head tree; null for views
     private final Map<String, Path> written = new HashMap<>();
     private final Map<String, Disk> disks = new HashMap<>();
     private long headBytes = -1;
 
-    private HeadCheckouts(Scratch scratch, List<Path> layers, Path headCopy) {
+    private HeadCheckouts(Scratch scratch, List<Path> layers, SandboxUser owner, Path headCopy) {
         this.scratch = scratch;
         this.layers = layers;
+        this.owner = owner;
         this.headCopy = headCopy;
     }
 
     /**
-     * @param sharedBase the export of the base tree the agent's overlay stood on, or null
+     * @param baseLayers the layers the agent's overlay stood on (an export of the base tree, or the
+     *                   runner's checkout under its hiding layer), top first; null for none
+     * @param user who the agent ran as on them
      * @param head the commit the checks see (the base itself when nothing was committed)
      * @param change what {@code head} changes against the base
      */
-    static HeadCheckouts prepare(Repository repo, Path sharedBase, ObjectId head, List<FileChange> change, Scratch scratch,
-                                 Clock clock, Progress progress) throws AgentSandboxException {
-        if (sharedBase != null) {
+    static HeadCheckouts prepare(Repository repo, List<Path> baseLayers, SandboxUser user, ObjectId head, List<FileChange> change,
+                                 Scratch scratch, Clock clock, Progress progress) throws AgentSandboxException {
+        if (baseLayers != null) {
             try {
-                return views(repo, sharedBase, head, change, scratch, clock, progress);
+                return views(repo, baseLayers, user, head, change, scratch, clock, progress);
             } catch (InfrastructureException e) {
                 // E.g. a scratch file system without user extended attributes cannot mark a folder opaque.
                 progress.step(e.getMessage() + "; the checks get private copies instead");
@@ -59,11 +64,11 @@ final class HeadCheckouts implements CheckTrees {
         Path dir = scratch.folder("head");
         int files = new WorkspaceExporter(clock).export(repo, head, dir, org.eclipse.jgit.treewalk.filter.TreeFilter.ALL, false).entries().size();
         progress.step("exported the head tree for the checks (" + files + " files)");
-        return new HeadCheckouts(scratch, null, dir);
+        return new HeadCheckouts(scratch, null, null, dir);
     }
 
-    private static HeadCheckouts views(Repository repo, Path sharedBase, ObjectId head, List<FileChange> change, Scratch scratch,
-                                       Clock clock, Progress progress) throws InfrastructureException {
+    private static HeadCheckouts views(Repository repo, List<Path> baseLayers, SandboxUser user, ObjectId head, List<FileChange> change,
+                                       Scratch scratch, Clock clock, Progress progress) throws InfrastructureException {
         List<Path> layers = new ArrayList<>();
         boolean whole = false;
         if (!change.isEmpty()) {
@@ -71,12 +76,12 @@ final class HeadCheckouts implements CheckTrees {
             layers.add(layer.dir());
             whole = layer.whole();
             progress.step("the checks see the head tree as " + layer.files() + " file(s) written from git"
-                    + (whole ? " (a deletion at the top level: the whole tree)" : " over the shared export of the base"));
+                    + (whole ? " (a deletion at the top level: the whole tree)" : " over the base the agent stood on"));
         }
         if (!whole) {
-            layers.add(sharedBase);
+            layers.addAll(baseLayers);
         }
-        return new HeadCheckouts(scratch, List.copyOf(layers), null);
+        return new HeadCheckouts(scratch, List.copyOf(layers), whole || user.equals(SandboxUser.NOBODY) ? null : user, null);
     }
 
     @Override
@@ -87,7 +92,7 @@ final class HeadCheckouts implements CheckTrees {
         Path dir = disk.folder(layers != null ? "upper" : "tree");
         written.put(check, dir);
         if (layers != null) {
-            return Mount.overlay(layers, dir, disk.privateFolder("work"), containerPath);
+            return Mount.overlay(layers, dir, disk.privateFolder("work"), containerPath, owner);
         }
         try {
             Folders.copyForSandbox(headCopy, dir);

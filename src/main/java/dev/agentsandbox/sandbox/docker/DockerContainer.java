@@ -51,7 +51,7 @@ final class DockerContainer implements AutoCloseable {
             body.put("Image", spec.image());
             strings(body.putArray("Cmd"), spec.command());
             body.putArray("Entrypoint"); // empty: the image's entrypoint never wraps the command
-            body.put("User", SandboxSpec.USER);
+            body.put("User", spec.user().docker());
             body.put("WorkingDir", spec.workdir());
             strings(body.putArray("Env"), spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
             Map<String, String> labels = Labels.forSandbox(spec);

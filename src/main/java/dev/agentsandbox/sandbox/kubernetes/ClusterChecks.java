@@ -29,6 +29,10 @@ final class ClusterChecks {
 
     /** The isolation the cluster must give, checked before any pod is made; overlays do not cross the API. */
     void requireSupported(SandboxSpec spec, boolean traceAsked) throws InfrastructureException {
+        if (!spec.user().equals(dev.agentsandbox.sandbox.SandboxUser.NOBODY)) {
+            // Pods get copies of their trees and run as 65534; a runner's checkout is the docker backend's alone.
+            throw new IllegalStateException("a pod runs as uid 65534; a workspace on the runner's checkout is for the docker backend");
+        }
         if (!spec.hosts().isEmpty()) {
             throw new InfrastructureException("checks.*.services run on the docker backend only: the kubernetes backend has no"
                     + " sandbox-to-sandbox sockets yet; run the check on the docker backend or drop its services");
