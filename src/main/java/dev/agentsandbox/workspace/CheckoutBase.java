@@ -141,6 +141,9 @@ public final class CheckoutBase {
                         hidden.add(path); // submodules are not part of the workspace
                     }
                 } else if (base == FileMode.TREE) {
+                    if (checkedOut != FileMode.TREE && Files.exists(top.resolve(path).resolve(Constants.DOT_GIT), LinkOption.NOFOLLOW_LINKS)) {
+                        return path + " holds a .git of its own, which git does not look into";
+                    }
                     if (checkedOut != FileMode.TREE) {
                         return path + " is " + (checkedOut == FileMode.MISSING ? "missing" : "not a plain folder") + " in the checkout";
                     }
