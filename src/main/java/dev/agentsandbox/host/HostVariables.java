@@ -47,7 +47,7 @@ public final class HostVariables {
     public static Map<String, String> all() {
         Map<String, String> m = new LinkedHashMap<>();
         m.put(BACKEND, "where sandboxes run: docker or kubernetes (--backend)");
-        m.put(WORKSPACE, "the agent's workspace: auto, overlay or copy (--workspace)");
+        m.put(WORKSPACE, "the agent's workspace: auto, overlay, export or copy (--workspace)");
         m.put(SCRATCH, "the folder for runs' temporary files and shared exports");
         m.put(SIGNING_KEY, "the Ed25519 key file that signs attestations (--signing-key)");
         m.put(PUBLIC_KEY, "the public key decisions and merges pin (--key)");
