@@ -62,11 +62,12 @@ fresh() { # fresh LABEL CHECKOUT WORKSPACE: as the runner's user, an empty scrat
   awk '{printf "%d\n", ($1 + $2) * 1000}' "$d/cpu" >>"$work/c-$1"
   rm -rf "$d"
 }
+mkdir -p "$work/runner"; chown runner:runner "$work/runner"
 runner_clone() { # runner_clone REPO DEST: the runner's checkout of the repository, as a checkout step makes it
   chown -R runner:runner "$1"; runuser -u runner -- git clone -q "$1" "$2"
 }
-runner_clone "$work/r10k" "$work/co10k"
-for i in $(seq "$rounds"); do bare; run warm "$work/r10k"; bare; fresh fresh10k "$work/co10k" auto; fresh export10k "$work/co10k" export; done
+runner_clone "$work/r10k" "$work/runner/co10k"
+for i in $(seq "$rounds"); do bare; run warm "$work/r10k"; bare; fresh fresh10k "$work/runner/co10k" auto; fresh export10k "$work/runner/co10k" export; done
 b=$(median <"$work/t-bare"); w=$(median <"$work/t-warm"); c=$(median <"$work/c-warm")
 f10=$(median <"$work/t-fresh10k"); fc10=$(median <"$work/c-fresh10k"); e10=$(median <"$work/t-export10k")
 {
@@ -84,8 +85,8 @@ python3 bench/gen_repo.py "$work/r100k" 100000 >/dev/null
 git -C "$work/r100k" gc -q # packed, as a clone is
 b10=$b
 rm -f "$work"/t-* "$work"/c-*
-runner_clone "$work/r100k" "$work/co100k"
-for i in $(seq "$rounds"); do bare; fresh fresh100k "$work/co100k" auto; fresh export100k "$work/co100k" export; done
+runner_clone "$work/r100k" "$work/runner/co100k"
+for i in $(seq "$rounds"); do bare; fresh fresh100k "$work/runner/co100k" auto; fresh export100k "$work/runner/co100k" export; done
 b100=$(median <"$work/t-bare"); f100=$(median <"$work/t-fresh100k"); fc100=$(median <"$work/c-fresh100k"); e100=$(median <"$work/t-export100k")
 chown -R root:root "$work/r100k"
 for i in $(seq "$rounds"); do

@@ -38,6 +38,9 @@ import org.eclipse.jgit.treewalk.WorkingTreeIterator;
  * changed. Anything that does not match is a reason to export instead, never an error.
  */
 public final class CheckoutBase {
+    /** More paths to hide than this, and writing the export is the quicker way (a whiteout is a mknod(1) each). */
+    static final int MAX_HIDDEN = 5_000;
+
     /** What the examination found: the layers to stand on, or why not. */
     public sealed interface Outcome permits Usable, Refused {
     }
@@ -74,6 +77,11 @@ public final class CheckoutBase {
         if (repo.isBare()) {
             return new Refused("the repository has no work tree");
         }
+        String names = System.getProperty("sun.jnu.encoding", "");
+        if (!names.equalsIgnoreCase("UTF-8")) {
+            // A name the JVM cannot spell would get its whiteout under another name, and show.
+            return new Refused("this JVM reads file names as " + names + ", not UTF-8 (run it with LANG=C.UTF-8; bin/agent-sandbox does)");
+        }
         try {
             Path top = repo.getWorkTree().toPath().toRealPath();
             if (!Mount.overlayCapable(top) || !Mount.overlayCapable(layer)) {
@@ -99,6 +107,14 @@ public final class CheckoutBase {
             }
             if (Files.exists(top.resolve(Constants.DOT_GIT), LinkOption.NOFOLLOW_LINKS)) {
                 c.hidden.add(Constants.DOT_GIT);
+            }
+            if (c.hidden.size() > MAX_HIDDEN) {
+                return new Refused(c.hidden.size() + " untracked or ignored paths to hide (more than " + MAX_HIDDEN + ")");
+            }
+            for (String h : c.hidden) {
+                if (h.indexOf('\uFFFD') >= 0 || !Files.exists(top.resolve(h), LinkOption.NOFOLLOW_LINKS)) {
+                    return new Refused("the untracked name " + h + " is not valid UTF-8, so it could not be hidden by name");
+                }
             }
             Files.setPosixFilePermissions(layer, PosixFilePermissions.fromString("rwxr-xr-x"));
             if (!Whiteouts.make(layer, c.hidden)) {

@@ -68,6 +68,17 @@ class CheckoutBaseTest {
     }
 
     @Test
+    void namesInAnyScriptAreHiddenAndANameThatIsNotUtf8IsAReason() throws Exception {
+        write("notes-ünï 日本/ø.txt", "x");
+        write("spaces and\nnewline", "x");
+        var o = (CheckoutBase.Usable) examine(head());
+        assertThat(whiteouts(o.layers().get(0))).containsExactly(".git", "notes-ünï 日本", "spaces and\nnewline");
+        run(List.of("sh", "-c", "echo x > \"$(printf 'caf\\351')\""), work); // Latin-1 bytes: no UTF-8 name
+        chown(work);
+        assertThat(refusal(head())).contains("is not valid UTF-8");
+    }
+
+    @Test
     void aRepositoryInsideATrackedFolderIsAReason() throws Exception {
         // git sees such a folder as another repository's, and lists nothing in it
         Files.createDirectories(work.resolve("src/.git"));
