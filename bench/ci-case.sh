@@ -22,7 +22,7 @@ work=$(mktemp -d /var/tmp/agent-sandbox-ci-bench.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 command -v /usr/bin/time >/dev/null || { echo "needs GNU time (apt-get install time)" >&2; exit 2; }
 ms() { date +%s%N | cut -c1-13; }
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+median() { sort -n | awk '{a[NR]=$1} END {printf "%d\n", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 # Advisories from a local OSV export (empty here), as a CI without network is configured: no lookup leaves the machine.
 mkdir -p "$work/osv"
 cfg="$work/cfg.yml"; printf 'agent: { identity: { name: b, email: b@x.invalid } }\ndependencies: { advisories: { database: %s } }\n' "$work/osv" >"$cfg"
