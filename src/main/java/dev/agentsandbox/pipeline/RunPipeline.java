@@ -112,7 +112,7 @@ public final class RunPipeline {
         String head = null; // the feature branch's commit once made: undone if the run fails after
         try (Scratch scratch = host.scratch().create(p.runId(), p.quota(), p.settings().diskBytes());
              AgentWorkspace workspace = AgentWorkspace.prepare(p.request().overrides().workspace(), repo, p.base().commit(), scratch, clock, progress,
-                     backend.kind().equals("docker") && p.settings().tier() == dev.agentsandbox.config.Tier.GVISOR)) {
+                     notOnCheckout(p))) {
             bundle.audit("prepare", "disk", Map.of("quota", scratch.diskQuota()));
             AgentOutcome agent = new AgentStage(ctx).run(p, bundle, scratch, workspace);
             CollectOutcome c = new CollectStage(ctx).collect(p, repo, bundle, workspace, agent);
@@ -134,6 +134,26 @@ public final class RunPipeline {
             throw failed(repo, bundle, p.branch(), head, new InfrastructureException("internal error: " + e
                     + "; nothing is committed (set AGENT_SANDBOX_DEBUG=1 for the stack trace, and report it)", e));
         }
+    }
+
+    /**
+     * Why the sandboxes may not stand on the runner's checkout (they would run as its owner), or null
+     * when they may.
+     */
+    private String notOnCheckout(Prepared p) {
+        if (!backend.kind().equals("docker")) {
+            return "pods get copies of their trees";
+        }
+        if (p.settings().tier() != dev.agentsandbox.config.Tier.GVISOR) {
+            return "on the " + p.settings().tier().id() + " tier the checkout's owner would be the runner's real user on the host";
+        }
+        if (!p.settings().caches().isEmpty()) {
+            return "sandbox.caches are mounted, which the checkout's owner may read more of than uid 65534";
+        }
+        if (p.config().checks().stream().anyMatch(c -> !c.services().isEmpty())) {
+            return "check services run as uid 65534, and their sockets are for that user";
+        }
+        return null;
     }
 
     /**

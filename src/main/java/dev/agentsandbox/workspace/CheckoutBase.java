@@ -3,13 +3,16 @@ package dev.agentsandbox.workspace;
 import dev.agentsandbox.sandbox.Mount;
 import dev.agentsandbox.sandbox.SandboxUser;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.DirectoryStream;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jgit.attributes.Attributes;
@@ -20,13 +23,10 @@ import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.CoreConfig.EolStreamType;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectInserter;
 import org.eclipse.jgit.lib.ObjectReader;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevWalk;
-import org.eclipse.jgit.treewalk.FileTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.jgit.treewalk.WorkingTreeIterator;
 
 /**
  * The runner's checkout as the lower layer of the agent's overlay, so that a fresh runner does not
@@ -52,7 +52,11 @@ public final class CheckoutBase {
      * @param hashed of those, how many were read (the index's stat data could not vouch for them)
      * @param hidden paths hidden (a whole untracked folder is one)
      */
-    public record Usable(List<Path> layers, SandboxUser owner, int files, int hashed, int hidden) implements Outcome {
+    public record Usable(List<Path> layers, SandboxUser owner, int files, int hashed, int hidden, Watch watch) implements Outcome {
+        /** What changed in the checkout since it was examined, or null: the checks stand on it only if nothing did. */
+        public String changed() {
+            return watch.changed();
+        }
     }
 
     public record Refused(String reason) implements Outcome {
@@ -61,12 +65,17 @@ public final class CheckoutBase {
     private final Repository repo;
     private final Path top;
     private final List<String> hidden = new ArrayList<>();
-    private int files;
-    private int hashed;
+    private final Watch watch;
+    private boolean trustIndex = true;
+    private long indexMillis;
+    private final TrackedFiles files = new TrackedFiles();
+    private final Set<String> gitlinks = new HashSet<>();
+    private boolean attributed;
 
     private CheckoutBase(Repository repo, Path top) {
         this.repo = repo;
         this.top = top;
+        this.watch = new Watch(top);
     }
 
     /**
@@ -96,6 +105,14 @@ public final class CheckoutBase {
             if (uid != processUid) {
                 return new Refused("the checkout belongs to uid " + uid + ", not to this process's user (" + processUid + ")");
             }
+            String parents = parentsHeld(top, uid);
+            if (parents != null) {
+                return new Refused(parents);
+            }
+            String mounted = mountBelow(top);
+            if (mounted != null) {
+                return new Refused("a file system is mounted inside it, at " + mounted + " (overlayfs would show what lies beneath)");
+            }
             Path gitDir = repo.getDirectory().toPath().toRealPath();
             if (gitDir.startsWith(top) && !gitDir.equals(top.resolve(Constants.DOT_GIT))) {
                 return new Refused("its git folder lies inside the work tree at " + top.relativize(gitDir));
@@ -104,9 +121,6 @@ public final class CheckoutBase {
             String why = c.compare(commit, uid);
             if (why != null) {
                 return new Refused(why);
-            }
-            if (Files.exists(top.resolve(Constants.DOT_GIT), LinkOption.NOFOLLOW_LINKS)) {
-                c.hidden.add(Constants.DOT_GIT);
             }
             if (c.hidden.size() > MAX_HIDDEN) {
                 return new Refused(c.hidden.size() + " untracked or ignored paths to hide (more than " + MAX_HIDDEN + ")");
@@ -121,7 +135,8 @@ public final class CheckoutBase {
                 return new Refused("this kernel does not let this user make overlayfs whiteouts (Linux 5.8 or later does)");
             }
             copyModes(top, layer);
-            return new Usable(List.of(layer, top), new SandboxUser(uid, gid), c.files, c.hashed, c.hidden.size());
+            // The owner is what overlayfs checks before a copy-up; the group stays nobody's (the runner's may be docker).
+            return new Usable(List.of(layer, top), new SandboxUser(uid, SandboxUser.NOBODY.gid()), c.files.size(), c.files.hashed(), c.hidden.size(), c.watch);
         } catch (IOException | RuntimeException e) {
             return new Refused("it could not be read (" + e + ")");
         } catch (InterruptedException e) {
@@ -136,63 +151,87 @@ public final class CheckoutBase {
         if (index.hasUnmergedPaths()) {
             return "the index has unmerged paths";
         }
+        indexMillis = Files.getLastModifiedTime(repo.getIndexFile().toPath()).toMillis();
+        // git compares seconds only under checkStat=minimal; a system attributes file JGit does not read may convert
+        trustIndex = !"minimal".equalsIgnoreCase(repo.getConfig().getString("core", null, "checkStat"))
+                && !Files.exists(Path.of("/etc/gitattributes"));
+        attributed = attributed(index);
+        watch.add("", Files.readAttributes(top, "unix:ctime,lastModifiedTime,size", LinkOption.NOFOLLOW_LINKS));
+        Map<String, Set<String>> tracked = new LinkedHashMap<>(); // folder -> the names git has in it
+        tracked.put("", new HashSet<>());
         try (ObjectReader reader = repo.newObjectReader(); RevWalk rw = new RevWalk(reader); TreeWalk tw = new TreeWalk(repo, reader)) {
             tw.setOperationType(TreeWalk.OperationType.CHECKOUT_OP);
             tw.addTree(rw.parseCommit(commit).getTree());
             tw.addTree(new DirCacheIterator(index));
-            tw.addTree(new FileTreeIterator(repo));
             tw.setRecursive(false);
             while (tw.next()) {
                 String path = tw.getPathString();
                 FileMode base = tw.getFileMode(0);
                 FileMode indexed = tw.getFileMode(1);
-                FileMode checkedOut = tw.getFileMode(2);
                 if (base == FileMode.MISSING) {
-                    if (indexed != FileMode.MISSING) {
-                        return path + " is in the index but not in the base commit";
-                    }
-                    hidden.add(path); // untracked or ignored: hidden whole
-                } else if (base == FileMode.GITLINK) {
-                    if (checkedOut != FileMode.MISSING) {
-                        hidden.add(path); // submodules are not part of the workspace
-                    }
+                    return path + " is in the index but not in the base commit";
+                }
+                tracked.get(parent(path)).add(tw.getNameString());
+                if (base == FileMode.GITLINK) {
+                    gitlinks.add(path); // a submodule: not part of the workspace, hidden where checked out
                 } else if (base == FileMode.TREE) {
-                    if (checkedOut != FileMode.TREE && Files.exists(top.resolve(path).resolve(Constants.DOT_GIT), LinkOption.NOFOLLOW_LINKS)) {
-                        return path + " holds a .git of its own, which git does not look into";
-                    }
-                    if (checkedOut != FileMode.TREE) {
-                        return path + " is " + (checkedOut == FileMode.MISSING ? "missing" : "not a plain folder") + " in the checkout";
-                    }
                     String why = ownDirectory(path, owner);
                     if (why != null) {
                         return why;
                     }
+                    tracked.put(path, new HashSet<>());
                     tw.enterSubtree();
                 } else {
-                    String why = sameFile(tw, path, base, indexed, checkedOut, owner, reader);
+                    String why = sameFile(tw, path, base, indexed);
                     if (why != null) {
                         return why;
                     }
                 }
             }
         }
-        return null;
+        for (Map.Entry<String, Set<String>> folder : tracked.entrySet()) {
+            untracked(folder.getKey(), folder.getValue());
+        }
+        return files.check(top, owner, indexMillis, watch);
+    }
+
+    /** Hides every name in a tracked folder that git does not have there (untracked, ignored, a .git), and checked-out submodules. */
+    private void untracked(String folder, Set<String> names) throws IOException {
+        Path dir = folder.isEmpty() ? top : top.resolve(folder);
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                String path = folder.isEmpty() ? name : folder + "/" + name;
+                if (!names.contains(name) || gitlinks.contains(path)) {
+                    hidden.add(path); // a whole untracked folder is one
+                }
+            }
+        }
+    }
+
+    private static String parent(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
     }
 
     private String ownDirectory(String path, int owner) throws IOException {
-        Path dir = top.resolve(path);
-        Map<String, Object> a = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> a;
+        try {
+            a = Files.readAttributes(top.resolve(path), "unix:uid,mode,ctime,lastModifiedTime,size", LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return path + " is missing in the checkout";
+        }
+        watch.add(path, a);
+        if (((Integer) a.get("mode") & FileStat.S_IFMT) != FileStat.S_IFDIR) {
+            return path + " is not a plain folder in the checkout";
+        }
         if ((Integer) a.get("uid") != owner || ((Integer) a.get("mode") & 0700) != 0700) {
             return path + "/ is not the checkout owner's to write";
-        }
-        if (Files.exists(dir.resolve(Constants.DOT_GIT), LinkOption.NOFOLLOW_LINKS)) {
-            hidden.add(path + "/" + Constants.DOT_GIT); // a repository's folder git does not list
         }
         return null;
     }
 
-    private String sameFile(TreeWalk tw, String path, FileMode base, FileMode indexed, FileMode checkedOut, int owner,
-                            ObjectReader reader) throws IOException {
+    private String sameFile(TreeWalk tw, String path, FileMode base, FileMode indexed) throws IOException {
         if (indexed != base || !tw.idEqual(0, 1)) {
             return path + " differs in the index from the base commit";
         }
@@ -200,39 +239,31 @@ public final class CheckoutBase {
         if (entry.getStage() != 0 || entry.isSkipWorkTree() || entry.isIntentToAdd()) {
             return path + " is marked in the index (skip-worktree, intent-to-add or a merge stage)";
         }
-        if (checkedOut == FileMode.MISSING) {
-            return path + " is missing from the checkout";
-        }
-        Path file = top.resolve(path);
-        Map<String, Object> a = Files.readAttributes(file, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) a.get("mode");
-        boolean link = (mode & FileStat.S_IFMT) == FileStat.S_IFLNK;
-        if (link != (base == FileMode.SYMLINK) || !link && (mode & FileStat.S_IFMT) != FileStat.S_IFREG) {
-            return path + " is of another kind in the checkout";
-        }
-        if (!link && ((mode & 0100) != 0) != (base == FileMode.EXECUTABLE_FILE)) {
-            return path + " has another executable bit in the checkout";
-        }
-        if ((Integer) a.get("uid") != owner || !link && (mode & 0600) != 0600) {
-            return path + " is not the checkout owner's to read and write";
-        }
-        files++;
-        WorkingTreeIterator checkout = tw.getTree(2, WorkingTreeIterator.class);
-        if (!entry.isAssumeValid() && !converted(tw) && checkout.compareMetadata(entry) == WorkingTreeIterator.MetadataDiff.EQUAL) {
-            return null; // git's stat cache vouches for the content
-        }
-        hashed++;
-        ObjectId raw;
-        try (ObjectInserter.Formatter f = new ObjectInserter.Formatter()) {
-            if (link) {
-                raw = f.idFor(Constants.OBJ_BLOB, Files.readSymbolicLink(file).toString().getBytes(StandardCharsets.UTF_8));
-            } else {
-                try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-                    raw = f.idFor(Constants.OBJ_BLOB, Files.size(file), in);
-                }
+        // git's stat data vouches for content it wrote unconverted, unless the entry is racily clean (smudged) or assumed
+        boolean vouches = trustIndex && !entry.isAssumeValid() && !entry.isSmudged() && !(attributed && converted(tw));
+        files.add(path, base, tw.getObjectId(0), vouches ? entry.getLength() : -1,
+                vouches ? entry.getLastModifiedInstant() : null);
+        return null;
+    }
+
+    /**
+     * Whether any attribute or setting could convert a file on checkout: without one (most
+     * repositories), no file's attributes need working out.
+     */
+    private boolean attributed(DirCache index) {
+        for (int i = 0; i < index.getEntryCount(); i++) {
+            String p = index.getEntry(i).getPathString();
+            if (p.equals(Constants.DOT_GIT_ATTRIBUTES) || p.endsWith("/" + Constants.DOT_GIT_ATTRIBUTES)) {
+                return true;
             }
         }
-        return raw.equals(tw.getObjectId(0)) ? null : path + " differs from the base commit";
+        var core = repo.getConfig();
+        String home = System.getProperty("user.home", "/");
+        String xdg = System.getenv().getOrDefault("XDG_CONFIG_HOME", home + "/.config");
+        String autocrlf = core.getString("core", null, "autocrlf");
+        return Files.exists(repo.getDirectory().toPath().resolve("info/attributes"))
+                || core.getString("core", null, "attributesFile") != null || Files.exists(Path.of(xdg, "git", "attributes"))
+                || autocrlf != null && !autocrlf.equalsIgnoreCase("false") || core.getString("core", null, "eol") != null;
     }
 
     /** Whether checkout may have written other bytes than the blob's: end-of-line conversion, a filter, ident, an encoding. */
@@ -243,6 +274,50 @@ public final class CheckoutBase {
         }
         Attributes attrs = tw.getAttributes();
         return attrs.get("filter") != null || attrs.isSet("ident") || attrs.get("working-tree-encoding") != null;
+    }
+
+    /**
+     * dockerd mounts the checkout by its path, as root, after this examination: no one but root and
+     * its owner may swap a folder on that path (a sticky folder such as /tmp keeps others' hands off).
+     */
+    private static String parentsHeld(Path top, int owner) throws IOException {
+        for (Path p = top.getParent(); p != null; p = p.getParent()) {
+            Map<String, Object> a = Files.readAttributes(p, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            int uid = (Integer) a.get("uid");
+            int mode = (Integer) a.get("mode");
+            if (uid != 0 && uid != owner || (mode & 022) != 0 && (mode & 01000) == 0) {
+                return "the folder " + p + " above it may be changed by another user (owner " + uid + ", mode "
+                        + Integer.toOctalString(mode & 07777) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** The first mount point strictly inside {@code top}, from this process's mount table; null when none. */
+    private static String mountBelow(Path top) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"), StandardCharsets.UTF_8)) {
+            String[] f = line.split(" ");
+            if (f.length > 4) {
+                Path point = Path.of(unescape(f[4]));
+                if (point.startsWith(top) && !point.equals(top)) {
+                    return point.toString();
+                }
+            }
+        }
+        return null;
+    }
+
+    private static String unescape(String s) { // mountinfo writes space, tab, newline and backslash as \ooo
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length(); i++) {
+            if (s.charAt(i) == '\\' && i + 4 <= s.length()) {
+                b.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                i += 3;
+            } else {
+                b.append(s.charAt(i));
+            }
+        }
+        return b.toString();
     }
 
     /** The merged view's folders take the top layer's owner and mode: the hiding layer's are the checkout's. */

@@ -60,7 +60,7 @@ class CheckoutBaseTest {
         CheckoutBase.Outcome examined = examine(head());
         assertThat(examined).as(examined.toString()).isInstanceOf(CheckoutBase.Usable.class);
         var o = (CheckoutBase.Usable) examined;
-        assertThat(o.owner()).isEqualTo(new SandboxUser(RUNNER, RUNNER));
+        assertThat(o.owner()).isEqualTo(new SandboxUser(RUNNER, 65534)); // the runner's group is not the sandbox's
         assertThat(o.layers()).hasSize(2).endsWith(work.toRealPath());
         assertThat(whiteouts(o.layers().get(0))).containsExactly(".env", ".git", "build", "notes", "run.log", "vendor");
         assertThat(o.files()).isEqualTo(5);
@@ -79,10 +79,11 @@ class CheckoutBaseTest {
     }
 
     @Test
-    void aRepositoryInsideATrackedFolderIsAReason() throws Exception {
-        // git sees such a folder as another repository's, and lists nothing in it
+    void aGitFolderInsideATrackedFolderIsHidden() throws Exception {
         Files.createDirectories(work.resolve("src/.git"));
-        assertThat(refusal(head())).contains("src holds a .git of its own");
+        Files.writeString(work.resolve("src/.git/config"), "[credential]\n");
+        var o = (CheckoutBase.Usable) examine(head());
+        assertThat(whiteouts(o.layers().get(0))).containsExactly(".git", "src/.git");
     }
 
     @Test
@@ -92,17 +93,49 @@ class CheckoutBaseTest {
     }
 
     @Test
-    void aChangeTheStatDataCannotSeeIsReadWhereTheEntryIsRacilyClean() throws Exception {
-        // Same size, the mtime put back: the stat data cannot tell. Where the index is newer than the
-        // file, git trusts it (its own rule, kept); where the file is as new as the index (written in
-        // the moment git wrote it), the entry is racily clean and the bytes are read.
+    void anEntryAsNewAsTheIndexIsRacilyCleanAndRead() throws Exception {
+        // Written in the moment git wrote the index: git's stat data cannot vouch for it, and JGit smudges it.
         Path app = work.resolve("src/app.py");
         FileTime written = Files.getLastModifiedTime(app);
         Files.writeString(app, "print(9)\n");
         Files.setLastModifiedTime(app, written);
-        assertThat(examine(head())).isInstanceOf(CheckoutBase.Usable.class);
         Files.setLastModifiedTime(work.resolve(".git/index"), written);
         assertThat(refusal(head())).contains("src/app.py differs from the base commit");
+    }
+
+    @Test
+    void aFileWhoseInodeChangedAfterTheIndexWasWrittenIsRead() throws Exception {
+        // touch -r / cp -p put the mtime back; the ctime cannot be put back, and says the file was written.
+        Path app = work.resolve("src/app.py");
+        FileTime written = Files.getLastModifiedTime(app);
+        Thread.sleep(20);
+        Files.writeString(app, "print(9)\n");
+        Files.setLastModifiedTime(app, written);
+        var touchedBefore = (CheckoutBase.Refused) examine(head());
+        assertThat(touchedBefore.reason()).contains("src/app.py differs from the base commit");
+    }
+
+    @Test
+    void whatIsWrittenAfterTheExaminationIsSeenBeforeTheChecksStandOnIt() throws Exception {
+        var o = (CheckoutBase.Usable) examine(head());
+        assertThat(o.changed()).isNull();
+        Thread.sleep(20);
+        Files.writeString(work.resolve("src/late.log"), "written by a process a step left running");
+        assertThat(o.changed()).isEqualTo("src changed");
+    }
+
+    @Test
+    void aFolderAboveItThatOthersMayChangeOrAMountInsideItIsAReason() throws Exception {
+        Path parent = work.getParent();
+        Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwxrwxrwx"));
+        assertThat(refusal(head())).contains("above it may be changed by another user");
+        Files.setPosixFilePermissions(parent, PosixFilePermissions.fromString("rwx------"));
+        run(List.of("mount", "-t", "tmpfs", "none", work.resolve("src").toString()), work);
+        try {
+            assertThat(refusal(head())).contains("a file system is mounted inside it, at " + work.toRealPath().resolve("src"));
+        } finally {
+            run(List.of("umount", work.resolve("src").toString()), work);
+        }
     }
 
     @Test

@@ -59,17 +59,18 @@ public final class AgentWorkspace implements AutoCloseable {
     private final Clock clock;
     private final Progress progress;
     private final boolean required;
-    private final boolean checkoutAllowed;
+    private final String notOnCheckout; // why the checkout may not be stood on; null: it may
     private ExportCache.Lease lease;
     private List<Path> baseLayers;           // what the overlay stands on, top first
     private SandboxUser user = SandboxUser.NOBODY;
+    private CheckoutBase.Usable checkout;     // the runner's checkout where it is stood on
     private ObjectId baseTree;
     private Mount mount;
     private BaseSnapshot snapshot; // a private copy's, with the stat data seen when it was written
     private Disk disk;             // where the agent's writes land, of sandbox.disk's size
 
     private AgentWorkspace(Repository repo, ObjectId commit, Scratch scratch, ExportCache cache, Clock clock, Progress progress,
-                           boolean required, boolean checkoutAllowed) {
+                           boolean required, String notOnCheckout) {
         this.repo = repo;
         this.commit = commit;
         this.scratch = scratch;
@@ -77,18 +78,19 @@ public final class AgentWorkspace implements AutoCloseable {
         this.clock = clock;
         this.progress = progress;
         this.required = required;
-        this.checkoutAllowed = checkoutAllowed;
+        this.notOnCheckout = notOnCheckout;
     }
 
     /**
-     * @param onCheckout whether the sandboxes may stand on the runner's checkout: the docker backend
-     *                   on the gvisor tier (under runc the checkout's owner is a real user of the host)
+     * @param notOnCheckout why the sandboxes may not stand on the runner's checkout (they run as its
+     *                      owner there: the docker backend's gvisor tier only), or null when they may
      */
     public static AgentWorkspace prepare(WorkspaceMode mode, Repository repo, ObjectId commit, Scratch scratch, Clock clock,
-                                         Progress progress, boolean onCheckout) throws AgentSandboxException {
+                                         Progress progress, String notOnCheckout) throws AgentSandboxException {
         ExportCache cache = scratch.area().exports(clock);
         AgentWorkspace ws = new AgentWorkspace(repo, commit, scratch, cache, clock, progress,
-                mode == WorkspaceMode.OVERLAY || mode == WorkspaceMode.EXPORT, onCheckout && mode != WorkspaceMode.EXPORT);
+                mode == WorkspaceMode.OVERLAY || mode == WorkspaceMode.EXPORT,
+                mode == WorkspaceMode.EXPORT ? "--workspace export" : notOnCheckout);
         switch (mode) {
             case COPY -> ws.copy();
             case OVERLAY, EXPORT -> ws.overlay();
@@ -122,7 +124,10 @@ public final class AgentWorkspace implements AutoCloseable {
             throw new InfrastructureException("an overlay workspace was asked for, but " + why + " (delete that file to try again, or use auto)");
         }
         disk = scratch.disk("agent-overlay", 0);
-        if (checkoutAllowed && onCheckout()) {
+        if (notOnCheckout != null && !notOnCheckout.startsWith("pods") && !notOnCheckout.startsWith("--")) {
+            progress.step("the base is exported rather than stood on in the runner's checkout: " + notOnCheckout);
+        }
+        if (notOnCheckout == null && onCheckout()) {
             mount = Mount.overlay(baseLayers, disk.folder("upper"), disk.privateFolder("work"), TARGET, user);
             return;
         }
@@ -149,6 +154,7 @@ public final class AgentWorkspace implements AutoCloseable {
             return false;
         }
         CheckoutBase.Usable u = (CheckoutBase.Usable) o;
+        checkout = u;
         baseLayers = u.layers();
         user = u.owner();
         try (RevWalk rw = new RevWalk(repo)) {
@@ -212,20 +218,33 @@ public final class AgentWorkspace implements AutoCloseable {
         if (m == null || !p.isAbsolute() || !p.startsWith(target) || p.equals(target)) {
             return null;
         }
-        Path written = m.hostPath().resolve(target.relativize(p).toString());
+        String rel = target.relativize(p).toString();
+        Path written = m.hostPath().resolve(rel);
         if (m.overlay() != null && !Files.exists(written, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            String rel = target.relativize(p).toString();
             for (Path lower : m.overlay().lowers()) {
                 if (dev.agentsandbox.workspace.Whiteouts.hides(lower, rel)) {
                     return null; // hidden from the sandbox: .git, or what was untracked in the checkout
                 }
                 Path base = lower.resolve(rel);
                 if (Files.exists(base, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                    return base;
+                    return linkOnTheWay(lower, rel) ? null : base;
                 }
             }
         }
-        return written;
+        return linkOnTheWay(m.hostPath(), rel) ? null : written;
+    }
+
+    /** Whether a folder on the way to {@code rel} in {@code layer} is a link: the host would follow it, the sandbox resolves it in its own tree. */
+    private static boolean linkOnTheWay(Path layer, String rel) {
+        Path p = layer;
+        Path parent = Path.of(rel).getParent();
+        for (Path part : parent == null ? List.<Path>of() : (Iterable<Path>) parent::iterator) {
+            p = p.resolve(part.toString());
+            if (Files.isSymbolicLink(p)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public boolean isOverlay() {
@@ -235,6 +254,14 @@ public final class AgentWorkspace implements AutoCloseable {
     /** The read-only layers the overlay stands on, top first (held until close), or null for a private copy. */
     public List<Path> baseLayers() {
         return isOverlay() ? baseLayers : null;
+    }
+
+    /**
+     * Why the checks may not stand where the agent stood: the runner's checkout changed since it was
+     * examined (a file or folder written by something else); null when they may.
+     */
+    public String changedSinceExamined() {
+        return isOverlay() && checkout != null ? checkout.changed() : null;
     }
 
     /** Who the sandboxes on these layers run as: the checkout's owner where they stand on it, else nobody. */
@@ -254,7 +281,10 @@ public final class AgentWorkspace implements AutoCloseable {
             if (required) {
                 throw e;
             }
-            remember(e.getMessage());
+            if (checkout == null) {
+                remember(e.getMessage()); // a failure on the checkout says nothing about exports
+            }
+            checkout = null;
             if (lease != null) {
                 lease.close();
                 lease = null;

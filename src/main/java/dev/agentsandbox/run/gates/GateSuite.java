@@ -127,7 +127,7 @@ public final class GateSuite {
             // The checks run on the committed head tree (exactly what would merge), written from git;
             // without checks no gate needs it on disk.
             ObjectId head = c.head() == null ? p.base().commit() : ObjectId.fromString(c.head());
-            HeadCheckouts trees = p.config().checks().isEmpty() ? null : HeadCheckouts.prepare(repo, workspace.baseLayers(), workspace.user(), head,
+            HeadCheckouts trees = p.config().checks().isEmpty() ? null : HeadCheckouts.prepare(repo, checksBase(workspace), workspace.user(), head,
                     c.head() == null ? List.of() : c.collected().change().files(), scratch, clock, progress);
             GateContext ctx = new GateContext(c.collected().change(), new GitTree(repo, p.base().commit()), new GitTree(repo, head), trees,
                     bundle.path(Layout.REPORTS));
@@ -177,6 +177,16 @@ public final class GateSuite {
                 }
             };
         };
+    }
+
+    /** The layers the checks stand on: the agent's, unless the runner's checkout changed since it was examined. */
+    private List<java.nio.file.Path> checksBase(AgentWorkspace workspace) {
+        String changed = workspace.changedSinceExamined();
+        if (changed != null) {
+            progress.step("the runner's checkout changed during the run (" + changed + "): the checks get the head tree written from git");
+            return null;
+        }
+        return workspace.baseLayers();
     }
 
     private GateResult timed(Gate g, GateContext ctx) throws AgentSandboxException {
