@@ -1,7 +1,5 @@
 package dev.agentsandbox.workspace;
 
-import dev.agentsandbox.sandbox.Mount;
-import dev.agentsandbox.sandbox.SandboxUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,12 +45,12 @@ public final class CheckoutBase {
 
     /**
      * @param layers the lower layers, top first: the hiding layer, then the checkout
-     * @param owner the checkout's owner, whom the sandbox must run as
+     * @param owner the uid of the checkout's owner, whom the sandbox must run as
      * @param files tracked files checked
      * @param hashed of those, how many were read (the index's stat data could not vouch for them)
      * @param hidden paths hidden (a whole untracked folder is one)
      */
-    public record Usable(List<Path> layers, SandboxUser owner, int files, int hashed, int hidden, Watch watch) implements Outcome {
+    public record Usable(List<Path> layers, int owner, int files, int hashed, int hidden, Watch watch) implements Outcome {
         /** What changed in the checkout since it was examined, or null: the checks stand on it only if nothing did. */
         public String changed() {
             return watch.changed();
@@ -93,9 +91,6 @@ public final class CheckoutBase {
         }
         try {
             Path top = repo.getWorkTree().toPath().toRealPath();
-            if (!Mount.overlayCapable(top) || !Mount.overlayCapable(layer)) {
-                return new Refused("its path has a character overlayfs options cannot carry (, : = \\)");
-            }
             Map<String, Object> a = Files.readAttributes(top, "unix:uid,gid,mode", LinkOption.NOFOLLOW_LINKS);
             int uid = (Integer) a.get("uid");
             int gid = (Integer) a.get("gid");
@@ -135,8 +130,7 @@ public final class CheckoutBase {
                 return new Refused("this kernel does not let this user make overlayfs whiteouts (Linux 5.8 or later does)");
             }
             copyModes(top, layer);
-            // The owner is what overlayfs checks before a copy-up; the group stays nobody's (the runner's may be docker).
-            return new Usable(List.of(layer, top), new SandboxUser(uid, SandboxUser.NOBODY.gid()), c.files.size(), c.files.hashed(), c.hidden.size(), c.watch);
+            return new Usable(List.of(layer, top), uid, c.files.size(), c.files.hashed(), c.hidden.size(), c.watch);
         } catch (IOException | RuntimeException e) {
             return new Refused("it could not be read (" + e + ")");
         } catch (InterruptedException e) {

@@ -2,7 +2,6 @@ package dev.agentsandbox.workspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.agentsandbox.sandbox.SandboxUser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -60,7 +59,7 @@ class CheckoutBaseTest {
         CheckoutBase.Outcome examined = examine(head());
         assertThat(examined).as(examined.toString()).isInstanceOf(CheckoutBase.Usable.class);
         var o = (CheckoutBase.Usable) examined;
-        assertThat(o.owner()).isEqualTo(new SandboxUser(RUNNER, 65534)); // the runner's group is not the sandbox's
+        assertThat(o.owner()).isEqualTo(RUNNER);
         assertThat(o.layers()).hasSize(2).endsWith(work.toRealPath());
         assertThat(whiteouts(o.layers().get(0))).containsExactly(".env", ".git", "build", "notes", "run.log", "vendor");
         assertThat(o.files()).isEqualTo(5);

@@ -154,9 +154,15 @@ public final class AgentWorkspace implements AutoCloseable {
             return false;
         }
         CheckoutBase.Usable u = (CheckoutBase.Usable) o;
+        if (!u.layers().stream().allMatch(Mount::overlayCapable)) {
+            progress.step("the runner's checkout is not stood on: its path has a character overlayfs options cannot carry (, : = \\);"
+                    + " the base is exported instead");
+            return false;
+        }
         checkout = u;
         baseLayers = u.layers();
-        user = u.owner();
+        // The owner is what overlayfs checks before a copy-up; the group stays nobody's (the runner's may be docker).
+        user = new SandboxUser(u.owner(), SandboxUser.NOBODY.gid());
         try (RevWalk rw = new RevWalk(repo)) {
             baseTree = rw.parseCommit(commit).getTree().copy();
         } catch (IOException e) {
