@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.DirectoryStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Set;
@@ -65,7 +66,6 @@ public final class CheckoutBase {
     private final List<String> hidden = new ArrayList<>();
     private final Watch watch;
     private boolean trustIndex = true;
-    private long indexMillis;
     private final TrackedFiles files = new TrackedFiles();
     private final Set<String> gitlinks = new HashSet<>();
     private boolean attributed;
@@ -145,7 +145,6 @@ public final class CheckoutBase {
         if (index.hasUnmergedPaths()) {
             return "the index has unmerged paths";
         }
-        indexMillis = Files.getLastModifiedTime(repo.getIndexFile().toPath()).toMillis();
         // git compares seconds only under checkStat=minimal; a system attributes file JGit does not read may convert
         trustIndex = !"minimal".equalsIgnoreCase(repo.getConfig().getString("core", null, "checkStat"))
                 && !Files.exists(Path.of("/etc/gitattributes"));
@@ -165,7 +164,14 @@ public final class CheckoutBase {
                 if (base == FileMode.MISSING) {
                     return path + " is in the index but not in the base commit";
                 }
-                tracked.get(parent(path)).add(tw.getNameString());
+                String name = tw.getNameString();
+                if (!Arrays.equals(path.getBytes(StandardCharsets.UTF_8), tw.getRawPath())) { // JGit decodes bad UTF-8 as Latin-1
+                    return path + " is a name in the base tree that is not valid UTF-8";
+                }
+                if (name.equals(".") || name.equals("..") || name.equalsIgnoreCase(Constants.DOT_GIT) || name.indexOf('\0') >= 0) {
+                    return "the base tree names an entry '" + name + "', which git itself refuses to check out";
+                }
+                tracked.get(parent(path)).add(name);
                 if (base == FileMode.GITLINK) {
                     gitlinks.add(path); // a submodule: not part of the workspace, hidden where checked out
                 } else if (base == FileMode.TREE) {
@@ -184,23 +190,31 @@ public final class CheckoutBase {
             }
         }
         for (Map.Entry<String, Set<String>> folder : tracked.entrySet()) {
-            untracked(folder.getKey(), folder.getValue());
+            String why = untracked(folder.getKey(), folder.getValue());
+            if (why != null) {
+                return why;
+            }
         }
-        return files.check(top, owner, indexMillis, watch);
+        return files.check(top, owner, repo, watch);
     }
 
     /** Hides every name in a tracked folder that git does not have there (untracked, ignored, a .git), and checked-out submodules. */
-    private void untracked(String folder, Set<String> names) throws IOException {
+    private String untracked(String folder, Set<String> names) throws IOException {
         Path dir = folder.isEmpty() ? top : top.resolve(folder);
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
+                if (name.indexOf('\uFFFD') >= 0) {
+                    // Decoded, it may equal a tracked name (or another): hidden by name it might not be.
+                    return "the name " + folder + "/" + name + " in the checkout is not valid UTF-8";
+                }
                 String path = folder.isEmpty() ? name : folder + "/" + name;
                 if (!names.contains(name) || gitlinks.contains(path)) {
                     hidden.add(path); // a whole untracked folder is one
                 }
             }
         }
+        return null;
     }
 
     private static String parent(String path) {
@@ -235,8 +249,7 @@ public final class CheckoutBase {
         }
         // git's stat data vouches for content it wrote unconverted, unless the entry is racily clean (smudged) or assumed
         boolean vouches = trustIndex && !entry.isAssumeValid() && !entry.isSmudged() && !(attributed && converted(tw));
-        files.add(path, base, tw.getObjectId(0), vouches ? entry.getLength() : -1,
-                vouches ? entry.getLastModifiedInstant() : null);
+        files.add(path, base, tw.getObjectId(0), vouches ? entry : null);
         return null;
     }
 

@@ -18,6 +18,9 @@ import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectInserter;
+import org.eclipse.jgit.lib.ObjectReader;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.dircache.DirCacheEntry;
 
 /**
  * The tracked files of a checkout, as the walk over the base tree, the index and the checkout found
@@ -29,17 +32,19 @@ final class TrackedFiles {
     private static final String ATTRS = "unix:uid,mode,ctime,lastModifiedTime,size";
 
     /**
-     * One tracked file, with the size and mtime git's index recorded when it wrote the file
-     * unconverted ({@code length} -1 and {@code mtime} null where the index cannot vouch for it).
+     * One tracked file, with the size, mtime and ctime git's index recorded for it where the index
+     * may vouch for its content ({@code mtime} null where it cannot: converted, racily clean, assumed).
      */
-    private record File(String path, FileMode base, ObjectId blob, long length, Instant mtime) {
+    private record File(String path, FileMode base, ObjectId blob, long length, Instant mtime, long ctimeMillis) {
     }
 
     private final List<File> files = new ArrayList<>();
     private final AtomicInteger hashed = new AtomicInteger();
 
-    void add(String path, FileMode base, ObjectId blob, long length, Instant mtime) {
-        files.add(new File(path, base, blob.copy(), length, mtime));
+    /** @param vouching the file's index entry where the index may vouch for its content, else null */
+    void add(String path, FileMode base, ObjectId blob, DirCacheEntry vouching) {
+        files.add(vouching == null ? new File(path, base, blob.copy(), -1, null, 0)
+                : new File(path, base, blob.copy(), vouching.getLength(), vouching.getLastModifiedInstant(), vouching.getCreationTime()));
     }
 
     int size() {
@@ -54,7 +59,7 @@ final class TrackedFiles {
      * Null when every file is the base's; else the first difference in path order. Adds each file's
      * stat data to {@code watch}.
      */
-    String check(Path top, int owner, long indexMillis, Watch watch) throws IOException {
+    String check(Path top, int owner, Repository repo, Watch watch) throws IOException {
         List<Map<String, Object>> stats = new ArrayList<>(files.size());
         String[] why = new String[files.size()];
         try {
@@ -68,7 +73,7 @@ final class TrackedFiles {
                                 why[i] = files.get(i).path() + " is missing from the checkout";
                                 return null;
                             }
-                            why[i] = check(top, files.get(i), a, owner, indexMillis);
+                            why[i] = check(top, files.get(i), a, owner, repo);
                             return a;
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
@@ -77,6 +82,9 @@ final class TrackedFiles {
             stats.addAll(seen);
         } catch (UncheckedIOException e) {
             throw e.getCause();
+        } finally {
+            readers.values().forEach(ObjectReader::close);
+            readers.clear();
         }
         for (int i = 0; i < files.size(); i++) {
             if (why[i] != null) {
@@ -87,7 +95,14 @@ final class TrackedFiles {
         return null;
     }
 
-    private String check(Path top, File f, Map<String, Object> a, int owner, long indexMillis) throws IOException {
+    /** Each thread reads object sizes with its own reader: one is not safe for two threads. */
+    private final Map<Thread, ObjectReader> readers = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private long blobSize(Repository repo, ObjectId blob) throws IOException {
+        return readers.computeIfAbsent(Thread.currentThread(), t -> repo.newObjectReader()).getObjectSize(blob, Constants.OBJ_BLOB);
+    }
+
+    private String check(Path top, File f, Map<String, Object> a, int owner, Repository repo) throws IOException {
         int mode = (Integer) a.get("mode");
         boolean link = (mode & FileStat.S_IFMT) == FileStat.S_IFLNK;
         if (link != (f.base() == FileMode.SYMLINK) || !link && (mode & FileStat.S_IFMT) != FileStat.S_IFREG) {
@@ -99,10 +114,10 @@ final class TrackedFiles {
         if ((Integer) a.get("uid") != owner || !link && (mode & 0600) != 0600) {
             return f.path() + " is not the checkout owner's to read and write";
         }
-        // git's own rule (the size and mtime it recorded), and beyond it: a file whose inode changed after the
-        // index was written (touch -r, cp -p) is read.
+        // git's own rule: the size, mtime and ctime it recorded (an mtime put back by touch -r or cp -p leaves a new
+        // ctime); and the blob's own size, which a conversion JGit cannot see (autocrlf from the command line) changes.
         if (f.mtime() != null && f.length() == (Long) a.get("size") && f.mtime().equals(((FileTime) a.get("lastModifiedTime")).toInstant())
-                && ((FileTime) a.get("ctime")).toMillis() < indexMillis) {
+                && f.ctimeMillis() == ((FileTime) a.get("ctime")).toMillis() && f.length() == blobSize(repo, f.blob())) {
             return null;
         }
         hashed.incrementAndGet();

@@ -30,17 +30,24 @@ public final class Watch {
         seen.add(stamp(attrs));
     }
 
-    /** The first path whose stat data changed, in words, or null when none did. */
+    /** The first path whose stat data changed, in words, or null when none did. Stats on all cores. */
     String changed() {
-        for (int i = 0; i < paths.size(); i++) {
+        String[] found = new String[paths.size()];
+        java.util.stream.IntStream.range(0, paths.size()).parallel().forEach(i -> {
             String p = paths.get(i);
+            String what = p.isEmpty() ? "its top folder" : p;
             try {
                 long[] now = stamp(Files.readAttributes(p.isEmpty() ? top : top.resolve(p), ATTRS, LinkOption.NOFOLLOW_LINKS));
                 if (!java.util.Arrays.equals(now, seen.get(i))) {
-                    return (p.isEmpty() ? "its top folder" : p) + " changed";
+                    found[i] = what + " changed";
                 }
             } catch (IOException e) {
-                return (p.isEmpty() ? "its top folder" : p) + " is gone";
+                found[i] = what + " is gone";
+            }
+        });
+        for (String f : found) {
+            if (f != null) {
+                return f;
             }
         }
         return null;

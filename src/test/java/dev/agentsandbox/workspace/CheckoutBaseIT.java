@@ -86,6 +86,37 @@ class CheckoutBaseIT {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = RunnerUser.class, names = {"GITHUB_HOSTED"})
+    void aCheckoutWrittenWhileTheAgentRunsStopsTheRunAndCommitsNothing(RunnerUser user) throws Exception {
+        user.requirePresent();
+        Path root = user.newFolder("checkout-live");
+        try {
+            Path checkout = cloneAsRunner(user, root);
+            Path cfg = config(user, root);
+            // A step left a process running that writes into the checkout, as `docker compose up -d` with a bind mount would.
+            // It writes once the run has examined the checkout (the hiding layer's .git whiteout is made last).
+            Path scratch = root.resolve("scratch");
+            Process late = user.start(List.of("sh", "-c", "until find " + scratch + " -path '*checkout-layer/.git' 2>/dev/null | grep -q .;"
+                    + " do sleep 0.1; done; sleep 1; echo 'written while the agent ran' > tests/late.txt"), checkout,
+                    Map.of(), ProcessBuilder.Redirect.DISCARD);
+            String cli = Path.of("bin/agent-sandbox").toAbsolutePath().toString();
+            var run = user.exec(List.of(cli, "run", "--repo", checkout.toString(), "--task", "slow", "--image", TestHost.IMAGE,
+                    "--command", "sleep 8; echo 'def sub(a, b): return a - b' >> calc.py", "--config", cfg.toString(),
+                    "--bundle", root.resolve("b").toString(), "--quiet"), root, Map.of("AGENT_SANDBOX_JAR", System.getProperty("agentsandbox.jar"),
+                    "AGENT_SANDBOX_SCRATCH", scratch.toString()));
+            if (!late.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                late.destroyForcibly();
+            }
+            assertThat(run.exitCode()).as(run.out()).isNotZero();
+            assertThat(run.out()).contains("the runner's checkout changed while the agent ran (tests changed)").contains("nothing is committed");
+            var branches = user.exec(List.of("git", "-C", checkout.toString(), "branch", "--list", "agent/*"), root, Map.of());
+            assertThat(branches.out()).isBlank();
+        } finally {
+            RunnerUser.remove(root);
+        }
+    }
+
     /** A clone by the runner's user, with what CI jobs leave in a checkout. */
     private static Path cloneAsRunner(RunnerUser user, Path root) throws Exception {
         SampleRepo sample = SampleRepo.create(root.resolve("origin"));

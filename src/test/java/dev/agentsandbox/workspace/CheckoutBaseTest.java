@@ -138,6 +138,19 @@ class CheckoutBaseTest {
     }
 
     @Test
+    void aConversionJGitCannotSeeIsCaughtByTheBlobsSize() throws Exception {
+        // autocrlf given on the command line of the checkout: no setting or attribute says so afterwards
+        write("doc.txt", "a\nb\n");
+        git("add", "doc.txt");
+        git("-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "doc");
+        Files.delete(work.resolve("doc.txt"));
+        git("-c", "core.autocrlf=true", "checkout", "-q", "--", "doc.txt");
+        git("-c", "core.autocrlf=true", "update-index", "--refresh"); // records the stat data the chown left
+        assertThat(Files.readString(work.resolve("doc.txt"))).isEqualTo("a\r\nb\r\n");
+        assertThat(refusal(head())).contains("doc.txt differs from the base commit");
+    }
+
+    @Test
     void stagedDeletedAndModeChangesAreEachAReason() throws Exception {
         write("new.txt", "x");
         git("add", "new.txt");
@@ -228,8 +241,9 @@ class CheckoutBaseTest {
         chown(work);
     }
 
+    /** Hands what root made to the runner's user; what is the user's already keeps its ctime (git's index recorded it). */
     private static void chown(Path p) throws Exception {
-        run(List.of("chown", "-R", "--no-dereference", RUNNER + ":" + RUNNER, p.toString()), p);
+        run(List.of("find", p.toString(), "!", "-user", String.valueOf(RUNNER), "-exec", "chown", "-h", RUNNER + ":" + RUNNER, "{}", "+"), p);
     }
 
     private void git(String... args) throws Exception {

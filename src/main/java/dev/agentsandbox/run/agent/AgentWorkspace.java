@@ -282,7 +282,7 @@ public final class AgentWorkspace implements AutoCloseable {
      */
     public SandboxResult run(SandboxBackend backend, Function<Mount, SandboxSpec> spec, OutputListener output) throws AgentSandboxException {
         try {
-            return backend.run(spec.apply(mount), output);
+            return unchangedCheckout(backend.run(spec.apply(mount), output));
         } catch (OverlayUnavailableException e) {
             if (required) {
                 throw e;
@@ -301,6 +301,20 @@ public final class AgentWorkspace implements AutoCloseable {
             copy();
             return backend.run(spec.apply(mount), output);
         }
+    }
+
+    /**
+     * The agent saw the checkout live: what anything else wrote there while it ran (a step's background
+     * process, say) it may have read, so the run stops before its change is taken.
+     */
+    private SandboxResult unchangedCheckout(SandboxResult r) throws InfrastructureException {
+        String changed = checkout == null ? null : checkout.changed();
+        if (changed != null) {
+            throw new InfrastructureException("the runner's checkout changed while the agent ran (" + changed + "), so the agent may have"
+                    + " seen what is not the base commit's; nothing is committed. Let nothing write the checkout while agent-sandbox runs,"
+                    + " or run with --workspace export");
+        }
+        return r;
     }
 
     public Collected collect(ChangeCollector collector, ObjectReader reader) throws InfrastructureException {
