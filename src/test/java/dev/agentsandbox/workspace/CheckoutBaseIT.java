@@ -35,11 +35,7 @@ class CheckoutBaseIT {
     @ParameterizedTest
     @EnumSource(value = RunnerUser.class, names = {"GITHUB_HOSTED", "NO_SUDO"})
     void theAgentAndTheChecksStandOnTheCheckoutAndSeeNothingCiLeftInIt(RunnerUser user) throws Exception {
-        user.requirePresent();
-        Path root = user.newFolder("checkout-base");
-        try {
-            Path checkout = cloneAsRunner(user, root);
-            Path cfg = config(user, root);
+        inCheckout(user, "checkout-base", (root, checkout, cfg) -> {
             String before = tree(user, checkout);
             var run = run(user, root, checkout, cfg, "b");
             String agentLog = Files.readString(root.resolve("b/logs/agent.log"));
@@ -58,19 +54,13 @@ class CheckoutBaseIT {
             assertThat(diff.out()).isEmpty();
             var branch = user.exec(List.of("git", "-C", checkout.toString(), "log", "--all", "--format=%s", "-p", "--", "calc.py"), root, Map.of());
             assertThat(branch.out()).contains("+def sub(a, b)");
-        } finally {
-            RunnerUser.remove(root);
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(value = RunnerUser.class, names = {"GITHUB_HOSTED"})
     void aCheckoutThatIsNotTheBaseTreeIsExportedAndTheAgentSeesTheBase(RunnerUser user) throws Exception {
-        user.requirePresent();
-        Path root = user.newFolder("checkout-dirty");
-        try {
-            Path checkout = cloneAsRunner(user, root);
-            Path cfg = config(user, root);
+        inCheckout(user, "checkout-dirty", (root, checkout, cfg) -> {
             // A step before the agent changed a tracked file: the base is the commit, not this file.
             user.exec(List.of("sh", "-c", "echo 'SECRET_FROM_A_STEP = 1' >> calc.py"), checkout, Map.of());
             var run = run(user, root, checkout, cfg, "b");
@@ -81,19 +71,13 @@ class CheckoutBaseIT {
             assertThat(agentLog).doesNotContain("SECRET_FROM_A_STEP").doesNotContain(MARK_CONFIG).doesNotContain(MARK_ENV)
                     .contains("\n65534\n");
             assertThat(Files.readString(checkout.resolve("calc.py"))).contains("SECRET_FROM_A_STEP"); // left as it was
-        } finally {
-            RunnerUser.remove(root);
-        }
+        });
     }
 
     @ParameterizedTest
     @EnumSource(value = RunnerUser.class, names = {"GITHUB_HOSTED"})
     void aCheckoutWrittenWhileTheAgentRunsStopsTheRunAndCommitsNothing(RunnerUser user) throws Exception {
-        user.requirePresent();
-        Path root = user.newFolder("checkout-live");
-        try {
-            Path checkout = cloneAsRunner(user, root);
-            Path cfg = config(user, root);
+        inCheckout(user, "checkout-live", (root, checkout, cfg) -> {
             // A step left a process running that writes into the checkout, as `docker compose up -d` with a bind mount would.
             // It writes once the run has examined the checkout (the hiding layer's .git whiteout is made last).
             Path scratch = root.resolve("scratch");
@@ -112,6 +96,19 @@ class CheckoutBaseIT {
             assertThat(run.out()).contains("the runner's checkout changed while the agent ran (tests changed)").contains("nothing is committed");
             var branches = user.exec(List.of("git", "-C", checkout.toString(), "branch", "--list", "agent/*"), root, Map.of());
             assertThat(branches.out()).isBlank();
+        });
+    }
+
+    interface InCheckout {
+        void run(Path root, Path checkout, Path cfg) throws Exception;
+    }
+
+    /** Runs a test as the user, in a folder of theirs holding their clone and the run's configuration, removed afterwards. */
+    private static void inCheckout(RunnerUser user, String prefix, InCheckout test) throws Exception {
+        user.requirePresent();
+        Path root = user.newFolder(prefix);
+        try {
+            test.run(root, cloneAsRunner(user, root), config(user, root));
         } finally {
             RunnerUser.remove(root);
         }
