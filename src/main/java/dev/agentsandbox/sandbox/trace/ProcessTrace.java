@@ -85,7 +85,7 @@ public final class ProcessTrace implements AutoCloseable {
             cmd.addAll(List.of("--root", root.toString(), "trace", "create", "--config", session.toString(), containerId));
             Process attach = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             // runsc connects to the socket for the sandbox and waits for the handshake: answer it first.
-            if (!server.accept(10_000)) {
+            if (!server.accept(STATE_WAIT_SECONDS * 1000)) { // it too waits for the container's lock first
                 attach.destroyForcibly();
                 String out = new String(attach.getInputStream().readNBytes(4096), StandardCharsets.UTF_8).strip();
                 throw new IOException("the sandbox never connected to its trace socket" + (out.isEmpty() ? "" : ": " + out));
@@ -182,14 +182,18 @@ public final class ProcessTrace implements AutoCloseable {
         }
     }
 
+    private static final int STATE_WAIT_SECONDS = 30;
+
     private static boolean runscKnows(List<String> runsc, Path root, String id) throws IOException {
         List<String> cmd = new ArrayList<>(runsc);
         cmd.addAll(List.of("--root", root.toString(), "state", id));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            // runsc state waits for the container's lock, which runsc create holds while it sets the sandbox up:
+            // eight sandboxes starting at once on two cores (a Jenkins agent's executors) took longer than 10 s.
+            if (!p.waitFor(STATE_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                throw new IOException("runsc state did not answer within 10 s");
+                throw new IOException("runsc state did not answer within " + STATE_WAIT_SECONDS + " s");
             }
         } catch (InterruptedException e) {
             p.destroyForcibly();
